@@ -1,0 +1,123 @@
+package io.turnstile.store.internal;
+
+import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
+import static io.turnstile.store.internal.db.Tables.CUSTOMER_KEYS;
+import static io.turnstile.store.internal.db.Tables.LICENSES;
+import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
+
+import io.turnstile.store.Catalog;
+import io.turnstile.store.Customer;
+import io.turnstile.store.CustomerId;
+import io.turnstile.store.License;
+import io.turnstile.store.LicenseId;
+import io.turnstile.store.Snapshot;
+import io.turnstile.store.Snapshot.CustomerEntry;
+import io.turnstile.store.Snapshot.KeyEntry;
+import io.turnstile.store.Snapshot.LicenseEntry;
+import io.turnstile.store.UpstreamCredentials;
+import io.turnstile.store.internal.db.tables.records.CustomersRecord;
+import io.turnstile.store.internal.db.tables.records.LicensesRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/** Reads customers, keys and licenses from the database into {@link Snapshot}s. */
+final class SnapshotLoader {
+  private final CredentialCipher cipher;
+  private final Catalog catalog;
+
+  SnapshotLoader(CredentialCipher cipher, Catalog catalog) {
+    this.cipher = cipher;
+    this.catalog = catalog;
+  }
+
+  /** Every live customer, in four queries whatever the store's size. */
+  Snapshot loadAll(DSLContext dsl) {
+    return new Snapshot(catalog, load(dsl, DSL.noCondition()));
+  }
+
+  /** {@code current} with one customer reloaded (or dropped, when deleted). */
+  Snapshot reload(DSLContext dsl, Snapshot current, CustomerId id) {
+    Map<CustomerId, CustomerEntry> one = load(dsl, CUSTOMERS.ID.eq(id.value()));
+    return current.with(id, one.get(id));
+  }
+
+  private Map<CustomerId, CustomerEntry> load(DSLContext dsl, Condition customerFilter) {
+    Map<String, Customer> customers = new HashMap<>();
+    for (CustomersRecord r : dsl.selectFrom(CUSTOMERS).where(customerFilter, CUSTOMERS.DELETED_AT.isNull()).fetch()) {
+      customers.put(r.getId(), new Customer(new CustomerId(r.getId()), r.getName(), Instant.ofEpochMilli(r.getCreatedAt())));
+    }
+    Map<String, List<KeyEntry>> keys = new HashMap<>();
+    dsl.select(CUSTOMER_KEYS.CUSTOMER_ID, CUSTOMER_KEYS.ID, CUSTOMER_KEYS.KEY_HASH)
+        .from(CUSTOMER_KEYS).join(CUSTOMERS).on(CUSTOMERS.ID.eq(CUSTOMER_KEYS.CUSTOMER_ID))
+        .where(customerFilter, CUSTOMERS.DELETED_AT.isNull(), CUSTOMER_KEYS.REVOKED_AT.isNull())
+        .forEach(r -> keys.computeIfAbsent(r.value1(), k -> new ArrayList<>()).add(new KeyEntry(r.value2(), r.value3())));
+    Map<String, List<String>> versions = new HashMap<>();
+    dsl.select(LICENSE_VERSIONS.LICENSE_ID, LICENSE_VERSIONS.VERSION)
+        .from(LICENSE_VERSIONS)
+        .join(LICENSES).on(LICENSES.ID.eq(LICENSE_VERSIONS.LICENSE_ID))
+        .join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
+        .where(customerFilter, CUSTOMERS.DELETED_AT.isNull())
+        .forEach(r -> versions.computeIfAbsent(r.value1(), k -> new ArrayList<>()).add(r.value2()));
+    Map<String, List<LicenseEntry>> licenses = new HashMap<>();
+    dsl.select(LICENSES.fields()).from(LICENSES).join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
+        .where(customerFilter, CUSTOMERS.DELETED_AT.isNull())
+        .fetchInto(LICENSES)
+        .forEach(r -> licenses.computeIfAbsent(r.getCustomerId(), k -> new ArrayList<>())
+            .add(new LicenseEntry(license(r, versions.getOrDefault(r.getId(), List.of())), r.getKeyHash())));
+    Map<CustomerId, CustomerEntry> out = new HashMap<>();
+    for (Customer c : customers.values()) {
+      String id = c.id().value();
+      out.put(c.id(), new CustomerEntry(c, keys.getOrDefault(id, List.of()), licenses.getOrDefault(id, List.of())));
+    }
+    return out;
+  }
+
+  /** Versions per license id, for all licenses or one customer's. */
+  Map<String, List<String>> versionsOf(DSLContext dsl, CustomerId customer) {
+    Map<String, List<String>> versions = new HashMap<>();
+    var select = dsl.select(LICENSE_VERSIONS.LICENSE_ID, LICENSE_VERSIONS.VERSION)
+        .from(LICENSE_VERSIONS).join(LICENSES).on(LICENSES.ID.eq(LICENSE_VERSIONS.LICENSE_ID));
+    (customer == null ? select : select.where(LICENSES.CUSTOMER_ID.eq(customer.value())))
+        .forEach(r -> versions.computeIfAbsent(r.value1(), k -> new ArrayList<>()).add(r.value2()));
+    return versions;
+  }
+
+  Optional<License> license(DSLContext dsl, LicenseId id) {
+    LicensesRecord r = dsl.selectFrom(LICENSES).where(LICENSES.ID.eq(id.value())).fetchOne();
+    if (r == null) {
+      return Optional.empty();
+    }
+    List<String> versions = dsl.select(LICENSE_VERSIONS.VERSION).from(LICENSE_VERSIONS)
+        .where(LICENSE_VERSIONS.LICENSE_ID.eq(id.value())).fetch(LICENSE_VERSIONS.VERSION);
+    return Optional.of(license(r, versions));
+  }
+
+  License license(LicensesRecord r, List<String> versions) {
+    UpstreamCredentials creds = r.getUpstreamUsername() == null || r.getUpstreamPasswordEnc() == null
+        ? null
+        : new UpstreamCredentials(r.getUpstreamUsername(), cipher.decrypt(r.getUpstreamPasswordEnc(), r.getId()));
+    return new License(
+        new LicenseId(r.getId()),
+        new CustomerId(r.getCustomerId()),
+        r.getName(),
+        r.getApplication(),
+        instant(r.getExpiresAt()),
+        instant(r.getRevokedAt()),
+        new java.util.TreeSet<>(versions),
+        r.getKeyId(),
+        creds,
+        Instant.ofEpochMilli(r.getCreatedAt()),
+        Instant.ofEpochMilli(r.getUpdatedAt()));
+  }
+
+  private static Instant instant(Long ms) {
+    return ms == null ? null : Instant.ofEpochMilli(ms);
+  }
+}

@@ -1,0 +1,106 @@
+package io.turnstile.proxy.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks the admin bearer token, then runs the call on the blocking executor (the store is
+ * blocking) and writes the answer back from there; Netty hands the write to the event loop.
+ */
+@ChannelHandler.Sharable
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+  private static final String ACTOR_HEADER = "X-Turnstile-Actor";
+
+  private final AdminApi api;
+  private final byte[] expectedAuthorization;
+  private final Executor blocking;
+  private final ObjectMapper json;
+
+  AdminHandler(AdminApi api, String adminToken, Executor blocking, ObjectMapper json) {
+    this.api = api;
+    this.expectedAuthorization = ("Bearer " + adminToken).getBytes(StandardCharsets.UTF_8);
+    this.blocking = blocking;
+    this.json = json;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (!request.decoderResult().isSuccess()) {
+      write(ctx, new AdminResponse(400, json.createObjectNode().put("error", "malformed request")), false);
+      return;
+    }
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (authorization == null
+        || !MessageDigest.isEqual(authorization.getBytes(StandardCharsets.UTF_8), expectedAuthorization)) {
+      write(ctx, new AdminResponse(401, json.createObjectNode().put("error", "unauthorized")), keepAlive);
+      return;
+    }
+    String method = request.method().name();
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    byte[] body = ByteBufUtil.getBytes(request.content());
+    String actor = actor(request.headers().get(ACTOR_HEADER));
+    try {
+      blocking.execute(() -> write(ctx, api.handle(method, uri.rawPath(), uri.parameters(), body, actor), keepAlive));
+    } catch (RejectedExecutionException e) {
+      write(ctx, new AdminResponse(503, json.createObjectNode().put("error", "admin API busy, retry")), false);
+    }
+  }
+
+  private static String actor(String header) {
+    if (header == null || header.isBlank()) {
+      return "admin-api";
+    }
+    String clean = header.strip().replaceAll("[^A-Za-z0-9@._:/ -]", "");
+    return clean.isEmpty() ? "admin-api" : "admin-api:" + clean.substring(0, Math.min(100, clean.length()));
+  }
+
+  private void write(ChannelHandlerContext ctx, AdminResponse response, boolean keepAlive) {
+    byte[] bytes;
+    try {
+      bytes = response.body() == null ? new byte[0] : json.writerWithDefaultPrettyPrinter().writeValueAsBytes(response.body());
+    } catch (Exception e) {
+      log.error("cannot serialise admin response", e);
+      bytes = "{\"error\":\"internal error\"}".getBytes(StandardCharsets.UTF_8);
+    }
+    FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+        HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(bytes));
+    if (response.body() != null) {
+      out.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    }
+    out.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    HttpUtil.setContentLength(out, bytes.length);
+    HttpUtil.setKeepAlive(out, keepAlive);
+    var future = ctx.writeAndFlush(out);
+    if (!keepAlive) {
+      future.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("admin connection failed: {}", cause.toString());
+    ctx.close();
+  }
+}

@@ -1,0 +1,18 @@
+package io.turnstile.proxy.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** What an admin call answers: a status and a JSON body (null for none). */
+record AdminResponse(int status, JsonNode body) {
+  static AdminResponse ok(JsonNode body) {
+    return new AdminResponse(200, body);
+  }
+
+  static AdminResponse created(JsonNode body) {
+    return new AdminResponse(201, body);
+  }
+
+  static AdminResponse noContent() {
+    return new AdminResponse(204, null);
+  }
+}

@@ -1,0 +1,68 @@
+package io.turnstile.proxy.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.turnstile.config.HostPort;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/** The admin API listener: small JSON requests only, aggregated with a tight cap. */
+public final class AdminServer implements AutoCloseable {
+  /** Largest admin request body accepted. */
+  static final int MAX_BODY = 64 * 1024;
+
+  private final Channel channel;
+
+  private AdminServer(Channel channel) {
+    this.channel = channel;
+  }
+
+  public static AdminServer start(HostPort listen, EventLoopGroup boss, EventLoopGroup workers, AdminApi api,
+      String adminToken, Executor blocking, ObjectMapper json) throws InterruptedException {
+    AdminHandler handler = new AdminHandler(api, adminToken, blocking, json);
+    Channel ch = new ServerBootstrap()
+        .group(boss, workers)
+        .channel(NioServerSocketChannel.class)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel c) {
+            ChannelPipeline p = c.pipeline();
+            p.addLast("idle", new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS) {
+              @Override
+              protected void channelIdle(io.netty.channel.ChannelHandlerContext ctx,
+                  io.netty.handler.timeout.IdleStateEvent evt) {
+                ctx.close();
+              }
+            });
+            p.addLast("http", new HttpServerCodec(4096, 16384, 8192));
+            p.addLast("keepAlive", new HttpServerKeepAliveHandler());
+            p.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
+            p.addLast("admin", handler);
+          }
+        })
+        .bind(new InetSocketAddress(listen.host(), listen.port()))
+        .sync()
+        .channel();
+    return new AdminServer(ch);
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+  }
+}

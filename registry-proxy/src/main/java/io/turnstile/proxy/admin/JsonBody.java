@@ -1,0 +1,126 @@
+package io.turnstile.proxy.admin;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/** A JSON request body read field by field, with 400 errors that name the field. */
+final class JsonBody {
+  private final JsonNode root;
+
+  private JsonBody(JsonNode root) {
+    this.root = root;
+  }
+
+  static JsonBody parse(ObjectMapper mapper, byte[] body, Set<String> allowed) {
+    if (body.length == 0) {
+      throw ApiError.badRequest(null, "a JSON object body is required");
+    }
+    JsonNode root;
+    try {
+      root = mapper.readTree(body);
+    } catch (JacksonException e) {
+      throw ApiError.badRequest(null, "body is not valid JSON (" + e.getOriginalMessage() + ")");
+    } catch (java.io.IOException e) {
+      throw ApiError.badRequest(null, "body is not valid JSON");
+    }
+    if (root == null || !root.isObject()) {
+      throw ApiError.badRequest(null, "body must be a JSON object");
+    }
+    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (!allowed.contains(name)) {
+        throw ApiError.badRequest(name, "unknown field (expected one of " + allowed + ")");
+      }
+    }
+    return new JsonBody(root);
+  }
+
+  boolean has(String field) {
+    return root.has(field);
+  }
+
+  boolean isNull(String field) {
+    return root.has(field) && root.get(field).isNull();
+  }
+
+  String text(String field, boolean required) {
+    JsonNode n = root.get(field);
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw ApiError.badRequest(field, "is required");
+      }
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw ApiError.badRequest(field, "must be a string");
+    }
+    return n.textValue();
+  }
+
+  /** An RFC 3339 time (a bare date means its start, UTC), or null for JSON null / absent. */
+  Instant instant(String field) {
+    String s = text(field, false);
+    return s == null ? null : parseInstant(field, s);
+  }
+
+  static Instant parseInstant(String field, String s) {
+    try {
+      return OffsetDateTime.parse(s).toInstant();
+    } catch (DateTimeParseException e) {
+      try {
+        return LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC).toInstant();
+      } catch (DateTimeParseException e2) {
+        throw ApiError.badRequest(field, "'" + s + "' is not an RFC 3339 time (e.g. 2027-01-01T00:00:00Z)");
+      }
+    }
+  }
+
+  List<String> strings(String field, boolean required) {
+    JsonNode n = root.get(field);
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw ApiError.badRequest(field, "is required");
+      }
+      return List.of();
+    }
+    if (!n.isArray()) {
+      throw ApiError.badRequest(field, "must be an array of strings");
+    }
+    List<String> out = new ArrayList<>(n.size());
+    for (int i = 0; i < n.size(); i++) {
+      if (!n.get(i).isTextual()) {
+        throw ApiError.badRequest(field + "[" + i + "]", "must be a string");
+      }
+      out.add(n.get(i).textValue());
+    }
+    return out;
+  }
+
+  /** A nested object, or null when absent or JSON null. */
+  JsonBody object(String field, Set<String> allowed) {
+    JsonNode n = root.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isObject()) {
+      throw ApiError.badRequest(field, "must be an object");
+    }
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (!allowed.contains(name)) {
+        throw ApiError.badRequest(field + "." + name, "unknown field (expected one of " + allowed + ")");
+      }
+    }
+    return new JsonBody(n);
+  }
+}

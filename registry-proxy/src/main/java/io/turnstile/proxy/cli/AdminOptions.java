@@ -1,0 +1,96 @@
+package io.turnstile.proxy.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.proxy.server.Json;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** Where the admin API is and how to talk to it; shared by every admin command. */
+public final class AdminOptions {
+  @Option(scope = ScopeType.INHERIT, names = "--admin-url", description = "Admin API base URL (env TURNSTILE_ADMIN_URL; default ${DEFAULT-VALUE})",
+      defaultValue = "${env:TURNSTILE_ADMIN_URL:-http://127.0.0.1:9091}")
+  String adminUrl;
+
+  @Option(scope = ScopeType.INHERIT, names = "--admin-token-file", description = "File holding the admin token (default: env TURNSTILE_ADMIN_TOKEN)")
+  Path tokenFile;
+
+  @Option(scope = ScopeType.INHERIT, names = {"-o", "--output"}, description = "table (default) or json", defaultValue = "table")
+  String output;
+
+  private final ObjectMapper json = Json.mapper();
+
+  ObjectMapper json() {
+    return json;
+  }
+
+  boolean jsonOutput() {
+    if (!output.equals("json") && !output.equals("table")) {
+      throw new CliException("--output must be table or json");
+    }
+    return output.equals("json");
+  }
+
+  private String token() {
+    if (tokenFile != null) {
+      try {
+        return Files.readString(tokenFile).strip();
+      } catch (IOException e) {
+        throw new CliException("cannot read " + tokenFile + ": " + e.getMessage());
+      }
+    }
+    String t = System.getenv("TURNSTILE_ADMIN_TOKEN");
+    if (t == null || t.isBlank()) {
+      throw new CliException("set TURNSTILE_ADMIN_TOKEN (or pass --admin-token-file) to call the admin API");
+    }
+    return t;
+  }
+
+  /** Calls the admin API; a non-2xx answer becomes a {@link CliException} with the API's message. */
+  JsonNode call(String method, String path, Object body) {
+    String base = adminUrl.endsWith("/") ? adminUrl.substring(0, adminUrl.length() - 1) : adminUrl;
+    URI uri;
+    try {
+      uri = URI.create(base + "/admin/v1/" + path);
+    } catch (IllegalArgumentException e) {
+      throw new CliException("--admin-url: " + e.getMessage());
+    }
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+        .timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + token())
+        .header("X-Turnstile-Actor", "cli:" + System.getProperty("user.name", "unknown"))
+        .header("Accept", "application/json");
+    try {
+      if (body == null) {
+        b.method(method, HttpRequest.BodyPublishers.noBody());
+      } else {
+        b.header("Content-Type", "application/json")
+            .method(method, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
+      }
+      HttpResponse<byte[]> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+          .send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+      JsonNode answer = r.body().length == 0 ? json.createObjectNode() : json.readTree(r.body());
+      if (r.statusCode() / 100 != 2) {
+        String message = answer.path("error").asText("HTTP " + r.statusCode());
+        throw new CliException(message + (r.statusCode() == 401 ? " (check TURNSTILE_ADMIN_TOKEN)" : ""));
+      }
+      return answer;
+    } catch (ConnectException e) {
+      throw new CliException("cannot reach the admin API at " + base + " (is 'turnstile serve' running?)", 2);
+    } catch (IOException e) {
+      throw new CliException("admin API call failed: " + e.getMessage(), 2);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted", 2);
+    }
+  }
+}

@@ -1,0 +1,232 @@
+package io.turnstile.proxy.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code turnstile license ...}: manage licenses through the admin API. */
+@Command(name = "license", description = "Manage licenses.", mixinStandardHelpOptions = true)
+public final class LicenseCommand {
+  @Spec CommandSpec spec;
+  @Mixin AdminOptions admin;
+
+  private PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  @Command(name = "create", description = "Create a license; prints its username and key (shown once).")
+  int create(
+      @Option(names = "--customer", required = true, paramLabel = "CUSTOMER_ID") String customer,
+      @Option(names = "--application", required = true) String application,
+      @Option(names = "--version", paramLabel = "VERSION", description = "A granted version; repeat for more") List<String> versions,
+      @Option(names = "--name", description = "Default: the application name") String name,
+      @Option(names = "--expires", paramLabel = "DATE", description = "RFC 3339 time or YYYY-MM-DD (UTC); default never") String expires,
+      @Option(names = "--upstream-username", description = "Pull with these upstream credentials instead of the upstream's; the password is read from stdin or TURNSTILE_UPSTREAM_PASSWORD") String upstreamUsername) {
+    ObjectNode body = admin.json().createObjectNode()
+        .put("customerId", customer)
+        .put("application", application);
+    if (name != null) body.put("name", name);
+    body.put("expiresAt", expiry(expires));
+    var vs = body.putArray("versions");
+    if (versions != null) versions.forEach(vs::add);
+    if (upstreamUsername != null) {
+      body.putObject("upstreamCredentials").put("username", upstreamUsername).put("password", secretInput("TURNSTILE_UPSTREAM_PASSWORD"));
+    }
+    JsonNode l = admin.call("POST", "licenses", body);
+    if (admin.jsonOutput()) {
+      return printJson(l);
+    }
+    licenseTable(List.of(l));
+    out().println();
+    out().println("username: " + l.path("username").asText());
+    out().println("key:      " + l.path("key").asText());
+    out().println("The key is shown only now. Customers log in with: docker login <proxy host> -u "
+        + l.path("username").asText());
+    out().flush();
+    return 0;
+  }
+
+  @Command(name = "list", description = "List licenses.")
+  int list(@Option(names = "--customer", paramLabel = "CUSTOMER_ID") String customer) {
+    JsonNode r = admin.call("GET", "licenses" + (customer == null ? "" : "?customerId=" + Paths.segment(customer)), null);
+    if (admin.jsonOutput()) {
+      return printJson(r);
+    }
+    List<JsonNode> all = new ArrayList<>();
+    r.path("licenses").forEach(all::add);
+    licenseTable(all);
+    return 0;
+  }
+
+  @Command(name = "show", description = "Show a license with its history.")
+  int show(@Parameters(paramLabel = "LICENSE_ID") String id) {
+    JsonNode l = admin.call("GET", "licenses/" + Paths.segment(id), null);
+    if (admin.jsonOutput()) {
+      return printJson(l);
+    }
+    licenseTable(List.of(l));
+    if (!l.path("upstreamCredentials").isNull() && l.has("upstreamCredentials")) {
+      out().println("upstream username: " + l.path("upstreamCredentials").path("username").asText());
+    }
+    out().println();
+    Table h = new Table("AT", "ACTOR", "ACTION", "DETAIL");
+    l.path("history").forEach(e -> h.row(e.path("at").asText(), e.path("actor").asText(), e.path("action").asText(),
+        e.path("detail").isNull() ? null : e.path("detail").asText()));
+    h.print(out());
+    return 0;
+  }
+
+  @Command(name = "grant", description = "Grant versions.")
+  int grant(@Parameters(paramLabel = "LICENSE_ID") String id,
+      @Option(names = "--version", required = true, paramLabel = "VERSION") List<String> versions) {
+    JsonNode l = admin.call("POST", "licenses/" + Paths.segment(id) + "/versions", Map.of("versions", versions));
+    return printLicense(l);
+  }
+
+  static final class RevokeWhat {
+    @Option(names = "--version", paramLabel = "VERSION", required = true, description = "Revoke this version; repeat for more")
+    List<String> versions;
+
+    @Option(names = "--license", required = true, description = "Revoke the whole license (its record stays for history)")
+    boolean license;
+  }
+
+  @Command(name = "revoke", description = "Revoke versions (--version) or the whole license (--license).")
+  int revoke(@Parameters(paramLabel = "LICENSE_ID") String id,
+      @ArgGroup(exclusive = true, multiplicity = "1") RevokeWhat what) {
+    JsonNode l = null;
+    if (what.license) {
+      l = admin.call("DELETE", "licenses/" + Paths.segment(id), null);
+    } else {
+      for (String v : what.versions) {
+        l = admin.call("DELETE", "licenses/" + Paths.segment(id) + "/versions/" + Paths.segment(v), null);
+      }
+    }
+    return printLicense(l);
+  }
+
+  @Command(name = "update", description = "Change a license's name, expiry or upstream credentials.")
+  int update(@Parameters(paramLabel = "LICENSE_ID") String id,
+      @Option(names = "--name") String name,
+      @Option(names = "--expires", paramLabel = "DATE", description = "RFC 3339 time, YYYY-MM-DD (UTC) or 'never'") String expires,
+      @Option(names = "--upstream-username", description = "Set own upstream credentials; password from stdin or TURNSTILE_UPSTREAM_PASSWORD") String upstreamUsername,
+      @Option(names = "--clear-upstream-credentials", description = "Pull with the upstream's own credentials again") boolean clear) {
+    ObjectNode body = admin.json().createObjectNode();
+    if (name != null) body.put("name", name);
+    if (expires != null) body.put("expiresAt", expiry(expires));
+    if (upstreamUsername != null && clear) {
+      throw new CliException("--upstream-username and --clear-upstream-credentials exclude each other");
+    }
+    if (upstreamUsername != null) {
+      body.putObject("upstreamCredentials").put("username", upstreamUsername).put("password", secretInput("TURNSTILE_UPSTREAM_PASSWORD"));
+    }
+    if (clear) body.putNull("upstreamCredentials");
+    if (body.isEmpty()) {
+      throw new CliException("nothing to change: give --name, --expires, --upstream-username or --clear-upstream-credentials");
+    }
+    return printLicense(admin.call("PATCH", "licenses/" + Paths.segment(id), body));
+  }
+
+  @Command(name = "rotate-key", description = "Replace the license key; the old key, and tokens issued for it, stop working.")
+  int rotateKey(@Parameters(paramLabel = "LICENSE_ID") String id) {
+    JsonNode k = admin.call("POST", "licenses/" + Paths.segment(id) + "/key", null);
+    if (admin.jsonOutput()) {
+      return printJson(k);
+    }
+    out().println("username: " + k.path("username").asText());
+    out().println("key:      " + k.path("key").asText());
+    out().flush();
+    return 0;
+  }
+
+  @Command(name = "pull-secret",
+      description = "Print a Kubernetes image pull secret for the license (pipe to 'kubectl apply -f -'). "
+          + "The key is read from TURNSTILE_LICENSE_KEY or stdin, never from the command line.")
+  int pullSecret(@Parameters(paramLabel = "LICENSE_ID") String id,
+      @Option(names = "--name", description = "Secret name; default turnstile-<license id>") String name,
+      @Option(names = "--namespace") String namespace) {
+    ObjectNode body = admin.json().createObjectNode().put("key", secretInput("TURNSTILE_LICENSE_KEY"));
+    if (name != null) body.put("name", name);
+    if (namespace != null) body.put("namespace", namespace);
+    return printJson(admin.call("POST", "licenses/" + Paths.segment(id) + "/pull-secret", body));
+  }
+
+  // ---- helpers ----
+
+  private int printLicense(JsonNode l) {
+    if (admin.jsonOutput()) {
+      return printJson(l);
+    }
+    licenseTable(List.of(l));
+    return 0;
+  }
+
+  private int printJson(JsonNode n) {
+    out().println(n.toPrettyString());
+    out().flush();
+    return 0;
+  }
+
+  private void licenseTable(List<JsonNode> licenses) {
+    Table t = new Table("ID", "CUSTOMER", "APPLICATION", "NAME", "VERSIONS", "EXPIRES", "STATE");
+    for (JsonNode l : licenses) {
+      List<String> vs = new ArrayList<>();
+      l.path("versions").forEach(v -> vs.add(v.asText()));
+      t.row(l.path("id").asText(), l.path("customerId").asText(), l.path("application").asText(),
+          l.path("name").asText(), String.join(",", vs),
+          l.path("expiresAt").isNull() ? "never" : l.path("expiresAt").asText(), l.path("state").asText());
+    }
+    t.print(out());
+  }
+
+  /** {@code --expires}: null or "never" for no expiry, a date (start of day UTC) or an RFC 3339 time. */
+  static String expiry(String value) {
+    if (value == null || value.equalsIgnoreCase("never")) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(value).toInstant().toString();
+    } catch (DateTimeParseException e) {
+      try {
+        return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant().toString();
+      } catch (DateTimeParseException e2) {
+        throw new CliException("--expires: '" + value + "' is not a date (YYYY-MM-DD), an RFC 3339 time or 'never'");
+      }
+    }
+  }
+
+  /** A secret from the environment variable, else the first line of stdin. */
+  private static String secretInput(String env) {
+    String v = System.getenv(env);
+    if (v != null && !v.isEmpty()) {
+      return v;
+    }
+    try {
+      String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+      if (line == null || line.isEmpty()) {
+        throw new CliException("set " + env + " or write the secret on stdin");
+      }
+      return line.strip();
+    } catch (IOException e) {
+      throw new CliException("cannot read stdin: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.turnstile.proxy.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.turnstile.config.TurnstileConfig;
+import io.turnstile.proxy.admin.AdminApi;
+import io.turnstile.proxy.admin.AdminServer;
+import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.upstream.RegistryHttpClient;
+import io.turnstile.store.LicenseStore;
+import io.turnstile.store.StoreFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Turnstile: the license store, the admin listener and the public registry listener,
+ * sharing one set of event loops. Blocking work (database, key files) runs on a bounded executor,
+ * never on an event loop.
+ */
+public final class TurnstileServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TurnstileServer.class);
+
+  private final LicenseStore store;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final ExecutorService blocking;
+  private final AdminServer admin;
+
+  private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
+      AdminServer admin) {
+    this.store = store;
+    this.boss = boss;
+    this.workers = workers;
+    this.blocking = blocking;
+    this.admin = admin;
+  }
+
+  /** Opens the store and binds both listeners; on failure everything opened so far is closed. */
+  public static TurnstileServer start(TurnstileConfig config) throws IOException, InterruptedException {
+    LicenseStore store = StoreFactory.open(config);
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    ExecutorService blocking = blockingExecutor();
+    try {
+      ObjectMapper json = Json.mapper();
+      AdminApi api = new AdminApi(store, config.applications(),
+          new UpstreamVersions(config, new RegistryHttpClient(json)), config.server().publicUrl(), json,
+          Clock.systemUTC());
+      AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
+          blocking, json);
+      log.info("admin API listening on {}", admin.address());
+      return new TurnstileServer(store, boss, workers, blocking, admin);
+    } catch (InterruptedException | RuntimeException e) {
+      shutdown(boss, workers, blocking);
+      store.close();
+      throw e;
+    }
+  }
+
+  private static ExecutorService blockingExecutor() {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
+      Thread t = new Thread(r, "turnstile-blocking-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public LicenseStore store() {
+    return store;
+  }
+
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
+  @Override
+  public void close() {
+    admin.close();
+    shutdown(boss, workers, blocking);
+    store.close();
+  }
+
+  private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking) {
+    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    blocking.shutdownNow();
+  }
+}
