@@ -44,9 +44,11 @@ CREATE TABLE license_versions (
   PRIMARY KEY (license_id, version)
 );
 
--- Who changed what and when. Never updated or deleted.
+-- Who changed what and when. Never updated or deleted. seq orders events (and is the cursor a
+-- replica can follow to learn of changes made elsewhere).
 CREATE TABLE events (
   id           VARCHAR(64)   NOT NULL PRIMARY KEY,
+  seq          BIGINT        NOT NULL UNIQUE,
   at           BIGINT        NOT NULL,
   actor        VARCHAR(200)  NOT NULL,
   action       VARCHAR(64)   NOT NULL,

@@ -106,30 +106,51 @@ public final class Snapshot {
   /** A snapshot of {@code customers} (live customers only). */
   public Snapshot(Catalog catalog, Map<CustomerId, CustomerEntry> customers) {
     this.catalog = catalog;
-    this.customers = Collections.unmodifiableMap(new HashMap<>(customers));
-    int licenseCount = 0;
+    this.customers = new HashMap<>(customers);
+    int size = 0;
     for (CustomerEntry c : customers.values()) {
-      licenseCount += c.licenses().size();
+      size += c.licenses().size() + c.keys().size();
     }
-    Map<String, Credential> byHash = new HashMap<>(capacity(licenseCount + customers.size()));
-    Map<String, Credential> byId = new HashMap<>(capacity(licenseCount + customers.size()));
-    Map<LicenseId, License> byLicense = new HashMap<>(capacity(licenseCount));
+    this.byKeyHash = new HashMap<>(capacity(size));
+    this.byCredentialId = new HashMap<>(capacity(size));
+    this.licenses = new HashMap<>(capacity(size));
     for (CustomerEntry c : customers.values()) {
-      for (LicenseEntry l : c.licenses()) {
-        Credential cred = new LicenseCredential(l.license(), catalog);
-        byHash.put(l.keyHash(), cred);
-        byId.put(l.license().keyId(), cred);
-        byLicense.put(l.license().id(), l.license());
-      }
-      for (KeyEntry k : c.keys()) {
-        Credential cred = new CustomerCredential(c, k.keyId(), catalog);
-        byHash.put(k.keyHash(), cred);
-        byId.put(k.keyId(), cred);
-      }
+      index(c);
     }
-    this.byKeyHash = byHash;
-    this.byCredentialId = byId;
-    this.licenses = byLicense;
+  }
+
+  private Snapshot(Snapshot base) {
+    this.catalog = base.catalog;
+    this.customers = new HashMap<>(base.customers);
+    this.byKeyHash = new HashMap<>(base.byKeyHash);
+    this.byCredentialId = new HashMap<>(base.byCredentialId);
+    this.licenses = new HashMap<>(base.licenses);
+  }
+
+  private void index(CustomerEntry c) {
+    for (LicenseEntry l : c.licenses()) {
+      Credential cred = new LicenseCredential(l.license(), catalog);
+      byKeyHash.put(l.keyHash(), cred);
+      byCredentialId.put(l.license().keyId(), cred);
+      licenses.put(l.license().id(), l.license());
+    }
+    for (KeyEntry k : c.keys()) {
+      Credential cred = new CustomerCredential(c, k.keyId(), catalog);
+      byKeyHash.put(k.keyHash(), cred);
+      byCredentialId.put(k.keyId(), cred);
+    }
+  }
+
+  private void unindex(CustomerEntry c) {
+    for (LicenseEntry l : c.licenses()) {
+      byKeyHash.remove(l.keyHash());
+      byCredentialId.remove(l.license().keyId());
+      licenses.remove(l.license().id());
+    }
+    for (KeyEntry k : c.keys()) {
+      byKeyHash.remove(k.keyHash());
+      byCredentialId.remove(k.keyId());
+    }
   }
 
   private static int capacity(int entries) {
@@ -140,15 +161,21 @@ public final class Snapshot {
     return new Snapshot(catalog, Map.of());
   }
 
-  /** A copy with one customer's entry replaced ({@code entry} null: the customer is gone). */
+  /**
+   * A copy with one customer's entry replaced ({@code entry} null: the customer is gone). Only that
+   * customer's credentials are rebuilt; the rest are shared with this snapshot.
+   */
   public Snapshot with(CustomerId id, CustomerEntry entry) {
-    Map<CustomerId, CustomerEntry> next = new HashMap<>(customers);
-    if (entry == null) {
-      next.remove(id);
-    } else {
-      next.put(id, entry);
+    Snapshot next = new Snapshot(this);
+    CustomerEntry old = next.customers.remove(id);
+    if (old != null) {
+      next.unindex(old);
     }
-    return new Snapshot(catalog, next);
+    if (entry != null) {
+      next.customers.put(id, entry);
+      next.index(entry);
+    }
+    return next;
   }
 
   /**

@@ -39,6 +39,7 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 
 /**
  * The license store on jOOQ. Writes are serialised (SQLite has one writer, and the snapshot is
@@ -244,14 +245,16 @@ public final class JooqLicenseStore implements LicenseStore {
     license(id);
     return dsl.selectFrom(EVENTS)
         .where(EVENTS.LICENSE_ID.eq(id.value()))
-        .orderBy(EVENTS.AT, EVENTS.ID)
+        .orderBy(EVENTS.SEQ)
         .fetch(r -> new LicenseEvent(Instant.ofEpochMilli(r.getAt()), r.getActor(), r.getAction(), r.getDetail()));
   }
 
   @Override
   public License update(LicenseId id, LicensePatch patch, String actor) {
     String newName = patch.name() == null ? null : name("name", patch.name());
-    patch.upstreamCredentials().ifPresent(JooqLicenseStore::checkCredentials);
+    if (patch.upstreamCredentials() != null) {
+      patch.upstreamCredentials().ifPresent(JooqLicenseStore::checkCredentials);
+    }
     long now = clock.millis();
     return writeLicense(id, (tx, r) -> {
       boolean changed = false;
@@ -424,8 +427,10 @@ public final class JooqLicenseStore implements LicenseStore {
 
   private static void event(DSLContext tx, long at, String actor, String action, CustomerId customer,
       LicenseId license, String detail) {
+    long seq = tx.select(DSL.coalesce(DSL.max(EVENTS.SEQ), 0L)).from(EVENTS).fetchOne().value1() + 1;
     tx.insertInto(EVENTS)
         .set(EVENTS.ID, Keys.newId("ev_"))
+        .set(EVENTS.SEQ, seq)
         .set(EVENTS.AT, at)
         .set(EVENTS.ACTOR, actor == null || actor.isBlank() ? "unknown" : truncate(actor, MAX_NAME))
         .set(EVENTS.ACTION, action)

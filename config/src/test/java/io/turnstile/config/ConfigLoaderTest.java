@@ -1,0 +1,243 @@
+package io.turnstile.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private static final String VALID = """
+      server:
+        listen: 127.0.0.1:8080
+        publicUrl: https://registry.example.com
+      admin:
+        listen: 127.0.0.1:9091
+        token: ${ADMIN_TOKEN}
+      token:
+        ttl: 5m
+        signingKey: data/signing-key.pem
+      store:
+        url: jdbc:sqlite:data/turnstile.db
+      upstreams:
+        - name: vendor
+          url: https://ghcr.io
+          username: vendor-bot
+          password: ${GHCR_TOKEN}
+      applications:
+        - name: app
+          repositories:
+            - name: vendor/app
+              upstream: vendor
+              repository: my-org/app
+            - name: charts/app
+              upstream: vendor
+              repository: my-org/charts/app
+              tags: ["{version}", "v{version}"]
+      """;
+
+  private final Map<String, String> env = Map.of(
+      "ADMIN_TOKEN", "admin-token-0123456789",
+      "GHCR_TOKEN", "ghp_secret$with{odd}chars: and # yaml");
+
+  private TurnstileConfig parse(String yaml) throws ConfigException {
+    return new ConfigLoader(env::get).parse("turnstile.yaml", yaml);
+  }
+
+  private void assertError(String yaml, String expectedMessage) {
+    assertThatThrownBy(() -> parse(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(expectedMessage);
+  }
+
+  @Test
+  void validFile_loadsEveryField() throws Exception {
+    TurnstileConfig c = parse(VALID);
+    assertThat(c.server().listen()).isEqualTo(new HostPort("127.0.0.1", 8080));
+    assertThat(c.server().baseUrl()).isEqualTo("https://registry.example.com");
+    assertThat(c.admin().token()).isEqualTo("admin-token-0123456789");
+    assertThat(c.token().ttl()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.token().signingKey()).containsExactly(Path.of("data/signing-key.pem"));
+    assertThat(c.upstreams().get(0).password()).isEqualTo("ghp_secret$with{odd}chars: and # yaml");
+    assertThat(c.upstreams().get(0).blobRedirects()).isEqualTo(BlobRedirects.FOLLOW);
+    assertThat(c.applications().get(0).repositories().get(1).repository()).isEqualTo("my-org/charts/app");
+    assertThat(c.applications().get(0).repositories().get(0).tags()).containsExactly("{version}");
+  }
+
+  @Test
+  void secretsNeverAppearInToString() throws Exception {
+    TurnstileConfig c = parse(VALID);
+    assertThat(c.toString()).doesNotContain("ghp_secret").doesNotContain("admin-token-0123456789");
+  }
+
+  @Test
+  void shippedExample_loadsWithOnlyTheAdminToken() throws Exception {
+    Path example = Path.of("turnstile.example.yaml");
+    TurnstileConfig c = new ConfigLoader(Map.of("TURNSTILE_ADMIN_TOKEN", "admin-token-0123456789")::get).load(example);
+    assertThat(c.server().listen().port()).isEqualTo(8080);
+    assertThat(c.admin().listen().port()).isEqualTo(9091);
+    assertThat(c.store().url()).isEqualTo("jdbc:sqlite:data/turnstile.db");
+    assertThat(c.application("demo")).isPresent();
+  }
+
+  @Test
+  void environmentDefault_isUsedWhenUnset() throws Exception {
+    TurnstileConfig c = parse(VALID.replace("${GHCR_TOKEN}", "${UNSET_VAR:-fallback}"));
+    assertThat(c.upstreams().get(0).password()).isEqualTo("fallback");
+  }
+
+  @Test
+  void dollarDollar_isALiteral() throws Exception {
+    TurnstileConfig c = parse(VALID.replace("${GHCR_TOKEN}", "a$${B}c"));
+    assertThat(c.upstreams().get(0).password()).isEqualTo("a${B}c");
+  }
+
+  @Test
+  void unsetVariableWithoutDefault_namesFieldAndVariable() {
+    assertError(VALID.replace("${GHCR_TOKEN}", "${NOT_SET}"),
+        "turnstile.yaml: upstreams[0].password: environment variable NOT_SET is not set");
+  }
+
+  @Test
+  void badUpstreamUrl_namesThePath() {
+    assertError(VALID.replace("url: https://ghcr.io", "url: ghcr.io"),
+        "turnstile.yaml: upstreams[0].url: not an absolute http(s) URL");
+  }
+
+  @Test
+  void unknownKey_isAnError() {
+    assertThatThrownBy(() -> parse(VALID.replace("  ttl: 5m", "  ttl: 5m\n  tll: 6m")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("turnstile.yaml: token.tll: unknown key");
+  }
+
+  @Test
+  void unknownKeyInListItem_namesTheIndex() {
+    assertThatThrownBy(() -> parse(VALID.replace("        repository: my-org/app\n", "        repository: my-org/app\n        repo: x\n")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("turnstile.yaml: applications[0].repositories[0].repo: unknown key");
+  }
+
+  @Test
+  void tokenTtlBelowSixtySeconds_isRejected() {
+    assertError(VALID.replace("ttl: 5m", "ttl: 30s"),
+        "turnstile.yaml: token.ttl: must be at least 60s (registry token spec)");
+  }
+
+  @Test
+  void badDuration_isRejected() {
+    assertError(VALID.replace("ttl: 5m", "ttl: soon"),
+        "turnstile.yaml: token.ttl: 'soon' is not a duration (e.g. 500ms, 60s, 5m, 2h, 30d)");
+  }
+
+  @Test
+  void badListenAddress_isRejected() {
+    assertError(VALID.replace("listen: 127.0.0.1:8080", "listen: 127.0.0.1"),
+        "turnstile.yaml: server.listen: '127.0.0.1' is not host:port");
+  }
+
+  @Test
+  void missingAdminSection_isRejected() {
+    assertError(VALID.replace("admin:\n  listen: 127.0.0.1:9091\n  token: ${ADMIN_TOKEN}\n", ""),
+        "turnstile.yaml: admin: is required");
+  }
+
+  @Test
+  void shortAdminToken_isRejected() {
+    assertError(VALID.replace("token: ${ADMIN_TOKEN}", "token: short"),
+        "turnstile.yaml: admin.token: must be at least 16 characters");
+  }
+
+  @Test
+  void repositoryWithUnknownUpstream_isRejected() {
+    assertError(VALID.replace("      upstream: vendor\n        repository: my-org/app", "      upstream: nowhere\n        repository: my-org/app")
+            .replace("upstream: vendor\n              repository: my-org/app", "upstream: nowhere\n              repository: my-org/app"),
+        "turnstile.yaml: applications[0].repositories[0].upstream: no upstream named 'nowhere' in upstreams");
+  }
+
+  @Test
+  void duplicateUpstreamName_isRejected() {
+    String twice = VALID.replace("applications:\n", "  - name: vendor\n    url: https://other.example\napplications:\n");
+    assertError(twice, "turnstile.yaml: upstreams[1].name: 'vendor' is listed twice");
+  }
+
+  @Test
+  void repositoryInTwoApplications_isRejected() {
+    String yaml = VALID + """
+          - name: other
+            repositories:
+              - name: vendor/app
+                upstream: vendor
+        """;
+    assertError(yaml, "turnstile.yaml: applications[1].repositories[0].name: 'vendor/app' already belongs to application 'app'");
+  }
+
+  @Test
+  void tagTemplateWithoutPlaceholder_isRejected() {
+    assertError(VALID.replace("tags: [\"{version}\", \"v{version}\"]", "tags: [\"latest\"]"),
+        "turnstile.yaml: applications[0].repositories[1].tags[0]: must contain {version} exactly once");
+  }
+
+  @Test
+  void invalidRepositoryName_isRejected() {
+    assertError(VALID.replace("- name: vendor/app", "- name: Vendor/App"),
+        "turnstile.yaml: applications[0].repositories[0].name: 'Vendor/App' is not a valid repository name (lowercase path components)");
+  }
+
+  @Test
+  void wrongType_isReported() {
+    assertError(VALID.replace("upstreams:\n  - name: vendor", "upstreams:\n  name: vendor").replace("    url: https://ghcr.io\n    username: vendor-bot\n    password: ${GHCR_TOKEN}\n", ""),
+        "turnstile.yaml: upstreams: expected a list");
+  }
+
+  @Test
+  void badBase64EncryptionKey_isRejected() {
+    assertError(VALID.replace("url: jdbc:sqlite:data/turnstile.db", "url: jdbc:sqlite:data/turnstile.db\n  encryptionKey: c2hvcnQ="),
+        "turnstile.yaml: store.encryptionKey: must be base64 of 32 bytes (got 5 bytes)");
+  }
+
+  @Test
+  void unsupportedDatabase_isRejected() {
+    assertError(VALID.replace("url: jdbc:sqlite:data/turnstile.db", "url: jdbc:mysql://db/x"),
+        "turnstile.yaml: store.url: must be a jdbc:sqlite: or jdbc:postgresql: URL");
+  }
+
+  @Test
+  void badBlobRedirects_isRejected() {
+    assertError(VALID.replace("    password: ${GHCR_TOKEN}", "    password: ${GHCR_TOKEN}\n    blobRedirects: sometimes"),
+        "turnstile.yaml: upstreams[0].blobRedirects: 'sometimes' is not one of follow, passthrough");
+  }
+
+  @Test
+  void yamlSyntaxError_givesLine() {
+    assertThatThrownBy(() -> parse("server:\n  listen: [unclosed\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("turnstile.yaml: line ")
+        .hasMessageContaining("not valid YAML");
+  }
+
+  @Test
+  void emptyFile_isRejected() {
+    assertError("", "turnstile.yaml: the file is empty");
+  }
+
+  @Test
+  void missingFile_isReported(@TempDir Path dir) {
+    Path missing = dir.resolve("nope.yaml");
+    assertThatThrownBy(() -> new ConfigLoader(env::get).load(missing))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(missing + ": file not found");
+  }
+
+  @Test
+  void loadFromFile_namesTheFileInErrors(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("prod.yaml");
+    Files.writeString(file, VALID.replace("ttl: 5m", "ttl: 1s"));
+    assertThatThrownBy(() -> new ConfigLoader(env::get).load(file))
+        .hasMessage("prod.yaml: token.ttl: must be at least 60s (registry token spec)");
+  }
+}

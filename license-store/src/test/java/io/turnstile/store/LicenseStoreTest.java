@@ -1,0 +1,242 @@
+package io.turnstile.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LicenseStoreTest {
+  @TempDir Path dir;
+  private final MutableClock clock = new MutableClock(StoreFixture.T0);
+  private LicenseStore store;
+  private CustomerId acme;
+
+  @BeforeEach
+  void open() throws Exception {
+    store = StoreFixture.open(dir, clock);
+    acme = store.createCustomer("Acme", "test").id();
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private IssuedKey license(String... versions) {
+    return store.createLicense(new NewLicense("prod", acme, "app", null, List.of(versions), null), "test");
+  }
+
+  private Access access(AuthResult r) {
+    assertThat(r).isInstanceOf(Access.class);
+    return (Access) r;
+  }
+
+  @Test
+  void newLicense_authorizesItsVersionsThroughEveryTemplate() {
+    IssuedKey key = license("1.0.0", "1.1.0");
+    assertThat(key.key()).startsWith("tsk_").hasSizeGreaterThanOrEqualTo(4 + 43);
+    Access a = access(store.snapshot().authenticate(key.username(), key.key(), clock.instant()));
+    assertThat(a.allowsTag("vendor/app", "1.0.0")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "v1.1.0")).isTrue();
+    assertThat(a.allowsTag("charts/app", "1.1.0")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "2.0.0")).isFalse();
+    assertThat(a.allowsTag("vendor/tool", "1.0.0")).isFalse();
+    assertThat(a.allowsRepository("vendor/tool")).isFalse();
+    assertThat(a.repositories()).containsExactlyInAnyOrder("vendor/app", "charts/app");
+    assertThat(a.grantedTags("vendor/app")).containsExactly("1.0.0", "v1.0.0", "1.1.0", "v1.1.0");
+  }
+
+  @Test
+  void wrongKeyOrWrongUser_isBadCredentials() {
+    IssuedKey key = license("1.0.0");
+    assertThat(store.snapshot().authenticate(key.username(), key.key() + "x", clock.instant()))
+        .isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.snapshot().authenticate("lic_other", key.key(), clock.instant()))
+        .isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.snapshot().authenticate(null, null, clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
+  }
+
+  @Test
+  void onlyTheKeyHashIsStored() throws Exception {
+    IssuedKey key = license("1.0.0");
+    store.close();
+    assertThat(databaseText()).doesNotContain(key.key()).contains(Keys.hash(key.key()));
+    store = StoreFixture.open(dir, clock);
+  }
+
+  @Test
+  void grantAndRevokeVersion_takeEffectInTheNextSnapshot() {
+    IssuedKey key = license("1.0.0");
+    Access before = access(store.authorize(key.username(), key.key()));
+    store.grantVersions(new LicenseId(key.username()), List.of("2.0.0"), "test");
+    assertThat(before.allowsTag("vendor/app", "2.0.0")).as("an earlier decision is immutable").isFalse();
+    assertThat(access(store.snapshot().authenticate(key.username(), key.key(), clock.instant()))
+        .allowsTag("vendor/app", "2.0.0")).isTrue();
+    store.revokeVersion(new LicenseId(key.username()), "1.0.0", "test");
+    assertThat(access(store.snapshot().authenticate(key.username(), key.key(), clock.instant()))
+        .allowsTag("vendor/app", "1.0.0")).isFalse();
+  }
+
+  @Test
+  void revokingAVersionNotGranted_isNoSuchVersion() {
+    IssuedKey key = license("1.0.0");
+    assertThatThrownBy(() -> store.revokeVersion(new LicenseId(key.username()), "9.9.9", "test"))
+        .isInstanceOf(NoSuchVersionException.class);
+  }
+
+  @Test
+  void expiry_isCheckedAtDecisionTime() {
+    IssuedKey key = store.createLicense(
+        new NewLicense("trial", acme, "app", StoreFixture.T0.plus(Duration.ofDays(30)), List.of("1.0.0"), null), "test");
+    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isInstanceOf(Access.class);
+    clock.advance(Duration.ofDays(30));
+    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isEqualTo(Refusal.EXPIRED);
+  }
+
+  @Test
+  void expiryCanBeMovedIntoThePastAndCleared() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    store.update(id, new LicensePatch(null, Optional.of(StoreFixture.T0.minusSeconds(1)), null), "test");
+    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isEqualTo(Refusal.EXPIRED);
+    store.update(id, new LicensePatch(null, Optional.empty(), null), "test");
+    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isInstanceOf(Access.class);
+  }
+
+  @Test
+  void revokedLicense_isRefusedAndFrozen() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    store.revokeLicense(id, "test");
+    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isEqualTo(Refusal.REVOKED);
+    assertThat(store.license(id).state(clock.instant())).isEqualTo(LicenseState.REVOKED);
+    assertThatThrownBy(() -> store.grantVersions(id, List.of("2.0.0"), "test")).isInstanceOf(ConflictException.class);
+  }
+
+  @Test
+  void rotatedKey_replacesTheOldOneAndItsCredentialId() {
+    IssuedKey key = license("1.0.0");
+    String oldCredential = access(store.snapshot().authenticate(key.username(), key.key(), clock.instant()))
+        .principal().credentialId();
+    IssuedKey fresh = store.rotateKey(new LicenseId(key.username()), "test");
+    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.snapshot().authenticate(key.username(), fresh.key(), clock.instant())).isInstanceOf(Access.class);
+    assertThat(store.snapshot().accessFor(oldCredential, clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
+  }
+
+  @Test
+  void customerKey_grantsTheUnionOfValidLicenses() {
+    store.createLicense(new NewLicense("a", acme, "app", null, List.of("1.0.0"), null), "test");
+    store.createLicense(new NewLicense("b", acme, "tool", StoreFixture.T0.plus(Duration.ofDays(1)), List.of("3.0"), null), "test");
+    IssuedKey ck = store.createCustomerKey(acme, "test");
+    assertThat(ck.username()).isEqualTo(acme.value());
+    Access a = access(store.snapshot().authenticate(ck.username(), ck.key(), clock.instant()));
+    assertThat(a.allowsTag("vendor/app", "1.0.0")).isTrue();
+    assertThat(a.allowsTag("vendor/tool", "3.0")).isTrue();
+    clock.advance(Duration.ofDays(2));
+    Access later = access(store.snapshot().authenticate(ck.username(), ck.key(), clock.instant()));
+    assertThat(later.allowsTag("vendor/app", "1.0.0")).isTrue();
+    assertThat(later.allowsTag("vendor/tool", "3.0")).isFalse();
+    store.revokeCustomerKey(acme, ck.keyId(), "test");
+    assertThat(store.snapshot().authenticate(ck.username(), ck.key(), clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
+  }
+
+  @Test
+  void deletingACustomer_revokesItsLicensesAndKeys() {
+    IssuedKey key = license("1.0.0");
+    IssuedKey ck = store.createCustomerKey(acme, "test");
+    store.deleteCustomer(acme, "test");
+    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.snapshot().authenticate(ck.username(), ck.key(), clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.license(new LicenseId(key.username())).revokedAt()).isNotNull();
+    assertThatThrownBy(() -> store.customer(acme)).isInstanceOf(NoSuchCustomerException.class);
+  }
+
+  @Test
+  void history_recordsWhoDidWhatAndWhen() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    clock.advance(Duration.ofMinutes(1));
+    store.grantVersions(id, List.of("2.0.0"), "alice");
+    store.revokeVersion(id, "1.0.0", "bob");
+    store.rotateKey(id, "carol");
+    store.revokeLicense(id, "dave");
+    List<LicenseEvent> h = store.history(id);
+    assertThat(h).extracting(LicenseEvent::action).containsExactly(
+        "license.created", "license.versions_granted", "license.version_revoked", "license.key_rotated", "license.revoked");
+    assertThat(h).extracting(LicenseEvent::actor).containsExactly("test", "alice", "bob", "carol", "dave");
+    assertThat(h.get(1).at()).isEqualTo(StoreFixture.T0.plus(Duration.ofMinutes(1)));
+    assertThat(h.get(1).detail()).contains("2.0.0");
+  }
+
+  @Test
+  void upstreamCredentials_areEncryptedAtRestAndDecryptedInTheSnapshot() throws Exception {
+    String password = "upstream-pa55word-" + System.nanoTime();
+    IssuedKey key = store.createLicense(new NewLicense("own", acme, "app", null, List.of("1.0.0"),
+        new UpstreamCredentials("customer-bot", password)), "test");
+    License l = store.snapshot().license(new LicenseId(key.username()));
+    assertThat(l.upstreamCredentials()).isEqualTo(new UpstreamCredentials("customer-bot", password));
+    assertThat(l.toString()).doesNotContain(password);
+    assertThat(store.history(new LicenseId(key.username())).toString()).doesNotContain(password);
+    store.close();
+    String raw = databaseText();
+    assertThat(raw).contains("customer-bot").doesNotContain(password);
+    store = StoreFixture.open(dir, clock);
+    assertThat(store.license(new LicenseId(key.username())).upstreamCredentials().password()).isEqualTo(password);
+    assertThat(Files.getPosixFilePermissions(dir.resolve("store.key")))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+  }
+
+  @Test
+  void badInput_namesTheField() {
+    assertThatThrownBy(() -> store.createLicense(new NewLicense("x", acme, "nope", null, List.of(), null), "t"))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("application: unknown application 'nope'");
+    assertThatThrownBy(() -> store.createLicense(new NewLicense("x", acme, "app", null, List.of("1.0", "bad version"), null), "t"))
+        .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("versions[1]:");
+    assertThatThrownBy(() -> store.createLicense(new NewLicense("x", new CustomerId("cus_nope"), "app", null, List.of(), null), "t"))
+        .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("customerId:");
+    assertThatThrownBy(() -> store.createCustomer(" ", "t"))
+        .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
+    assertThat(store.licenses(null)).isEmpty();
+  }
+
+  @Test
+  void reopeningAnExistingDatabase_keepsEverything() throws Exception {
+    IssuedKey key = license("1.0.0");
+    store.close();
+    store = StoreFixture.open(dir, clock);
+    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isInstanceOf(Access.class);
+    try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("turnstile.db"));
+        var rs = c.createStatement().executeQuery("select count(*) from flyway_schema_history where success = 1")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void sqliteRunsInWalModeWithForeignKeys() throws Exception {
+    assertThat(Files.exists(dir.resolve("turnstile.db-wal"))).isTrue();
+  }
+
+  private String databaseText() throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (String f : List.of("turnstile.db", "turnstile.db-wal")) {
+      Path p = dir.resolve(f);
+      if (Files.exists(p)) {
+        sb.append(new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
+      }
+    }
+    return sb.toString();
+  }
+}
