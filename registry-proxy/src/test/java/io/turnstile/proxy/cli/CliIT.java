@@ -1,0 +1,171 @@
+package io.turnstile.proxy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.proxy.Main;
+import io.turnstile.proxy.testing.TestTurnstile;
+import io.turnstile.store.Access;
+import io.turnstile.store.Refusal;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI against a running server, as a vendor would use it. */
+class CliIT {
+  @TempDir Path dir;
+  private TestTurnstile ts;
+  private Path tokenFile;
+  private final ObjectMapper json = new ObjectMapper();
+
+  record Run(int exit, String out, String err) {}
+
+  @BeforeEach
+  void start() throws Exception {
+    ts = new TestTurnstile(dir, "http://127.0.0.1:9");
+    tokenFile = dir.resolve("admin-token");
+    Files.writeString(tokenFile, TestTurnstile.ADMIN_TOKEN + "\n");
+  }
+
+  @AfterEach
+  void stop() {
+    ts.close();
+  }
+
+  private Run run(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    if (!args[0].equals("serve") && !args[0].equals("--help")) {
+      all.addAll(List.of("--admin-url", ts.adminUrl(), "--admin-token-file", tokenFile.toString()));
+    }
+    return runRaw(all.toArray(String[]::new));
+  }
+
+  static synchronized Run runRaw(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      int code = Main.run(args);
+      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  private JsonNode jsonOf(Run r) throws Exception {
+    assertThat(r.exit()).as(r.err()).isZero();
+    return json.readTree(r.out());
+  }
+
+  @Test
+  void help_listsTheCommands() {
+    Run r = runRaw("--help");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("serve", "customer", "license");
+  }
+
+  @Test
+  void vendorWorkflow_createGrantRevokeShow() throws Exception {
+    String customer = jsonOf(run("customer", "create", "--name", "Acme", "-o", "json")).get("id").asText();
+    Run table = run("customer", "list");
+    assertThat(table.out()).contains("ID", "NAME", customer, "Acme");
+
+    JsonNode created = jsonOf(run("license", "create", "--customer", customer, "--application", "app",
+        "--version", "1.0.0", "--version", "1.1.0", "--expires", "2030-01-01", "-o", "json"));
+    String id = created.get("id").asText();
+    String key = created.get("key").asText();
+    assertThat(created.get("expiresAt").asText()).isEqualTo("2030-01-01T00:00:00Z");
+    assertThat(ts.server.store().authorize(id, key)).isInstanceOf(Access.class);
+
+    Run granted = run("license", "grant", id, "--version", "2.0.0");
+    assertThat(granted.exit()).as(granted.err()).isZero();
+    assertThat(granted.out()).contains("1.0.0,1.1.0,2.0.0");
+    assertThat(((Access) ts.server.store().authorize(id, key)).allowsTag("vendor/app", "2.0.0")).isTrue();
+
+    assertThat(run("license", "revoke", id, "--version", "1.0.0").exit()).isZero();
+    assertThat(((Access) ts.server.store().authorize(id, key)).allowsTag("vendor/app", "1.0.0")).isFalse();
+
+    assertThat(run("license", "update", id, "--expires", "2001-01-01T00:00:00Z").exit()).isZero();
+    assertThat(ts.server.store().authorize(id, key)).isEqualTo(Refusal.EXPIRED);
+
+    Run shown = run("license", "show", id);
+    assertThat(shown.out()).contains("license.created", "license.versions_granted", "license.version_revoked",
+        "license.expiry_changed", "cli:");
+    assertThat(shown.out()).doesNotContain(key);
+
+    assertThat(run("license", "list", "--customer", customer).out()).contains(id, "expired");
+
+    Run rotated = run("license", "rotate-key", id, "-o", "json");
+    String fresh = jsonOf(rotated).get("key").asText();
+    assertThat(ts.server.store().authorize(id, key)).isEqualTo(Refusal.BAD_CREDENTIALS);
+
+    assertThat(run("license", "revoke", id, "--license").exit()).isZero();
+    assertThat(ts.server.store().authorize(id, fresh)).isEqualTo(Refusal.REVOKED);
+  }
+
+  @Test
+  void errors_areOneLineWithNonZeroExit() {
+    Run r = run("license", "create", "--customer", "cus_nope", "--application", "app");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err().strip()).isEqualTo("turnstile: error: customerId: no customer cus_nope");
+
+    Run badDate = run("license", "update", "lic_x", "--expires", "someday");
+    assertThat(badDate.exit()).isEqualTo(1);
+    assertThat(badDate.err()).contains("--expires");
+
+    Run wrongToken = runRaw("customer", "list", "--admin-url", ts.adminUrl(), "--admin-token-file", dir.resolve("missing").toString());
+    assertThat(wrongToken.exit()).isEqualTo(1);
+    assertThat(wrongToken.err()).contains("cannot read");
+  }
+
+  @Test
+  void unreachableAdminApi_saysSo() throws Exception {
+    int freePort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      freePort = s.getLocalPort();
+    }
+    Run r = runRaw("customer", "list", "--admin-url", "http://127.0.0.1:" + freePort, "--admin-token-file", tokenFile.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("cannot reach the admin API");
+  }
+
+  @Test
+  void pullSecret_readsTheKeyFromStdin() throws Exception {
+    String customer = jsonOf(run("customer", "create", "--name", "Acme", "-o", "json")).get("id").asText();
+    JsonNode created = jsonOf(run("license", "create", "--customer", customer, "--application", "app", "-o", "json"));
+    var in = System.in;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream((created.get("key").asText() + "\n").getBytes(StandardCharsets.UTF_8)));
+      JsonNode secret = jsonOf(run("license", "pull-secret", created.get("id").asText(), "--name", "regcred"));
+      assertThat(secret.get("metadata").get("name").asText()).isEqualTo("regcred");
+      String config = new String(Base64.getDecoder().decode(secret.get("data").get(".dockerconfigjson").asText()), StandardCharsets.UTF_8);
+      assertThat(config).contains("registry.test:5443", created.get("id").asText());
+    } finally {
+      System.setIn(in);
+    }
+  }
+
+  @Test
+  void serveWithABadConfig_exitsNonZeroNamingTheField() throws Exception {
+    Path bad = dir.resolve("turnstile.yaml");
+    Files.writeString(bad, "admin:\n  token: 0123456789abcdefgh\nupstreams:\n  - name: u\n    url: not-a-url\n");
+    Run r = runRaw("serve", "--config", bad.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().strip()).isEqualTo("turnstile: error: turnstile.yaml: upstreams[0].url: not an absolute http(s) URL");
+  }
+}

@@ -1,0 +1,99 @@
+package io.turnstile.proxy.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.config.ConfigLoader;
+import io.turnstile.config.TurnstileConfig;
+import io.turnstile.proxy.server.TurnstileServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A real Turnstile on free ports with a fresh SQLite store in {@code dir}, configured from YAML
+ * like a user would; {@code upstreamUrl} is where its single upstream lives.
+ */
+public final class TestTurnstile implements AutoCloseable {
+  public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+
+  public final TurnstileServer server;
+  public final TurnstileConfig config;
+  public final ObjectMapper json = new ObjectMapper();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  public TestTurnstile(Path dir, String upstreamUrl) throws Exception {
+    this(dir, upstreamUrl, "");
+  }
+
+  public TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml) throws Exception {
+    String yaml = """
+        server:
+          listen: 127.0.0.1:0
+          publicUrl: http://registry.test:5443
+        admin:
+          listen: 127.0.0.1:0
+          token: ${ADMIN_TOKEN}
+        token:
+          signingKey: %1$s/signing-key.pem
+        store:
+          url: jdbc:sqlite:%1$s/turnstile.db
+          encryptionKeyFile: %1$s/store.key
+        upstreams:
+          - name: vendor
+            url: %2$s
+            username: vendor
+            password: ${UPSTREAM_PASSWORD}
+        %3$s
+        applications:
+          - name: app
+            repositories:
+              - name: vendor/app
+                upstream: vendor
+                repository: org/app
+              - name: charts/app
+                upstream: vendor
+                repository: org/charts/app
+          - name: tool
+            repositories:
+              - name: vendor/tool
+                upstream: vendor
+                tags: ["v{version}"]
+        """.formatted(dir, upstreamUrl, extraUpstreamYaml);
+    Map<String, String> env = Map.of("ADMIN_TOKEN", ADMIN_TOKEN, "UPSTREAM_PASSWORD", "vendor-secret");
+    this.config = new ConfigLoader(env::get).parse("test.yaml", yaml);
+    this.server = TurnstileServer.start(config);
+  }
+
+  public String adminUrl() {
+    return "http://127.0.0.1:" + server.adminAddress().getPort();
+  }
+
+  /** An admin API answer. */
+  public record Answer(int status, JsonNode body, String raw) {}
+
+  public Answer admin(String method, String path, String body) throws Exception {
+    return admin(method, path, body, ADMIN_TOKEN);
+  }
+
+  public Answer admin(String method, String path, String body, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(adminUrl() + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode node = r.body().isEmpty() ? null : json.readTree(r.body());
+    return new Answer(r.statusCode(), node, r.body());
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}
