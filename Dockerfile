@@ -1,0 +1,21 @@
+# Builds the Turnstile jar and runs it on a JRE.
+#   docker build -t turnstile .
+#   docker run -p 8080:8080 -p 9091:9091 -e TURNSTILE_ADMIN_TOKEN=... -v turnstile-data:/data turnstile
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+COPY config config
+COPY license-store license-store
+COPY registry-proxy registry-proxy
+RUN mvn -B -q -DskipTests package
+
+FROM eclipse-temurin:17-jre
+RUN useradd --system --home /data turnstile && mkdir -p /data /etc/turnstile && chown turnstile /data
+COPY --from=build /src/registry-proxy/target/turnstile.jar /opt/turnstile/turnstile.jar
+COPY config/turnstile.example.yaml /etc/turnstile/turnstile.yaml
+USER turnstile
+ENV TURNSTILE_LISTEN=0.0.0.0:8080 TURNSTILE_ADMIN_LISTEN=0.0.0.0:9091
+WORKDIR /data
+EXPOSE 8080 9091
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/turnstile/turnstile.jar"]
+CMD ["serve", "--config", "/etc/turnstile/turnstile.yaml"]
