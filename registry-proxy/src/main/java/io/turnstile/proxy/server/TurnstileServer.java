@@ -7,7 +7,11 @@ import io.netty.channel.nio.NioIoHandler;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
+import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.token.SigningKeys;
+import io.turnstile.proxy.token.TokenEndpoint;
+import io.turnstile.proxy.token.TokenService;
 import io.turnstile.proxy.upstream.RegistryHttpClient;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.StoreFactory;
@@ -35,18 +39,23 @@ public final class TurnstileServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final ExecutorService blocking;
   private final AdminServer admin;
+  private final RegistryServer registry;
+  private final SigningKeys signingKeys;
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
-      AdminServer admin) {
+      AdminServer admin, RegistryServer registry, SigningKeys signingKeys) {
     this.store = store;
     this.boss = boss;
     this.workers = workers;
     this.blocking = blocking;
     this.admin = admin;
+    this.registry = registry;
+    this.signingKeys = signingKeys;
   }
 
   /** Opens the store and binds both listeners; on failure everything opened so far is closed. */
   public static TurnstileServer start(TurnstileConfig config) throws IOException, InterruptedException {
+    SigningKeys keys = SigningKeys.load(config.token().signingKey(), config.token().algorithm());
     LicenseStore store = StoreFactory.open(config);
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -58,9 +67,25 @@ public final class TurnstileServer implements AutoCloseable {
           Clock.systemUTC());
       AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
           blocking, json);
+      Clock clock = Clock.systemUTC();
+      TokenService tokens = new TokenService(keys, config.token(), clock);
+      RegistryServices services = new RegistryServices(
+          new TokenEndpoint(store, tokens, json, clock),
+          new RegistryAuthenticator(store, tokens, config.server().baseUrl(), clock),
+          backend(config, store, workers, blocking, clock),
+          json,
+          json.writeValueAsBytes(keys.publicJwks().toJSONObject()));
+      RegistryServer registry;
+      try {
+        registry = RegistryServer.start(config.server(), boss, workers, services);
+      } catch (InterruptedException | RuntimeException e) {
+        admin.close();
+        throw e;
+      }
+      log.info("registry listening on {} (public URL {})", registry.address(), config.server().baseUrl());
       log.info("admin API listening on {}", admin.address());
-      return new TurnstileServer(store, boss, workers, blocking, admin);
-    } catch (InterruptedException | RuntimeException e) {
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, keys);
+    } catch (IOException | InterruptedException | RuntimeException e) {
       shutdown(boss, workers, blocking);
       store.close();
       throw e;
@@ -80,12 +105,29 @@ public final class TurnstileServer implements AutoCloseable {
     return store;
   }
 
+  private static RegistryBackend backend(TurnstileConfig config, LicenseStore store, EventLoopGroup workers,
+      ExecutorService blocking, Clock clock) {
+    return (ctx, request, path, access, done) -> {
+      ctx.writeAndFlush(HttpResponses.error(io.turnstile.proxy.access.RegistryError.NOT_FOUND, "not found", null, false))
+          .addListener(f -> done.finished(f.isSuccess()));
+    };
+  }
+
+  public InetSocketAddress registryAddress() {
+    return registry.address();
+  }
+
+  public SigningKeys signingKeys() {
+    return signingKeys;
+  }
+
   public InetSocketAddress adminAddress() {
     return admin.address();
   }
 
   @Override
   public void close() {
+    registry.close();
     admin.close();
     shutdown(boss, workers, blocking);
     store.close();

@@ -1,0 +1,99 @@
+package io.turnstile.proxy.access;
+
+import io.turnstile.proxy.token.BasicCredentials;
+import io.turnstile.proxy.token.InvalidTokenException;
+import io.turnstile.proxy.token.TokenService;
+import io.turnstile.proxy.token.VerifiedToken;
+import io.turnstile.store.Access;
+import io.turnstile.store.AuthResult;
+import io.turnstile.store.LicenseStore;
+import io.turnstile.store.Refusal;
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * Authenticates {@code /v2/} requests. A bearer token is verified (signature, issuer, audience,
+ * lifetime), then the key it was issued for is looked up in the live snapshot, so a token issued
+ * before a revocation, an expiry or a key rotation stops working at once, not at its {@code exp}.
+ * Basic credentials are also accepted directly. Every failure becomes a 401 with a Bearer
+ * challenge whose realm is the token endpoint.
+ */
+public final class RegistryAuthenticator {
+  private final LicenseStore store;
+  private final TokenService tokens;
+  private final String realm;
+  private final Clock clock;
+
+  public RegistryAuthenticator(LicenseStore store, TokenService tokens, String publicBaseUrl, Clock clock) {
+    this.store = store;
+    this.tokens = tokens;
+    this.realm = publicBaseUrl + "/token";
+    this.clock = clock;
+  }
+
+  /** The scope a request on {@code path} needs, or null for none. */
+  public static String requiredScope(RegistryPath path) {
+    return switch (path.kind()) {
+      case BASE -> null;
+      case CATALOG -> "registry:catalog:*";
+      default -> "repository:" + path.name() + ":pull";
+    };
+  }
+
+  /** The live access of the caller, if it may make a request needing {@code scope}. */
+  public Access authenticate(String authorization, String scope) throws ChallengeException {
+    Instant now = clock.instant();
+    if (authorization == null || authorization.isBlank()) {
+      throw challenge(RegistryError.UNAUTHORIZED, "authentication required", scope, null);
+    }
+    if (authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+      BasicCredentials creds;
+      try {
+        creds = BasicCredentials.parse(authorization);
+      } catch (BasicCredentials.MalformedException e) {
+        throw challenge(RegistryError.UNAUTHORIZED, e.getMessage(), scope, null);
+      }
+      return live(store.snapshot().authenticate(creds.username(), creds.password(), now), scope, null);
+    }
+    if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw challenge(RegistryError.UNAUTHORIZED, "unsupported authorization scheme", scope, null);
+    }
+    VerifiedToken token;
+    try {
+      token = tokens.verifyAccess(authorization.substring(7).trim());
+    } catch (InvalidTokenException e) {
+      throw challenge(RegistryError.UNAUTHORIZED, e.getMessage(), scope, "invalid_token");
+    }
+    Access access = live(store.snapshot().accessFor(token.credentialId(), now), scope, "invalid_token");
+    if (scope != null) {
+      boolean covered = scope.startsWith("registry:")
+          ? token.catalog()
+          : token.pullRepositories().contains(scope.substring("repository:".length(), scope.length() - ":pull".length()));
+      if (!covered) {
+        throw challenge(RegistryError.UNAUTHORIZED, "token does not grant " + scope, scope, "insufficient_scope");
+      }
+    }
+    return access;
+  }
+
+  private Access live(AuthResult result, String scope, String error) throws ChallengeException {
+    if (result instanceof Access a) {
+      return a;
+    }
+    Refusal.Reason reason = ((Refusal) result).reason();
+    throw challenge(RegistryError.UNAUTHORIZED, reason.message(), scope,
+        reason == Refusal.Reason.BAD_CREDENTIALS && error == null ? null : "invalid_token");
+  }
+
+  private ChallengeException challenge(RegistryError e, String message, String scope, String error) {
+    StringBuilder h = new StringBuilder("Bearer realm=\"").append(realm)
+        .append("\",service=\"").append(tokens.service()).append('"');
+    if (scope != null) {
+      h.append(",scope=\"").append(scope).append('"');
+    }
+    if (error != null) {
+      h.append(",error=\"").append(error).append('"');
+    }
+    return new ChallengeException(e, message, h.toString());
+  }
+}

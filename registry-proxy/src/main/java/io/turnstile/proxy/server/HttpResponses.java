@@ -1,0 +1,63 @@
+package io.turnstile.proxy.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.turnstile.proxy.access.RegistryError;
+import java.nio.charset.StandardCharsets;
+
+/** Builds the registry's own answers: OCI JSON errors and small JSON bodies. */
+public final class HttpResponses {
+  public static final String API_VERSION_HEADER = "Docker-Distribution-API-Version";
+  public static final String API_VERSION = "registry/2.0";
+
+  private HttpResponses() {}
+
+  /** A JSON answer; for HEAD the body is left out but its length is announced. */
+  public static FullHttpResponse json(int status, byte[] body, boolean head) {
+    ByteBuf content = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    r.headers().set(API_VERSION_HEADER, API_VERSION);
+    return r;
+  }
+
+  /** An OCI error answer: {@code {"errors":[{"code","message","detail"}]}}. */
+  public static FullHttpResponse error(RegistryError error, String message, String detail, boolean head) {
+    StringBuilder sb = new StringBuilder("{\"errors\":[{\"code\":\"").append(error.code())
+        .append("\",\"message\":\"").append(escape(message)).append('"');
+    if (detail != null) {
+      sb.append(",\"detail\":\"").append(escape(detail)).append('"');
+    }
+    sb.append("}]}");
+    return json(error.status(), sb.toString().getBytes(StandardCharsets.UTF_8), head);
+  }
+
+  static String escape(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 8);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.toString();
+  }
+}

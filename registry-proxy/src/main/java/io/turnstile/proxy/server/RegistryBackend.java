@@ -1,0 +1,25 @@
+package io.turnstile.proxy.server;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpRequest;
+import io.turnstile.proxy.access.RegistryPath;
+import io.turnstile.store.Access;
+
+/**
+ * Serves an authenticated registry request (everything but {@code /v2/} itself): decides what the
+ * license lets through and answers, from the closure cache or by proxying the upstream.
+ */
+public interface RegistryBackend {
+  /**
+   * Answers {@code request} on {@code ctx}'s channel and then runs {@code done} exactly once, on
+   * the channel's event loop, when the whole answer has been written (or the connection closed).
+   * The request object carries no body and is not retained beyond this call's synchronous part.
+   */
+  void serve(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access, Completion done);
+
+  /** How a backend says it has finished one request. */
+  interface Completion {
+    /** @param reusable whether the client connection may serve another request */
+    void finished(boolean reusable);
+  }
+}

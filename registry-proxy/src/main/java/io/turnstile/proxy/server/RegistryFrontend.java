@@ -1,0 +1,273 @@
+package io.turnstile.proxy.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.turnstile.proxy.access.ChallengeException;
+import io.turnstile.proxy.access.RegistryAuthenticator;
+import io.turnstile.proxy.access.RegistryError;
+import io.turnstile.proxy.access.RegistryException;
+import io.turnstile.proxy.access.RegistryPath;
+import io.turnstile.proxy.token.TokenEndpoint;
+import io.turnstile.store.Access;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection of the public listener. Requests are served one at a time: reading stops
+ * (AUTO_READ off) while a request is answered and resumes when its answer is written, which also
+ * gives the proxied streams their backpressure. Request bodies are never forwarded: the token
+ * endpoint's small form is collected with a tight cap, and anything else is dropped.
+ */
+final class RegistryFrontend extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(RegistryFrontend.class);
+  /** Largest token request body accepted. */
+  static final int MAX_FORM = 64 * 1024;
+
+  private enum State { IDLE, COLLECTING, BUSY, CLOSING }
+
+  private final RegistryServices services;
+  private State state = State.IDLE;
+  private HttpRequest current;
+  private CompositeByteBuf form;
+
+  RegistryFrontend(RegistryServices services) {
+    this.services = services;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.channel().config().setAutoRead(false);
+    ctx.read();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof HttpRequest request) {
+        onRequest(ctx, request);
+      }
+      if (msg instanceof HttpContent content) {
+        onContent(ctx, content);
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (state == State.IDLE || state == State.COLLECTING) {
+      ctx.read();
+    }
+  }
+
+  private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
+    if (state != State.IDLE) {
+      // Pipelined requests are not supported: no registry client sends them.
+      state = State.CLOSING;
+      ctx.close();
+      return;
+    }
+    DecoderResult decoded = request.decoderResult();
+    if (decoded.isFailure()) {
+      state = State.CLOSING;
+      Throwable cause = decoded.cause();
+      RegistryError error = RegistryError.BAD_REQUEST;
+      String message = "malformed HTTP request";
+      if (cause instanceof TooLongHttpLineException) {
+        message = "request line too long";
+      } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+        message = "request headers too large";
+      }
+      FullHttpResponse r = HttpResponses.error(error, message, null, false);
+      r.setStatus(cause instanceof TooLongHttpLineException ? io.netty.handler.codec.http.HttpResponseStatus.REQUEST_URI_TOO_LONG
+          : cause instanceof TooLongHttpHeaderException ? io.netty.handler.codec.http.HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+          : r.status());
+      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    current = request;
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    String path = uri.rawPath();
+    if (path.equals("/token")) {
+      if (request.method().equals(HttpMethod.POST)) {
+        long length = HttpUtil.getContentLength(request, -1L);
+        if (length > MAX_FORM) {
+          reply(ctx, HttpResponses.error(RegistryError.BAD_REQUEST, "token request body too large", null, false), false);
+          return;
+        }
+        state = State.COLLECTING;
+        form = ctx.alloc().compositeBuffer();
+        return;
+      }
+      state = State.BUSY;
+      token(ctx, uri.parameters(), Map.of());
+      return;
+    }
+    state = State.BUSY;
+    if (path.equals("/.well-known/jwks.json") && isRead(request)) {
+      reply(ctx, HttpResponses.json(200, services.jwks(), request.method().equals(HttpMethod.HEAD)), true);
+      return;
+    }
+    if (path.equals("/v2") || path.startsWith("/v2/")) {
+      registry(ctx, request, path.equals("/v2") ? "/v2/" : path);
+      return;
+    }
+    fail(ctx, new RegistryException(RegistryError.NOT_FOUND, "not found"));
+  }
+
+  private void onContent(ChannelHandlerContext ctx, HttpContent content) {
+    if (state != State.COLLECTING) {
+      return;
+    }
+    if (form.readableBytes() + content.content().readableBytes() > MAX_FORM) {
+      form.release();
+      form = null;
+      reply(ctx, HttpResponses.error(RegistryError.BAD_REQUEST, "token request body too large", null, false), false);
+      return;
+    }
+    form.addComponent(true, content.content().retain());
+    if (content instanceof LastHttpContent) {
+      String body = form.toString(StandardCharsets.UTF_8);
+      form.release();
+      form = null;
+      state = State.BUSY;
+      token(ctx, new QueryStringDecoder(current.uri()).parameters(),
+          new QueryStringDecoder(body, StandardCharsets.UTF_8, false, 1024).parameters());
+    }
+  }
+
+  private void token(ChannelHandlerContext ctx, Map<String, List<String>> query, Map<String, List<String>> formParams) {
+    TokenEndpoint.Response r = services.tokens().handle(new TokenEndpoint.Request(
+        current.method().name(), query, formParams, current.headers().get(HttpHeaderNames.AUTHORIZATION)));
+    byte[] body;
+    try {
+      body = services.json().writeValueAsBytes(r.body());
+    } catch (Exception e) {
+      fail(ctx, new RegistryException(RegistryError.INTERNAL, "internal error"));
+      return;
+    }
+    FullHttpResponse response = HttpResponses.json(r.status(), body, false);
+    response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    if (r.wwwAuthenticate() != null) {
+      response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, r.wwwAuthenticate());
+    }
+    reply(ctx, response, true);
+  }
+
+  private void registry(ChannelHandlerContext ctx, HttpRequest request, String path) {
+    boolean head = request.method().equals(HttpMethod.HEAD);
+    RegistryPath parsed;
+    try {
+      parsed = RegistryPath.parse(path);
+    } catch (RegistryException e) {
+      fail(ctx, e);
+      return;
+    }
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (!isRead(request)) {
+      // Writes are never forwarded: 401 for strangers, 405 for license holders.
+      try {
+        services.authenticator().authenticate(authorization, null);
+      } catch (ChallengeException e) {
+        challenge(ctx, e, RegistryError.WRITE_UNAUTHORIZED, false);
+        return;
+      }
+      reply(ctx, HttpResponses.error(RegistryError.UNSUPPORTED, "Turnstile serves pulls only", null, head), false);
+      return;
+    }
+    Access access;
+    try {
+      access = services.authenticator().authenticate(authorization, RegistryAuthenticator.requiredScope(parsed));
+    } catch (ChallengeException e) {
+      challenge(ctx, e, e.error(), head);
+      return;
+    }
+    if (parsed.kind() == RegistryPath.Kind.BASE) {
+      reply(ctx, HttpResponses.json(200, "{}".getBytes(StandardCharsets.UTF_8), head), true);
+      return;
+    }
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    services.backend().serve(ctx, request, parsed, access, reusable -> finish(ctx, keepAlive && reusable));
+  }
+
+  private void challenge(ChannelHandlerContext ctx, ChallengeException e, RegistryError error, boolean head) {
+    FullHttpResponse r = HttpResponses.error(error, e.getMessage(), null, head);
+    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, e.challenge());
+    reply(ctx, r, true);
+  }
+
+  private void fail(ChannelHandlerContext ctx, RegistryException e) {
+    reply(ctx, HttpResponses.error(e.error(), e.getMessage(), e.detail(),
+        current != null && current.method().equals(HttpMethod.HEAD)), true);
+  }
+
+  private static boolean isRead(HttpRequest r) {
+    return r.method().equals(HttpMethod.GET) || r.method().equals(HttpMethod.HEAD);
+  }
+
+  /** Writes a complete answer, then ends the request. */
+  private void reply(ChannelHandlerContext ctx, FullHttpResponse response, boolean reusable) {
+    boolean keepAlive = reusable && current != null && HttpUtil.isKeepAlive(current);
+    HttpUtil.setKeepAlive(response, keepAlive);
+    ctx.writeAndFlush(response).addListener(f -> finish(ctx, keepAlive && f.isSuccess()));
+  }
+
+  /** Ends the current request: the next one may be read, or the connection closes. */
+  private void finish(ChannelHandlerContext ctx, boolean reusable) {
+    current = null;
+    if (!reusable || state == State.CLOSING) {
+      state = State.CLOSING;
+      ctx.close();
+      return;
+    }
+    state = State.IDLE;
+    ctx.read();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent && state != State.BUSY) {
+      ctx.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (form != null) {
+      form.release();
+      form = null;
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("client connection failed: {}", cause.toString());
+    ctx.close();
+  }
+}

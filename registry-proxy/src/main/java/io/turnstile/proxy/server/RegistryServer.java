@@ -1,0 +1,75 @@
+package io.turnstile.proxy.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.turnstile.config.ServerConfig;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The public registry listener. The pipeline, in order: connection cap, idle timeout, HTTP codec
+ * with size limits, and the per-connection {@link RegistryFrontend}.
+ */
+public final class RegistryServer implements AutoCloseable {
+  private final Channel channel;
+
+  private RegistryServer(Channel channel) {
+    this.channel = channel;
+  }
+
+  static RegistryServer start(ServerConfig config, EventLoopGroup boss, EventLoopGroup workers,
+      RegistryServices services) throws InterruptedException {
+    ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
+    Channel ch = new ServerBootstrap()
+        .group(boss, workers)
+        .channel(NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel c) {
+            ChannelPipeline p = c.pipeline();
+            addLimits(p, limiter, config);
+            addHttp(p, config);
+            p.addLast("registry", new RegistryFrontend(services));
+          }
+        })
+        .bind(new InetSocketAddress(config.listen().host(), config.listen().port()))
+        .sync()
+        .channel();
+    return new RegistryServer(ch);
+  }
+
+  private static void addLimits(ChannelPipeline p, ConnectionLimiter limiter, ServerConfig config) {
+    p.addLast("connectionLimit", limiter);
+    long idle = config.idleTimeout().toMillis();
+    p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS) {
+      @Override
+      protected void channelIdle(ChannelHandlerContext ctx, io.netty.handler.timeout.IdleStateEvent evt) {
+        ctx.fireUserEventTriggered(evt);
+      }
+    });
+  }
+
+  private static void addHttp(ChannelPipeline p, ServerConfig config) {
+    p.addLast("http", new HttpServerCodec(8192, config.maxHeaderSize(), 64 * 1024));
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+  }
+}

@@ -1,0 +1,13 @@
+package io.turnstile.proxy.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.proxy.access.RegistryAuthenticator;
+import io.turnstile.proxy.token.TokenEndpoint;
+
+/** What every public connection shares. */
+record RegistryServices(
+    TokenEndpoint tokens,
+    RegistryAuthenticator authenticator,
+    RegistryBackend backend,
+    ObjectMapper json,
+    byte[] jwks) {}

@@ -1,0 +1,264 @@
+package io.turnstile.proxy.token;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.turnstile.config.TokenConfig;
+import io.turnstile.store.Principal;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Issues and verifies registry tokens.
+ *
+ * <p>Access tokens are JWTs as distribution's {@code token} auth expects: header {@code alg},
+ * {@code typ: JWT}, {@code kid} (RFC 7638 thumbprint) and {@code x5c}; claims {@code iss, sub, aud,
+ * exp, nbf, iat, jti, access}, plus {@code cred}, the key the token was issued for, so that a token
+ * dies with its key. Refresh tokens are JWTs of type {@code refresh+jwt} carrying the same {@code
+ * cred}; one is never accepted in place of the other.
+ *
+ * <p>Verification allows only ES256 and RS256 (so {@code alg: none} and HMAC are refused), needs a
+ * key of ours by {@code kid}, and checks {@code iss}, {@code aud}, {@code exp} and {@code nbf} with
+ * 60 s leeway. Verified access tokens are cached by their full text until they expire, so a pull of
+ * many blobs verifies the signature once.
+ */
+public final class TokenService {
+  static final Duration LEEWAY = Duration.ofSeconds(60);
+  private static final JOSEObjectType REFRESH_TYPE = new JOSEObjectType("refresh+jwt");
+  private static final Set<JWSAlgorithm> ALLOWED = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256);
+
+  private final TokenConfig config;
+  private final Clock clock;
+  private final JWK signingKey;
+  private final JWSSigner signer;
+  private final JWSAlgorithm algorithm;
+  private final Map<String, JWSVerifier> verifiers = new HashMap<>();
+  private final Cache<String, VerifiedToken> verified;
+
+  public TokenService(SigningKeys keys, TokenConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+    this.signingKey = keys.signingKey();
+    try {
+      if (signingKey instanceof ECKey ec) {
+        signer = new ECDSASigner(ec);
+        algorithm = JWSAlgorithm.ES256;
+      } else {
+        signer = new RSASSASigner((RSAKey) signingKey);
+        algorithm = JWSAlgorithm.RS256;
+      }
+      for (JWK k : keys.all()) {
+        verifiers.put(k.getKeyID(), k instanceof ECKey ec ? new ECDSAVerifier(ec.toECPublicKey())
+            : new RSASSAVerifier(((RSAKey) k).toRSAPublicKey()));
+      }
+    } catch (JOSEException e) {
+      throw new IllegalStateException("unusable signing key: " + e.getMessage(), e);
+    }
+    this.verified = Caffeine.newBuilder()
+        .maximumSize(100_000)
+        .expireAfter(new Expiry<String, VerifiedToken>() {
+          @Override
+          public long expireAfterCreate(String key, VerifiedToken value, long currentTime) {
+            long nanos = Duration.between(clock.instant(), value.expiresAt().plus(LEEWAY)).toNanos();
+            return Math.max(0, nanos);
+          }
+
+          @Override
+          public long expireAfterUpdate(String key, VerifiedToken value, long currentTime, long currentDuration) {
+            return currentDuration;
+          }
+
+          @Override
+          public long expireAfterRead(String key, VerifiedToken value, long currentTime, long currentDuration) {
+            return currentDuration;
+          }
+        })
+        .build();
+  }
+
+  public Duration ttl() {
+    return config.ttl();
+  }
+
+  public String service() {
+    return config.service();
+  }
+
+  /** A signed access token granting {@code scopes} to {@code principal}. */
+  public String issueAccess(Principal principal, List<Scope> scopes, Instant now) {
+    List<Map<String, Object>> access = new ArrayList<>(scopes.size());
+    for (Scope s : scopes) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("type", s.type());
+      entry.put("name", s.name());
+      entry.put("actions", s.actions().stream().sorted().toList());
+      access.add(entry);
+    }
+    JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        .issuer(config.issuer())
+        .subject(principal.username())
+        .audience(config.service())
+        .issueTime(Date.from(now))
+        .notBeforeTime(Date.from(now))
+        .expirationTime(Date.from(now.plus(config.ttl())))
+        .jwtID(UUID.randomUUID().toString())
+        .claim("access", access)
+        .claim("cred", principal.credentialId())
+        .build();
+    return sign(JOSEObjectType.JWT, claims);
+  }
+
+  /** A refresh token (docker's identity token) for {@code principal}'s current key. */
+  public String issueRefresh(Principal principal, Instant now) {
+    JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        .issuer(config.issuer())
+        .subject(principal.username())
+        .audience(config.service())
+        .issueTime(Date.from(now))
+        .expirationTime(Date.from(now.plus(config.refreshTtl())))
+        .jwtID(UUID.randomUUID().toString())
+        .claim("cred", principal.credentialId())
+        .build();
+    return sign(REFRESH_TYPE, claims);
+  }
+
+  private String sign(JOSEObjectType type, JWTClaimsSet claims) {
+    JWSHeader header = new JWSHeader.Builder(algorithm)
+        .type(type)
+        .keyID(signingKey.getKeyID())
+        .x509CertChain(signingKey.getX509CertChain())
+        .build();
+    SignedJWT jwt = new SignedJWT(header, claims);
+    try {
+      jwt.sign(signer);
+    } catch (JOSEException e) {
+      throw new IllegalStateException("signing failed", e);
+    }
+    return jwt.serialize();
+  }
+
+  /** Verifies an access token; cached by its full text for its lifetime. */
+  public VerifiedToken verifyAccess(String token) throws InvalidTokenException {
+    VerifiedToken cached = verified.getIfPresent(token);
+    Instant now = clock.instant();
+    if (cached != null) {
+      if (now.isAfter(cached.expiresAt().plus(LEEWAY))) {
+        throw new InvalidTokenException("token expired");
+      }
+      return cached;
+    }
+    JWTClaimsSet claims = verify(token, JOSEObjectType.JWT, now);
+    Set<String> pull = new HashSet<>();
+    boolean catalog = false;
+    Object access = claims.getClaim("access");
+    if (access != null && !(access instanceof List<?>)) {
+      throw new InvalidTokenException("malformed access claim");
+    }
+    if (access != null) {
+      for (Object o : (List<?>) access) {
+        if (!(o instanceof Map<?, ?> m) || !(m.get("type") instanceof String type)
+            || !(m.get("name") instanceof String name) || !(m.get("actions") instanceof List<?> actions)) {
+          throw new InvalidTokenException("malformed access claim");
+        }
+        if (type.equals("repository") && actions.contains("pull")) {
+          pull.add(name);
+        } else if (type.equals("registry") && name.equals("catalog") && actions.contains("*")) {
+          catalog = true;
+        }
+      }
+    }
+    String cred;
+    try {
+      cred = claims.getStringClaim("cred");
+    } catch (ParseException e) {
+      throw new InvalidTokenException("malformed cred claim");
+    }
+    VerifiedToken v = new VerifiedToken(claims.getSubject(), cred, claims.getExpirationTime().toInstant(),
+        Set.copyOf(pull), catalog);
+    verified.put(token, v);
+    return v;
+  }
+
+  /** Verifies a refresh token and returns the credential id it names. */
+  public String verifyRefresh(String token) throws InvalidTokenException {
+    JWTClaimsSet claims = verify(token, REFRESH_TYPE, clock.instant());
+    Object cred = claims.getClaim("cred");
+    if (!(cred instanceof String s)) {
+      throw new InvalidTokenException("malformed refresh token");
+    }
+    return s;
+  }
+
+  private JWTClaimsSet verify(String token, JOSEObjectType expectedType, Instant now) throws InvalidTokenException {
+    if (token == null || token.length() > 16_384) {
+      throw new InvalidTokenException("malformed token");
+    }
+    SignedJWT jwt;
+    JWTClaimsSet claims;
+    try {
+      jwt = SignedJWT.parse(token);
+      claims = jwt.getJWTClaimsSet();
+    } catch (ParseException | IllegalArgumentException e) {
+      throw new InvalidTokenException("malformed token");
+    }
+    JWSHeader header = jwt.getHeader();
+    if (!ALLOWED.contains(header.getAlgorithm())) {
+      throw new InvalidTokenException("token algorithm not accepted");
+    }
+    if (!expectedType.equals(header.getType())) {
+      throw new InvalidTokenException("wrong token type");
+    }
+    JWSVerifier verifier = header.getKeyID() == null ? null : verifiers.get(header.getKeyID());
+    if (verifier == null) {
+      throw new InvalidTokenException("token not signed by a known key");
+    }
+    try {
+      if (!jwt.verify(verifier)) {
+        throw new InvalidTokenException("bad token signature");
+      }
+    } catch (JOSEException e) {
+      throw new InvalidTokenException("bad token signature");
+    }
+    if (!config.issuer().equals(claims.getIssuer())) {
+      throw new InvalidTokenException("wrong token issuer");
+    }
+    if (claims.getAudience() == null || !claims.getAudience().contains(config.service())) {
+      throw new InvalidTokenException("wrong token audience");
+    }
+    Date exp = claims.getExpirationTime();
+    if (exp == null || now.isAfter(exp.toInstant().plus(LEEWAY))) {
+      throw new InvalidTokenException("token expired");
+    }
+    Date nbf = claims.getNotBeforeTime();
+    if (nbf != null && now.plus(LEEWAY).isBefore(nbf.toInstant())) {
+      throw new InvalidTokenException("token not yet valid");
+    }
+    return claims;
+  }
+}
