@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param admin the admin API listener; required (it holds the admin token)
  * @param token token issuance
  * @param store the license store
+ * @param cache what the proxy caches about upstream content
  * @param upstreams the vendor's registries
  * @param applications what licenses grant versions of
  */
@@ -20,6 +21,7 @@ public record TurnstileConfig(
     AdminConfig admin,
     TokenConfig token,
     StoreConfig store,
+    CacheConfig cache,
     List<UpstreamConfig> upstreams,
     List<ApplicationConfig> applications) {
   public TurnstileConfig {
@@ -27,6 +29,7 @@ public record TurnstileConfig(
     Check.required("admin", admin);
     token = token == null ? TokenConfig.defaults() : token;
     store = store == null ? StoreConfig.defaults() : store;
+    cache = cache == null ? CacheConfig.defaults() : cache;
     upstreams = Check.list(upstreams);
     applications = Check.list(applications);
     if (server.listen().equals(admin.listen()) && server.listen().port() != 0) {

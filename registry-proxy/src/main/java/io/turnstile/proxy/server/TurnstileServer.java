@@ -7,7 +7,11 @@ import io.netty.channel.nio.NioIoHandler;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
+import io.turnstile.proxy.access.ClosureCache;
+import io.turnstile.proxy.access.DataPlane;
 import io.turnstile.proxy.access.RegistryAuthenticator;
+import io.turnstile.proxy.upstream.UpstreamAuth;
+import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.admin.UpstreamVersions;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
@@ -41,9 +45,12 @@ public final class TurnstileServer implements AutoCloseable {
   private final AdminServer admin;
   private final RegistryServer registry;
   private final SigningKeys signingKeys;
+  private final UpstreamClient upstream;
+  private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
-      AdminServer admin, RegistryServer registry, SigningKeys signingKeys) {
+      AdminServer admin, RegistryServer registry, SigningKeys signingKeys, UpstreamClient upstream) {
+    this.upstream = upstream;
     this.store = store;
     this.boss = boss;
     this.workers = workers;
@@ -58,8 +65,9 @@ public final class TurnstileServer implements AutoCloseable {
     SigningKeys keys = SigningKeys.load(config.token().signingKey(), config.token().algorithm());
     LicenseStore store = StoreFactory.open(config);
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, NioIoHandler.newFactory());
     ExecutorService blocking = blockingExecutor();
+    UpstreamClient upstream = null;
     try {
       ObjectMapper json = Json.mapper();
       AdminApi api = new AdminApi(store, config.applications(),
@@ -68,11 +76,13 @@ public final class TurnstileServer implements AutoCloseable {
       AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
           blocking, json);
       Clock clock = Clock.systemUTC();
+      upstream = new UpstreamClient(config.upstreams(), new UpstreamAuth(json, clock, blocking), WORKER_THREADS);
       TokenService tokens = new TokenService(keys, config.token(), clock);
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, tokens, json, clock),
           new RegistryAuthenticator(store, tokens, config.server().baseUrl(), clock),
-          backend(config, store, workers, blocking, clock),
+          new DataPlane(config, store.snapshot().catalog(), upstream,
+              new ClosureCache(upstream, json, config.cache()), json),
           json,
           json.writeValueAsBytes(keys.publicJwks().toJSONObject()));
       RegistryServer registry;
@@ -84,8 +94,11 @@ public final class TurnstileServer implements AutoCloseable {
       }
       log.info("registry listening on {} (public URL {})", registry.address(), config.server().baseUrl());
       log.info("admin API listening on {}", admin.address());
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, keys);
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, keys, upstream);
     } catch (IOException | InterruptedException | RuntimeException e) {
+      if (upstream != null) {
+        upstream.close();
+      }
       shutdown(boss, workers, blocking);
       store.close();
       throw e;
@@ -105,13 +118,6 @@ public final class TurnstileServer implements AutoCloseable {
     return store;
   }
 
-  private static RegistryBackend backend(TurnstileConfig config, LicenseStore store, EventLoopGroup workers,
-      ExecutorService blocking, Clock clock) {
-    return (ctx, request, path, access, done) -> {
-      ctx.writeAndFlush(HttpResponses.error(io.turnstile.proxy.access.RegistryError.NOT_FOUND, "not found", null, false))
-          .addListener(f -> done.finished(f.isSuccess()));
-    };
-  }
 
   public InetSocketAddress registryAddress() {
     return registry.address();
@@ -129,6 +135,7 @@ public final class TurnstileServer implements AutoCloseable {
   public void close() {
     registry.close();
     admin.close();
+    upstream.close();
     shutdown(boss, workers, blocking);
     store.close();
   }

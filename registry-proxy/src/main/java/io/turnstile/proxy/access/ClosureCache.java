@@ -1,0 +1,202 @@
+package io.turnstile.proxy.access;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.turnstile.config.CacheConfig;
+import io.turnstile.config.UpstreamConfig;
+import io.turnstile.proxy.upstream.BufferingSink;
+import io.turnstile.proxy.upstream.UpstreamClient;
+import io.turnstile.proxy.upstream.UpstreamRequest;
+import io.turnstile.proxy.upstream.UpstreamResponse;
+import io.turnstile.store.UpstreamCredentials;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What Turnstile knows of upstream content, to decide digests and blobs without trusting the
+ * client: which digest a tag points at (re-checked with a HEAD after {@code tagTtl}), the
+ * manifests themselves (immutable, kept by digest within a memory bound) and the closure of each
+ * root manifest (every manifest and blob digest reachable from it). Keys include the upstream
+ * user, so content fetched with one license's credentials never serves another's.
+ */
+public final class ClosureCache {
+  /** Largest manifest read. */
+  static final int MAX_MANIFEST = 4 * 1024 * 1024;
+  private static final int MAX_DEPTH = 4;
+
+  private final UpstreamClient client;
+  private final ObjectMapper json;
+  private final AsyncCache<String, Optional<String>> tags;
+  private final AsyncCache<String, CachedManifest> manifests;
+  private final AsyncCache<String, Set<String>> closures;
+  /** Subject digest to referrer manifest digests learned from referrers answers and cosign tags. */
+  private final com.github.benmanes.caffeine.cache.Cache<String, Set<String>> referrers =
+      Caffeine.newBuilder().maximumSize(100_000).build();
+
+  public ClosureCache(UpstreamClient client, ObjectMapper json, CacheConfig config) {
+    this.client = client;
+    this.json = json;
+    this.tags = Caffeine.newBuilder().expireAfterWrite(config.tagTtl()).maximumSize(100_000).buildAsync();
+    this.manifests = Caffeine.newBuilder()
+        .maximumWeight(Math.max(1, config.manifestMemory()))
+        .weigher((String k, CachedManifest m) -> m.body().length + 256)
+        .buildAsync();
+    this.closures = Caffeine.newBuilder().maximumSize(100_000).buildAsync();
+  }
+
+  /** Where a repository lives upstream and with which credentials it is read. */
+  public record Source(UpstreamConfig upstream, String repository, UpstreamCredentials creds) {
+    String key() {
+      return upstream.name() + "|" + (creds == null ? "" : creds.username()) + "|" + repository;
+    }
+  }
+
+  /** The digest {@code tag} points at upstream, or empty when the tag does not exist. */
+  public CompletableFuture<Optional<String>> tagDigest(EventLoop loop, Source source, String tag) {
+    return tags.get(source.key() + ":" + tag, (k, e) -> resolveTag(loop, source, tag));
+  }
+
+  /**
+   * The digest of {@code tag} if it was resolved within the TTL (empty: known not to exist), or
+   * null when it must be asked for.
+   */
+  public Optional<String> cachedTagDigest(Source source, String tag) {
+    CompletableFuture<Optional<String>> f = tags.getIfPresent(source.key() + ":" + tag);
+    return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+  }
+
+  private CompletableFuture<Optional<String>> resolveTag(EventLoop loop, Source source, String tag) {
+    return fetch(loop, source, "HEAD", tag).thenCompose(r -> {
+      if (r.status() == 404) {
+        return CompletableFuture.completedFuture(Optional.empty());
+      }
+      requireOk(r, "resolving tag " + tag);
+      String digest = r.headers().get("Docker-Content-Digest");
+      if (digest != null) {
+        return CompletableFuture.completedFuture(Optional.of(digest));
+      }
+      // Some registries leave the digest out of HEAD answers: read the manifest and hash it.
+      return fetch(loop, source, "GET", tag).thenApply(g -> {
+        requireOk(g, "reading tag " + tag);
+        String d = "sha256:" + sha256(g.body());
+        store(source, d, g);
+        return Optional.of(d);
+      });
+    });
+  }
+
+  /** The manifest with {@code digest}, verified against it. */
+  public CompletableFuture<CachedManifest> manifest(EventLoop loop, Source source, String digest) {
+    return manifests.get(source.key() + "@" + digest, (k, e) -> fetch(loop, source, "GET", digest).thenApply(r -> {
+      if (r.status() == 404) {
+        throw new java.util.concurrent.CompletionException(
+            new RegistryException(RegistryError.MANIFEST_UNKNOWN, "manifest unknown"));
+      }
+      requireOk(r, "reading manifest " + digest);
+      return parse(digest, r);
+    }));
+  }
+
+  /** A cached manifest, or null. */
+  public CachedManifest cachedManifest(Source source, String digest) {
+    CompletableFuture<CachedManifest> f = manifests.getIfPresent(source.key() + "@" + digest);
+    return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+  }
+
+  private void store(Source source, String digest, UpstreamResponse r) {
+    try {
+      CachedManifest m = parse(digest, r);
+      manifests.put(source.key() + "@" + digest, CompletableFuture.completedFuture(m));
+    } catch (RuntimeException ignored) {
+      // not a manifest we can use; it will be fetched by digest when needed
+    }
+  }
+
+  private CachedManifest parse(String digest, UpstreamResponse r) {
+    if (digest.startsWith("sha256:") && !("sha256:" + sha256(r.body())).equals(digest)) {
+      throw new java.util.concurrent.CompletionException(new RegistryException(RegistryError.UPSTREAM_FAILED,
+          "the upstream registry returned a manifest that does not match its digest"));
+    }
+    String contentType = r.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    try {
+      ManifestInfo info = ManifestInfo.parse(json, r.body(), contentType);
+      return new CachedManifest(digest, contentType == null ? info.mediaType() : contentType, r.body(), info);
+    } catch (java.io.IOException e) {
+      throw new java.util.concurrent.CompletionException(new RegistryException(RegistryError.UPSTREAM_FAILED,
+          "the upstream registry returned a malformed manifest"));
+    }
+  }
+
+  /** Every manifest and blob digest reachable from the manifest {@code root}, {@code root} included. */
+  public CompletableFuture<Set<String>> closure(EventLoop loop, Source source, String root) {
+    return closures.get(source.key() + "@" + root, (k, e) -> walk(loop, source, root, 0));
+  }
+
+  private CompletableFuture<Set<String>> walk(EventLoop loop, Source source, String digest, int depth) {
+    return manifest(loop, source, digest).thenCompose(m -> {
+      Set<String> all = new HashSet<>();
+      all.add(digest);
+      all.addAll(m.info().blobs());
+      if (depth >= MAX_DEPTH || m.info().children().isEmpty()) {
+        return CompletableFuture.completedFuture(Set.copyOf(all));
+      }
+      List<CompletableFuture<Set<String>>> kids = new ArrayList<>();
+      for (String child : m.info().children()) {
+        kids.add(walk(loop, source, child, depth + 1).exceptionally(err -> Set.of(child)));
+      }
+      return CompletableFuture.allOf(kids.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        kids.forEach(f -> all.addAll(f.join()));
+        return Set.copyOf(all);
+      });
+    });
+  }
+
+  /** Records that {@code referrer} (a signature, SBOM, attestation) refers to {@code subject}. */
+  public void addReferrer(Source source, String subject, String referrer) {
+    referrers.get(source.key() + "@" + subject, k -> ConcurrentHashMap.newKeySet()).add(referrer);
+  }
+
+  /** Referrers learned for {@code subject}. */
+  public Set<String> referrersOf(Source source, String subject) {
+    Set<String> known = referrers.getIfPresent(source.key() + "@" + subject);
+    return known == null ? Set.of() : known;
+  }
+
+  private CompletableFuture<UpstreamResponse> fetch(EventLoop loop, Source source, String method, String reference) {
+    BufferingSink sink = new BufferingSink(MAX_MANIFEST);
+    client.send(loop, source.upstream(), source.creds(), new UpstreamRequest(method,
+        "/v2/" + source.repository() + "/manifests/" + reference, source.repository(),
+        Map.of(HttpHeaderNames.ACCEPT.toString(), ManifestInfo.ACCEPT_ALL), false), sink);
+    return sink.result();
+  }
+
+  private static void requireOk(UpstreamResponse r, String what) {
+    if (r.status() / 100 != 2) {
+      RegistryError e = r.status() == 429 ? RegistryError.TOO_MANY_REQUESTS
+          : r.status() == 503 ? RegistryError.UPSTREAM_UNAVAILABLE
+          : r.status() == 504 ? RegistryError.UPSTREAM_TIMEOUT : RegistryError.UPSTREAM_FAILED;
+      throw new java.util.concurrent.CompletionException(
+          new RegistryException(e, "the upstream registry answered " + r.status() + " " + what));
+    }
+  }
+
+  static String sha256(byte[] body) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
