@@ -56,10 +56,15 @@ public final class ClosureCache {
     this.closures = Caffeine.newBuilder().maximumSize(100_000).buildAsync();
   }
 
-  /** Where a repository lives upstream and with which credentials it is read. */
-  public record Source(UpstreamConfig upstream, String repository, UpstreamCredentials creds) {
-    String key() {
-      return upstream.name() + "|" + (creds == null ? "" : creds.username()) + "|" + repository;
+  /**
+   * Where a repository lives upstream and with which credentials it is read; {@code key} names
+   * that upstream identity (user and a hash of the password) and repository in the caches.
+   */
+  public record Source(UpstreamConfig upstream, String repository, UpstreamCredentials creds, String key) {
+    public static Source of(UpstreamConfig upstream, String repository, UpstreamCredentials creds) {
+      String who = creds == null ? ""
+          : creds.username() + ":" + sha256(creds.password().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
+      return new Source(upstream, repository, creds, upstream.name() + "|" + who + "|" + repository);
     }
   }
 

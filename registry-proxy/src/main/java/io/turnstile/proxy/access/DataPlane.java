@@ -158,21 +158,22 @@ public final class DataPlane implements RegistryBackend {
 
   /** Serves a manifest from memory when its digest is known and the client accepts its type. */
   private void serveManifest(Call c, Catalog.Entry entry, ClosureCache.Source src, String reference) {
-    String accept = c.request().headers().get(HttpHeaderNames.ACCEPT);
+    String accept = header(c.request(), HttpHeaderNames.ACCEPT);
     CompletableFuture<Optional<String>> digest = reference.indexOf(':') > 0
         ? CompletableFuture.completedFuture(Optional.of(reference))
         : closures.tagDigest(c.loop(), src, reference);
     onLoop(c, digest.thenCompose(d -> d.isEmpty()
         ? CompletableFuture.completedFuture((CachedManifest) null)
         : closures.manifest(c.loop(), src, d.get())), (manifest, err) -> {
-          if (err == null && manifest == null) {
+          if (err != null) {
+            error(c, err instanceof RegistryException re ? re
+                : new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot read the upstream registry"));
+          } else if (manifest == null) {
             error(c, new RegistryException(RegistryError.MANIFEST_UNKNOWN, "manifest unknown"));
-          } else if (err == null && manifest.acceptableTo(accept)) {
+          } else if (manifest.acceptableTo(accept)) {
             writeManifest(c, manifest);
-          } else if (err instanceof RegistryException re && re.error() == RegistryError.MANIFEST_UNKNOWN) {
-            error(c, re);
           } else {
-            // Not in memory in a form the client takes (or not readable whole): stream it.
+            // The client does not take the stored form: let the upstream negotiate.
             proxy(c, entry, src, "/manifests/" + reference, null, false, RegistryError.MANIFEST_UNKNOWN);
           }
         });
@@ -444,7 +445,7 @@ public final class DataPlane implements RegistryBackend {
       RegistryError notFound) {
     Map<String, String> headers = new HashMap<>();
     for (CharSequence h : FORWARDED_REQUEST_HEADERS) {
-      String v = c.request().headers().get(h);
+      String v = header(c.request(), h);
       if (v != null) {
         headers.put(h.toString(), v);
       }
@@ -459,8 +460,14 @@ public final class DataPlane implements RegistryBackend {
 
   private ClosureCache.Source source(Catalog.Entry entry, License license) {
     UpstreamConfig upstream = upstreams.get(entry.repository().upstream());
-    return new ClosureCache.Source(upstream, entry.repository().repository(),
+    return ClosureCache.Source.of(upstream, entry.repository().repository(),
         license == null ? null : license.upstreamCredentials());
+  }
+
+  /** All values of a header joined as one (clients such as docker send Accept several times). */
+  private static String header(HttpRequest request, CharSequence name) {
+    List<String> values = request.headers().getAll(name);
+    return values.isEmpty() ? null : String.join(", ", values);
   }
 
   private static License firstLicense(Call c, Catalog.Entry entry) {

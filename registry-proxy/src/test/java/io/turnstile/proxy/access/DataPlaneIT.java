@@ -111,6 +111,14 @@ class DataPlaneIT {
   }
 
   @Test
+  void acceptSentAsSeveralHeaders_likeDocker_isHonoured() throws Exception {
+    HttpResponse<byte[]> r = pull("/v2/vendor/app/manifests/1.0.0",
+        "Accept", "application/vnd.docker.distribution.manifest.v2+json", "Accept", FakeRegistry.OCI_MANIFEST);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Docker-Content-Digest")).contains(v100.digest());
+  }
+
+  @Test
   void manifestByUngrantedTag_isDenied_withoutAskingTheUpstream() throws Exception {
     upstream.resetRequests();
     for (String tag : new String[] {"2.0.0", "latest", "9.9.9"}) {

@@ -28,7 +28,16 @@ public final class TestTurnstile implements AutoCloseable {
     this(dir, upstreamUrl, "");
   }
 
+  /**
+   * @param extraUpstreamYaml more keys for the upstream, each line indented by four spaces, e.g.
+   *     {@code "    readTimeout: 1s"}
+   */
   public TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml) throws Exception {
+    this(dir, upstreamUrl, extraUpstreamYaml, true);
+  }
+
+  public TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials)
+      throws Exception {
     String yaml = """
         server:
           listen: 127.0.0.1:0
@@ -44,8 +53,7 @@ public final class TestTurnstile implements AutoCloseable {
         upstreams:
           - name: vendor
             url: %2$s
-            username: vendor
-            password: ${UPSTREAM_PASSWORD}
+        %4$s
         %3$s
         applications:
           - name: app
@@ -61,7 +69,8 @@ public final class TestTurnstile implements AutoCloseable {
               - name: vendor/tool
                 upstream: vendor
                 tags: ["v{version}"]
-        """.formatted(dir, upstreamUrl, extraUpstreamYaml);
+        """.formatted(dir, upstreamUrl, extraUpstreamYaml,
+            upstreamCredentials ? "    username: vendor\n    password: ${UPSTREAM_PASSWORD}" : "");
     Map<String, String> env = Map.of("ADMIN_TOKEN", ADMIN_TOKEN, "UPSTREAM_PASSWORD", "vendor-secret");
     this.config = new ConfigLoader(env::get).parse("test.yaml", yaml);
     this.server = TurnstileServer.start(config);
