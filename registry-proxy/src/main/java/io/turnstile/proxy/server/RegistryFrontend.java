@@ -44,12 +44,17 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   /** Largest token request body accepted. */
   static final int MAX_FORM = 64 * 1024;
 
-  private enum State { IDLE, COLLECTING, BUSY, CLOSING }
+  /** Most request body bytes read and dropped before answering; beyond it the connection closes. */
+  static final int MAX_DRAIN = 1024 * 1024;
+
+  private enum State { IDLE, COLLECTING, DRAINING, BUSY, CLOSING }
 
   private final RegistryServices services;
   private State state = State.IDLE;
   private HttpRequest current;
   private CompositeByteBuf form;
+  private boolean formTooLarge;
+  private long drained;
 
   RegistryFrontend(RegistryServices services) {
     this.services = services;
@@ -78,11 +83,12 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (state == State.IDLE || state == State.COLLECTING) {
+    if (state == State.IDLE || state == State.COLLECTING || state == State.DRAINING) {
       ctx.read();
     }
   }
 
+  /** Takes the request line and headers; the request is served once its body has been read. */
   private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
     if (state != State.IDLE) {
       // Pipelined requests are not supported: no registry client sends them.
@@ -94,14 +100,13 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     if (decoded.isFailure()) {
       state = State.CLOSING;
       Throwable cause = decoded.cause();
-      RegistryError error = RegistryError.BAD_REQUEST;
       String message = "malformed HTTP request";
       if (cause instanceof TooLongHttpLineException) {
         message = "request line too long";
       } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
         message = "request headers too large";
       }
-      FullHttpResponse r = HttpResponses.error(error, message, null, false);
+      FullHttpResponse r = HttpResponses.error(RegistryError.BAD_REQUEST, message, null, false);
       r.setStatus(cause instanceof TooLongHttpLineException ? io.netty.handler.codec.http.HttpResponseStatus.REQUEST_URI_TOO_LONG
           : cause instanceof TooLongHttpHeaderException ? io.netty.handler.codec.http.HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
           : r.status());
@@ -109,54 +114,76 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       return;
     }
     current = request;
-    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-    String path = uri.rawPath();
-    if (path.equals("/token")) {
-      if (request.method().equals(HttpMethod.POST)) {
-        long length = HttpUtil.getContentLength(request, -1L);
-        if (length > MAX_FORM) {
-          reply(ctx, HttpResponses.error(RegistryError.BAD_REQUEST, "token request body too large", null, false), false);
-          return;
-        }
-        state = State.COLLECTING;
-        form = ctx.alloc().compositeBuffer();
-        return;
-      }
-      state = State.BUSY;
-      token(ctx, uri.parameters(), Map.of());
-      return;
+    drained = 0;
+    formTooLarge = false;
+    boolean tokenPost = request.method().equals(HttpMethod.POST)
+        && new QueryStringDecoder(request.uri()).rawPath().equals("/token");
+    if (tokenPost && HttpUtil.getContentLength(request, 0L) <= MAX_FORM) {
+      state = State.COLLECTING;
+      form = ctx.alloc().compositeBuffer();
+    } else {
+      formTooLarge = tokenPost;
+      state = State.DRAINING;
     }
-    state = State.BUSY;
-    if (path.equals("/.well-known/jwks.json") && isRead(request)) {
-      reply(ctx, HttpResponses.json(200, services.jwks(), request.method().equals(HttpMethod.HEAD)), true);
-      return;
-    }
-    if (path.equals("/v2") || path.startsWith("/v2/")) {
-      registry(ctx, request, path.equals("/v2") ? "/v2/" : path);
-      return;
-    }
-    fail(ctx, new RegistryException(RegistryError.NOT_FOUND, "not found"));
   }
 
   private void onContent(ChannelHandlerContext ctx, HttpContent content) {
-    if (state != State.COLLECTING) {
-      return;
+    int n = content.content().readableBytes();
+    if (state == State.COLLECTING) {
+      if (form.readableBytes() + n > MAX_FORM) {
+        form.release();
+        form = null;
+        formTooLarge = true;
+        state = State.DRAINING;
+      } else {
+        form.addComponent(true, content.content().retain());
+      }
     }
-    if (form.readableBytes() + content.content().readableBytes() > MAX_FORM) {
-      form.release();
-      form = null;
-      reply(ctx, HttpResponses.error(RegistryError.BAD_REQUEST, "token request body too large", null, false), false);
-      return;
+    if (state == State.DRAINING) {
+      drained += n;
+      if (drained > MAX_DRAIN) {
+        // Too much to read just to answer politely: answer, then close.
+        state = State.BUSY;
+        dispatch(ctx, false);
+        return;
+      }
     }
-    form.addComponent(true, content.content().retain());
-    if (content instanceof LastHttpContent) {
-      String body = form.toString(StandardCharsets.UTF_8);
-      form.release();
-      form = null;
+    if (content instanceof LastHttpContent && (state == State.COLLECTING || state == State.DRAINING)) {
       state = State.BUSY;
-      token(ctx, new QueryStringDecoder(current.uri()).parameters(),
-          new QueryStringDecoder(body, StandardCharsets.UTF_8, false, 1024).parameters());
+      dispatch(ctx, true);
     }
+  }
+
+  private void dispatch(ChannelHandlerContext ctx, boolean bodyRead) {
+    if (!bodyRead) {
+      state = State.CLOSING;
+    }
+    QueryStringDecoder uri = new QueryStringDecoder(current.uri());
+    String path = uri.rawPath();
+    if (path.equals("/token")) {
+      if (formTooLarge) {
+        reply(ctx, HttpResponses.error(RegistryError.BAD_REQUEST, "token request body too large", null, false), bodyRead);
+        return;
+      }
+      Map<String, List<String>> formParams = Map.of();
+      if (form != null) {
+        String body = form.toString(StandardCharsets.UTF_8);
+        form.release();
+        form = null;
+        formParams = new QueryStringDecoder(body, StandardCharsets.UTF_8, false, 1024).parameters();
+      }
+      token(ctx, uri.parameters(), formParams);
+      return;
+    }
+    if (path.equals("/.well-known/jwks.json") && isRead(current)) {
+      reply(ctx, HttpResponses.json(200, services.jwks(), current.method().equals(HttpMethod.HEAD)), true);
+      return;
+    }
+    if (path.equals("/v2") || path.startsWith("/v2/")) {
+      registry(ctx, current, path.equals("/v2") ? "/v2/" : path);
+      return;
+    }
+    fail(ctx, new RegistryException(RegistryError.NOT_FOUND, "not found"));
   }
 
   private void token(ChannelHandlerContext ctx, Map<String, List<String>> query, Map<String, List<String>> formParams) {
@@ -195,7 +222,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
         challenge(ctx, e, RegistryError.WRITE_UNAUTHORIZED, false);
         return;
       }
-      reply(ctx, HttpResponses.error(RegistryError.UNSUPPORTED, "Turnstile serves pulls only", null, head), false);
+      reply(ctx, HttpResponses.error(RegistryError.UNSUPPORTED, "Turnstile serves pulls only", null, head), true);
       return;
     }
     Access access;

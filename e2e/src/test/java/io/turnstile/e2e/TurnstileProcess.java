@@ -1,0 +1,119 @@
+package io.turnstile.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The built jar, started with a generated configuration; the vendor works it through the CLI. */
+final class TurnstileProcess implements AutoCloseable {
+  static final String ADMIN_TOKEN = "e2e-admin-token-0123456789";
+  private final Path dir;
+  private final String jar;
+  final int port;
+  final int adminPort;
+  private Process process;
+  private final ObjectMapper json = new ObjectMapper();
+
+  TurnstileProcess(Path dir) {
+    this.dir = dir;
+    this.jar = System.getProperty("turnstile.jar", "registry-proxy/target/turnstile.jar");
+    if (!Files.exists(Path.of(jar))) {
+      throw new AssertionError(jar + " is missing: build with mvn package first");
+    }
+    this.port = Proc.freePort();
+    this.adminPort = Proc.freePort();
+  }
+
+  String host() {
+    return "127.0.0.1:" + port;
+  }
+
+  String url() {
+    return "http://" + host();
+  }
+
+  Path certificate() {
+    return dir.resolve("token-cert.pem");
+  }
+
+  TurnstileProcess start(String upstreamUrl, String upstreamUser, String upstreamPassword) throws Exception {
+    Files.createDirectories(dir);
+    Path config = dir.resolve("turnstile.yaml");
+    Files.writeString(config, """
+        server:
+          listen: 127.0.0.1:%d
+          publicUrl: http://127.0.0.1:%d
+        admin:
+          listen: 127.0.0.1:%d
+          token: ${TURNSTILE_ADMIN_TOKEN}
+        token:
+          signingKey: %s/signing-key.pem
+        cache:
+          tagTtl: 1s
+        store:
+          url: jdbc:sqlite:%s/turnstile.db
+          encryptionKeyFile: %s/store.key
+        upstreams:
+          - name: vendor
+            url: %s
+            username: %s
+            password: ${UPSTREAM_PASSWORD}
+            connectTimeout: 2s
+            readTimeout: 10s
+        applications:
+          - name: app
+            repositories:
+              - name: vendor/app
+                upstream: vendor
+              - name: charts/app
+                upstream: vendor
+          - name: multi
+            repositories:
+              - name: vendor/multi
+                upstream: vendor
+        """.formatted(port, port, adminPort, dir, dir, dir, upstreamUrl, upstreamUser));
+    process = Proc.start(List.of("java", "-Xmx256m", "-jar", jar, "serve", "--config", config.toString()),
+        Map.of("TURNSTILE_ADMIN_TOKEN", ADMIN_TOKEN, "UPSTREAM_PASSWORD", upstreamPassword), dir.resolve("turnstile.log"));
+    Proc.await("turnstile", Duration.ofSeconds(30), () -> Proc.httpStatus(url() + "/v2/") == 401);
+    // The signing key's certificate, for a registry's rootcertbundle.
+    String pem = Files.readString(dir.resolve("signing-key.pem"));
+    Files.writeString(certificate(), pem.substring(pem.indexOf("-----BEGIN CERTIFICATE-----")));
+    return this;
+  }
+
+  /** Runs {@code turnstile <args> -o json} against the admin API. */
+  JsonNode cli(String... args) {
+    Proc.Result r = cliRaw(null, Map.of(), args);
+    if (r.exit() != 0) {
+      throw new AssertionError("turnstile " + String.join(" ", args) + " failed: " + r.err());
+    }
+    try {
+      return json.readTree(r.out());
+    } catch (Exception e) {
+      throw new AssertionError("not JSON: " + r.out(), e);
+    }
+  }
+
+  Proc.Result cliRaw(String stdin, Map<String, String> env, String... args) {
+    List<String> cmd = new ArrayList<>(List.of("java", "-jar", jar));
+    cmd.addAll(List.of(args));
+    cmd.addAll(List.of("--admin-url", "http://127.0.0.1:" + adminPort, "-o", "json"));
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.put("TURNSTILE_ADMIN_TOKEN", ADMIN_TOKEN);
+    return Proc.run(cmd, all, stdin, Duration.ofMinutes(1));
+  }
+
+  Path log() {
+    return dir.resolve("turnstile.log");
+  }
+
+  @Override
+  public void close() {
+    Proc.stop(process);
+  }
+}
