@@ -1,5 +1,6 @@
 package io.turnstile.e2e;
 
+import io.turnstile.testkit.Proc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.testkit.Distribution;
+import io.turnstile.testkit.Proc;
+import io.turnstile.testkit.Seeder;
+import io.turnstile.testkit.TurnstileProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,4 +1,4 @@
-package io.turnstile.e2e;
+package io.turnstile.testkit;
 
 import java.io.File;
 import java.io.IOException;
@@ -11,17 +11,17 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the real programs of the suite. A program that is missing fails the suite: never a skip. */
-final class Proc {
+public final class Proc {
   private Proc() {}
 
-  record Result(int exit, String out, String err) {
-    String all() {
+  public record Result(int exit, String out, String err) {
+    public String all() {
       return out + err;
     }
   }
 
   /** Fails unless {@code program} is on the PATH. */
-  static String require(String program) {
+  public static String require(String program) {
     for (String dir : System.getenv("PATH").split(File.pathSeparator)) {
       Path p = Path.of(dir, program);
       if (Files.isExecutable(p)) {
@@ -31,7 +31,7 @@ final class Proc {
     throw new AssertionError(program + " is not installed; e2e/run.sh installs the suite's Debian packages");
   }
 
-  static Result run(List<String> command, Map<String, String> env, String stdin, Duration timeout) {
+  public static Result run(List<String> command, Map<String, String> env, String stdin, Duration timeout) {
     try {
       Path out = Files.createTempFile("e2e-out", ".txt");
       Path err = Files.createTempFile("e2e-err", ".txt");
@@ -58,12 +58,12 @@ final class Proc {
     }
   }
 
-  static Result run(Map<String, String> env, String... command) {
+  public static Result run(Map<String, String> env, String... command) {
     return run(List.of(command), env, null, Duration.ofMinutes(2));
   }
 
   /** Starts a long-running program with its output in {@code log}. */
-  static Process start(List<String> command, Map<String, String> env, Path log) {
+  public static Process start(List<String> command, Map<String, String> env, Path log) {
     try {
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       pb.environment().putAll(env);
@@ -73,7 +73,7 @@ final class Proc {
     }
   }
 
-  static void stop(Process p) {
+  public static void stop(Process p) {
     if (p == null || !p.isAlive()) {
       return;
     }
@@ -88,7 +88,7 @@ final class Proc {
   }
 
   /** Waits until {@code check} holds, or fails with {@code what}. */
-  static void await(String what, Duration timeout, java.util.function.BooleanSupplier check) {
+  public static void await(String what, Duration timeout, java.util.function.BooleanSupplier check) {
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
       try {
@@ -108,7 +108,7 @@ final class Proc {
     throw new AssertionError("timed out waiting for " + what);
   }
 
-  static int freePort() {
+  public static int freePort() {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {
@@ -116,7 +116,7 @@ final class Proc {
     }
   }
 
-  static int httpStatus(String url) {
+  public static int httpStatus(String url) {
     try {
       var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
           .timeout(Duration.ofSeconds(2)).build(), java.net.http.HttpResponse.BodyHandlers.discarding());

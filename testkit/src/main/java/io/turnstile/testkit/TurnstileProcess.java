@@ -1,4 +1,4 @@
-package io.turnstile.e2e;
+package io.turnstile.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,16 +10,16 @@ import java.util.List;
 import java.util.Map;
 
 /** The built jar, started with a generated configuration; the vendor works it through the CLI. */
-final class TurnstileProcess implements AutoCloseable {
-  static final String ADMIN_TOKEN = "e2e-admin-token-0123456789";
+public final class TurnstileProcess implements AutoCloseable {
+  public static final String ADMIN_TOKEN = "e2e-admin-token-0123456789";
   private final Path dir;
   private final String jar;
-  final int port;
-  final int adminPort;
+  public final int port;
+  public final int adminPort;
   private Process process;
   private final ObjectMapper json = new ObjectMapper();
 
-  TurnstileProcess(Path dir) {
+  public TurnstileProcess(Path dir) {
     this.dir = dir;
     this.jar = System.getProperty("turnstile.jar", "registry-proxy/target/turnstile.jar");
     if (!Files.exists(Path.of(jar))) {
@@ -29,19 +29,19 @@ final class TurnstileProcess implements AutoCloseable {
     this.adminPort = Proc.freePort();
   }
 
-  String host() {
+  public String host() {
     return "127.0.0.1:" + port;
   }
 
-  String url() {
+  public String url() {
     return "http://" + host();
   }
 
-  Path certificate() {
+  public Path certificate() {
     return dir.resolve("token-cert.pem");
   }
 
-  TurnstileProcess start(String upstreamUrl, String upstreamUser, String upstreamPassword) throws Exception {
+  public TurnstileProcess start(String upstreamUrl, String upstreamUser, String upstreamPassword) throws Exception {
     Files.createDirectories(dir);
     Path config = dir.resolve("turnstile.yaml");
     Files.writeString(config, """
@@ -87,7 +87,7 @@ final class TurnstileProcess implements AutoCloseable {
   }
 
   /** Runs {@code turnstile <args> -o json} against the admin API. */
-  JsonNode cli(String... args) {
+  public JsonNode cli(String... args) {
     Proc.Result r = cliRaw(null, Map.of(), args);
     if (r.exit() != 0) {
       throw new AssertionError("turnstile " + String.join(" ", args) + " failed: " + r.err());
@@ -99,7 +99,7 @@ final class TurnstileProcess implements AutoCloseable {
     }
   }
 
-  Proc.Result cliRaw(String stdin, Map<String, String> env, String... args) {
+  public Proc.Result cliRaw(String stdin, Map<String, String> env, String... args) {
     List<String> cmd = new ArrayList<>(List.of("java", "-jar", jar));
     cmd.addAll(List.of(args));
     cmd.addAll(List.of("--admin-url", "http://127.0.0.1:" + adminPort, "-o", "json"));
@@ -108,7 +108,7 @@ final class TurnstileProcess implements AutoCloseable {
     return Proc.run(cmd, all, stdin, Duration.ofMinutes(1));
   }
 
-  Path log() {
+  public Path log() {
     return dir.resolve("turnstile.log");
   }
 

@@ -1,4 +1,4 @@
-package io.turnstile.e2e;
+package io.turnstile.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,28 +26,28 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * artifacts). Layers are real tar.gz files whose diff ids are in the configs, so docker and
  * containerd unpack them. Same bytes, same digests, on every run.
  */
-final class Seeder {
-  static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-  static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-  static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
-  static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
-  static final String HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json";
-  static final String HELM_CHART = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
+public final class Seeder {
+  public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+  public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+  public static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+  public static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+  public static final String HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json";
+  public static final String HELM_CHART = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
 
   /** One pushed manifest: its digest and the digests it holds. */
-  record Pushed(String digest, String config, List<String> layers, Map<String, Pushed> platforms) {}
+  public record Pushed(String digest, String config, List<String> layers, Map<String, Pushed> platforms) {}
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final String registry;
   private final String authorization;
-  final Map<String, Map<String, Pushed>> pushed = new LinkedHashMap<>();
+  public final Map<String, Map<String, Pushed>> pushed = new LinkedHashMap<>();
 
-  Seeder(String registry, String user, String password) {
+  public Seeder(String registry, String user, String password) {
     this.registry = registry;
     this.authorization = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
-  Seeder seedAll() throws Exception {
+  public Seeder seedAll() throws Exception {
     Pushed v100 = image("vendor/app", "1.0.0", "amd64", 1);
     record("vendor/app", "1.0.0", v100);
     record("vendor/app", "1.1.0", image("vendor/app", "1.1.0", "amd64", 2));
@@ -80,7 +80,7 @@ final class Seeder {
     pushed.computeIfAbsent(repo, k -> new LinkedHashMap<>()).put(tag, p);
   }
 
-  Pushed get(String repo, String tag) {
+  public Pushed get(String repo, String tag) {
     return pushed.get(repo).get(tag);
   }
 
@@ -128,7 +128,7 @@ final class Seeder {
     return new Pushed(digest, configDigest, List.of(layer), Map.of());
   }
 
-  String putBlob(String repo, byte[] data) throws Exception {
+  public String putBlob(String repo, byte[] data) throws Exception {
     String digest = sha256(data);
     HttpResponse<String> start = http.send(HttpRequest.newBuilder(URI.create(registry + "/v2/" + repo + "/blobs/uploads/"))
         .header("Authorization", authorization).POST(HttpRequest.BodyPublishers.noBody()).build(),
@@ -147,7 +147,7 @@ final class Seeder {
     return digest;
   }
 
-  String putManifest(String repo, String reference, byte[] body, String mediaType) throws Exception {
+  public String putManifest(String repo, String reference, byte[] body, String mediaType) throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(registry + "/v2/" + repo + "/manifests/" + reference))
         .header("Authorization", authorization).header("Content-Type", mediaType)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -158,7 +158,7 @@ final class Seeder {
     return sha256(body);
   }
 
-  static byte[] tar(String name, byte[] content) throws IOException {
+  public static byte[] tar(String name, byte[] content) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
       TarArchiveEntry dirEntry = new TarArchiveEntry(name.substring(0, name.indexOf('/') + 1));
@@ -177,7 +177,7 @@ final class Seeder {
     return out.toByteArray();
   }
 
-  static byte[] gzip(byte[] data) throws IOException {
+  public static byte[] gzip(byte[] data) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
       gz.write(data);
@@ -185,13 +185,13 @@ final class Seeder {
     return out.toByteArray();
   }
 
-  static byte[] random(long seed, int size) {
+  public static byte[] random(long seed, int size) {
     byte[] b = new byte[size];
     new Random(seed).nextBytes(b);
     return b;
   }
 
-  static String sha256(byte[] data) {
+  public static String sha256(byte[] data) {
     try {
       return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     } catch (Exception e) {

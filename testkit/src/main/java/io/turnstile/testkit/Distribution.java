@@ -1,4 +1,4 @@
-package io.turnstile.e2e;
+package io.turnstile.testkit;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,10 +14,10 @@ import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
  * (the vendor's upstream) or with token auth against Turnstile (the interop check), over a storage
  * directory that can be shared.
  */
-final class Distribution implements AutoCloseable {
+public final class Distribution implements AutoCloseable {
   private final Path config;
   private final Path log;
-  final int port;
+  public final int port;
   private Process process;
 
   private Distribution(Path config, Path log, int port) {
@@ -26,12 +26,12 @@ final class Distribution implements AutoCloseable {
     this.port = port;
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + port;
   }
 
   /** A registry with Basic auth for {@code users} (name to password). */
-  static Distribution basic(Path dir, Path storage, Map<String, String> users) throws Exception {
+  public static Distribution basic(Path dir, Path storage, Map<String, String> users) throws Exception {
     Files.createDirectories(dir);
     StringBuilder htpasswd = new StringBuilder();
     SecureRandom random = new SecureRandom();
@@ -50,7 +50,7 @@ final class Distribution implements AutoCloseable {
   }
 
   /** A read-only registry on {@code storage} that takes Turnstile's tokens. */
-  static Distribution tokenAuth(Path dir, Path storage, String realm, String service, String issuer, Path rootCert)
+  public static Distribution tokenAuth(Path dir, Path storage, String realm, String service, String issuer, Path rootCert)
       throws Exception {
     Files.createDirectories(dir);
     int port = Proc.freePort();
@@ -83,14 +83,14 @@ final class Distribution implements AutoCloseable {
     return new Distribution(config, dir.resolve("registry.log"), port);
   }
 
-  Distribution start() {
+  public Distribution start() {
     String registry = Proc.require("docker-registry");
     process = Proc.start(List.of(registry, "serve", config.toString()), Map.of(), log);
     Proc.await("docker-registry on " + port, Duration.ofSeconds(20), () -> Proc.httpStatus(url() + "/v2/") == 401);
     return this;
   }
 
-  void stop() {
+  public void stop() {
     Proc.stop(process);
     process = null;
   }
