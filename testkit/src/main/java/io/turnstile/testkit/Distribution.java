@@ -64,6 +64,18 @@ public final class Distribution implements AutoCloseable {
         """.formatted(realm, service, issuer, rootCert), true);
   }
 
+  /** A registry without authentication on {@code storage}, read-only. */
+  public static Distribution anonymousReadOnly(Path dir, Path storage) throws Exception {
+    Files.createDirectories(dir);
+    return write(dir, storage, Proc.freePort(), "", true);
+  }
+
+  /** distribution's pull-through cache of {@code remote}, caching into {@code storage}. */
+  public static Distribution pullThrough(Path dir, Path storage, String remote) throws Exception {
+    Files.createDirectories(dir);
+    return write(dir, storage, Proc.freePort(), "proxy:\n  remoteurl: " + remote + "\n", false);
+  }
+
   private static Distribution write(Path dir, Path storage, int port, String auth, boolean readonly) throws Exception {
     String yaml = """
         version: 0.1
@@ -86,8 +98,16 @@ public final class Distribution implements AutoCloseable {
   public Distribution start() {
     String registry = Proc.require("docker-registry");
     process = Proc.start(List.of(registry, "serve", config.toString()), Map.of(), log);
-    Proc.await("docker-registry on " + port, Duration.ofSeconds(20), () -> Proc.httpStatus(url() + "/v2/") == 401);
+    Proc.await("docker-registry on " + port, Duration.ofSeconds(20), () -> {
+      int status = Proc.httpStatus(url() + "/v2/");
+      return status == 401 || status == 200;
+    });
     return this;
+  }
+
+  /** The registry's process id, for resource readings. */
+  public long pid() {
+    return process.pid();
   }
 
   public void stop() {

@@ -128,6 +128,77 @@ public final class Seeder {
     return new Pushed(digest, configDigest, List.of(layer), Map.of());
   }
 
+  /**
+   * An image with one incompressible layer of {@code mib} MiB, streamed from a seeded generator so
+   * it never sits in memory whole.
+   */
+  public Pushed bigImage(String repo, String tag, int mib) throws Exception {
+    long size = (long) mib << 20;
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    try (java.io.InputStream in = bigStream(size)) {
+      byte[] buf = new byte[1 << 20];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        sha.update(buf, 0, n);
+      }
+    }
+    String layer = "sha256:" + HexFormat.of().formatHex(sha.digest());
+    HttpResponse<String> start = http.send(HttpRequest.newBuilder(URI.create(registry + "/v2/" + repo + "/blobs/uploads/"))
+        .header("Authorization", authorization).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    URI location = URI.create(registry).resolve(start.headers().firstValue("Location").orElseThrow());
+    String put = location + (location.getQuery() == null ? "?" : "&") + "digest=" + layer;
+    HttpResponse<String> done = http.send(HttpRequest.newBuilder(URI.create(put)).header("Authorization", authorization)
+        .header("Content-Type", "application/octet-stream")
+        .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> bigStream(size)), size))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    if (done.statusCode() != 201) {
+      throw new IOException("big upload answered " + done.statusCode() + ": " + done.body());
+    }
+    byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}")
+        .getBytes(StandardCharsets.UTF_8);
+    String configDigest = putBlob(repo, config);
+    byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
+        + descriptor(OCI_CONFIG, configDigest, config.length, null) + ",\"layers\":["
+        + "{\"mediaType\":\"application/octet-stream\",\"digest\":\"" + layer + "\",\"size\":" + size + "}]}")
+        .getBytes(StandardCharsets.UTF_8);
+    Pushed p = new Pushed(putManifest(repo, tag, manifest, OCI_MANIFEST), configDigest, List.of(layer), Map.of());
+    record(repo, tag, p);
+    return p;
+  }
+
+  /** The same bytes however the reader slices them: generated in fixed 64 KiB blocks. */
+  private static java.io.InputStream bigStream(long size) {
+    Random random = new Random(256);
+    return new java.io.InputStream() {
+      private final byte[] block = new byte[64 * 1024];
+      private int pos = block.length;
+      private long left = size;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (left <= 0) {
+          return -1;
+        }
+        if (pos == block.length) {
+          random.nextBytes(block);
+          pos = 0;
+        }
+        int n = (int) Math.min(Math.min(len, block.length - pos), left);
+        System.arraycopy(block, pos, b, off, n);
+        pos += n;
+        left -= n;
+        return n;
+      }
+    };
+  }
+
   public String putBlob(String repo, byte[] data) throws Exception {
     String digest = sha256(data);
     HttpResponse<String> start = http.send(HttpRequest.newBuilder(URI.create(registry + "/v2/" + repo + "/blobs/uploads/"))

@@ -18,6 +18,24 @@ public final class TurnstileProcess implements AutoCloseable {
   public final int adminPort;
   private Process process;
   private final ObjectMapper json = new ObjectMapper();
+  private String tagTtl = "1s";
+  private List<String> jvmArgs = List.of();
+
+  /** The configured {@code cache.tagTtl}; default 1s, so tags moved upstream are seen at once. */
+  public TurnstileProcess tagTtl(String ttl) {
+    this.tagTtl = ttl;
+    return this;
+  }
+
+  /** More JVM options, after {@code -Xmx256m}. */
+  public TurnstileProcess jvmArgs(List<String> args) {
+    this.jvmArgs = List.copyOf(args);
+    return this;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
 
   public TurnstileProcess(Path dir) {
     this.dir = dir;
@@ -54,7 +72,7 @@ public final class TurnstileProcess implements AutoCloseable {
         token:
           signingKey: %s/signing-key.pem
         cache:
-          tagTtl: 1s
+          tagTtl: %s
         store:
           url: jdbc:sqlite:%s/turnstile.db
           encryptionKeyFile: %s/store.key
@@ -72,12 +90,17 @@ public final class TurnstileProcess implements AutoCloseable {
                 upstream: vendor
               - name: charts/app
                 upstream: vendor
+              - name: vendor/big
+                upstream: vendor
           - name: multi
             repositories:
               - name: vendor/multi
                 upstream: vendor
-        """.formatted(port, port, adminPort, dir, dir, dir, upstreamUrl, upstreamUser));
-    process = Proc.start(List.of("java", "-Xmx256m", "-jar", jar, "serve", "--config", config.toString()),
+        """.formatted(port, port, adminPort, dir, tagTtl, dir, dir, upstreamUrl, upstreamUser));
+    List<String> command = new ArrayList<>(List.of("java", "-Xmx256m"));
+    command.addAll(jvmArgs);
+    command.addAll(List.of("-jar", jar, "serve", "--config", config.toString()));
+    process = Proc.start(command,
         Map.of("TURNSTILE_ADMIN_TOKEN", ADMIN_TOKEN, "UPSTREAM_PASSWORD", upstreamPassword), dir.resolve("turnstile.log"));
     Proc.await("turnstile", Duration.ofSeconds(30), () -> Proc.httpStatus(url() + "/v2/") == 401);
     // The signing key's certificate, for a registry's rootcertbundle.

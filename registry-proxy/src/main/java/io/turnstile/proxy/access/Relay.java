@@ -36,7 +36,9 @@ final class Relay implements ResponseSink {
   private final RegistryError notFound;
   private final RegistryBackend.Completion done;
   private final GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> onClientClose;
+  private final WritabilityWatch watch = new WritabilityWatch();
   private UpstreamClient.Call call;
+  private Runnable pendingRead;
   private boolean started;
   private boolean discarding;
   private boolean finished;
@@ -55,6 +57,25 @@ final class Relay implements ResponseSink {
       finish(false);
     };
     ctx.channel().closeFuture().addListener(onClientClose);
+    if (ctx.pipeline().get(WATCH) != null) {
+      ctx.pipeline().remove(WATCH);
+    }
+    ctx.pipeline().addLast(WATCH, watch);
+  }
+
+  private static final String WATCH = "relayWritability";
+
+  /** Resumes reading the upstream when the client's socket drains below the low watermark. */
+  private final class WritabilityWatch extends io.netty.channel.ChannelInboundHandlerAdapter {
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext c) {
+      if (c.channel().isWritable() && pendingRead != null) {
+        Runnable r = pendingRead;
+        pendingRead = null;
+        r.run();
+      }
+      c.fireChannelWritabilityChanged();
+    }
   }
 
   void call(UpstreamClient.Call call) {
@@ -144,10 +165,18 @@ final class Relay implements ResponseSink {
         finish(false);
       } else if (last) {
         finish(keepAlive);
-      } else {
-        readMore.run();
       }
     });
+    if (last) {
+      return;
+    }
+    // Keep the client's socket busy: read on while its outbound buffer is under the high
+    // watermark, and wait for it to drain otherwise. Memory per pull stays bounded by the mark.
+    if (ctx.channel().isWritable()) {
+      readMore.run();
+    } else {
+      pendingRead = readMore;
+    }
   }
 
   @Override
@@ -175,7 +204,11 @@ final class Relay implements ResponseSink {
       return;
     }
     finished = true;
+    pendingRead = null;
     ctx.channel().closeFuture().removeListener(onClientClose);
+    if (ctx.pipeline().get(WATCH) != null) {
+      ctx.pipeline().remove(WATCH);
+    }
     done.finished(reusable);
   }
 }

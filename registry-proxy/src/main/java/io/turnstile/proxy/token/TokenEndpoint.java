@@ -6,7 +6,10 @@ import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -32,16 +35,27 @@ public final class TokenEndpoint {
   /** The answer: status, JSON body and, for 401, a challenge. */
   public record Response(int status, ObjectNode body, String wwwAuthenticate) {}
 
+  /** An access token handed out recently, reused for the same key and grant. */
+  private record Issued(String token, Instant issuedAt) {}
+
   private final LicenseStore store;
   private final TokenService tokens;
   private final ObjectMapper json;
   private final Clock clock;
+  private final Duration reuse;
+  private final Cache<String, Issued> recent;
 
   public TokenEndpoint(LicenseStore store, TokenService tokens, ObjectMapper json, Clock clock) {
     this.store = store;
     this.tokens = tokens;
     this.json = json;
     this.clock = clock;
+    // Many nodes pulling with one pull secret ask for the same grant over and over: hand out the
+    // same token for a while instead of signing anew. Revocation is unaffected (every request is
+    // checked against the live licenses) and every answer keeps at least 60 s of lifetime.
+    Duration spare = tokens.ttl().minusSeconds(60);
+    this.reuse = spare.compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : spare.isNegative() ? Duration.ZERO : spare;
+    this.recent = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(reuse.isZero() ? Duration.ofNanos(1) : reuse).build();
   }
 
   public Response handle(Request r) {
@@ -141,14 +155,23 @@ public final class TokenEndpoint {
       }
     }
     List<Scope> scopes = new ArrayList<>(granted.values());
-    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-    String token = tokens.issueAccess(access.principal(), scopes, now);
+    String scopeText = scopes.stream().map(Scope::toString).collect(Collectors.joining(" "));
+    Instant now = clock.instant();
+    Issued issued = reuse.isZero() ? null : recent.getIfPresent(access.principal().credentialId() + "|" + scopeText);
+    if (issued == null || !now.isBefore(issued.issuedAt().plus(reuse))) {
+      Instant at = now.truncatedTo(ChronoUnit.SECONDS);
+      issued = new Issued(tokens.issueAccess(access.principal(), scopes, at), at);
+      if (!reuse.isZero()) {
+        recent.put(access.principal().credentialId() + "|" + scopeText, issued);
+      }
+    }
+    long left = tokens.ttl().minus(Duration.between(issued.issuedAt(), now)).toSeconds();
     ObjectNode body = json.createObjectNode()
-        .put("token", token)
-        .put("access_token", token)
-        .put("expires_in", tokens.ttl().toSeconds())
-        .put("issued_at", now.toString())
-        .put("scope", scopes.stream().map(Scope::toString).collect(Collectors.joining(" ")));
+        .put("token", issued.token())
+        .put("access_token", issued.token())
+        .put("expires_in", left)
+        .put("issued_at", issued.issuedAt().toString())
+        .put("scope", scopeText);
     if (offline) {
       body.put("refresh_token", tokens.issueRefresh(access.principal(), now));
     }

@@ -142,6 +142,22 @@ class TokenEndpointIT {
   }
 
   @Test
+  void repeatedRequestsForTheSameGrant_reuseARecentToken_untilTheKeyChanges() throws Exception {
+    Reply first = get("/token?scope=repository:vendor/app:pull", basic(licenseId, key));
+    Reply second = get("/token?scope=repository:vendor/app:pull", basic(licenseId, key));
+    assertThat(second.body().get("token").asText()).isEqualTo(first.body().get("token").asText());
+    assertThat(second.body().get("expires_in").asInt()).isGreaterThanOrEqualTo(60);
+    assertThat(second.body().get("issued_at").asText()).isEqualTo(first.body().get("issued_at").asText());
+    Reply otherScope = get("/token?scope=repository:charts/app:pull", basic(licenseId, key));
+    assertThat(otherScope.body().get("token").asText()).isNotEqualTo(first.body().get("token").asText());
+    String fresh = ts.admin("POST", "/admin/v1/licenses/" + licenseId + "/key", null).body().get("key").asText();
+    Reply afterRotation = get("/token?scope=repository:vendor/app:pull", basic(licenseId, fresh));
+    assertThat(afterRotation.body().get("token").asText()).isNotEqualTo(first.body().get("token").asText());
+    assertThat(get("/v2/vendor/app/tags/list", "Bearer " + first.body().get("token").asText()).status())
+        .as("the old key's token is dead").isEqualTo(401);
+  }
+
+  @Test
   void get_urlEncodedScope_parses() throws Exception {
     assertThat(access(token("scope=repository%3Avendor%2Fapp%3Apull"))).containsExactly(
         "{type=repository, name=vendor/app, actions=[pull]}");

@@ -1,0 +1,268 @@
+package io.turnstile.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.testkit.Distribution;
+import io.turnstile.testkit.Proc;
+import io.turnstile.testkit.Seeder;
+import io.turnstile.testkit.TurnstileProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Turnstile side by side with its peers, in one run on one machine, all on loopback: the upstream
+ * itself (CNCF distribution with Basic auth), nginx in front of it, distribution's pull-through
+ * cache, and Turnstile. Writes a markdown report.
+ *
+ * <p>Usage: {@code PeerBenchmarks [--quick] REPORT.md}
+ */
+public final class PeerBenchmarks {
+  private final boolean quick;
+  private final StringBuilder report = new StringBuilder();
+  private final ObjectMapper json = new ObjectMapper();
+
+  private PeerBenchmarks(boolean quick) {
+    this.quick = quick;
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = List.of(args).contains("--quick");
+    Path out = Path.of(args[args.length - 1]);
+    PeerBenchmarks b = new PeerBenchmarks(quick);
+    try {
+      b.run();
+    } finally {
+      Files.writeString(out, b.report.toString());
+      System.out.println(b.report);
+    }
+    System.exit(0);
+  }
+
+  private void line(String s) {
+    report.append(s).append('\n');
+    System.err.println(s);
+  }
+
+  private void run() throws Exception {
+    int bigMib = quick ? 64 : 256;
+    int runs = quick ? 2 : 5;
+    Duration load = Duration.ofSeconds(quick ? 3 : 10);
+    Path dir = Files.createTempDirectory("turnstile-bench");
+    Path storage = dir.resolve("storage");
+    line("## Peers (" + (quick ? "quick" : "full") + " run, " + bigMib + " MiB blob, " + runs + " runs per figure)");
+    line("");
+    try (Distribution upstream = Distribution.basic(dir.resolve("upstream"), storage, Map.of("vendor", "vendor-secret")).start()) {
+      Seeder seeder = new Seeder(upstream.url(), "vendor", "vendor-secret").seedAll();
+      Seeder.Pushed big = seeder.bigImage("vendor/big", "1.0.0", bigMib);
+      String layer = big.layers().get(0);
+      long bytes = (long) bigMib << 20;
+      try (Distribution anonymous = Distribution.anonymousReadOnly(dir.resolve("anonymous"), storage).start();
+          Nginx nginx = Nginx.start(dir.resolve("nginx"), upstream.port, "vendor", "vendor-secret");
+          TurnstileProcess turnstile = new TurnstileProcess(dir.resolve("turnstile")).tagTtl("60s")
+              .start(upstream.url(), "vendor", "vendor-secret")) {
+        String customer = turnstile.cli("customer", "create", "--name", "Bench").get("id").asText();
+        JsonNode license = turnstile.cli("license", "create", "--customer", customer, "--application", "app",
+            "--version", "1.0.0", "--version", "1.1.0", "--version", "2.0.0");
+        String user = license.get("id").asText();
+        String key = license.get("key").asText();
+        // Tokens live 5 minutes: each section takes a fresh one, as a client would.
+        Supplier<String> freshBearer = () -> {
+          try {
+            return "Authorization: Bearer " + token(turnstile, user, key, "repository:vendor/big:pull repository:vendor/app:pull");
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+        String bearer = freshBearer.get();
+        String vendorBasic = "Authorization: Basic " + b64("vendor:vendor-secret");
+        line("- upstream: distribution " + version() + " with htpasswd (bcrypt) Basic auth");
+        line("- nginx: `proxy_pass` to the upstream, `proxy_buffering off`, upstream Authorization set by nginx");
+        line("- distribution pull-through: `proxy.remoteurl` to a second, anonymous, read-only distribution process on the "
+            + "upstream's storage directory (distribution 2.8 answers 500 UNAUTHORIZED when its remote uses Basic auth)");
+        line("- Turnstile: the built jar, `-Xmx256m`, default settings, clients with a Bearer token");
+        line("");
+
+        // 1. One client, one big blob.
+        line("### 1. Blob throughput, one client (`curl` to /dev/null, seconds for " + bigMib + " MiB)");
+        line("");
+        line("Each peer serves one unmeasured download first (JIT warm-up, page cache).");
+        line("");
+        curl(upstream.url() + "/v2/vendor/big/blobs/" + layer, vendorBasic, bytes);
+        curl(nginx.url() + "/v2/vendor/big/blobs/" + layer, null, bytes);
+        curl(turnstile.url() + "/v2/vendor/big/blobs/" + layer, bearer, bytes);
+        Stats direct = Stats.of(repeat(runs, () -> curl(upstream.url() + "/v2/vendor/big/blobs/" + layer, vendorBasic, bytes)));
+        Stats viaNginx = Stats.of(repeat(runs, () -> curl(nginx.url() + "/v2/vendor/big/blobs/" + layer, null, bytes)));
+        List<Double> cold = new ArrayList<>();
+        List<Double> warm = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+          try (Distribution pull = Distribution.pullThrough(dir.resolve("pull-" + i), dir.resolve("pull-storage-" + i),
+              anonymous.url()).start()) {
+            cold.add(curl(pull.url() + "/v2/vendor/big/blobs/" + layer, null, bytes));
+            Thread.sleep(2000);
+            warm.add(curl(pull.url() + "/v2/vendor/big/blobs/" + layer, null, bytes));
+          }
+        }
+        bearer = freshBearer.get();
+        String blobBearer = bearer;
+        Stats ts = Stats.of(repeat(runs, () -> curl(turnstile.url() + "/v2/vendor/big/blobs/" + layer, blobBearer, bytes)));
+        line("| peer | seconds | MiB/s (median) | Turnstile / peer (time) |");
+        line("|---|---|---|---|");
+        for (var e : List.of(Map.entry("direct", direct), Map.entry("nginx", viaNginx),
+            Map.entry("pull-through, cold", Stats.of(cold)), Map.entry("pull-through, warm", Stats.of(warm)),
+            Map.entry("Turnstile", ts))) {
+          line(String.format("| %s | %s | %.0f | %.2f |", e.getKey(), e.getValue().format("s", "%.2f"),
+              bigMib / e.getValue().median(), ts.median() / e.getValue().median()));
+        }
+        line("");
+
+        // 2. Concurrency.
+        line("### 2. Concurrent pulls of the blob (aggregate MiB/s; Turnstile's peak RSS)");
+        line("");
+        line("| clients | direct | Turnstile | Turnstile / direct | failed | Turnstile peak RSS |");
+        line("|---|---|---|---|---|---|");
+        for (int clients : quick ? List.of(16) : List.of(16, 64)) {
+          double d = concurrent(clients, upstream.url() + "/v2/vendor/big/blobs/" + layer, vendorBasic, bytes);
+          double t = concurrent(clients, turnstile.url() + "/v2/vendor/big/blobs/" + layer, freshBearer.get(), bytes);
+          long rss = peakRssKb(turnstile.pid());
+          line(String.format("| %d | %.0f | %.0f | %.2f | %d | %d MB |", clients, Math.abs(d), Math.abs(t), Math.abs(t) / Math.abs(d),
+              (d < 0 ? 1 : 0) + (t < 0 ? 1 : 0), rss / 1024));
+        }
+        line("");
+
+        // 3. Manifest rate.
+        line("### 3. Manifest requests (`hey -c 32`, " + load.toSeconds() + " s each)");
+        line("");
+        String accept = "Accept: " + Seeder.OCI_MANIFEST;
+        String digest = seeder.get("vendor/app", "1.0.0").digest();
+        line("| request | direct | nginx | Turnstile |");
+        line("|---|---|---|---|");
+        for (String[] req : new String[][] {{"HEAD", "manifests/1.0.0"}, {"GET", "manifests/1.0.0"},
+            {"HEAD", "manifests/" + digest}, {"GET", "manifests/" + digest}}) {
+          Hey hd = Hey.run(upstream.url() + "/v2/vendor/app/" + req[1], req[0], List.of(vendorBasic, accept), 32, load, 0);
+          Hey hn = Hey.run(nginx.url() + "/v2/vendor/app/" + req[1], req[0], List.of(accept), 32, load, 0);
+          Hey ht = Hey.run(turnstile.url() + "/v2/vendor/app/" + req[1], req[0], List.of(freshBearer.get(), accept), 32, load, 0);
+          line("| " + req[0] + " by " + (req[1].contains(":") ? "digest" : "tag") + " | " + hd.row() + " | " + hn.row()
+              + " | " + ht.row() + " |");
+        }
+        line("");
+
+        // 4. Tokens.
+        line("### 4. Token issuance (GET /token with Basic license credentials, ES256)");
+        line("");
+        String tokenUrl = turnstile.url() + "/token?service=turnstile&scope=repository:vendor/app:pull";
+        String basicLicense = "Authorization: Basic " + b64(user + ":" + key);
+        Hey max = Hey.run(tokenUrl, "GET", List.of(basicLicense), 32, load, 0);
+        Hey paced = Hey.run(tokenUrl, "GET", List.of(basicLicense), 10, load, 100);
+        line("- saturated (`hey -c 32`): " + max.row());
+        line("- paced at 1,000 req/s (`hey -c 10 -q 100`): " + paced.row());
+        line("");
+
+        // 6. Real client.
+        line("### 6. `skopeo copy` of vendor/big:1.0.0 to an OCI directory (seconds)");
+        line("");
+        Proc.require("skopeo");
+        Stats skDirect = Stats.of(repeat(quick ? 1 : 3, () -> skopeo(dir, upstream.url(), "vendor:vendor-secret")));
+        Stats skTurnstile = Stats.of(repeat(quick ? 1 : 3, () -> skopeo(dir, turnstile.url(), user + ":" + key)));
+        line("| path | seconds | Turnstile / direct |");
+        line("|---|---|---|");
+        line("| direct | " + skDirect.format("s", "%.2f") + " | |");
+        line(String.format("| Turnstile | %s | %.2f |", skTurnstile.format("s", "%.2f"), skTurnstile.median() / skDirect.median()));
+        line("");
+        line("Turnstile's peak RSS over the whole run: " + peakRssKb(turnstile.pid()) / 1024 + " MB.");
+      }
+    }
+  }
+
+  private static List<Double> repeat(int n, Supplier<Double> measure) {
+    List<Double> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(measure.get());
+    }
+    return out;
+  }
+
+  /** Seconds to download {@code url}; fails unless exactly {@code bytes} arrived. */
+  private static double curl(String url, String header, long bytes) {
+    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}"));
+    if (header != null) {
+      cmd.addAll(List.of("-H", header));
+    }
+    cmd.add(url);
+    Proc.Result r = Proc.run(cmd, Map.of(), null, Duration.ofMinutes(10));
+    String[] parts = r.out().trim().split(" ");
+    if (!parts[0].equals("200") || Long.parseLong(parts[1]) != bytes) {
+      throw new IllegalStateException("download of " + url + " failed: " + r.out() + r.err());
+    }
+    return Double.parseDouble(parts[2]);
+  }
+
+  /** Aggregate MiB/s of {@code clients} simultaneous downloads; negative when any failed. */
+  private static double concurrent(int clients, String url, String header, long bytes) throws Exception {
+    List<Process> ps = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < clients; i++) {
+      ps.add(new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "-H", header, url)
+          .redirectErrorStream(true).start());
+    }
+    boolean ok = true;
+    for (Process p : ps) {
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      p.waitFor();
+      ok &= out.equals("200 " + bytes);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    double mibs = clients * (bytes / 1048576.0) / seconds;
+    return ok ? mibs : -mibs;
+  }
+
+  private static long peakRssKb(long pid) throws Exception {
+    for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (l.startsWith("VmHWM:")) {
+        return Long.parseLong(l.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  private static double skopeo(Path dir, String registry, String creds) {
+    Path target = dir.resolve("skopeo-" + System.nanoTime());
+    long t0 = System.nanoTime();
+    Proc.Result r = Proc.run(List.of("skopeo", "copy", "--src-tls-verify=false", "--src-creds", creds,
+        "docker://" + registry.substring("http://".length()) + "/vendor/big:1.0.0", "oci:" + target + ":1.0.0"),
+        Map.of(), null, Duration.ofMinutes(10));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (r.exit() != 0) {
+      throw new IllegalStateException("skopeo copy failed: " + r.all());
+    }
+    Proc.run(Map.of(), "rm", "-rf", target.toString());
+    return seconds;
+  }
+
+  private String token(TurnstileProcess t, String user, String key, String scope) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(t.url()
+        + "/token?service=turnstile&scope=" + java.net.URLEncoder.encode(scope, StandardCharsets.UTF_8)))
+        .header("Authorization", "Basic " + b64(user + ":" + key)).build(), HttpResponse.BodyHandlers.ofString());
+    return json.readTree(r.body()).get("token").asText();
+  }
+
+  private static String version() {
+    Proc.Result r = Proc.run(Map.of(), Proc.require("docker-registry"), "--version");
+    String v = r.all().trim();
+    return v.isEmpty() ? "(docker-registry)" : v.substring(v.lastIndexOf(' ') + 1);
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+}

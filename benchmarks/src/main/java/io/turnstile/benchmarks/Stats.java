@@ -1,0 +1,21 @@
+package io.turnstile.benchmarks;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** Min, median and max of repeated measurements. */
+record Stats(double min, double median, double max, int n) {
+  static Stats of(List<Double> values) {
+    List<Double> v = new ArrayList<>(values);
+    Collections.sort(v);
+    int n = v.size();
+    double median = n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    return new Stats(v.get(0), median, v.get(n - 1), n);
+  }
+
+  String format(String unit, String pattern) {
+    return String.format(pattern, median) + " " + unit + " (min " + String.format(pattern, min) + ", max "
+        + String.format(pattern, max) + ", n=" + n + ")";
+  }
+}
