@@ -1,49 +1,74 @@
 #!/usr/bin/env bash
-# Turnstile benchmarks. Builds what it measures, runs it on this machine only (loopback), writes
-# benchmarks/results/<date>.md and prints it.
+# Turnstile benchmarks, side by side with its peers, in one run on this machine (loopback only).
 #
-#   benchmarks/run.sh [--quick]     --quick: short iterations, for a smoke check
+#   benchmarks/run.sh [--quick]     --quick: small blob, short runs: a smoke check, not figures
 #
-# Figures:
-#   authorize   JMH: one authorization decision (key check + tag grant) against an in-memory
-#               snapshot of 10,000 and 100,000 licenses with 10 versions each.
+# Installs what it needs from Debian when missing (docker-registry, nginx, hey, skopeo, curl),
+# builds the jar and the benchmark module, runs:
+#   - peers: blob throughput (one and 16/64 clients, with Turnstile's peak RSS), manifest request
+#     rates, token issuance, skopeo copies: upstream (distribution), nginx, distribution's
+#     pull-through cache and Turnstile (PeerBenchmarks);
+#   - scale: a store of 100,000 licenses and 1,000,000 versions: start-up and snapshot memory
+#     (ScaleBenchmark);
+#   - authorize: the cost of one authorization decision (JMH, AuthorizeBenchmark);
+# and writes benchmarks/results/<date>.md. Every process it starts is stopped when it ends.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-quick=0
-[[ "${1:-}" == "--quick" ]] && quick=1
+quick=()
+[[ "${1:-}" == "--quick" ]] && quick=(--quick)
+
+need=()
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v hey >/dev/null || need+=(hey)
+command -v skopeo >/dev/null || need+=(skopeo)
+command -v curl >/dev/null || need+=(curl)
+if ((${#need[@]})); then
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
 
 cd "$root"
-mvn -B -q -Pbenchmarks -DskipTests package
+mvn -B -q -Pbenchmarks -DskipTests -DskipITs install
 
-jmh_args=(-rf json -rff "$here/results/authorize.json.tmp")
-if ((quick)); then
-  jmh_args+=(-wi 1 -w 1 -i 2 -r 1 -p licenses=10000)
+results="$here/results"
+mkdir -p "$results"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+jar="$here/target/benchmarks.jar"
+
+java -Xmx1g -cp "$jar" io.turnstile.benchmarks.PeerBenchmarks "${quick[@]}" "$tmp/peers.md" > "$tmp/peers.log" 2>&1 \
+  || { cat "$tmp/peers.log"; exit 1; }
+java -Xmx2g -cp "$jar" io.turnstile.benchmarks.ScaleBenchmark "${quick[@]}" "$tmp/scale.md" > "$tmp/scale.log" 2>&1 \
+  || { cat "$tmp/scale.log"; exit 1; }
+
+jmh=(-rf json -rff "$tmp/authorize.json")
+if ((${#quick[@]})); then
+  jmh+=(-wi 1 -w 1 -i 2 -r 1 -p licenses=10000)
 fi
-java -jar "$here/target/benchmarks.jar" AuthorizeBenchmark "${jmh_args[@]}" > "$here/results/authorize.log.tmp" 2>&1
+java -jar "$jar" AuthorizeBenchmark "${jmh[@]}" > "$tmp/authorize.log" 2>&1 || { cat "$tmp/authorize.log"; exit 1; }
 
-out="$here/results/$(date -u +%Y-%m-%d).md"
-python3 - "$here/results/authorize.json.tmp" "$out" "$quick" <<'PY'
+out="$results/$(date -u +%Y-%m-%d).md"
+python3 - "$tmp" "$out" "${quick[*]:-full}" <<'PY'
 import json, sys, platform, os
-data = json.load(open(sys.argv[1]))
+tmp, out, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+data = json.load(open(f"{tmp}/authorize.json"))
+def f(v):
+    try: return f"{float(v):,.0f}"
+    except (TypeError, ValueError): return "-"
 lines = ["# Turnstile benchmark run", "",
          f"- machine: {os.cpu_count()} cores, {platform.machine()}, Java {data[0].get('vmVersion', '?') if data else '?'}",
-         f"- mode: {'quick' if sys.argv[3] == '1' else 'full'}", "",
-         "## Authorization decision (JMH, ns per decision)", "",
+         f"- mode: {mode}", "", open(f"{tmp}/peers.md").read(), open(f"{tmp}/scale.md").read(),
+         "### Authorization decision (JMH, ns per decision: key check and tag grant)", "",
          "| licenses | mean ± error | p50 | p90 | p99 | min | max |", "|---|---|---|---|---|---|---|"]
 by = {}
 for r in data:
-    n = r["params"]["licenses"]
-    by.setdefault(n, {})[r["mode"]] = r["primaryMetric"]
+    by.setdefault(r["params"]["licenses"], {})[r["mode"]] = r["primaryMetric"]
 for n, modes in sorted(by.items(), key=lambda kv: int(kv[0])):
-    a = modes.get("avgt", {}); s = modes.get("sample", {})
-    pc = s.get("scorePercentiles", {})
-    def f(v):
-        try: return f"{float(v):,.0f}"
-        except (TypeError, ValueError): return "-"
+    a = modes.get("avgt", {}); s = modes.get("sample", {}); pc = s.get("scorePercentiles", {})
     lines.append(f"| {int(n):,} | {f(a.get('score'))} ± {f(a.get('scoreError'))} | {f(pc.get('50.0'))} | "
                  f"{f(pc.get('90.0'))} | {f(pc.get('99.0'))} | {f(pc.get('0.0'))} | {f(pc.get('100.0'))} |")
-open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+open(out, "w").write("\n".join(lines) + "\n")
 PY
-rm -f "$here/results/"*.tmp
 cat "$out"

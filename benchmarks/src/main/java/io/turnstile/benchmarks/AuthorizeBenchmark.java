@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -64,9 +63,9 @@ public class AuthorizeBenchmark {
       List<Snapshot.LicenseEntry> entries = new ArrayList<>();
       for (int j = 0; j < perCustomer; j++) {
         int i = c * perCustomer + j;
-        TreeSet<String> versions = new TreeSet<>();
+        List<String> versions = new ArrayList<>();
         for (int v = 0; v < 10; v++) {
-          versions.add("1." + v + ".0");
+          versions.add(("1." + v + ".0").intern());
         }
         String key = Keys.newKey();
         credentials[i] = new String[] {"lic_" + i, key};

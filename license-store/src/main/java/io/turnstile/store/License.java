@@ -3,12 +3,14 @@ package io.turnstile.store;
 import io.turnstile.config.Versions;
 import java.time.Instant;
 import java.util.Collections;
-import java.util.SortedSet;
+import java.util.List;
 import java.util.TreeSet;
 
 /**
  * A license as the store holds it: one customer, one application, a set of granted versions.
  *
+ * @param versions the granted versions, sorted and distinct (kept as a compact list: a store holds
+ *     hundreds of thousands of licenses in memory)
  * @param keyId changes whenever the key is rotated; refresh tokens carry it
  * @param upstreamCredentials the license's own upstream credentials, decrypted, or null. Never
  *     serialised to any API answer.
@@ -20,13 +22,13 @@ public record License(
     String application,
     Instant expiresAt,
     Instant revokedAt,
-    SortedSet<String> versions,
+    List<String> versions,
     String keyId,
     UpstreamCredentials upstreamCredentials,
     Instant createdAt,
     Instant updatedAt) {
   public License {
-    versions = Collections.unmodifiableSortedSet(new TreeSet<>(versions));
+    versions = List.copyOf(new TreeSet<>(versions));
   }
 
   /**
@@ -34,7 +36,7 @@ public record License(
    * version with build metadata, the version with '+' written as '_' (as Helm tags charts).
    */
   public boolean grantsTagForm(String tagVersion) {
-    if (versions.contains(tagVersion)) {
+    if (Collections.binarySearch(versions, tagVersion) >= 0) {
       return true;
     }
     if (tagVersion.indexOf('_') >= 0) {

@@ -64,7 +64,7 @@ final class SnapshotLoader {
         .join(LICENSES).on(LICENSES.ID.eq(LICENSE_VERSIONS.LICENSE_ID))
         .join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
         .where(customerFilter, CUSTOMERS.DELETED_AT.isNull())
-        .forEach(r -> versions.computeIfAbsent(r.value1(), k -> new ArrayList<>()).add(r.value2()));
+        .forEach(r -> versions.computeIfAbsent(r.value1(), k -> new ArrayList<>()).add(r.value2().intern()));
     Map<String, List<LicenseEntry>> licenses = new HashMap<>();
     dsl.select(LICENSES.fields()).from(LICENSES).join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
         .where(customerFilter, CUSTOMERS.DELETED_AT.isNull())
@@ -107,10 +107,10 @@ final class SnapshotLoader {
         new LicenseId(r.getId()),
         new CustomerId(r.getCustomerId()),
         r.getName(),
-        r.getApplication(),
+        r.getApplication().intern(),
         instant(r.getExpiresAt()),
         instant(r.getRevokedAt()),
-        new java.util.TreeSet<>(versions),
+        versions,
         r.getKeyId(),
         creds,
         Instant.ofEpochMilli(r.getCreatedAt()),

@@ -93,7 +93,7 @@ final class Relay implements ResponseSink {
         || (status / 100 == 3 && up.headers().contains(HttpHeaderNames.LOCATION));
     if (!passthrough) {
       discarding = true;
-      RegistryError error = mapStatus(status);
+      RegistryError error = status == 404 ? notFound : mapStatus(status);
       String message = status == 404 ? notFoundMessage() : "the upstream registry answered " + status;
       var response = HttpResponses.error(error, message, null, head);
       String retryAfter = up.headers().get(HttpHeaderNames.RETRY_AFTER);

@@ -298,6 +298,82 @@ class UpstreamBehaviourIT {
     }
   }
 
+  @Test
+  void clientLeavingMidBlob_closesTheUpstreamConnection() throws Exception {
+    java.util.concurrent.CountDownLatch upstreamClosed = new java.util.concurrent.CountDownLatch(1);
+    try (ServerSocket fake = new ServerSocket(0)) {
+      Thread server = new Thread(() -> serveEndless(fake, MANIFEST, upstreamClosed));
+      server.setDaemon(true);
+      server.start();
+      start("http://127.0.0.1:" + fake.getLocalPort(), "", false);
+      try (Socket client = new Socket("127.0.0.1", ts.server.registryAddress().getPort())) {
+        String auth = Base64.getEncoder().encodeToString((licenseId + ":" + key).getBytes(StandardCharsets.UTF_8));
+        client.getOutputStream().write(("GET /v2/vendor/app/blobs/" + LAYER + " HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+            + auth + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        byte[] first = client.getInputStream().readNBytes(1000);
+        assertThat(new String(first, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");
+      }
+      assertThat(upstreamClosed.await(10, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the upstream connection is closed when the client goes").isTrue();
+      assertThat(pull("/v2/vendor/app/manifests/1.0.0").statusCode()).as("the proxy carries on").isEqualTo(200);
+    }
+  }
+
+  /** A raw upstream whose blobs never end: it notices when its reader hangs up. */
+  private static void serveEndless(ServerSocket server, byte[] manifest, java.util.concurrent.CountDownLatch closed) {
+    while (!server.isClosed()) {
+      try {
+        Socket s = server.accept();
+        Thread t = new Thread(() -> {
+          try (s) {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            while (true) {
+              StringBuilder head = new StringBuilder();
+              int c;
+              while ((c = in.read()) >= 0) {
+                head.append((char) c);
+                if (head.toString().endsWith("\r\n\r\n")) {
+                  break;
+                }
+              }
+              if (c < 0) {
+                return;
+              }
+              String line = head.substring(0, head.indexOf("\r\n"));
+              if (line.contains("/blobs/")) {
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                try {
+                  for (int i = 0; i < 100_000; i++) {
+                    out.write(new byte[8192]);
+                    out.flush();
+                    Thread.sleep(5);
+                  }
+                } catch (java.io.IOException gone) {
+                  closed.countDown();
+                }
+                return;
+              }
+              boolean isHead = line.startsWith("HEAD");
+              out.write(("HTTP/1.1 200 OK\r\nContent-Type: " + FakeRegistry.OCI_MANIFEST + "\r\nDocker-Content-Digest: "
+                  + MANIFEST_DIGEST + "\r\nContent-Length: " + manifest.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+              if (!isHead) {
+                out.write(manifest);
+              }
+              out.flush();
+            }
+          } catch (Exception e) {
+            // connection ended
+          }
+        });
+        t.setDaemon(true);
+        t.start();
+      } catch (Exception e) {
+        return;
+      }
+    }
+  }
+
   /** A raw upstream that answers manifests properly and cuts every blob short. */
   private static void serveTruncating(ServerSocket server, byte[] manifest) {
     while (!server.isClosed()) {
