@@ -49,6 +49,7 @@ final class SnapshotLoader {
   }
 
   private Map<CustomerId, CustomerEntry> load(DSLContext dsl, Condition customerFilter) {
+    boolean whole = customerFilter.equals(DSL.noCondition());
     Map<String, Customer> customers = new HashMap<>();
     for (CustomersRecord r : dsl.selectFrom(CUSTOMERS).where(customerFilter, CUSTOMERS.DELETED_AT.isNull()).fetch()) {
       customers.put(r.getId(), new Customer(new CustomerId(r.getId()), r.getName(), Instant.ofEpochMilli(r.getCreatedAt())));
@@ -59,12 +60,19 @@ final class SnapshotLoader {
         .where(customerFilter, CUSTOMERS.DELETED_AT.isNull(), CUSTOMER_KEYS.REVOKED_AT.isNull())
         .forEach(r -> keys.computeIfAbsent(r.value1(), k -> new ArrayList<>()).add(new KeyEntry(r.value2(), r.value3())));
     Map<String, List<String>> versions = new HashMap<>();
-    dsl.select(LICENSE_VERSIONS.LICENSE_ID, LICENSE_VERSIONS.VERSION)
-        .from(LICENSE_VERSIONS)
-        .join(LICENSES).on(LICENSES.ID.eq(LICENSE_VERSIONS.LICENSE_ID))
-        .join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
-        .where(customerFilter, CUSTOMERS.DELETED_AT.isNull())
-        .forEach(r -> versions.computeIfAbsent(r.value1(), k -> new ArrayList<>()).add(r.value2().intern()));
+    var versionQuery = whole
+        // The whole store: every row, no joins; rows of deleted customers' licenses go unused.
+        ? dsl.select(LICENSE_VERSIONS.LICENSE_ID, LICENSE_VERSIONS.VERSION).from(LICENSE_VERSIONS)
+        : dsl.select(LICENSE_VERSIONS.LICENSE_ID, LICENSE_VERSIONS.VERSION)
+            .from(LICENSE_VERSIONS)
+            .join(LICENSES).on(LICENSES.ID.eq(LICENSE_VERSIONS.LICENSE_ID))
+            .join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
+            .where(customerFilter, CUSTOMERS.DELETED_AT.isNull());
+    try (var cursor = versionQuery.fetchSize(10_000).fetchLazy()) {
+      for (var r : cursor) {
+        versions.computeIfAbsent(r.value1(), k -> new ArrayList<>(10)).add(r.value2().intern());
+      }
+    }
     Map<String, List<LicenseEntry>> licenses = new HashMap<>();
     dsl.select(LICENSES.fields()).from(LICENSES).join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
         .where(customerFilter, CUSTOMERS.DELETED_AT.isNull())
