@@ -329,18 +329,10 @@ class UpstreamBehaviourIT {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             while (true) {
-              StringBuilder head = new StringBuilder();
-              int c;
-              while ((c = in.read()) >= 0) {
-                head.append((char) c);
-                if (head.toString().endsWith("\r\n\r\n")) {
-                  break;
-                }
-              }
-              if (c < 0) {
+              String line = readHead(in);
+              if (line == null) {
                 return;
               }
-              String line = head.substring(0, head.indexOf("\r\n"));
               if (line.contains("/blobs/")) {
                 out.write(("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 try {
@@ -354,13 +346,7 @@ class UpstreamBehaviourIT {
                 }
                 return;
               }
-              boolean isHead = line.startsWith("HEAD");
-              out.write(("HTTP/1.1 200 OK\r\nContent-Type: " + FakeRegistry.OCI_MANIFEST + "\r\nDocker-Content-Digest: "
-                  + MANIFEST_DIGEST + "\r\nContent-Length: " + manifest.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-              if (!isHead) {
-                out.write(manifest);
-              }
-              out.flush();
+              answerManifest(out, line, manifest);
             }
           } catch (Exception e) {
             // connection ended
@@ -381,18 +367,10 @@ class UpstreamBehaviourIT {
         InputStream in = s.getInputStream();
         OutputStream out = s.getOutputStream();
         while (true) {
-          StringBuilder head = new StringBuilder();
-          int c;
-          while ((c = in.read()) >= 0) {
-            head.append((char) c);
-            if (head.toString().endsWith("\r\n\r\n")) {
-              break;
-            }
-          }
-          if (c < 0) {
+          String line = readHead(in);
+          if (line == null) {
             break;
           }
-          String line = head.substring(0, head.indexOf("\r\n"));
           if (line.contains("/blobs/")) {
             out.write(("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nContent-Type: application/octet-stream\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
@@ -400,17 +378,34 @@ class UpstreamBehaviourIT {
             out.flush();
             break;
           }
-          boolean isHead = line.startsWith("HEAD");
-          out.write(("HTTP/1.1 200 OK\r\nContent-Type: " + FakeRegistry.OCI_MANIFEST + "\r\nDocker-Content-Digest: "
-              + MANIFEST_DIGEST + "\r\nContent-Length: " + manifest.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-          if (!isHead) {
-            out.write(manifest);
-          }
-          out.flush();
+          answerManifest(out, line, manifest);
         }
       } catch (Exception e) {
         // connection ended
       }
     }
+  }
+
+  /** Reads one request head; null at the end of the stream. */
+  private static String readHead(InputStream in) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    int c;
+    while ((c = in.read()) >= 0) {
+      head.append((char) c);
+      if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
+        return head.substring(0, head.indexOf("\r\n"));
+      }
+    }
+    return null;
+  }
+
+  /** Answers a manifest request (GET or HEAD) with {@code manifest}. */
+  private static void answerManifest(OutputStream out, String requestLine, byte[] manifest) throws java.io.IOException {
+    out.write(("HTTP/1.1 200 OK\r\nContent-Type: " + FakeRegistry.OCI_MANIFEST + "\r\nDocker-Content-Digest: "
+        + MANIFEST_DIGEST + "\r\nContent-Length: " + manifest.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    if (!requestLine.startsWith("HEAD")) {
+      out.write(manifest);
+    }
+    out.flush();
   }
 }
