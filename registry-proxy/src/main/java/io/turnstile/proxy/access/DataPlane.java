@@ -2,11 +2,8 @@ package io.turnstile.proxy.access;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -17,13 +14,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.turnstile.config.TurnstileConfig;
-import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.server.HttpResponses;
 import io.turnstile.proxy.server.RegistryBackend;
 import io.turnstile.proxy.upstream.BufferingSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamRequest;
-import io.turnstile.proxy.upstream.UpstreamResponse;
 import io.turnstile.store.Access;
 import io.turnstile.store.Catalog;
 import io.turnstile.store.License;
@@ -33,10 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -52,14 +45,13 @@ import org.slf4j.LoggerFactory;
 public final class DataPlane implements RegistryBackend {
   private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
   private static final Pattern COSIGN_TAG = Pattern.compile("sha256-([a-f0-9]{64})\\.(sig|att|sbom)");
-  private static final int MAX_TAG_PAGES = 50;
-  private static final int MAX_LIST = 8 * 1024 * 1024;
   private static final List<CharSequence> FORWARDED_REQUEST_HEADERS = List.of(
       HttpHeaderNames.ACCEPT, HttpHeaderNames.RANGE, HttpHeaderNames.IF_NONE_MATCH, HttpHeaderNames.IF_RANGE,
       HttpHeaderNames.IF_MODIFIED_SINCE, HttpHeaderNames.ACCEPT_ENCODING);
 
   private final Catalog catalog;
-  private final Map<String, UpstreamConfig> upstreams = new HashMap<>();
+  private final Sources sources;
+  private final Listings listings;
   private final UpstreamClient client;
   private final ClosureCache closures;
   private final ObjectMapper json;
@@ -67,37 +59,30 @@ public final class DataPlane implements RegistryBackend {
   public DataPlane(TurnstileConfig config, Catalog catalog, UpstreamClient client, ClosureCache closures,
       ObjectMapper json) {
     this.catalog = catalog;
-    config.upstreams().forEach(u -> upstreams.put(u.name(), u));
+    this.sources = new Sources(config.upstreams());
+    this.listings = new Listings(client, sources, json);
     this.client = client;
     this.closures = closures;
     this.json = json;
   }
 
-  /** One request being answered. */
-  private record Call(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access,
-      Completion done, boolean head, boolean keepAlive) {
-    EventLoop loop() {
-      return ctx.channel().eventLoop();
-    }
-  }
-
   @Override
   public void serve(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access, Completion done) {
-    Call c = new Call(ctx, request, path, access, done, request.method().equals(HttpMethod.HEAD),
+    RegistryCall c = new RegistryCall(ctx, request, path, access, done, request.method().equals(HttpMethod.HEAD),
         HttpUtil.isKeepAlive(request));
     try {
       route(c);
     } catch (RegistryException e) {
-      error(c, e);
+      c.error(e);
     } catch (RuntimeException e) {
       log.error("registry request failed", e);
-      error(c, new RegistryException(RegistryError.INTERNAL, "internal error"));
+      c.error(new RegistryException(RegistryError.INTERNAL, "internal error"));
     }
   }
 
-  private void route(Call c) throws RegistryException {
+  private void route(RegistryCall c) throws RegistryException {
     if (c.path().kind() == RegistryPath.Kind.CATALOG) {
-      catalog(c);
+      listings.catalog(c);
       return;
     }
     Catalog.Entry entry = catalog.repository(c.path().name());
@@ -116,9 +101,9 @@ public final class DataPlane implements RegistryBackend {
           manifestByTag(c, entry);
         }
       }
-      case BLOB -> whenAllowed(c, entry, c.path().reference(), () -> proxy(c, entry, firstLicense(c, entry),
+      case BLOB -> whenAllowed(c, entry, c.path().reference(), () -> proxy(c, entry, sources.firstLicense(c.access(), entry),
           "/blobs/" + c.path().reference(), null, true, RegistryError.BLOB_UNKNOWN));
-      case TAGS -> tags(c, entry);
+      case TAGS -> listings.tags(c, entry);
       case REFERRERS -> whenAllowed(c, entry, c.path().reference(), () -> referrers(c, entry));
       default -> throw new RegistryException(RegistryError.NOT_FOUND, "unknown registry endpoint");
     }
@@ -126,19 +111,19 @@ public final class DataPlane implements RegistryBackend {
 
   // ---- manifests ----
 
-  private void manifestByTag(Call c, Catalog.Entry entry) throws RegistryException {
+  private void manifestByTag(RegistryCall c, Catalog.Entry entry) throws RegistryException {
     String tag = c.path().reference();
     Optional<License> license = c.access().licenseForTag(entry.repository().name(), tag);
     if (license.isPresent()) {
-      serveManifest(c, entry, source(entry, license.get()), tag);
+      serveManifest(c, entry, sources.source(entry, license.get()), tag);
       return;
     }
     Matcher cosign = COSIGN_TAG.matcher(tag);
     if (cosign.matches()) {
       String subject = "sha256:" + cosign.group(1);
       whenAllowed(c, entry, subject, () -> {
-        ClosureCache.Source src = source(entry, firstLicense(c, entry));
-        onLoop(c, closures.tagDigest(c.loop(), src, tag), (digest, err) -> {
+        ClosureCache.Source src = sources.source(entry, sources.firstLicense(c.access(), entry));
+        c.onLoop(closures.tagDigest(c.loop(), src, tag), (digest, err) -> {
           if (err == null && digest.isPresent()) {
             closures.addReferrer(src, subject, digest.get());
           }
@@ -151,25 +136,25 @@ public final class DataPlane implements RegistryBackend {
         "your license does not grant tag " + tag + " of " + entry.repository().name());
   }
 
-  private void manifestByDigest(Call c, Catalog.Entry entry) {
+  private void manifestByDigest(RegistryCall c, Catalog.Entry entry) {
     String digest = c.path().reference();
-    whenAllowed(c, entry, digest, () -> serveManifest(c, entry, source(entry, firstLicense(c, entry)), digest));
+    whenAllowed(c, entry, digest, () -> serveManifest(c, entry, sources.source(entry, sources.firstLicense(c.access(), entry)), digest));
   }
 
   /** Serves a manifest from memory when its digest is known and the client accepts its type. */
-  private void serveManifest(Call c, Catalog.Entry entry, ClosureCache.Source src, String reference) {
+  private void serveManifest(RegistryCall c, Catalog.Entry entry, ClosureCache.Source src, String reference) {
     String accept = header(c.request(), HttpHeaderNames.ACCEPT);
     CompletableFuture<Optional<String>> digest = reference.indexOf(':') > 0
         ? CompletableFuture.completedFuture(Optional.of(reference))
         : closures.tagDigest(c.loop(), src, reference);
-    onLoop(c, digest.thenCompose(d -> d.isEmpty()
+    c.onLoop(digest.thenCompose(d -> d.isEmpty()
         ? CompletableFuture.completedFuture((CachedManifest) null)
         : closures.manifest(c.loop(), src, d.get())), (manifest, err) -> {
           if (err != null) {
-            error(c, err instanceof RegistryException re ? re
+            c.error(err instanceof RegistryException re ? re
                 : new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot read the upstream registry"));
           } else if (manifest == null) {
-            error(c, new RegistryException(RegistryError.MANIFEST_UNKNOWN, "manifest unknown"));
+            c.error(new RegistryException(RegistryError.MANIFEST_UNKNOWN, "manifest unknown"));
           } else if (manifest.acceptableTo(accept)) {
             writeManifest(c, manifest);
           } else {
@@ -179,7 +164,7 @@ public final class DataPlane implements RegistryBackend {
         });
   }
 
-  private void writeManifest(Call c, CachedManifest m) {
+  private void writeManifest(RegistryCall c, CachedManifest m) {
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
         c.head() ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(m.body()));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, m.contentType());
@@ -187,7 +172,7 @@ public final class DataPlane implements RegistryBackend {
     r.headers().set("Docker-Content-Digest", m.digest());
     r.headers().set(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");
     r.headers().set(HttpResponses.API_VERSION_HEADER, HttpResponses.API_VERSION);
-    write(c, r);
+    c.write(r);
   }
 
   // ---- digest authorization ----
@@ -197,30 +182,30 @@ public final class DataPlane implements RegistryBackend {
   }
 
   /** Runs {@code then} if {@code digest} is reachable from a tag the caller's licenses grant. */
-  private void whenAllowed(Call c, Catalog.Entry entry, String digest, Allowed then) {
-    onLoop(c, reachable(c, entry, digest), (ok, err) -> {
+  private void whenAllowed(RegistryCall c, Catalog.Entry entry, String digest, Allowed then) {
+    c.onLoop(reachable(c, entry, digest), (ok, err) -> {
       if (err != null) {
-        error(c, err instanceof RegistryException re ? re
+        c.error(err instanceof RegistryException re ? re
             : new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot read the upstream registry"));
       } else if (!ok) {
-        error(c, new RegistryException(RegistryError.DENIED,
+        c.error(new RegistryException(RegistryError.DENIED,
             "your license does not grant " + digest + " in " + entry.repository().name()));
       } else {
         try {
           then.run();
         } catch (RegistryException e) {
-          error(c, e);
+          c.error(e);
         }
       }
     });
   }
 
-  private CompletableFuture<Boolean> reachable(Call c, Catalog.Entry entry, String digest) {
+  private CompletableFuture<Boolean> reachable(RegistryCall c, Catalog.Entry entry, String digest) {
     String name = entry.repository().name();
     List<CompletableFuture<Boolean>> checks = new ArrayList<>();
     for (String tag : c.access().grantedTags(name)) {
       License license = c.access().licenseForTag(name, tag).orElseThrow();
-      ClosureCache.Source src = source(entry, license);
+      ClosureCache.Source src = sources.source(entry, license);
       checks.add(closures.tagDigest(c.loop(), src, tag).thenCompose(root -> root.isEmpty()
           ? CompletableFuture.completedFuture(false)
           : closures.closure(c.loop(), src, root.get()).thenCompose(set -> set.contains(digest)
@@ -235,7 +220,7 @@ public final class DataPlane implements RegistryBackend {
       for (CompletableFuture<Boolean> f : checks) {
         if (f.isCompletedExceptionally()) {
           if (firstError == null) {
-            firstError = unwrap(f.handle((x, err) -> err).join());
+            firstError = RegistryCall.unwrap(f.handle((x, err) -> err).join());
           }
         } else if (f.join()) {
           return true;
@@ -250,7 +235,7 @@ public final class DataPlane implements RegistryBackend {
   }
 
   /** Whether {@code digest} belongs to a known referrer (signature, SBOM) of something in {@code closure}. */
-  private CompletableFuture<Boolean> viaReferrers(Call c, ClosureCache.Source src, Set<String> closure, String digest) {
+  private CompletableFuture<Boolean> viaReferrers(RegistryCall c, ClosureCache.Source src, Set<String> closure, String digest) {
     List<CompletableFuture<Set<String>>> walks = new ArrayList<>();
     for (String subject : closure) {
       for (String referrer : closures.referrersOf(src, subject)) {
@@ -266,150 +251,27 @@ public final class DataPlane implements RegistryBackend {
 
   // ---- lists ----
 
-  private void tags(Call c, Catalog.Entry entry) throws RegistryException {
-    Page page = Page.of(c.request());
-    ClosureCache.Source src = source(entry, firstLicense(c, entry));
-    List<String> all = new ArrayList<>();
-    listTags(c, src, "/v2/" + src.repository() + "/tags/list?n=10000", 0, all).whenComplete((v, err) ->
-        c.loop().execute(() -> {
-          if (err != null) {
-            Throwable cause = unwrap(err);
-            error(c, cause instanceof RegistryException re ? re
-                : new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot list the upstream's tags"));
-            return;
-          }
-          TreeSet<String> granted = new TreeSet<>();
-          for (String t : all) {
-            if (c.access().allowsTag(entry.repository().name(), t)) {
-              granted.add(t);
-            }
-          }
-          ObjectNode body = json.createObjectNode().put("name", entry.repository().name());
-          writeList(c, body, "tags", granted, page, "/v2/" + entry.repository().name() + "/tags/list");
-        }));
-  }
-
-  private CompletableFuture<Void> listTags(Call c, ClosureCache.Source src, String path, int page, List<String> into) {
-    BufferingSink sink = new BufferingSink(MAX_LIST);
-    client.send(c.loop(), src.upstream(), src.creds(), new UpstreamRequest("GET", path, src.repository(),
-        Map.of(HttpHeaderNames.ACCEPT.toString(), "application/json"), false), sink);
-    return sink.result().thenCompose(r -> {
-      if (r.status() == 404) {
-        return CompletableFuture.completedFuture(null);
-      }
-      if (r.status() != 200) {
-        throw new CompletionException(new RegistryException(Relay.mapStatus(r.status()),
-            "the upstream registry answered " + r.status() + " listing tags"));
-      }
-      try {
-        for (JsonNode t : json.readTree(r.body()).path("tags")) {
-          into.add(t.asText());
-        }
-      } catch (java.io.IOException e) {
-        throw new CompletionException(new RegistryException(RegistryError.UPSTREAM_FAILED,
-            "the upstream registry returned a malformed tag list"));
-      }
-      String next = nextLink(r.headers().get("Link"));
-      if (next == null || page + 1 >= MAX_TAG_PAGES) {
-        return CompletableFuture.completedFuture(null);
-      }
-      return listTags(c, src, next, page + 1, into);
-    });
-  }
-
-  private static String nextLink(String link) {
-    if (link == null) {
-      return null;
-    }
-    Matcher m = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?").matcher(link);
-    if (!m.find()) {
-      return null;
-    }
-    String target = m.group(1);
-    if (target.startsWith("http://") || target.startsWith("https://")) {
-      java.net.URI u = java.net.URI.create(target);
-      target = u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
-    }
-    return target.startsWith("/v2/") ? target : null;
-  }
-
-  private void catalog(Call c) throws RegistryException {
-    Page page = Page.of(c.request());
-    writeList(c, json.createObjectNode(), "repositories", new TreeSet<>(c.access().repositories()), page, "/v2/_catalog");
-  }
-
-  /** {@code n}/{@code last} pagination, as distribution does it. */
-  private record Page(Integer n, String last) {
-    static Page of(HttpRequest request) throws RegistryException {
-      QueryStringDecoder q = new QueryStringDecoder(request.uri());
-      List<String> ns = q.parameters().get("n");
-      Integer n = null;
-      if (ns != null && !ns.isEmpty() && !ns.get(0).isEmpty()) {
-        try {
-          n = Integer.parseInt(ns.get(0));
-        } catch (NumberFormatException e) {
-          throw new RegistryException(RegistryError.PAGINATION_INVALID, "n must be a non-negative integer");
-        }
-        if (n < 0) {
-          throw new RegistryException(RegistryError.PAGINATION_INVALID, "n must be a non-negative integer");
-        }
-      }
-      List<String> lasts = q.parameters().get("last");
-      return new Page(n, lasts == null || lasts.isEmpty() ? null : lasts.get(0));
-    }
-  }
-
-  private void writeList(Call c, ObjectNode body, String field, TreeSet<String> items, Page page, String path) {
-    Iterable<String> from = page.last() == null ? items : items.tailSet(page.last(), false);
-    ArrayNode list = body.putArray(field);
-    String lastShown = null;
-    boolean more = false;
-    int count = 0;
-    for (String s : from) {
-      if (page.n() != null && count == page.n()) {
-        more = true;
-        break;
-      }
-      list.add(s);
-      lastShown = s;
-      count++;
-    }
-    byte[] bytes;
-    try {
-      bytes = json.writeValueAsBytes(body);
-    } catch (Exception e) {
-      error(c, new RegistryException(RegistryError.INTERNAL, "internal error"));
-      return;
-    }
-    FullHttpResponse r = HttpResponses.json(200, bytes, c.head());
-    if (more && lastShown != null) {
-      r.headers().set("Link", "<" + path + "?last=" + java.net.URLEncoder.encode(lastShown, java.nio.charset.StandardCharsets.UTF_8)
-          + "&n=" + page.n() + ">; rel=\"next\"");
-    }
-    write(c, r);
-  }
-
   // ---- referrers ----
 
-  private void referrers(Call c, Catalog.Entry entry) {
-    ClosureCache.Source src = source(entry, firstLicense(c, entry));
+  private void referrers(RegistryCall c, Catalog.Entry entry) {
+    ClosureCache.Source src = sources.source(entry, sources.firstLicense(c.access(), entry));
     String subject = c.path().reference();
     QueryStringDecoder q = new QueryStringDecoder(c.request().uri());
     String query = q.parameters().containsKey("artifactType")
         ? "?artifactType=" + java.net.URLEncoder.encode(q.parameters().get("artifactType").get(0), java.nio.charset.StandardCharsets.UTF_8)
         : "";
-    BufferingSink sink = new BufferingSink(MAX_LIST);
+    BufferingSink sink = new BufferingSink(Listings.MAX_LIST);
     client.send(c.loop(), src.upstream(), src.creds(), new UpstreamRequest("GET",
         "/v2/" + src.repository() + "/referrers/" + subject + query, src.repository(),
         Map.of(HttpHeaderNames.ACCEPT.toString(), "application/vnd.oci.image.index.v1+json"), false), sink);
-    onLoop(c, sink.result(), (r, err) -> {
+    c.onLoop(sink.result(), (r, err) -> {
       if (err != null) {
-        error(c, err instanceof RegistryException re ? re
+        c.error(err instanceof RegistryException re ? re
             : new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot read the upstream registry"));
         return;
       }
       if (r.status() != 200) {
-        error(c, new RegistryException(r.status() == 404 ? RegistryError.NOT_FOUND : Relay.mapStatus(r.status()),
+        c.error(new RegistryException(r.status() == 404 ? RegistryError.NOT_FOUND : Relay.mapStatus(r.status()),
             r.status() == 404 ? "referrers not found" : "the upstream registry answered " + r.status()));
         return;
       }
@@ -421,7 +283,7 @@ public final class DataPlane implements RegistryBackend {
           }
         }
       } catch (java.io.IOException e) {
-        error(c, new RegistryException(RegistryError.UPSTREAM_FAILED, "the upstream registry returned malformed referrers"));
+        c.error(new RegistryException(RegistryError.UPSTREAM_FAILED, "the upstream registry returned malformed referrers"));
         return;
       }
       FullHttpResponse out = HttpResponses.json(200, r.body(), c.head());
@@ -430,18 +292,18 @@ public final class DataPlane implements RegistryBackend {
       if (filters != null) {
         out.headers().set("OCI-Filters-Applied", filters);
       }
-      write(c, out);
+      c.write(out);
     });
   }
 
   // ---- proxying ----
 
-  private void proxy(Call c, Catalog.Entry entry, License license, String suffix, String query, boolean blob,
+  private void proxy(RegistryCall c, Catalog.Entry entry, License license, String suffix, String query, boolean blob,
       RegistryError notFound) {
-    proxy(c, entry, source(entry, license), suffix, query, blob, notFound);
+    proxy(c, entry, sources.source(entry, license), suffix, query, blob, notFound);
   }
 
-  private void proxy(Call c, Catalog.Entry entry, ClosureCache.Source src, String suffix, String query, boolean blob,
+  private void proxy(RegistryCall c, Catalog.Entry entry, ClosureCache.Source src, String suffix, String query, boolean blob,
       RegistryError notFound) {
     Map<String, String> headers = new HashMap<>();
     for (CharSequence h : FORWARDED_REQUEST_HEADERS) {
@@ -458,55 +320,10 @@ public final class DataPlane implements RegistryBackend {
 
   // ---- plumbing ----
 
-  private ClosureCache.Source source(Catalog.Entry entry, License license) {
-    UpstreamConfig upstream = upstreams.get(entry.repository().upstream());
-    return ClosureCache.Source.of(upstream, entry.repository().repository(),
-        license == null ? null : license.upstreamCredentials());
-  }
-
   /** All values of a header joined as one (clients such as docker send Accept several times). */
   private static String header(HttpRequest request, CharSequence name) {
     List<String> values = request.headers().getAll(name);
     return values.isEmpty() ? null : String.join(", ", values);
   }
 
-  private static License firstLicense(Call c, Catalog.Entry entry) {
-    List<License> ls = c.access().licensesFor(entry.repository().name());
-    return ls.isEmpty() ? null : ls.get(0);
-  }
-
-  private <T> void onLoop(Call c, CompletableFuture<T> f, BiConsumer<T, Throwable> then) {
-    BiConsumer<T, Throwable> guarded = (v, e) -> {
-      try {
-        then.accept(v, e == null ? null : unwrap(e));
-      } catch (RuntimeException ex) {
-        log.error("registry request failed", ex);
-        error(c, new RegistryException(RegistryError.INTERNAL, "internal error"));
-      }
-    };
-    if (f.isDone() && c.loop().inEventLoop()) {
-      f.handle((v, e) -> {
-        guarded.accept(v, e);
-        return null;
-      });
-      return;
-    }
-    f.whenComplete((v, e) -> c.loop().execute(() -> guarded.accept(v, e)));
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    while (e instanceof CompletionException && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e;
-  }
-
-  private void error(Call c, RegistryException e) {
-    write(c, HttpResponses.error(e.error(), e.getMessage(), e.detail(), c.head()));
-  }
-
-  private void write(Call c, FullHttpResponse r) {
-    HttpUtil.setKeepAlive(r, c.keepAlive());
-    c.ctx().writeAndFlush(r).addListener(f -> c.done().finished(c.keepAlive() && f.isSuccess()));
-  }
 }
