@@ -6,7 +6,6 @@ import static io.turnstile.store.internal.db.Tables.EVENTS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
 
-import io.turnstile.config.Versions;
 import io.turnstile.store.Catalog;
 import io.turnstile.store.ConflictException;
 import io.turnstile.store.Customer;
@@ -47,8 +46,6 @@ import org.jooq.impl.DSL;
  * changed customer reloaded.
  */
 public final class JooqLicenseStore implements LicenseStore {
-  private static final int MAX_NAME = 200;
-
   private final Database database;
   private final DSLContext dsl;
   private final CredentialCipher cipher;
@@ -82,7 +79,7 @@ public final class JooqLicenseStore implements LicenseStore {
 
   @Override
   public Customer createCustomer(String name, String actor) {
-    String clean = name("name", name);
+    String clean = Inputs.name("name", name);
     CustomerId id = new CustomerId(Keys.newId(CustomerId.PREFIX));
     long now = clock.millis();
     return write(id, tx -> {
@@ -182,10 +179,10 @@ public final class JooqLicenseStore implements LicenseStore {
     if (request.customerId() == null) {
       throw new InvalidInputException("customerId", "is required");
     }
-    String application = application(request.application());
-    String name = request.name() == null ? application : name("name", request.name());
-    Set<String> versions = versions("versions", request.versions());
-    checkCredentials(request.upstreamCredentials());
+    String application = Inputs.application(catalog, request.application());
+    String name = request.name() == null ? application : Inputs.name("name", request.name());
+    Set<String> versions = Inputs.versions("versions", request.versions());
+    Inputs.checkCredentials(request.upstreamCredentials());
     LicenseId id = new LicenseId(Keys.newId(LicenseId.PREFIX));
     String key = Keys.newKey();
     String keyId = Keys.newId("lk_");
@@ -251,9 +248,9 @@ public final class JooqLicenseStore implements LicenseStore {
 
   @Override
   public License update(LicenseId id, LicensePatch patch, String actor) {
-    String newName = patch.name() == null ? null : name("name", patch.name());
+    String newName = patch.name() == null ? null : Inputs.name("name", patch.name());
     if (patch.upstreamCredentials() != null) {
-      patch.upstreamCredentials().ifPresent(JooqLicenseStore::checkCredentials);
+      patch.upstreamCredentials().ifPresent(Inputs::checkCredentials);
     }
     long now = clock.millis();
     return writeLicense(id, (tx, r) -> {
@@ -288,7 +285,7 @@ public final class JooqLicenseStore implements LicenseStore {
 
   @Override
   public License grantVersions(LicenseId id, List<String> versions, String actor) {
-    Set<String> wanted = versions("versions", versions);
+    Set<String> wanted = Inputs.versions("versions", versions);
     if (wanted.isEmpty()) {
       throw new InvalidInputException("versions", "must list at least one version");
     }
@@ -432,7 +429,7 @@ public final class JooqLicenseStore implements LicenseStore {
         .set(EVENTS.ID, Keys.newId("ev_"))
         .set(EVENTS.SEQ, seq)
         .set(EVENTS.AT, at)
-        .set(EVENTS.ACTOR, actor == null || actor.isBlank() ? "unknown" : truncate(actor, MAX_NAME))
+        .set(EVENTS.ACTOR, actor == null || actor.isBlank() ? "unknown" : truncate(actor, Inputs.MAX_NAME))
         .set(EVENTS.ACTION, action)
         .set(EVENTS.CUSTOMER_ID, customer == null ? null : customer.value())
         .set(EVENTS.LICENSE_ID, license == null ? null : license.value())
@@ -442,53 +439,6 @@ public final class JooqLicenseStore implements LicenseStore {
 
   private static String truncate(String s, int max) {
     return s.length() <= max ? s : s.substring(0, max);
-  }
-
-  private String application(String name) {
-    if (name == null || name.isBlank()) {
-      throw new InvalidInputException("application", "is required");
-    }
-    if (catalog.application(name).isEmpty()) {
-      throw new InvalidInputException("application",
-          "unknown application '" + name + "' (configured: " + catalog.applications().keySet() + ")");
-    }
-    return name;
-  }
-
-  private static String name(String field, String value) {
-    if (value == null || value.isBlank()) {
-      throw new InvalidInputException(field, "must not be empty");
-    }
-    String v = value.strip();
-    if (v.length() > MAX_NAME) {
-      throw new InvalidInputException(field, "must be at most " + MAX_NAME + " characters");
-    }
-    if (v.chars().anyMatch(Character::isISOControl)) {
-      throw new InvalidInputException(field, "must not contain control characters");
-    }
-    return v;
-  }
-
-  private static Set<String> versions(String field, List<String> versions) {
-    Set<String> out = new LinkedHashSet<>();
-    if (versions == null) {
-      return out;
-    }
-    for (int i = 0; i < versions.size(); i++) {
-      String v = versions.get(i);
-      if (!Versions.isValidVersion(v)) {
-        throw new InvalidInputException(field + "[" + i + "]",
-            v == null ? "must not be null" : "'" + v + "' is not a valid version (letters, digits, '.', '_', '-', '+'; at most 128)");
-      }
-      out.add(v);
-    }
-    return out;
-  }
-
-  private static void checkCredentials(UpstreamCredentials creds) {
-    if (creds != null && (creds.username().isBlank() || creds.password().isEmpty())) {
-      throw new InvalidInputException("upstreamCredentials", "username and password must not be empty");
-    }
   }
 
   private static Long millis(Instant t) {

@@ -1,0 +1,63 @@
+package io.turnstile.store.internal;
+
+import io.turnstile.config.Versions;
+import io.turnstile.store.Catalog;
+import io.turnstile.store.InvalidInputException;
+import io.turnstile.store.UpstreamCredentials;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Checks what callers hand the store; each failure names the offending field. */
+final class Inputs {
+  static final int MAX_NAME = 200;
+
+  private Inputs() {}
+
+  static String application(Catalog catalog, String name) {
+    if (name == null || name.isBlank()) {
+      throw new InvalidInputException("application", "is required");
+    }
+    if (catalog.application(name).isEmpty()) {
+      throw new InvalidInputException("application",
+          "unknown application '" + name + "' (configured: " + catalog.applications().keySet() + ")");
+    }
+    return name;
+  }
+
+  static String name(String field, String value) {
+    if (value == null || value.isBlank()) {
+      throw new InvalidInputException(field, "must not be empty");
+    }
+    String v = value.strip();
+    if (v.length() > MAX_NAME) {
+      throw new InvalidInputException(field, "must be at most " + MAX_NAME + " characters");
+    }
+    if (v.chars().anyMatch(Character::isISOControl)) {
+      throw new InvalidInputException(field, "must not contain control characters");
+    }
+    return v;
+  }
+
+  static Set<String> versions(String field, List<String> versions) {
+    Set<String> out = new LinkedHashSet<>();
+    if (versions == null) {
+      return out;
+    }
+    for (int i = 0; i < versions.size(); i++) {
+      String v = versions.get(i);
+      if (!Versions.isValidVersion(v)) {
+        throw new InvalidInputException(field + "[" + i + "]",
+            v == null ? "must not be null" : "'" + v + "' is not a valid version (letters, digits, '.', '_', '-', '+'; at most 128)");
+      }
+      out.add(v);
+    }
+    return out;
+  }
+
+  static void checkCredentials(UpstreamCredentials creds) {
+    if (creds != null && (creds.username().isBlank() || creds.password().isEmpty())) {
+      throw new InvalidInputException("upstreamCredentials", "username and password must not be empty");
+    }
+  }
+}
