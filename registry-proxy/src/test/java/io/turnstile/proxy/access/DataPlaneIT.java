@@ -20,10 +20,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Base64;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,12 +57,10 @@ class DataPlaneIT {
     registry.tags("org/app", "2.0.0", "1.1.0", "1.0.0", "latest", "0.9");
     chart = registry.image("org/charts/app", "1.0.0", 1, 500);
     ts = new TestTurnstile(dir, upstream.baseUrl());
-    base = "http://127.0.0.1:" + ts.server.registryAddress().getPort();
-    String customer = ts.admin("POST", "/admin/v1/customers", "{\"name\":\"Acme\"}").body().get("id").asText();
-    JsonNode l = ts.admin("POST", "/admin/v1/licenses",
-        "{\"customerId\":\"" + customer + "\",\"application\":\"app\",\"versions\":[\"1.0.0\",\"1.1.0\"]}").body();
-    licenseId = l.get("id").asText();
-    key = l.get("key").asText();
+    base = ts.registryUrl();
+    TestTurnstile.Login login = ts.license("app", "1.0.0", "1.1.0");
+    licenseId = login.username();
+    key = login.key();
   }
 
   @AfterEach
@@ -78,7 +74,7 @@ class DataPlaneIT {
 
   private HttpResponse<byte[]> send(String method, String path, String... headers) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody())
-        .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((licenseId + ":" + key).getBytes(StandardCharsets.UTF_8)));
+        .header("Authorization", TestTurnstile.basic(licenseId, key));
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }

@@ -11,7 +11,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.Options;
@@ -59,12 +58,11 @@ class UpstreamBehaviourIT {
 
   private void start(String upstreamUrl, String extra, boolean upstreamCredentials) throws Exception {
     ts = new TestTurnstile(dir, upstreamUrl, extra, upstreamCredentials);
-    base = "http://127.0.0.1:" + ts.server.registryAddress().getPort();
-    customer = ts.admin("POST", "/admin/v1/customers", "{\"name\":\"Acme\"}").body().get("id").asText();
-    JsonNode l = ts.admin("POST", "/admin/v1/licenses",
-        "{\"customerId\":\"" + customer + "\",\"application\":\"app\",\"versions\":[\"1.0.0\"]}").body();
-    licenseId = l.get("id").asText();
-    key = l.get("key").asText();
+    base = ts.registryUrl();
+    TestTurnstile.Login login = ts.license("app", "1.0.0");
+    customer = login.customer();
+    licenseId = login.username();
+    key = login.key();
   }
 
   @AfterEach
@@ -76,7 +74,7 @@ class UpstreamBehaviourIT {
 
   private HttpResponse<byte[]> pull(String path) throws Exception {
     HttpRequest r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
-        .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((licenseId + ":" + key).getBytes(StandardCharsets.UTF_8)))
+        .header("Authorization", TestTurnstile.basic(licenseId, key))
         .GET().build();
     return http.send(r, HttpResponse.BodyHandlers.ofByteArray());
   }

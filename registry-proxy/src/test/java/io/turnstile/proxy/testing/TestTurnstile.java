@@ -76,6 +76,33 @@ public final class TestTurnstile implements AutoCloseable {
     this.server = TurnstileServer.start(config);
   }
 
+  /** The public registry's base URL, for clients. */
+  public String registryUrl() {
+    return "http://127.0.0.1:" + server.registryAddress().getPort();
+  }
+
+  /** A customer's license as a client logs in with it. */
+  public record Login(String customer, String username, String key) {
+    /** The {@code Authorization} header value for Basic credentials. */
+    public String basic() {
+      return TestTurnstile.basic(username, key);
+    }
+  }
+
+  public static String basic(String user, String secret) {
+    return "Basic " + java.util.Base64.getEncoder().encodeToString(
+        (user + ":" + secret).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** A new customer "Acme" with a license for {@code application} granting {@code versions}. */
+  public Login license(String application, String... versions) throws Exception {
+    String customer = admin("POST", "/admin/v1/customers", "{\"name\":\"Acme\"}").body().get("id").asText();
+    String list = versions.length == 0 ? "" : "\"" + String.join("\",\"", versions) + "\"";
+    JsonNode l = admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\""
+        + application + "\",\"versions\":[" + list + "]}").body();
+    return new Login(customer, l.get("id").asText(), l.get("key").asText());
+  }
+
   public String adminUrl() {
     return "http://127.0.0.1:" + server.adminAddress().getPort();
   }

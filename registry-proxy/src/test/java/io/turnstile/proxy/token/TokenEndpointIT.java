@@ -43,12 +43,11 @@ class TokenEndpointIT {
   @BeforeEach
   void start() throws Exception {
     ts = new TestTurnstile(dir, "http://127.0.0.1:9");
-    base = "http://127.0.0.1:" + ts.server.registryAddress().getPort();
-    customer = ts.admin("POST", "/admin/v1/customers", "{\"name\":\"Acme\"}").body().get("id").asText();
-    JsonNode l = ts.admin("POST", "/admin/v1/licenses",
-        "{\"customerId\":\"" + customer + "\",\"application\":\"app\",\"versions\":[\"1.0.0\"]}").body();
-    licenseId = l.get("id").asText();
-    key = l.get("key").asText();
+    base = ts.registryUrl();
+    TestTurnstile.Login login = ts.license("app", "1.0.0");
+    customer = login.customer();
+    licenseId = login.username();
+    key = login.key();
   }
 
   @AfterEach
@@ -57,7 +56,7 @@ class TokenEndpointIT {
   }
 
   private static String basic(String user, String pass) {
-    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + pass).getBytes(StandardCharsets.UTF_8));
+    return TestTurnstile.basic(user, pass);
   }
 
   private Reply get(String path, String authorization) throws Exception {
