@@ -297,8 +297,9 @@ final class Exchange {
       connect();
       return;
     }
-    fail(new RegistryException(RegistryError.UPSTREAM_FAILED,
-        beforeHead ? "the upstream registry closed the connection" : "the upstream registry closed the connection mid-answer"));
+    String message = tlsFailure(cause) ? "TLS with the upstream registry failed (is its certificate trusted?)"
+        : beforeHead ? "the upstream registry closed the connection" : "the upstream registry closed the connection mid-answer";
+    fail(new RegistryException(RegistryError.UPSTREAM_FAILED, message));
   }
 
   /** Tells the sink, once, that the exchange failed. */
@@ -330,6 +331,15 @@ final class Exchange {
     if (pool != null) {
       pool.release(ch);
     }
+  }
+
+  private static boolean tlsFailure(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isRedirect(int status) {
