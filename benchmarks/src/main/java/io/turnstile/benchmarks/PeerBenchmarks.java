@@ -70,6 +70,8 @@ public final class PeerBenchmarks {
       try (Distribution anonymous = Distribution.anonymousReadOnly(dir.resolve("anonymous"), storage).start();
           Nginx nginx = Nginx.start(dir.resolve("nginx"), upstream.port, "vendor", "vendor-secret");
           TurnstileProcess turnstile = new TurnstileProcess(dir.resolve("turnstile")).tagTtl("60s")
+              .jvmArgs(System.getProperty("turnstile.transport") == null ? List.of()
+                  : List.of("-Dturnstile.transport=" + System.getProperty("turnstile.transport")))
               .start(upstream.url(), "vendor", "vendor-secret")) {
         String customer = turnstile.cli("customer", "create", "--name", "Bench").get("id").asText();
         JsonNode license = turnstile.cli("license", "create", "--customer", customer, "--application", "app",
@@ -90,7 +92,7 @@ public final class PeerBenchmarks {
         line("- nginx: `proxy_pass` to the upstream, `proxy_buffering off`, upstream Authorization set by nginx");
         line("- distribution pull-through: `proxy.remoteurl` to a second, anonymous, read-only distribution process on the "
             + "upstream's storage directory (distribution 2.8 answers 500 UNAUTHORIZED when its remote uses Basic auth)");
-        line("- Turnstile: the built jar, `-Xmx256m`, default settings, clients with a Bearer token");
+        line("- Turnstile: the built jar, `-Xmx256m`, default settings (" + transport(turnstile) + " transport), clients with a Bearer token");
         line("");
 
         // 1. One client, one big blob.
@@ -254,6 +256,15 @@ public final class PeerBenchmarks {
         + "/token?service=turnstile&scope=" + java.net.URLEncoder.encode(scope, StandardCharsets.UTF_8)))
         .header("Authorization", "Basic " + b64(user + ":" + key)).build(), HttpResponse.BodyHandlers.ofString());
     return json.readTree(r.body()).get("token").asText();
+  }
+
+  private static String transport(TurnstileProcess t) {
+    try {
+      String log = Files.readString(t.log());
+      return log.contains("epoll transport") ? "epoll" : log.contains("nio transport") ? "NIO" : "default";
+    } catch (java.io.IOException e) {
+      return "default";
+    }
   }
 
   private static String version() {

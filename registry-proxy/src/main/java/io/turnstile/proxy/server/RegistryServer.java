@@ -8,7 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.turnstile.proxy.transport.Transport;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.turnstile.config.ServerConfig;
@@ -31,7 +31,7 @@ public final class RegistryServer implements AutoCloseable {
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
     Channel ch = new ServerBootstrap()
         .group(boss, workers)
-        .channel(NioServerSocketChannel.class)
+        .channel(Transport.serverChannel())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.TCP_NODELAY, true)
         // Bounds what a pull may queue towards a slow client; reading the upstream pauses above it.

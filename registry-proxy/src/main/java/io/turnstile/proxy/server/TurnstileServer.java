@@ -3,7 +3,6 @@ package io.turnstile.proxy.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
@@ -14,6 +13,7 @@ import io.turnstile.proxy.upstream.UpstreamAuth;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.admin.UpstreamVersions;
 import io.turnstile.proxy.token.SigningKeys;
+import io.turnstile.proxy.transport.Transport;
 import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.proxy.token.TokenService;
 import io.turnstile.proxy.upstream.RegistryHttpClient;
@@ -64,8 +64,8 @@ public final class TurnstileServer implements AutoCloseable {
   public static TurnstileServer start(TurnstileConfig config) throws IOException, InterruptedException {
     SigningKeys keys = SigningKeys.load(config.token().signingKey(), config.token().algorithm());
     LicenseStore store = StoreFactory.open(config);
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, NioIoHandler.newFactory());
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, Transport.ioHandlerFactory());
     ExecutorService blocking = blockingExecutor();
     UpstreamClient upstream = null;
     try {
@@ -92,7 +92,8 @@ public final class TurnstileServer implements AutoCloseable {
         admin.close();
         throw e;
       }
-      log.info("registry listening on {} (public URL {})", registry.address(), config.server().baseUrl());
+      log.info("registry listening on {} (public URL {}, {} transport)", registry.address(), config.server().baseUrl(),
+          Transport.name());
       log.info("admin API listening on {}", admin.address());
       return new TurnstileServer(store, boss, workers, blocking, admin, registry, keys, upstream);
     } catch (IOException | InterruptedException | RuntimeException e) {
