@@ -55,6 +55,28 @@ record Hey(double requestsPerSecond, double p50ms, double p99ms, long ok, long f
     return new Hey(requests, p50, p99, ok, bad);
   }
 
+  /** {@code runs} runs of the same load, summarised as medians with ranges. */
+  static String repeated(int runs, java.util.function.Supplier<Hey> one) {
+    List<Double> rps = new ArrayList<>();
+    List<Double> p50 = new ArrayList<>();
+    List<Double> p99 = new ArrayList<>();
+    long ok = 0;
+    long failed = 0;
+    for (int i = 0; i < runs; i++) {
+      Hey h = one.get();
+      rps.add(h.requestsPerSecond());
+      p50.add(h.p50ms());
+      p99.add(h.p99ms());
+      ok += h.ok();
+      failed += h.failed();
+    }
+    Stats r = Stats.of(rps);
+    Stats l50 = Stats.of(p50);
+    Stats l99 = Stats.of(p99);
+    return String.format("%,.0f req/s (%,.0f–%,.0f), p50 %.1f ms, p99 %.1f ms (%.1f–%.1f), %d ok, %d failed, n=%d",
+        r.median(), r.min(), r.max(), l50.median(), l99.median(), l99.min(), l99.max(), ok, failed, runs);
+  }
+
   String row() {
     return String.format("%,.0f req/s, p50 %.2f ms, p99 %.2f ms, %d ok, %d failed", requestsPerSecond, p50ms, p99ms, ok, failed);
   }

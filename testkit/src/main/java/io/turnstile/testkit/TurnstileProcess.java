@@ -19,11 +19,18 @@ public final class TurnstileProcess implements AutoCloseable {
   private Process process;
   private final ObjectMapper json = new ObjectMapper();
   private String tagTtl = "1s";
+  private String tokenTtl = "5m";
   private List<String> jvmArgs = List.of();
 
   /** The configured {@code cache.tagTtl}; default 1s, so tags moved upstream are seen at once. */
   public TurnstileProcess tagTtl(String ttl) {
     this.tagTtl = ttl;
+    return this;
+  }
+
+  /** The configured {@code token.ttl}; default 5m. */
+  public TurnstileProcess tokenTtl(String ttl) {
+    this.tokenTtl = ttl;
     return this;
   }
 
@@ -70,6 +77,7 @@ public final class TurnstileProcess implements AutoCloseable {
           listen: 127.0.0.1:%d
           token: ${TURNSTILE_ADMIN_TOKEN}
         token:
+          ttl: %s
           signingKey: %s/signing-key.pem
         cache:
           tagTtl: %s
@@ -96,7 +104,7 @@ public final class TurnstileProcess implements AutoCloseable {
             repositories:
               - name: vendor/multi
                 upstream: vendor
-        """.formatted(port, port, adminPort, dir, tagTtl, dir, dir, upstreamUrl, upstreamUser));
+        """.formatted(port, port, adminPort, tokenTtl, dir, tagTtl, dir, dir, upstreamUrl, upstreamUser));
     List<String> command = new ArrayList<>(List.of("java", "-Xmx256m"));
     command.addAll(jvmArgs);
     command.addAll(List.of("-jar", jar, "serve", "--config", config.toString()));
