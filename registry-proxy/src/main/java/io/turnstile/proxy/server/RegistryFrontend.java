@@ -276,7 +276,10 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && state != State.BUSY) {
+    // Nothing read and nothing written for the whole idle timeout: a stalled or silent client,
+    // even mid-answer (a stream that flows writes all the time; upstream waits have their own,
+    // shorter timeouts).
+    if (evt instanceof IdleStateEvent) {
       ctx.close();
       return;
     }

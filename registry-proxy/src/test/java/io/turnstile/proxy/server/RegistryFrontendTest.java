@@ -209,6 +209,19 @@ class RegistryFrontendTest {
   }
 
   @Test
+  void aConnectionIdleForTheWholeTimeout_isClosed_evenMidAnswer() {
+    services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> { },
+        services.json(), services.jwks());
+    EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
+    ch.writeInbound(Unpooled.copiedBuffer("GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic()
+        + "\r\n\r\n", StandardCharsets.ISO_8859_1));
+    assertThat(ch.isActive()).isTrue();
+    ch.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.ALL_IDLE_STATE_EVENT);
+    assertThat(ch.isActive()).isFalse();
+    assertFalse(ch.finishAndReleaseAll());
+  }
+
+  @Test
   void pipelinedRequests_closeTheConnection() {
     EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     // The backend of a real server answers later; here the first request is still being served
