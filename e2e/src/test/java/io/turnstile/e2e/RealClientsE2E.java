@@ -206,7 +206,7 @@ class RealClientsE2E {
 
   @Test
   @Order(8)
-  void licenseEdits_takeEffectWithinASecond() throws Exception {
+  void licenseEdits_takeEffectOnTheNextRequest() throws Exception {
     turnstile.cli("license", "grant", licenseId, "--version", "2.0.0");
     Proc.Result granted = daemons.docker("pull", ref("vendor/app:2.0.0"));
     assertThat(granted.exit()).as(granted.all()).isZero();
@@ -219,8 +219,12 @@ class RealClientsE2E {
 
     String creds = licenseId + ":" + key;
     assertThat(skopeo("inspect", "--tls-verify=false", "--creds", creds, "docker://" + ref("vendor/app:1.1.0")).exit()).isZero();
+    String token = token(licenseId, key, "repository:vendor/app:pull");
+    assertThat(rawGet("/v2/vendor/app/manifests/1.1.0", token)).isEqualTo(200);
     turnstile.cli("license", "update", licenseId, "--expires", "2001-01-01");
     long changed = System.nanoTime();
+    assertThat(rawGet("/v2/vendor/app/manifests/1.1.0", token)).as("a token issued before the change").isEqualTo(401);
+    assertThat(Duration.ofNanos(System.nanoTime() - changed)).isLessThan(Duration.ofSeconds(1));
     Proc.Result skopeoAfter = skopeo("inspect", "--tls-verify=false", "--creds", creds, "docker://" + ref("vendor/app:1.1.0"));
     Proc.Result ctrAfter = daemons.ctr("images", "pull", "--plain-http", "--user", creds, ref("vendor/app:1.1.0"));
     Proc.Result dockerAfter = daemons.docker("pull", ref("vendor/app:1.1.0"));
@@ -228,8 +232,6 @@ class RealClientsE2E {
     assertThat(skopeoAfter.all()).contains("expired");
     assertThat(ctrAfter.exit()).isNotZero();
     assertThat(dockerAfter.exit()).isNotZero();
-    // The first refusal came from the very next request after the change.
-    assertThat(Duration.ofNanos(System.nanoTime() - changed)).isLessThan(Duration.ofSeconds(60));
     turnstile.cli("license", "update", licenseId, "--expires", "never");
     assertThat(skopeo("inspect", "--tls-verify=false", "--creds", creds, "docker://" + ref("vendor/app:1.1.0")).exit()).isZero();
   }

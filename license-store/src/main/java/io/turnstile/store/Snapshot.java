@@ -212,10 +212,6 @@ public final class Snapshot {
     return Collections.unmodifiableCollection(licenses.values());
   }
 
-  public int customerCount() {
-    return customers.size();
-  }
-
   public Catalog catalog() {
     return catalog;
   }

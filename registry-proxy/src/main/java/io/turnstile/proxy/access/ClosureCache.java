@@ -73,15 +73,6 @@ public final class ClosureCache {
     return tags.get(source.key() + ":" + tag, (k, e) -> resolveTag(loop, source, tag));
   }
 
-  /**
-   * The digest of {@code tag} if it was resolved within the TTL (empty: known not to exist), or
-   * null when it must be asked for.
-   */
-  public Optional<String> cachedTagDigest(Source source, String tag) {
-    CompletableFuture<Optional<String>> f = tags.getIfPresent(source.key() + ":" + tag);
-    return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
-  }
-
   private CompletableFuture<Optional<String>> resolveTag(EventLoop loop, Source source, String tag) {
     return fetch(loop, source, "HEAD", tag).thenCompose(r -> {
       if (r.status() == 404) {
@@ -112,12 +103,6 @@ public final class ClosureCache {
       requireOk(r, "reading manifest " + digest);
       return parse(digest, r);
     }));
-  }
-
-  /** A cached manifest, or null. */
-  public CachedManifest cachedManifest(Source source, String digest) {
-    CompletableFuture<CachedManifest> f = manifests.getIfPresent(source.key() + "@" + digest);
-    return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
   }
 
   private void store(Source source, String digest, UpstreamResponse r) {

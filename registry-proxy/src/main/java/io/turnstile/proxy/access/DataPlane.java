@@ -151,8 +151,7 @@ public final class DataPlane implements RegistryBackend {
         ? CompletableFuture.completedFuture((CachedManifest) null)
         : closures.manifest(c.loop(), src, d.get())), (manifest, err) -> {
           if (err != null) {
-            c.error(err instanceof RegistryException re ? re
-                : new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot read the upstream registry"));
+            c.error(err, "cannot read the upstream registry");
           } else if (manifest == null) {
             c.error(new RegistryException(RegistryError.MANIFEST_UNKNOWN, "manifest unknown"));
           } else if (manifest.acceptableTo(accept)) {
@@ -185,8 +184,7 @@ public final class DataPlane implements RegistryBackend {
   private void whenAllowed(RegistryCall c, Catalog.Entry entry, String digest, Allowed then) {
     c.onLoop(reachable(c, entry, digest), (ok, err) -> {
       if (err != null) {
-        c.error(err instanceof RegistryException re ? re
-            : new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot read the upstream registry"));
+        c.error(err, "cannot read the upstream registry");
       } else if (!ok) {
         c.error(new RegistryException(RegistryError.DENIED,
             "your license does not grant " + digest + " in " + entry.repository().name()));
@@ -266,8 +264,7 @@ public final class DataPlane implements RegistryBackend {
         Map.of(HttpHeaderNames.ACCEPT.toString(), "application/vnd.oci.image.index.v1+json"), false), sink);
     c.onLoop(sink.result(), (r, err) -> {
       if (err != null) {
-        c.error(err instanceof RegistryException re ? re
-            : new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot read the upstream registry"));
+        c.error(err, "cannot read the upstream registry");
         return;
       }
       if (r.status() != 200) {

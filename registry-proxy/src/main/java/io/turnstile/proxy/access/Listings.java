@@ -46,23 +46,20 @@ final class Listings {
     Page page = Page.of(c.request());
     ClosureCache.Source src = sources.source(entry, sources.firstLicense(c.access(), entry));
     List<String> all = new ArrayList<>();
-    listTags(c, src, "/v2/" + src.repository() + "/tags/list?n=10000", 0, all).whenComplete((v, err) ->
-        c.loop().execute(() -> {
-          if (err != null) {
-            Throwable cause = RegistryCall.unwrap(err);
-            c.error(cause instanceof RegistryException re ? re
-                : new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot list the upstream's tags"));
-            return;
-          }
-          TreeSet<String> granted = new TreeSet<>();
-          for (String t : all) {
-            if (c.access().allowsTag(entry.repository().name(), t)) {
-              granted.add(t);
-            }
-          }
-          ObjectNode body = json.createObjectNode().put("name", entry.repository().name());
-          writeList(c, body, "tags", granted, page, "/v2/" + entry.repository().name() + "/tags/list");
-        }));
+    c.onLoop(listTags(c, src, "/v2/" + src.repository() + "/tags/list?n=10000", 0, all), (v, err) -> {
+      if (err != null) {
+        c.error(err, "cannot list the upstream's tags");
+        return;
+      }
+      TreeSet<String> granted = new TreeSet<>();
+      for (String t : all) {
+        if (c.access().allowsTag(entry.repository().name(), t)) {
+          granted.add(t);
+        }
+      }
+      ObjectNode body = json.createObjectNode().put("name", entry.repository().name());
+      writeList(c, body, "tags", granted, page, "/v2/" + entry.repository().name() + "/tags/list");
+    });
   }
 
   private CompletableFuture<Void> listTags(RegistryCall c, ClosureCache.Source src, String path, int page, List<String> into) {

@@ -50,9 +50,9 @@ record RegistryCall(ChannelHandlerContext ctx, HttpRequest request, RegistryPath
     return e;
   }
 
-  /** Answers with an OCI error; a failure that is not one becomes {@code fallback}. */
-  void error(Throwable e, RegistryError fallback, String message) {
-    error(e instanceof RegistryException re ? re : new RegistryException(fallback, message));
+  /** Answers with the failure's OCI error; any other failure is a 502 saying {@code message}. */
+  void error(Throwable e, String message) {
+    error(e instanceof RegistryException re ? re : new RegistryException(RegistryError.UPSTREAM_FAILED, message));
   }
 
   void error(RegistryException e) {

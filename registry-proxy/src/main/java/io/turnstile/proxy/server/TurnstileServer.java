@@ -44,12 +44,11 @@ public final class TurnstileServer implements AutoCloseable {
   private final ExecutorService blocking;
   private final AdminServer admin;
   private final RegistryServer registry;
-  private final SigningKeys signingKeys;
   private final UpstreamClient upstream;
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
-      AdminServer admin, RegistryServer registry, SigningKeys signingKeys, UpstreamClient upstream) {
+      AdminServer admin, RegistryServer registry, UpstreamClient upstream) {
     this.upstream = upstream;
     this.store = store;
     this.boss = boss;
@@ -57,7 +56,6 @@ public final class TurnstileServer implements AutoCloseable {
     this.blocking = blocking;
     this.admin = admin;
     this.registry = registry;
-    this.signingKeys = signingKeys;
   }
 
   /** Opens the store and binds both listeners; on failure everything opened so far is closed. */
@@ -95,7 +93,7 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("registry listening on {} (public URL {}, {} transport)", registry.address(), config.server().baseUrl(),
           Transport.name());
       log.info("admin API listening on {}", admin.address());
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, keys, upstream);
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (upstream != null) {
         upstream.close();
@@ -122,10 +120,6 @@ public final class TurnstileServer implements AutoCloseable {
 
   public InetSocketAddress registryAddress() {
     return registry.address();
-  }
-
-  public SigningKeys signingKeys() {
-    return signingKeys;
   }
 
   public InetSocketAddress adminAddress() {
