@@ -53,6 +53,13 @@ final class Check {
     return value;
   }
 
+  static java.time.Duration positive(String field, java.time.Duration value) {
+    if (value.isNegative() || value.isZero()) {
+      throw new InvalidValueException(field, "must be longer than zero");
+    }
+    return value;
+  }
+
   static <T> List<T> list(List<T> value) {
     return value == null ? List.of() : List.copyOf(value);
   }

@@ -10,11 +10,22 @@ import java.time.Duration;
  * @param publicUrl the URL clients use to reach the proxy; the token realm is built from it; default
  *     {@code http://<listen>}
  * @param maxConnections cap on concurrent client connections; default 4096
- * @param idleTimeout a client connection idle this long is closed; default 5m
+ * @param maxConnectionsPerAddress cap on concurrent client connections from one client address;
+ *     default 256
+ * @param idleTimeout a client connection with nothing read or written for this long is closed, even
+ *     mid-answer; default 5m
+ * @param requestHeaderTimeout deadline for a complete request head (and the token endpoint's small
+ *     form body), counted from the connection's start or the request's first byte; answered with 408
+ *     and a close; default 10s
+ * @param keepAliveTimeout a kept-alive connection waiting for its next request is closed after this;
+ *     default 60s
  * @param maxHeaderSize largest request line plus headers accepted, in bytes; default 16384
+ * @param loginThrottle how failed logins are slowed down; default {@link LoginThrottleConfig#defaults()}
  */
 public record ServerConfig(
-    HostPort listen, URI publicUrl, Integer maxConnections, Duration idleTimeout, Integer maxHeaderSize) {
+    HostPort listen, URI publicUrl, Integer maxConnections, Integer maxConnectionsPerAddress, Duration idleTimeout,
+    Duration requestHeaderTimeout, Duration keepAliveTimeout, Integer maxHeaderSize,
+    LoginThrottleConfig loginThrottle) {
   public ServerConfig {
     listen = listen == null ? HostPort.parse("127.0.0.1:8080") : listen;
     publicUrl = publicUrl == null ? URI.create("http://" + listen) : publicUrl;
@@ -26,11 +37,26 @@ public record ServerConfig(
     if (maxConnections < 1) {
       throw new InvalidValueException("maxConnections", "must be at least 1");
     }
+    maxConnectionsPerAddress = maxConnectionsPerAddress == null ? 256 : maxConnectionsPerAddress;
+    if (maxConnectionsPerAddress < 1) {
+      throw new InvalidValueException("maxConnectionsPerAddress", "must be at least 1");
+    }
     idleTimeout = idleTimeout == null ? Duration.ofMinutes(5) : idleTimeout;
+    Check.positive("idleTimeout", idleTimeout);
+    requestHeaderTimeout = requestHeaderTimeout == null ? Duration.ofSeconds(10) : requestHeaderTimeout;
+    Check.positive("requestHeaderTimeout", requestHeaderTimeout);
+    keepAliveTimeout = keepAliveTimeout == null ? Duration.ofSeconds(60) : keepAliveTimeout;
+    Check.positive("keepAliveTimeout", keepAliveTimeout);
     maxHeaderSize = maxHeaderSize == null ? 16384 : maxHeaderSize;
     if (maxHeaderSize < 1024 || maxHeaderSize > 1 << 20) {
       throw new InvalidValueException("maxHeaderSize", "must be between 1024 and 1048576");
     }
+    loginThrottle = loginThrottle == null ? LoginThrottleConfig.defaults() : loginThrottle;
+  }
+
+  /** Every default. */
+  public static ServerConfig defaults() {
+    return new ServerConfig(null, null, null, null, null, null, null, null, null);
   }
 
   /** The public URL without a trailing slash, for building absolute links. */

@@ -25,7 +25,7 @@ public record TurnstileConfig(
     List<UpstreamConfig> upstreams,
     List<ApplicationConfig> applications) {
   public TurnstileConfig {
-    server = server == null ? new ServerConfig(null, null, null, null, null) : server;
+    server = server == null ? ServerConfig.defaults() : server;
     Check.required("admin", admin);
     token = token == null ? TokenConfig.defaults() : token;
     store = store == null ? StoreConfig.defaults() : store;

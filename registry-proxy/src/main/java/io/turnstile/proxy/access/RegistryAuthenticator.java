@@ -2,12 +2,14 @@ package io.turnstile.proxy.access;
 
 import io.turnstile.proxy.token.BasicCredentials;
 import io.turnstile.proxy.token.InvalidTokenException;
+import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.TokenService;
 import io.turnstile.proxy.token.VerifiedToken;
 import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -20,12 +22,15 @@ import java.time.Instant;
  */
 public final class RegistryAuthenticator {
   private final LicenseStore store;
+  private final LoginGuard logins;
   private final TokenService tokens;
   private final String realm;
   private final Clock clock;
 
-  public RegistryAuthenticator(LicenseStore store, TokenService tokens, String publicBaseUrl, Clock clock) {
+  public RegistryAuthenticator(LicenseStore store, LoginGuard logins, TokenService tokens, String publicBaseUrl,
+      Clock clock) {
     this.store = store;
+    this.logins = logins;
     this.tokens = tokens;
     this.realm = publicBaseUrl + "/token";
     this.clock = clock;
@@ -40,8 +45,14 @@ public final class RegistryAuthenticator {
     };
   }
 
-  /** The live access of the caller, if it may make a request needing {@code scope}. */
-  public Access authenticate(String authorization, String scope) throws ChallengeException {
+  /**
+   * The live access of the caller, if it may make a request needing {@code scope}.
+   *
+   * @param client the client's address, for login throttling; null when unknown
+   * @throws LoginGuard.ThrottledException while Basic logins from {@code client} are throttled
+   */
+  public Access authenticate(String authorization, String scope, InetAddress client)
+      throws ChallengeException, LoginGuard.ThrottledException {
     Instant now = clock.instant();
     if (authorization == null || authorization.isBlank()) {
       throw challenge(RegistryError.UNAUTHORIZED, "authentication required", scope, null);
@@ -53,7 +64,7 @@ public final class RegistryAuthenticator {
       } catch (BasicCredentials.MalformedException e) {
         throw challenge(RegistryError.UNAUTHORIZED, e.getMessage(), scope, null);
       }
-      return live(store.snapshot().authenticate(creds.username(), creds.password(), now), scope, null);
+      return live(logins.authenticate(creds.username(), creds.password(), client), scope, null);
     }
     if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       throw challenge(RegistryError.UNAUTHORIZED, "unsupported authorization scheme", scope, null);

@@ -19,6 +19,8 @@ public enum RegistryError {
   MANIFEST_UNKNOWN(404, "MANIFEST_UNKNOWN"),
   BLOB_UNKNOWN(404, "BLOB_UNKNOWN"),
   NOT_FOUND(404, "NOT_FOUND"),
+  /** The request head (or the token form) did not arrive within {@code server.requestHeaderTimeout}. */
+  REQUEST_TIMEOUT(408, "UNKNOWN"),
   TOO_MANY_REQUESTS(429, "TOOMANYREQUESTS"),
   UPSTREAM_FAILED(502, "UNAVAILABLE"),
   UPSTREAM_UNAVAILABLE(503, "UNAVAILABLE"),

@@ -25,8 +25,11 @@ import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.access.RegistryError;
 import io.turnstile.proxy.access.RegistryException;
 import io.turnstile.proxy.access.RegistryPath;
+import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.store.Access;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +53,8 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   private enum State { IDLE, COLLECTING, DRAINING, BUSY, CLOSING }
 
   private final RegistryServices services;
+  /** The connection's request deadlines; null in tests that run the frontend alone. */
+  private RequestDeadlines deadlines;
   private State state = State.IDLE;
   private HttpRequest current;
   private CompositeByteBuf form;
@@ -62,6 +67,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    deadlines = ctx.pipeline().get(RequestDeadlines.class);
     ctx.channel().config().setAutoRead(false);
     ctx.read();
     ctx.fireChannelActive();
@@ -155,6 +161,9 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   }
 
   private void dispatch(ChannelHandlerContext ctx, boolean bodyRead) {
+    if (deadlines != null) {
+      deadlines.requestRead();
+    }
     if (!bodyRead) {
       state = State.CLOSING;
     }
@@ -188,7 +197,8 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
 
   private void token(ChannelHandlerContext ctx, Map<String, List<String>> query, Map<String, List<String>> formParams) {
     TokenEndpoint.Response r = services.tokens().handle(new TokenEndpoint.Request(
-        current.method().name(), query, formParams, current.headers().get(HttpHeaderNames.AUTHORIZATION)));
+        current.method().name(), query, formParams, current.headers().get(HttpHeaderNames.AUTHORIZATION),
+        clientAddress(ctx)));
     byte[] body;
     try {
       body = services.json().writeValueAsBytes(r.body());
@@ -200,6 +210,9 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
     if (r.wwwAuthenticate() != null) {
       response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, r.wwwAuthenticate());
+    }
+    if (r.retryAfterSeconds() > 0) {
+      response.headers().set(HttpHeaderNames.RETRY_AFTER, r.retryAfterSeconds());
     }
     reply(ctx, response, true);
   }
@@ -214,12 +227,16 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       return;
     }
     String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    InetAddress client = clientAddress(ctx);
     if (!isRead(request)) {
       // Writes are never forwarded: 401 for strangers, 405 for license holders.
       try {
-        services.authenticator().authenticate(authorization, null);
+        services.authenticator().authenticate(authorization, null, client);
       } catch (ChallengeException e) {
         challenge(ctx, e, RegistryError.WRITE_UNAUTHORIZED, false);
+        return;
+      } catch (LoginGuard.ThrottledException e) {
+        throttled(ctx, e, false);
         return;
       }
       reply(ctx, HttpResponses.error(RegistryError.UNSUPPORTED, "Turnstile serves pulls only", null, head), true);
@@ -227,9 +244,12 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     }
     Access access;
     try {
-      access = services.authenticator().authenticate(authorization, RegistryAuthenticator.requiredScope(parsed));
+      access = services.authenticator().authenticate(authorization, RegistryAuthenticator.requiredScope(parsed), client);
     } catch (ChallengeException e) {
       challenge(ctx, e, e.error(), head);
+      return;
+    } catch (LoginGuard.ThrottledException e) {
+      throttled(ctx, e, head);
       return;
     }
     if (parsed.kind() == RegistryPath.Kind.BASE) {
@@ -244,6 +264,16 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     FullHttpResponse r = HttpResponses.error(error, e.getMessage(), null, head);
     r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, e.challenge());
     reply(ctx, r, true);
+  }
+
+  private void throttled(ChannelHandlerContext ctx, LoginGuard.ThrottledException e, boolean head) {
+    FullHttpResponse r = HttpResponses.error(RegistryError.TOO_MANY_REQUESTS, e.getMessage(), null, head);
+    r.headers().set(HttpHeaderNames.RETRY_AFTER, e.retryAfterSeconds());
+    reply(ctx, r, true);
+  }
+
+  private static InetAddress clientAddress(ChannelHandlerContext ctx) {
+    return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
   }
 
   private void fail(ChannelHandlerContext ctx, RegistryException e) {
@@ -271,6 +301,9 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       return;
     }
     state = State.IDLE;
+    if (deadlines != null) {
+      deadlines.awaitNext();
+    }
     ctx.read();
   }
 
@@ -281,6 +314,16 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     // shorter timeouts).
     if (evt instanceof IdleStateEvent) {
       ctx.close();
+      return;
+    }
+    if (evt == RequestDeadlines.REQUEST_TIMEOUT) {
+      if (state == State.IDLE || state == State.COLLECTING || state == State.DRAINING) {
+        state = State.CLOSING;
+        FullHttpResponse r = HttpResponses.error(RegistryError.REQUEST_TIMEOUT, "request not received in time", null,
+            false);
+        HttpUtil.setKeepAlive(r, false);
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      }
       return;
     }
     ctx.fireUserEventTriggered(evt);

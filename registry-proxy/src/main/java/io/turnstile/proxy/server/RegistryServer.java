@@ -16,8 +16,9 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The public registry listener. The pipeline, in order: connection cap, idle timeout, HTTP codec
- * with size limits, and the per-connection {@link RegistryFrontend}.
+ * The public registry listener. The pipeline, in order: connection caps (in all and per client
+ * address), request and keep-alive deadlines, idle timeout, HTTP codec with size limits, and the
+ * per-connection {@link RegistryFrontend}.
  */
 public final class RegistryServer implements AutoCloseable {
   private final Channel channel;
@@ -28,7 +29,7 @@ public final class RegistryServer implements AutoCloseable {
 
   static RegistryServer start(ServerConfig config, EventLoopGroup boss, EventLoopGroup workers,
       RegistryServices services) throws InterruptedException {
-    ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
+    ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerAddress());
     Channel ch = new ServerBootstrap()
         .group(boss, workers)
         .channel(Transport.serverChannel())
@@ -53,6 +54,7 @@ public final class RegistryServer implements AutoCloseable {
 
   private static void addLimits(ChannelPipeline p, ConnectionLimiter limiter, ServerConfig config) {
     p.addLast("connectionLimit", limiter);
+    p.addLast("deadlines", new RequestDeadlines(config.requestHeaderTimeout(), config.keepAliveTimeout()));
     long idle = config.idleTimeout().toMillis();
     p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS) {
       @Override

@@ -12,6 +12,7 @@ import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.upstream.UpstreamAuth;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.transport.Transport;
 import io.turnstile.proxy.token.TokenEndpoint;
@@ -76,9 +77,10 @@ public final class TurnstileServer implements AutoCloseable {
       Clock clock = Clock.systemUTC();
       upstream = new UpstreamClient(config.upstreams(), new UpstreamAuth(json, clock, blocking), WORKER_THREADS);
       TokenService tokens = new TokenService(keys, config.token(), clock);
+      LoginGuard logins = new LoginGuard(store, config.server().loginThrottle(), clock);
       RegistryServices services = new RegistryServices(
-          new TokenEndpoint(store, tokens, json, clock),
-          new RegistryAuthenticator(store, tokens, config.server().baseUrl(), clock),
+          new TokenEndpoint(store, logins, tokens, json, clock),
+          new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl(), clock),
           new DataPlane(config, store.snapshot().catalog(), upstream,
               new ClosureCache(upstream, json, config.cache()), json),
           json,

@@ -8,14 +8,16 @@ import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -28,25 +30,77 @@ public final class TokenEndpoint {
   /** Most resource scopes one request may ask for. */
   public static final int MAX_SCOPES = 100;
 
-  /** One token request, decoded from HTTP. */
-  public record Request(String method, Map<String, List<String>> query, Map<String, List<String>> form,
-      String authorization) {}
+  /** Most grants (distinct scope sets) one credential keeps a reusable token for. */
+  static final int REUSE_PER_CREDENTIAL = 8;
+  /** Bound on the bytes of reusable tokens kept, over all credentials. */
+  static final long REUSE_MAX_BYTES = 32L << 20;
 
-  /** The answer: status, JSON body and, for 401, a challenge. */
-  public record Response(int status, ObjectNode body, String wwwAuthenticate) {}
+  /**
+   * One token request, decoded from HTTP.
+   *
+   * @param client the client's address, for login throttling; null when unknown
+   */
+  public record Request(String method, Map<String, List<String>> query, Map<String, List<String>> form,
+      String authorization, InetAddress client) {}
+
+  /**
+   * The answer: status, JSON body, for 401 a challenge, and for 429 the seconds to wait (0 for
+   * none).
+   */
+  public record Response(int status, ObjectNode body, String wwwAuthenticate, long retryAfterSeconds) {
+    Response(int status, ObjectNode body, String wwwAuthenticate) {
+      this(status, body, wwwAuthenticate, 0);
+    }
+  }
 
   /** An access token handed out recently, reused for the same key and grant. */
-  private record Issued(String token, Instant issuedAt) {}
+  private record Issued(String scopeText, String token, Instant issuedAt) {}
 
+  /**
+   * The tokens recently handed out for one credential, newest first, at most {@link
+   * #REUSE_PER_CREDENTIAL}: one license cannot grow the cache by asking for many scope sets.
+   */
+  private record Recent(List<Issued> issued) {
+    Issued find(String scopeText) {
+      for (Issued i : issued) {
+        if (i.scopeText().equals(scopeText)) {
+          return i;
+        }
+      }
+      return null;
+    }
+
+    Recent with(Issued fresh) {
+      List<Issued> next = new ArrayList<>(REUSE_PER_CREDENTIAL);
+      next.add(fresh);
+      for (Issued i : issued) {
+        if (next.size() < REUSE_PER_CREDENTIAL && !i.scopeText().equals(fresh.scopeText())) {
+          next.add(i);
+        }
+      }
+      return new Recent(List.copyOf(next));
+    }
+
+    int weight() {
+      int w = 64;
+      for (Issued i : issued) {
+        w += 2 * (i.token().length() + i.scopeText().length()) + 96;
+      }
+      return w;
+    }
+  }
+
+  private final LoginGuard logins;
   private final LicenseStore store;
   private final TokenService tokens;
   private final ObjectMapper json;
   private final Clock clock;
   private final Duration reuse;
-  private final Cache<String, Issued> recent;
+  private final Cache<String, Recent> recent;
 
-  public TokenEndpoint(LicenseStore store, TokenService tokens, ObjectMapper json, Clock clock) {
+  public TokenEndpoint(LicenseStore store, LoginGuard logins, TokenService tokens, ObjectMapper json, Clock clock) {
     this.store = store;
+    this.logins = logins;
     this.tokens = tokens;
     this.json = json;
     this.clock = clock;
@@ -55,7 +109,11 @@ public final class TokenEndpoint {
     // checked against the live licenses) and every answer keeps at least 60 s of lifetime.
     Duration spare = tokens.ttl().minusSeconds(60);
     this.reuse = spare.compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : spare.isNegative() ? Duration.ZERO : spare;
-    this.recent = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(reuse.isZero() ? Duration.ofNanos(1) : reuse).build();
+    this.recent = Caffeine.newBuilder()
+        .maximumWeight(REUSE_MAX_BYTES)
+        .weigher((String credential, Recent r) -> r.weight())
+        .expireAfterWrite(reuse.isZero() ? Duration.ofNanos(1) : reuse)
+        .build();
   }
 
   public Response handle(Request r) {
@@ -85,8 +143,13 @@ public final class TokenEndpoint {
     if (account != null && !account.isEmpty() && !account.equals(creds.username())) {
       return error(400, "invalid_request", "account does not match the authenticated user");
     }
-    return grant(store.snapshot().authenticate(creds.username(), creds.password(), clock.instant()),
-        scopes(q), "true".equals(first(q, "offline_token")));
+    AuthResult result;
+    try {
+      result = logins.authenticate(creds.username(), creds.password(), r.client());
+    } catch (LoginGuard.ThrottledException e) {
+      return throttled(e);
+    }
+    return grant(result, scopes(q), "true".equals(first(q, "offline_token")));
   }
 
   private Response post(Request r) {
@@ -104,7 +167,13 @@ public final class TokenEndpoint {
       if (username == null || password == null) {
         return error(400, "invalid_request", "grant_type=password needs username and password");
       }
-      return grant(store.snapshot().authenticate(username, password, now), scopes(f), offline);
+      AuthResult result;
+      try {
+        result = logins.authenticate(username, password, r.client());
+      } catch (LoginGuard.ThrottledException e) {
+        return throttled(e);
+      }
+      return grant(result, scopes(f), offline);
     }
     if ("refresh_token".equals(grantType)) {
       String refresh = first(f, "refresh_token");
@@ -145,24 +214,28 @@ public final class TokenEndpoint {
     if (!(result instanceof Access access)) {
       return unauthorized(((Refusal) result).reason().message());
     }
-    Map<String, Scope> granted = new LinkedHashMap<>();
+    // Normalised before anything is keyed by it: resource classes dropped, one scope per
+    // resource, sorted. Otherwise every spelling of the same grant would be a new token.
+    Map<String, Scope> granted = new TreeMap<>();
     for (Scope s : requested) {
       if (s.type().equals("repository") && s.actions().contains("pull") && access.allowsRepository(s.name())) {
-        Scope pull = new Scope("repository", s.resourceClass(), s.name(), java.util.Set.of("pull"));
-        granted.put("repository:" + s.name(), pull);
+        granted.put("repository:" + s.name(), new Scope("repository", null, s.name(), Set.of("pull")));
       } else if (s.type().equals("registry") && s.name().equals("catalog") && s.actions().contains("*")) {
-        granted.put("registry:catalog", new Scope("registry", null, "catalog", java.util.Set.of("*")));
+        granted.put("registry:catalog", new Scope("registry", null, "catalog", Set.of("*")));
       }
     }
     List<Scope> scopes = new ArrayList<>(granted.values());
     String scopeText = scopes.stream().map(Scope::toString).collect(Collectors.joining(" "));
     Instant now = clock.instant();
-    Issued issued = reuse.isZero() ? null : recent.getIfPresent(access.principal().credentialId() + "|" + scopeText);
+    String credential = access.principal().credentialId();
+    Recent known = reuse.isZero() ? null : recent.getIfPresent(credential);
+    Issued issued = known == null ? null : known.find(scopeText);
     if (issued == null || !now.isBefore(issued.issuedAt().plus(reuse))) {
       Instant at = now.truncatedTo(ChronoUnit.SECONDS);
-      issued = new Issued(tokens.issueAccess(access.principal(), scopes, at), at);
+      Issued fresh = new Issued(scopeText, tokens.issueAccess(access.principal(), scopes, at), at);
+      issued = fresh;
       if (!reuse.isZero()) {
-        recent.put(access.principal().credentialId() + "|" + scopeText, issued);
+        recent.asMap().compute(credential, (k, r) -> r == null ? new Recent(List.of(fresh)) : r.with(fresh));
       }
     }
     long left = tokens.ttl().minus(Duration.between(issued.issuedAt(), now)).toSeconds();
@@ -187,6 +260,11 @@ public final class TokenEndpoint {
     return v == null || v.isEmpty() ? null : v.get(0);
   }
 
+  private Response throttled(LoginGuard.ThrottledException e) {
+    Response r = error(429, "slow_down", e.getMessage());
+    return new Response(429, r.body(), null, e.retryAfterSeconds());
+  }
+
   private Response unauthorized(String message) {
     Response r = error(401, "invalid_grant", message);
     return new Response(401, r.body(), "Basic realm=\"turnstile\"");
@@ -195,7 +273,8 @@ public final class TokenEndpoint {
   private Response error(int status, String oauthError, String message) {
     ObjectNode body = json.createObjectNode();
     body.putArray("errors").addObject()
-        .put("code", status == 401 ? "UNAUTHORIZED" : status == 405 ? "UNSUPPORTED" : "DENIED")
+        .put("code", status == 401 ? "UNAUTHORIZED" : status == 405 ? "UNSUPPORTED"
+            : status == 429 ? "TOOMANYREQUESTS" : "DENIED")
         .put("message", message);
     body.put("error", oauthError);
     body.put("error_description", message);

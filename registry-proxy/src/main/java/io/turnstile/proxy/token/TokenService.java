@@ -46,7 +46,8 @@ import java.util.UUID;
  * <p>Verification allows only ES256 and RS256 (so {@code alg: none} and HMAC are refused), needs a
  * key of ours by {@code kid}, and checks {@code iss}, {@code aud}, {@code exp} and {@code nbf} with
  * 60 s leeway. Verified access tokens are cached by their full text until they expire, so a pull of
- * many blobs verifies the signature once.
+ * many blobs verifies the signature once; the cache is bounded by its estimated bytes ({@value
+ * #VERIFIED_MAX_BYTES}).
  */
 public final class TokenService {
   static final Duration LEEWAY = Duration.ofSeconds(60);
@@ -61,7 +62,14 @@ public final class TokenService {
   private final Map<String, JWSVerifier> verifiers = new HashMap<>();
   private final Cache<String, VerifiedToken> verified;
 
+  /** Bound on the (estimated) bytes of verified tokens kept. */
+  static final long VERIFIED_MAX_BYTES = 32L << 20;
+
   public TokenService(SigningKeys keys, TokenConfig config, Clock clock) {
+    this(keys, config, clock, VERIFIED_MAX_BYTES);
+  }
+
+  TokenService(SigningKeys keys, TokenConfig config, Clock clock, long verifiedMaxBytes) {
     this.config = config;
     this.clock = clock;
     this.signingKey = keys.signingKey();
@@ -81,7 +89,8 @@ public final class TokenService {
       throw new IllegalStateException("unusable signing key: " + e.getMessage(), e);
     }
     this.verified = Caffeine.newBuilder()
-        .maximumSize(100_000)
+        .maximumWeight(verifiedMaxBytes)
+        .weigher((String token, VerifiedToken v) -> weight(token, v))
         .expireAfter(new Expiry<String, VerifiedToken>() {
           @Override
           public long expireAfterCreate(String key, VerifiedToken value, long currentTime) {
@@ -100,6 +109,21 @@ public final class TokenService {
           }
         })
         .build();
+  }
+
+  /** Estimated heap bytes of one cached verification: the token's text and what it grants. */
+  static int weight(String token, VerifiedToken v) {
+    int w = 2 * token.length() + 160;
+    for (String name : v.pullRepositories()) {
+      w += 2 * name.length() + 64;
+    }
+    return w;
+  }
+
+  /** The estimated bytes the verified-token cache holds now. */
+  long verifiedWeight() {
+    verified.cleanUp();
+    return verified.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
   }
 
   public Duration ttl() {

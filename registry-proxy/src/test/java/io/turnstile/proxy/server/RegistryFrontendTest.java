@@ -15,10 +15,12 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.turnstile.config.ApplicationConfig;
+import io.turnstile.config.LoginThrottleConfig;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.StoreConfig;
 import io.turnstile.config.TokenConfig;
 import io.turnstile.proxy.access.RegistryAuthenticator;
+import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.proxy.token.TokenService;
@@ -64,8 +66,9 @@ class RegistryFrontendTest {
       r.headers().set("Content-Length", 6);
       ctx.writeAndFlush(r).addListener(f -> done.finished(true));
     };
-    services = new RegistryServices(new TokenEndpoint(store, tokens, json, Clock.systemUTC()),
-        new RegistryAuthenticator(store, tokens, "http://registry.test", Clock.systemUTC()), backend, json,
+    LoginGuard logins = new LoginGuard(store, LoginThrottleConfig.defaults(), Clock.systemUTC());
+    services = new RegistryServices(new TokenEndpoint(store, logins, tokens, json, Clock.systemUTC()),
+        new RegistryAuthenticator(store, logins, tokens, "http://registry.test", Clock.systemUTC()), backend, json,
         "{\"keys\":[]}".getBytes(StandardCharsets.UTF_8));
   }
 

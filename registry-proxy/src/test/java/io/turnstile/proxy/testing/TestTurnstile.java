@@ -38,10 +38,20 @@ public final class TestTurnstile implements AutoCloseable {
 
   public TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials)
       throws Exception {
+    this(dir, upstreamUrl, extraUpstreamYaml, upstreamCredentials, "");
+  }
+
+  /**
+   * @param extraServerYaml more keys for {@code server}, each line indented by two spaces, e.g.
+   *     {@code "  maxConnections: 10"}
+   */
+  public TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
+      String extraServerYaml) throws Exception {
     String yaml = """
         server:
           listen: 127.0.0.1:0
           publicUrl: http://registry.test:5443
+        %5$s
         admin:
           listen: 127.0.0.1:0
           token: ${ADMIN_TOKEN}
@@ -70,7 +80,7 @@ public final class TestTurnstile implements AutoCloseable {
                 upstream: vendor
                 tags: ["v{version}"]
         """.formatted(dir, upstreamUrl, extraUpstreamYaml,
-            upstreamCredentials ? "    username: vendor\n    password: ${UPSTREAM_PASSWORD}" : "");
+            upstreamCredentials ? "    username: vendor\n    password: ${UPSTREAM_PASSWORD}" : "", extraServerYaml);
     Map<String, String> env = Map.of("ADMIN_TOKEN", ADMIN_TOKEN, "UPSTREAM_PASSWORD", "vendor-secret");
     this.config = new ConfigLoader(env::get).parse("test.yaml", yaml);
     this.server = TurnstileServer.start(config);

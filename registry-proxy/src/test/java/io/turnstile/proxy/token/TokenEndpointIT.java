@@ -132,11 +132,11 @@ class TokenEndpointIT {
     assertThat(b.get("access_token").asText()).isEqualTo(b.get("token").asText());
     assertThat(b.get("expires_in").asInt()).isGreaterThanOrEqualTo(60);
     assertThat(Instant.parse(b.get("issued_at").asText())).isBeforeOrEqualTo(Instant.now());
-    assertThat(b.get("scope").asText()).isEqualTo("repository:vendor/app:pull repository:charts/app:pull registry:catalog:*");
+    assertThat(b.get("scope").asText()).isEqualTo("registry:catalog:* repository:charts/app:pull repository:vendor/app:pull");
     assertThat(access(b.get("token").asText())).containsExactly(
-        "{type=repository, name=vendor/app, actions=[pull]}",
+        "{type=registry, name=catalog, actions=[*]}",
         "{type=repository, name=charts/app, actions=[pull]}",
-        "{type=registry, name=catalog, actions=[*]}");
+        "{type=repository, name=vendor/app, actions=[pull]}");
     assertThat(b.has("refresh_token")).isFalse();
   }
 

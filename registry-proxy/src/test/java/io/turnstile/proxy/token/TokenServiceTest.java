@@ -51,6 +51,17 @@ class TokenServiceTest {
   }
 
   @Test
+  void verifiedTokenCacheIsBoundedByBytesNotEntries() throws Exception {
+    TokenService small = new TokenService(keys, TokenConfig.defaults(), Clock.fixed(t0, ZoneOffset.UTC), 64 * 1024);
+    for (int i = 0; i < 300; i++) {
+      String token = small.issueAccess(principal,
+          List.of(new Scope("repository", null, "vendor/app" + i, Set.of("pull"))), t0);
+      assertThat(small.verifyAccess(token).pullRepositories()).containsExactly("vendor/app" + i);
+    }
+    assertThat(small.verifiedWeight()).isPositive().isLessThanOrEqualTo(64 * 1024);
+  }
+
+  @Test
   void generatedKey_isPrivateAndCarriesItsCertificate() throws Exception {
     assertThat(Files.getPosixFilePermissions(dir.resolve("key.pem")))
         .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
