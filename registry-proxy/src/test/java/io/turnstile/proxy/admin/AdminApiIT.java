@@ -100,6 +100,21 @@ class AdminApiIT {
   }
 
   @Test
+  void namesWithBidiOverridesOrZeroWidthCharacters_are400NamingTheFieldAndWriteNothing() throws Exception {
+    // JSON escapes, so the request itself is plain ASCII.
+    assertBadRequest(ts.admin("POST", "/admin/v1/customers", "{\"name\":\"Acme\\u202Egnp.exe\"}"), "name");
+    assertBadRequest(ts.admin("POST", "/admin/v1/customers", "{\"name\":\"Ac\\u200Bme\"}"), "name");
+    assertThat(ts.admin("GET", "/admin/v1/customers", null).body().get("customers")).isEmpty();
+
+    JsonNode l = license(customer(), "[\"1.0.0\"]");
+    String id = l.get("id").asText();
+    assertBadRequest(ts.admin("PATCH", "/admin/v1/licenses/" + id, "{\"name\":\"\\u2066prod\\u2069\"}"), "name");
+    JsonNode shown = ts.admin("GET", "/admin/v1/licenses/" + id, null).body();
+    assertThat(shown.get("name").asText()).isEqualTo("app");
+    assertThat(shown.get("history")).hasSize(1);
+  }
+
+  @Test
   void unknownIdsAre404_andUnknownRoutesToo() throws Exception {
     assertThat(ts.admin("GET", "/admin/v1/customers/cus_nope", null).status()).isEqualTo(404);
     assertThat(ts.admin("DELETE", "/admin/v1/customers/cus_nope", null).status()).isEqualTo(404);
