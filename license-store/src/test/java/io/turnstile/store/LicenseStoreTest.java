@@ -249,6 +249,15 @@ class LicenseStoreTest {
     assertThat(Files.exists(dir.resolve("turnstile.db-wal"))).isTrue();
   }
 
+  @Test
+  void sqliteDatabaseAndItsWalAndShmFiles_areOwnerOnly() throws Exception {
+    license("1.0.0");
+    for (String f : List.of("turnstile.db", "turnstile.db-wal", "turnstile.db-shm")) {
+      assertThat(Files.getPosixFilePermissions(dir.resolve(f))).as(f)
+          .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    }
+  }
+
   private String databaseText() throws Exception {
     StringBuilder sb = new StringBuilder();
     for (String f : List.of("turnstile.db", "turnstile.db-wal")) {
