@@ -298,6 +298,30 @@ class AdminApiIT {
   }
 
   @Test
+  void pullSecret_forARevokedOrExpiredLicense_is409WithTheReason() throws Exception {
+    String c = customer();
+    JsonNode expired = license(c, "[\"1.0.0\"]");
+    String expiredId = expired.get("id").asText();
+    assertThat(ts.admin("PATCH", "/admin/v1/licenses/" + expiredId, "{\"expiresAt\":\"2000-01-01T00:00:00Z\"}").status())
+        .isEqualTo(200);
+    Answer e = ts.admin("POST", "/admin/v1/licenses/" + expiredId + "/pull-secret",
+        "{\"key\":\"" + expired.get("key").asText() + "\"}");
+    assertThat(e.status()).as(e.raw()).isEqualTo(409);
+    assertThat(e.body().get("error").asText()).isEqualTo("license " + expiredId + " is expired: pulls with it are refused");
+    assertThat(e.raw()).doesNotContain(expired.get("key").asText());
+
+    JsonNode revoked = license(c, "[\"1.0.0\"]");
+    String revokedId = revoked.get("id").asText();
+    assertThat(ts.admin("DELETE", "/admin/v1/licenses/" + revokedId, null).status()).isEqualTo(200);
+    Answer r = ts.admin("POST", "/admin/v1/licenses/" + revokedId + "/pull-secret",
+        "{\"key\":\"" + revoked.get("key").asText() + "\"}");
+    assertThat(r.status()).as(r.raw()).isEqualTo(409);
+    assertThat(r.body().get("error").asText()).isEqualTo("license " + revokedId + " is revoked: pulls with it are refused");
+    assertThat(r.raw()).doesNotContain(revoked.get("key").asText());
+    assertBadRequest(ts.admin("POST", "/admin/v1/licenses/" + revokedId + "/pull-secret", "{\"key\":\"tsk_wrong\"}"), "key");
+  }
+
+  @Test
   void applications_listVersionsFromTheUpstreamThroughTheBearerDance() throws Exception {
     upstream.stubFor(get(urlPathEqualTo("/v2/org/app/tags/list")).withHeader("Authorization", absent())
         .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate",
