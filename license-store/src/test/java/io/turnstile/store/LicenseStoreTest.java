@@ -212,6 +212,26 @@ class LicenseStoreTest {
   }
 
   @Test
+  void namesWithBidiOverridesOrInvisibleCharacters_areRefusedAndNothingIsWritten() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    for (String bad : List.of("Acme\u202Egnp.exe", "Ac\u200Bme", "\u2066Acme\u2069", "Acme\u2067x\u2068",
+        "\uFEFFAcme", "Acme\u0007", "Acme\u009B")) {
+      String shown = bad.codePoints().mapToObj(c -> String.format("U+%04X", c)).toList().toString();
+      assertThatThrownBy(() -> store.createCustomer(bad, "t")).as(shown)
+          .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
+      assertThatThrownBy(() -> store.createLicense(new NewLicense(bad, acme, "app", null, List.of(), null), "t")).as(shown)
+          .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
+      assertThatThrownBy(() -> store.update(id, new LicensePatch(bad, null, null), "t")).as(shown)
+          .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
+    }
+    assertThat(store.customers()).extracting(Customer::name).containsExactly("Acme");
+    assertThat(store.licenses(null)).extracting(License::name).containsExactly("prod");
+    assertThat(store.history(id)).hasSize(1);
+    assertThat(store.createCustomer("Zoë Bäckerei 株式会社", "t").name()).as("letters of any script").isEqualTo("Zoë Bäckerei 株式会社");
+  }
+
+  @Test
   void reopeningAnExistingDatabase_keepsEverything() throws Exception {
     IssuedKey key = license("1.0.0");
     store.close();
@@ -227,6 +247,15 @@ class LicenseStoreTest {
   @Test
   void sqliteRunsInWalModeWithForeignKeys() throws Exception {
     assertThat(Files.exists(dir.resolve("turnstile.db-wal"))).isTrue();
+  }
+
+  @Test
+  void sqliteDatabaseAndItsWalAndShmFiles_areOwnerOnly() throws Exception {
+    license("1.0.0");
+    for (String f : List.of("turnstile.db", "turnstile.db-wal", "turnstile.db-shm")) {
+      assertThat(Files.getPosixFilePermissions(dir.resolve(f))).as(f)
+          .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    }
   }
 
   private String databaseText() throws Exception {

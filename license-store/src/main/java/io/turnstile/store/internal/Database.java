@@ -4,8 +4,10 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.turnstile.config.StoreConfig;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.flywaydb.core.Flyway;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
@@ -52,7 +54,7 @@ public final class Database implements AutoCloseable {
     SQLDialect dialect;
     if (config.url().startsWith("jdbc:sqlite:")) {
       dialect = SQLDialect.SQLITE;
-      createParentDirectory(config.url().substring("jdbc:sqlite:".length()));
+      createOwnerOnly(config.url().substring("jdbc:sqlite:".length()));
       hikari.addDataSourceProperty("journal_mode", "WAL");
       hikari.addDataSourceProperty("foreign_keys", "true");
       hikari.addDataSourceProperty("busy_timeout", "5000");
@@ -77,15 +79,32 @@ public final class Database implements AutoCloseable {
     return new Database(ds, dialect);
   }
 
-  private static void createParentDirectory(String file) throws IOException {
+  /**
+   * Creates the SQLite file's directory and, when the file is missing, the file itself with mode
+   * 0600: it holds key hashes and encrypted upstream credentials. SQLite gives the {@code -wal},
+   * {@code -shm} and journal files the database file's mode, so they are owner-only too. An
+   * existing file keeps its mode.
+   */
+  private static void createOwnerOnly(String file) throws IOException {
     int query = file.indexOf('?');
     String path = query < 0 ? file : file.substring(0, query);
     if (path.isEmpty() || path.startsWith(":memory:") || path.startsWith("file:")) {
       return;
     }
-    Path parent = Path.of(path).toAbsolutePath().getParent();
+    Path db = Path.of(path).toAbsolutePath();
+    Path parent = db.getParent();
     if (parent != null) {
       Files.createDirectories(parent);
+    }
+    if (Files.exists(db)) {
+      return;
+    }
+    try {
+      Files.createFile(db, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (FileAlreadyExistsException raced) {
+      // another process made it first: SQLite opens theirs
+    } catch (UnsupportedOperationException notPosix) {
+      // no POSIX modes here: SQLite creates the file as before
     }
   }
 

@@ -36,6 +36,14 @@ final class Inputs {
     if (v.chars().anyMatch(Character::isISOControl)) {
       throw new InvalidInputException(field, "must not contain control characters");
     }
+    // Format characters (Unicode Cf) are invisible: bidi overrides and isolates (U+202A..U+202E,
+    // U+2066..U+2069) reorder what a vendor reads in the CLI, logs and history, and zero-width ones
+    // (U+200B, U+FEFF) make two names that look the same differ.
+    int format = v.codePoints().filter(c -> Character.getType(c) == Character.FORMAT).findFirst().orElse(-1);
+    if (format >= 0) {
+      throw new InvalidInputException(field,
+          String.format("must not contain invisible formatting characters (U+%04X)", format));
+    }
     return v;
   }
 

@@ -86,12 +86,10 @@ public final class DataPlane implements RegistryBackend {
       return;
     }
     Catalog.Entry entry = catalog.repository(c.path().name());
-    if (entry == null) {
-      throw new RegistryException(RegistryError.NAME_UNKNOWN, "repository name not known to registry");
-    }
-    if (!c.access().allowsRepository(entry.repository().name())) {
-      throw new RegistryException(RegistryError.DENIED,
-          "your license does not cover repository " + entry.repository().name());
+    if (entry == null || !c.access().allowsRepository(entry.repository().name())) {
+      // The authenticator has already refused both; if this is ever reached, an unknown
+      // repository must still look like an unlicensed one.
+      throw new RegistryException(RegistryError.DENIED, "your license does not cover repository " + c.path().name());
     }
     switch (c.path().kind()) {
       case MANIFEST -> {

@@ -18,7 +18,8 @@ import java.time.Instant;
  * lifetime), then the key it was issued for is looked up in the live snapshot, so a token issued
  * before a revocation, an expiry or a key rotation stops working at once, not at its {@code exp}.
  * Basic credentials are also accepted directly. Every failure becomes a 401 with a Bearer
- * challenge whose realm is the token endpoint.
+ * challenge whose realm is the token endpoint; a repository outside the caller's licenses is
+ * {@code insufficient_scope} whether or not it is configured, with either kind of credentials.
  */
 public final class RegistryAuthenticator {
   private final LicenseStore store;
@@ -64,7 +65,14 @@ public final class RegistryAuthenticator {
       } catch (BasicCredentials.MalformedException e) {
         throw challenge(RegistryError.UNAUTHORIZED, e.getMessage(), scope, null);
       }
-      return live(logins.authenticate(creds.username(), creds.password(), client), scope, null);
+      Access access = live(logins.authenticate(creds.username(), creds.password(), client), scope, null);
+      String repository = repository(scope);
+      if (repository != null && !access.allowsRepository(repository)) {
+        // The answer a token without the scope gets, for a configured repository and an unknown
+        // one alike: anything else would let a license holder list the vendor's repositories.
+        throw challenge(RegistryError.UNAUTHORIZED, "credentials do not grant " + scope, scope, "insufficient_scope");
+      }
+      return access;
     }
     if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       throw challenge(RegistryError.UNAUTHORIZED, "unsupported authorization scheme", scope, null);
@@ -77,14 +85,20 @@ public final class RegistryAuthenticator {
     }
     Access access = live(store.snapshot().accessFor(token.credentialId(), now), scope, "invalid_token");
     if (scope != null) {
-      boolean covered = scope.startsWith("registry:")
-          ? token.catalog()
-          : token.pullRepositories().contains(scope.substring("repository:".length(), scope.length() - ":pull".length()));
+      String repository = repository(scope);
+      boolean covered = repository == null ? token.catalog() : token.pullRepositories().contains(repository);
       if (!covered) {
         throw challenge(RegistryError.UNAUTHORIZED, "token does not grant " + scope, scope, "insufficient_scope");
       }
     }
     return access;
+  }
+
+  /** The repository a {@link #requiredScope} names, or null for the catalog scope. */
+  private static String repository(String scope) {
+    return scope == null || !scope.startsWith("repository:")
+        ? null
+        : scope.substring("repository:".length(), scope.length() - ":pull".length());
   }
 
   private Access live(AuthResult result, String scope, String error) throws ChallengeException {

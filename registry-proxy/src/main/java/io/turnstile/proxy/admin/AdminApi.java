@@ -17,6 +17,7 @@ import io.turnstile.store.License;
 import io.turnstile.store.LicenseEvent;
 import io.turnstile.store.LicenseId;
 import io.turnstile.store.LicensePatch;
+import io.turnstile.store.LicenseState;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NewLicense;
 import io.turnstile.store.NoSuchCustomerException;
@@ -275,7 +276,8 @@ public final class AdminApi {
     JsonBody b = JsonBody.parse(json, body, Set.of("key", "name", "namespace"));
     License license = store.license(id);
     String key = b.text("key", true);
-    AuthResult auth = store.snapshot().authenticate(id.value(), key, clock.instant());
+    Instant now = clock.instant();
+    AuthResult auth = store.snapshot().authenticate(id.value(), key, now);
     boolean keyMatches = auth instanceof Access
         || (auth instanceof io.turnstile.store.Refusal r && r.reason() != io.turnstile.store.Refusal.Reason.BAD_CREDENTIALS);
     if (!keyMatches) {
@@ -290,6 +292,11 @@ public final class AdminApi {
     String namespace = b.text("namespace", false);
     if (namespace != null && !namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
       throw ApiError.badRequest("namespace", "'" + namespace + "' is not a valid Kubernetes namespace");
+    }
+    LicenseState state = license.state(now);
+    if (state != LicenseState.ACTIVE) {
+      // A secret that kubelet can never pull with fails late and far away; say so here.
+      throw new ApiError(409, "license " + id + " is " + state.wireName() + ": pulls with it are refused");
     }
     return AdminResponse.ok(PullSecrets.secret(json, publicUrl, name, namespace, id.value(), key));
   }

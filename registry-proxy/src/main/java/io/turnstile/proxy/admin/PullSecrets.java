@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Locale;
 
 /**
  * Kubernetes image pull secrets ({@code kubernetes.io/dockerconfigjson}) for the proxy's public
@@ -13,9 +14,17 @@ import java.util.Base64;
 final class PullSecrets {
   private PullSecrets() {}
 
-  /** The registry host key kubelet matches image references against: host[:port] of the URL. */
+  /**
+   * The registry host key kubelet matches image references against: host[:port] of the URL, the
+   * host in lower case and the scheme's default port (443, 80) dropped, because kubelet compares
+   * host and port literally and image references name neither in upper case nor with the default
+   * port. An IPv6 host keeps its brackets.
+   */
   static String registryHost(URI publicUrl) {
-    return publicUrl.getPort() < 0 ? publicUrl.getHost() : publicUrl.getHost() + ":" + publicUrl.getPort();
+    String host = publicUrl.getHost().toLowerCase(Locale.ROOT);
+    int port = publicUrl.getPort();
+    int defaultPort = "http".equalsIgnoreCase(publicUrl.getScheme()) ? 80 : 443;
+    return port < 0 || port == defaultPort ? host : host + ":" + port;
   }
 
   static ObjectNode secret(ObjectMapper mapper, URI publicUrl, String name, String namespace,

@@ -22,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -273,12 +274,38 @@ class DataPlaneIT {
   }
 
   @Test
-  void unlicensedOrUnknownRepositories_areRefused() throws Exception {
-    HttpResponse<byte[]> tool = pull("/v2/vendor/tool/manifests/v1");
-    assertThat(tool.statusCode()).isEqualTo(403);
-    HttpResponse<byte[]> unknown = pull("/v2/org/app/manifests/1.0.0");
-    assertThat(unknown.statusCode()).as("the upstream name is not a customer name").isEqualTo(404);
-    assertThat(code(body(unknown))).isEqualTo("NAME_UNKNOWN");
+  void repositoryOutsideTheLicenses_getsTheSameAnswerWhetherConfiguredOrNot_withLicenseOrCustomerKey() throws Exception {
+    TestTurnstile.Login tool = ts.license("tool", "1.0");
+    JsonNode customerKey = ts.admin("POST", "/admin/v1/customers/" + tool.customer() + "/keys", null).body();
+    String token = body(pullAs("/token?scope=repository:charts/app:pull", tool.basic())).get("token").asText();
+    upstream.resetRequests();
+    for (String authorization : new String[] {tool.basic(),
+        TestTurnstile.basic(customerKey.get("username").asText(), customerKey.get("key").asText())}) {
+      for (String suffix : new String[] {"/manifests/x", "/tags/list", "/blobs/sha256:" + "a".repeat(64)}) {
+        // charts/app is configured (for application app); org/app is only the upstream's name.
+        List<String> licensed = refusal(pullAs("/v2/charts/app" + suffix, authorization), "charts/app");
+        List<String> unknown = refusal(pullAs("/v2/org/app" + suffix, authorization), "org/app");
+        assertThat(licensed).as(suffix).isEqualTo(unknown);
+        List<String> bearer = refusal(pullAs("/v2/charts/app" + suffix, "Bearer " + token), "charts/app");
+        assertThat(licensed.subList(0, 2)).as(suffix).containsExactly("401", "UNAUTHORIZED").isEqualTo(bearer.subList(0, 2));
+        assertThat(licensed.get(3)).as(suffix).isEqualTo(bearer.get(3))
+            .contains("scope=\"repository:NAME:pull\"", "error=\"insufficient_scope\"");
+      }
+    }
+    upstream.verify(0, anyRequestedFor(urlPathMatching("/v2/.+")));
+  }
+
+  private HttpResponse<byte[]> pullAs(String path, String authorization) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", authorization).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** Status, error code, message and challenge of a refusal, with the repository's name as NAME. */
+  private List<String> refusal(HttpResponse<byte[]> r, String repository) throws Exception {
+    JsonNode error = body(r).get("errors").get(0);
+    return List.of(String.valueOf(r.statusCode()), error.get("code").asText(),
+        error.get("message").asText().replace(repository, "NAME"),
+        r.headers().firstValue("WWW-Authenticate").orElse("").replace(repository, "NAME"));
   }
 
   // ---- hostile input ----

@@ -100,6 +100,21 @@ class AdminApiIT {
   }
 
   @Test
+  void namesWithBidiOverridesOrZeroWidthCharacters_are400NamingTheFieldAndWriteNothing() throws Exception {
+    // JSON escapes, so the request itself is plain ASCII.
+    assertBadRequest(ts.admin("POST", "/admin/v1/customers", "{\"name\":\"Acme\\u202Egnp.exe\"}"), "name");
+    assertBadRequest(ts.admin("POST", "/admin/v1/customers", "{\"name\":\"Ac\\u200Bme\"}"), "name");
+    assertThat(ts.admin("GET", "/admin/v1/customers", null).body().get("customers")).isEmpty();
+
+    JsonNode l = license(customer(), "[\"1.0.0\"]");
+    String id = l.get("id").asText();
+    assertBadRequest(ts.admin("PATCH", "/admin/v1/licenses/" + id, "{\"name\":\"\\u2066prod\\u2069\"}"), "name");
+    JsonNode shown = ts.admin("GET", "/admin/v1/licenses/" + id, null).body();
+    assertThat(shown.get("name").asText()).isEqualTo("app");
+    assertThat(shown.get("history")).hasSize(1);
+  }
+
+  @Test
   void unknownIdsAre404_andUnknownRoutesToo() throws Exception {
     assertThat(ts.admin("GET", "/admin/v1/customers/cus_nope", null).status()).isEqualTo(404);
     assertThat(ts.admin("DELETE", "/admin/v1/customers/cus_nope", null).status()).isEqualTo(404);
@@ -280,6 +295,30 @@ class AdminApiIT {
 
     assertBadRequest(ts.admin("POST", "/admin/v1/licenses/" + id + "/pull-secret", "{\"key\":\"tsk_wrong\"}"), "key");
     assertThat(ts.admin("GET", "/admin/v1/licenses/" + id + "/pull-secret", null).status()).isEqualTo(405);
+  }
+
+  @Test
+  void pullSecret_forARevokedOrExpiredLicense_is409WithTheReason() throws Exception {
+    String c = customer();
+    JsonNode expired = license(c, "[\"1.0.0\"]");
+    String expiredId = expired.get("id").asText();
+    assertThat(ts.admin("PATCH", "/admin/v1/licenses/" + expiredId, "{\"expiresAt\":\"2000-01-01T00:00:00Z\"}").status())
+        .isEqualTo(200);
+    Answer e = ts.admin("POST", "/admin/v1/licenses/" + expiredId + "/pull-secret",
+        "{\"key\":\"" + expired.get("key").asText() + "\"}");
+    assertThat(e.status()).as(e.raw()).isEqualTo(409);
+    assertThat(e.body().get("error").asText()).isEqualTo("license " + expiredId + " is expired: pulls with it are refused");
+    assertThat(e.raw()).doesNotContain(expired.get("key").asText());
+
+    JsonNode revoked = license(c, "[\"1.0.0\"]");
+    String revokedId = revoked.get("id").asText();
+    assertThat(ts.admin("DELETE", "/admin/v1/licenses/" + revokedId, null).status()).isEqualTo(200);
+    Answer r = ts.admin("POST", "/admin/v1/licenses/" + revokedId + "/pull-secret",
+        "{\"key\":\"" + revoked.get("key").asText() + "\"}");
+    assertThat(r.status()).as(r.raw()).isEqualTo(409);
+    assertThat(r.body().get("error").asText()).isEqualTo("license " + revokedId + " is revoked: pulls with it are refused");
+    assertThat(r.raw()).doesNotContain(revoked.get("key").asText());
+    assertBadRequest(ts.admin("POST", "/admin/v1/licenses/" + revokedId + "/pull-secret", "{\"key\":\"tsk_wrong\"}"), "key");
   }
 
   @Test

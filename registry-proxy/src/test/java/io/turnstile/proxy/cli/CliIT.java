@@ -161,6 +161,25 @@ class CliIT {
   }
 
   @Test
+  void pullSecret_forARevokedLicense_isAOneLineError() throws Exception {
+    String customer = jsonOf(run("customer", "create", "--name", "Acme", "-o", "json")).get("id").asText();
+    JsonNode created = jsonOf(run("license", "create", "--customer", customer, "--application", "app", "-o", "json"));
+    String id = created.get("id").asText();
+    assertThat(run("license", "revoke", id, "--license").exit()).isZero();
+    var in = System.in;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream((created.get("key").asText() + "\n").getBytes(StandardCharsets.UTF_8)));
+      Run r = run("license", "pull-secret", id);
+      assertThat(r.exit()).isEqualTo(1);
+      assertThat(r.out()).isEmpty();
+      assertThat(r.err()).isEqualTo("turnstile: error: license " + id + " is revoked: pulls with it are refused"
+          + System.lineSeparator());
+    } finally {
+      System.setIn(in);
+    }
+  }
+
+  @Test
   void serveWithABadConfig_exitsNonZeroNamingTheField() throws Exception {
     Path bad = dir.resolve("turnstile.yaml");
     Files.writeString(bad, "admin:\n  token: 0123456789abcdefgh\nupstreams:\n  - name: u\n    url: not-a-url\n");
