@@ -18,17 +18,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
  * How Turnstile authenticates to an upstream: Basic with the credentials in use, or the Bearer
  * token dance (GET the realm named in the upstream's challenge, with those credentials, for a
  * {@code repository:<name>:pull} scope). Which of the two an upstream wants is learned from its
- * first challenge; tokens are cached per upstream, user and scope until shortly before they
- * expire, so a pull costs no extra round trips.
+ * first challenge; tokens are cached per {@link UpstreamIdentity} (upstream, user and password
+ * hash) and scope until shortly before they expire, so a pull costs no extra round trips and a
+ * token earned with one password never serves another.
  */
 public final class UpstreamAuth {
   private static final Duration MARGIN = Duration.ofSeconds(30);
@@ -36,12 +35,15 @@ public final class UpstreamAuth {
   /** A bearer token and when to stop using it. */
   record Token(String value, Instant useUntil) {}
 
+  /** What a token is cached under. */
+  private record TokenKey(UpstreamIdentity who, String scope) {}
+
   private final HttpClient http;
   private final ObjectMapper json;
   private final Clock clock;
-  /** Upstream name + user to the Bearer challenge learned from it. */
-  private final Map<String, Challenge> bearerRealms = new ConcurrentHashMap<>();
-  private final Cache<String, CompletableFuture<Token>> tokens;
+  /** The Bearer challenge learned from an upstream, per identity at it. */
+  private final Cache<UpstreamIdentity, Challenge> bearerRealms = Caffeine.newBuilder().maximumSize(50_000).build();
+  private final Cache<TokenKey, CompletableFuture<Token>> tokens;
 
   public UpstreamAuth(ObjectMapper json, Clock clock, Executor executor) {
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).executor(executor)
@@ -50,9 +52,9 @@ public final class UpstreamAuth {
     this.clock = clock;
     this.tokens = Caffeine.newBuilder()
         .maximumSize(50_000)
-        .expireAfter(new Expiry<String, CompletableFuture<Token>>() {
+        .expireAfter(new Expiry<TokenKey, CompletableFuture<Token>>() {
           @Override
-          public long expireAfterCreate(String key, CompletableFuture<Token> value, long now) {
+          public long expireAfterCreate(TokenKey key, CompletableFuture<Token> value, long now) {
             if (!value.isDone()) {
               return Duration.ofMinutes(1).toNanos();
             }
@@ -61,12 +63,12 @@ public final class UpstreamAuth {
           }
 
           @Override
-          public long expireAfterUpdate(String key, CompletableFuture<Token> value, long now, long current) {
+          public long expireAfterUpdate(TokenKey key, CompletableFuture<Token> value, long now, long current) {
             return expireAfterCreate(key, value, now);
           }
 
           @Override
-          public long expireAfterRead(String key, CompletableFuture<Token> value, long now, long current) {
+          public long expireAfterRead(TokenKey key, CompletableFuture<Token> value, long now, long current) {
             if (value.isDone() && current > Duration.ofMinutes(1).toNanos() - 1000) {
               return expireAfterCreate(key, value, now);
             }
@@ -76,16 +78,12 @@ public final class UpstreamAuth {
         .build();
   }
 
-  private static String user(UpstreamCredentials creds) {
-    return creds == null ? "" : creds.username();
-  }
-
   /**
    * The Authorization header for a request to {@code repository}, or null for none. Completes at
    * once unless a token must be fetched.
    */
   public CompletableFuture<String> authorization(UpstreamConfig upstream, UpstreamCredentials creds, String repository) {
-    Challenge bearer = bearerRealms.get(upstream.name() + "\0" + user(creds));
+    Challenge bearer = bearerRealms.getIfPresent(UpstreamIdentity.of(upstream, creds));
     if (bearer == null) {
       return CompletableFuture.completedFuture(creds == null ? null : basic(creds));
     }
@@ -102,10 +100,9 @@ public final class UpstreamAuth {
     if (c == null || !c.scheme().equals("bearer") || c.param("realm") == null) {
       return CompletableFuture.completedFuture(null);
     }
-    String key = upstream.name() + "\0" + user(creds);
-    bearerRealms.put(key, c);
-    String scope = "repository:" + repository + ":pull";
-    String tokenKey = key + "\0" + scope;
+    UpstreamIdentity who = UpstreamIdentity.of(upstream, creds);
+    bearerRealms.put(who, c);
+    TokenKey tokenKey = new TokenKey(who, scope(repository));
     if (rejectedAuthorization != null && rejectedAuthorization.startsWith("Bearer ")) {
       // The token we used was refused (expired early, or revoked): fetch a fresh one, once.
       CompletableFuture<Token> cached = tokens.getIfPresent(tokenKey);
@@ -121,9 +118,8 @@ public final class UpstreamAuth {
 
   private CompletableFuture<Token> token(UpstreamConfig upstream, UpstreamCredentials creds, String repository,
       Challenge challenge) {
-    String scope = "repository:" + repository + ":pull";
-    String key = upstream.name() + "\0" + user(creds) + "\0" + scope;
-    CompletableFuture<Token> f = tokens.get(key, k -> fetch(upstream, creds, challenge, scope));
+    TokenKey key = new TokenKey(UpstreamIdentity.of(upstream, creds), scope(repository));
+    CompletableFuture<Token> f = tokens.get(key, k -> fetch(upstream, creds, challenge, k.scope()));
     return f.whenComplete((t, e) -> {
       if (e != null) {
         tokens.asMap().remove(key, f);
@@ -174,6 +170,10 @@ public final class UpstreamAuth {
         throw new UpstreamAuthException("the upstream's token service returned malformed JSON");
       }
     });
+  }
+
+  private static String scope(String repository) {
+    return "repository:" + repository + ":pull";
   }
 
   static String basic(UpstreamCredentials creds) {

@@ -28,7 +28,7 @@ public final class UpstreamClient implements AutoCloseable {
    */
   public Call send(EventLoop loop, UpstreamConfig upstream, UpstreamCredentials creds, UpstreamRequest request,
       ResponseSink sink) {
-    Exchange exchange = new Exchange(this, loop, upstream, credentials(upstream, creds), request, sink);
+    Exchange exchange = new Exchange(this, loop, upstream, UpstreamIdentity.presented(upstream, creds), request, sink);
     if (loop.inEventLoop()) {
       exchange.start();
     } else {
@@ -47,13 +47,6 @@ public final class UpstreamClient implements AutoCloseable {
   public interface Call {
     /** Stops it; the sink hears nothing more. */
     void cancel();
-  }
-
-  private static UpstreamCredentials credentials(UpstreamConfig upstream, UpstreamCredentials license) {
-    if (license != null) {
-      return license;
-    }
-    return upstream.username() == null ? null : new UpstreamCredentials(upstream.username(), upstream.password());
   }
 
   UpstreamConnections connections() {
