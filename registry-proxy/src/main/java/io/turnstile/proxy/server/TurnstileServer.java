@@ -9,7 +9,6 @@ import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.access.ClosureCache;
 import io.turnstile.proxy.access.DataPlane;
 import io.turnstile.proxy.access.RegistryAuthenticator;
-import io.turnstile.proxy.upstream.UpstreamAuth;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.admin.UpstreamVersions;
 import io.turnstile.proxy.token.SigningKeys;
@@ -74,7 +73,7 @@ public final class TurnstileServer implements AutoCloseable {
       AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
           blocking, json);
       Clock clock = Clock.systemUTC();
-      upstream = new UpstreamClient(config.upstreams(), new UpstreamAuth(json, clock, blocking), WORKER_THREADS);
+      upstream = new UpstreamClient(config.upstreams(), workers, json, clock);
       TokenService tokens = new TokenService(keys, config.token(), clock);
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, tokens, json, clock),

@@ -1,6 +1,12 @@
 package io.turnstile.proxy.access;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,10 +25,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Upstream credentials serve only the license that carries them. */
+/** Upstream credentials reach only the upstream they belong to, and serve only the license that carries them. */
 class UpstreamCredentialsIT {
   @RegisterExtension
   static WireMockExtension upstream = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+  /** Another origin (another port): where a token realm may redirect to. */
+  @RegisterExtension
+  static WireMockExtension elsewhere = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
   @TempDir Path dir;
   private TestTurnstile ts;
@@ -64,5 +74,23 @@ class UpstreamCredentialsIT {
     assertThat(r.body()).contains("the upstream's token service rejected the credentials (401)");
     upstream.verify(1, getRequestedFor(urlPathEqualTo(FakeRegistry.REALM_PATH))
         .withBasicAuth(new com.github.tomakehurst.wiremock.client.BasicCredentials(FakeRegistry.USER, "revoked-at-the-upstream")));
+  }
+
+  @Test
+  void tokenRealmRedirectToAnotherOrigin_isFollowedWithoutCredentials() throws Exception {
+    FakeRegistry.withTokenRealm(upstream, upstream.baseUrl(), "token-from-elsewhere").image("org/app", "1.0.0", 1, 100);
+    // The realm hands the request on to a token service on another origin.
+    upstream.stubFor(get(urlPathEqualTo(FakeRegistry.REALM_PATH)).atPriority(1).willReturn(aResponse().withStatus(302)
+        .withHeader("Location", elsewhere.baseUrl() + "/token?service=fake-registry")));
+    elsewhere.stubFor(get(urlPathEqualTo("/token")).withHeader("Authorization", absent())
+        .willReturn(aResponse().withHeader("Content-Type", "application/json")
+            .withBody("{\"token\":\"token-from-elsewhere\",\"expires_in\":300}")));
+    ts = new TestTurnstile(dir, upstream.baseUrl());
+
+    HttpResponse<String> r = pullManifest(ts.license("app", "1.0.0"));
+
+    elsewhere.verify(0, anyRequestedFor(anyUrl()).withHeader("Authorization", matching(".*")));
+    elsewhere.verify(1, getRequestedFor(urlPathEqualTo("/token")));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 }
