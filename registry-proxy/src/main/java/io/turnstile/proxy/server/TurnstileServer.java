@@ -15,7 +15,7 @@ import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.transport.Transport;
 import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.proxy.token.TokenService;
-import io.turnstile.proxy.upstream.RegistryHttpClient;
+import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.StoreFactory;
 import java.io.IOException;
@@ -67,13 +67,12 @@ public final class TurnstileServer implements AutoCloseable {
     UpstreamClient upstream = null;
     try {
       ObjectMapper json = Json.mapper();
-      AdminApi api = new AdminApi(store, config.applications(),
-          new UpstreamVersions(config, new RegistryHttpClient(json)), config.server().publicUrl(), json,
-          Clock.systemUTC());
-      AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
-          blocking, json);
       Clock clock = Clock.systemUTC();
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock);
+      AdminApi api = new AdminApi(store, config.applications(),
+          new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(), json, clock);
+      AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
+          blocking, json);
       TokenService tokens = new TokenService(keys, config.token(), clock);
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, tokens, json, clock),
