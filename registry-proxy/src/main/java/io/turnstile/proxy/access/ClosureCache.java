@@ -9,6 +9,7 @@ import io.turnstile.config.CacheConfig;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.upstream.BufferingSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
+import io.turnstile.proxy.upstream.UpstreamIdentity;
 import io.turnstile.proxy.upstream.UpstreamRequest;
 import io.turnstile.proxy.upstream.UpstreamResponse;
 import io.turnstile.store.UpstreamCredentials;
@@ -28,8 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * What Turnstile knows of upstream content, to decide digests and blobs without trusting the
  * client: which digest a tag points at (re-checked with a HEAD after {@code tagTtl}), the
  * manifests themselves (immutable, kept by digest within a memory bound) and the closure of each
- * root manifest (every manifest and blob digest reachable from it). Keys include the upstream
- * user, so content fetched with one license's credentials never serves another's.
+ * root manifest (every manifest and blob digest reachable from it). Keys include the
+ * {@link UpstreamIdentity}, so content fetched with one license's credentials never serves another's.
  */
 public final class ClosureCache {
   /** Largest manifest read. */
@@ -58,13 +59,11 @@ public final class ClosureCache {
 
   /**
    * Where a repository lives upstream and with which credentials it is read; {@code key} names
-   * that upstream identity (user and a hash of the password) and repository in the caches.
+   * that {@link UpstreamIdentity} and repository in the caches.
    */
   public record Source(UpstreamConfig upstream, String repository, UpstreamCredentials creds, String key) {
     public static Source of(UpstreamConfig upstream, String repository, UpstreamCredentials creds) {
-      String who = creds == null ? ""
-          : creds.username() + ":" + sha256(creds.password().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
-      return new Source(upstream, repository, creds, upstream.name() + "|" + who + "|" + repository);
+      return new Source(upstream, repository, creds, UpstreamIdentity.of(upstream, creds).key() + "|" + repository);
     }
   }
 

@@ -9,7 +9,6 @@ import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.access.ClosureCache;
 import io.turnstile.proxy.access.DataPlane;
 import io.turnstile.proxy.access.RegistryAuthenticator;
-import io.turnstile.proxy.upstream.UpstreamAuth;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.admin.UpstreamVersions;
 import io.turnstile.proxy.token.LoginGuard;
@@ -17,7 +16,7 @@ import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.transport.Transport;
 import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.proxy.token.TokenService;
-import io.turnstile.proxy.upstream.RegistryHttpClient;
+import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.StoreFactory;
 import java.io.IOException;
@@ -69,13 +68,12 @@ public final class TurnstileServer implements AutoCloseable {
     UpstreamClient upstream = null;
     try {
       ObjectMapper json = Json.mapper();
+      Clock clock = Clock.systemUTC();
+      upstream = new UpstreamClient(config.upstreams(), workers, json, clock);
       AdminApi api = new AdminApi(store, config.applications(),
-          new UpstreamVersions(config, new RegistryHttpClient(json)), config.server().publicUrl(), json,
-          Clock.systemUTC());
+          new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(), json, clock);
       AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
           blocking, json);
-      Clock clock = Clock.systemUTC();
-      upstream = new UpstreamClient(config.upstreams(), new UpstreamAuth(json, clock, blocking), WORKER_THREADS);
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle(), clock);
       RegistryServices services = new RegistryServices(

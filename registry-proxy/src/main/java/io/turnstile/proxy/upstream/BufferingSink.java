@@ -38,7 +38,7 @@ public final class BufferingSink implements ResponseSink {
         overflow = true;
         body.reset();
         result.completeExceptionally(new RegistryException(RegistryError.UPSTREAM_FAILED,
-            "the upstream registry's answer is larger than " + maxBytes + " bytes"));
+            "the upstream's answer is larger than " + maxBytes + " bytes"));
       }
       if (!overflow) {
         b.readBytes(body, b.readableBytes());

@@ -2,7 +2,6 @@ package io.turnstile.proxy.upstream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.pool.FixedChannelPool;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -18,25 +17,23 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.turnstile.config.BlobRedirects;
 import io.turnstile.config.UpstreamConfig;
-import io.turnstile.proxy.access.RegistryError;
 import io.turnstile.proxy.access.RegistryException;
 import io.turnstile.store.UpstreamCredentials;
-import java.net.ConnectException;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeoutException;
 
 /**
- * One request to an upstream, with what it takes to get a usable answer: the upstream's
- * authentication (Basic, or a Bearer token fetched after a challenge and retried once), one retry
- * on a fresh connection when a pooled one turns out stale, and blob redirects (followed without
- * Turnstile's credentials when they leave the upstream, or handed to the client). Not thread-safe:
- * every method runs on {@code loop}.
+ * One request to an upstream, with what it takes to get a usable answer. A registry call goes to
+ * the upstream and authenticates as the upstream asks (Basic, or a Bearer token fetched after a
+ * challenge and retried once). A token call goes to the token realm an upstream named, with one
+ * given Authorization header and no such dance. Both share one policy: credentials go to the
+ * origin they were given for and nowhere else, so a followed redirect (see {@link RedirectPolicy})
+ * that leaves that origin leaves them behind; the upstream's timeouts apply, and its trust store to
+ * its own origin and its token realm's; a pooled connection found stale is retried once on a fresh
+ * one. Not thread-safe: every method runs on {@code loop}.
  */
 final class Exchange {
-  private static final int MAX_REDIRECTS = 5;
-
   private enum State { STARTING, AWAITING_HEAD, STREAMING, DISCARDING, DONE }
 
   private final UpstreamClient client;
@@ -45,6 +42,14 @@ final class Exchange {
   private final UpstreamCredentials creds;
   private final UpstreamRequest request;
   private final ResponseSink sink;
+  /** What {@code request.path()} is relative to: the upstream, or the token realm. */
+  private final URI base;
+  /** Where the credentials may go: the origin of {@code base}. */
+  private final Origin origin;
+  /** A token call: no auth dance, every redirect followed, failures blamed on the token service. */
+  private final boolean tokenCall;
+  private final String peer;
+  private final RedirectPolicy redirects;
 
   private State state = State.STARTING;
   private Channel channel;
@@ -52,27 +57,56 @@ final class Exchange {
   private boolean reused;
   private boolean waitingForData;
   private String authorization;
+  /** Where a followed redirect led; null while at {@code base}. */
   private URI target;
   private boolean authRetried;
   private boolean staleRetried;
-  private int redirects;
   private boolean keepAlive;
   private boolean notified;
 
-  Exchange(UpstreamClient client, EventLoop loop, UpstreamConfig upstream, UpstreamCredentials creds,
-      UpstreamRequest request, ResponseSink sink) {
+  private Exchange(UpstreamClient client, EventLoop loop, UpstreamConfig upstream, UpstreamCredentials creds,
+      UpstreamRequest request, ResponseSink sink, URI base, String authorization, boolean tokenCall) {
     this.client = client;
     this.loop = loop;
     this.upstream = upstream;
     this.creds = creds;
     this.request = request;
     this.sink = sink;
+    this.base = base;
+    this.origin = Origin.of(base);
+    this.authorization = authorization;
+    this.tokenCall = tokenCall;
+    this.peer = tokenCall ? ExchangeFailures.TOKEN_SERVICE : ExchangeFailures.REGISTRY;
+    RedirectPolicy.Mode mode = tokenCall || request.blob() && upstream.blobRedirects() == BlobRedirects.FOLLOW
+        ? RedirectPolicy.Mode.ALL : request.blob() ? RedirectPolicy.Mode.SAME_ORIGIN : RedirectPolicy.Mode.NONE;
+    this.redirects = new RedirectPolicy(mode, origin, peer);
+  }
+
+  /** A call to {@code upstream} as {@code creds} (null: anonymous), authenticating as it asks. */
+  static Exchange registryCall(UpstreamClient client, EventLoop loop, UpstreamConfig upstream, UpstreamCredentials creds,
+      UpstreamRequest request, ResponseSink sink) {
+    return new Exchange(client, loop, upstream, creds, request, sink, upstream.url(), null, false);
+  }
+
+  /**
+   * A GET of {@code realm}, an absolute http(s) URL an upstream's challenge named, sending
+   * {@code authorization} (null: none) to the realm's origin only, over the upstream's TLS settings.
+   */
+  static Exchange tokenCall(UpstreamClient client, EventLoop loop, UpstreamConfig upstream, URI realm,
+      String authorization, ResponseSink sink) {
+    UpstreamRequest get = new UpstreamRequest("GET", Origin.pathAndQuery(realm), null,
+        Map.of(HttpHeaderNames.ACCEPT.toString(), "application/json"), false);
+    return new Exchange(client, loop, upstream, null, get, sink, realm, authorization, true);
   }
 
   void start() {
-    onLoop(client.auth().authorization(upstream, creds, request.repository()), (header, error) -> {
+    if (tokenCall) {
+      connect();
+      return;
+    }
+    onLoop(client.auth().authorization(loop, upstream, creds, request.repository()), (header, error) -> {
       if (error != null) {
-        fail(authError(error));
+        fail(ExchangeFailures.auth(error));
         return;
       }
       authorization = header;
@@ -99,11 +133,13 @@ final class Exchange {
 
   private void connect() {
     state = State.AWAITING_HEAD;
-    if (target == null) {
+    URI where = target == null ? base : target;
+    Origin to = Origin.of(where);
+    if (to.equals(Origin.of(upstream.url()))) {
       pool = client.connections().pool(upstream, loop);
       pool.acquire().addListener((Future<Channel> f) -> {
         if (!f.isSuccess()) {
-          fail(connectError(f.cause()));
+          fail(ExchangeFailures.connect(peer, f.cause()));
           return;
         }
         Channel ch = f.getNow();
@@ -113,10 +149,11 @@ final class Exchange {
     } else {
       pool = null;
       reused = false;
-      ChannelFuture f = client.connections().direct(loop, upstream, target).connect();
+      // The upstream's trust store covers the origins it names: its own and its token realm's.
+      ChannelFuture f = client.connections().direct(loop, upstream, where, to.equals(origin)).connect();
       f.addListener(done -> {
         if (!done.isSuccess()) {
-          fail(connectError(done.cause()));
+          fail(ExchangeFailures.connect(peer, done.cause()));
           return;
         }
         send(f.channel());
@@ -131,24 +168,17 @@ final class Exchange {
     }
     channel = ch;
     ch.pipeline().get(ExchangeHandler.class).bind(this);
-    String pathAndQuery;
-    String hostHeader;
-    URI base = target != null ? target : upstream.url();
-    if (target != null) {
-      pathAndQuery = target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
-    } else {
-      pathAndQuery = request.path();
-    }
-    hostHeader = base.getPort() > 0 ? base.getHost() + ":" + base.getPort() : base.getHost();
+    String pathAndQuery = target == null ? request.path() : Origin.pathAndQuery(target);
+    Origin to = Origin.of(target == null ? base : target);
     FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(request.method()),
         pathAndQuery.isEmpty() ? "/" : pathAndQuery);
-    r.headers().set(HttpHeaderNames.HOST, hostHeader);
+    r.headers().set(HttpHeaderNames.HOST, to.hostHeader());
     r.headers().set(HttpHeaderNames.USER_AGENT, "turnstile");
     for (Map.Entry<String, String> h : request.headers().entrySet()) {
       r.headers().set(h.getKey(), h.getValue());
     }
-    // Credentials go to the upstream only, never to a redirect target elsewhere.
-    if (authorization != null && (target == null || sameOrigin(target, upstream.url()))) {
+    // Credentials go to the origin they were given for, never to a redirect target elsewhere.
+    if (authorization != null && to.equals(origin)) {
       r.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
     }
     waitingForData = true;
@@ -189,62 +219,74 @@ final class Exchange {
     }
     keepAlive = HttpUtil.isKeepAlive(head);
     int status = head.status().code();
-    if (status == 401 && target == null) {
-      if (authRetried) {
-        state = State.DISCARDING;
-        finishChannel(false);
-        fail(new RegistryException(RegistryError.UPSTREAM_FAILED,
-            "the upstream registry rejected Turnstile's credentials for this repository"));
-        return;
-      }
-      authRetried = true;
-      String challenge = head.headers().get(HttpHeaderNames.WWW_AUTHENTICATE);
-      String rejected = authorization;
-      state = State.DISCARDING;
-      finishChannel(false);
-      onLoop(client.auth().afterChallenge(upstream, creds, request.repository(), challenge, rejected), (header, error) -> {
-        if (error != null) {
-          fail(authError(error));
-        } else if (header == null) {
-          fail(new RegistryException(RegistryError.UPSTREAM_FAILED,
-              "the upstream registry rejected Turnstile's credentials for this repository"));
-        } else {
-          authorization = header;
-          state = State.STARTING;
-          connect();
-        }
-      });
+    if (status == 401 && !tokenCall && target == null) {
+      onChallenge(head);
       return;
     }
-    if (request.blob() && isRedirect(status) && head.headers().contains(HttpHeaderNames.LOCATION)) {
-      URI location;
-      try {
-        location = (target != null ? target : upstream.url()).resolve(head.headers().get(HttpHeaderNames.LOCATION));
-      } catch (IllegalArgumentException e) {
-        state = State.DISCARDING;
-        finishChannel(false);
-        fail(new RegistryException(RegistryError.UPSTREAM_FAILED, "the upstream registry sent an invalid redirect"));
-        return;
-      }
-      boolean toUpstream = sameOrigin(location, upstream.url());
-      if (upstream.blobRedirects() == BlobRedirects.FOLLOW || toUpstream) {
-        if (++redirects > MAX_REDIRECTS) {
-          state = State.DISCARDING;
-          finishChannel(false);
-          fail(new RegistryException(RegistryError.UPSTREAM_FAILED, "too many redirects from the upstream registry"));
-          return;
-        }
-        state = State.DISCARDING;
-        finishChannel(false);
-        target = location;
-        state = State.STARTING;
-        connect();
-        return;
-      }
-      head.headers().set(HttpHeaderNames.LOCATION, location.toString());
+    RedirectPolicy.Redirect redirect;
+    try {
+      redirect = redirects.decide(status, head.headers().get(HttpHeaderNames.LOCATION), asked());
+    } catch (RegistryException e) {
+      abandon(e);
+      return;
+    }
+    if (redirect != null && redirect.follow()) {
+      state = State.DISCARDING;
+      finishChannel(false);
+      target = redirect.location();
+      state = State.STARTING;
+      connect();
+      return;
+    }
+    if (redirect != null) {
+      head.headers().set(HttpHeaderNames.LOCATION, redirect.location().toString());
     }
     state = State.STREAMING;
     sink.onHead(head);
+  }
+
+  /** The URL last asked for, which a relative Location is resolved against. */
+  private URI asked() {
+    if (target != null) {
+      return target;
+    }
+    try {
+      return base.resolve(request.path());
+    } catch (IllegalArgumentException e) {
+      return base;
+    }
+  }
+
+  /** The upstream wants other credentials: learn from its challenge and retry, once. */
+  private void onChallenge(HttpResponse head) {
+    if (authRetried) {
+      abandon(ExchangeFailures.failed("the upstream registry rejected Turnstile's credentials for this repository"));
+      return;
+    }
+    authRetried = true;
+    String challenge = head.headers().get(HttpHeaderNames.WWW_AUTHENTICATE);
+    String rejected = authorization;
+    state = State.DISCARDING;
+    finishChannel(false);
+    onLoop(client.auth().afterChallenge(loop, upstream, creds, request.repository(), challenge, rejected),
+        (header, error) -> {
+          if (error != null) {
+            fail(ExchangeFailures.auth(error));
+          } else if (header == null) {
+            fail(ExchangeFailures.failed("the upstream registry rejected Turnstile's credentials for this repository"));
+          } else {
+            authorization = header;
+            state = State.STARTING;
+            connect();
+          }
+        });
+  }
+
+  /** Gives up on the answer being read: closes its connection and fails. */
+  private void abandon(RegistryException e) {
+    state = State.DISCARDING;
+    finishChannel(false);
+    fail(e);
   }
 
   private void onContent(HttpContent content) {
@@ -278,7 +320,7 @@ final class Exchange {
       return;
     }
     finishChannel(false);
-    fail(new RegistryException(RegistryError.UPSTREAM_TIMEOUT, "the upstream registry timed out"));
+    fail(ExchangeFailures.timedOut(peer));
   }
 
   void onClosed(Throwable cause) {
@@ -297,9 +339,7 @@ final class Exchange {
       connect();
       return;
     }
-    String message = tlsFailure(cause) ? "TLS with the upstream registry failed (is its certificate trusted?)"
-        : beforeHead ? "the upstream registry closed the connection" : "the upstream registry closed the connection mid-answer";
-    fail(new RegistryException(RegistryError.UPSTREAM_FAILED, message));
+    fail(ExchangeFailures.closed(peer, cause, beforeHead));
   }
 
   /** Tells the sink, once, that the exchange failed. */
@@ -322,8 +362,9 @@ final class Exchange {
     }
   }
 
+  /** Pooled connections kept alive go back to their pool; one-off connections always close. */
   private void release(Channel ch, boolean close) {
-    if (close || !ch.isActive()) {
+    if (close || pool == null || !ch.isActive()) {
       ch.close();
     } else {
       ch.attr(UpstreamConnections.REUSED).set(Boolean.TRUE);
@@ -331,48 +372,5 @@ final class Exchange {
     if (pool != null) {
       pool.release(ch);
     }
-  }
-
-  private static boolean tlsFailure(Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof javax.net.ssl.SSLException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean isRedirect(int status) {
-    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-  }
-
-  static boolean sameOrigin(URI a, URI b) {
-    return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
-        && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost())
-        && port(a) == port(b);
-  }
-
-  private static int port(URI u) {
-    return u.getPort() > 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
-  }
-
-  private static RegistryException connectError(Throwable cause) {
-    if (cause instanceof ConnectTimeoutException || cause instanceof TimeoutException) {
-      return new RegistryException(RegistryError.UPSTREAM_TIMEOUT, "the upstream registry did not answer in time");
-    }
-    if (cause instanceof ConnectException) {
-      return new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, "the upstream registry is unreachable");
-    }
-    if (cause instanceof IllegalStateException && cause.getMessage() != null && cause.getMessage().contains("pending")) {
-      return new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, "too many requests waiting for the upstream registry");
-    }
-    return new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot connect to the upstream registry");
-  }
-
-  private static RegistryException authError(Throwable error) {
-    if (error instanceof UpstreamAuth.UpstreamAuthException e) {
-      return new RegistryException(RegistryError.UPSTREAM_FAILED, e.getMessage());
-    }
-    return new RegistryException(RegistryError.UPSTREAM_FAILED, "cannot reach the upstream's token service");
   }
 }

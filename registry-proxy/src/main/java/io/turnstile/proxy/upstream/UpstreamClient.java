@@ -1,25 +1,42 @@
 package io.turnstile.proxy.upstream;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.store.UpstreamCredentials;
+import java.net.URI;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Sends requests to the vendor's upstream registries over pooled Netty connections on the
- * caller's event loop, authenticating as the upstream asks.
+ * The one client for the vendor's upstream registries: every call to them (manifests, blobs, tag
+ * listings, and the token dance itself) goes through it over pooled Netty connections, so TLS
+ * trust, timeouts, redirects and credential handling are decided in one place ({@link Exchange}).
  */
 public final class UpstreamClient implements AutoCloseable {
+  private final EventLoopGroup loops;
   private final UpstreamConnections connections;
   private final UpstreamAuth auth;
 
-  public UpstreamClient(List<UpstreamConfig> upstreams, UpstreamAuth auth, int eventLoops) {
+  /**
+   * @param loops the event loops calls run on; callers on one of them pass their own, others get
+   *     one from this group. Owned by the caller, which shuts it down.
+   */
+  public UpstreamClient(List<UpstreamConfig> upstreams, EventLoopGroup loops, ObjectMapper json, Clock clock) {
     Map<String, UpstreamConfig> byName = new LinkedHashMap<>();
     upstreams.forEach(u -> byName.put(u.name(), u));
-    this.connections = new UpstreamConnections(byName, eventLoops);
-    this.auth = auth;
+    int count = 0;
+    for (EventExecutor ignored : loops) {
+      count++;
+    }
+    this.loops = loops;
+    this.connections = new UpstreamConnections(byName, count);
+    this.auth = new UpstreamAuth(json, clock, this::tokenCall);
   }
 
   /**
@@ -28,7 +45,8 @@ public final class UpstreamClient implements AutoCloseable {
    */
   public Call send(EventLoop loop, UpstreamConfig upstream, UpstreamCredentials creds, UpstreamRequest request,
       ResponseSink sink) {
-    Exchange exchange = new Exchange(this, loop, upstream, credentials(upstream, creds), request, sink);
+    Exchange exchange = Exchange.registryCall(this, loop, upstream, UpstreamIdentity.presented(upstream, creds),
+        request, sink);
     if (loop.inEventLoop()) {
       exchange.start();
     } else {
@@ -43,17 +61,31 @@ public final class UpstreamClient implements AutoCloseable {
     };
   }
 
+  /**
+   * Sends {@code request} as {@link #send} does, on one of this client's event loops, and reads
+   * the whole answer, up to {@code maxBytes}: for callers that are not on an event loop (the
+   * admin API). The future completes on that loop; a failure is a {@code RegistryException}.
+   */
+  public CompletableFuture<UpstreamResponse> fetch(UpstreamConfig upstream, UpstreamCredentials creds,
+      UpstreamRequest request, int maxBytes) {
+    BufferingSink sink = new BufferingSink(maxBytes);
+    send(loops.next(), upstream, creds, request, sink);
+    return sink.result();
+  }
+
   /** A request in flight. */
   public interface Call {
     /** Stops it; the sink hears nothing more. */
     void cancel();
   }
 
-  private static UpstreamCredentials credentials(UpstreamConfig upstream, UpstreamCredentials license) {
-    if (license != null) {
-      return license;
-    }
-    return upstream.username() == null ? null : new UpstreamCredentials(upstream.username(), upstream.password());
+  /** GETs a token realm for {@code upstream}: how {@link UpstreamAuth} asks for tokens. */
+  private CompletableFuture<UpstreamResponse> tokenCall(EventLoop loop, UpstreamConfig upstream, URI realm,
+      String authorization, int maxBytes) {
+    BufferingSink sink = new BufferingSink(maxBytes);
+    // Started as a task of its own, never inside the token cache's computation that asked for it.
+    loop.execute(Exchange.tokenCall(this, loop, upstream, realm, authorization, sink)::start);
+    return sink.result();
   }
 
   UpstreamConnections connections() {

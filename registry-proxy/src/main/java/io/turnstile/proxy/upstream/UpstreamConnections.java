@@ -30,7 +30,9 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * Connections to the upstream registries: for each upstream, one bounded keep-alive pool per event
  * loop, so an upstream connection lives on the same loop as the client connection it serves and
- * nothing needs a lock. Redirect targets (object storage) get one-off connections.
+ * nothing needs a lock. Other origins (a token realm elsewhere, object storage a blob redirects to)
+ * get one-off connections. Every connection has the upstream's connect and read timeouts; TLS to
+ * the upstream and to its token realm trusts the upstream's trust store, TLS elsewhere the JDK's.
  */
 final class UpstreamConnections implements AutoCloseable {
   /** Set once a pooled connection has carried an exchange: a later failure may be a stale socket. */
@@ -43,9 +45,11 @@ final class UpstreamConnections implements AutoCloseable {
   private final int loops;
   private volatile SslContext defaultTls;
 
+  /** Sets up each upstream's TLS now, so that an unreadable trust store stops the start. */
   UpstreamConnections(Map<String, UpstreamConfig> upstreams, int loops) {
     this.upstreams = upstreams;
     this.loops = Math.max(1, loops);
+    upstreams.values().forEach(this::tls);
   }
 
   /** The pool of {@code upstream} connections on {@code loop}. */
@@ -67,11 +71,17 @@ final class UpstreamConnections implements AutoCloseable {
     });
   }
 
-  /** A one-off connection bootstrap to {@code target} (a redirect), on {@code loop}. */
-  Bootstrap direct(EventLoop loop, UpstreamConfig upstream, URI target) {
+  /**
+   * A one-off connection bootstrap to {@code target}, on {@code loop}, for a call on behalf of
+   * {@code upstream}.
+   *
+   * @param upstreamTrust whether TLS trusts the upstream's trust store (its token realm) rather
+   *     than the JDK's (object storage)
+   */
+  Bootstrap direct(EventLoop loop, UpstreamConfig upstream, URI target, boolean upstreamTrust) {
     boolean https = target.getScheme().equalsIgnoreCase("https");
     int port = target.getPort() > 0 ? target.getPort() : https ? 443 : 80;
-    SslContext ssl = https ? defaultTls() : null;
+    SslContext ssl = !https ? null : upstreamTrust ? tls(upstream) : defaultTls();
     return bootstrap(loop, upstream).remoteAddress(target.getHost(), port)
         .handler(new io.netty.channel.ChannelInitializer<Channel>() {
           @Override

@@ -25,7 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** An upstream over HTTPS: trusted through a configured trust store, refused without it. */
+/**
+ * An upstream over HTTPS with a certificate from a private CA: trusted through a configured trust
+ * store for every call (registry, token realm, admin listing), refused without it.
+ */
 class UpstreamTlsIT {
   private static final Path KEYSTORE = localhostKeystore();
 
@@ -94,6 +97,10 @@ class UpstreamTlsIT {
     return file;
   }
 
+  private String httpsUrl() {
+    return "https://localhost:" + upstream.getHttpsPort();
+  }
+
   private HttpResponse<String> pullManifest() throws Exception {
     TestTurnstile.Login login = ts.license("app", "1.0.0");
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ts.registryUrl() + "/v2/vendor/app/manifests/1.0.0"))
@@ -116,5 +123,38 @@ class UpstreamTlsIT {
     HttpResponse<String> r = pullManifest();
     assertThat(r.statusCode()).isEqualTo(502);
     assertThat(r.body()).contains("TLS with the upstream registry failed");
+  }
+
+  @Test
+  void bearerUpstreamBehindAPrivateCa_isPulledAndListedWithTheTrustStore() throws Exception {
+    FakeRegistry registry = FakeRegistry.withTokenRealm(upstream, httpsUrl(), "tls-token");
+    registry.image("org/app", "1.0.0", 1, 100);
+    registry.tags("org/app", "1.0.0", "1.1.0");
+    ts = new TestTurnstile(dir, httpsUrl(), "    trustStore: " + trustStoreOfTheUpstream() + "\n    trustStorePassword: changeit");
+
+    HttpResponse<String> pulled = pullManifest();
+    TestTurnstile.Answer apps = ts.admin("GET", "/admin/v1/applications", null);
+
+    assertThat(pulled.statusCode()).as(pulled.body()).isEqualTo(200);
+    assertThat(apps.body().get("applications").get(0).get("versions")).as(apps.raw())
+        .extracting(com.fasterxml.jackson.databind.JsonNode::asText).containsExactly("1.0.0", "1.1.0");
+  }
+
+  @Test
+  void bearerUpstreamBehindAPrivateCa_failsCleanlyWithoutTheTrustStore() throws Exception {
+    FakeRegistry registry = FakeRegistry.withTokenRealm(upstream, httpsUrl(), "tls-token");
+    registry.image("org/app", "1.0.0", 1, 100);
+    registry.tags("org/app", "1.0.0", "1.1.0");
+    ts = new TestTurnstile(dir, httpsUrl());
+
+    HttpResponse<String> pulled = pullManifest();
+    TestTurnstile.Answer apps = ts.admin("GET", "/admin/v1/applications", null);
+
+    assertThat(pulled.statusCode()).isEqualTo(502);
+    assertThat(pulled.body()).contains("TLS with the upstream registry failed");
+    assertThat(apps.status()).isEqualTo(200);
+    assertThat(apps.body().get("applications").get(0).get("versions").isNull()).isTrue();
+    assertThat(apps.body().get("applications").get(0).get("versionsError").asText())
+        .contains("TLS with the upstream registry failed");
   }
 }

@@ -335,6 +335,10 @@ class AdminApiIT {
     upstream.stubFor(get(urlPathEqualTo("/v2/org/app/tags/list")).withHeader("Authorization", equalTo("Bearer up-token"))
         .willReturn(aResponse().withHeader("Content-Type", "application/json")
             .withBody("{\"name\":\"org/app\",\"tags\":[\"1.0.0\",\"1.1.0\",\"2.0.0\"]}")));
+    // Once the upstream has asked for Bearer tokens, the next repository's listing goes straight to the realm.
+    upstream.stubFor(get(urlPathEqualTo("/token")).withQueryParam("scope", equalTo("repository:vendor/tool:pull"))
+        .withHeader("Authorization", equalTo("Basic dmVuZG9yOnZlbmRvci1zZWNyZXQ="))
+        .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("{\"token\":\"tool-token\"}")));
     upstream.stubFor(get(urlPathEqualTo("/v2/vendor/tool/tags/list"))
         .willReturn(aResponse().withHeader("Content-Type", "application/json")
             .withBody("{\"name\":\"vendor/tool\",\"tags\":[\"v3.0\",\"latest\"]}")));
@@ -347,6 +351,23 @@ class AdminApiIT {
     assertThat(apps.get(0).get("versions")).extracting(JsonNode::asText).containsExactly("1.0.0", "1.1.0", "2.0.0");
     assertThat(apps.get(1).get("versions")).extracting(JsonNode::asText).containsExactly("3.0");
     assertThat(a.raw()).doesNotContain("vendor-secret").doesNotContain("up-token");
+  }
+
+  @Test
+  void applications_followTheTagListsNextPageLinks_andAnUnknownRepositoryHasNoVersions() throws Exception {
+    upstream.stubFor(get(urlPathEqualTo("/v2/org/app/tags/list")).withQueryParam("last", absent())
+        .willReturn(aResponse().withHeader("Content-Type", "application/json")
+            .withHeader("Link", "</v2/org/app/tags/list?n=1000&last=1.1.0>; rel=\"next\"")
+            .withBody("{\"name\":\"org/app\",\"tags\":[\"1.0.0\",\"1.1.0\"]}")));
+    upstream.stubFor(get(urlPathEqualTo("/v2/org/app/tags/list")).withQueryParam("last", equalTo("1.1.0"))
+        .willReturn(aResponse().withHeader("Content-Type", "application/json")
+            .withBody("{\"name\":\"org/app\",\"tags\":[\"2.0.0\"]}")));
+    upstream.stubFor(get(urlPathEqualTo("/v2/vendor/tool/tags/list")).willReturn(aResponse().withStatus(404)));
+
+    JsonNode apps = ts.admin("GET", "/admin/v1/applications", null).body().get("applications");
+
+    assertThat(apps.get(0).get("versions")).extracting(JsonNode::asText).containsExactly("1.0.0", "1.1.0", "2.0.0");
+    assertThat(apps.get(1).get("versions")).isEmpty();
   }
 
   @Test

@@ -3,10 +3,12 @@ package io.turnstile.proxy.testing;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.head;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 
+import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -18,22 +20,54 @@ import java.util.Random;
 /**
  * A registry made of WireMock stubs with real, content-addressed manifests and blobs: enough of
  * the distribution API for the proxy to resolve tags, walk manifests and stream blobs. Every stub
- * demands the upstream's Basic credentials.
+ * demands the upstream's credentials: Basic, or a Bearer token from a token realm that hands it
+ * out for the upstream's Basic credentials only ({@link #withTokenRealm}).
  */
 public final class FakeRegistry {
   public static final String USER = "vendor";
   public static final String PASSWORD = "vendor-secret";
   public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
   public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+  /** Where {@link #withTokenRealm} serves its tokens. */
+  public static final String REALM_PATH = "/auth";
 
   private final WireMockExtension wm;
+  private final String bearer;
   private int seed;
 
   public FakeRegistry(WireMockExtension wm) {
+    this(wm, "Basic realm=\"fake\"", null);
+  }
+
+  private FakeRegistry(WireMockExtension wm, String challenge, String bearer) {
     this.wm = wm;
+    this.bearer = bearer;
     wm.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(401)
-        .withHeader("WWW-Authenticate", "Basic realm=\"fake\"")
+        .withHeader("WWW-Authenticate", challenge)
         .withBody("{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}")));
+  }
+
+  /**
+   * A registry that wants {@code Bearer token}, from a token realm at {@code realmBaseUrl} +
+   * {@link #REALM_PATH} (served by {@code wm} too) that gives it to {@link #USER}:{@link #PASSWORD}
+   * only and answers 401 to anyone else.
+   */
+  public static FakeRegistry withTokenRealm(WireMockExtension wm, String realmBaseUrl, String token) {
+    FakeRegistry r = new FakeRegistry(wm,
+        "Bearer realm=\"" + realmBaseUrl + REALM_PATH + "\",service=\"fake-registry\"", token);
+    wm.stubFor(get(urlPathEqualTo(REALM_PATH)).atPriority(5).willReturn(aResponse().withStatus(401)
+        .withBody("{\"details\":\"incorrect username or password\"}")));
+    wm.stubFor(get(urlPathEqualTo(REALM_PATH)).atPriority(1).withBasicAuth(USER, PASSWORD)
+        .withQueryParam("service", equalTo("fake-registry"))
+        .willReturn(aResponse().withHeader("Content-Type", "application/json")
+            .withBody("{\"token\":\"" + token + "\",\"expires_in\":300}")));
+    return r;
+  }
+
+  /** The registry's credential check on a stub. */
+  private MappingBuilder authed(MappingBuilder stub) {
+    return bearer == null ? stub.withBasicAuth(USER, PASSWORD)
+        : stub.withHeader("Authorization", equalTo("Bearer " + bearer));
   }
 
   /** A pushed image: its manifest and blob digests. */
@@ -92,9 +126,9 @@ public final class FakeRegistry {
     String digest = sha256(body);
     for (String ref : tag == null ? List.of(digest) : List.of(digest, tag)) {
       String path = "/v2/" + repo + "/manifests/" + ref;
-      wm.stubFor(get(urlPathEqualTo(path)).withBasicAuth(USER, PASSWORD).willReturn(aResponse()
+      wm.stubFor(authed(get(urlPathEqualTo(path))).willReturn(aResponse()
           .withHeader("Content-Type", mediaType).withHeader("Docker-Content-Digest", digest).withBody(body)));
-      wm.stubFor(head(urlPathEqualTo(path)).withBasicAuth(USER, PASSWORD).willReturn(aResponse()
+      wm.stubFor(authed(head(urlPathEqualTo(path))).willReturn(aResponse()
           .withHeader("Content-Type", mediaType).withHeader("Docker-Content-Digest", digest)
           .withHeader("Content-Length", String.valueOf(body.length))));
     }
@@ -104,10 +138,10 @@ public final class FakeRegistry {
   /** Stubs a blob and returns its digest. */
   public String blob(String repo, byte[] data) {
     String digest = sha256(data);
-    wm.stubFor(get(urlPathEqualTo("/v2/" + repo + "/blobs/" + digest)).withBasicAuth(USER, PASSWORD)
+    wm.stubFor(authed(get(urlPathEqualTo("/v2/" + repo + "/blobs/" + digest)))
         .willReturn(aResponse().withHeader("Content-Type", "application/octet-stream")
             .withHeader("Docker-Content-Digest", digest).withBody(data)));
-    wm.stubFor(head(urlPathEqualTo("/v2/" + repo + "/blobs/" + digest)).withBasicAuth(USER, PASSWORD)
+    wm.stubFor(authed(head(urlPathEqualTo("/v2/" + repo + "/blobs/" + digest)))
         .willReturn(aResponse().withHeader("Content-Type", "application/octet-stream")
             .withHeader("Content-Length", String.valueOf(data.length)).withHeader("Docker-Content-Digest", digest)));
     return digest;
@@ -119,7 +153,7 @@ public final class FakeRegistry {
     for (int i = 0; i < tags.length; i++) {
       list.append(i == 0 ? "" : ",").append('"').append(tags[i]).append('"');
     }
-    wm.stubFor(get(urlPathEqualTo("/v2/" + repo + "/tags/list")).withBasicAuth(USER, PASSWORD)
+    wm.stubFor(authed(get(urlPathEqualTo("/v2/" + repo + "/tags/list")))
         .willReturn(aResponse().withHeader("Content-Type", "application/json")
             .withBody("{\"name\":\"" + repo + "\",\"tags\":[" + list + "]}")));
   }

@@ -1,0 +1,61 @@
+package io.turnstile.proxy.upstream;
+
+import io.netty.channel.ConnectTimeoutException;
+import io.turnstile.proxy.access.RegistryError;
+import io.turnstile.proxy.access.RegistryException;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+
+/**
+ * How an exchange's failures read to a client. {@code peer} names who failed, "the upstream
+ * registry" or "the upstream's token service", so a message says which call went wrong.
+ */
+final class ExchangeFailures {
+  static final String REGISTRY = "the upstream registry";
+  static final String TOKEN_SERVICE = "the upstream's token service";
+
+  private ExchangeFailures() {}
+
+  static RegistryException failed(String message) {
+    return new RegistryException(RegistryError.UPSTREAM_FAILED, message);
+  }
+
+  static RegistryException connect(String peer, Throwable cause) {
+    if (cause instanceof ConnectTimeoutException || cause instanceof TimeoutException) {
+      return new RegistryException(RegistryError.UPSTREAM_TIMEOUT, peer + " did not answer in time");
+    }
+    if (cause instanceof ConnectException) {
+      return new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, peer + " is unreachable");
+    }
+    if (cause instanceof IllegalStateException && cause.getMessage() != null && cause.getMessage().contains("pending")) {
+      return new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, "too many requests waiting for the upstream registry");
+    }
+    return failed("cannot connect to " + peer);
+  }
+
+  /** The connection ended (or broke, with {@code cause}) before the answer did. */
+  static RegistryException closed(String peer, Throwable cause, boolean beforeHead) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof SSLException) {
+        return failed("TLS with " + peer + " failed (is its certificate trusted?)");
+      }
+    }
+    return failed(peer + (beforeHead ? " closed the connection" : " closed the connection mid-answer"));
+  }
+
+  static RegistryException timedOut(String peer) {
+    return new RegistryException(RegistryError.UPSTREAM_TIMEOUT, peer + " timed out");
+  }
+
+  /** Getting a token failed: the token service's own answer, or why it could not be asked. */
+  static RegistryException auth(Throwable error) {
+    if (error instanceof RegistryException e) {
+      return e;
+    }
+    if (error instanceof UpstreamAuth.UpstreamAuthException e) {
+      return failed(e.getMessage());
+    }
+    return failed("cannot reach " + TOKEN_SERVICE);
+  }
+}
