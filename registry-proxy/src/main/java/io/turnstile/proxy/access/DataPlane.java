@@ -1,5 +1,9 @@
 package io.turnstile.proxy.access;
 
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
+import io.turnstile.proxy.oci.RegistryPath;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.Unpooled;
@@ -14,8 +18,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.turnstile.config.TurnstileConfig;
-import io.turnstile.proxy.server.HttpResponses;
-import io.turnstile.proxy.server.RegistryBackend;
+import io.turnstile.proxy.oci.HttpResponses;
+import io.turnstile.proxy.access.RegistryBackend;
 import io.turnstile.proxy.upstream.BufferingSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamRequest;

@@ -1,5 +1,9 @@
 package io.turnstile.proxy.access;
 
+import io.turnstile.proxy.oci.ChallengeException;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryPath;
+
 import io.turnstile.proxy.token.BasicCredentials;
 import io.turnstile.proxy.token.InvalidTokenException;
 import io.turnstile.proxy.token.LoginGuard;

@@ -1,12 +1,16 @@
 package io.turnstile.proxy.access;
 
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
+import io.turnstile.proxy.oci.RegistryPath;
+
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import io.turnstile.proxy.server.HttpResponses;
-import io.turnstile.proxy.server.RegistryBackend.Completion;
+import io.turnstile.proxy.oci.HttpResponses;
+import io.turnstile.proxy.access.RegistryBackend.Completion;
 import io.turnstile.store.Access;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;

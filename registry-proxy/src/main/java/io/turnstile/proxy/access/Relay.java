@@ -1,5 +1,8 @@
 package io.turnstile.proxy.access;
 
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
+
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -10,8 +13,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.GenericFutureListener;
-import io.turnstile.proxy.server.HttpResponses;
-import io.turnstile.proxy.server.RegistryBackend;
+import io.turnstile.proxy.oci.HttpResponses;
+import io.turnstile.proxy.access.RegistryBackend;
 import io.turnstile.proxy.upstream.ResponseSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.turnstile.proxy.server;
 
+import io.turnstile.proxy.oci.HttpResponses;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -20,11 +22,11 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.turnstile.proxy.access.ChallengeException;
+import io.turnstile.proxy.oci.ChallengeException;
 import io.turnstile.proxy.access.RegistryAuthenticator;
-import io.turnstile.proxy.access.RegistryError;
-import io.turnstile.proxy.access.RegistryException;
-import io.turnstile.proxy.access.RegistryPath;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
+import io.turnstile.proxy.oci.RegistryPath;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.store.Access;

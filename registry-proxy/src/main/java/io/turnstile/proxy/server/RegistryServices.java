@@ -1,5 +1,7 @@
 package io.turnstile.proxy.server;
 
+import io.turnstile.proxy.access.RegistryBackend;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.token.TokenEndpoint;

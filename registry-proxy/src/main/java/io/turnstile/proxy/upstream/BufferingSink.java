@@ -3,8 +3,8 @@ package io.turnstile.proxy.upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
-import io.turnstile.proxy.access.RegistryError;
-import io.turnstile.proxy.access.RegistryException;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
 import java.io.ByteArrayOutputStream;
 import java.util.concurrent.CompletableFuture;
 

@@ -17,7 +17,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.turnstile.config.BlobRedirects;
 import io.turnstile.config.UpstreamConfig;
-import io.turnstile.proxy.access.RegistryException;
+import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.store.UpstreamCredentials;
 import java.net.URI;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.turnstile.proxy.upstream;
 
 import io.netty.channel.ConnectTimeoutException;
-import io.turnstile.proxy.access.RegistryError;
-import io.turnstile.proxy.access.RegistryException;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;

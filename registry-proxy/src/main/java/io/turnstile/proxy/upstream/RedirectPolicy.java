@@ -1,6 +1,6 @@
 package io.turnstile.proxy.upstream;
 
-import io.turnstile.proxy.access.RegistryException;
+import io.turnstile.proxy.oci.RegistryException;
 import java.net.URI;
 
 /**

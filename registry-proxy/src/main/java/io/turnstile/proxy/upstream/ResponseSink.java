@@ -2,7 +2,7 @@ package io.turnstile.proxy.upstream;
 
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
-import io.turnstile.proxy.access.RegistryException;
+import io.turnstile.proxy.oci.RegistryException;
 
 /**
  * Receives one upstream answer. Calls arrive on the event loop of the channel that asked, in

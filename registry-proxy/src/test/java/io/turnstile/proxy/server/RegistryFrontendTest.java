@@ -1,5 +1,7 @@
 package io.turnstile.proxy.server;
 
+import io.turnstile.proxy.access.RegistryBackend;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 

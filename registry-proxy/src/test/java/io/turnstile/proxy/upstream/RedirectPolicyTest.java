@@ -3,7 +3,7 @@ package io.turnstile.proxy.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.turnstile.proxy.access.RegistryException;
+import io.turnstile.proxy.oci.RegistryException;
 import java.net.URI;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.turnstile.proxy.access;
+package io.turnstile.proxy.oci;
 
 /**
  * Every way a registry request can fail, each with its HTTP status and OCI error code. The one

@@ -1,8 +1,8 @@
-package io.turnstile.proxy.server;
+package io.turnstile.proxy.access;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpRequest;
-import io.turnstile.proxy.access.RegistryPath;
+import io.turnstile.proxy.oci.RegistryPath;
 import io.turnstile.store.Access;
 
 /**

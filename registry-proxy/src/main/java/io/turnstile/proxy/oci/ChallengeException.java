@@ -1,4 +1,4 @@
-package io.turnstile.proxy.access;
+package io.turnstile.proxy.oci;
 
 /** A 401 answer with its {@code WWW-Authenticate} challenge. */
 public final class ChallengeException extends Exception {

@@ -1,4 +1,4 @@
-package io.turnstile.proxy.access;
+package io.turnstile.proxy.oci;
 
 import java.util.regex.Pattern;
 

@@ -1,4 +1,4 @@
-package io.turnstile.proxy.access;
+package io.turnstile.proxy.oci;
 
 /** A registry request failure on its way to becoming an OCI error answer. */
 public final class RegistryException extends Exception {

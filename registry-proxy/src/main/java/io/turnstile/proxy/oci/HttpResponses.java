@@ -1,4 +1,4 @@
-package io.turnstile.proxy.server;
+package io.turnstile.proxy.oci;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -8,7 +8,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.turnstile.proxy.access.RegistryError;
+import io.turnstile.proxy.oci.RegistryError;
 import java.nio.charset.StandardCharsets;
 
 /** Builds the registry's own answers: OCI JSON errors and small JSON bodies. */

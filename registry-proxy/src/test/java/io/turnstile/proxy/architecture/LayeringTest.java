@@ -1,0 +1,50 @@
+package io.turnstile.proxy.architecture;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packages of the server import downwards only. From the top: the command line, the server
+ * (listeners and wiring), the admin API, the data plane ({@code access}), then tokens and the
+ * upstream client, and at the bottom the registry protocol's vocabulary ({@code oci}) and the
+ * transport choice, which import nothing of Turnstile's proxy.
+ */
+class LayeringTest {
+  private static final JavaClasses CLASSES = new ClassFileImporter()
+      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+      .importPackages("io.turnstile.proxy");
+
+  @Test
+  void noPackageImportsAPackageThatImportsItBack() {
+    slices().matching("io.turnstile.proxy.(*)..").should().beFreeOfCycles().check(CLASSES);
+  }
+
+  @Test
+  void packagesImportOnlyTheLayersBelowThem() {
+    layeredArchitecture().consideringOnlyDependenciesInLayers()
+        .layer("main").definedBy("io.turnstile.proxy")
+        .layer("cli").definedBy("io.turnstile.proxy.cli..")
+        .layer("server").definedBy("io.turnstile.proxy.server..")
+        .layer("admin").definedBy("io.turnstile.proxy.admin..")
+        .layer("access").definedBy("io.turnstile.proxy.access..")
+        .layer("token").definedBy("io.turnstile.proxy.token..")
+        .layer("upstream").definedBy("io.turnstile.proxy.upstream..")
+        .layer("oci").definedBy("io.turnstile.proxy.oci..")
+        .layer("transport").definedBy("io.turnstile.proxy.transport..")
+        .whereLayer("main").mayNotBeAccessedByAnyLayer()
+        .whereLayer("cli").mayOnlyBeAccessedByLayers("main")
+        .whereLayer("server").mayOnlyBeAccessedByLayers("main", "cli")
+        .whereLayer("admin").mayOnlyBeAccessedByLayers("server")
+        .whereLayer("access").mayOnlyBeAccessedByLayers("server")
+        .whereLayer("token").mayOnlyBeAccessedByLayers("server", "access")
+        .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
+        .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream")
+        .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")
+        .check(CLASSES);
+  }
+}
