@@ -1,10 +1,8 @@
 package io.turnstile.store;
 
 import io.turnstile.config.RepositoryConfig;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -46,47 +44,19 @@ public final class Access implements AuthResult {
     return false;
   }
 
-  /** The valid licenses for the application that owns {@code repository}. */
-  public List<License> licensesFor(String repository) {
-    Catalog.Entry entry = catalog.repository(repository);
-    List<License> out = new ArrayList<>(1);
-    if (entry != null) {
-      for (License l : licenses) {
-        if (l.application().equals(entry.application().name())) {
-          out.add(l);
-        }
-      }
-    }
-    return out;
-  }
-
   /**
-   * The license granting {@code tag} of {@code repository}, if any: a version whose tag template
-   * expansion is exactly {@code tag}.
+   * The caller's grant on {@code repository}: the one question a registry request asks; null when
+   * no valid license covers it or the repository is not configured.
    */
-  public Optional<License> licenseForTag(String repository, String tag) {
+  public Grant grant(String repository) {
     Catalog.Entry entry = catalog.repository(repository);
-    if (entry == null) {
-      return Optional.empty();
-    }
-    List<String> candidates = entry.repository().versionsOf(tag);
-    if (candidates.isEmpty()) {
-      return Optional.empty();
-    }
-    for (License l : licenses) {
-      if (l.application().equals(entry.application().name())) {
-        for (String v : candidates) {
-          if (l.grantsTagForm(v)) {
-            return Optional.of(l);
-          }
-        }
-      }
-    }
-    return Optional.empty();
+    return entry == null ? null : Grant.of(entry, licenses);
   }
 
+  /** Whether a valid license grants {@code tag} of {@code repository}. */
   public boolean allowsTag(String repository, String tag) {
-    return licenseForTag(repository, tag).isPresent();
+    Catalog.Entry entry = catalog.repository(repository);
+    return entry != null && Grant.licenseForTag(entry, licenses, tag) != null;
   }
 
   /** Every tag the valid licenses grant in {@code repository}, in version order. */

@@ -1,8 +1,5 @@
 package io.turnstile.proxy.access;
 
-import io.turnstile.proxy.oci.RegistryError;
-import io.turnstile.proxy.oci.RegistryException;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -10,6 +7,9 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.turnstile.config.CacheConfig;
 import io.turnstile.config.UpstreamConfig;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryErrors;
+import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.upstream.BufferingSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamIdentity;
@@ -176,11 +176,8 @@ public final class ClosureCache {
 
   private static void requireOk(UpstreamResponse r, String what) {
     if (r.status() / 100 != 2) {
-      RegistryError e = r.status() == 429 ? RegistryError.TOO_MANY_REQUESTS
-          : r.status() == 503 ? RegistryError.UPSTREAM_UNAVAILABLE
-          : r.status() == 504 ? RegistryError.UPSTREAM_TIMEOUT : RegistryError.UPSTREAM_FAILED;
-      throw new java.util.concurrent.CompletionException(
-          new RegistryException(e, "the upstream registry answered " + r.status() + " " + what));
+      throw new java.util.concurrent.CompletionException(RegistryErrors.fromUpstream(r.status(),
+          RegistryError.MANIFEST_UNKNOWN, what, r.headers().get(HttpHeaderNames.RETRY_AFTER)));
     }
   }
 

@@ -1,9 +1,5 @@
 package io.turnstile.proxy.access;
 
-import io.turnstile.proxy.oci.RegistryError;
-import io.turnstile.proxy.oci.RegistryException;
-import io.turnstile.proxy.oci.RegistryPath;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.Unpooled;
@@ -11,20 +7,24 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.turnstile.config.TurnstileConfig;
-import io.turnstile.proxy.oci.HttpResponses;
 import io.turnstile.proxy.access.RegistryBackend;
+import io.turnstile.proxy.concurrent.EventLoops;
+import io.turnstile.proxy.oci.HttpResponses;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryErrors;
+import io.turnstile.proxy.oci.RegistryException;
+import io.turnstile.proxy.oci.RegistryPath;
 import io.turnstile.proxy.upstream.BufferingSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamRequest;
+import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.store.Access;
-import io.turnstile.store.Catalog;
+import io.turnstile.store.Grant;
 import io.turnstile.store.License;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,8 +36,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Decides what a license lets through and serves it. Manifests by tag are allowed when a granted
@@ -47,41 +45,38 @@ import org.slf4j.LoggerFactory;
  * known, everything else is streamed from the upstream by a {@link Relay}.
  */
 public final class DataPlane implements RegistryBackend {
-  private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
   private static final Pattern COSIGN_TAG = Pattern.compile("sha256-([a-f0-9]{64})\\.(sig|att|sbom)");
   private static final List<CharSequence> FORWARDED_REQUEST_HEADERS = List.of(
       HttpHeaderNames.ACCEPT, HttpHeaderNames.RANGE, HttpHeaderNames.IF_NONE_MATCH, HttpHeaderNames.IF_RANGE,
       HttpHeaderNames.IF_MODIFIED_SINCE, HttpHeaderNames.ACCEPT_ENCODING);
 
-  private final Catalog catalog;
   private final Sources sources;
   private final Listings listings;
   private final UpstreamClient client;
   private final ClosureCache closures;
   private final ObjectMapper json;
 
-  public DataPlane(TurnstileConfig config, Catalog catalog, UpstreamClient client, ClosureCache closures,
+  public DataPlane(TurnstileConfig config, UpstreamClient client, ClosureCache closures,
       ObjectMapper json) {
-    this.catalog = catalog;
     this.sources = new Sources(config.upstreams());
-    this.listings = new Listings(client, sources, json);
+    this.listings = new Listings(new UpstreamTags(client, json), sources, json);
     this.client = client;
     this.closures = closures;
     this.json = json;
   }
 
   @Override
-  public void serve(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access, Completion done) {
-    RegistryCall c = new RegistryCall(ctx, request, path, access, done, request.method().equals(HttpMethod.HEAD),
-        HttpUtil.isKeepAlive(request));
+  public RegistryBackend.Call serve(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access,
+      Completion done) {
+    // The one question to the snapshot: the caller's grant on the repository.
+    Grant grant = path.kind() == RegistryPath.Kind.CATALOG ? null : access.grant(path.name());
+    RegistryCall c = new RegistryCall(ctx, request, path, access, grant, done);
     try {
       route(c);
-    } catch (RegistryException e) {
+    } catch (RegistryException | RuntimeException e) {
       c.error(e);
-    } catch (RuntimeException e) {
-      log.error("registry request failed", e);
-      c.error(new RegistryException(RegistryError.INTERNAL, "internal error"));
     }
+    return c;
   }
 
   private void route(RegistryCall c) throws RegistryException {
@@ -89,62 +84,66 @@ public final class DataPlane implements RegistryBackend {
       listings.catalog(c);
       return;
     }
-    Catalog.Entry entry = catalog.repository(c.path().name());
-    if (entry == null || !c.access().allowsRepository(entry.repository().name())) {
-      // The authenticator has already refused both; if this is ever reached, an unknown
-      // repository must still look like an unlicensed one.
+    Grant g = c.grant();
+    if (g == null) {
+      // The authenticator refuses these first; the same answer for a configured repository and an
+      // unknown one, so that nothing tells them apart.
       throw new RegistryException(RegistryError.DENIED, "your license does not cover repository " + c.path().name());
     }
     switch (c.path().kind()) {
       case MANIFEST -> {
         if (c.path().isDigestReference()) {
-          manifestByDigest(c, entry);
+          manifestByDigest(c, g);
         } else {
-          manifestByTag(c, entry);
+          manifestByTag(c, g);
         }
       }
-      case BLOB -> whenAllowed(c, entry, c.path().reference(), () -> proxy(c, entry, sources.firstLicense(c.access(), entry),
-          "/blobs/" + c.path().reference(), null, true, RegistryError.BLOB_UNKNOWN));
-      case TAGS -> listings.tags(c, entry);
-      case REFERRERS -> whenAllowed(c, entry, c.path().reference(), () -> referrers(c, entry));
+      case BLOB -> whenAllowed(c, g, c.path().reference(),
+          () -> proxy(c, sources.untagged(g), "/blobs/" + c.path().reference(), true, RegistryError.BLOB_UNKNOWN));
+      case TAGS -> listings.tags(c, g);
+      case REFERRERS -> whenAllowed(c, g, c.path().reference(), () -> referrers(c, g));
       default -> throw new RegistryException(RegistryError.NOT_FOUND, "unknown registry endpoint");
     }
   }
 
   // ---- manifests ----
 
-  private void manifestByTag(RegistryCall c, Catalog.Entry entry) throws RegistryException {
+  private void manifestByTag(RegistryCall c, Grant g) throws RegistryException {
     String tag = c.path().reference();
-    Optional<License> license = c.access().licenseForTag(entry.repository().name(), tag);
+    if (!RegistryPath.isTag(tag)) {
+      // Such a tag cannot exist anywhere: saying so tells nothing.
+      throw new RegistryException(RegistryError.MANIFEST_UNKNOWN, "manifest unknown");
+    }
+    Optional<License> license = g.licenseForTag(tag);
     if (license.isPresent()) {
-      serveManifest(c, entry, sources.source(entry, license.get()), tag);
+      serveManifest(c, sources.source(g, license.get()), tag);
       return;
     }
     Matcher cosign = COSIGN_TAG.matcher(tag);
     if (cosign.matches()) {
       String subject = "sha256:" + cosign.group(1);
-      whenAllowed(c, entry, subject, () -> {
-        ClosureCache.Source src = sources.source(entry, sources.firstLicense(c.access(), entry));
+      whenAllowed(c, g, subject, () -> {
+        ClosureCache.Source src = sources.untagged(g);
         c.onLoop(closures.tagDigest(c.loop(), src, tag), (digest, err) -> {
           if (err == null && digest.isPresent()) {
             closures.addReferrer(src, subject, digest.get());
           }
-          serveManifest(c, entry, src, tag);
+          serveManifest(c, src, tag);
         });
       });
       return;
     }
     throw new RegistryException(RegistryError.DENIED,
-        "your license does not grant tag " + tag + " of " + entry.repository().name());
+        "your license does not grant tag " + tag + " of " + g.repository().name());
   }
 
-  private void manifestByDigest(RegistryCall c, Catalog.Entry entry) {
+  private void manifestByDigest(RegistryCall c, Grant g) {
     String digest = c.path().reference();
-    whenAllowed(c, entry, digest, () -> serveManifest(c, entry, sources.source(entry, sources.firstLicense(c.access(), entry)), digest));
+    whenAllowed(c, g, digest, () -> serveManifest(c, sources.untagged(g), digest));
   }
 
   /** Serves a manifest from memory when its digest is known and the client accepts its type. */
-  private void serveManifest(RegistryCall c, Catalog.Entry entry, ClosureCache.Source src, String reference) {
+  private void serveManifest(RegistryCall c, ClosureCache.Source src, String reference) {
     String accept = header(c.request(), HttpHeaderNames.ACCEPT);
     CompletableFuture<Optional<String>> digest = reference.indexOf(':') > 0
         ? CompletableFuture.completedFuture(Optional.of(reference))
@@ -153,14 +152,14 @@ public final class DataPlane implements RegistryBackend {
         ? CompletableFuture.completedFuture((CachedManifest) null)
         : closures.manifest(c.loop(), src, d.get())), (manifest, err) -> {
           if (err != null) {
-            c.error(err, "cannot read the upstream registry");
+            c.error(err);
           } else if (manifest == null) {
             c.error(new RegistryException(RegistryError.MANIFEST_UNKNOWN, "manifest unknown"));
           } else if (manifest.acceptableTo(accept)) {
             writeManifest(c, manifest);
           } else {
             // The client does not take the stored form: let the upstream negotiate.
-            proxy(c, entry, src, "/manifests/" + reference, null, false, RegistryError.MANIFEST_UNKNOWN);
+            proxy(c, src, "/manifests/" + reference, false, RegistryError.MANIFEST_UNKNOWN);
           }
         });
   }
@@ -183,13 +182,13 @@ public final class DataPlane implements RegistryBackend {
   }
 
   /** Runs {@code then} if {@code digest} is reachable from a tag the caller's licenses grant. */
-  private void whenAllowed(RegistryCall c, Catalog.Entry entry, String digest, Allowed then) {
-    c.onLoop(reachable(c, entry, digest), (ok, err) -> {
+  private void whenAllowed(RegistryCall c, Grant g, String digest, Allowed then) {
+    c.onLoop(reachable(c, g, digest), (ok, err) -> {
       if (err != null) {
-        c.error(err, "cannot read the upstream registry");
+        c.error(err);
       } else if (!ok) {
         c.error(new RegistryException(RegistryError.DENIED,
-            "your license does not grant " + digest + " in " + entry.repository().name()));
+            "your license does not grant " + digest + " in " + g.repository().name()));
       } else {
         try {
           then.run();
@@ -200,12 +199,11 @@ public final class DataPlane implements RegistryBackend {
     });
   }
 
-  private CompletableFuture<Boolean> reachable(RegistryCall c, Catalog.Entry entry, String digest) {
-    String name = entry.repository().name();
+  private CompletableFuture<Boolean> reachable(RegistryCall c, Grant g, String digest) {
     List<CompletableFuture<Boolean>> checks = new ArrayList<>();
-    for (String tag : c.access().grantedTags(name)) {
-      License license = c.access().licenseForTag(name, tag).orElseThrow();
-      ClosureCache.Source src = sources.source(entry, license);
+    for (Map.Entry<String, License> granted : g.grantedTags().entrySet()) {
+      String tag = granted.getKey();
+      ClosureCache.Source src = sources.source(g, granted.getValue());
       checks.add(closures.tagDigest(c.loop(), src, tag).thenCompose(root -> root.isEmpty()
           ? CompletableFuture.completedFuture(false)
           : closures.closure(c.loop(), src, root.get()).thenCompose(set -> set.contains(digest)
@@ -220,7 +218,7 @@ public final class DataPlane implements RegistryBackend {
       for (CompletableFuture<Boolean> f : checks) {
         if (f.isCompletedExceptionally()) {
           if (firstError == null) {
-            firstError = RegistryCall.unwrap(f.handle((x, err) -> err).join());
+            firstError = EventLoops.unwrap(f.handle((x, err) -> err).join());
           }
         } else if (f.join()) {
           return true;
@@ -253,8 +251,8 @@ public final class DataPlane implements RegistryBackend {
 
   // ---- referrers ----
 
-  private void referrers(RegistryCall c, Catalog.Entry entry) {
-    ClosureCache.Source src = sources.source(entry, sources.firstLicense(c.access(), entry));
+  private void referrers(RegistryCall c, Grant g) {
+    ClosureCache.Source src = sources.untagged(g);
     String subject = c.path().reference();
     QueryStringDecoder q = new QueryStringDecoder(c.request().uri());
     String query = q.parameters().containsKey("artifactType")
@@ -266,12 +264,12 @@ public final class DataPlane implements RegistryBackend {
         Map.of(HttpHeaderNames.ACCEPT.toString(), "application/vnd.oci.image.index.v1+json"), false), sink);
     c.onLoop(sink.result(), (r, err) -> {
       if (err != null) {
-        c.error(err, "cannot read the upstream registry");
+        c.error(err);
         return;
       }
       if (r.status() != 200) {
-        c.error(new RegistryException(r.status() == 404 ? RegistryError.NOT_FOUND : Relay.mapStatus(r.status()),
-            r.status() == 404 ? "referrers not found" : "the upstream registry answered " + r.status()));
+        c.error(RegistryErrors.fromUpstream(r.status(), RegistryError.MANIFEST_UNKNOWN, "listing referrers",
+            r.headers().get(HttpHeaderNames.RETRY_AFTER)));
         return;
       }
       try {
@@ -297,13 +295,7 @@ public final class DataPlane implements RegistryBackend {
 
   // ---- proxying ----
 
-  private void proxy(RegistryCall c, Catalog.Entry entry, License license, String suffix, String query, boolean blob,
-      RegistryError notFound) {
-    proxy(c, entry, sources.source(entry, license), suffix, query, blob, notFound);
-  }
-
-  private void proxy(RegistryCall c, Catalog.Entry entry, ClosureCache.Source src, String suffix, String query, boolean blob,
-      RegistryError notFound) {
+  private void proxy(RegistryCall c, ClosureCache.Source src, String suffix, boolean blob, RegistryError notFound) {
     Map<String, String> headers = new HashMap<>();
     for (CharSequence h : FORWARDED_REQUEST_HEADERS) {
       String v = header(c.request(), h);
@@ -312,9 +304,9 @@ public final class DataPlane implements RegistryBackend {
       }
     }
     Relay relay = new Relay(c.ctx(), c.head(), c.keepAlive(), notFound, c.done());
+    c.streamWith(relay);
     relay.call(client.send(c.loop(), src.upstream(), src.creds(), new UpstreamRequest(
-        c.request().method().name(), "/v2/" + src.repository() + suffix + (query == null ? "" : query),
-        src.repository(), headers, blob), relay));
+        c.request().method().name(), "/v2/" + src.repository() + suffix, src.repository(), headers, blob), relay));
   }
 
   // ---- plumbing ----

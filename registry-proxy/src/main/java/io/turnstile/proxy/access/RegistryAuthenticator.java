@@ -1,9 +1,8 @@
 package io.turnstile.proxy.access;
 
-import io.turnstile.proxy.oci.ChallengeException;
 import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.oci.RegistryPath;
-
 import io.turnstile.proxy.token.BasicCredentials;
 import io.turnstile.proxy.token.InvalidTokenException;
 import io.turnstile.proxy.token.LoginGuard;
@@ -54,10 +53,10 @@ public final class RegistryAuthenticator {
    * The live access of the caller, if it may make a request needing {@code scope}.
    *
    * @param client the client's address, for login throttling; null when unknown
-   * @throws LoginGuard.ThrottledException while Basic logins from {@code client} are throttled
+   * @throws RegistryException {@code 401} with a Bearer challenge, or {@code 429} while Basic logins
+   *     from {@code client} are throttled
    */
-  public Access authenticate(String authorization, String scope, InetAddress client)
-      throws ChallengeException, LoginGuard.ThrottledException {
+  public Access authenticate(String authorization, String scope, InetAddress client) throws RegistryException {
     Instant now = clock.instant();
     if (authorization == null || authorization.isBlank()) {
       throw challenge(RegistryError.UNAUTHORIZED, "authentication required", scope, null);
@@ -105,7 +104,7 @@ public final class RegistryAuthenticator {
         : scope.substring("repository:".length(), scope.length() - ":pull".length());
   }
 
-  private Access live(AuthResult result, String scope, String error) throws ChallengeException {
+  private Access live(AuthResult result, String scope, String error) throws RegistryException {
     if (result instanceof Access a) {
       return a;
     }
@@ -114,7 +113,7 @@ public final class RegistryAuthenticator {
         reason == Refusal.Reason.BAD_CREDENTIALS && error == null ? null : "invalid_token");
   }
 
-  private ChallengeException challenge(RegistryError e, String message, String scope, String error) {
+  private RegistryException challenge(RegistryError e, String message, String scope, String error) {
     StringBuilder h = new StringBuilder("Bearer realm=\"").append(realm)
         .append("\",service=\"").append(tokens.service()).append('"');
     if (scope != null) {
@@ -123,6 +122,6 @@ public final class RegistryAuthenticator {
     if (error != null) {
       h.append(",error=\"").append(error).append('"');
     }
-    return new ChallengeException(e, message, h.toString());
+    return new RegistryException(e, message).withHeader("WWW-Authenticate", h.toString());
   }
 }

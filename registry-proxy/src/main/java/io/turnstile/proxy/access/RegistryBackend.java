@@ -14,12 +14,20 @@ public interface RegistryBackend {
    * Answers {@code request} on {@code ctx}'s channel and then runs {@code done} exactly once, on
    * the channel's event loop, when the whole answer has been written (or the connection closed).
    * The request object carries no body and is not retained beyond this call's synchronous part.
+   *
+   * @return the request being answered, to be told when the client's socket becomes writable again
    */
-  void serve(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access, Completion done);
+  Call serve(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access, Completion done);
 
   /** How a backend says it has finished one request. */
   interface Completion {
     /** @param reusable whether the client connection may serve another request */
     void finished(boolean reusable);
+  }
+
+  /** A request being answered. */
+  interface Call {
+    /** The client's socket has drained below its low watermark: streaming may go on. */
+    void writable();
   }
 }

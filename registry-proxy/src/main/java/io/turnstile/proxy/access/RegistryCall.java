@@ -1,66 +1,110 @@
 package io.turnstile.proxy.access;
 
-import io.turnstile.proxy.oci.RegistryError;
-import io.turnstile.proxy.oci.RegistryException;
-import io.turnstile.proxy.oci.RegistryPath;
-
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import io.turnstile.proxy.oci.HttpResponses;
-import io.turnstile.proxy.access.RegistryBackend.Completion;
+import io.turnstile.proxy.concurrent.EventLoops;
+import io.turnstile.proxy.oci.RegistryErrors;
+import io.turnstile.proxy.oci.RegistryException;
+import io.turnstile.proxy.oci.RegistryPath;
 import io.turnstile.store.Access;
+import io.turnstile.store.Grant;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** One registry request being answered, with the ways to answer it. */
-record RegistryCall(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access,
-    Completion done, boolean head, boolean keepAlive) {
-  private static final Logger log = LoggerFactory.getLogger(RegistryCall.class);
+/**
+ * One registry request being answered: what was asked, the caller's access and its grant on the
+ * repository (asked of the snapshot once, null for the catalog), and the ways to answer. Not
+ * thread-safe: used on the channel's event loop.
+ */
+final class RegistryCall implements RegistryBackend.Call {
+  private final ChannelHandlerContext ctx;
+  private final HttpRequest request;
+  private final RegistryPath path;
+  private final Access access;
+  private final Grant grant;
+  private final RegistryBackend.Completion done;
+  private final boolean head;
+  private final boolean keepAlive;
+  private Relay relay;
+
+  RegistryCall(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access, Grant grant,
+      RegistryBackend.Completion done) {
+    this.ctx = ctx;
+    this.request = request;
+    this.path = path;
+    this.access = access;
+    this.grant = grant;
+    this.done = done;
+    this.head = request.method().name().equals("HEAD");
+    this.keepAlive = HttpUtil.isKeepAlive(request);
+  }
+
+  ChannelHandlerContext ctx() {
+    return ctx;
+  }
+
+  HttpRequest request() {
+    return request;
+  }
+
+  RegistryPath path() {
+    return path;
+  }
+
+  Access access() {
+    return access;
+  }
+
+  Grant grant() {
+    return grant;
+  }
+
+  RegistryBackend.Completion done() {
+    return done;
+  }
+
+  boolean head() {
+    return head;
+  }
+
+  boolean keepAlive() {
+    return keepAlive;
+  }
 
   EventLoop loop() {
     return ctx.channel().eventLoop();
   }
 
-  /** Runs {@code then} on this call's event loop once {@code f} completes; failures become 500s. */
+  /** The answer is streamed from the upstream by {@code relay} from now on. */
+  void streamWith(Relay relay) {
+    this.relay = relay;
+  }
+
+  @Override
+  public void writable() {
+    if (relay != null) {
+      relay.writable();
+    }
+  }
+
+  /** Runs {@code then} on this call's event loop once {@code f} completes; a defect in it becomes a 500. */
   <T> void onLoop(CompletableFuture<T> f, BiConsumer<T, Throwable> then) {
-    BiConsumer<T, Throwable> guarded = (v, e) -> {
+    EventLoops.whenDone(loop(), f, (v, e) -> {
       try {
-        then.accept(v, e == null ? null : unwrap(e));
+        then.accept(v, e);
       } catch (RuntimeException ex) {
-        log.error("registry request failed", ex);
-        error(new RegistryException(RegistryError.INTERNAL, "internal error"));
+        error(ex);
       }
-    };
-    if (f.isDone() && loop().inEventLoop()) {
-      f.handle((v, e) -> {
-        guarded.accept(v, e);
-        return null;
-      });
-      return;
-    }
-    f.whenComplete((v, e) -> loop().execute(() -> guarded.accept(v, e)));
+    });
   }
 
-  static Throwable unwrap(Throwable e) {
-    while (e instanceof CompletionException && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e;
-  }
-
-  /** Answers with the failure's OCI error; any other failure is a 502 saying {@code message}. */
-  void error(Throwable e, String message) {
-    error(e instanceof RegistryException re ? re : new RegistryException(RegistryError.UPSTREAM_FAILED, message));
-  }
-
-  void error(RegistryException e) {
-    write(HttpResponses.error(e.error(), e.getMessage(), e.detail(), head));
+  /** Answers with the error {@code failure} maps to. */
+  void error(Throwable failure) {
+    RegistryException e = RegistryErrors.from(failure);
+    write(RegistryErrors.answer(e, head));
   }
 
   void write(FullHttpResponse r) {

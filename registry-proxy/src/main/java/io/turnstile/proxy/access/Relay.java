@@ -1,8 +1,5 @@
 package io.turnstile.proxy.access;
 
-import io.turnstile.proxy.oci.RegistryError;
-import io.turnstile.proxy.oci.RegistryException;
-
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -14,7 +11,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.GenericFutureListener;
 import io.turnstile.proxy.oci.HttpResponses;
-import io.turnstile.proxy.access.RegistryBackend;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryErrors;
+import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.upstream.ResponseSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import java.util.List;
@@ -39,7 +38,6 @@ final class Relay implements ResponseSink {
   private final RegistryError notFound;
   private final RegistryBackend.Completion done;
   private final GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> onClientClose;
-  private final WritabilityWatch watch = new WritabilityWatch();
   private UpstreamClient.Call call;
   private Runnable pendingRead;
   private boolean started;
@@ -60,24 +58,14 @@ final class Relay implements ResponseSink {
       finish(false);
     };
     ctx.channel().closeFuture().addListener(onClientClose);
-    if (ctx.pipeline().get(WATCH) != null) {
-      ctx.pipeline().remove(WATCH);
-    }
-    ctx.pipeline().addLast(WATCH, watch);
   }
 
-  private static final String WATCH = "relayWritability";
-
-  /** Resumes reading the upstream when the client's socket drains below the low watermark. */
-  private final class WritabilityWatch extends io.netty.channel.ChannelInboundHandlerAdapter {
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext c) {
-      if (c.channel().isWritable() && pendingRead != null) {
-        Runnable r = pendingRead;
-        pendingRead = null;
-        r.run();
-      }
-      c.fireChannelWritabilityChanged();
+  /** The client's socket drained below the low watermark (the frontend says so): read on. */
+  void writable() {
+    if (pendingRead != null && ctx.channel().isWritable()) {
+      Runnable r = pendingRead;
+      pendingRead = null;
+      r.run();
     }
   }
 
@@ -96,13 +84,8 @@ final class Relay implements ResponseSink {
         || (status / 100 == 3 && up.headers().contains(HttpHeaderNames.LOCATION));
     if (!passthrough) {
       discarding = true;
-      RegistryError error = status == 404 ? notFound : mapStatus(status);
-      String message = status == 404 ? notFoundMessage() : "the upstream registry answered " + status;
-      var response = HttpResponses.error(error, message, null, head);
-      String retryAfter = up.headers().get(HttpHeaderNames.RETRY_AFTER);
-      if (retryAfter != null) {
-        response.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
-      }
+      var response = RegistryErrors.answer(RegistryErrors.fromUpstream(status, notFound, null,
+          up.headers().get(HttpHeaderNames.RETRY_AFTER)), head);
       HttpUtil.setKeepAlive(response, keepAlive);
       ctx.writeAndFlush(response).addListener(w -> finish(keepAlive && w.isSuccess()));
       return;
@@ -124,24 +107,6 @@ final class Relay implements ResponseSink {
     }
     HttpUtil.setKeepAlive(out, keepAlive);
     ctx.write(out);
-  }
-
-  private String notFoundMessage() {
-    return switch (notFound) {
-      case BLOB_UNKNOWN -> "blob unknown to registry";
-      case MANIFEST_UNKNOWN -> "manifest unknown";
-      default -> "not found";
-    };
-  }
-
-  static RegistryError mapStatus(int status) {
-    return switch (status) {
-      case 404 -> RegistryError.NOT_FOUND;
-      case 429 -> RegistryError.TOO_MANY_REQUESTS;
-      case 503 -> RegistryError.UPSTREAM_UNAVAILABLE;
-      case 504 -> RegistryError.UPSTREAM_TIMEOUT;
-      default -> RegistryError.UPSTREAM_FAILED;
-    };
   }
 
   @Override
@@ -197,7 +162,7 @@ final class Relay implements ResponseSink {
       return;
     }
     started = true;
-    var response = HttpResponses.error(error.error(), error.getMessage(), error.detail(), head);
+    var response = RegistryErrors.answer(error, head);
     HttpUtil.setKeepAlive(response, keepAlive);
     ctx.writeAndFlush(response).addListener(w -> finish(keepAlive && w.isSuccess()));
   }
@@ -209,9 +174,6 @@ final class Relay implements ResponseSink {
     finished = true;
     pendingRead = null;
     ctx.channel().closeFuture().removeListener(onClientClose);
-    if (ctx.pipeline().get(WATCH) != null) {
-      ctx.pipeline().remove(WATCH);
-    }
     done.finished(reusable);
   }
 }

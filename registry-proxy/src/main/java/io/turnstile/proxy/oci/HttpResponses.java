@@ -8,10 +8,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.turnstile.proxy.oci.RegistryError;
-import java.nio.charset.StandardCharsets;
 
-/** Builds the registry's own answers: OCI JSON errors and small JSON bodies. */
+/** Builds the registry's own small JSON answers; errors go through {@link RegistryErrors}. */
 public final class HttpResponses {
   public static final String API_VERSION_HEADER = "Docker-Distribution-API-Version";
   public static final String API_VERSION = "registry/2.0";
@@ -26,17 +24,6 @@ public final class HttpResponses {
     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
     r.headers().set(API_VERSION_HEADER, API_VERSION);
     return r;
-  }
-
-  /** An OCI error answer: {@code {"errors":[{"code","message","detail"}]}}. */
-  public static FullHttpResponse error(RegistryError error, String message, String detail, boolean head) {
-    StringBuilder sb = new StringBuilder("{\"errors\":[{\"code\":\"").append(error.code())
-        .append("\",\"message\":\"").append(escape(message)).append('"');
-    if (detail != null) {
-      sb.append(",\"detail\":\"").append(escape(detail)).append('"');
-    }
-    sb.append("}]}");
-    return json(error.status(), sb.toString().getBytes(StandardCharsets.UTF_8), head);
   }
 
   static String escape(String s) {

@@ -1,18 +1,51 @@
 package io.turnstile.proxy.oci;
 
-/** A registry request failure on its way to becoming an OCI error answer. */
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A failure on its way to becoming an answer: the {@link RegistryError}, a message safe to show
+ * the client, an optional detail, the headers the answer carries ({@code WWW-Authenticate},
+ * {@code Retry-After}) and, for the token endpoint, the OAuth2 error name.
+ */
 public final class RegistryException extends Exception {
   private final RegistryError error;
   private final String detail;
+  private final Map<String, String> headers;
+  private final String oauthError;
 
   public RegistryException(RegistryError error, String message) {
     this(error, message, null);
   }
 
   public RegistryException(RegistryError error, String message, String detail) {
+    this(error, message, detail, Map.of(), null);
+  }
+
+  private RegistryException(RegistryError error, String message, String detail, Map<String, String> headers,
+      String oauthError) {
     super(message, null, false, false);
     this.error = error;
     this.detail = detail;
+    this.headers = Map.copyOf(headers);
+    this.oauthError = oauthError;
+  }
+
+  /** The same failure, answered with one more header. */
+  public RegistryException withHeader(String name, String value) {
+    Map<String, String> more = new LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new RegistryException(error, getMessage(), detail, more, oauthError);
+  }
+
+  /** The same failure, answered as {@code other}. */
+  public RegistryException as(RegistryError other) {
+    return new RegistryException(other, getMessage(), detail, headers, oauthError);
+  }
+
+  /** The same failure from the token endpoint, naming the OAuth2 error ({@code invalid_grant}, ...). */
+  public RegistryException withOAuthError(String name) {
+    return new RegistryException(error, getMessage(), detail, headers, name);
   }
 
   public RegistryError error() {
@@ -21,5 +54,14 @@ public final class RegistryException extends Exception {
 
   public String detail() {
     return detail;
+  }
+
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  /** The OAuth2 error name, or null outside the token endpoint. */
+  public String oauthError() {
+    return oauthError;
   }
 }

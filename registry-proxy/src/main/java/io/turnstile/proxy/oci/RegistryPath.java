@@ -17,6 +17,11 @@ public record RegistryPath(Kind kind, String name, String reference) {
   private static final Pattern SHA512 = Pattern.compile("sha512:[a-f0-9]{128}");
   public static final int MAX_NAME = 255;
 
+  /** Whether {@code reference} follows the tag grammar ({@code [A-Za-z0-9_][A-Za-z0-9._-]{0,127}}). */
+  public static boolean isTag(String reference) {
+    return TAG.matcher(reference).matches();
+  }
+
   public boolean isDigestReference() {
     return reference != null && reference.indexOf(':') > 0;
   }
@@ -45,9 +50,8 @@ public record RegistryPath(Kind kind, String name, String reference) {
       String ref = parts[n - 1];
       if (ref.indexOf(':') > 0) {
         digest(ref);
-      } else if (!TAG.matcher(ref).matches()) {
-        throw new RegistryException(RegistryError.TAG_INVALID, "invalid tag");
       }
+      // A reference that cannot be a tag is answered after authentication, as an unknown manifest.
       return new RegistryPath(Kind.MANIFEST, name(parts, n - 2), ref);
     }
     if (n >= 3 && parts[n - 2].equals("blobs")) {

@@ -1,15 +1,12 @@
 package io.turnstile.proxy.server;
 
-import io.turnstile.proxy.oci.HttpResponses;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.netty.buffer.ByteBuf;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -18,16 +15,15 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.turnstile.proxy.oci.ChallengeException;
 import io.turnstile.proxy.access.RegistryAuthenticator;
+import io.turnstile.proxy.access.RegistryBackend;
+import io.turnstile.proxy.oci.HttpResponses;
 import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryErrors;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.oci.RegistryPath;
-import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.store.Access;
 import java.net.InetAddress;
@@ -58,6 +54,8 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   /** The connection's request deadlines; null in tests that run the frontend alone. */
   private RequestDeadlines deadlines;
   private State state = State.IDLE;
+  /** The request the data plane is answering, told when the client's socket drains. */
+  private RegistryBackend.Call call;
   private HttpRequest current;
   private CompositeByteBuf form;
   private boolean formTooLarge;
@@ -107,17 +105,8 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     DecoderResult decoded = request.decoderResult();
     if (decoded.isFailure()) {
       state = State.CLOSING;
-      Throwable cause = decoded.cause();
-      String message = "malformed HTTP request";
-      if (cause instanceof TooLongHttpLineException) {
-        message = "request line too long";
-      } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-        message = "request headers too large";
-      }
-      FullHttpResponse r = HttpResponses.error(RegistryError.BAD_REQUEST, message, null, false);
-      r.setStatus(cause instanceof TooLongHttpLineException ? io.netty.handler.codec.http.HttpResponseStatus.REQUEST_URI_TOO_LONG
-          : cause instanceof TooLongHttpHeaderException ? io.netty.handler.codec.http.HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-          : r.status());
+      FullHttpResponse r = RegistryErrors.answer(RegistryErrors.malformedRequest(decoded.cause()), false);
+      HttpUtil.setKeepAlive(r, false);
       ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
       return;
     }
@@ -173,7 +162,8 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     String path = uri.rawPath();
     if (path.equals("/token")) {
       if (formTooLarge) {
-        reply(ctx, HttpResponses.error(RegistryError.BAD_REQUEST, "token request body too large", null, false), bodyRead);
+        reply(ctx, RegistryErrors.answer(new RegistryException(RegistryError.BAD_REQUEST, "token request body too large"),
+            false), bodyRead);
         return;
       }
       Map<String, List<String>> formParams = Map.of();
@@ -194,93 +184,59 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       registry(ctx, current, path.equals("/v2") ? "/v2/" : path);
       return;
     }
-    fail(ctx, new RegistryException(RegistryError.NOT_FOUND, "not found"));
+    fail(ctx, new RegistryException(RegistryError.NOT_FOUND, "not found"), current.method().equals(HttpMethod.HEAD));
   }
 
   private void token(ChannelHandlerContext ctx, Map<String, List<String>> query, Map<String, List<String>> formParams) {
-    TokenEndpoint.Response r = services.tokens().handle(new TokenEndpoint.Request(
-        current.method().name(), query, formParams, current.headers().get(HttpHeaderNames.AUTHORIZATION),
-        clientAddress(ctx)));
-    byte[] body;
+    FullHttpResponse response;
     try {
-      body = services.json().writeValueAsBytes(r.body());
-    } catch (Exception e) {
-      fail(ctx, new RegistryException(RegistryError.INTERNAL, "internal error"));
-      return;
+      ObjectNode body = services.tokens().handle(new TokenEndpoint.Request(
+          current.method().name(), query, formParams, current.headers().get(HttpHeaderNames.AUTHORIZATION),
+          clientAddress(ctx)));
+      response = HttpResponses.json(200, services.json().writeValueAsBytes(body), false);
+    } catch (RegistryException e) {
+      response = RegistryErrors.answer(e, false);
+    } catch (JsonProcessingException e) {
+      response = RegistryErrors.answer(RegistryErrors.from(e), false);
     }
-    FullHttpResponse response = HttpResponses.json(r.status(), body, false);
     response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    if (r.wwwAuthenticate() != null) {
-      response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, r.wwwAuthenticate());
-    }
-    if (r.retryAfterSeconds() > 0) {
-      response.headers().set(HttpHeaderNames.RETRY_AFTER, r.retryAfterSeconds());
-    }
     reply(ctx, response, true);
   }
 
   private void registry(ChannelHandlerContext ctx, HttpRequest request, String path) {
     boolean head = request.method().equals(HttpMethod.HEAD);
-    RegistryPath parsed;
-    try {
-      parsed = RegistryPath.parse(path);
-    } catch (RegistryException e) {
-      fail(ctx, e);
-      return;
-    }
     String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
     InetAddress client = clientAddress(ctx);
-    if (!isRead(request)) {
-      // Writes are never forwarded: 401 for strangers, 405 for license holders.
-      try {
-        services.authenticator().authenticate(authorization, null, client);
-      } catch (ChallengeException e) {
-        challenge(ctx, e, RegistryError.WRITE_UNAUTHORIZED, false);
-        return;
-      } catch (LoginGuard.ThrottledException e) {
-        throttled(ctx, e, false);
+    try {
+      RegistryPath parsed = RegistryPath.parse(path);
+      if (!isRead(request)) {
+        // Writes are never forwarded: 401 for strangers, 405 for license holders.
+        try {
+          services.authenticator().authenticate(authorization, null, client);
+        } catch (RegistryException e) {
+          throw e.error() == RegistryError.UNAUTHORIZED ? e.as(RegistryError.WRITE_UNAUTHORIZED) : e;
+        }
+        throw new RegistryException(RegistryError.UNSUPPORTED, "Turnstile serves pulls only");
+      }
+      Access access = services.authenticator().authenticate(authorization, RegistryAuthenticator.requiredScope(parsed),
+          client);
+      if (parsed.kind() == RegistryPath.Kind.BASE) {
+        reply(ctx, HttpResponses.json(200, "{}".getBytes(StandardCharsets.UTF_8), head), true);
         return;
       }
-      reply(ctx, HttpResponses.error(RegistryError.UNSUPPORTED, "Turnstile serves pulls only", null, head), true);
-      return;
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      call = services.backend().serve(ctx, request, parsed, access, reusable -> finish(ctx, keepAlive && reusable));
+    } catch (RegistryException e) {
+      fail(ctx, e, head);
     }
-    Access access;
-    try {
-      access = services.authenticator().authenticate(authorization, RegistryAuthenticator.requiredScope(parsed), client);
-    } catch (ChallengeException e) {
-      challenge(ctx, e, e.error(), head);
-      return;
-    } catch (LoginGuard.ThrottledException e) {
-      throttled(ctx, e, head);
-      return;
-    }
-    if (parsed.kind() == RegistryPath.Kind.BASE) {
-      reply(ctx, HttpResponses.json(200, "{}".getBytes(StandardCharsets.UTF_8), head), true);
-      return;
-    }
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
-    services.backend().serve(ctx, request, parsed, access, reusable -> finish(ctx, keepAlive && reusable));
-  }
-
-  private void challenge(ChannelHandlerContext ctx, ChallengeException e, RegistryError error, boolean head) {
-    FullHttpResponse r = HttpResponses.error(error, e.getMessage(), null, head);
-    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, e.challenge());
-    reply(ctx, r, true);
-  }
-
-  private void throttled(ChannelHandlerContext ctx, LoginGuard.ThrottledException e, boolean head) {
-    FullHttpResponse r = HttpResponses.error(RegistryError.TOO_MANY_REQUESTS, e.getMessage(), null, head);
-    r.headers().set(HttpHeaderNames.RETRY_AFTER, e.retryAfterSeconds());
-    reply(ctx, r, true);
   }
 
   private static InetAddress clientAddress(ChannelHandlerContext ctx) {
     return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
   }
 
-  private void fail(ChannelHandlerContext ctx, RegistryException e) {
-    reply(ctx, HttpResponses.error(e.error(), e.getMessage(), e.detail(),
-        current != null && current.method().equals(HttpMethod.HEAD)), true);
+  private void fail(ChannelHandlerContext ctx, RegistryException e, boolean head) {
+    reply(ctx, RegistryErrors.answer(e, head), true);
   }
 
   private static boolean isRead(HttpRequest r) {
@@ -297,6 +253,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   /** Ends the current request: the next one may be read, or the connection closes. */
   private void finish(ChannelHandlerContext ctx, boolean reusable) {
     current = null;
+    call = null;
     if (!reusable || state == State.CLOSING) {
       state = State.CLOSING;
       ctx.close();
@@ -321,14 +278,22 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     if (evt == RequestDeadlines.REQUEST_TIMEOUT) {
       if (state == State.IDLE || state == State.COLLECTING || state == State.DRAINING) {
         state = State.CLOSING;
-        FullHttpResponse r = HttpResponses.error(RegistryError.REQUEST_TIMEOUT, "request not received in time", null,
-            false);
+        FullHttpResponse r = RegistryErrors.answer(
+            new RegistryException(RegistryError.REQUEST_TIMEOUT, "request not received in time"), false);
         HttpUtil.setKeepAlive(r, false);
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
       }
       return;
     }
     ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (call != null && ctx.channel().isWritable()) {
+      call.writable();
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override

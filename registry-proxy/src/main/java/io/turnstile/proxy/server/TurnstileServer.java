@@ -4,18 +4,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.turnstile.config.TurnstileConfig;
-import io.turnstile.proxy.admin.AdminApi;
-import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.access.ClosureCache;
 import io.turnstile.proxy.access.DataPlane;
 import io.turnstile.proxy.access.RegistryAuthenticator;
-import io.turnstile.proxy.upstream.UpstreamClient;
+import io.turnstile.proxy.admin.AdminApi;
+import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.admin.UpstreamVersions;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
-import io.turnstile.proxy.transport.Transport;
 import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.proxy.token.TokenService;
+import io.turnstile.proxy.transport.Transport;
+import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.StoreFactory;
@@ -79,7 +79,7 @@ public final class TurnstileServer implements AutoCloseable {
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl(), clock),
-          new DataPlane(config, store.snapshot().catalog(), upstream,
+          new DataPlane(config, upstream,
               new ClosureCache(upstream, json, config.cache()), json),
           json,
           json.writeValueAsBytes(keys.publicJwks().toJSONObject()));

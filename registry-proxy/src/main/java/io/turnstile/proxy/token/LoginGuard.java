@@ -6,6 +6,8 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.EstimationProbe;
 import io.turnstile.config.LoginThrottleConfig;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
@@ -44,26 +46,14 @@ public final class LoginGuard {
     this.byAddressAndUser = Caffeine.newBuilder().maximumSize(MAX_TRACKED).expireAfterAccess(forget).build();
   }
 
-  /** Thrown while a client's failed-login budget is spent. */
-  public static final class ThrottledException extends Exception {
-    private final long retryAfterSeconds;
-
-    ThrottledException(long retryAfterSeconds) {
-      super("too many failed logins from this address; retry in " + retryAfterSeconds + " s", null, false, false);
-      this.retryAfterSeconds = retryAfterSeconds;
-    }
-
-    /** Whole seconds until another attempt is accepted, at least 1. */
-    public long retryAfterSeconds() {
-      return retryAfterSeconds;
-    }
-  }
-
   /**
    * The store's answer for {@code username} and {@code key}, from {@code client} (null when
    * unknown: not throttled).
+   *
+   * @throws RegistryException {@link RegistryError#TOO_MANY_REQUESTS} with {@code Retry-After} while
+   *     the client's failed-login budget is spent
    */
-  public AuthResult authenticate(String username, String key, InetAddress client) throws ThrottledException {
+  public AuthResult authenticate(String username, String key, InetAddress client) throws RegistryException {
     Bucket address = client == null ? null : byAddress.get(client, a -> bucket(config.perAddress()));
     Bucket pair = client == null ? null : byAddressAndUser.get(client.getHostAddress() + "\0" + username,
         k -> bucket(config.perAddressAndUser()));
@@ -83,11 +73,13 @@ public final class LoginGuard {
     return result;
   }
 
-  private static void refuseWhenSpent(Bucket bucket) throws ThrottledException {
+  private static void refuseWhenSpent(Bucket bucket) throws RegistryException {
     EstimationProbe probe = bucket.estimateAbilityToConsume(1);
     if (!probe.canBeConsumed()) {
       long seconds = Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds() + 1);
-      throw new ThrottledException(seconds);
+      throw new RegistryException(RegistryError.TOO_MANY_REQUESTS,
+          "too many failed logins from this address; retry in " + seconds + " s")
+          .withHeader("Retry-After", Long.toString(seconds));
     }
   }
 

@@ -2,12 +2,14 @@ package io.turnstile.proxy.token;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,16 +44,6 @@ public final class TokenEndpoint {
    */
   public record Request(String method, Map<String, List<String>> query, Map<String, List<String>> form,
       String authorization, InetAddress client) {}
-
-  /**
-   * The answer: status, JSON body, for 401 a challenge, and for 429 the seconds to wait (0 for
-   * none).
-   */
-  public record Response(int status, ObjectNode body, String wwwAuthenticate, long retryAfterSeconds) {
-    Response(int status, ObjectNode body, String wwwAuthenticate) {
-      this(status, body, wwwAuthenticate, 0);
-    }
-  }
 
   /** An access token handed out recently, reused for the same key and grant. */
   private record Issued(String scopeText, String token, Instant issuedAt) {}
@@ -116,48 +108,43 @@ public final class TokenEndpoint {
         .build();
   }
 
-  public Response handle(Request r) {
+  /**
+   * The token answer's JSON body.
+   *
+   * @throws RegistryException the refusal, with its OAuth2 error name (and a Basic challenge for
+   *     401, {@code Retry-After} for 429)
+   */
+  public ObjectNode handle(Request r) throws RegistryException {
     return switch (r.method()) {
       case "GET" -> get(r);
       case "POST" -> post(r);
-      default -> error(405, "unsupported", "use GET or POST");
+      default -> throw error(RegistryError.UNSUPPORTED, "unsupported", "use GET or POST");
     };
   }
 
-  private Response get(Request r) {
+  private ObjectNode get(Request r) throws RegistryException {
     Map<String, List<String>> q = r.query();
     BasicCredentials creds;
     try {
       creds = BasicCredentials.parse(r.authorization());
     } catch (BasicCredentials.MalformedException e) {
-      return unauthorized(e.getMessage());
+      throw unauthorized(e.getMessage());
     }
     if (creds == null) {
-      return unauthorized("authentication required: log in with your license id and key");
+      throw unauthorized("authentication required: log in with your license id and key");
     }
-    Response bad = checkCommon(q);
-    if (bad != null) {
-      return bad;
-    }
+    checkCommon(q);
     String account = first(q, "account");
     if (account != null && !account.isEmpty() && !account.equals(creds.username())) {
-      return error(400, "invalid_request", "account does not match the authenticated user");
+      throw error(RegistryError.TOKEN_REQUEST_INVALID, "invalid_request", "account does not match the authenticated user");
     }
-    AuthResult result;
-    try {
-      result = logins.authenticate(creds.username(), creds.password(), r.client());
-    } catch (LoginGuard.ThrottledException e) {
-      return throttled(e);
-    }
+    AuthResult result = throttled(() -> logins.authenticate(creds.username(), creds.password(), r.client()));
     return grant(result, scopes(q), "true".equals(first(q, "offline_token")));
   }
 
-  private Response post(Request r) {
+  private ObjectNode post(Request r) throws RegistryException {
     Map<String, List<String>> f = r.form();
-    Response bad = checkCommon(f);
-    if (bad != null) {
-      return bad;
-    }
+    checkCommon(f);
     String grantType = first(f, "grant_type");
     boolean offline = "offline".equals(first(f, "access_type"));
     Instant now = clock.instant();
@@ -165,54 +152,48 @@ public final class TokenEndpoint {
       String username = first(f, "username");
       String password = first(f, "password");
       if (username == null || password == null) {
-        return error(400, "invalid_request", "grant_type=password needs username and password");
+        throw error(RegistryError.TOKEN_REQUEST_INVALID, "invalid_request", "grant_type=password needs username and password");
       }
-      AuthResult result;
-      try {
-        result = logins.authenticate(username, password, r.client());
-      } catch (LoginGuard.ThrottledException e) {
-        return throttled(e);
-      }
+      AuthResult result = throttled(() -> logins.authenticate(username, password, r.client()));
       return grant(result, scopes(f), offline);
     }
     if ("refresh_token".equals(grantType)) {
       String refresh = first(f, "refresh_token");
       if (refresh == null) {
-        return error(400, "invalid_request", "grant_type=refresh_token needs refresh_token");
+        throw error(RegistryError.TOKEN_REQUEST_INVALID, "invalid_request", "grant_type=refresh_token needs refresh_token");
       }
       String credential;
       try {
         credential = tokens.verifyRefresh(refresh);
       } catch (InvalidTokenException e) {
-        return unauthorized("invalid refresh token: " + e.getMessage());
+        throw unauthorized("invalid refresh token: " + e.getMessage());
       }
       return grant(store.snapshot().accessFor(credential, now), scopes(f), offline);
     }
     if (grantType == null) {
-      return error(400, "invalid_request", "grant_type is required");
+      throw error(RegistryError.TOKEN_REQUEST_INVALID, "invalid_request", "grant_type is required");
     }
-    return error(400, "unsupported_grant_type", "grant_type must be password or refresh_token");
+    throw error(RegistryError.TOKEN_REQUEST_INVALID, "unsupported_grant_type", "grant_type must be password or refresh_token");
   }
 
-  private Response checkCommon(Map<String, List<String>> params) {
+  private void checkCommon(Map<String, List<String>> params) throws RegistryException {
     String service = first(params, "service");
     if (service != null && !service.isEmpty() && !service.equals(tokens.service())) {
-      return error(400, "invalid_request", "unknown service '" + service + "'");
+      throw error(RegistryError.TOKEN_REQUEST_INVALID, "invalid_request", "unknown service '" + service + "'");
     }
     int count = 0;
     for (String s : params.getOrDefault("scope", List.of())) {
       for (String part : s.split(" ")) {
         if (!part.isEmpty() && ++count > MAX_SCOPES) {
-          return error(400, "invalid_scope", "too many scopes (at most " + MAX_SCOPES + ")");
+          throw error(RegistryError.TOKEN_REQUEST_INVALID, "invalid_scope", "too many scopes (at most " + MAX_SCOPES + ")");
         }
       }
     }
-    return null;
   }
 
-  private Response grant(AuthResult result, List<Scope> requested, boolean offline) {
+  private ObjectNode grant(AuthResult result, List<Scope> requested, boolean offline) throws RegistryException {
     if (!(result instanceof Access access)) {
-      return unauthorized(((Refusal) result).reason().message());
+      throw unauthorized(((Refusal) result).reason().message());
     }
     // Normalised before anything is keyed by it: resource classes dropped, one scope per
     // resource, sorted. Otherwise every spelling of the same grant would be a new token.
@@ -248,7 +229,7 @@ public final class TokenEndpoint {
     if (offline) {
       body.put("refresh_token", tokens.issueRefresh(access.principal(), now));
     }
-    return new Response(200, body, null);
+    return body;
   }
 
   private static List<Scope> scopes(Map<String, List<String>> params) {
@@ -260,24 +241,24 @@ public final class TokenEndpoint {
     return v == null || v.isEmpty() ? null : v.get(0);
   }
 
-  private Response throttled(LoginGuard.ThrottledException e) {
-    Response r = error(429, "slow_down", e.getMessage());
-    return new Response(429, r.body(), null, e.retryAfterSeconds());
+  private interface Login {
+    AuthResult authenticate() throws RegistryException;
   }
 
-  private Response unauthorized(String message) {
-    Response r = error(401, "invalid_grant", message);
-    return new Response(401, r.body(), "Basic realm=\"turnstile\"");
+  /** A login through the guard; a throttled one is answered as OAuth2's {@code slow_down}. */
+  private static AuthResult throttled(Login login) throws RegistryException {
+    try {
+      return login.authenticate();
+    } catch (RegistryException e) {
+      throw e.withOAuthError("slow_down");
+    }
   }
 
-  private Response error(int status, String oauthError, String message) {
-    ObjectNode body = json.createObjectNode();
-    body.putArray("errors").addObject()
-        .put("code", status == 401 ? "UNAUTHORIZED" : status == 405 ? "UNSUPPORTED"
-            : status == 429 ? "TOOMANYREQUESTS" : "DENIED")
-        .put("message", message);
-    body.put("error", oauthError);
-    body.put("error_description", message);
-    return new Response(status, body, null);
+  private static RegistryException unauthorized(String message) {
+    return error(RegistryError.UNAUTHORIZED, "invalid_grant", message).withHeader("WWW-Authenticate", "Basic realm=\"turnstile\"");
+  }
+
+  private static RegistryException error(RegistryError error, String oauthError, String message) {
+    return new RegistryException(error, message).withOAuthError(oauthError);
   }
 }

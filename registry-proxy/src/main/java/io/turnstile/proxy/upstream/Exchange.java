@@ -17,11 +17,11 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.turnstile.config.BlobRedirects;
 import io.turnstile.config.UpstreamConfig;
+import io.turnstile.proxy.concurrent.EventLoops;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.store.UpstreamCredentials;
 import java.net.URI;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One request to an upstream, with what it takes to get a usable answer. A registry call goes to
@@ -104,7 +104,7 @@ final class Exchange {
       connect();
       return;
     }
-    onLoop(client.auth().authorization(loop, upstream, creds, request.repository()), (header, error) -> {
+    EventLoops.whenDone(loop, client.auth().authorization(loop, upstream, creds, request.repository()), (header, error) -> {
       if (error != null) {
         fail(ExchangeFailures.auth(error));
         return;
@@ -114,22 +114,6 @@ final class Exchange {
     });
   }
 
-  /** Runs {@code then} on the loop once {@code f} completes. */
-  private <T> void onLoop(CompletableFuture<T> f, java.util.function.BiConsumer<T, Throwable> then) {
-    if (f.isDone() && loop.inEventLoop()) {
-      T value = null;
-      Throwable error = null;
-      try {
-        value = f.join();
-      } catch (RuntimeException e) {
-        error = e.getCause() == null ? e : e.getCause();
-      }
-      then.accept(value, error);
-      return;
-    }
-    f.whenComplete((v, e) -> loop.execute(() -> then.accept(v,
-        e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e)));
-  }
 
   private void connect() {
     state = State.AWAITING_HEAD;
@@ -268,7 +252,7 @@ final class Exchange {
     String rejected = authorization;
     state = State.DISCARDING;
     finishChannel(false);
-    onLoop(client.auth().afterChallenge(loop, upstream, creds, request.repository(), challenge, rejected),
+    EventLoops.whenDone(loop, client.auth().afterChallenge(loop, upstream, creds, request.repository(), challenge, rejected),
         (header, error) -> {
           if (error != null) {
             fail(ExchangeFailures.auth(error));

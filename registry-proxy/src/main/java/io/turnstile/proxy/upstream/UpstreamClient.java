@@ -68,8 +68,14 @@ public final class UpstreamClient implements AutoCloseable {
    */
   public CompletableFuture<UpstreamResponse> fetch(UpstreamConfig upstream, UpstreamCredentials creds,
       UpstreamRequest request, int maxBytes) {
+    return fetch(loops.next(), upstream, creds, request, maxBytes);
+  }
+
+  /** As {@link #fetch(UpstreamConfig, UpstreamCredentials, UpstreamRequest, int)}, on {@code loop}. */
+  public CompletableFuture<UpstreamResponse> fetch(EventLoop loop, UpstreamConfig upstream, UpstreamCredentials creds,
+      UpstreamRequest request, int maxBytes) {
     BufferingSink sink = new BufferingSink(maxBytes);
-    send(loops.next(), upstream, creds, request, sink);
+    send(loop, upstream, creds, request, sink);
     return sink.result();
   }
 

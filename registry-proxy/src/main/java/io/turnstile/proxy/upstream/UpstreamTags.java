@@ -2,10 +2,13 @@ package io.turnstile.proxy.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryErrors;
 import io.turnstile.proxy.oci.RegistryException;
+import io.turnstile.store.UpstreamCredentials;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
@@ -17,8 +20,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Lists a repository's tags at its upstream, with the upstream's own credentials, through the
- * upstream client (so with the same authentication, TLS and timeouts as a pull): {@code GET
+ * Lists a repository's tags at its upstream, for the data plane's tag lists and the admin API's
+ * version lists, through the upstream client (so with the same authentication, TLS and timeouts as a pull): {@code GET
  * /v2/<repository>/tags/list?n=1000}, then each {@code Link: <...>; rel="next"} page, at most
  * {@value #MAX_PAGES} pages of at most {@value #MAX_PAGE_BYTES} bytes each.
  */
@@ -36,23 +39,36 @@ public final class UpstreamTags {
   }
 
   /**
-   * Every tag of {@code repository}, in the upstream's order; none when the upstream does not know
-   * the repository (404). Fails with a {@link RegistryException} saying what went wrong.
+   * Every tag of {@code repository}, in the upstream's order, read with the upstream's own
+   * credentials on any event loop; none when the upstream does not know the repository (404).
+   * Fails with a {@link RegistryException} saying what went wrong.
    */
   public CompletableFuture<List<String>> tags(UpstreamConfig upstream, String repository) {
-    return page(upstream, repository, "/v2/" + repository + "/tags/list?n=1000", new ArrayList<>(), 0);
+    return tags(null, upstream, null, repository);
   }
 
-  private CompletableFuture<List<String>> page(UpstreamConfig upstream, String repository, String path,
-      List<String> tags, int pages) {
+  /**
+   * As {@link #tags(UpstreamConfig, String)}, read with {@code creds} (null: the upstream's own) on
+   * {@code loop} (null: any), where the future completes.
+   */
+  public CompletableFuture<List<String>> tags(EventLoop loop, UpstreamConfig upstream, UpstreamCredentials creds,
+      String repository) {
+    return page(loop, upstream, creds, repository, "/v2/" + repository + "/tags/list?n=1000", new ArrayList<>(), 0);
+  }
+
+  private CompletableFuture<List<String>> page(EventLoop loop, UpstreamConfig upstream, UpstreamCredentials creds,
+      String repository, String path, List<String> tags, int pages) {
     UpstreamRequest get = new UpstreamRequest("GET", path, repository,
         Map.of(HttpHeaderNames.ACCEPT.toString(), "application/json"), false);
-    return client.fetch(upstream, null, get, MAX_PAGE_BYTES).thenCompose(r -> {
+    CompletableFuture<UpstreamResponse> answer = loop == null ? client.fetch(upstream, creds, get, MAX_PAGE_BYTES)
+        : client.fetch(loop, upstream, creds, get, MAX_PAGE_BYTES);
+    return answer.thenCompose(r -> {
       if (r.status() == 404) {
         return CompletableFuture.completedFuture(List.copyOf(tags));
       }
       if (r.status() != 200) {
-        throw failure("the upstream registry answered " + r.status() + " for the tag list of " + repository);
+        throw new CompletionException(RegistryErrors.fromUpstream(r.status(), RegistryError.UPSTREAM_FAILED,
+            "listing the tags of " + repository, r.headers().get(HttpHeaderNames.RETRY_AFTER)));
       }
       try {
         for (JsonNode t : json.readTree(r.body()).path("tags")) {
@@ -65,7 +81,7 @@ public final class UpstreamTags {
       if (next == null || pages + 1 >= MAX_PAGES) {
         return CompletableFuture.completedFuture(List.copyOf(tags));
       }
-      return page(upstream, repository, next, tags, pages + 1);
+      return page(loop, upstream, creds, repository, next, tags, pages + 1);
     });
   }
 

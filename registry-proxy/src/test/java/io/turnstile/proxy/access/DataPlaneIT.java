@@ -311,6 +311,27 @@ class DataPlaneIT {
   // ---- hostile input ----
 
   @Test
+  void aReferenceThatCannotBeATag_isAnUnknownManifest_afterAuthentication() throws Exception {
+    upstream.resetRequests();
+    HttpResponse<byte[]> stranger = http.send(HttpRequest.newBuilder(
+        URI.create(base + "/v2/vendor/app/manifests/.INVALID_MANIFEST_NAME")).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(stranger.statusCode()).isEqualTo(401);
+    HttpResponse<byte[]> r = pull("/v2/vendor/app/manifests/.INVALID_MANIFEST_NAME");
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(code(body(r))).isEqualTo("MANIFEST_UNKNOWN");
+    upstream.verify(0, anyRequestedFor(urlPathMatching("/v2/.+")));
+  }
+
+  @Test
+  void referrersTheUpstreamDoesNotHave_are404WithACodeFromTheSpec() throws Exception {
+    upstream.stubFor(get(urlPathEqualTo("/v2/org/app/referrers/" + v100.digest()))
+        .withBasicAuth(FakeRegistry.USER, FakeRegistry.PASSWORD).willReturn(aResponse().withStatus(404)));
+    HttpResponse<byte[]> r = pull("/v2/vendor/app/referrers/" + v100.digest());
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(code(body(r))).isEqualTo("MANIFEST_UNKNOWN");
+  }
+
+  @Test
   void malformedPaths_are4xx_beforeAnyUpstreamRequest() throws Exception {
     upstream.resetRequests();
     for (String path : Arrays.asList(

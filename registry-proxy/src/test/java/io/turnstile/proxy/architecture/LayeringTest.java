@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The packages of the server import downwards only. From the top: the command line, the server
  * (listeners and wiring), the admin API, the data plane ({@code access}), then tokens and the
- * upstream client, and at the bottom the registry protocol's vocabulary ({@code oci}) and the
- * transport choice, which import nothing of Turnstile's proxy.
+ * upstream client, and at the bottom the registry protocol's vocabulary ({@code oci}), the
+ * transport choice and the event-loop helpers, which import nothing of Turnstile's proxy.
  */
 class LayeringTest {
   private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -36,6 +36,7 @@ class LayeringTest {
         .layer("upstream").definedBy("io.turnstile.proxy.upstream..")
         .layer("oci").definedBy("io.turnstile.proxy.oci..")
         .layer("transport").definedBy("io.turnstile.proxy.transport..")
+        .layer("concurrent").definedBy("io.turnstile.proxy.concurrent..")
         .whereLayer("main").mayNotBeAccessedByAnyLayer()
         .whereLayer("cli").mayOnlyBeAccessedByLayers("main")
         .whereLayer("server").mayOnlyBeAccessedByLayers("main", "cli")
@@ -45,6 +46,7 @@ class LayeringTest {
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")
+        .whereLayer("concurrent").mayOnlyBeAccessedByLayers("access", "upstream")
         .check(CLASSES);
   }
 }

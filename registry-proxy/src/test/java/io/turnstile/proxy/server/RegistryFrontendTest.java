@@ -67,6 +67,7 @@ class RegistryFrontendTest {
           Unpooled.copiedBuffer("served", StandardCharsets.UTF_8));
       r.headers().set("Content-Length", 6);
       ctx.writeAndFlush(r).addListener(f -> done.finished(true));
+      return () -> { };
     };
     LoginGuard logins = new LoginGuard(store, LoginThrottleConfig.defaults(), Clock.systemUTC());
     services = new RegistryServices(new TokenEndpoint(store, logins, tokens, json, Clock.systemUTC()),
@@ -215,7 +216,7 @@ class RegistryFrontendTest {
 
   @Test
   void aConnectionIdleForTheWholeTimeout_isClosed_evenMidAnswer() {
-    services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> { },
+    services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> () -> { },
         services.json(), services.jwks());
     EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     ch.writeInbound(Unpooled.copiedBuffer("GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic()
@@ -231,7 +232,7 @@ class RegistryFrontendTest {
     EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     // The backend of a real server answers later; here the first request is still being served
     // when the second arrives.
-    services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> { },
+    services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> () -> { },
         services.json(), services.jwks());
     EmbeddedChannel slow = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     String one = "GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic() + "\r\n\r\n";
