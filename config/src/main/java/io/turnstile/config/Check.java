@@ -6,10 +6,6 @@ import java.util.regex.Pattern;
 
 /** Validation helpers shared by the configuration records. */
 final class Check {
-  /** OCI distribution repository name grammar (path components separated by '/'). */
-  static final Pattern REPOSITORY_NAME =
-      Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*)*");
-
   static final Pattern SIMPLE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private Check() {}
@@ -35,7 +31,7 @@ final class Check {
 
   static String repositoryName(String field, String value) {
     required(field, value);
-    if (value.length() > 255 || !REPOSITORY_NAME.matcher(value).matches()) {
+    if (!RepositoryNames.isValid(value)) {
       throw new InvalidValueException(
           field, "'" + value + "' is not a valid repository name (lowercase path components)");
     }

@@ -8,9 +8,9 @@ import java.util.Set;
 
 /**
  * What a manifest points at: child manifests (image index / manifest list), blobs (config and
- * layers, artifact blobs, schema 1 layers) and an optional subject.
+ * layers, artifact blobs, schema 1 layers).
  */
-public record ManifestInfo(String mediaType, Set<String> children, Set<String> blobs, String subject) {
+public record ManifestInfo(String mediaType, Set<String> children, Set<String> blobs) {
   /** Every media type a manifest may have, for the Accept header of closure fetches. */
   public static final String ACCEPT_ALL = String.join(", ",
       "application/vnd.oci.image.index.v1+json",
@@ -45,8 +45,7 @@ public record ManifestInfo(String mediaType, Set<String> children, Set<String> b
         blobs.add(sum);
       }
     }
-    String subject = root.path("subject").path("digest").asText(null);
-    return new ManifestInfo(mediaType, Set.copyOf(children), Set.copyOf(blobs), subject);
+    return new ManifestInfo(mediaType, Set.copyOf(children), Set.copyOf(blobs));
   }
 
   private static void addDigest(Set<String> into, JsonNode descriptor) {

@@ -1,5 +1,6 @@
 package io.turnstile.proxy.oci;
 
+import io.turnstile.config.RepositoryNames;
 import java.util.regex.Pattern;
 
 /**
@@ -10,12 +11,11 @@ import java.util.regex.Pattern;
 public record RegistryPath(Kind kind, String name, String reference) {
   public enum Kind { BASE, CATALOG, TAGS, MANIFEST, BLOB, REFERRERS, UPLOAD }
 
-  private static final Pattern COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
   private static final Pattern DIGEST = Pattern.compile("[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+");
   private static final Pattern SHA256 = Pattern.compile("sha256:[a-f0-9]{64}");
   private static final Pattern SHA512 = Pattern.compile("sha512:[a-f0-9]{128}");
-  public static final int MAX_NAME = 255;
+  public static final int MAX_NAME = RepositoryNames.MAX_LENGTH;
 
   /** Whether {@code reference} follows the tag grammar ({@code [A-Za-z0-9_][A-Za-z0-9._-]{0,127}}). */
   public static boolean isTag(String reference) {
@@ -75,7 +75,7 @@ public record RegistryPath(Kind kind, String name, String reference) {
     }
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < end; i++) {
-      if (!COMPONENT.matcher(parts[i]).matches()) {
+      if (!RepositoryNames.COMPONENT.matcher(parts[i]).matches()) {
         throw new RegistryException(RegistryError.NAME_INVALID, "invalid repository name");
       }
       if (i > 0) sb.append('/');

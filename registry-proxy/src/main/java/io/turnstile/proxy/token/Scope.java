@@ -1,5 +1,6 @@
 package io.turnstile.proxy.token;
 
+import io.turnstile.config.RepositoryNames;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,11 +16,12 @@ import java.util.regex.Pattern;
 public record Scope(String type, String resourceClass, String name, Set<String> actions) {
   private static final Pattern TYPE_VALUE = Pattern.compile("[a-z0-9]+");
   private static final Pattern ACTION = Pattern.compile("[a-z*]*");
+  /** A repository name, optionally after the registry's {@code host[:port]/}. */
   private static final Pattern NAME = Pattern.compile(
       "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?"
-          + "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
+          + RepositoryNames.NAME.pattern());
   /** Longest resource name accepted (the distribution spec's limit). */
-  public static final int MAX_NAME = 255;
+  public static final int MAX_NAME = RepositoryNames.MAX_LENGTH;
 
   public Scope {
     actions = Set.copyOf(new LinkedHashSet<>(actions));

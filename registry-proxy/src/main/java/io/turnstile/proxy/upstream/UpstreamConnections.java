@@ -9,13 +9,13 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.FixedChannelPool;
-import io.turnstile.proxy.transport.Transport;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.turnstile.config.UpstreamConfig;
+import io.turnstile.proxy.transport.Transport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -39,7 +39,6 @@ final class UpstreamConnections implements AutoCloseable {
   static final AttributeKey<Boolean> REUSED = AttributeKey.valueOf("turnstile.upstream.reused");
   static final String HANDLER = "exchange";
 
-  private final Map<String, UpstreamConfig> upstreams;
   private final Map<String, SslContext> tls = new ConcurrentHashMap<>();
   private final Map<String, FixedChannelPool> pools = new ConcurrentHashMap<>();
   private final int loops;
@@ -47,7 +46,6 @@ final class UpstreamConnections implements AutoCloseable {
 
   /** Sets up each upstream's TLS now, so that an unreadable trust store stops the start. */
   UpstreamConnections(Map<String, UpstreamConfig> upstreams, int loops) {
-    this.upstreams = upstreams;
     this.loops = Math.max(1, loops);
     upstreams.values().forEach(this::tls);
   }
@@ -141,10 +139,6 @@ final class UpstreamConnections implements AutoCloseable {
       }
     }
     return defaultTls;
-  }
-
-  Map<String, UpstreamConfig> upstreams() {
-    return upstreams;
   }
 
   @Override
