@@ -6,18 +6,27 @@ import java.util.List;
  * The license store: customers, their licenses and keys. Every method is blocking and runs in one
  * transaction; a change is visible in {@link #snapshot()} when the method returns. Every change is
  * recorded as an event naming {@code actor}.
+ *
+ * <p>Authorization goes through {@link #authorize} (a login) and {@link #authorizeCredential} (a
+ * token naming a key): both read only the in-memory snapshot and decide expiry by the store's clock,
+ * the one it was opened with.
  */
 public interface LicenseStore extends AutoCloseable {
   /** The current in-memory view; cheap, never touches the database. */
   Snapshot snapshot();
 
   /**
-   * The single authorization entry point: which applications, repositories and tags {@code
-   * username}/{@code secret} grant right now. Reads only the in-memory snapshot.
+   * What {@code username}/{@code secret} grant right now, by the store's clock: the login entry
+   * point. See {@link Snapshot#authenticate} for the answers. Reads only the in-memory snapshot.
    */
-  default AuthResult authorize(String username, String secret) {
-    return snapshot().authenticate(username, secret, java.time.Instant.now());
-  }
+  AuthResult authorize(String username, String secret);
+
+  /**
+   * What the key {@code credentialId} grants right now, by the store's clock: the entry point for a
+   * token or refresh token that names an already authenticated key. See {@link Snapshot#accessFor}
+   * for the answers. Reads only the in-memory snapshot.
+   */
+  AuthResult authorizeCredential(String credentialId);
 
   Customer createCustomer(String name, String actor);
 

@@ -6,6 +6,7 @@ import static io.turnstile.store.internal.db.Tables.EVENTS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
 
+import io.turnstile.store.AuthResult;
 import io.turnstile.store.Catalog;
 import io.turnstile.store.ConflictException;
 import io.turnstile.store.Customer;
@@ -68,6 +69,16 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public Snapshot snapshot() {
     return snapshot;
+  }
+
+  @Override
+  public AuthResult authorize(String username, String secret) {
+    return snapshot.authenticate(username, secret, clock.instant());
+  }
+
+  @Override
+  public AuthResult authorizeCredential(String credentialId) {
+    return snapshot.accessFor(credentialId, clock.instant());
   }
 
   /** The database, for operational counters. */

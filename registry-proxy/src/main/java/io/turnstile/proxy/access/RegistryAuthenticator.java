@@ -11,7 +11,6 @@ import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
 import java.net.InetAddress;
 import java.time.Clock;
-import java.time.Instant;
 
 /**
  * Authenticates {@code /v2/} requests. A bearer token is verified (signature, issuer, audience,
@@ -54,7 +53,6 @@ public final class RegistryAuthenticator {
    */
   public Access authenticate(String authorization, String scope, InetAddress client)
       throws ChallengeException, LoginGuard.ThrottledException {
-    Instant now = clock.instant();
     if (authorization == null || authorization.isBlank()) {
       throw challenge(RegistryError.UNAUTHORIZED, "authentication required", scope, null);
     }
@@ -83,7 +81,7 @@ public final class RegistryAuthenticator {
     } catch (InvalidTokenException e) {
       throw challenge(RegistryError.UNAUTHORIZED, e.getMessage(), scope, "invalid_token");
     }
-    Access access = live(store.snapshot().accessFor(token.credentialId(), now), scope, "invalid_token");
+    Access access = live(store.authorizeCredential(token.credentialId()), scope, "invalid_token");
     if (scope != null) {
       String repository = repository(scope);
       boolean covered = repository == null ? token.catalog() : token.pullRepositories().contains(repository);

@@ -71,7 +71,7 @@ public final class LoginGuard {
       refuseWhenSpent(address);
       refuseWhenSpent(pair);
     }
-    AuthResult result = store.snapshot().authenticate(username, key, clock.instant());
+    AuthResult result = store.authorize(username, key);
     if (result instanceof Refusal refusal) {
       if (refusal.reason() == Refusal.Reason.BAD_CREDENTIALS && address != null) {
         address.tryConsume(1);

@@ -160,7 +160,6 @@ public final class TokenEndpoint {
     }
     String grantType = first(f, "grant_type");
     boolean offline = "offline".equals(first(f, "access_type"));
-    Instant now = clock.instant();
     if ("password".equals(grantType)) {
       String username = first(f, "username");
       String password = first(f, "password");
@@ -186,7 +185,7 @@ public final class TokenEndpoint {
       } catch (InvalidTokenException e) {
         return unauthorized("invalid refresh token: " + e.getMessage());
       }
-      return grant(store.snapshot().accessFor(credential, now), scopes(f), offline);
+      return grant(store.authorizeCredential(credential), scopes(f), offline);
     }
     if (grantType == null) {
       return error(400, "invalid_request", "grant_type is required");
