@@ -137,6 +137,32 @@ class LicenseStoreTest {
   }
 
   @Test
+  void licenseWrites_answerTheLicenseOfTheFreshSnapshot() {
+    LicenseId id = new LicenseId(license("1.0.0").username());
+    License granted = store.grantVersions(id, List.of("2.0.0"), "test");
+    assertThat(granted).isSameAs(store.snapshot().license(id));
+    assertThat(granted.versions()).containsExactly("1.0.0", "2.0.0");
+    assertThat(granted).isEqualTo(store.license(id));
+    License revoked = store.revokeLicense(id, "test");
+    assertThat(revoked).isSameAs(store.snapshot().license(id));
+    assertThat(revoked.revokedAt()).isEqualTo(StoreFixture.T0);
+  }
+
+  @Test
+  void revokingALicenseAgain_answersItUnchanged_evenWhenItsCustomerIsGone() {
+    LicenseId id = new LicenseId(license("1.0.0").username());
+    License revoked = store.revokeLicense(id, "test");
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(store.revokeLicense(id, "again")).isEqualTo(revoked);
+    store.deleteCustomer(acme, "test");
+    assertThat(store.snapshot().license(id)).as("a deleted customer's licenses leave the snapshot").isNull();
+    assertThat(store.revokeLicense(id, "again")).isEqualTo(revoked);
+    assertThat(store.history(id)).extracting(LicenseEvent::actor).containsExactly("test", "test");
+    assertThatThrownBy(() -> store.revokeLicense(new LicenseId("lic_nope"), "test"))
+        .isInstanceOf(NoSuchLicenseException.class);
+  }
+
+  @Test
   void rotatedKey_replacesTheOldOneAndItsCredentialId() {
     IssuedKey key = license("1.0.0");
     String oldCredential = access(store.authorize(key.username(), key.key()))
