@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -120,10 +120,41 @@ class LicenseStoreTest {
   void expiryCanBeMovedIntoThePastAndCleared() {
     IssuedKey key = license("1.0.0");
     LicenseId id = new LicenseId(key.username());
-    store.update(id, new LicensePatch(null, Optional.of(StoreFixture.T0.minusSeconds(1)), null), "test");
+    store.update(id, LicensePatch.none().withExpiresAt(Change.set(StoreFixture.T0.minusSeconds(1))), "test");
     assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.EXPIRED);
-    store.update(id, new LicensePatch(null, Optional.empty(), null), "test");
+    store.update(id, LicensePatch.none().withExpiresAt(Change.clear()), "test");
     assertThat(store.authorize(key.username(), key.key())).isInstanceOf(Access.class);
+  }
+
+  @Test
+  void update_keepsSetsOrClearsEachFieldOnItsOwn() {
+    Instant expiry = StoreFixture.T0.plus(Duration.ofDays(30));
+    UpstreamCredentials creds = new UpstreamCredentials("bot", "pw");
+    LicenseId id = new LicenseId(store.createLicense(
+        new NewLicense("prod", acme, "app", expiry, List.of("1.0.0"), creds), "test").username());
+    License created = store.license(id);
+    clock.advance(Duration.ofMinutes(1));
+
+    assertThat(store.update(id, LicensePatch.none(), "test")).as("keep everything").isEqualTo(created);
+
+    License renamed = store.update(id, LicensePatch.none().withName(Change.set("renamed")), "test");
+    assertThat(renamed.name()).isEqualTo("renamed");
+    assertThat(renamed.expiresAt()).isEqualTo(expiry);
+    assertThat(renamed.upstreamCredentials()).isEqualTo(creds);
+
+    License noCreds = store.update(id, LicensePatch.none().withUpstreamCredentials(Change.clear()), "test");
+    assertThat(noCreds.upstreamCredentials()).isNull();
+    assertThat(noCreds.expiresAt()).isEqualTo(expiry);
+
+    License later = store.update(id, LicensePatch.none().withExpiresAt(Change.set(expiry.plusSeconds(60))), "test");
+    assertThat(later.expiresAt()).isEqualTo(expiry.plusSeconds(60));
+    assertThat(later.name()).isEqualTo("renamed");
+    assertThat(store.update(id, LicensePatch.none().withExpiresAt(Change.clear()), "test").expiresAt()).isNull();
+
+    assertThat(store.history(id)).extracting(LicenseEvent::action).containsExactly("license.created",
+        "license.renamed", "license.upstream_credentials_changed", "license.expiry_changed", "license.expiry_changed");
+    assertThatThrownBy(() -> store.update(id, LicensePatch.none().withName(Change.clear()), "test"))
+        .isInstanceOf(InvalidInputException.class).hasMessage("name: cannot be cleared");
   }
 
   @Test
@@ -260,7 +291,7 @@ class LicenseStoreTest {
           .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
       assertThatThrownBy(() -> store.createLicense(new NewLicense(bad, acme, "app", null, List.of(), null), "t")).as(shown)
           .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
-      assertThatThrownBy(() -> store.update(id, new LicensePatch(bad, null, null), "t")).as(shown)
+      assertThatThrownBy(() -> store.update(id, LicensePatch.none().withName(Change.set(bad)), "t")).as(shown)
           .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
     }
     assertThat(store.customers()).extracting(Customer::name).containsExactly("Acme");

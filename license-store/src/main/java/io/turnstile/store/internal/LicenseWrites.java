@@ -5,6 +5,7 @@ import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 
 import io.turnstile.store.Catalog;
+import io.turnstile.store.Change;
 import io.turnstile.store.InvalidInputException;
 import io.turnstile.store.IssuedKey;
 import io.turnstile.store.Keys;
@@ -86,9 +87,12 @@ final class LicenseWrites {
   }
 
   License update(LicenseId id, LicensePatch patch, String actor) {
-    String newName = patch.name() == null ? null : Inputs.name("name", patch.name());
-    if (patch.upstreamCredentials() != null) {
-      patch.upstreamCredentials().ifPresent(Inputs::checkCredentials);
+    if (patch.name() instanceof Change.Clear) {
+      throw new InvalidInputException("name", "cannot be cleared");
+    }
+    String newName = patch.name() instanceof Change.SetTo<String> set ? Inputs.name("name", set.value()) : null;
+    if (patch.upstreamCredentials() instanceof Change.SetTo<UpstreamCredentials> set) {
+      Inputs.checkCredentials(set.value());
     }
     long now = clock.millis();
     return writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
@@ -98,17 +102,16 @@ final class LicenseWrites {
         r.setName(newName);
         changed = true;
       }
-      if (patch.expiresAt() != null) {
-        Long next = millis(patch.expiresAt().orElse(null));
-        if (!Objects.equals(next, r.getExpiresAt())) {
-          EventLog.record(tx, now, actor, "license.expiry_changed", r,
-              instant(r.getExpiresAt()) + " -> " + instant(next));
-          r.setExpiresAt(next);
-          changed = true;
-        }
+      Long expiry = millis(patch.expiresAt().applyTo(instant(r.getExpiresAt())));
+      if (!Objects.equals(expiry, r.getExpiresAt())) {
+        EventLog.record(tx, now, actor, "license.expiry_changed", r,
+            instant(r.getExpiresAt()) + " -> " + instant(expiry));
+        r.setExpiresAt(expiry);
+        changed = true;
       }
-      if (patch.upstreamCredentials() != null) {
-        UpstreamCredentials creds = patch.upstreamCredentials().orElse(null);
+      // Setting credentials always counts as a change: the password is not compared.
+      if (!patch.upstreamCredentials().keeps()) {
+        UpstreamCredentials creds = patch.upstreamCredentials().applyTo(null);
         setCredentials(r, id, creds);
         EventLog.record(tx, now, actor, "license.upstream_credentials_changed", r,
             creds == null ? "cleared" : "upstreamUsername=" + creds.username());
