@@ -28,6 +28,9 @@ public interface LicenseStore extends AutoCloseable {
    */
   AuthResult authorizeCredential(String credentialId);
 
+  /** Counters of the store's work since it was opened. */
+  StoreStats stats();
+
   Customer createCustomer(String name, String actor);
 
   List<Customer> customers();
@@ -45,6 +48,18 @@ public interface LicenseStore extends AutoCloseable {
   void revokeCustomerKey(CustomerId id, String keyId, String actor);
 
   IssuedKey createLicense(NewLicense license, String actor);
+
+  /**
+   * Creates customers with their licenses in one transaction, all of them or, when any entry is
+   * invalid, none: for moving a vendor's customers over from another system. The rows go in as
+   * batches and the snapshot is rebuilt once at the end, so thousands of licenses take seconds, not
+   * a transaction each; other writes wait meanwhile. Events are recorded as by {@link
+   * #createCustomer} and {@link #createLicense}. An invalid entry is named in the exception's field,
+   * e.g. {@code customers[3].licenses[0].versions[1]}.
+   *
+   * @return the new customers and their license keys, in the order given
+   */
+  List<ImportedCustomer> importCustomers(List<CustomerImport> customers, String actor);
 
   /** All licenses, or those of one customer when {@code customer} is not null. */
   List<License> licenses(CustomerId customer);

@@ -26,7 +26,7 @@ final class EventLog {
   /** Records a change of {@code customer} or of its {@code license} (null: the customer's own). */
   static void record(DSLContext tx, long at, String actor, String action, CustomerId customer,
       LicenseId license, String detail) {
-    long seq = tx.select(DSL.coalesce(DSL.max(EVENTS.SEQ), 0L)).from(EVENTS).fetchOne().value1() + 1;
+    long seq = nextSeq(tx);
     tx.insertInto(EVENTS)
         .set(EVENTS.ID, Keys.newId("ev_"))
         .set(EVENTS.SEQ, seq)
@@ -39,12 +39,44 @@ final class EventLog {
         .execute();
   }
 
+  /** Many events of one actor at one time, e.g. of an import: the rows go in as batches. */
+  static final class Bulk {
+    private final BatchInsert rows;
+    private final long at;
+    private final String actor;
+    private long seq;
+
+    Bulk(DSLContext tx, long at, String actor) {
+      this.rows = new BatchInsert(tx, tx.insertInto(EVENTS,
+              EVENTS.ID, EVENTS.SEQ, EVENTS.AT, EVENTS.ACTOR, EVENTS.ACTION, EVENTS.CUSTOMER_ID, EVENTS.LICENSE_ID,
+              EVENTS.DETAIL)
+          .values((String) null, null, null, null, null, null, null, null));
+      this.at = at;
+      this.actor = actor(actor);
+      // The writer is serialised, so no other transaction takes these numbers meanwhile.
+      this.seq = nextSeq(tx);
+    }
+
+    void add(String action, CustomerId customer, LicenseId license, String detail) {
+      rows.add(Keys.newId("ev_"), seq++, at, actor, action, customer.value(),
+          license == null ? null : license.value(), detail(detail));
+    }
+
+    void flush() {
+      rows.flush();
+    }
+  }
+
   /** A license's events, oldest first. */
   static List<LicenseEvent> history(DSLContext dsl, LicenseId id) {
     return dsl.selectFrom(EVENTS)
         .where(EVENTS.LICENSE_ID.eq(id.value()))
         .orderBy(EVENTS.SEQ)
         .fetch(r -> new LicenseEvent(Instant.ofEpochMilli(r.getAt()), r.getActor(), r.getAction(), r.getDetail()));
+  }
+
+  private static long nextSeq(DSLContext tx) {
+    return tx.select(DSL.coalesce(DSL.max(EVENTS.SEQ), 0L)).from(EVENTS).fetchOne().value1() + 1;
   }
 
   private static String actor(String actor) {

@@ -8,7 +8,9 @@ import io.turnstile.store.AuthResult;
 import io.turnstile.store.Catalog;
 import io.turnstile.store.Customer;
 import io.turnstile.store.CustomerId;
+import io.turnstile.store.CustomerImport;
 import io.turnstile.store.CustomerKey;
+import io.turnstile.store.ImportedCustomer;
 import io.turnstile.store.InvalidInputException;
 import io.turnstile.store.IssuedKey;
 import io.turnstile.store.Keys;
@@ -21,6 +23,7 @@ import io.turnstile.store.NewLicense;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.Snapshot;
+import io.turnstile.store.StoreStats;
 import io.turnstile.store.internal.db.tables.records.CustomersRecord;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Clock;
@@ -33,7 +36,7 @@ import org.jooq.DSLContext;
 
 /**
  * The license store on jOOQ: authorization from the snapshot, reads from the database, customer
- * writes here and license writes in {@link LicenseWrites}. Every write goes through one {@link
+ * writes here, license writes in {@link LicenseWrites} and imports in {@link CustomerImports}. Every write goes through one {@link
  * StoreWriter}, which serialises them and reloads the changed customer into a new snapshot.
  */
 public final class JooqLicenseStore implements LicenseStore {
@@ -43,6 +46,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final SnapshotLoader loader;
   private final StoreWriter writer;
   private final LicenseWrites licenseWrites;
+  private final CustomerImports imports;
 
   public JooqLicenseStore(Database database, CredentialCipher cipher, Catalog catalog, Clock clock) {
     this.database = Objects.requireNonNull(database, "database");
@@ -51,6 +55,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.loader = new SnapshotLoader(Objects.requireNonNull(cipher, "cipher"), Objects.requireNonNull(catalog, "catalog"));
     this.writer = new StoreWriter(dsl, loader);
     this.licenseWrites = new LicenseWrites(writer, cipher, catalog, clock);
+    this.imports = new CustomerImports(writer, cipher, catalog, clock);
   }
 
   @Override
@@ -68,9 +73,9 @@ public final class JooqLicenseStore implements LicenseStore {
     return writer.snapshot().accessFor(credentialId, clock.instant());
   }
 
-  /** The database, for operational counters. */
-  public Database database() {
-    return database;
+  @Override
+  public StoreStats stats() {
+    return new StoreStats(database.queriesExecuted());
   }
 
   // ---- customers ----
@@ -175,6 +180,11 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public IssuedKey createLicense(NewLicense request, String actor) {
     return licenseWrites.create(request, actor);
+  }
+
+  @Override
+  public List<ImportedCustomer> importCustomers(List<CustomerImport> customers, String actor) {
+    return imports.run(customers, actor);
   }
 
   @Override

@@ -47,42 +47,33 @@ final class LicenseWrites {
     if (request.customerId() == null) {
       throw new InvalidInputException("customerId", "is required");
     }
-    String application = Inputs.application(catalog, request.application());
-    String name = request.name() == null ? application : Inputs.name("name", request.name());
-    Set<String> versions = Inputs.versions("versions", request.versions());
-    Inputs.checkCredentials(request.upstreamCredentials());
-    LicenseId id = new LicenseId(Keys.newId(LicenseId.PREFIX));
-    String key = Keys.newKey();
-    String keyId = Keys.newId("lk_");
+    PreparedLicense l = PreparedLicense.of(request, catalog);
     long now = clock.millis();
     return writer.write(request.customerId(), tx -> {
-      if (tx.fetchExists(CUSTOMERS, CUSTOMERS.ID.eq(request.customerId().value()), CUSTOMERS.DELETED_AT.isNull())) {
-        LicensesRecord r = tx.newRecord(LICENSES);
-        r.setId(id.value());
-        r.setCustomerId(request.customerId().value());
-        r.setName(name);
-        r.setApplication(application);
-        r.setExpiresAt(millis(request.expiresAt()));
-        r.setKeyId(keyId);
-        r.setKeyHash(Keys.hash(key));
-        setCredentials(r, id, request.upstreamCredentials());
-        r.setCreatedAt(now);
-        r.setUpdatedAt(now);
-        r.store();
-      } else {
+      if (!tx.fetchExists(CUSTOMERS, CUSTOMERS.ID.eq(request.customerId().value()), CUSTOMERS.DELETED_AT.isNull())) {
         throw new InvalidInputException("customerId", "no customer " + request.customerId());
       }
-      for (String v : versions) {
+      LicensesRecord r = tx.newRecord(LICENSES);
+      r.setId(l.id().value());
+      r.setCustomerId(request.customerId().value());
+      r.setName(l.name());
+      r.setApplication(l.application());
+      r.setExpiresAt(l.expiresAtMillis());
+      r.setKeyId(l.keyId());
+      r.setKeyHash(l.keyHash());
+      setCredentials(r, l.id(), l.upstreamCredentials());
+      r.setCreatedAt(now);
+      r.setUpdatedAt(now);
+      r.store();
+      for (String v : l.versions()) {
         tx.insertInto(LICENSE_VERSIONS)
-            .set(LICENSE_VERSIONS.LICENSE_ID, id.value())
+            .set(LICENSE_VERSIONS.LICENSE_ID, l.id().value())
             .set(LICENSE_VERSIONS.VERSION, v)
             .set(LICENSE_VERSIONS.GRANTED_AT, now)
             .execute();
       }
-      EventLog.record(tx, now, actor, "license.created", request.customerId(), id,
-          "application=" + application + " versions=" + versions + " expiresAt=" + request.expiresAt()
-              + (request.upstreamCredentials() == null ? "" : " upstreamUsername=" + request.upstreamCredentials().username()));
-      return new IssuedKey(id.value(), key, keyId);
+      EventLog.record(tx, now, actor, "license.created", request.customerId(), l.id(), l.createdDetail());
+      return l.issuedKey();
     });
   }
 

@@ -61,6 +61,21 @@ final class StoreWriter {
   }
 
   /**
+   * One transaction that may touch any number of customers, then a snapshot rebuilt from the whole
+   * store: for imports, where reloading customer by customer would cost more.
+   */
+  <T> T writeAll(Function<DSLContext, T> work) {
+    lock.lock();
+    try {
+      T result = dsl.transactionResult(cfg -> work.apply(cfg.dsl()));
+      snapshot = loader.loadAll(dsl);
+      return result;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Runs {@code change} on license {@code id} in one transaction and answers the license after it.
    * The row is read once, inside the transaction; its customer is the one reloaded.
    */
