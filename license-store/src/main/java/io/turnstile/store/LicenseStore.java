@@ -3,9 +3,9 @@ package io.turnstile.store;
 import java.util.List;
 
 /**
- * The license store: customers, their licenses and keys. Every method is blocking and runs in one
- * transaction; a change is visible in {@link #snapshot()} when the method returns. Every change is
- * recorded as an event naming {@code actor}.
+ * The license store: customers, their licenses and keys. Every method that reads or writes the
+ * database is blocking and runs in one transaction; a change is visible in {@link #snapshot()} when
+ * the method returns. Every change is recorded as an event naming {@code actor}.
  *
  * <p>Authorization goes through {@link #authorize} (a login) and {@link #authorizeCredential} (a
  * token naming a key): both read only the in-memory snapshot and decide expiry by the store's clock,
