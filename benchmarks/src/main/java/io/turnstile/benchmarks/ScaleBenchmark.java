@@ -1,17 +1,13 @@
 package io.turnstile.benchmarks;
 
-import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
-import static io.turnstile.store.internal.db.Tables.LICENSES;
-import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
-
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.StoreConfig;
 import io.turnstile.store.Catalog;
-import io.turnstile.store.Keys;
+import io.turnstile.store.CustomerImport;
 import io.turnstile.store.LicenseStore;
+import io.turnstile.store.NewLicense;
 import io.turnstile.store.StoreFactory;
-import io.turnstile.store.internal.JooqLicenseStore;
 import io.turnstile.testkit.TurnstileProcess;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -20,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.jooq.DSLContext;
 
 /**
  * A store of 100,000 licenses granting 1,000,000 versions: how long the proxy takes to start on it
@@ -43,7 +38,7 @@ public final class ScaleBenchmark {
         new RepositoryConfig("vendor/app", "vendor", null, null), new RepositoryConfig("charts/app", "vendor", null, null)))));
     long t0 = System.nanoTime();
     try (LicenseStore store = StoreFactory.open(config, catalog, Clock.systemUTC())) {
-      fill(((JooqLicenseStore) store).database().dsl(), licenses, versions);
+      fill(store, licenses, versions);
     }
     double fillSeconds = (System.nanoTime() - t0) / 1e9;
 
@@ -91,31 +86,24 @@ public final class ScaleBenchmark {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  private static void fill(DSLContext dsl, int licenses, int versions) {
-    long now = System.currentTimeMillis();
+  /** Ten licenses per customer, imported in one transaction of batched inserts. */
+  private static void fill(LicenseStore store, int licenses, int versions) {
     int customers = Math.max(1, licenses / 10);
-    dsl.transaction(cfg -> {
-      DSLContext tx = cfg.dsl();
-      var c = tx.batch(tx.insertInto(CUSTOMERS).values((String) null, null, null, null));
-      for (int i = 0; i < customers; i++) {
-        c.bind("cus_" + i, "Customer " + i, now, null);
+    List<List<NewLicense>> byCustomer = new ArrayList<>(customers);
+    for (int c = 0; c < customers; c++) {
+      byCustomer.add(new ArrayList<>());
+    }
+    for (int i = 0; i < licenses; i++) {
+      List<String> granted = new ArrayList<>(versions);
+      for (int k = 0; k < versions; k++) {
+        granted.add("1." + k + "." + (i % 7));
       }
-      c.execute();
-      for (int from = 0; from < licenses; from += 10_000) {
-        var l = tx.batch(tx.insertInto(LICENSES).values((String) null, null, null, null, null, null, null, null, null, null, null, null));
-        var v = tx.batch(tx.insertInto(LICENSE_VERSIONS).values((String) null, null, null));
-        for (int i = from; i < Math.min(licenses, from + 10_000); i++) {
-          String id = "lic_" + i;
-          l.bind(id, "cus_" + (i % customers), "license " + i, "app", null, null, "lk_" + i,
-              Keys.hash(Keys.newKey()), null, null, now, now);
-          for (int k = 0; k < versions; k++) {
-            v.bind(id, "1." + k + "." + (i % 7), now);
-          }
-        }
-        l.execute();
-        v.execute();
-      }
-    });
+      byCustomer.get(i % customers).add(new NewLicense("license " + i, null, "app", null, granted, null));
+    }
+    List<CustomerImport> batch = new ArrayList<>(customers);
+    for (int c = 0; c < customers; c++) {
+      batch.add(new CustomerImport("Customer " + c, byCustomer.get(c)));
+    }
+    store.importCustomers(batch, "scale-benchmark");
   }
-
 }

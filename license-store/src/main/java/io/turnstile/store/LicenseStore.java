@@ -3,21 +3,33 @@ package io.turnstile.store;
 import java.util.List;
 
 /**
- * The license store: customers, their licenses and keys. Every method is blocking and runs in one
- * transaction; a change is visible in {@link #snapshot()} when the method returns. Every change is
- * recorded as an event naming {@code actor}.
+ * The license store: customers, their licenses and keys. Every method that reads or writes the
+ * database is blocking and runs in one transaction; a change is visible in {@link #snapshot()} when
+ * the method returns. Every change is recorded as an event naming {@code actor}.
+ *
+ * <p>Authorization goes through {@link #authorize} (a login) and {@link #authorizeCredential} (a
+ * token naming a key): both read only the in-memory snapshot and decide expiry by the store's clock,
+ * the one it was opened with.
  */
 public interface LicenseStore extends AutoCloseable {
   /** The current in-memory view; cheap, never touches the database. */
   Snapshot snapshot();
 
   /**
-   * The single authorization entry point: which applications, repositories and tags {@code
-   * username}/{@code secret} grant right now. Reads only the in-memory snapshot.
+   * What {@code username}/{@code secret} grant right now, by the store's clock: the login entry
+   * point. See {@link Snapshot#authenticate} for the answers. Reads only the in-memory snapshot.
    */
-  default AuthResult authorize(String username, String secret) {
-    return snapshot().authenticate(username, secret, java.time.Instant.now());
-  }
+  AuthResult authorize(String username, String secret);
+
+  /**
+   * What the key {@code credentialId} grants right now, by the store's clock: the entry point for a
+   * token or refresh token that names an already authenticated key. See {@link Snapshot#accessFor}
+   * for the answers. Reads only the in-memory snapshot.
+   */
+  AuthResult authorizeCredential(String credentialId);
+
+  /** Counters of the store's work since it was opened. */
+  StoreStats stats();
 
   Customer createCustomer(String name, String actor);
 
@@ -36,6 +48,18 @@ public interface LicenseStore extends AutoCloseable {
   void revokeCustomerKey(CustomerId id, String keyId, String actor);
 
   IssuedKey createLicense(NewLicense license, String actor);
+
+  /**
+   * Creates customers with their licenses in one transaction, all of them or, when any entry is
+   * invalid, none: for moving a vendor's customers over from another system. The rows go in as
+   * batches and the snapshot is rebuilt once at the end, so thousands of licenses take seconds, not
+   * a transaction each; other writes wait meanwhile. Events are recorded as by {@link
+   * #createCustomer} and {@link #createLicense}. An invalid entry is named in the exception's field,
+   * e.g. {@code customers[3].licenses[0].versions[1]}.
+   *
+   * @return the new customers and their license keys, in the order given
+   */
+  List<ImportedCustomer> importCustomers(List<CustomerImport> customers, String actor);
 
   /** All licenses, or those of one customer when {@code customer} is not null. */
   List<License> licenses(CustomerId customer);

@@ -3,14 +3,14 @@ package io.turnstile.store;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * An immutable, in-memory view of every live customer, license and key. The store replaces it
- * after each change; readers never touch the database.
+ * after each change with a copy that shares all but the changed customer's part; readers never
+ * touch the database. {@link LicenseStore#authorize} and {@link LicenseStore#authorizeCredential}
+ * ask it with the store's clock.
  */
 public final class Snapshot {
   /** One customer with its keys and licenses, as loaded from the store. */
@@ -98,84 +98,118 @@ public final class Snapshot {
   }
 
   private final Catalog catalog;
-  private final Map<CustomerId, CustomerEntry> customers;
-  private final Map<String, Credential> byKeyHash;
-  private final Map<String, Credential> byCredentialId;
-  private final Map<LicenseId, License> licenses;
+  private final ShardedMap<CustomerId, CustomerEntry> customers;
+  private final ShardedMap<String, Credential> byKeyHash;
+  private final ShardedMap<String, Credential> byCredentialId;
+  private final ShardedMap<LicenseId, License> licenses;
 
   /** A snapshot of {@code customers} (live customers only). */
   public Snapshot(Catalog catalog, Map<CustomerId, CustomerEntry> customers) {
+    this(new Editor(empty(catalog)).putAll(customers));
+  }
+
+  private Snapshot(Catalog catalog) {
     this.catalog = catalog;
-    this.customers = new HashMap<>(customers);
-    int size = 0;
-    for (CustomerEntry c : customers.values()) {
-      size += c.licenses().size() + c.keys().size();
-    }
-    this.byKeyHash = new HashMap<>(capacity(size));
-    this.byCredentialId = new HashMap<>(capacity(size));
-    this.licenses = new HashMap<>(capacity(size));
-    for (CustomerEntry c : customers.values()) {
-      index(c);
-    }
+    this.customers = ShardedMap.empty();
+    this.byKeyHash = ShardedMap.empty();
+    this.byCredentialId = ShardedMap.empty();
+    this.licenses = ShardedMap.empty();
   }
 
-  private Snapshot(Snapshot base) {
-    this.catalog = base.catalog;
-    this.customers = new HashMap<>(base.customers);
-    this.byKeyHash = new HashMap<>(base.byKeyHash);
-    this.byCredentialId = new HashMap<>(base.byCredentialId);
-    this.licenses = new HashMap<>(base.licenses);
+  private Snapshot(Editor edited) {
+    this.catalog = edited.catalog;
+    this.customers = edited.customers.build();
+    this.byKeyHash = edited.byKeyHash.build();
+    this.byCredentialId = edited.byCredentialId.build();
+    this.licenses = edited.licenses.build();
   }
 
-  private void index(CustomerEntry c) {
-    for (LicenseEntry l : c.licenses()) {
-      Credential cred = new LicenseCredential(l.license(), catalog);
-      byKeyHash.put(l.keyHash(), cred);
-      byCredentialId.put(l.license().keyId(), cred);
-      licenses.put(l.license().id(), l.license());
-    }
-    for (KeyEntry k : c.keys()) {
-      Credential cred = new CustomerCredential(c, k.keyId(), catalog);
-      byKeyHash.put(k.keyHash(), cred);
-      byCredentialId.put(k.keyId(), cred);
-    }
-  }
+  /**
+   * The changes that make the next snapshot from a base one. Each map is sharded: only the shards
+   * holding the changed customer's entries are copied, every other shard is shared with the base.
+   */
+  private static final class Editor {
+    final Catalog catalog;
+    final ShardedMap.Editor<CustomerId, CustomerEntry> customers;
+    final ShardedMap.Editor<String, Credential> byKeyHash;
+    final ShardedMap.Editor<String, Credential> byCredentialId;
+    final ShardedMap.Editor<LicenseId, License> licenses;
 
-  private void unindex(CustomerEntry c) {
-    for (LicenseEntry l : c.licenses()) {
-      byKeyHash.remove(l.keyHash());
-      byCredentialId.remove(l.license().keyId());
-      licenses.remove(l.license().id());
+    Editor(Snapshot base) {
+      this.catalog = base.catalog;
+      this.customers = base.customers.edit();
+      this.byKeyHash = base.byKeyHash.edit();
+      this.byCredentialId = base.byCredentialId.edit();
+      this.licenses = base.licenses.edit();
     }
-    for (KeyEntry k : c.keys()) {
-      byKeyHash.remove(k.keyHash());
-      byCredentialId.remove(k.keyId());
-    }
-  }
 
-  private static int capacity(int entries) {
-    return (int) (entries / 0.75f) + 1;
+    Editor putAll(Map<CustomerId, CustomerEntry> entries) {
+      entries.forEach(this::replace);
+      return this;
+    }
+
+    /** Replaces customer {@code id}'s entry and credentials; {@code entry} null removes them. */
+    Editor replace(CustomerId id, CustomerEntry entry) {
+      CustomerEntry old = customers.remove(id);
+      if (old != null) {
+        unindex(old);
+      }
+      if (entry != null) {
+        customers.put(id, entry);
+        index(entry);
+      }
+      return this;
+    }
+
+    private void index(CustomerEntry c) {
+      for (LicenseEntry l : c.licenses()) {
+        Credential cred = new LicenseCredential(l.license(), catalog);
+        byKeyHash.put(l.keyHash(), cred);
+        byCredentialId.put(l.license().keyId(), cred);
+        licenses.put(l.license().id(), l.license());
+      }
+      for (KeyEntry k : c.keys()) {
+        Credential cred = new CustomerCredential(c, k.keyId(), catalog);
+        byKeyHash.put(k.keyHash(), cred);
+        byCredentialId.put(k.keyId(), cred);
+      }
+    }
+
+    private void unindex(CustomerEntry c) {
+      for (LicenseEntry l : c.licenses()) {
+        byKeyHash.remove(l.keyHash());
+        byCredentialId.remove(l.license().keyId());
+        licenses.remove(l.license().id());
+      }
+      for (KeyEntry k : c.keys()) {
+        byKeyHash.remove(k.keyHash());
+        byCredentialId.remove(k.keyId());
+      }
+    }
   }
 
   public static Snapshot empty(Catalog catalog) {
-    return new Snapshot(catalog, Map.of());
+    return new Snapshot(catalog);
   }
 
   /**
    * A copy with one customer's entry replaced ({@code entry} null: the customer is gone). Only that
-   * customer's credentials are rebuilt; the rest are shared with this snapshot.
+   * customer's credentials are rebuilt, and only the map shards holding its entries are copied: the
+   * cost follows the customer's size, not the store's.
    */
   public Snapshot with(CustomerId id, CustomerEntry entry) {
-    Snapshot next = new Snapshot(this);
-    CustomerEntry old = next.customers.remove(id);
-    if (old != null) {
-      next.unindex(old);
-    }
-    if (entry != null) {
-      next.customers.put(id, entry);
-      next.index(entry);
-    }
-    return next;
+    return new Snapshot(new Editor(this).replace(id, entry));
+  }
+
+  /** How many map shards this snapshot shares with {@code other}, of {@link #mapShards()}: for tests. */
+  int sharedShards(Snapshot other) {
+    return customers.sharedShards(other.customers) + byKeyHash.sharedShards(other.byKeyHash)
+        + byCredentialId.sharedShards(other.byCredentialId) + licenses.sharedShards(other.licenses);
+  }
+
+  /** The number of map shards a snapshot holds. */
+  static int mapShards() {
+    return 4 * ShardedMap.SHARDS;
   }
 
   /**
@@ -208,8 +242,9 @@ public final class Snapshot {
     return licenses.get(id);
   }
 
+  /** Every license of a live customer, revoked ones too, in no particular order. */
   public Collection<License> licenses() {
-    return Collections.unmodifiableCollection(licenses.values());
+    return licenses.values();
   }
 
   public Catalog catalog() {

@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class LicenseStoreTest {
   void newLicense_authorizesItsVersionsThroughEveryTemplate() {
     IssuedKey key = license("1.0.0", "1.1.0");
     assertThat(key.key()).startsWith("tsk_").hasSizeGreaterThanOrEqualTo(4 + 43);
-    Access a = access(store.snapshot().authenticate(key.username(), key.key(), clock.instant()));
+    Access a = access(store.authorize(key.username(), key.key()));
     assertThat(a.allowsTag("vendor/app", "1.0.0")).isTrue();
     assertThat(a.allowsTag("vendor/app", "v1.1.0")).isTrue();
     assertThat(a.allowsTag("charts/app", "1.1.0")).isTrue();
@@ -60,11 +60,11 @@ class LicenseStoreTest {
   @Test
   void wrongKeyOrWrongUser_isBadCredentials() {
     IssuedKey key = license("1.0.0");
-    assertThat(store.snapshot().authenticate(key.username(), key.key() + "x", clock.instant()))
+    assertThat(store.authorize(key.username(), key.key() + "x"))
         .isEqualTo(Refusal.BAD_CREDENTIALS);
-    assertThat(store.snapshot().authenticate("lic_other", key.key(), clock.instant()))
+    assertThat(store.authorize("lic_other", key.key()))
         .isEqualTo(Refusal.BAD_CREDENTIALS);
-    assertThat(store.snapshot().authenticate(null, null, clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorize(null, null)).isEqualTo(Refusal.BAD_CREDENTIALS);
   }
 
   @Test
@@ -81,10 +81,10 @@ class LicenseStoreTest {
     Access before = access(store.authorize(key.username(), key.key()));
     store.grantVersions(new LicenseId(key.username()), List.of("2.0.0"), "test");
     assertThat(before.allowsTag("vendor/app", "2.0.0")).as("an earlier decision is immutable").isFalse();
-    assertThat(access(store.snapshot().authenticate(key.username(), key.key(), clock.instant()))
+    assertThat(access(store.authorize(key.username(), key.key()))
         .allowsTag("vendor/app", "2.0.0")).isTrue();
     store.revokeVersion(new LicenseId(key.username()), "1.0.0", "test");
-    assertThat(access(store.snapshot().authenticate(key.username(), key.key(), clock.instant()))
+    assertThat(access(store.authorize(key.username(), key.key()))
         .allowsTag("vendor/app", "1.0.0")).isFalse();
   }
 
@@ -99,19 +99,62 @@ class LicenseStoreTest {
   void expiry_isCheckedAtDecisionTime() {
     IssuedKey key = store.createLicense(
         new NewLicense("trial", acme, "app", StoreFixture.T0.plus(Duration.ofDays(30)), List.of("1.0.0"), null), "test");
-    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isInstanceOf(Access.class);
+    assertThat(store.authorize(key.username(), key.key())).isInstanceOf(Access.class);
     clock.advance(Duration.ofDays(30));
-    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isEqualTo(Refusal.EXPIRED);
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.EXPIRED);
+  }
+
+  @Test
+  void authorizeCredential_decidesByTheStoresClock() {
+    IssuedKey key = store.createLicense(
+        new NewLicense("trial", acme, "app", StoreFixture.T0.plus(Duration.ofDays(1)), List.of("1.0.0"), null), "test");
+    String credential = access(store.authorize(key.username(), key.key())).principal().credentialId();
+    assertThat(access(store.authorizeCredential(credential)).allowsTag("vendor/app", "1.0.0")).isTrue();
+    clock.advance(Duration.ofDays(1));
+    assertThat(store.authorizeCredential(credential)).isEqualTo(Refusal.EXPIRED);
+    assertThat(store.authorizeCredential("lk_unknown")).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorizeCredential(null)).isEqualTo(Refusal.BAD_CREDENTIALS);
   }
 
   @Test
   void expiryCanBeMovedIntoThePastAndCleared() {
     IssuedKey key = license("1.0.0");
     LicenseId id = new LicenseId(key.username());
-    store.update(id, new LicensePatch(null, Optional.of(StoreFixture.T0.minusSeconds(1)), null), "test");
-    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isEqualTo(Refusal.EXPIRED);
-    store.update(id, new LicensePatch(null, Optional.empty(), null), "test");
-    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isInstanceOf(Access.class);
+    store.update(id, LicensePatch.none().withExpiresAt(Change.set(StoreFixture.T0.minusSeconds(1))), "test");
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.EXPIRED);
+    store.update(id, LicensePatch.none().withExpiresAt(Change.clear()), "test");
+    assertThat(store.authorize(key.username(), key.key())).isInstanceOf(Access.class);
+  }
+
+  @Test
+  void update_keepsSetsOrClearsEachFieldOnItsOwn() {
+    Instant expiry = StoreFixture.T0.plus(Duration.ofDays(30));
+    UpstreamCredentials creds = new UpstreamCredentials("bot", "pw");
+    LicenseId id = new LicenseId(store.createLicense(
+        new NewLicense("prod", acme, "app", expiry, List.of("1.0.0"), creds), "test").username());
+    License created = store.license(id);
+    clock.advance(Duration.ofMinutes(1));
+
+    assertThat(store.update(id, LicensePatch.none(), "test")).as("keep everything").isEqualTo(created);
+
+    License renamed = store.update(id, LicensePatch.none().withName(Change.set("renamed")), "test");
+    assertThat(renamed.name()).isEqualTo("renamed");
+    assertThat(renamed.expiresAt()).isEqualTo(expiry);
+    assertThat(renamed.upstreamCredentials()).isEqualTo(creds);
+
+    License noCreds = store.update(id, LicensePatch.none().withUpstreamCredentials(Change.clear()), "test");
+    assertThat(noCreds.upstreamCredentials()).isNull();
+    assertThat(noCreds.expiresAt()).isEqualTo(expiry);
+
+    License later = store.update(id, LicensePatch.none().withExpiresAt(Change.set(expiry.plusSeconds(60))), "test");
+    assertThat(later.expiresAt()).isEqualTo(expiry.plusSeconds(60));
+    assertThat(later.name()).isEqualTo("renamed");
+    assertThat(store.update(id, LicensePatch.none().withExpiresAt(Change.clear()), "test").expiresAt()).isNull();
+
+    assertThat(store.history(id)).extracting(LicenseEvent::action).containsExactly("license.created",
+        "license.renamed", "license.upstream_credentials_changed", "license.expiry_changed", "license.expiry_changed");
+    assertThatThrownBy(() -> store.update(id, LicensePatch.none().withName(Change.clear()), "test"))
+        .isInstanceOf(InvalidInputException.class).hasMessage("name: cannot be cleared");
   }
 
   @Test
@@ -119,20 +162,46 @@ class LicenseStoreTest {
     IssuedKey key = license("1.0.0");
     LicenseId id = new LicenseId(key.username());
     store.revokeLicense(id, "test");
-    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isEqualTo(Refusal.REVOKED);
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.REVOKED);
     assertThat(store.license(id).state(clock.instant())).isEqualTo(LicenseState.REVOKED);
     assertThatThrownBy(() -> store.grantVersions(id, List.of("2.0.0"), "test")).isInstanceOf(ConflictException.class);
   }
 
   @Test
+  void licenseWrites_answerTheLicenseOfTheFreshSnapshot() {
+    LicenseId id = new LicenseId(license("1.0.0").username());
+    License granted = store.grantVersions(id, List.of("2.0.0"), "test");
+    assertThat(granted).isSameAs(store.snapshot().license(id));
+    assertThat(granted.versions()).containsExactly("1.0.0", "2.0.0");
+    assertThat(granted).isEqualTo(store.license(id));
+    License revoked = store.revokeLicense(id, "test");
+    assertThat(revoked).isSameAs(store.snapshot().license(id));
+    assertThat(revoked.revokedAt()).isEqualTo(StoreFixture.T0);
+  }
+
+  @Test
+  void revokingALicenseAgain_answersItUnchanged_evenWhenItsCustomerIsGone() {
+    LicenseId id = new LicenseId(license("1.0.0").username());
+    License revoked = store.revokeLicense(id, "test");
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(store.revokeLicense(id, "again")).isEqualTo(revoked);
+    store.deleteCustomer(acme, "test");
+    assertThat(store.snapshot().license(id)).as("a deleted customer's licenses leave the snapshot").isNull();
+    assertThat(store.revokeLicense(id, "again")).isEqualTo(revoked);
+    assertThat(store.history(id)).extracting(LicenseEvent::actor).containsExactly("test", "test");
+    assertThatThrownBy(() -> store.revokeLicense(new LicenseId("lic_nope"), "test"))
+        .isInstanceOf(NoSuchLicenseException.class);
+  }
+
+  @Test
   void rotatedKey_replacesTheOldOneAndItsCredentialId() {
     IssuedKey key = license("1.0.0");
-    String oldCredential = access(store.snapshot().authenticate(key.username(), key.key(), clock.instant()))
+    String oldCredential = access(store.authorize(key.username(), key.key()))
         .principal().credentialId();
     IssuedKey fresh = store.rotateKey(new LicenseId(key.username()), "test");
-    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
-    assertThat(store.snapshot().authenticate(key.username(), fresh.key(), clock.instant())).isInstanceOf(Access.class);
-    assertThat(store.snapshot().accessFor(oldCredential, clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorize(key.username(), fresh.key())).isInstanceOf(Access.class);
+    assertThat(store.authorizeCredential(oldCredential)).isEqualTo(Refusal.BAD_CREDENTIALS);
   }
 
   @Test
@@ -141,15 +210,15 @@ class LicenseStoreTest {
     store.createLicense(new NewLicense("b", acme, "tool", StoreFixture.T0.plus(Duration.ofDays(1)), List.of("3.0"), null), "test");
     IssuedKey ck = store.createCustomerKey(acme, "test");
     assertThat(ck.username()).isEqualTo(acme.value());
-    Access a = access(store.snapshot().authenticate(ck.username(), ck.key(), clock.instant()));
+    Access a = access(store.authorize(ck.username(), ck.key()));
     assertThat(a.allowsTag("vendor/app", "1.0.0")).isTrue();
     assertThat(a.allowsTag("vendor/tool", "3.0")).isTrue();
     clock.advance(Duration.ofDays(2));
-    Access later = access(store.snapshot().authenticate(ck.username(), ck.key(), clock.instant()));
+    Access later = access(store.authorize(ck.username(), ck.key()));
     assertThat(later.allowsTag("vendor/app", "1.0.0")).isTrue();
     assertThat(later.allowsTag("vendor/tool", "3.0")).isFalse();
     store.revokeCustomerKey(acme, ck.keyId(), "test");
-    assertThat(store.snapshot().authenticate(ck.username(), ck.key(), clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorize(ck.username(), ck.key())).isEqualTo(Refusal.BAD_CREDENTIALS);
   }
 
   @Test
@@ -157,8 +226,8 @@ class LicenseStoreTest {
     IssuedKey key = license("1.0.0");
     IssuedKey ck = store.createCustomerKey(acme, "test");
     store.deleteCustomer(acme, "test");
-    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
-    assertThat(store.snapshot().authenticate(ck.username(), ck.key(), clock.instant())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorize(ck.username(), ck.key())).isEqualTo(Refusal.BAD_CREDENTIALS);
     assertThat(store.license(new LicenseId(key.username())).revokedAt()).isNotNull();
     assertThatThrownBy(() -> store.customer(acme)).isInstanceOf(NoSuchCustomerException.class);
   }
@@ -222,7 +291,7 @@ class LicenseStoreTest {
           .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
       assertThatThrownBy(() -> store.createLicense(new NewLicense(bad, acme, "app", null, List.of(), null), "t")).as(shown)
           .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
-      assertThatThrownBy(() -> store.update(id, new LicensePatch(bad, null, null), "t")).as(shown)
+      assertThatThrownBy(() -> store.update(id, LicensePatch.none().withName(Change.set(bad)), "t")).as(shown)
           .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
     }
     assertThat(store.customers()).extracting(Customer::name).containsExactly("Acme");
@@ -236,7 +305,7 @@ class LicenseStoreTest {
     IssuedKey key = license("1.0.0");
     store.close();
     store = StoreFixture.open(dir, clock);
-    assertThat(store.snapshot().authenticate(key.username(), key.key(), clock.instant())).isInstanceOf(Access.class);
+    assertThat(store.authorize(key.username(), key.key())).isInstanceOf(Access.class);
     try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("turnstile.db"));
         var rs = c.createStatement().executeQuery("select count(*) from flyway_schema_history where success = 1")) {
       rs.next();

@@ -1,20 +1,14 @@
 package io.turnstile.store;
 
-import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
-import static io.turnstile.store.internal.db.Tables.LICENSES;
-import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.turnstile.store.internal.JooqLicenseStore;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,47 +18,38 @@ class SnapshotTest {
 
   @Test
   void authorize_answersFromMemory_withoutTouchingTheDatabase() throws Exception {
-    int licenses = 10_000;
-    List<String[]> keys = new ArrayList<>(licenses);
-    try (LicenseStore seed = StoreFixture.open(dir, clock)) {
-      DSLContext dsl = ((JooqLicenseStore) seed).database().dsl();
-      long now = clock.millis();
-      dsl.transaction(cfg -> {
-        DSLContext tx = cfg.dsl();
-        for (int c = 0; c < 100; c++) {
-          tx.insertInto(CUSTOMERS).values("cus_" + c, "Customer " + c, now, null).execute();
-        }
-        var insertLicense = tx.batch(tx.insertInto(LICENSES).values(
-            (String) null, null, null, null, null, null, null, null, null, null, null, null));
-        var insertVersion = tx.batch(tx.insertInto(LICENSE_VERSIONS).values((String) null, null, null));
-        for (int i = 0; i < licenses; i++) {
-          String key = Keys.newKey();
-          String id = "lic_" + i;
-          keys.add(new String[] {id, key});
-          insertLicense.bind(id, "cus_" + (i % 100), "l" + i, i % 2 == 0 ? "app" : "tool", null, null,
-              "lk_" + i, Keys.hash(key), null, null, now, now);
-          for (int v = 0; v < 10; v++) {
-            insertVersion.bind(id, "1." + v + ".0", now);
-          }
-        }
-        insertLicense.execute();
-        insertVersion.execute();
-      });
+    int customers = 100;
+    int perCustomer = 100;
+    List<String> versions = new ArrayList<>();
+    for (int v = 0; v < 10; v++) {
+      versions.add("1." + v + ".0");
     }
+    List<CustomerImport> batch = new ArrayList<>();
+    for (int c = 0; c < customers; c++) {
+      List<NewLicense> licenses = new ArrayList<>();
+      for (int j = 0; j < perCustomer; j++) {
+        licenses.add(new NewLicense("l" + j, null, j % 2 == 0 ? "app" : "tool", null, versions, null));
+      }
+      batch.add(new CustomerImport("Customer " + c, licenses));
+    }
+    List<IssuedKey> keys = new ArrayList<>();
+    try (LicenseStore seed = StoreFixture.open(dir, clock)) {
+      seed.importCustomers(batch, "seed").forEach(c -> keys.addAll(c.licenseKeys()));
+    }
+    int licenses = customers * perCustomer;
     try (LicenseStore store = StoreFixture.open(dir, clock)) {
       assertThat(store.snapshot().licenses()).hasSize(licenses);
-      long queriesBefore = ((JooqLicenseStore) store).database().queriesExecuted();
+      long statementsBefore = store.stats().statementsExecuted();
       int granted = 0;
-      Instant now = clock.instant();
       for (int i = 0; i < 100_000; i++) {
-        String[] k = keys.get(i % licenses);
-        AuthResult r = store.snapshot().authenticate(k[0], k[1], now);
-        if (r instanceof Access a && a.allowsTag((i % licenses) % 2 == 0 ? "vendor/app" : "vendor/tool", "1.3.0")) {
+        IssuedKey k = keys.get(i % licenses);
+        AuthResult r = store.authorize(k.username(), k.key());
+        if (r instanceof Access a && a.allowsTag((i % perCustomer) % 2 == 0 ? "vendor/app" : "vendor/tool", "1.3.0")) {
           granted++;
         }
       }
       assertThat(granted).isEqualTo(100_000);
-      assertThat(((JooqLicenseStore) store).database().queriesExecuted()).isEqualTo(queriesBefore);
+      assertThat(store.stats().statementsExecuted()).isEqualTo(statementsBefore);
     }
   }
 

@@ -40,7 +40,7 @@ public final class Database implements AutoCloseable {
     this.dsl = DSL.using(configuration);
   }
 
-  /** How many SQL statements this database has executed through jOOQ. */
+  /** How many SQL statements this database has executed through jOOQ; a batch counts once. */
   public long queriesExecuted() {
     return queries.get();
   }

@@ -13,8 +13,6 @@ import io.turnstile.store.AuthResult;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
 import java.net.InetAddress;
-import java.time.Clock;
-import java.time.Instant;
 
 /**
  * Authenticates {@code /v2/} requests. A bearer token is verified (signature, issuer, audience,
@@ -29,15 +27,12 @@ public final class RegistryAuthenticator {
   private final LoginGuard logins;
   private final TokenService tokens;
   private final String realm;
-  private final Clock clock;
 
-  public RegistryAuthenticator(LicenseStore store, LoginGuard logins, TokenService tokens, String publicBaseUrl,
-      Clock clock) {
+  public RegistryAuthenticator(LicenseStore store, LoginGuard logins, TokenService tokens, String publicBaseUrl) {
     this.store = store;
     this.logins = logins;
     this.tokens = tokens;
     this.realm = publicBaseUrl + "/token";
-    this.clock = clock;
   }
 
   /** The scope a request on {@code path} needs, or null for none. */
@@ -57,7 +52,6 @@ public final class RegistryAuthenticator {
    *     from {@code client} are throttled
    */
   public Access authenticate(String authorization, String scope, InetAddress client) throws RegistryException {
-    Instant now = clock.instant();
     if (authorization == null || authorization.isBlank()) {
       throw challenge(RegistryError.UNAUTHORIZED, "authentication required", scope, null);
     }
@@ -86,7 +80,7 @@ public final class RegistryAuthenticator {
     } catch (InvalidTokenException e) {
       throw challenge(RegistryError.UNAUTHORIZED, e.getMessage(), scope, "invalid_token");
     }
-    Access access = live(store.snapshot().accessFor(token.credentialId(), now), scope, "invalid_token");
+    Access access = live(store.authorizeCredential(token.credentialId()), scope, "invalid_token");
     if (scope != null) {
       String repository = repository(scope);
       boolean covered = repository == null ? token.catalog() : token.pullRepositories().contains(repository);

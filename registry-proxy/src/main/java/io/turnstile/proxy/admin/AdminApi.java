@@ -7,6 +7,7 @@ import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
+import io.turnstile.store.Change;
 import io.turnstile.store.ConflictException;
 import io.turnstile.store.Customer;
 import io.turnstile.store.CustomerId;
@@ -31,7 +32,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -249,11 +249,11 @@ public final class AdminApi {
 
   private AdminResponse updateLicense(LicenseId id, byte[] body, String actor) {
     JsonBody b = JsonBody.parse(json, body, Set.of("name", "expiresAt", "upstreamCredentials"));
-    String name = b.has("name") ? b.text("name", true) : null;
-    Optional<Instant> expiresAt = b.has("expiresAt") ? Optional.ofNullable(b.instant("expiresAt")) : null;
-    Optional<UpstreamCredentials> creds = b.has("upstreamCredentials")
-        ? Optional.ofNullable(credentials(b.object("upstreamCredentials", CREDENTIAL_FIELDS)))
-        : null;
+    Change<String> name = b.has("name") ? Change.set(b.text("name", true)) : Change.keep();
+    Change<Instant> expiresAt = b.has("expiresAt") ? Change.setOrClear(b.instant("expiresAt")) : Change.keep();
+    Change<UpstreamCredentials> creds = b.has("upstreamCredentials")
+        ? Change.setOrClear(credentials(b.object("upstreamCredentials", CREDENTIAL_FIELDS)))
+        : Change.keep();
     return AdminResponse.ok(licenseView(store.update(id, new LicensePatch(name, expiresAt, creds), actor), null));
   }
 
@@ -277,7 +277,7 @@ public final class AdminApi {
     License license = store.license(id);
     String key = b.text("key", true);
     Instant now = clock.instant();
-    AuthResult auth = store.snapshot().authenticate(id.value(), key, now);
+    AuthResult auth = store.authorize(id.value(), key);
     boolean keyMatches = auth instanceof Access
         || (auth instanceof io.turnstile.store.Refusal r && r.reason() != io.turnstile.store.Refusal.Reason.BAD_CREDENTIALS);
     if (!keyMatches) {

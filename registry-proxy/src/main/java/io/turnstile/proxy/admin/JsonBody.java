@@ -3,11 +3,8 @@ package io.turnstile.proxy.admin;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.store.Expiry;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -67,22 +64,13 @@ final class JsonBody {
     return n.textValue();
   }
 
-  /** An RFC 3339 time (a bare date means its start, UTC), or null for JSON null / absent. */
+  /**
+   * An expiry as {@link Expiry} reads it (an RFC 3339 time, or a bare date meaning its start in
+   * UTC), or null for JSON null / absent.
+   */
   Instant instant(String field) {
     String s = text(field, false);
-    return s == null ? null : parseInstant(field, s);
-  }
-
-  static Instant parseInstant(String field, String s) {
-    try {
-      return OffsetDateTime.parse(s).toInstant();
-    } catch (DateTimeParseException e) {
-      try {
-        return LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC).toInstant();
-      } catch (DateTimeParseException e2) {
-        throw ApiError.badRequest(field, "'" + s + "' is not an RFC 3339 time (e.g. 2027-01-01T00:00:00Z)");
-      }
-    }
+    return s == null ? null : Expiry.parse(field, s);
   }
 
   List<String> strings(String field, boolean required) {

@@ -2,15 +2,13 @@ package io.turnstile.proxy.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.turnstile.store.Expiry;
+import io.turnstile.store.InvalidInputException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -197,19 +195,18 @@ public final class LicenseCommand {
     t.print(out());
   }
 
-  /** {@code --expires}: null or "never" for no expiry, a date (start of day UTC) or an RFC 3339 time. */
+  /**
+   * {@code --expires}: null or "never" for no expiry, else what {@link Expiry} reads (a date, start
+   * of day UTC, or an RFC 3339 time), checked here so a typo fails before any call.
+   */
   static String expiry(String value) {
     if (value == null || value.equalsIgnoreCase("never")) {
       return null;
     }
     try {
-      return OffsetDateTime.parse(value).toInstant().toString();
-    } catch (DateTimeParseException e) {
-      try {
-        return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant().toString();
-      } catch (DateTimeParseException e2) {
-        throw new CliException("--expires: '" + value + "' is not a date (YYYY-MM-DD), an RFC 3339 time or 'never'");
-      }
+      return Expiry.parse("--expires", value).toString();
+    } catch (InvalidInputException e) {
+      throw new CliException("--expires: '" + value + "' is not a date (YYYY-MM-DD), an RFC 3339 time or 'never'");
     }
   }
 

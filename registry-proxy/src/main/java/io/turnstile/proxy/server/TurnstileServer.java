@@ -75,10 +75,10 @@ public final class TurnstileServer implements AutoCloseable {
       AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
           blocking, json);
       TokenService tokens = new TokenService(keys, config.token(), clock);
-      LoginGuard logins = new LoginGuard(store, config.server().loginThrottle(), clock);
+      LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
-          new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl(), clock),
+          new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
               new ClosureCache(upstream, json, config.cache()), json),
           json,

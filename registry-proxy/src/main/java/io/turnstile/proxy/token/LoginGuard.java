@@ -12,7 +12,6 @@ import io.turnstile.store.AuthResult;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
 import java.net.InetAddress;
-import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,14 +30,12 @@ public final class LoginGuard {
   private static final int MAX_TRACKED = 100_000;
 
   private final LicenseStore store;
-  private final Clock clock;
   private final LoginThrottleConfig config;
   private final Cache<InetAddress, Bucket> byAddress;
   private final Cache<String, Bucket> byAddressAndUser;
 
-  public LoginGuard(LicenseStore store, LoginThrottleConfig config, Clock clock) {
+  public LoginGuard(LicenseStore store, LoginThrottleConfig config) {
     this.store = store;
-    this.clock = clock;
     this.config = config;
     // A bucket left alone for a whole period is full again: forgetting it changes nothing.
     Duration forget = config.period().plusSeconds(1);
@@ -61,7 +58,7 @@ public final class LoginGuard {
       refuseWhenSpent(address);
       refuseWhenSpent(pair);
     }
-    AuthResult result = store.snapshot().authenticate(username, key, clock.instant());
+    AuthResult result = store.authorize(username, key);
     if (result instanceof Refusal refusal) {
       if (refusal.reason() == Refusal.Reason.BAD_CREDENTIALS && address != null) {
         address.tryConsume(1);

@@ -147,7 +147,6 @@ public final class TokenEndpoint {
     checkCommon(f);
     String grantType = first(f, "grant_type");
     boolean offline = "offline".equals(first(f, "access_type"));
-    Instant now = clock.instant();
     if ("password".equals(grantType)) {
       String username = first(f, "username");
       String password = first(f, "password");
@@ -168,7 +167,7 @@ public final class TokenEndpoint {
       } catch (InvalidTokenException e) {
         throw unauthorized("invalid refresh token: " + e.getMessage());
       }
-      return grant(store.snapshot().accessFor(credential, now), scopes(f), offline);
+      return grant(store.authorizeCredential(credential), scopes(f), offline);
     }
     if (grantType == null) {
       throw error(RegistryError.TOKEN_REQUEST_INVALID, "invalid_request", "grant_type is required");

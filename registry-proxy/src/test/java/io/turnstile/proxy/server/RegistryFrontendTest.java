@@ -69,9 +69,9 @@ class RegistryFrontendTest {
       ctx.writeAndFlush(r).addListener(f -> done.finished(true));
       return () -> { };
     };
-    LoginGuard logins = new LoginGuard(store, LoginThrottleConfig.defaults(), Clock.systemUTC());
+    LoginGuard logins = new LoginGuard(store, LoginThrottleConfig.defaults());
     services = new RegistryServices(new TokenEndpoint(store, logins, tokens, json, Clock.systemUTC()),
-        new RegistryAuthenticator(store, logins, tokens, "http://registry.test", Clock.systemUTC()), backend, json,
+        new RegistryAuthenticator(store, logins, tokens, "http://registry.test"), backend, json,
         "{\"keys\":[]}".getBytes(StandardCharsets.UTF_8));
   }
 

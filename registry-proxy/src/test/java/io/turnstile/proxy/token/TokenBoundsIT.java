@@ -48,7 +48,7 @@ class TokenBoundsIT {
     IssuedKey key = store.createLicense(new NewLicense("l", c, "app", null, List.of("1.0.0"), null), "t");
     tokens = new TokenService(SigningKeys.load(List.of(dir.resolve("key.pem")), "ES256"), TokenConfig.defaults(),
         Clock.systemUTC());
-    endpoint = new TokenEndpoint(store, new LoginGuard(store, LoginThrottleConfig.defaults(), Clock.systemUTC()),
+    endpoint = new TokenEndpoint(store, new LoginGuard(store, LoginThrottleConfig.defaults()),
         tokens, new ObjectMapper(), Clock.systemUTC());
     basic = "Basic " + Base64.getEncoder().encodeToString(
         (key.username() + ":" + key.key()).getBytes(StandardCharsets.UTF_8));

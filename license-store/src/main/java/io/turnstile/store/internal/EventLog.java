@@ -1,0 +1,93 @@
+package io.turnstile.store.internal;
+
+import static io.turnstile.store.internal.db.Tables.EVENTS;
+
+import io.turnstile.store.CustomerId;
+import io.turnstile.store.Keys;
+import io.turnstile.store.LicenseEvent;
+import io.turnstile.store.LicenseId;
+import io.turnstile.store.internal.db.tables.records.LicensesRecord;
+import java.time.Instant;
+import java.util.List;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/** The events table: who changed what and when. Rows are only ever added, in {@code seq} order. */
+final class EventLog {
+  private static final int MAX_DETAIL = 4000;
+
+  private EventLog() {}
+
+  /** Records a change of license {@code r}, inside the change's transaction. */
+  static void record(DSLContext tx, long at, String actor, String action, LicensesRecord r, String detail) {
+    record(tx, at, actor, action, new CustomerId(r.getCustomerId()), new LicenseId(r.getId()), detail);
+  }
+
+  /** Records a change of {@code customer} or of its {@code license} (null: the customer's own). */
+  static void record(DSLContext tx, long at, String actor, String action, CustomerId customer,
+      LicenseId license, String detail) {
+    long seq = nextSeq(tx);
+    tx.insertInto(EVENTS)
+        .set(EVENTS.ID, Keys.newId("ev_"))
+        .set(EVENTS.SEQ, seq)
+        .set(EVENTS.AT, at)
+        .set(EVENTS.ACTOR, actor(actor))
+        .set(EVENTS.ACTION, action)
+        .set(EVENTS.CUSTOMER_ID, customer == null ? null : customer.value())
+        .set(EVENTS.LICENSE_ID, license == null ? null : license.value())
+        .set(EVENTS.DETAIL, detail(detail))
+        .execute();
+  }
+
+  /** Many events of one actor at one time, e.g. of an import: the rows go in as batches. */
+  static final class Bulk {
+    private final BatchInsert rows;
+    private final long at;
+    private final String actor;
+    private long seq;
+
+    Bulk(DSLContext tx, long at, String actor) {
+      this.rows = new BatchInsert(tx, tx.insertInto(EVENTS,
+              EVENTS.ID, EVENTS.SEQ, EVENTS.AT, EVENTS.ACTOR, EVENTS.ACTION, EVENTS.CUSTOMER_ID, EVENTS.LICENSE_ID,
+              EVENTS.DETAIL)
+          .values((String) null, null, null, null, null, null, null, null));
+      this.at = at;
+      this.actor = actor(actor);
+      // The writer is serialised, so no other transaction takes these numbers meanwhile.
+      this.seq = nextSeq(tx);
+    }
+
+    void add(String action, CustomerId customer, LicenseId license, String detail) {
+      rows.add(Keys.newId("ev_"), seq++, at, actor, action, customer.value(),
+          license == null ? null : license.value(), detail(detail));
+    }
+
+    void flush() {
+      rows.flush();
+    }
+  }
+
+  /** A license's events, oldest first. */
+  static List<LicenseEvent> history(DSLContext dsl, LicenseId id) {
+    return dsl.selectFrom(EVENTS)
+        .where(EVENTS.LICENSE_ID.eq(id.value()))
+        .orderBy(EVENTS.SEQ)
+        .fetch(r -> new LicenseEvent(Instant.ofEpochMilli(r.getAt()), r.getActor(), r.getAction(), r.getDetail()));
+  }
+
+  private static long nextSeq(DSLContext tx) {
+    return tx.select(DSL.coalesce(DSL.max(EVENTS.SEQ), 0L)).from(EVENTS).fetchOne().value1() + 1;
+  }
+
+  private static String actor(String actor) {
+    return actor == null || actor.isBlank() ? "unknown" : truncate(actor, Inputs.MAX_NAME);
+  }
+
+  private static String detail(String detail) {
+    return detail == null ? null : truncate(detail, MAX_DETAIL);
+  }
+
+  private static String truncate(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max);
+  }
+}

@@ -1,0 +1,198 @@
+package io.turnstile.store.internal;
+
+import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
+import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
+import static io.turnstile.store.internal.db.Tables.LICENSES;
+
+import io.turnstile.store.Catalog;
+import io.turnstile.store.Change;
+import io.turnstile.store.InvalidInputException;
+import io.turnstile.store.IssuedKey;
+import io.turnstile.store.Keys;
+import io.turnstile.store.License;
+import io.turnstile.store.LicenseId;
+import io.turnstile.store.LicensePatch;
+import io.turnstile.store.NewLicense;
+import io.turnstile.store.NoSuchVersionException;
+import io.turnstile.store.UpstreamCredentials;
+import io.turnstile.store.internal.StoreWriter.IfRevoked;
+import io.turnstile.store.internal.db.tables.records.LicensesRecord;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jooq.DSLContext;
+
+/**
+ * The writes of licenses: creation, the changes of a live license, and revocation. Each checks its
+ * input before it takes the writer, and records what it changed as events.
+ */
+final class LicenseWrites {
+  private final StoreWriter writer;
+  private final CredentialCipher cipher;
+  private final Catalog catalog;
+  private final Clock clock;
+
+  LicenseWrites(StoreWriter writer, CredentialCipher cipher, Catalog catalog, Clock clock) {
+    this.writer = writer;
+    this.cipher = cipher;
+    this.catalog = catalog;
+    this.clock = clock;
+  }
+
+  IssuedKey create(NewLicense request, String actor) {
+    if (request.customerId() == null) {
+      throw new InvalidInputException("customerId", "is required");
+    }
+    PreparedLicense l = PreparedLicense.of(request, catalog);
+    long now = clock.millis();
+    return writer.write(request.customerId(), tx -> {
+      if (!tx.fetchExists(CUSTOMERS, CUSTOMERS.ID.eq(request.customerId().value()), CUSTOMERS.DELETED_AT.isNull())) {
+        throw new InvalidInputException("customerId", "no customer " + request.customerId());
+      }
+      LicensesRecord r = tx.newRecord(LICENSES);
+      r.setId(l.id().value());
+      r.setCustomerId(request.customerId().value());
+      r.setName(l.name());
+      r.setApplication(l.application());
+      r.setExpiresAt(l.expiresAtMillis());
+      r.setKeyId(l.keyId());
+      r.setKeyHash(l.keyHash());
+      setCredentials(r, l.id(), l.upstreamCredentials());
+      r.setCreatedAt(now);
+      r.setUpdatedAt(now);
+      r.store();
+      for (String v : l.versions()) {
+        tx.insertInto(LICENSE_VERSIONS)
+            .set(LICENSE_VERSIONS.LICENSE_ID, l.id().value())
+            .set(LICENSE_VERSIONS.VERSION, v)
+            .set(LICENSE_VERSIONS.GRANTED_AT, now)
+            .execute();
+      }
+      EventLog.record(tx, now, actor, "license.created", request.customerId(), l.id(), l.createdDetail());
+      return l.issuedKey();
+    });
+  }
+
+  License update(LicenseId id, LicensePatch patch, String actor) {
+    if (patch.name() instanceof Change.Clear) {
+      throw new InvalidInputException("name", "cannot be cleared");
+    }
+    String newName = patch.name() instanceof Change.SetTo<String> set ? Inputs.name("name", set.value()) : null;
+    if (patch.upstreamCredentials() instanceof Change.SetTo<UpstreamCredentials> set) {
+      Inputs.checkCredentials(set.value());
+    }
+    long now = clock.millis();
+    return writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
+      boolean changed = false;
+      if (newName != null && !newName.equals(r.getName())) {
+        EventLog.record(tx, now, actor, "license.renamed", r, r.getName() + " -> " + newName);
+        r.setName(newName);
+        changed = true;
+      }
+      Long expiry = millis(patch.expiresAt().applyTo(instant(r.getExpiresAt())));
+      if (!Objects.equals(expiry, r.getExpiresAt())) {
+        EventLog.record(tx, now, actor, "license.expiry_changed", r,
+            instant(r.getExpiresAt()) + " -> " + instant(expiry));
+        r.setExpiresAt(expiry);
+        changed = true;
+      }
+      // Setting credentials always counts as a change: the password is not compared.
+      if (!patch.upstreamCredentials().keeps()) {
+        UpstreamCredentials creds = patch.upstreamCredentials().applyTo(null);
+        setCredentials(r, id, creds);
+        EventLog.record(tx, now, actor, "license.upstream_credentials_changed", r,
+            creds == null ? "cleared" : "upstreamUsername=" + creds.username());
+        changed = true;
+      }
+      if (changed) {
+        r.setUpdatedAt(now);
+        r.store();
+      }
+    });
+  }
+
+  License grantVersions(LicenseId id, List<String> versions, String actor) {
+    Set<String> wanted = Inputs.versions("versions", versions);
+    if (wanted.isEmpty()) {
+      throw new InvalidInputException("versions", "must list at least one version");
+    }
+    long now = clock.millis();
+    return writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
+      Set<String> have = new LinkedHashSet<>(tx.select(LICENSE_VERSIONS.VERSION).from(LICENSE_VERSIONS)
+          .where(LICENSE_VERSIONS.LICENSE_ID.eq(id.value())).fetch(LICENSE_VERSIONS.VERSION));
+      List<String> added = new ArrayList<>();
+      for (String v : wanted) {
+        if (!have.contains(v)) {
+          tx.insertInto(LICENSE_VERSIONS)
+              .set(LICENSE_VERSIONS.LICENSE_ID, id.value())
+              .set(LICENSE_VERSIONS.VERSION, v)
+              .set(LICENSE_VERSIONS.GRANTED_AT, now)
+              .execute();
+          added.add(v);
+        }
+      }
+      if (!added.isEmpty()) {
+        EventLog.record(tx, now, actor, "license.versions_granted", r, "versions=" + added);
+        r.setUpdatedAt(now);
+        r.store();
+      }
+    });
+  }
+
+  License revokeVersion(LicenseId id, String version, String actor) {
+    long now = clock.millis();
+    return writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
+      int n = tx.deleteFrom(LICENSE_VERSIONS)
+          .where(LICENSE_VERSIONS.LICENSE_ID.eq(id.value()), LICENSE_VERSIONS.VERSION.eq(version))
+          .execute();
+      if (n == 0) {
+        throw new NoSuchVersionException(id, version);
+      }
+      EventLog.record(tx, now, actor, "license.version_revoked", r, "version=" + version);
+      r.setUpdatedAt(now);
+      r.store();
+    });
+  }
+
+  IssuedKey rotateKey(LicenseId id, String actor) {
+    String key = Keys.newKey();
+    String keyId = Keys.newId("lk_");
+    long now = clock.millis();
+    writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
+      r.setKeyId(keyId);
+      r.setKeyHash(Keys.hash(key));
+      r.setUpdatedAt(now);
+      r.store();
+      EventLog.record(tx, now, actor, "license.key_rotated", r, null);
+    });
+    return new IssuedKey(id.value(), key, keyId);
+  }
+
+  /** Revokes a live license; a revoked one is answered as it is. */
+  License revoke(LicenseId id, String actor) {
+    long now = clock.millis();
+    return writer.writeLicense(id, IfRevoked.LEAVE_AS_IS, (tx, r) -> {
+      r.setRevokedAt(now);
+      r.setUpdatedAt(now);
+      r.store();
+      EventLog.record(tx, now, actor, "license.revoked", r, null);
+    });
+  }
+
+  private void setCredentials(LicensesRecord r, LicenseId id, UpstreamCredentials creds) {
+    r.setUpstreamUsername(creds == null ? null : creds.username());
+    r.setUpstreamPasswordEnc(creds == null ? null : cipher.encrypt(creds.password(), id.value()));
+  }
+
+  private static Long millis(Instant t) {
+    return t == null ? null : t.toEpochMilli();
+  }
+
+  private static Instant instant(Long ms) {
+    return ms == null ? null : Instant.ofEpochMilli(ms);
+  }
+}

@@ -1,0 +1,58 @@
+package io.turnstile.store.internal;
+
+import io.turnstile.store.Catalog;
+import io.turnstile.store.IssuedKey;
+import io.turnstile.store.Keys;
+import io.turnstile.store.LicenseId;
+import io.turnstile.store.NewLicense;
+import io.turnstile.store.UpstreamCredentials;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * A new license, checked and given its id and key: what creating or importing a license inserts.
+ * Input errors name fields as {@link NewLicense} does ({@code name}, {@code versions[1]}, ...).
+ */
+record PreparedLicense(
+    LicenseId id,
+    String name,
+    String application,
+    Instant expiresAt,
+    Set<String> versions,
+    UpstreamCredentials upstreamCredentials,
+    String key,
+    String keyId) {
+
+  /** Checks {@code request} (but not its customer) and draws the new license's id and key. */
+  static PreparedLicense of(NewLicense request, Catalog catalog) {
+    String application = Inputs.application(catalog, request.application());
+    String name = request.name() == null ? application : Inputs.name("name", request.name());
+    Set<String> versions = Inputs.versions("versions", request.versions());
+    Inputs.checkCredentials(request.upstreamCredentials());
+    return new PreparedLicense(new LicenseId(Keys.newId(LicenseId.PREFIX)), name, application,
+        request.expiresAt(), versions, request.upstreamCredentials(), Keys.newKey(), Keys.newId("lk_"));
+  }
+
+  String keyHash() {
+    return Keys.hash(key);
+  }
+
+  Long expiresAtMillis() {
+    return expiresAt == null ? null : expiresAt.toEpochMilli();
+  }
+
+  IssuedKey issuedKey() {
+    return new IssuedKey(id.value(), key, keyId);
+  }
+
+  /** The detail of the {@code license.created} event. */
+  String createdDetail() {
+    return "application=" + application + " versions=" + versions + " expiresAt=" + expiresAt
+        + (upstreamCredentials == null ? "" : " upstreamUsername=" + upstreamCredentials.username());
+  }
+
+  @Override
+  public String toString() {
+    return "PreparedLicense[id=" + id + ", application=" + application + ", key=***]";
+  }
+}
