@@ -9,13 +9,11 @@ import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.Change;
 import io.turnstile.store.ConflictException;
-import io.turnstile.store.Customer;
 import io.turnstile.store.CustomerId;
 import io.turnstile.store.CustomerKey;
 import io.turnstile.store.InvalidInputException;
 import io.turnstile.store.IssuedKey;
 import io.turnstile.store.License;
-import io.turnstile.store.LicenseEvent;
 import io.turnstile.store.LicenseId;
 import io.turnstile.store.LicensePatch;
 import io.turnstile.store.LicenseState;
@@ -52,6 +50,7 @@ public final class AdminApi {
   private final URI publicUrl;
   private final ObjectMapper json;
   private final Clock clock;
+  private final AdminViews views;
 
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, ObjectMapper json, Clock clock) {
@@ -61,6 +60,7 @@ public final class AdminApi {
     this.publicUrl = publicUrl;
     this.json = json;
     this.clock = clock;
+    this.views = new AdminViews(json, clock);
   }
 
   /** Serves one call; {@code path} is the raw path without the query. */
@@ -99,7 +99,7 @@ public final class AdminApi {
         CustomerId id = new CustomerId(p.get(1));
         if (n == 2) {
           return switch (method) {
-            case "GET" -> AdminResponse.ok(customerView(store.customer(id)));
+            case "GET" -> AdminResponse.ok(views.customer(store.customer(id)));
             case "DELETE" -> {
               store.deleteCustomer(id, actor);
               yield AdminResponse.noContent();
@@ -110,7 +110,7 @@ public final class AdminApi {
         if (p.get(2).equals("keys")) {
           if (n == 3) {
             return switch (method) {
-              case "POST" -> AdminResponse.created(issuedKey(store.createCustomerKey(id, actor)));
+              case "POST" -> AdminResponse.created(views.issuedKey(store.createCustomerKey(id, actor)));
               case "GET" -> listCustomerKeys(id);
               default -> notAllowed("GET, POST");
             };
@@ -133,9 +133,9 @@ public final class AdminApi {
         LicenseId id = new LicenseId(p.get(1));
         if (n == 2) {
           return switch (method) {
-            case "GET" -> AdminResponse.ok(licenseView(store.license(id), store.history(id)));
+            case "GET" -> AdminResponse.ok(views.license(store.license(id), store.history(id)));
             case "PATCH" -> updateLicense(id, body, actor);
-            case "DELETE" -> AdminResponse.ok(licenseView(store.revokeLicense(id, actor), null));
+            case "DELETE" -> AdminResponse.ok(views.license(store.revokeLicense(id, actor), null));
             default -> notAllowed("GET, PATCH, DELETE");
           };
         }
@@ -144,17 +144,17 @@ public final class AdminApi {
             if (n == 3) {
               if (!method.equals("POST")) return notAllowed("POST");
               JsonBody b = JsonBody.parse(json, body, Set.of("versions"));
-              return AdminResponse.ok(licenseView(store.grantVersions(id, b.strings("versions", true), actor), null));
+              return AdminResponse.ok(views.license(store.grantVersions(id, b.strings("versions", true), actor), null));
             }
             if (n == 4) {
               if (!method.equals("DELETE")) return notAllowed("DELETE");
-              return AdminResponse.ok(licenseView(store.revokeVersion(id, p.get(3), actor), null));
+              return AdminResponse.ok(views.license(store.revokeVersion(id, p.get(3), actor), null));
             }
           }
           case "key" -> {
             if (n == 3) {
               if (!method.equals("POST")) return notAllowed("POST");
-              return AdminResponse.created(issuedKey(store.rotateKey(id, actor)));
+              return AdminResponse.created(views.issuedKey(store.rotateKey(id, actor)));
             }
           }
           case "pull-secret" -> {
@@ -183,12 +183,12 @@ public final class AdminApi {
 
   private AdminResponse createCustomer(byte[] body, String actor) {
     JsonBody b = JsonBody.parse(json, body, Set.of("name"));
-    return AdminResponse.created(customerView(store.createCustomer(b.text("name", true), actor)));
+    return AdminResponse.created(views.customer(store.createCustomer(b.text("name", true), actor)));
   }
 
   private AdminResponse listCustomers() {
     ArrayNode list = json.createArrayNode();
-    store.customers().forEach(c -> list.add(customerView(c)));
+    store.customers().forEach(c -> list.add(views.customer(c)));
     ObjectNode out = json.createObjectNode();
     out.set("customers", list);
     return AdminResponse.ok(out);
@@ -202,17 +202,6 @@ public final class AdminApi {
     ObjectNode out = json.createObjectNode();
     out.set("keys", list);
     return AdminResponse.ok(out);
-  }
-
-  private ObjectNode customerView(Customer c) {
-    return json.createObjectNode()
-        .put("id", c.id().value())
-        .put("name", c.name())
-        .put("createdAt", c.createdAt().toString());
-  }
-
-  private ObjectNode issuedKey(IssuedKey k) {
-    return json.createObjectNode().put("username", k.username()).put("key", k.key()).put("keyId", k.keyId());
   }
 
   // ---- licenses ----
@@ -229,7 +218,7 @@ public final class AdminApi {
         credentials(b.object("upstreamCredentials", CREDENTIAL_FIELDS)));
     IssuedKey key = store.createLicense(request, actor);
     License license = store.license(new LicenseId(key.username()));
-    ObjectNode view = licenseView(license, null);
+    ObjectNode view = views.license(license, null);
     view.put("key", key.key());
     return AdminResponse.created(view);
   }
@@ -241,7 +230,7 @@ public final class AdminApi {
       store.customer(filter);
     }
     ArrayNode list = json.createArrayNode();
-    store.licenses(filter).forEach(l -> list.add(licenseView(l, null)));
+    store.licenses(filter).forEach(l -> list.add(views.license(l, null)));
     ObjectNode out = json.createObjectNode();
     out.set("licenses", list);
     return AdminResponse.ok(out);
@@ -254,7 +243,7 @@ public final class AdminApi {
     Change<UpstreamCredentials> creds = b.has("upstreamCredentials")
         ? Change.setOrClear(credentials(b.object("upstreamCredentials", CREDENTIAL_FIELDS)))
         : Change.keep();
-    return AdminResponse.ok(licenseView(store.update(id, new LicensePatch(name, expiresAt, creds), actor), null));
+    return AdminResponse.ok(views.license(store.update(id, new LicensePatch(name, expiresAt, creds), actor), null));
   }
 
   private static UpstreamCredentials credentials(JsonBody b) {
@@ -299,35 +288,6 @@ public final class AdminApi {
       throw new ApiError(409, "license " + id + " is " + state.wireName() + ": pulls with it are refused");
     }
     return AdminResponse.ok(PullSecrets.secret(json, publicUrl, name, namespace, id.value(), key));
-  }
-
-  ObjectNode licenseView(License l, List<LicenseEvent> history) {
-    ObjectNode v = json.createObjectNode()
-        .put("id", l.id().value())
-        .put("username", l.id().value())
-        .put("name", l.name())
-        .put("customerId", l.customerId().value())
-        .put("application", l.application());
-    ArrayNode versionList = v.putArray("versions");
-    l.versions().forEach(versionList::add);
-    v.put("expiresAt", l.expiresAt() == null ? null : l.expiresAt().toString());
-    v.put("state", l.state(clock.instant()).wireName());
-    v.put("revokedAt", l.revokedAt() == null ? null : l.revokedAt().toString());
-    if (l.upstreamCredentials() == null) {
-      v.putNull("upstreamCredentials");
-    } else {
-      v.putObject("upstreamCredentials").put("username", l.upstreamCredentials().username());
-    }
-    v.put("createdAt", l.createdAt().toString());
-    v.put("updatedAt", l.updatedAt().toString());
-    if (history != null) {
-      ArrayNode h = v.putArray("history");
-      for (LicenseEvent e : history) {
-        h.addObject().put("at", e.at().toString()).put("actor", e.actor()).put("action", e.action())
-            .put("detail", e.detail());
-      }
-    }
-    return v;
   }
 
   // ---- applications ----

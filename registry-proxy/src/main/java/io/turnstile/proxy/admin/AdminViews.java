@@ -1,0 +1,65 @@
+package io.turnstile.proxy.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.turnstile.store.Customer;
+import io.turnstile.store.IssuedKey;
+import io.turnstile.store.License;
+import io.turnstile.store.LicenseEvent;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * How the admin API shows customers, licenses and new keys as JSON. A key appears only in the
+ * answer that issues it; an upstream password never appears.
+ */
+final class AdminViews {
+  private final ObjectMapper json;
+  private final Clock clock;
+
+  AdminViews(ObjectMapper json, Clock clock) {
+    this.json = json;
+    this.clock = clock;
+  }
+
+  ObjectNode customer(Customer c) {
+    return json.createObjectNode()
+        .put("id", c.id().value())
+        .put("name", c.name())
+        .put("createdAt", c.createdAt().toString());
+  }
+
+  ObjectNode issuedKey(IssuedKey k) {
+    return json.createObjectNode().put("username", k.username()).put("key", k.key()).put("keyId", k.keyId());
+  }
+
+  ObjectNode license(License l, List<LicenseEvent> history) {
+    ObjectNode v = json.createObjectNode()
+        .put("id", l.id().value())
+        .put("username", l.id().value())
+        .put("name", l.name())
+        .put("customerId", l.customerId().value())
+        .put("application", l.application());
+    ArrayNode versionList = v.putArray("versions");
+    l.versions().forEach(versionList::add);
+    v.put("expiresAt", l.expiresAt() == null ? null : l.expiresAt().toString());
+    v.put("state", l.state(clock.instant()).wireName());
+    v.put("revokedAt", l.revokedAt() == null ? null : l.revokedAt().toString());
+    if (l.upstreamCredentials() == null) {
+      v.putNull("upstreamCredentials");
+    } else {
+      v.putObject("upstreamCredentials").put("username", l.upstreamCredentials().username());
+    }
+    v.put("createdAt", l.createdAt().toString());
+    v.put("updatedAt", l.updatedAt().toString());
+    if (history != null) {
+      ArrayNode h = v.putArray("history");
+      for (LicenseEvent e : history) {
+        h.addObject().put("at", e.at().toString()).put("actor", e.actor()).put("action", e.action())
+            .put("detail", e.detail());
+      }
+    }
+    return v;
+  }
+}
