@@ -1,6 +1,7 @@
 package io.turnstile.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 
 /**
@@ -14,6 +15,8 @@ import java.util.Base64;
  *     absent, the key is read from {@code encryptionKeyFile}, which is generated on first start.
  * @param encryptionKeyFile default {@code data/store.key} (mode 0600)
  * @param maxPoolSize connection pool size; default 4 (SQLite has one writer anyway)
+ * @param pollInterval with PostgreSQL, how often a replica checks the event sequence for edits made
+ *     elsewhere when no notification came; default 2s
  */
 public record StoreConfig(
     String url,
@@ -21,7 +24,8 @@ public record StoreConfig(
     String password,
     String encryptionKey,
     Path encryptionKeyFile,
-    Integer maxPoolSize) {
+    Integer maxPoolSize,
+    Duration pollInterval) {
   public StoreConfig {
     url = url == null ? "jdbc:sqlite:data/turnstile.db" : url;
     if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
@@ -44,11 +48,26 @@ public record StoreConfig(
     if (maxPoolSize < 1 || maxPoolSize > 100) {
       throw new InvalidValueException("maxPoolSize", "must be between 1 and 100");
     }
+    pollInterval = pollInterval == null ? Duration.ofSeconds(2) : pollInterval;
+    if (pollInterval.compareTo(Duration.ofMillis(100)) < 0 || pollInterval.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new InvalidValueException("pollInterval", "must be between 100ms and 5m");
+    }
+  }
+
+  /** A store with the default poll interval. */
+  public StoreConfig(String url, String username, String password, String encryptionKey, Path encryptionKeyFile,
+      Integer maxPoolSize) {
+    this(url, username, password, encryptionKey, encryptionKeyFile, maxPoolSize, null);
+  }
+
+  /** Whether this is a PostgreSQL store (several replicas may share it). */
+  public boolean postgres() {
+    return url.startsWith("jdbc:postgresql:");
   }
 
   /** The defaults: SQLite under {@code data/}. */
   public static StoreConfig defaults() {
-    return new StoreConfig(null, null, null, null, null, null);
+    return new StoreConfig(null, null, null, null, null, null, null);
   }
 
   @Override

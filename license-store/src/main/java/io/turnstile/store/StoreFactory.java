@@ -20,7 +20,7 @@ public final class StoreFactory {
     CredentialCipher cipher = CredentialCipher.fromConfig(store.encryptionKey(), store.encryptionKeyFile());
     Database database = Database.open(store);
     try {
-      return new JooqLicenseStore(database, cipher, catalog, clock);
+      return new JooqLicenseStore(database, cipher, catalog, clock, store.pollInterval());
     } catch (RuntimeException e) {
       database.close();
       throw e;

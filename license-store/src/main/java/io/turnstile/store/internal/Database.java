@@ -3,32 +3,71 @@ package io.turnstile.store.internal;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.turnstile.config.StoreConfig;
+import io.turnstile.store.StoreException;
+import io.turnstile.store.StoreUnavailableException;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.flywaydb.core.Flyway;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.flywaydb.core.Flyway;
+import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
 import org.jooq.ExecuteContext;
 import org.jooq.ExecuteListener;
-import org.jooq.impl.DefaultConfiguration;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConfiguration;
 
-/** Opens the store's database: a small Hikari pool, Flyway migrations, a jOOQ context. */
+/**
+ * Opens the store's database: a small Hikari pool, Flyway migrations, a jOOQ context. A connection
+ * that cannot be had, or one lost mid-statement, is a {@link StoreUnavailableException}: the
+ * caller learns at once that nothing was written. A SQLite file is held by one process, with an
+ * exclusive lock on {@code <file>.lock}; PostgreSQL is for several.
+ */
 public final class Database implements AutoCloseable {
+  private final StoreConfig config;
   private final HikariDataSource dataSource;
   private final DSLContext dsl;
+  private final FileChannel processLock;
 
   private final AtomicLong queries = new AtomicLong();
 
-  private Database(HikariDataSource dataSource, SQLDialect dialect) {
+  private Database(StoreConfig config, HikariDataSource dataSource, SQLDialect dialect, FileChannel processLock) {
+    this.config = config;
     this.dataSource = dataSource;
+    this.processLock = processLock;
     DefaultConfiguration configuration = new DefaultConfiguration();
-    configuration.set(dataSource);
+    configuration.set(new ConnectionProvider() {
+      @Override
+      public Connection acquire() {
+        try {
+          return dataSource.getConnection();
+        } catch (SQLException e) {
+          throw unavailable(e);
+        }
+      }
+
+      @Override
+      public void release(Connection connection) {
+        try {
+          connection.close();
+        } catch (SQLException e) {
+          throw unavailable(e);
+        }
+      }
+    });
     configuration.set(dialect);
     configuration.set(new Settings().withExecuteLogging(false).withRenderSchema(false));
     configuration.set(new ExecuteListener() {
@@ -36,8 +75,63 @@ public final class Database implements AutoCloseable {
       public void executeStart(ExecuteContext ctx) {
         queries.incrementAndGet();
       }
+
+      @Override
+      public void exception(ExecuteContext ctx) {
+        if (lostConnection(ctx.sqlException())) {
+          lost.set(ctx.sqlException());
+        }
+      }
     });
     this.dsl = DSL.using(configuration);
+  }
+
+  /** The last statement failure that was a lost connection, for {@link #translate}. */
+  private final ThreadLocal<SQLException> lost = new ThreadLocal<>();
+
+  /**
+   * {@code e} as the store's caller should see it: a lost connection becomes a {@link
+   * StoreUnavailableException}, anything else stays as it is.
+   */
+  RuntimeException translate(RuntimeException e) {
+    SQLException cause = lost.get();
+    lost.remove();
+    if (e instanceof StoreUnavailableException) {
+      return e;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t == cause || (t instanceof SQLException sql && lostConnection(sql))) {
+        return unavailable(t);
+      }
+    }
+    return e;
+  }
+
+  private static boolean lostConnection(SQLException e) {
+    if (e == null) {
+      return false;
+    }
+    String state = e.getSQLState();
+    // 08: connection exceptions; 57P: the server is shutting down or restarting.
+    return e instanceof SQLTransientConnectionException || e instanceof SQLNonTransientConnectionException
+        || (state != null && (state.startsWith("08") || state.startsWith("57P")));
+  }
+
+  private static StoreUnavailableException unavailable(Throwable cause) {
+    return new StoreUnavailableException("the license store's database is unreachable; nothing was written", cause);
+  }
+
+  /** Whether several processes may share this database (PostgreSQL). */
+  boolean shared() {
+    return config.postgres();
+  }
+
+  /**
+   * A connection of its own, outside the pool, for {@code LISTEN}: a pooled connection would be
+   * handed to others and lose the subscription.
+   */
+  Connection dedicatedConnection() throws SQLException {
+    return DriverManager.getConnection(config.url(), config.username(), config.password());
   }
 
   /** How many SQL statements this database has executed through jOOQ; a batch counts once. */
@@ -52,9 +146,11 @@ public final class Database implements AutoCloseable {
     hikari.setPoolName("turnstile-store");
     hikari.setMaximumPoolSize(config.maxPoolSize());
     SQLDialect dialect;
+    FileChannel processLock = null;
     if (config.url().startsWith("jdbc:sqlite:")) {
       dialect = SQLDialect.SQLITE;
-      createOwnerOnly(config.url().substring("jdbc:sqlite:".length()));
+      String file = createOwnerOnly(config.url().substring("jdbc:sqlite:".length()));
+      processLock = file == null ? null : lockForThisProcess(file);
       hikari.addDataSourceProperty("journal_mode", "WAL");
       hikari.addDataSourceProperty("foreign_keys", "true");
       hikari.addDataSourceProperty("busy_timeout", "5000");
@@ -63,8 +159,17 @@ public final class Database implements AutoCloseable {
       dialect = SQLDialect.POSTGRES;
       if (config.username() != null) hikari.setUsername(config.username());
       if (config.password() != null) hikari.setPassword(config.password());
+      // While the database is down, an admin write fails within this instead of hanging.
+      hikari.setConnectionTimeout(2000);
+      hikari.setValidationTimeout(1000);
     }
-    HikariDataSource ds = new HikariDataSource(hikari);
+    HikariDataSource ds;
+    try {
+      ds = new HikariDataSource(hikari);
+    } catch (RuntimeException e) {
+      closeQuietly(processLock);
+      throw e;
+    }
     try {
       Flyway.configure()
           .dataSource(ds)
@@ -74,9 +179,41 @@ public final class Database implements AutoCloseable {
           .migrate();
     } catch (RuntimeException e) {
       ds.close();
+      closeQuietly(processLock);
       throw e;
     }
-    return new Database(ds, dialect);
+    return new Database(config, ds, dialect, processLock);
+  }
+
+  /**
+   * Holds {@code <file>.lock} for as long as this process runs: two processes writing one SQLite
+   * file would each serve a snapshot the other's writes never reach.
+   */
+  private static FileChannel lockForThisProcess(String file) throws IOException {
+    Path lockFile = Path.of(file + ".lock");
+    FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException sameProcess) {
+      lock = null;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new StoreException(file + " is in use by another Turnstile process; a SQLite store serves one process"
+          + " (use PostgreSQL, store.url: jdbc:postgresql://..., for several replicas)") { };
+    }
+    return channel;
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // closing releases the lock either way
+      }
+    }
   }
 
   /**
@@ -85,11 +222,11 @@ public final class Database implements AutoCloseable {
    * {@code -shm} and journal files the database file's mode, so they are owner-only too. An
    * existing file keeps its mode.
    */
-  private static void createOwnerOnly(String file) throws IOException {
+  private static String createOwnerOnly(String file) throws IOException {
     int query = file.indexOf('?');
     String path = query < 0 ? file : file.substring(0, query);
     if (path.isEmpty() || path.startsWith(":memory:") || path.startsWith("file:")) {
-      return;
+      return null;
     }
     Path db = Path.of(path).toAbsolutePath();
     Path parent = db.getParent();
@@ -97,7 +234,7 @@ public final class Database implements AutoCloseable {
       Files.createDirectories(parent);
     }
     if (Files.exists(db)) {
-      return;
+      return db.toString();
     }
     try {
       Files.createFile(db, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -106,6 +243,7 @@ public final class Database implements AutoCloseable {
     } catch (UnsupportedOperationException notPosix) {
       // no POSIX modes here: SQLite creates the file as before
     }
+    return db.toString();
   }
 
   public DSLContext dsl() {
@@ -115,5 +253,6 @@ public final class Database implements AutoCloseable {
   @Override
   public void close() {
     dataSource.close();
+    closeQuietly(processLock);
   }
 }

@@ -75,6 +75,23 @@ final class EventLog {
         .fetch(r -> new LicenseEvent(Instant.ofEpochMilli(r.getAt()), r.getActor(), r.getAction(), r.getDetail()));
   }
 
+  /** An event as a replica follows it: its number and the customer it changed. */
+  record Change(long seq, String customer) {}
+
+  /** The first {@code limit} events after {@code seq}, in order. */
+  static List<Change> after(DSLContext dsl, long seq, int limit) {
+    return dsl.select(EVENTS.SEQ, EVENTS.CUSTOMER_ID).from(EVENTS)
+        .where(EVENTS.SEQ.gt(seq))
+        .orderBy(EVENTS.SEQ)
+        .limit(limit)
+        .fetch(r -> new Change(r.value1(), r.value2()));
+  }
+
+  /** The number of the last event, 0 when there is none. */
+  static long lastSeq(DSLContext dsl) {
+    return dsl.select(DSL.coalesce(DSL.max(EVENTS.SEQ), 0L)).from(EVENTS).fetchOne().value1();
+  }
+
   private static long nextSeq(DSLContext tx) {
     return tx.select(DSL.coalesce(DSL.max(EVENTS.SEQ), 0L)).from(EVENTS).fetchOne().value1() + 1;
   }

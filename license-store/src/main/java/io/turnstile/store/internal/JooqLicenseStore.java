@@ -27,6 +27,7 @@ import io.turnstile.store.StoreStats;
 import io.turnstile.store.internal.db.tables.records.CustomersRecord;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,15 +48,26 @@ public final class JooqLicenseStore implements LicenseStore {
   private final StoreWriter writer;
   private final LicenseWrites licenseWrites;
   private final CustomerImports imports;
+  /** Follows writes made by other replicas; null for a SQLite store, which one process owns. */
+  private final ChangeFeed feed;
 
-  public JooqLicenseStore(Database database, CredentialCipher cipher, Catalog catalog, Clock clock) {
+  /**
+   * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
+   *     other replicas when no notification came
+   */
+  public JooqLicenseStore(Database database, CredentialCipher cipher, Catalog catalog, Clock clock,
+      Duration pollInterval) {
     this.database = Objects.requireNonNull(database, "database");
     this.dsl = database.dsl();
     this.clock = Objects.requireNonNull(clock, "clock");
     this.loader = new SnapshotLoader(Objects.requireNonNull(cipher, "cipher"), Objects.requireNonNull(catalog, "catalog"));
-    this.writer = new StoreWriter(dsl, loader);
+    this.writer = new StoreWriter(database, loader);
     this.licenseWrites = new LicenseWrites(writer, cipher, catalog, clock);
     this.imports = new CustomerImports(writer, cipher, catalog, clock);
+    this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
+    if (feed != null) {
+      feed.start();
+    }
   }
 
   @Override
@@ -75,7 +87,8 @@ public final class JooqLicenseStore implements LicenseStore {
 
   @Override
   public StoreStats stats() {
-    return new StoreStats(database.queriesExecuted());
+    return new StoreStats(database.queriesExecuted(), writer.cursor(), feed == null || feed.reachable(),
+        feed == null ? null : feed.lastContact());
   }
 
   // ---- customers ----
@@ -239,6 +252,9 @@ public final class JooqLicenseStore implements LicenseStore {
 
   @Override
   public void close() {
+    if (feed != null) {
+      feed.close();
+    }
     database.close();
   }
 

@@ -9,14 +9,23 @@ import io.turnstile.store.LicenseId;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jooq.DSLContext;
 
 /**
- * Runs the store's writes one at a time and swaps in a new snapshot after each. One lock covers the
- * transaction and the reload: SQLite has one writer, and snapshots must follow commit order, or a
- * slower reload could put back what a later write changed.
+ * Runs the store's writes one at a time and keeps the snapshot in step with the events table. One
+ * lock covers the transaction and the reload: SQLite has one writer, and snapshots must follow
+ * commit order, or a slower reload could put back what a later write changed.
+ *
+ * <p>The snapshot follows the events table through a cursor, the last event applied. After each
+ * write, and whenever the {@link ChangeFeed} hears of a write made by another replica, {@link
+ * #catchUp} reads the events after the cursor and reloads only the customers they name. On
+ * PostgreSQL every write takes a transaction-scoped advisory lock before numbering its events, so
+ * event numbers follow commit order across replicas and a replica never skips one, and sends
+ * {@code NOTIFY turnstile_events} in the same transaction.
  */
 final class StoreWriter {
   /** What a license change does when the license is already revoked. */
@@ -32,16 +41,33 @@ final class StoreWriter {
     void apply(DSLContext tx, LicensesRecord license);
   }
 
+  /** The channel replicas are told of writes on. */
+  static final String CHANNEL = "turnstile_events";
+  /** Serialises writers across replicas; any constant shared by every replica. */
+  private static final long WRITE_LOCK = 0x7475726e7374L;
+  /** Most events read at once; beyond them a whole reload is cheaper. */
+  private static final int BATCH = 10_000;
+
+  private final Database database;
   private final DSLContext dsl;
   private final SnapshotLoader loader;
   private final ReentrantLock lock = new ReentrantLock();
   private volatile Snapshot snapshot;
+  private volatile long cursor;
 
   /** Loads the whole store into the first snapshot. */
-  StoreWriter(DSLContext dsl, SnapshotLoader loader) {
-    this.dsl = dsl;
+  StoreWriter(Database database, SnapshotLoader loader) {
+    this.database = database;
+    this.dsl = database.dsl();
     this.loader = loader;
+    // The cursor is read first: a write landing during the load is applied again, never missed.
+    this.cursor = EventLog.lastSeq(dsl);
     this.snapshot = loader.loadAll(dsl);
+  }
+
+  /** The last event the snapshot reflects. */
+  long cursor() {
+    return cursor;
   }
 
   Snapshot snapshot() {
@@ -52,9 +78,64 @@ final class StoreWriter {
   <T> T write(CustomerId customer, Function<DSLContext, T> work) {
     lock.lock();
     try {
-      T result = dsl.transactionResult(cfg -> work.apply(cfg.dsl()));
-      snapshot = loader.reload(dsl, snapshot, customer);
+      T result = transaction(work);
+      catchUp();
       return result;
+    } catch (RuntimeException e) {
+      throw database.translate(e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** One transaction, numbered in commit order and announced to the other replicas. */
+  private <T> T transaction(Function<DSLContext, T> work) {
+    return dsl.transactionResult(cfg -> {
+      DSLContext tx = cfg.dsl();
+      if (database.shared()) {
+        tx.execute("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")");
+      }
+      T result = work.apply(tx);
+      if (database.shared()) {
+        tx.execute("NOTIFY " + CHANNEL);
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Applies the events after the cursor to the snapshot: the customers they name are reloaded; a
+   * gap in the numbers (events pruned) or a long backlog reloads everything.
+   *
+   * @return how many events were applied
+   */
+  int catchUp() {
+    lock.lock();
+    try {
+      int applied = 0;
+      while (true) {
+        List<EventLog.Change> changes = EventLog.after(dsl, cursor, BATCH);
+        if (changes.isEmpty()) {
+          return applied;
+        }
+        boolean gap = changes.get(0).seq() != cursor + 1
+            || changes.stream().anyMatch(c -> c.customer() == null);
+        if (gap || changes.size() == BATCH) {
+          long last = EventLog.lastSeq(dsl);
+          snapshot = loader.loadAll(dsl);
+          cursor = last;
+          return applied + changes.size();
+        }
+        Snapshot next = snapshot;
+        for (String customer : new LinkedHashSet<>(changes.stream().map(EventLog.Change::customer).toList())) {
+          next = loader.reload(dsl, next, new CustomerId(customer));
+        }
+        snapshot = next;
+        cursor = changes.get(changes.size() - 1).seq();
+        applied += changes.size();
+      }
+    } catch (RuntimeException e) {
+      throw database.translate(e);
     } finally {
       lock.unlock();
     }
@@ -67,9 +148,13 @@ final class StoreWriter {
   <T> T writeAll(Function<DSLContext, T> work) {
     lock.lock();
     try {
-      T result = dsl.transactionResult(cfg -> work.apply(cfg.dsl()));
+      T result = transaction(work);
+      long last = EventLog.lastSeq(dsl);
       snapshot = loader.loadAll(dsl);
+      cursor = last;
       return result;
+    } catch (RuntimeException e) {
+      throw database.translate(e);
     } finally {
       lock.unlock();
     }
@@ -82,8 +167,7 @@ final class StoreWriter {
   License writeLicense(LicenseId id, IfRevoked ifRevoked, LicenseChange change) {
     lock.lock();
     try {
-      LicensesRecord row = dsl.transactionResult(cfg -> {
-        DSLContext tx = cfg.dsl();
+      LicensesRecord row = transaction(tx -> {
         LicensesRecord r = tx.selectFrom(LICENSES).where(LICENSES.ID.eq(id.value())).fetchOne();
         if (r == null) {
           throw new NoSuchLicenseException(id.value());
@@ -95,7 +179,7 @@ final class StoreWriter {
         }
         return r;
       });
-      snapshot = loader.reload(dsl, snapshot, new CustomerId(row.getCustomerId()));
+      catchUp();
       License fresh = snapshot.license(id);
       if (fresh != null) {
         return fresh;
@@ -103,6 +187,8 @@ final class StoreWriter {
       // The snapshot holds every license of a live customer, revoked ones too; only a deleted
       // customer's licenses (all revoked) are left out, so this is the rare re-revoke of one.
       return loader.license(dsl, id).orElseThrow(() -> new NoSuchLicenseException(id.value()));
+    } catch (RuntimeException e) {
+      throw database.translate(e);
     } finally {
       lock.unlock();
     }

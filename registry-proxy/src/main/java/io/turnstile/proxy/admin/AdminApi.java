@@ -22,6 +22,7 @@ import io.turnstile.store.NewLicense;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.NoSuchVersionException;
+import io.turnstile.store.StoreUnavailableException;
 import io.turnstile.store.UpstreamCredentials;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -75,6 +76,9 @@ public final class AdminApi {
       return error(404, null, e.getMessage());
     } catch (ConflictException e) {
       return error(409, null, e.getMessage());
+    } catch (StoreUnavailableException e) {
+      log.warn("admin call {} {} refused: {}", method, path, e.getMessage());
+      return error(503, null, e.getMessage());
     } catch (RuntimeException e) {
       log.error("admin call {} {} failed", method, path, e);
       return error(500, null, "internal error");

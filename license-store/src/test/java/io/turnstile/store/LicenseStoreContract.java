@@ -1,0 +1,335 @@
+package io.turnstile.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.turnstile.config.StoreConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The license store's behaviour, the same on every database: {@link LicenseStoreTest} runs it on
+ * SQLite, {@link LicenseStorePostgresIT} on a real PostgreSQL.
+ */
+abstract class LicenseStoreContract {
+  @TempDir Path dir;
+  final MutableClock clock = new MutableClock(StoreFixture.T0);
+  LicenseStore store;
+  private CustomerId acme;
+
+  /** The store configuration of this test: a fresh, empty database. */
+  abstract StoreConfig config() throws Exception;
+
+  /** Every value stored, as text, to search for what must not be there. */
+  abstract String databaseText() throws Exception;
+
+  /** A new connection to the test's database, for looking at it directly. */
+  abstract Connection rawConnection() throws Exception;
+
+  private StoreConfig config;
+
+  LicenseStore open() throws Exception {
+    return StoreFactory.open(config, StoreFixture.CATALOG, clock);
+  }
+
+  @BeforeEach
+  void openStore() throws Exception {
+    config = config();
+    store = open();
+    acme = store.createCustomer("Acme", "test").id();
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private IssuedKey license(String... versions) {
+    return store.createLicense(new NewLicense("prod", acme, "app", null, List.of(versions), null), "test");
+  }
+
+  private Access access(AuthResult r) {
+    assertThat(r).isInstanceOf(Access.class);
+    return (Access) r;
+  }
+
+  @Test
+  void newLicense_authorizesItsVersionsThroughEveryTemplate() {
+    IssuedKey key = license("1.0.0", "1.1.0");
+    assertThat(key.key()).startsWith("tsk_").hasSizeGreaterThanOrEqualTo(4 + 43);
+    Access a = access(store.authorize(key.username(), key.key()));
+    assertThat(a.allowsTag("vendor/app", "1.0.0")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "v1.1.0")).isTrue();
+    assertThat(a.allowsTag("charts/app", "1.1.0")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "2.0.0")).isFalse();
+    assertThat(a.allowsTag("vendor/tool", "1.0.0")).isFalse();
+    assertThat(a.allowsRepository("vendor/tool")).isFalse();
+    assertThat(a.repositories()).containsExactlyInAnyOrder("vendor/app", "charts/app");
+    assertThat(a.grantedTags("vendor/app")).containsExactly("1.0.0", "v1.0.0", "1.1.0", "v1.1.0");
+  }
+
+  @Test
+  void wrongKeyOrWrongUser_isBadCredentials() {
+    IssuedKey key = license("1.0.0");
+    assertThat(store.authorize(key.username(), key.key() + "x"))
+        .isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorize("lic_other", key.key()))
+        .isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorize(null, null)).isEqualTo(Refusal.BAD_CREDENTIALS);
+  }
+
+  @Test
+  void onlyTheKeyHashIsStored() throws Exception {
+    IssuedKey key = license("1.0.0");
+    store.close();
+    assertThat(databaseText()).doesNotContain(key.key()).contains(Keys.hash(key.key()));
+    store = open();
+  }
+
+  @Test
+  void grantAndRevokeVersion_takeEffectInTheNextSnapshot() {
+    IssuedKey key = license("1.0.0");
+    Access before = access(store.authorize(key.username(), key.key()));
+    store.grantVersions(new LicenseId(key.username()), List.of("2.0.0"), "test");
+    assertThat(before.allowsTag("vendor/app", "2.0.0")).as("an earlier decision is immutable").isFalse();
+    assertThat(access(store.authorize(key.username(), key.key()))
+        .allowsTag("vendor/app", "2.0.0")).isTrue();
+    store.revokeVersion(new LicenseId(key.username()), "1.0.0", "test");
+    assertThat(access(store.authorize(key.username(), key.key()))
+        .allowsTag("vendor/app", "1.0.0")).isFalse();
+  }
+
+  @Test
+  void revokingAVersionNotGranted_isNoSuchVersion() {
+    IssuedKey key = license("1.0.0");
+    assertThatThrownBy(() -> store.revokeVersion(new LicenseId(key.username()), "9.9.9", "test"))
+        .isInstanceOf(NoSuchVersionException.class);
+  }
+
+  @Test
+  void expiry_isCheckedAtDecisionTime() {
+    IssuedKey key = store.createLicense(
+        new NewLicense("trial", acme, "app", StoreFixture.T0.plus(Duration.ofDays(30)), List.of("1.0.0"), null), "test");
+    assertThat(store.authorize(key.username(), key.key())).isInstanceOf(Access.class);
+    clock.advance(Duration.ofDays(30));
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.EXPIRED);
+  }
+
+  @Test
+  void authorizeCredential_decidesByTheStoresClock() {
+    IssuedKey key = store.createLicense(
+        new NewLicense("trial", acme, "app", StoreFixture.T0.plus(Duration.ofDays(1)), List.of("1.0.0"), null), "test");
+    String credential = access(store.authorize(key.username(), key.key())).principal().credentialId();
+    assertThat(access(store.authorizeCredential(credential)).allowsTag("vendor/app", "1.0.0")).isTrue();
+    clock.advance(Duration.ofDays(1));
+    assertThat(store.authorizeCredential(credential)).isEqualTo(Refusal.EXPIRED);
+    assertThat(store.authorizeCredential("lk_unknown")).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorizeCredential(null)).isEqualTo(Refusal.BAD_CREDENTIALS);
+  }
+
+  @Test
+  void expiryCanBeMovedIntoThePastAndCleared() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    store.update(id, LicensePatch.none().withExpiresAt(Change.set(StoreFixture.T0.minusSeconds(1))), "test");
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.EXPIRED);
+    store.update(id, LicensePatch.none().withExpiresAt(Change.clear()), "test");
+    assertThat(store.authorize(key.username(), key.key())).isInstanceOf(Access.class);
+  }
+
+  @Test
+  void update_keepsSetsOrClearsEachFieldOnItsOwn() {
+    Instant expiry = StoreFixture.T0.plus(Duration.ofDays(30));
+    UpstreamCredentials creds = new UpstreamCredentials("bot", "pw");
+    LicenseId id = new LicenseId(store.createLicense(
+        new NewLicense("prod", acme, "app", expiry, List.of("1.0.0"), creds), "test").username());
+    License created = store.license(id);
+    clock.advance(Duration.ofMinutes(1));
+
+    assertThat(store.update(id, LicensePatch.none(), "test")).as("keep everything").isEqualTo(created);
+
+    License renamed = store.update(id, LicensePatch.none().withName(Change.set("renamed")), "test");
+    assertThat(renamed.name()).isEqualTo("renamed");
+    assertThat(renamed.expiresAt()).isEqualTo(expiry);
+    assertThat(renamed.upstreamCredentials()).isEqualTo(creds);
+
+    License noCreds = store.update(id, LicensePatch.none().withUpstreamCredentials(Change.clear()), "test");
+    assertThat(noCreds.upstreamCredentials()).isNull();
+    assertThat(noCreds.expiresAt()).isEqualTo(expiry);
+
+    License later = store.update(id, LicensePatch.none().withExpiresAt(Change.set(expiry.plusSeconds(60))), "test");
+    assertThat(later.expiresAt()).isEqualTo(expiry.plusSeconds(60));
+    assertThat(later.name()).isEqualTo("renamed");
+    assertThat(store.update(id, LicensePatch.none().withExpiresAt(Change.clear()), "test").expiresAt()).isNull();
+
+    assertThat(store.history(id)).extracting(LicenseEvent::action).containsExactly("license.created",
+        "license.renamed", "license.upstream_credentials_changed", "license.expiry_changed", "license.expiry_changed");
+    assertThatThrownBy(() -> store.update(id, LicensePatch.none().withName(Change.clear()), "test"))
+        .isInstanceOf(InvalidInputException.class).hasMessage("name: cannot be cleared");
+  }
+
+  @Test
+  void revokedLicense_isRefusedAndFrozen() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    store.revokeLicense(id, "test");
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.REVOKED);
+    assertThat(store.license(id).state(clock.instant())).isEqualTo(LicenseState.REVOKED);
+    assertThatThrownBy(() -> store.grantVersions(id, List.of("2.0.0"), "test")).isInstanceOf(ConflictException.class);
+  }
+
+  @Test
+  void licenseWrites_answerTheLicenseOfTheFreshSnapshot() {
+    LicenseId id = new LicenseId(license("1.0.0").username());
+    License granted = store.grantVersions(id, List.of("2.0.0"), "test");
+    assertThat(granted).isSameAs(store.snapshot().license(id));
+    assertThat(granted.versions()).containsExactly("1.0.0", "2.0.0");
+    assertThat(granted).isEqualTo(store.license(id));
+    License revoked = store.revokeLicense(id, "test");
+    assertThat(revoked).isSameAs(store.snapshot().license(id));
+    assertThat(revoked.revokedAt()).isEqualTo(StoreFixture.T0);
+  }
+
+  @Test
+  void revokingALicenseAgain_answersItUnchanged_evenWhenItsCustomerIsGone() {
+    LicenseId id = new LicenseId(license("1.0.0").username());
+    License revoked = store.revokeLicense(id, "test");
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(store.revokeLicense(id, "again")).isEqualTo(revoked);
+    store.deleteCustomer(acme, "test");
+    assertThat(store.snapshot().license(id)).as("a deleted customer's licenses leave the snapshot").isNull();
+    assertThat(store.revokeLicense(id, "again")).isEqualTo(revoked);
+    assertThat(store.history(id)).extracting(LicenseEvent::actor).containsExactly("test", "test");
+    assertThatThrownBy(() -> store.revokeLicense(new LicenseId("lic_nope"), "test"))
+        .isInstanceOf(NoSuchLicenseException.class);
+  }
+
+  @Test
+  void rotatedKey_replacesTheOldOneAndItsCredentialId() {
+    IssuedKey key = license("1.0.0");
+    String oldCredential = access(store.authorize(key.username(), key.key()))
+        .principal().credentialId();
+    IssuedKey fresh = store.rotateKey(new LicenseId(key.username()), "test");
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorize(key.username(), fresh.key())).isInstanceOf(Access.class);
+    assertThat(store.authorizeCredential(oldCredential)).isEqualTo(Refusal.BAD_CREDENTIALS);
+  }
+
+  @Test
+  void customerKey_grantsTheUnionOfValidLicenses() {
+    store.createLicense(new NewLicense("a", acme, "app", null, List.of("1.0.0"), null), "test");
+    store.createLicense(new NewLicense("b", acme, "tool", StoreFixture.T0.plus(Duration.ofDays(1)), List.of("3.0"), null), "test");
+    IssuedKey ck = store.createCustomerKey(acme, "test");
+    assertThat(ck.username()).isEqualTo(acme.value());
+    Access a = access(store.authorize(ck.username(), ck.key()));
+    assertThat(a.allowsTag("vendor/app", "1.0.0")).isTrue();
+    assertThat(a.allowsTag("vendor/tool", "3.0")).isTrue();
+    clock.advance(Duration.ofDays(2));
+    Access later = access(store.authorize(ck.username(), ck.key()));
+    assertThat(later.allowsTag("vendor/app", "1.0.0")).isTrue();
+    assertThat(later.allowsTag("vendor/tool", "3.0")).isFalse();
+    store.revokeCustomerKey(acme, ck.keyId(), "test");
+    assertThat(store.authorize(ck.username(), ck.key())).isEqualTo(Refusal.BAD_CREDENTIALS);
+  }
+
+  @Test
+  void deletingACustomer_revokesItsLicensesAndKeys() {
+    IssuedKey key = license("1.0.0");
+    IssuedKey ck = store.createCustomerKey(acme, "test");
+    store.deleteCustomer(acme, "test");
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.authorize(ck.username(), ck.key())).isEqualTo(Refusal.BAD_CREDENTIALS);
+    assertThat(store.license(new LicenseId(key.username())).revokedAt()).isNotNull();
+    assertThatThrownBy(() -> store.customer(acme)).isInstanceOf(NoSuchCustomerException.class);
+  }
+
+  @Test
+  void history_recordsWhoDidWhatAndWhen() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    clock.advance(Duration.ofMinutes(1));
+    store.grantVersions(id, List.of("2.0.0"), "alice");
+    store.revokeVersion(id, "1.0.0", "bob");
+    store.rotateKey(id, "carol");
+    store.revokeLicense(id, "dave");
+    List<LicenseEvent> h = store.history(id);
+    assertThat(h).extracting(LicenseEvent::action).containsExactly(
+        "license.created", "license.versions_granted", "license.version_revoked", "license.key_rotated", "license.revoked");
+    assertThat(h).extracting(LicenseEvent::actor).containsExactly("test", "alice", "bob", "carol", "dave");
+    assertThat(h.get(1).at()).isEqualTo(StoreFixture.T0.plus(Duration.ofMinutes(1)));
+    assertThat(h.get(1).detail()).contains("2.0.0");
+  }
+
+  @Test
+  void upstreamCredentials_areEncryptedAtRestAndDecryptedInTheSnapshot() throws Exception {
+    String password = "upstream-pa55word-" + System.nanoTime();
+    IssuedKey key = store.createLicense(new NewLicense("own", acme, "app", null, List.of("1.0.0"),
+        new UpstreamCredentials("customer-bot", password)), "test");
+    License l = store.snapshot().license(new LicenseId(key.username()));
+    assertThat(l.upstreamCredentials()).isEqualTo(new UpstreamCredentials("customer-bot", password));
+    assertThat(l.toString()).doesNotContain(password);
+    assertThat(store.history(new LicenseId(key.username())).toString()).doesNotContain(password);
+    store.close();
+    String raw = databaseText();
+    assertThat(raw).contains("customer-bot").doesNotContain(password);
+    store = open();
+    assertThat(store.license(new LicenseId(key.username())).upstreamCredentials().password()).isEqualTo(password);
+    assertThat(Files.getPosixFilePermissions(dir.resolve("store.key")))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+  }
+
+  @Test
+  void badInput_namesTheField() {
+    assertThatThrownBy(() -> store.createLicense(new NewLicense("x", acme, "nope", null, List.of(), null), "t"))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("application: unknown application 'nope'");
+    assertThatThrownBy(() -> store.createLicense(new NewLicense("x", acme, "app", null, List.of("1.0", "bad version"), null), "t"))
+        .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("versions[1]:");
+    assertThatThrownBy(() -> store.createLicense(new NewLicense("x", new CustomerId("cus_nope"), "app", null, List.of(), null), "t"))
+        .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("customerId:");
+    assertThatThrownBy(() -> store.createCustomer(" ", "t"))
+        .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
+    assertThat(store.licenses(null)).isEmpty();
+  }
+
+  @Test
+  void namesWithBidiOverridesOrInvisibleCharacters_areRefusedAndNothingIsWritten() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    for (String bad : List.of("Acme\u202Egnp.exe", "Ac\u200Bme", "\u2066Acme\u2069", "Acme\u2067x\u2068",
+        "\uFEFFAcme", "Acme\u0007", "Acme\u009B")) {
+      String shown = bad.codePoints().mapToObj(c -> String.format("U+%04X", c)).toList().toString();
+      assertThatThrownBy(() -> store.createCustomer(bad, "t")).as(shown)
+          .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
+      assertThatThrownBy(() -> store.createLicense(new NewLicense(bad, acme, "app", null, List.of(), null), "t")).as(shown)
+          .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
+      assertThatThrownBy(() -> store.update(id, LicensePatch.none().withName(Change.set(bad)), "t")).as(shown)
+          .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name:");
+    }
+    assertThat(store.customers()).extracting(Customer::name).containsExactly("Acme");
+    assertThat(store.licenses(null)).extracting(License::name).containsExactly("prod");
+    assertThat(store.history(id)).hasSize(1);
+    assertThat(store.createCustomer("Zoë Bäckerei 株式会社", "t").name()).as("letters of any script").isEqualTo("Zoë Bäckerei 株式会社");
+  }
+
+  @Test
+  void reopeningAnExistingDatabase_keepsEverything() throws Exception {
+    IssuedKey key = license("1.0.0");
+    store.close();
+    store = open();
+    assertThat(store.authorize(key.username(), key.key())).isInstanceOf(Access.class);
+    try (var c = rawConnection();
+        var rs = c.createStatement().executeQuery("select count(*) from flyway_schema_history where success = true")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(1);
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package io.turnstile.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.turnstile.config.StoreConfig;
+import io.turnstile.store.testing.TestPostgres;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two stores on one PostgreSQL database, as two replicas are: a write through one reaches the other. */
+class ReplicaPropagationIT {
+  private static TestPostgres postgres;
+  @TempDir Path dir;
+  private String url;
+  private LicenseStore a;
+  private LicenseStore b;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = TestPostgres.launch();
+  }
+
+  @AfterAll
+  static void stopPostgres() {
+    postgres.close();
+  }
+
+  @BeforeEach
+  void open() throws Exception {
+    url = postgres.newDatabase();
+    a = open(Duration.ofSeconds(2));
+    b = open(Duration.ofMillis(500));
+  }
+
+  private LicenseStore open(Duration poll) throws Exception {
+    return StoreFactory.open(new StoreConfig(url, TestPostgres.USER, null, null, dir.resolve("store.key"), 2, poll),
+        StoreFixture.CATALOG, Clock.systemUTC());
+  }
+
+  @AfterEach
+  void close() {
+    a.close();
+    b.close();
+  }
+
+  /** How long {@code condition} took to hold, failing after {@code limit}. */
+  private static Duration within(Duration limit, BooleanSupplier condition) throws InterruptedException {
+    long start = System.nanoTime();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - start > limit.toNanos()) {
+        throw new AssertionError("not within " + limit);
+      }
+      Thread.sleep(5);
+    }
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  private IssuedKey license(LicenseStore on, String... versions) {
+    CustomerId c = on.createCustomer("Acme", "t").id();
+    return on.createLicense(new NewLicense("prod", c, "app", null, List.of(versions), null), "t");
+  }
+
+  private boolean grants(LicenseStore on, IssuedKey key, String tag) {
+    return on.authorize(key.username(), key.key()) instanceof Access access && access.allowsTag("vendor/app", tag);
+  }
+
+  @Test
+  void aWriteThroughOneReplicaIsEnforcedByTheOtherWithinOneSecond() throws Exception {
+    IssuedKey key = license(a, "1.0.0", "2.0.0");
+    within(Duration.ofSeconds(1), () -> grants(b, key, "2.0.0"));
+    a.revokeVersion(new LicenseId(key.username()), "2.0.0", "t");
+    within(Duration.ofSeconds(1), () -> !grants(b, key, "2.0.0"));
+    assertThat(grants(b, key, "1.0.0")).isTrue();
+    IssuedKey rotated = a.rotateKey(new LicenseId(key.username()), "t");
+    within(Duration.ofSeconds(1), () -> b.authorize(key.username(), key.key()) == Refusal.BAD_CREDENTIALS);
+    assertThat(b.authorize(rotated.username(), rotated.key())).isInstanceOf(Access.class);
+    assertThat(b.stats().cursor()).isEqualTo(a.stats().cursor());
+  }
+
+  @Test
+  void writesOnBothReplicasAtOnceAreAllSeenByBoth() throws Exception {
+    IssuedKey key = license(a, "1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    Thread onA = new Thread(() -> {
+      for (int i = 0; i < 20; i++) {
+        a.grantVersions(id, List.of("a." + i), "a");
+      }
+    });
+    Thread onB = new Thread(() -> {
+      for (int i = 0; i < 20; i++) {
+        b.grantVersions(id, List.of("b." + i), "b");
+      }
+    });
+    onA.start();
+    onB.start();
+    onA.join();
+    onB.join();
+    within(Duration.ofSeconds(2), () -> grants(a, key, "b.19") && grants(b, key, "a.19"));
+    for (int i = 0; i < 20; i++) {
+      assertThat(grants(a, key, "b." + i) && grants(b, key, "a." + i)).as("version " + i).isTrue();
+    }
+    assertThat(b.stats().cursor()).isEqualTo(a.stats().cursor());
+  }
+
+  @Test
+  void withTheListenerConnectionKilled_thePollStillPropagates() throws Exception {
+    IssuedKey key = license(a, "1.0.0", "2.0.0");
+    within(Duration.ofSeconds(1), () -> grants(b, key, "2.0.0"));
+    try (Connection c = DriverManager.getConnection(url, TestPostgres.USER, "");
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("select pg_terminate_backend(pid) from pg_stat_activity"
+            + " where query like 'LISTEN turnstile_events%' and datname = current_database()")) {
+      int killed = 0;
+      while (rs.next()) {
+        killed++;
+      }
+      assertThat(killed).as("listeners killed").isEqualTo(2);
+    }
+    a.revokeVersion(new LicenseId(key.username()), "2.0.0", "t");
+    // b polls every 500 ms; its listener comes back too, whichever is first.
+    within(Duration.ofSeconds(1), () -> !grants(b, key, "2.0.0"));
+  }
+
+  @Test
+  void whileTheDatabaseIsDown_authorizationGoesOn_writesFailFast_andBothCatchUpAfter() throws Exception {
+    IssuedKey key = license(a, "1.0.0", "2.0.0");
+    within(Duration.ofSeconds(1), () -> grants(b, key, "2.0.0"));
+    postgres.stop();
+    try {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> a.revokeVersion(new LicenseId(key.username()), "2.0.0", "t"))
+          .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("nothing was written");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+      assertThat(grants(a, key, "2.0.0")).as("pulls go on from the snapshot").isTrue();
+      assertThat(grants(b, key, "2.0.0")).isTrue();
+      within(Duration.ofSeconds(5), () -> !b.stats().reachable());
+    } finally {
+      postgres.start();
+    }
+    a.revokeVersion(new LicenseId(key.username()), "2.0.0", "t");
+    within(Duration.ofSeconds(5), () -> !grants(b, key, "2.0.0"));
+    assertThat(b.stats().reachable()).isTrue();
+    assertThat(grants(b, key, "1.0.0")).isTrue();
+  }
+}
