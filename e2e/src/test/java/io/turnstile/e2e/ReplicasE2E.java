@@ -23,6 +23,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,7 @@ class ReplicasE2E {
   @BeforeAll
   void start() throws Exception {
     Proc.require("skopeo");
+    Proc.require("nginx");
     dir = Files.createTempDirectory("turnstile-replicas-e2e");
     upstream = Distribution.basic(dir.resolve("upstream"), dir.resolve("storage"),
         Map.of("vendor", "vendor-secret", "customer-bot", "customer-secret")).start();
@@ -123,6 +125,21 @@ class ReplicasE2E {
     replicas.forEach(TurnstileProcess::close);
     if (postgres != null) postgres.close();
     if (upstream != null) upstream.close();
+    // The upstream's storage holds the 64 MiB blob; the logs beside it stay for a failed run.
+    if (dir != null) deleteTree(dir.resolve("storage"));
+  }
+
+  private static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var files = Files.walk(root)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // a leftover temporary file is not worth failing the suite for
+    }
   }
 
   private static String credentials(JsonNode license) {
@@ -230,8 +247,8 @@ class ReplicasE2E {
         all ? "seen" : "NOT seen", Duration.ofNanos(System.nanoTime() - start).toMillis());
     for (TurnstileProcess replica : replicas) {
       assertThat(manifestHead(replica.url(), "vendor/app", tag, creds))
-          .as("vendor/app:%s on replica %s, %s after an edit through replica %s", tag, replica.host(), PROPAGATION,
-              replicas.get(0).host())
+          .as("vendor/app:%s on replica %s, %d ms after an edit through replica %s", tag, replica.host(),
+              PROPAGATION.toMillis(), replicas.get(0).host())
           .isIn(expected);
     }
   }
