@@ -3,6 +3,7 @@ package io.turnstile.benchmarks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.turnstile.testkit.Distribution;
+import io.turnstile.testkit.Nginx;
 import io.turnstile.testkit.Proc;
 import io.turnstile.testkit.Seeder;
 import io.turnstile.testkit.TurnstileProcess;
@@ -68,7 +69,7 @@ public final class PeerBenchmarks {
       String layer = big.layers().get(0);
       long bytes = (long) bigMib << 20;
       try (Distribution anonymous = Distribution.anonymousReadOnly(dir.resolve("anonymous"), storage).start();
-          Nginx nginx = Nginx.start(dir.resolve("nginx"), upstream.port, "vendor", "vendor-secret");
+          Nginx nginx = Nginx.basicAuthProxy(dir.resolve("nginx"), upstream.port, "vendor", "vendor-secret").start();
           TurnstileProcess turnstile = new TurnstileProcess(dir.resolve("turnstile")).tagTtl("60s")
               .jvmArgs(System.getProperty("turnstile.transport") == null ? List.of()
                   : List.of("-Dturnstile.transport=" + System.getProperty("turnstile.transport")))
