@@ -37,10 +37,11 @@ public final class Nginx implements AutoCloseable {
   }
 
   /**
-   * A balancer over {@code ports} on 127.0.0.1, round robin. A server that refuses the connection,
-   * times out connecting or answers 502 is skipped for the next one ({@code proxy_next_upstream
-   * error timeout http_502}) and left out for 10 s after one failure, so a dead replica costs a
-   * client nothing while another is up. {@code Host} is passed as the client sent it, so replicas
+   * A balancer over {@code ports} on 127.0.0.1, round robin. A server that refuses the connection
+   * or times out connecting is skipped for the next one ({@code proxy_next_upstream error timeout})
+   * and left out for 10 s after one failure, so a dead replica costs a client nothing while another
+   * is up. Not {@code http_502}: Turnstile itself answers 502 when the vendor's registry fails, and
+   * replaying that on every replica would take them all out. {@code Host} is passed as the client sent it, so replicas
    * see the balancer's address, and {@code X-Forwarded-For} names the client. Every answer carries
    * {@link #UPSTREAM_HEADER}: the replica (or replicas, comma-separated, the last one answering)
    * that served it, so a test knows which one to kill mid-pull. HTTP/1.1 with kept-alive connections
@@ -62,7 +63,7 @@ public final class Nginx implements AutoCloseable {
               proxy_set_header Host $http_host;
               proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
               proxy_set_header X-Forwarded-Proto $scheme;
-              proxy_next_upstream error timeout http_502;
+              proxy_next_upstream error timeout;
               proxy_connect_timeout 2s;
               proxy_read_timeout 60s;
               add_header %s $upstream_addr always;
