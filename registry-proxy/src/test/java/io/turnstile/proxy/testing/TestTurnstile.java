@@ -47,6 +47,22 @@ public final class TestTurnstile implements AutoCloseable {
    */
   public TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
       String extraServerYaml) throws Exception {
+    this(dir, upstreamUrl, extraUpstreamYaml, upstreamCredentials, extraServerYaml,
+        "  url: jdbc:sqlite:" + dir + "/turnstile.db\n");
+  }
+
+  /**
+   * One of several replicas on one PostgreSQL database; replicas given the same {@code dir} share
+   * the signing key and the store's encryption key, as replicas must.
+   */
+  public static TestTurnstile replica(Path dir, String upstreamUrl, String jdbcUrl, String pollInterval)
+      throws Exception {
+    return new TestTurnstile(dir, upstreamUrl, "", true, "",
+        "  url: " + jdbcUrl + "\n  username: postgres\n  pollInterval: " + pollInterval + "\n");
+  }
+
+  private TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
+      String extraServerYaml, String storeYaml) throws Exception {
     String yaml = """
         server:
           listen: 127.0.0.1:0
@@ -58,7 +74,7 @@ public final class TestTurnstile implements AutoCloseable {
         token:
           signingKey: %1$s/signing-key.pem
         store:
-          url: jdbc:sqlite:%1$s/turnstile.db
+        %6$s
           encryptionKeyFile: %1$s/store.key
         upstreams:
           - name: vendor
@@ -80,7 +96,8 @@ public final class TestTurnstile implements AutoCloseable {
                 upstream: vendor
                 tags: ["v{version}"]
         """.formatted(dir, upstreamUrl, extraUpstreamYaml,
-            upstreamCredentials ? "    username: vendor\n    password: ${UPSTREAM_PASSWORD}" : "", extraServerYaml);
+            upstreamCredentials ? "    username: vendor\n    password: ${UPSTREAM_PASSWORD}" : "", extraServerYaml,
+            storeYaml);
     Map<String, String> env = Map.of("ADMIN_TOKEN", ADMIN_TOKEN, "UPSTREAM_PASSWORD", "vendor-secret");
     this.config = new ConfigLoader(env::get).parse("test.yaml", yaml);
     this.server = TurnstileServer.start(config);

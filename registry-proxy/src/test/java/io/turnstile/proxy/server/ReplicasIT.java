@@ -1,0 +1,167 @@
+package io.turnstile.proxy.server;
+
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.core.Options;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import io.turnstile.proxy.testing.FakeRegistry;
+import io.turnstile.proxy.testing.TestTurnstile;
+import io.turnstile.store.testing.TestPostgres;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two Turnstile servers on one PostgreSQL database, as two replicas behind a load balancer: an
+ * edit made through A is enforced by B on the next request, within one second, whatever B's
+ * caller holds (Basic credentials, a Bearer token, a refresh token); tokens of A work on B; and a
+ * database outage stops edits, not pulls.
+ */
+class ReplicasIT {
+  @RegisterExtension
+  static WireMockExtension upstream = WireMockExtension.newInstance()
+      .options(wireMockConfig().dynamicPort().useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.ALWAYS))
+      .build();
+
+  private static TestPostgres postgres;
+  @TempDir Path dir;
+  private TestTurnstile a;
+  private TestTurnstile b;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final ObjectMapper json = new ObjectMapper();
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = TestPostgres.launch();
+  }
+
+  @AfterAll
+  static void stopPostgres() {
+    postgres.close();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    FakeRegistry registry = new FakeRegistry(upstream);
+    registry.image("org/app", "1.0.0", 1, 100);
+    registry.image("org/app", "2.0.0", 1, 100);
+    String db = postgres.newDatabase();
+    a = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s");
+    b = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s");
+  }
+
+  @AfterEach
+  void stop() {
+    a.close();
+    b.close();
+  }
+
+  private int status(TestTurnstile on, String path, String authorization) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(on.registryUrl() + path))
+        .header("Authorization", authorization).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  private int manifest(TestTurnstile on, String tag, String authorization) throws Exception {
+    return status(on, "/v2/vendor/app/manifests/" + tag, authorization);
+  }
+
+  private JsonNode token(TestTurnstile on, String query, String authorization) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(on.registryUrl() + "/token?" + query))
+        .header("Authorization", authorization).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return json.readTree(r.body());
+  }
+
+  private int refresh(TestTurnstile on, String refreshToken) throws Exception {
+    String form = "grant_type=refresh_token&service=turnstile&scope=repository:vendor/app:pull&refresh_token="
+        + URLEncoder.encode(refreshToken, StandardCharsets.UTF_8);
+    return http.send(HttpRequest.newBuilder(URI.create(on.registryUrl() + "/token"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  /** Waits until {@code condition} holds, for at most {@code limit}. */
+  private static void within(Duration limit, Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.call()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + limit);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void everyEditThroughAIsEnforcedByBWithinOneSecond_forBasicBearerAndRefreshTokens() throws Exception {
+    TestTurnstile.Login login = a.license("app", "1.0.0", "2.0.0");
+    String basic = login.basic();
+    within(Duration.ofSeconds(1), () -> manifest(b, "2.0.0", basic) == 200);
+
+    // Tokens issued by A work on B: the signing key is shared.
+    JsonNode issued = token(a, "service=turnstile&scope=repository:vendor/app:pull&offline_token=true", basic);
+    String bearer = "Bearer " + issued.get("token").asText();
+    String refreshToken = issued.get("refresh_token").asText();
+    assertThat(manifest(b, "2.0.0", bearer)).isEqualTo(200);
+    assertThat(refresh(b, refreshToken)).isEqualTo(200);
+
+    // Revoke a version through A.
+    a.admin("DELETE", "/admin/v1/licenses/" + login.username() + "/versions/2.0.0", null);
+    within(Duration.ofSeconds(1), () -> manifest(b, "2.0.0", basic) == 403 && manifest(b, "2.0.0", bearer) == 403);
+    assertThat(manifest(b, "1.0.0", bearer)).isEqualTo(200);
+
+    // A customer key made through A works on B, until it is revoked through A.
+    JsonNode ck = a.admin("POST", "/admin/v1/customers/" + login.customer() + "/keys", null).body();
+    String customerBasic = TestTurnstile.basic(ck.get("username").asText(), ck.get("key").asText());
+    within(Duration.ofSeconds(1), () -> manifest(b, "1.0.0", customerBasic) == 200);
+    a.admin("DELETE", "/admin/v1/customers/" + login.customer() + "/keys/" + ck.get("keyId").asText(), null);
+    within(Duration.ofSeconds(1), () -> manifest(b, "1.0.0", customerBasic) == 401);
+
+    // Rotate the license key through A: the old key, its token and its refresh token die on B.
+    String fresh = a.admin("POST", "/admin/v1/licenses/" + login.username() + "/key", null).body().get("key").asText();
+    within(Duration.ofSeconds(1), () -> manifest(b, "1.0.0", basic) == 401 && manifest(b, "1.0.0", bearer) == 401
+        && refresh(b, refreshToken) == 401);
+    String freshBasic = TestTurnstile.basic(login.username(), fresh);
+    assertThat(manifest(b, "1.0.0", freshBasic)).isEqualTo(200);
+
+    // Expire the license through A.
+    a.admin("PATCH", "/admin/v1/licenses/" + login.username(), "{\"expiresAt\":\"2001-01-01T00:00:00Z\"}");
+    within(Duration.ofSeconds(1), () -> manifest(b, "1.0.0", freshBasic) == 401);
+  }
+
+  @Test
+  void whileTheDatabaseIsDown_pullsGoOn_adminWritesAre503_andBothCatchUpAfter() throws Exception {
+    TestTurnstile.Login login = a.license("app", "1.0.0", "2.0.0");
+    within(Duration.ofSeconds(1), () -> manifest(b, "2.0.0", login.basic()) == 200);
+    postgres.stop();
+    try {
+      assertThat(manifest(a, "2.0.0", login.basic())).isEqualTo(200);
+      assertThat(manifest(b, "1.0.0", login.basic())).isEqualTo(200);
+      TestTurnstile.Answer refused = a.admin("DELETE", "/admin/v1/licenses/" + login.username() + "/versions/2.0.0", null);
+      assertThat(refused.status()).isEqualTo(503);
+      assertThat(refused.body().get("error").asText()).contains("unreachable", "nothing was written");
+      assertThat(manifest(b, "2.0.0", login.basic())).as("nothing half-written").isEqualTo(200);
+    } finally {
+      postgres.start();
+    }
+    within(Duration.ofSeconds(10),
+        () -> a.admin("DELETE", "/admin/v1/licenses/" + login.username() + "/versions/2.0.0", null).status() == 200);
+    // B's listener comes back with backoff; until then its poll catches up.
+    within(Duration.ofSeconds(5), () -> manifest(b, "2.0.0", login.basic()) == 403);
+  }
+}
