@@ -4,13 +4,15 @@ import io.turnstile.proxy.cli.CliException;
 import io.turnstile.proxy.cli.CustomerCommand;
 import io.turnstile.proxy.cli.LicenseCommand;
 import io.turnstile.proxy.cli.ServeCommand;
-import picocli.CommandLine;
+import io.turnstile.proxy.cli.SigningKeyCommand;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code turnstile} command: {@code serve} and the admin commands. */
 @Command(name = "turnstile", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "License-aware OCI registry proxy.",
-    subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, SigningKeyCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");

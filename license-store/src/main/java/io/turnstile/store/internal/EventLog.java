@@ -76,15 +76,19 @@ final class EventLog {
   }
 
   /** An event as a replica follows it: its number and the customer it changed. */
-  record Change(long seq, String customer) {}
+  record Change(long seq, String customer, String action) {
+    boolean aboutSigningKeys() {
+      return action.startsWith(SigningKeyStore.EVENT_PREFIX);
+    }
+  }
 
   /** The first {@code limit} events after {@code seq}, in order. */
   static List<Change> after(DSLContext dsl, long seq, int limit) {
-    return dsl.select(EVENTS.SEQ, EVENTS.CUSTOMER_ID).from(EVENTS)
+    return dsl.select(EVENTS.SEQ, EVENTS.CUSTOMER_ID, EVENTS.ACTION).from(EVENTS)
         .where(EVENTS.SEQ.gt(seq))
         .orderBy(EVENTS.SEQ)
         .limit(limit)
-        .fetch(r -> new Change(r.value1(), r.value2()));
+        .fetch(r -> new Change(r.value1(), r.value2(), r.value3()));
   }
 
   /** The number of the last event, 0 when there is none. */

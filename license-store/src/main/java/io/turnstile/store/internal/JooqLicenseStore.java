@@ -20,10 +20,12 @@ import io.turnstile.store.LicenseId;
 import io.turnstile.store.LicensePatch;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NewLicense;
+import io.turnstile.store.NewSigningKey;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoreStats;
+import io.turnstile.store.StoredSigningKey;
 import io.turnstile.store.internal.db.tables.records.CustomersRecord;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Clock;
@@ -33,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.jooq.DSLContext;
 
 /**
@@ -48,6 +51,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final StoreWriter writer;
   private final LicenseWrites licenseWrites;
   private final CustomerImports imports;
+  private final SigningKeyStore signingKeys;
   /** Follows writes made by other replicas; null for a SQLite store, which one process owns. */
   private final ChangeFeed feed;
 
@@ -64,6 +68,8 @@ public final class JooqLicenseStore implements LicenseStore {
     this.writer = new StoreWriter(database, loader);
     this.licenseWrites = new LicenseWrites(writer, cipher, catalog, clock);
     this.imports = new CustomerImports(writer, cipher, catalog, clock);
+    this.signingKeys = new SigningKeyStore(writer, cipher, clock);
+    writer.followSigningKeys(signingKeys);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -83,6 +89,31 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public AuthResult authorizeCredential(String credentialId) {
     return writer.snapshot().accessFor(credentialId, clock.instant());
+  }
+
+  @Override
+  public List<StoredSigningKey> signingKeys() {
+    return writer.signingKeys();
+  }
+
+  @Override
+  public List<StoredSigningKey> ensureSigningKey(Supplier<NewSigningKey> generate, String actor) {
+    return signingKeys.ensureSigner(generate, actor);
+  }
+
+  @Override
+  public StoredSigningKey addSigningKey(NewSigningKey key, String actor) {
+    return signingKeys.add(key, actor);
+  }
+
+  @Override
+  public StoredSigningKey activateSigningKey(String kid, String actor) {
+    return signingKeys.activate(kid, actor);
+  }
+
+  @Override
+  public StoredSigningKey retireSigningKey(String kid, String actor) {
+    return signingKeys.retire(kid, actor);
   }
 
   @Override

@@ -8,9 +8,11 @@ import io.turnstile.store.License;
 import io.turnstile.store.LicenseId;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.Snapshot;
+import io.turnstile.store.StoredSigningKey;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jooq.DSLContext;
@@ -54,6 +56,8 @@ final class StoreWriter {
   private final ReentrantLock lock = new ReentrantLock();
   private volatile Snapshot snapshot;
   private volatile long cursor;
+  private volatile List<StoredSigningKey> signingKeys = List.of();
+  private SigningKeyStore keys;
 
   /** Loads the whole store into the first snapshot. */
   StoreWriter(Database database, SnapshotLoader loader) {
@@ -63,6 +67,38 @@ final class StoreWriter {
     // The cursor is read first: a write landing during the load is applied again, never missed.
     this.cursor = EventLog.lastSeq(dsl);
     this.snapshot = loader.loadAll(dsl);
+  }
+
+  /** Loads the signing keys now and after every signing key event. */
+  void followSigningKeys(SigningKeyStore keys) {
+    lock.lock();
+    try {
+      this.keys = keys;
+      this.signingKeys = List.copyOf(keys.load(dsl));
+    } catch (RuntimeException e) {
+      throw database.translate(e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The signing keys as of the cursor, newest first. */
+  List<StoredSigningKey> signingKeys() {
+    return signingKeys;
+  }
+
+  /** One transaction changing signing keys, then the keys (and anything else new) reloaded. */
+  <T> T writeKeys(Function<DSLContext, T> work) {
+    lock.lock();
+    try {
+      T result = transaction(work);
+      catchUp();
+      return result;
+    } catch (RuntimeException e) {
+      throw database.translate(e);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** The last event the snapshot reflects. */
@@ -118,16 +154,26 @@ final class StoreWriter {
         if (changes.isEmpty()) {
           return applied;
         }
+        boolean keysChanged = changes.stream().anyMatch(EventLog.Change::aboutSigningKeys);
         boolean gap = changes.get(0).seq() != cursor + 1
-            || changes.stream().anyMatch(c -> c.customer() == null);
+            || changes.stream().anyMatch(c -> c.customer() == null && !c.aboutSigningKeys());
+        if (keysChanged && keys != null) {
+          signingKeys = List.copyOf(keys.load(dsl));
+        }
         if (gap || changes.size() == BATCH) {
           long last = EventLog.lastSeq(dsl);
           snapshot = loader.loadAll(dsl);
           cursor = last;
           return applied + changes.size();
         }
+        Set<String> customers = new LinkedHashSet<>();
+        for (EventLog.Change c : changes) {
+          if (c.customer() != null) {
+            customers.add(c.customer());
+          }
+        }
         Snapshot next = snapshot;
-        for (String customer : new LinkedHashSet<>(changes.stream().map(EventLog.Change::customer).toList())) {
+        for (String customer : customers) {
           next = loader.reload(dsl, next, new CustomerId(customer));
         }
         snapshot = next;

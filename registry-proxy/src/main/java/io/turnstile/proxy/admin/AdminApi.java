@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.RepositoryConfig;
+import io.turnstile.config.TokenConfig;
 import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.Change;
@@ -52,9 +53,10 @@ public final class AdminApi {
   private final ObjectMapper json;
   private final Clock clock;
   private final AdminViews views;
+  private final SigningKeyApi signingKeys;
 
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
-      URI publicUrl, ObjectMapper json, Clock clock) {
+      URI publicUrl, TokenConfig tokens, ObjectMapper json, Clock clock) {
     this.store = store;
     this.applications = List.copyOf(applications);
     this.versions = versions;
@@ -62,6 +64,7 @@ public final class AdminApi {
     this.json = json;
     this.clock = clock;
     this.views = new AdminViews(json, clock);
+    this.signingKeys = new SigningKeyApi(store, tokens, json);
   }
 
   /** Serves one call; {@code path} is the raw path without the query. */
@@ -171,6 +174,9 @@ public final class AdminApi {
           }
           default -> { }
         }
+      }
+      case "signing-keys" -> {
+        return signingKeys.route(method, p, actor);
       }
       case "applications" -> {
         if (n == 1) {

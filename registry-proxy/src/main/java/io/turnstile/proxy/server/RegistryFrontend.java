@@ -177,7 +177,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       return;
     }
     if (path.equals("/.well-known/jwks.json") && isRead(current)) {
-      reply(ctx, HttpResponses.json(200, services.jwks(), current.method().equals(HttpMethod.HEAD)), true);
+      reply(ctx, HttpResponses.json(200, services.jwks().document(), current.method().equals(HttpMethod.HEAD)), true);
       return;
     }
     if (path.equals("/v2") || path.startsWith("/v2/")) {

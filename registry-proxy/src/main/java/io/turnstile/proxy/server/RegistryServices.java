@@ -1,9 +1,9 @@
 package io.turnstile.proxy.server;
 
-import io.turnstile.proxy.access.RegistryBackend;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.turnstile.proxy.access.RegistryAuthenticator;
+import io.turnstile.proxy.access.RegistryBackend;
+import io.turnstile.proxy.token.Jwks;
 import io.turnstile.proxy.token.TokenEndpoint;
 
 /** What every public connection shares. */
@@ -12,4 +12,4 @@ record RegistryServices(
     RegistryAuthenticator authenticator,
     RegistryBackend backend,
     ObjectMapper json,
-    byte[] jwks) {}
+    Jwks jwks) {}

@@ -10,6 +10,8 @@ import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.token.Jwks;
+import io.turnstile.proxy.token.KeyRing;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
@@ -60,7 +62,8 @@ public final class TurnstileServer implements AutoCloseable {
 
   /** Opens the store and binds both listeners; on failure everything opened so far is closed. */
   public static TurnstileServer start(TurnstileConfig config) throws IOException, InterruptedException {
-    SigningKeys keys = SigningKeys.load(config.token().signingKey(), config.token().algorithm());
+    SigningKeys fileKeys = config.token().keysInStore() ? null
+        : SigningKeys.load(config.token().signingKey(), config.token().algorithm());
     LicenseStore store = StoreFactory.open(config);
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, Transport.ioHandlerFactory());
@@ -71,9 +74,11 @@ public final class TurnstileServer implements AutoCloseable {
       Clock clock = Clock.systemUTC();
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock);
       AdminApi api = new AdminApi(store, config.applications(),
-          new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(), json, clock);
+          new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
+          config.token(), json, clock);
       AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
           blocking, json);
+      KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       RegistryServices services = new RegistryServices(
@@ -82,7 +87,7 @@ public final class TurnstileServer implements AutoCloseable {
           new DataPlane(config, upstream,
               new ClosureCache(upstream, json, config.cache()), json),
           json,
-          json.writeValueAsBytes(keys.publicJwks().toJSONObject()));
+          new Jwks(tokens, json));
       RegistryServer registry;
       try {
         registry = RegistryServer.start(config.server(), boss, workers, services);
@@ -94,7 +99,7 @@ public final class TurnstileServer implements AutoCloseable {
           Transport.name());
       log.info("admin API listening on {}", admin.address());
       return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream);
-    } catch (IOException | InterruptedException | RuntimeException e) {
+    } catch (InterruptedException | RuntimeException e) {
       if (upstream != null) {
         upstream.close();
       }

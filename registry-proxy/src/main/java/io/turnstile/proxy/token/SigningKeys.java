@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64;
+import io.turnstile.store.NewSigningKey;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -67,16 +68,33 @@ public final class SigningKeys {
       if (!Files.exists(file)) {
         generate(file, algorithm);
       }
-      loadOne(file, keys, certs);
+      loadOne(file.toString(), Files.readString(file), keys, certs);
     }
     return new SigningKeys(keys, certs);
   }
 
-  private static void loadOne(Path file, List<JWK> keys, List<X509Certificate> certs) throws IOException {
+  /** Keys from PEM texts (private key and certificate each), the first one signing. */
+  public static SigningKeys fromPem(List<String> pems) throws IOException {
+    List<JWK> keys = new ArrayList<>();
+    List<X509Certificate> certs = new ArrayList<>();
+    for (int i = 0; i < pems.size(); i++) {
+      loadOne("key " + i, pems.get(i), keys, certs);
+    }
+    return new SigningKeys(keys, certs);
+  }
+
+  /** A new key with its self-signed certificate, as PEM, and its key id, to keep in the store. */
+  public static NewSigningKey generateForStore(String algorithm) throws IOException {
+    String pem = newPem(algorithm);
+    return new NewSigningKey(fromPem(List.of(pem)).signingKey().getKeyID(), pem);
+  }
+
+  private static void loadOne(String file, String text, List<JWK> keys, List<X509Certificate> certs)
+      throws IOException {
     PrivateKey privateKey = null;
     X509Certificate certificate = null;
     JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-    try (PEMParser parser = new PEMParser(new StringReader(Files.readString(file)))) {
+    try (PEMParser parser = new PEMParser(new StringReader(text))) {
       Object o;
       while ((o = parser.readObject()) != null) {
         if (o instanceof PrivateKeyInfo info) {
@@ -122,6 +140,18 @@ public final class SigningKeys {
   }
 
   private static void generate(Path file, String algorithm) throws IOException {
+    String pem = newPem(algorithm);
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    try {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (FileAlreadyExistsException raced) {
+      return;
+    }
+    Files.writeString(file, pem);
+  }
+
+  private static String newPem(String algorithm) throws IOException {
     try {
       KeyPair pair;
       String signature;
@@ -148,14 +178,7 @@ public final class SigningKeys {
         w.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(pair.getPrivate(), null));
         w.writeObject(cert);
       }
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      try {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } catch (FileAlreadyExistsException raced) {
-        return;
-      }
-      Files.writeString(file, pem.toString());
+      return pem.toString();
     } catch (GeneralSecurityException | OperatorCreationException e) {
       throw new IOException("cannot generate a signing key: " + e.getMessage(), e);
     }

@@ -46,7 +46,8 @@ public final class TokenEndpoint {
       String authorization, InetAddress client) {}
 
   /** An access token handed out recently, reused for the same key and grant. */
-  private record Issued(String scopeText, String token, Instant issuedAt) {}
+  /** {@code keys}: the signing keys in use when it was signed; after a rotation it is not handed out again. */
+  private record Issued(String scopeText, String token, Instant issuedAt, SigningKeys keys) {}
 
   /**
    * The tokens recently handed out for one credential, newest first, at most {@link
@@ -210,9 +211,10 @@ public final class TokenEndpoint {
     String credential = access.principal().credentialId();
     Recent known = reuse.isZero() ? null : recent.getIfPresent(credential);
     Issued issued = known == null ? null : known.find(scopeText);
-    if (issued == null || !now.isBefore(issued.issuedAt().plus(reuse))) {
+    SigningKeys keys = tokens.keys();
+    if (issued == null || !now.isBefore(issued.issuedAt().plus(reuse)) || issued.keys() != keys) {
       Instant at = now.truncatedTo(ChronoUnit.SECONDS);
-      Issued fresh = new Issued(scopeText, tokens.issueAccess(access.principal(), scopes, at), at);
+      Issued fresh = new Issued(scopeText, tokens.issueAccess(access.principal(), scopes, at), at, keys);
       issued = fresh;
       if (!reuse.isZero()) {
         recent.asMap().compute(credential, (k, r) -> r == null ? new Recent(List.of(fresh)) : r.with(fresh));

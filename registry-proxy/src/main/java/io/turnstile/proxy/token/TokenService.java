@@ -56,38 +56,57 @@ public final class TokenService {
 
   private final TokenConfig config;
   private final Clock clock;
-  private final JWK signingKey;
-  private final JWSSigner signer;
-  private final JWSAlgorithm algorithm;
-  private final Map<String, JWSVerifier> verifiers = new HashMap<>();
+  private final KeyRing ring;
+  private volatile Crypto crypto;
   private final Cache<String, VerifiedToken> verified;
+
+  /** The signer and verifiers of one set of keys. */
+  private record Crypto(SigningKeys keys, JWK signingKey, JWSSigner signer, JWSAlgorithm algorithm,
+      Map<String, JWSVerifier> verifiers) {
+    static Crypto of(SigningKeys keys) {
+      JWK signingKey = keys.signingKey();
+      try {
+        JWSSigner signer;
+        JWSAlgorithm algorithm;
+        if (signingKey instanceof ECKey ec) {
+          signer = new ECDSASigner(ec);
+          algorithm = JWSAlgorithm.ES256;
+        } else {
+          signer = new RSASSASigner((RSAKey) signingKey);
+          algorithm = JWSAlgorithm.RS256;
+        }
+        Map<String, JWSVerifier> verifiers = new HashMap<>();
+        for (JWK k : keys.all()) {
+          verifiers.put(k.getKeyID(), k instanceof ECKey ec ? new ECDSAVerifier(ec.toECPublicKey())
+              : new RSASSAVerifier(((RSAKey) k).toRSAPublicKey()));
+        }
+        return new Crypto(keys, signingKey, signer, algorithm, Map.copyOf(verifiers));
+      } catch (JOSEException e) {
+        throw new IllegalStateException("unusable signing key: " + e.getMessage(), e);
+      }
+    }
+  }
 
   /** Bound on the (estimated) bytes of verified tokens kept. */
   static final long VERIFIED_MAX_BYTES = 32L << 20;
 
   public TokenService(SigningKeys keys, TokenConfig config, Clock clock) {
-    this(keys, config, clock, VERIFIED_MAX_BYTES);
+    this(KeyRing.fixed(keys), config, clock, VERIFIED_MAX_BYTES);
+  }
+
+  public TokenService(KeyRing ring, TokenConfig config, Clock clock) {
+    this(ring, config, clock, VERIFIED_MAX_BYTES);
   }
 
   TokenService(SigningKeys keys, TokenConfig config, Clock clock, long verifiedMaxBytes) {
+    this(KeyRing.fixed(keys), config, clock, verifiedMaxBytes);
+  }
+
+  TokenService(KeyRing ring, TokenConfig config, Clock clock, long verifiedMaxBytes) {
     this.config = config;
     this.clock = clock;
-    this.signingKey = keys.signingKey();
-    try {
-      if (signingKey instanceof ECKey ec) {
-        signer = new ECDSASigner(ec);
-        algorithm = JWSAlgorithm.ES256;
-      } else {
-        signer = new RSASSASigner((RSAKey) signingKey);
-        algorithm = JWSAlgorithm.RS256;
-      }
-      for (JWK k : keys.all()) {
-        verifiers.put(k.getKeyID(), k instanceof ECKey ec ? new ECDSAVerifier(ec.toECPublicKey())
-            : new RSASSAVerifier(((RSAKey) k).toRSAPublicKey()));
-      }
-    } catch (JOSEException e) {
-      throw new IllegalStateException("unusable signing key: " + e.getMessage(), e);
-    }
+    this.ring = ring;
+    this.crypto = Crypto.of(ring.current());
     this.verified = Caffeine.newBuilder()
         .maximumWeight(verifiedMaxBytes)
         .weigher((String token, VerifiedToken v) -> weight(token, v))
@@ -124,6 +143,24 @@ public final class TokenService {
   long verifiedWeight() {
     verified.cleanUp();
     return verified.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+  }
+
+  /** The crypto of the keys in use now; rebuilt when the ring's keys change. */
+  private Crypto crypto() {
+    SigningKeys now = ring.current();
+    Crypto c = crypto;
+    if (c.keys() != now) {
+      c = Crypto.of(now);
+      crypto = c;
+      // A token verified with a key since retired must not live on in the cache.
+      verified.invalidateAll();
+    }
+    return c;
+  }
+
+  /** The keys in use now, for the JWKS endpoint. */
+  public SigningKeys keys() {
+    return crypto().keys();
   }
 
   public Duration ttl() {
@@ -173,14 +210,15 @@ public final class TokenService {
   }
 
   private String sign(JOSEObjectType type, JWTClaimsSet claims) {
-    JWSHeader header = new JWSHeader.Builder(algorithm)
+    Crypto c = crypto();
+    JWSHeader header = new JWSHeader.Builder(c.algorithm())
         .type(type)
-        .keyID(signingKey.getKeyID())
-        .x509CertChain(signingKey.getX509CertChain())
+        .keyID(c.signingKey().getKeyID())
+        .x509CertChain(c.signingKey().getX509CertChain())
         .build();
     SignedJWT jwt = new SignedJWT(header, claims);
     try {
-      jwt.sign(signer);
+      jwt.sign(c.signer());
     } catch (JOSEException e) {
       throw new IllegalStateException("signing failed", e);
     }
@@ -189,6 +227,7 @@ public final class TokenService {
 
   /** Verifies an access token; cached by its full text for its lifetime. */
   public VerifiedToken verifyAccess(String token) throws InvalidTokenException {
+    crypto();
     VerifiedToken cached = verified.getIfPresent(token);
     Instant now = clock.instant();
     if (cached != null) {
@@ -258,7 +297,7 @@ public final class TokenService {
     if (!expectedType.equals(header.getType())) {
       throw new InvalidTokenException("wrong token type");
     }
-    JWSVerifier verifier = header.getKeyID() == null ? null : verifiers.get(header.getKeyID());
+    JWSVerifier verifier = header.getKeyID() == null ? null : crypto().verifiers().get(header.getKeyID());
     if (verifier == null) {
       throw new InvalidTokenException("token not signed by a known key");
     }

@@ -42,7 +42,7 @@ class LayeringTest {
         .whereLayer("server").mayOnlyBeAccessedByLayers("main", "cli")
         .whereLayer("admin").mayOnlyBeAccessedByLayers("server")
         .whereLayer("access").mayOnlyBeAccessedByLayers("server")
-        .whereLayer("token").mayOnlyBeAccessedByLayers("server", "access")
+        .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")

@@ -1,7 +1,5 @@
 package io.turnstile.proxy.server;
 
-import io.turnstile.proxy.access.RegistryBackend;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -10,8 +8,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
@@ -22,6 +20,8 @@ import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.StoreConfig;
 import io.turnstile.config.TokenConfig;
 import io.turnstile.proxy.access.RegistryAuthenticator;
+import io.turnstile.proxy.access.RegistryBackend;
+import io.turnstile.proxy.token.Jwks;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
@@ -72,7 +72,7 @@ class RegistryFrontendTest {
     LoginGuard logins = new LoginGuard(store, LoginThrottleConfig.defaults());
     services = new RegistryServices(new TokenEndpoint(store, logins, tokens, json, Clock.systemUTC()),
         new RegistryAuthenticator(store, logins, tokens, "http://registry.test"), backend, json,
-        "{\"keys\":[]}".getBytes(StandardCharsets.UTF_8));
+        new Jwks(tokens, json));
   }
 
   @AfterEach

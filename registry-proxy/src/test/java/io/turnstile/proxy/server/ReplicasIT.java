@@ -145,6 +145,59 @@ class ReplicasIT {
   }
 
   @Test
+  void signingKeysKeptInTheStore_areSharedAndRotateWithNoTokenRefused() throws Exception {
+    a.close();
+    b.close();
+    String db = postgres.newDatabase();
+    a = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
+    b = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
+    TestTurnstile.Login login = a.license("app", "1.0.0");
+    String basic = login.basic();
+    JsonNode keys = a.admin("GET", "/admin/v1/signing-keys", null).body().get("keys");
+    assertThat(keys).as("generated once, by the first to start").hasSize(1);
+    String oldKid = keys.get(0).get("kid").asText();
+    assertThat(keys.get(0).toString()).doesNotContain("PRIVATE");
+
+    String old = "Bearer " + token(a, "service=turnstile&scope=repository:vendor/app:pull", basic).get("token").asText();
+    within(Duration.ofSeconds(1), () -> manifest(b, "1.0.0", old) == 200);
+
+    // Rotate through A: add (verifies only), activate (signs), retire the old one.
+    TestTurnstile.Answer added = a.admin("POST", "/admin/v1/signing-keys", null);
+    assertThat(added.status()).isEqualTo(201);
+    assertThat(added.body().get("state").asText()).isEqualTo("verify");
+    String newKid = added.body().get("kid").asText();
+    assertThat(a.admin("POST", "/admin/v1/signing-keys/" + newKid + "/activate", null).body().get("state").asText())
+        .isEqualTo("active");
+    within(Duration.ofSeconds(1), () -> jwksKids(b).contains(newKid) && tokenKid(token(b,
+        "service=turnstile&scope=repository:charts/app:pull", basic).get("token").asText()).equals(newKid));
+    assertThat(manifest(b, "1.0.0", old)).as("a token of the old key still verifies").isEqualTo(200);
+    String fresh = "Bearer " + token(b, "service=turnstile&scope=repository:vendor/app:pull", basic).get("token").asText();
+    assertThat(manifest(a, "1.0.0", fresh)).isEqualTo(200);
+
+    assertThat(a.admin("DELETE", "/admin/v1/signing-keys/" + newKid, null).status())
+        .as("the signing key cannot be retired").isEqualTo(409);
+    assertThat(a.admin("DELETE", "/admin/v1/signing-keys/" + oldKid, null).body().get("state").asText())
+        .isEqualTo("retired");
+    within(Duration.ofSeconds(1), () -> manifest(b, "1.0.0", old) == 401);
+    assertThat(manifest(b, "1.0.0", fresh)).isEqualTo(200);
+    assertThat(jwksKids(b)).containsExactly(newKid);
+  }
+
+  private java.util.List<String> jwksKids(TestTurnstile on) throws Exception {
+    JsonNode doc = json.readTree(http.send(HttpRequest.newBuilder(URI.create(on.registryUrl() + "/.well-known/jwks.json"))
+        .build(), HttpResponse.BodyHandlers.ofString()).body());
+    java.util.List<String> kids = new java.util.ArrayList<>();
+    doc.get("keys").forEach(k -> kids.add(k.get("kid").asText()));
+    return kids;
+  }
+
+  private String tokenKid(String token) throws Exception {
+    String header = new String(java.util.Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))),
+        StandardCharsets.UTF_8);
+    return json.readTree(header).get("kid").asText();
+  }
+
+  @Test
   void whileTheDatabaseIsDown_pullsGoOn_adminWritesAre503_andBothCatchUpAfter() throws Exception {
     TestTurnstile.Login login = a.license("app", "1.0.0", "2.0.0");
     within(Duration.ofSeconds(1), () -> manifest(b, "2.0.0", login.basic()) == 200);

@@ -48,7 +48,7 @@ public final class TestTurnstile implements AutoCloseable {
   public TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
       String extraServerYaml) throws Exception {
     this(dir, upstreamUrl, extraUpstreamYaml, upstreamCredentials, extraServerYaml,
-        "  url: jdbc:sqlite:" + dir + "/turnstile.db\n");
+        "  url: jdbc:sqlite:" + dir + "/turnstile.db\n", "");
   }
 
   /**
@@ -57,12 +57,19 @@ public final class TestTurnstile implements AutoCloseable {
    */
   public static TestTurnstile replica(Path dir, String upstreamUrl, String jdbcUrl, String pollInterval)
       throws Exception {
+    return replica(dir, upstreamUrl, jdbcUrl, pollInterval, false);
+  }
+
+  /** As {@link #replica(Path, String, String, String)}; {@code keysInStore}: token.keySource store. */
+  public static TestTurnstile replica(Path dir, String upstreamUrl, String jdbcUrl, String pollInterval,
+      boolean keysInStore) throws Exception {
     return new TestTurnstile(dir, upstreamUrl, "", true, "",
-        "  url: " + jdbcUrl + "\n  username: postgres\n  pollInterval: " + pollInterval + "\n");
+        "  url: " + jdbcUrl + "\n  username: postgres\n  pollInterval: " + pollInterval + "\n",
+        keysInStore ? "  keySource: store\n" : "");
   }
 
   private TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
-      String extraServerYaml, String storeYaml) throws Exception {
+      String extraServerYaml, String storeYaml, String tokenYaml) throws Exception {
     String yaml = """
         server:
           listen: 127.0.0.1:0
@@ -73,6 +80,7 @@ public final class TestTurnstile implements AutoCloseable {
           token: ${ADMIN_TOKEN}
         token:
           signingKey: %1$s/signing-key.pem
+        %7$s
         store:
         %6$s
           encryptionKeyFile: %1$s/store.key
@@ -97,7 +105,7 @@ public final class TestTurnstile implements AutoCloseable {
                 tags: ["v{version}"]
         """.formatted(dir, upstreamUrl, extraUpstreamYaml,
             upstreamCredentials ? "    username: vendor\n    password: ${UPSTREAM_PASSWORD}" : "", extraServerYaml,
-            storeYaml);
+            storeYaml, tokenYaml);
     Map<String, String> env = Map.of("ADMIN_TOKEN", ADMIN_TOKEN, "UPSTREAM_PASSWORD", "vendor-secret");
     this.config = new ConfigLoader(env::get).parse("test.yaml", yaml);
     this.server = TurnstileServer.start(config);

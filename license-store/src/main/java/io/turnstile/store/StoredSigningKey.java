@@ -1,0 +1,31 @@
+package io.turnstile.store;
+
+import java.time.Instant;
+
+/**
+ * A token signing key kept in the store.
+ *
+ * @param kid the key's id (its RFC 7638 thumbprint)
+ * @param pem the private key and its certificate; never shown by {@link #toString}
+ * @param state whether it signs, verifies only, or is retired
+ */
+public record StoredSigningKey(String kid, String pem, State state, Instant createdAt) {
+  /** What a key is used for. */
+  public enum State {
+    /** Signs new tokens, and verifies; one key at most. */
+    ACTIVE,
+    /** Verifies tokens only: a key on its way in, or on its way out. */
+    VERIFY,
+    /** Neither signs nor verifies; kept for history. */
+    RETIRED;
+
+    public String wireName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "StoredSigningKey[kid=" + kid + ", state=" + state + ", createdAt=" + createdAt + "]";
+  }
+}
