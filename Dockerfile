@@ -10,10 +10,12 @@ COPY registry-proxy registry-proxy
 RUN mvn -B -q -DskipTests package
 
 FROM eclipse-temurin:17-jre
-RUN useradd --system --home /data turnstile && mkdir -p /data /etc/turnstile && chown turnstile /data
+# A fixed uid/gid (10001), so Kubernetes can run the image with runAsNonRoot and a matching runAsUser.
+RUN groupadd --system --gid 10001 turnstile && useradd --system --uid 10001 --gid 10001 --home /data turnstile \
+  && mkdir -p /data /etc/turnstile && chown turnstile:turnstile /data
 COPY --from=build /src/registry-proxy/target/turnstile.jar /opt/turnstile/turnstile.jar
 COPY config/turnstile.example.yaml /etc/turnstile/turnstile.yaml
-USER turnstile
+USER 10001:10001
 ENV TURNSTILE_LISTEN=0.0.0.0:8080 TURNSTILE_ADMIN_LISTEN=0.0.0.0:9091
 WORKDIR /data
 EXPOSE 8080 9091

