@@ -10,6 +10,7 @@ import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.tls.TlsMaterialException;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
@@ -58,8 +59,14 @@ public final class TurnstileServer implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** Opens the store and binds both listeners; on failure everything opened so far is closed. */
-  public static TurnstileServer start(TurnstileConfig config) throws IOException, InterruptedException {
+  /**
+   * Opens the store and binds both listeners; on failure everything opened so far is closed.
+   *
+   * @throws TlsMaterialException when a listener's TLS files cannot be used; nothing is opened then
+   */
+  public static TurnstileServer start(TurnstileConfig config)
+      throws IOException, InterruptedException, TlsMaterialException {
+    ListenerTls tls = ListenerTls.load(config);
     SigningKeys keys = SigningKeys.load(config.token().signingKey(), config.token().algorithm());
     LicenseStore store = StoreFactory.open(config);
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
@@ -72,8 +79,8 @@ public final class TurnstileServer implements AutoCloseable {
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(), json, clock);
-      AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
-          blocking, json);
+      AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
+          config.admin().token(), blocking, json);
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       RegistryServices services = new RegistryServices(
@@ -85,7 +92,7 @@ public final class TurnstileServer implements AutoCloseable {
           json.writeValueAsBytes(keys.publicJwks().toJSONObject()));
       RegistryServer registry;
       try {
-        registry = RegistryServer.start(config.server(), boss, workers, services);
+        registry = RegistryServer.start(config.server(), tls.registry(), boss, workers, services);
       } catch (InterruptedException | RuntimeException e) {
         admin.close();
         throw e;
@@ -93,6 +100,7 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("registry listening on {} (public URL {}, {} transport)", registry.address(), config.server().baseUrl(),
           Transport.name());
       log.info("admin API listening on {}", admin.address());
+      tls.reloadEvery(workers, blocking);
       return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (upstream != null) {
