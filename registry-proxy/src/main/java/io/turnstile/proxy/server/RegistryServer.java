@@ -33,6 +33,7 @@ public final class RegistryServer implements AutoCloseable {
   static RegistryServer start(ServerConfig config, ServerTls tls, EventLoopGroup boss, EventLoopGroup workers,
       RegistryServices services) throws InterruptedException {
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerAddress());
+    ClientAddresses clients = new ClientAddresses(config.trustedProxies());
     Channel ch = new ServerBootstrap()
         .group(boss, workers)
         .channel(Transport.serverChannel())
@@ -47,7 +48,7 @@ public final class RegistryServer implements AutoCloseable {
             addLimits(p, limiter, config);
             addTls(p, tls, config);
             addHttp(p, config);
-            p.addLast("registry", new RegistryFrontend(services));
+            p.addLast("registry", new RegistryFrontend(services, clients));
           }
         })
         .bind(new InetSocketAddress(config.listen().host(), config.listen().port()))
