@@ -20,6 +20,8 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v skopeo >/dev/null || need+=(skopeo)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v nginx >/dev/null || need+=(nginx)
+# The TLS suite's private CA.
+command -v openssl >/dev/null || need+=(openssl)
 if ((${#need[@]})); then
   echo "e2e: installing ${need[*]}"
   apt-get update -qq >/dev/null
