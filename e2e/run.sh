@@ -23,6 +23,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v nginx >/dev/null || need+=(nginx)
 command -v npm >/dev/null || need+=(npm)
 command -v unzip >/dev/null || need+=(unzip)
+# The TLS suite's private CA.
+command -v openssl >/dev/null || need+=(openssl)
 if ((${#need[@]})); then
   echo "e2e: installing ${need[*]}"
   apt-get update -qq >/dev/null

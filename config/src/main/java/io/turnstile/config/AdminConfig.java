@@ -5,8 +5,9 @@ package io.turnstile.config;
  *
  * @param listen where to listen; default {@code 127.0.0.1:9091}
  * @param token the bearer token every admin call must carry; required, at least 16 characters
+ * @param tls TLS on the admin listener; default none (plain HTTP)
  */
-public record AdminConfig(HostPort listen, String token) {
+public record AdminConfig(HostPort listen, String token, TlsConfig tls) {
   public AdminConfig {
     listen = listen == null ? HostPort.parse("127.0.0.1:9091") : listen;
     Check.required("token", token);
@@ -17,6 +18,6 @@ public record AdminConfig(HostPort listen, String token) {
 
   @Override
   public String toString() {
-    return "AdminConfig[listen=" + listen + ", token=***]";
+    return "AdminConfig[listen=" + listen + ", token=***, tls=" + tls + "]";
   }
 }

@@ -2,16 +2,18 @@ package io.turnstile.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The public (registry) listener.
  *
  * @param listen where to listen; default {@code 127.0.0.1:8080}
  * @param publicUrl the URL clients use to reach the proxy; the token realm is built from it; default
- *     {@code http://<listen>}
+ *     {@code http://<listen>}, or {@code https://<listen>} with {@code tls}
  * @param maxConnections cap on concurrent client connections; default 4096
  * @param maxConnectionsPerAddress cap on concurrent client connections from one client address;
- *     default 256
+ *     default 256. It counts the TCP peer when the connection is accepted, before any header is
+ *     read: behind a proxy, that is the proxy
  * @param idleTimeout a client connection with nothing read or written for this long is closed, even
  *     mid-answer; default 5m
  * @param requestHeaderTimeout deadline for a complete request head (and the token endpoint's small
@@ -21,14 +23,19 @@ import java.time.Duration;
  *     default 60s
  * @param maxHeaderSize largest request line plus headers accepted, in bytes; default 16384
  * @param loginThrottle how failed logins are slowed down; default {@link LoginThrottleConfig#defaults()}
+ * @param tls TLS on this listener; default none (plain HTTP)
+ * @param trustedProxies the proxies (IPv4 and IPv6 CIDR blocks) whose {@code X-Forwarded-For} is
+ *     believed: for a connection from one of them, the client is the right-most forwarded address
+ *     that is not itself a trusted proxy, as nginx's realip module decides; the login throttle keys
+ *     on that address. Default none: the client is always the TCP peer
  */
 public record ServerConfig(
     HostPort listen, URI publicUrl, Integer maxConnections, Integer maxConnectionsPerAddress, Duration idleTimeout,
     Duration requestHeaderTimeout, Duration keepAliveTimeout, Integer maxHeaderSize,
-    LoginThrottleConfig loginThrottle) {
+    LoginThrottleConfig loginThrottle, TlsConfig tls, List<Cidr> trustedProxies) {
   public ServerConfig {
     listen = listen == null ? HostPort.parse("127.0.0.1:8080") : listen;
-    publicUrl = publicUrl == null ? URI.create("http://" + listen) : publicUrl;
+    publicUrl = publicUrl == null ? URI.create((tls == null ? "http://" : "https://") + listen) : publicUrl;
     Check.httpUrl("publicUrl", publicUrl);
     if (publicUrl.getRawPath() != null && publicUrl.getRawPath().length() > 1) {
       throw new InvalidValueException("publicUrl", "must not have a path (registries live at /v2/)");
@@ -52,11 +59,12 @@ public record ServerConfig(
       throw new InvalidValueException("maxHeaderSize", "must be between 1024 and 1048576");
     }
     loginThrottle = loginThrottle == null ? LoginThrottleConfig.defaults() : loginThrottle;
+    trustedProxies = Check.list(trustedProxies);
   }
 
   /** Every default. */
   public static ServerConfig defaults() {
-    return new ServerConfig(null, null, null, null, null, null, null, null, null);
+    return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /** The public URL without a trailing slash, for building absolute links. */

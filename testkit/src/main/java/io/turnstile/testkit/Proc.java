@@ -117,8 +117,17 @@ public final class Proc {
   }
 
   public static int httpStatus(String url) {
+    return status(java.net.http.HttpClient.newHttpClient(), url);
+  }
+
+  /** The status of a GET over HTTPS, trusting what {@code trust} trusts; -1 when there is no answer. */
+  public static int httpsStatus(String url, javax.net.ssl.SSLContext trust) {
+    return status(java.net.http.HttpClient.newBuilder().sslContext(trust).build(), url);
+  }
+
+  private static int status(java.net.http.HttpClient client, String url) {
     try {
-      var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+      var r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
           .timeout(Duration.ofSeconds(2)).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
       return r.statusCode();
     } catch (IOException e) {

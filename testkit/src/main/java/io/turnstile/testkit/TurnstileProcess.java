@@ -38,6 +38,9 @@ public final class TurnstileProcess implements AutoCloseable {
   private Path signingKey;
   private String publicUrl;
   private String pollInterval;
+  private String listenHost = "127.0.0.1";
+  private TestCa.Issued tls;
+  private TestCa tlsCa;
 
   /** The configured {@code cache.tagTtl}; default 1s, so tags moved upstream are seen at once. */
   public TurnstileProcess tagTtl(String ttl) {
@@ -109,6 +112,23 @@ public final class TurnstileProcess implements AutoCloseable {
     return this;
   }
 
+  /** The address the registry port listens on; default 127.0.0.1. The admin port stays on 127.0.0.1. */
+  public TurnstileProcess listenHost(String host) {
+    this.listenHost = host;
+    return this;
+  }
+
+  /**
+   * TLS on both listeners ({@code server.tls} and {@code admin.tls}) with {@code certificate},
+   * which {@code ca} issued; the readiness check trusts {@code ca}, and the CLI is given it as
+   * {@code TURNSTILE_ADMIN_CA}.
+   */
+  public TurnstileProcess tls(TestCa ca, TestCa.Issued certificate) {
+    this.tlsCa = ca;
+    this.tls = certificate;
+    return this;
+  }
+
   public long pid() {
     return process.pid();
   }
@@ -138,11 +158,19 @@ public final class TurnstileProcess implements AutoCloseable {
   }
 
   public String host() {
-    return "127.0.0.1:" + port;
+    return (listenHost.contains(":") ? "[" + listenHost + "]" : listenHost) + ":" + port;
   }
 
   public String url() {
-    return "http://" + host();
+    return (tls == null ? "http://" : "https://") + host();
+  }
+
+  private String adminUrl() {
+    return (tls == null ? "http://" : "https://") + "127.0.0.1:" + adminPort;
+  }
+
+  private String tlsYaml() {
+    return tls == null ? "" : "\n  tls:\n    certificate: " + tls.certificate() + "\n    privateKey: " + tls.privateKey();
   }
 
   public Path certificate() {
@@ -179,11 +207,11 @@ public final class TurnstileProcess implements AutoCloseable {
     }
     Files.writeString(config, """
         server:
-          listen: 127.0.0.1:%d
-          publicUrl: %s
+          listen: %s
+          publicUrl: %s%s
         admin:
           listen: 127.0.0.1:%d
-          token: ${TURNSTILE_ADMIN_TOKEN}
+          token: ${TURNSTILE_ADMIN_TOKEN}%s
         token:
           ttl: %s
           signingKey: %s
@@ -210,7 +238,8 @@ public final class TurnstileProcess implements AutoCloseable {
             repositories:
               - name: vendor/multi
                 upstream: vendor
-        """.formatted(port, publicUrl != null ? publicUrl : url(), adminPort, tokenTtl, signingKeyFile(), tagTtl,
+        """.formatted(host(), publicUrl != null ? publicUrl : url(), tlsYaml(), adminPort, tlsYaml(), tokenTtl,
+            signingKeyFile(), tagTtl,
             store.toString().stripTrailing(), upstreamUrl, upstreamUser));
     List<String> command = new ArrayList<>(List.of("java", "-Xmx256m"));
     command.addAll(jvmArgs);
@@ -220,7 +249,8 @@ public final class TurnstileProcess implements AutoCloseable {
       if (!process.isAlive()) {
         throw new AssertionError("turnstile exited; see " + log());
       }
-      return Proc.httpStatus(url() + "/v2/") == 401;
+      int status = tls == null ? Proc.httpStatus(url() + "/v2/") : Proc.httpsStatus(url() + "/v2/", tlsCa.clientContext());
+      return status == 401;
     });
     // The signing key's certificate, for a registry's rootcertbundle.
     String pem = Files.readString(signingKeyFile());
@@ -244,9 +274,12 @@ public final class TurnstileProcess implements AutoCloseable {
   public Proc.Result cliRaw(String stdin, Map<String, String> env, String... args) {
     List<String> cmd = new ArrayList<>(List.of("java", "-jar", jar));
     cmd.addAll(List.of(args));
-    cmd.addAll(List.of("--admin-url", "http://127.0.0.1:" + adminPort, "-o", "json"));
+    cmd.addAll(List.of("--admin-url", adminUrl(), "-o", "json"));
     Map<String, String> all = new java.util.HashMap<>(env);
     all.put("TURNSTILE_ADMIN_TOKEN", ADMIN_TOKEN);
+    if (tls != null) {
+      all.put("TURNSTILE_ADMIN_CA", tlsCa.certificate().toString());
+    }
     return Proc.run(cmd, all, stdin, Duration.ofMinutes(1));
   }
 

@@ -13,14 +13,18 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.turnstile.config.HostPort;
+import io.turnstile.proxy.tls.ServerTls;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** The admin API listener: small JSON requests only, aggregated with a tight cap. */
+/** The admin API listener: small JSON requests only, aggregated with a tight cap; TLS when configured. */
 public final class AdminServer implements AutoCloseable {
   /** Largest admin request body accepted. */
   static final int MAX_BODY = 64 * 1024;
+  /** Longest a TLS handshake may take. */
+  private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
   private final Channel channel;
 
@@ -28,8 +32,9 @@ public final class AdminServer implements AutoCloseable {
     this.channel = channel;
   }
 
-  public static AdminServer start(HostPort listen, EventLoopGroup boss, EventLoopGroup workers, AdminApi api,
-      String adminToken, Executor blocking, ObjectMapper json) throws InterruptedException {
+  /** @param tls null for plain HTTP */
+  public static AdminServer start(HostPort listen, ServerTls tls, EventLoopGroup boss, EventLoopGroup workers,
+      AdminApi api, String adminToken, Executor blocking, ObjectMapper json) throws InterruptedException {
     AdminHandler handler = new AdminHandler(api, adminToken, blocking, json);
     Channel ch = new ServerBootstrap()
         .group(boss, workers)
@@ -38,6 +43,9 @@ public final class AdminServer implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel c) {
             ChannelPipeline p = c.pipeline();
+            if (tls != null) {
+              p.addLast("tls", tls.newHandler(c.alloc(), HANDSHAKE_TIMEOUT));
+            }
             p.addLast("idle", new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS) {
               @Override
               protected void channelIdle(io.netty.channel.ChannelHandlerContext ctx,

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import javax.net.ssl.SSLException;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -20,6 +21,12 @@ public final class AdminOptions {
   @Option(scope = ScopeType.INHERIT, names = "--admin-url", description = "Admin API base URL (env TURNSTILE_ADMIN_URL; default ${DEFAULT-VALUE})",
       defaultValue = "${env:TURNSTILE_ADMIN_URL:-http://127.0.0.1:9091}")
   String adminUrl;
+
+  @Option(scope = ScopeType.INHERIT, names = "--admin-ca", paramLabel = "FILE",
+      description = "PEM file of the CA that issued the admin API's certificate, for an https --admin-url with a"
+          + " private CA (env TURNSTILE_ADMIN_CA; default: the JDK's trusted CAs)",
+      defaultValue = "${env:TURNSTILE_ADMIN_CA}")
+  Path adminCa;
 
   @Option(scope = ScopeType.INHERIT, names = "--admin-token-file", description = "File holding the admin token (default: env TURNSTILE_ADMIN_TOKEN)")
   Path tokenFile;
@@ -55,6 +62,14 @@ public final class AdminOptions {
     return t;
   }
 
+  private HttpClient client(URI uri) {
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if (adminCa != null && "https".equalsIgnoreCase(uri.getScheme())) {
+      b.sslContext(PemTrust.of("--admin-ca", adminCa));
+    }
+    return b.build();
+  }
+
   /** Calls the admin API; a non-2xx answer becomes a {@link CliException} with the API's message. */
   JsonNode call(String method, String path, Object body) {
     String base = adminUrl.endsWith("/") ? adminUrl.substring(0, adminUrl.length() - 1) : adminUrl;
@@ -76,8 +91,7 @@ public final class AdminOptions {
         b.header("Content-Type", "application/json")
             .method(method, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
       }
-      HttpResponse<byte[]> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-          .send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> r = client(uri).send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
       JsonNode answer = r.body().length == 0 ? json.createObjectNode() : json.readTree(r.body());
       if (r.statusCode() / 100 != 2) {
         String message = answer.path("error").asText("HTTP " + r.statusCode());
@@ -86,6 +100,9 @@ public final class AdminOptions {
       return answer;
     } catch (ConnectException e) {
       throw new CliException("cannot reach the admin API at " + base + " (is 'turnstile serve' running?)", 2);
+    } catch (SSLException e) {
+      throw new CliException("TLS with the admin API at " + base + " failed: " + e.getMessage()
+          + (adminCa == null ? " (for a private CA, pass --admin-ca FILE or set TURNSTILE_ADMIN_CA)" : ""), 2);
     } catch (IOException e) {
       throw new CliException("admin API call failed: " + e.getMessage(), 2);
     } catch (InterruptedException e) {

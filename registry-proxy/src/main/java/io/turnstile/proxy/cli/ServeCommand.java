@@ -4,6 +4,7 @@ import io.turnstile.config.ConfigException;
 import io.turnstile.config.ConfigLoader;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.server.TurnstileServer;
+import io.turnstile.proxy.tls.TlsMaterialException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -24,7 +25,14 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       throw new CliException(e.getMessage(), 2);
     }
-    TurnstileServer server = TurnstileServer.start(cfg);
+    TurnstileServer server;
+    try {
+      server = TurnstileServer.start(cfg);
+    } catch (TlsMaterialException e) {
+      // Files named by the configuration are part of it: same message form, same exit code.
+      String source = config.getFileName() == null ? config.toString() : config.getFileName().toString();
+      throw new CliException(new ConfigException(source, e.field(), e.problem()).getMessage(), 2);
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();

@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Closes a connection, before reading a byte from it, when {@code max} connections are open or
  * its client address already holds {@code maxPerAddress}. The per-address count keeps one host
- * (or one botnet node) from taking every slot; the addresses counted are the sockets' peers.
+ * (or one botnet node) from taking every slot; the addresses counted are the sockets' peers, known
+ * before any header is read: behind a proxy, every connection counts against the proxy's address,
+ * whatever {@code X-Forwarded-For} later says.
  */
 @ChannelHandler.Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {

@@ -27,7 +27,6 @@ import io.turnstile.proxy.oci.RegistryPath;
 import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.store.Access;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +50,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   private enum State { IDLE, COLLECTING, DRAINING, BUSY, CLOSING }
 
   private final RegistryServices services;
+  private final ClientAddresses clients;
   /** The connection's request deadlines; null in tests that run the frontend alone. */
   private RequestDeadlines deadlines;
   private State state = State.IDLE;
@@ -61,8 +61,14 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   private boolean formTooLarge;
   private long drained;
 
+  /** A frontend that takes every client for its TCP peer. */
   RegistryFrontend(RegistryServices services) {
+    this(services, ClientAddresses.SOCKET_PEERS);
+  }
+
+  RegistryFrontend(RegistryServices services, ClientAddresses clients) {
     this.services = services;
+    this.clients = clients;
   }
 
   @Override
@@ -231,8 +237,9 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static InetAddress clientAddress(ChannelHandlerContext ctx) {
-    return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+  /** The current request's client: the TCP peer, or whom a trusted proxy forwards for. */
+  private InetAddress clientAddress(ChannelHandlerContext ctx) {
+    return clients.of(ctx.channel().remoteAddress(), current.headers());
   }
 
   private void fail(ChannelHandlerContext ctx, RegistryException e, boolean head) {

@@ -12,13 +12,15 @@ import io.turnstile.proxy.transport.Transport;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.turnstile.config.ServerConfig;
+import io.turnstile.proxy.tls.ServerTls;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The public registry listener. The pipeline, in order: connection caps (in all and per client
- * address), request and keep-alive deadlines, idle timeout, HTTP codec with size limits, and the
- * per-connection {@link RegistryFrontend}.
+ * address), TLS when configured (HTTP/1.1 only: see {@link ServerTls}), request and keep-alive
+ * deadlines, idle timeout, HTTP codec with size limits, and the per-connection {@link
+ * RegistryFrontend}.
  */
 public final class RegistryServer implements AutoCloseable {
   private final Channel channel;
@@ -27,9 +29,11 @@ public final class RegistryServer implements AutoCloseable {
     this.channel = channel;
   }
 
-  static RegistryServer start(ServerConfig config, EventLoopGroup boss, EventLoopGroup workers,
+  /** @param tls null for plain HTTP */
+  static RegistryServer start(ServerConfig config, ServerTls tls, EventLoopGroup boss, EventLoopGroup workers,
       RegistryServices services) throws InterruptedException {
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerAddress());
+    ClientAddresses clients = new ClientAddresses(config.trustedProxies());
     Channel ch = new ServerBootstrap()
         .group(boss, workers)
         .channel(Transport.serverChannel())
@@ -42,8 +46,9 @@ public final class RegistryServer implements AutoCloseable {
           protected void initChannel(SocketChannel c) {
             ChannelPipeline p = c.pipeline();
             addLimits(p, limiter, config);
+            addTls(p, tls, config);
             addHttp(p, config);
-            p.addLast("registry", new RegistryFrontend(services));
+            p.addLast("registry", new RegistryFrontend(services, clients));
           }
         })
         .bind(new InetSocketAddress(config.listen().host(), config.listen().port()))
@@ -62,6 +67,16 @@ public final class RegistryServer implements AutoCloseable {
         ctx.fireUserEventTriggered(evt);
       }
     });
+  }
+
+  /**
+   * After the connection caps, so a refused connection costs no handshake; before the deadlines, so
+   * they count decrypted bytes. The handshake must finish within the request-head deadline too.
+   */
+  private static void addTls(ChannelPipeline p, ServerTls tls, ServerConfig config) {
+    if (tls != null) {
+      p.addAfter("connectionLimit", "tls", tls.newHandler(p.channel().alloc(), config.requestHeaderTimeout()));
+    }
   }
 
   private static void addHttp(ChannelPipeline p, ServerConfig config) {

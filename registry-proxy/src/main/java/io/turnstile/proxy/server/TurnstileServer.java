@@ -12,6 +12,7 @@ import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.admin.UpstreamVersions;
 import io.turnstile.proxy.token.Jwks;
 import io.turnstile.proxy.token.KeyRing;
+import io.turnstile.proxy.tls.TlsMaterialException;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
@@ -60,8 +61,14 @@ public final class TurnstileServer implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** Opens the store and binds both listeners; on failure everything opened so far is closed. */
-  public static TurnstileServer start(TurnstileConfig config) throws IOException, InterruptedException {
+  /**
+   * Opens the store and binds both listeners; on failure everything opened so far is closed.
+   *
+   * @throws TlsMaterialException when a listener's TLS files cannot be used; nothing is opened then
+   */
+  public static TurnstileServer start(TurnstileConfig config)
+      throws IOException, InterruptedException, TlsMaterialException {
+    ListenerTls tls = ListenerTls.load(config);
     SigningKeys fileKeys = config.token().keysInStore() ? null
         : SigningKeys.load(config.token().signingKey(), config.token().algorithm());
     LicenseStore store = StoreFactory.open(config);
@@ -76,8 +83,8 @@ public final class TurnstileServer implements AutoCloseable {
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
           config.token(), json, clock);
-      AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
-          blocking, json);
+      AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
+          config.admin().token(), blocking, json);
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
@@ -90,7 +97,7 @@ public final class TurnstileServer implements AutoCloseable {
           new Jwks(tokens, json));
       RegistryServer registry;
       try {
-        registry = RegistryServer.start(config.server(), boss, workers, services);
+        registry = RegistryServer.start(config.server(), tls.registry(), boss, workers, services);
       } catch (InterruptedException | RuntimeException e) {
         admin.close();
         throw e;
@@ -98,6 +105,7 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("registry listening on {} (public URL {}, {} transport)", registry.address(), config.server().baseUrl(),
           Transport.name());
       log.info("admin API listening on {}", admin.address());
+      tls.reloadEvery(workers, blocking);
       return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream);
     } catch (InterruptedException | RuntimeException e) {
       if (upstream != null) {
