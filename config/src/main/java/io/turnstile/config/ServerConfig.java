@@ -21,11 +21,13 @@ import java.time.Duration;
  *     default 60s
  * @param maxHeaderSize largest request line plus headers accepted, in bytes; default 16384
  * @param loginThrottle how failed logins are slowed down; default {@link LoginThrottleConfig#defaults()}
+ * @param shutdownGrace on SIGTERM, how long pulls under way may take to finish after the listener
+ *     stops accepting; connections still open then are closed; default 30s
  */
 public record ServerConfig(
     HostPort listen, URI publicUrl, Integer maxConnections, Integer maxConnectionsPerAddress, Duration idleTimeout,
     Duration requestHeaderTimeout, Duration keepAliveTimeout, Integer maxHeaderSize,
-    LoginThrottleConfig loginThrottle) {
+    LoginThrottleConfig loginThrottle, Duration shutdownGrace) {
   public ServerConfig {
     listen = listen == null ? HostPort.parse("127.0.0.1:8080") : listen;
     publicUrl = publicUrl == null ? URI.create("http://" + listen) : publicUrl;
@@ -52,11 +54,15 @@ public record ServerConfig(
       throw new InvalidValueException("maxHeaderSize", "must be between 1024 and 1048576");
     }
     loginThrottle = loginThrottle == null ? LoginThrottleConfig.defaults() : loginThrottle;
+    shutdownGrace = shutdownGrace == null ? Duration.ofSeconds(30) : shutdownGrace;
+    if (shutdownGrace.isNegative() || shutdownGrace.compareTo(Duration.ofHours(1)) > 0) {
+      throw new InvalidValueException("shutdownGrace", "must be between 0s and 1h");
+    }
   }
 
   /** Every default. */
   public static ServerConfig defaults() {
-    return new ServerConfig(null, null, null, null, null, null, null, null, null);
+    return new ServerConfig(null, null, null, null, null, null, null, null, null, null);
   }
 
   /** The public URL without a trailing slash, for building absolute links. */

@@ -13,11 +13,6 @@ import picocli.CommandLine.Command;
     subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
-    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
-    System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "warn");
-    System.setProperty("org.slf4j.simpleLogger.log.org.flywaydb", "warn");
-    System.setProperty("org.slf4j.simpleLogger.log.org.jooq", "warn");
     System.setProperty("org.jooq.no-logo", "true");
     System.setProperty("org.jooq.no-tips", "true");
     System.exit(run(args));

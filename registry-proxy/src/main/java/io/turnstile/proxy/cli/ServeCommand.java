@@ -3,6 +3,7 @@ package io.turnstile.proxy.cli;
 import io.turnstile.config.ConfigException;
 import io.turnstile.config.ConfigLoader;
 import io.turnstile.config.TurnstileConfig;
+import io.turnstile.proxy.observe.Logging;
 import io.turnstile.proxy.server.TurnstileServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,6 +25,7 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       throw new CliException(e.getMessage(), 2);
     }
+    Logging.apply(cfg.logging());
     TurnstileServer server = TurnstileServer.start(cfg);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

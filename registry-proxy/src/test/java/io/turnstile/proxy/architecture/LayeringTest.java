@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * The packages of the server import downwards only. From the top: the command line, the server
  * (listeners and wiring), the admin API, the data plane ({@code access}), then tokens and the
  * upstream client, and at the bottom the registry protocol's vocabulary ({@code oci}), the
- * transport choice and the event-loop helpers, which import nothing of Turnstile's proxy.
+ * transport choice, the event-loop helpers and what Turnstile tells its operators ({@code
+ * observe}: metrics, health, the log), which import nothing of Turnstile's proxy above them.
  */
 class LayeringTest {
   private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -37,6 +38,7 @@ class LayeringTest {
         .layer("oci").definedBy("io.turnstile.proxy.oci..")
         .layer("transport").definedBy("io.turnstile.proxy.transport..")
         .layer("concurrent").definedBy("io.turnstile.proxy.concurrent..")
+        .layer("observe").definedBy("io.turnstile.proxy.observe..")
         .whereLayer("main").mayNotBeAccessedByAnyLayer()
         .whereLayer("cli").mayOnlyBeAccessedByLayers("main")
         .whereLayer("server").mayOnlyBeAccessedByLayers("main", "cli")
@@ -47,6 +49,7 @@ class LayeringTest {
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")
         .whereLayer("concurrent").mayOnlyBeAccessedByLayers("access", "upstream")
+        .whereLayer("observe").mayOnlyBeAccessedByLayers("cli", "server", "admin", "access", "token", "upstream")
         .check(CLASSES);
   }
 }
