@@ -61,7 +61,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.dsl = database.dsl();
     this.clock = Objects.requireNonNull(clock, "clock");
     this.loader = new SnapshotLoader(Objects.requireNonNull(cipher, "cipher"), Objects.requireNonNull(catalog, "catalog"));
-    this.writer = new StoreWriter(database, loader);
+    this.writer = new StoreWriter(database, loader, clock);
     this.licenseWrites = new LicenseWrites(writer, cipher, catalog, clock);
     this.imports = new CustomerImports(writer, cipher, catalog, clock);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
@@ -88,7 +88,7 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public StoreStats stats() {
     return new StoreStats(database.queriesExecuted(), writer.cursor(), feed == null || feed.reachable(),
-        feed == null ? null : feed.lastContact());
+        feed == null ? null : feed.lastContact(), writer.snapshotAt(), writer.lastReload());
   }
 
   // ---- customers ----

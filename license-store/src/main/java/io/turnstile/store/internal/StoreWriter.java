@@ -9,6 +9,9 @@ import io.turnstile.store.LicenseId;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -51,23 +54,44 @@ final class StoreWriter {
   private final Database database;
   private final DSLContext dsl;
   private final SnapshotLoader loader;
+  private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
   private volatile Snapshot snapshot;
   private volatile long cursor;
+  private volatile Instant snapshotAt;
+  private volatile Duration lastReload;
 
   /** Loads the whole store into the first snapshot. */
-  StoreWriter(Database database, SnapshotLoader loader) {
+  StoreWriter(Database database, SnapshotLoader loader, Clock clock) {
     this.database = database;
     this.dsl = database.dsl();
     this.loader = loader;
+    this.clock = clock;
+    long started = System.nanoTime();
     // The cursor is read first: a write landing during the load is applied again, never missed.
     this.cursor = EventLog.lastSeq(dsl);
-    this.snapshot = loader.loadAll(dsl);
+    publish(loader.loadAll(dsl), started);
   }
 
   /** The last event the snapshot reflects. */
   long cursor() {
     return cursor;
+  }
+
+  /** When the current snapshot was made. */
+  Instant snapshotAt() {
+    return snapshotAt;
+  }
+
+  /** How long making the current snapshot took, reading the database included. */
+  Duration lastReload() {
+    return lastReload;
+  }
+
+  private void publish(Snapshot next, long startedNanos) {
+    snapshot = next;
+    lastReload = Duration.ofNanos(System.nanoTime() - startedNanos);
+    snapshotAt = clock.instant();
   }
 
   Snapshot snapshot() {
@@ -114,6 +138,7 @@ final class StoreWriter {
     try {
       int applied = 0;
       while (true) {
+        long started = System.nanoTime();
         List<EventLog.Change> changes = EventLog.after(dsl, cursor, BATCH);
         if (changes.isEmpty()) {
           return applied;
@@ -122,7 +147,7 @@ final class StoreWriter {
             || changes.stream().anyMatch(c -> c.customer() == null);
         if (gap || changes.size() == BATCH) {
           long last = EventLog.lastSeq(dsl);
-          snapshot = loader.loadAll(dsl);
+          publish(loader.loadAll(dsl), started);
           cursor = last;
           return applied + changes.size();
         }
@@ -130,7 +155,7 @@ final class StoreWriter {
         for (String customer : new LinkedHashSet<>(changes.stream().map(EventLog.Change::customer).toList())) {
           next = loader.reload(dsl, next, new CustomerId(customer));
         }
-        snapshot = next;
+        publish(next, started);
         cursor = changes.get(changes.size() - 1).seq();
         applied += changes.size();
       }
@@ -149,8 +174,9 @@ final class StoreWriter {
     lock.lock();
     try {
       T result = transaction(work);
+      long started = System.nanoTime();
       long last = EventLog.lastSeq(dsl);
-      snapshot = loader.loadAll(dsl);
+      publish(loader.loadAll(dsl), started);
       cursor = last;
       return result;
     } catch (RuntimeException e) {
