@@ -17,7 +17,10 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** The admin API listener: small JSON requests only, aggregated with a tight cap. */
+/**
+ * The admin listener: the operator endpoints (metrics, health, readiness; no token), then the admin
+ * API; small requests only, aggregated with a tight cap.
+ */
 public final class AdminServer implements AutoCloseable {
   /** Largest admin request body accepted. */
   static final int MAX_BODY = 64 * 1024;
@@ -29,8 +32,9 @@ public final class AdminServer implements AutoCloseable {
   }
 
   public static AdminServer start(HostPort listen, EventLoopGroup boss, EventLoopGroup workers, AdminApi api,
-      String adminToken, Executor blocking, ObjectMapper json) throws InterruptedException {
+      String adminToken, Executor blocking, ObjectMapper json, Operations ops) throws InterruptedException {
     AdminHandler handler = new AdminHandler(api, adminToken, blocking, json);
+    OperationsHandler operations = new OperationsHandler(ops, blocking, json);
     Channel ch = new ServerBootstrap()
         .group(boss, workers)
         .channel(Transport.serverChannel())
@@ -48,6 +52,7 @@ public final class AdminServer implements AutoCloseable {
             p.addLast("http", new HttpServerCodec(4096, 16384, 8192));
             p.addLast("keepAlive", new HttpServerKeepAliveHandler());
             p.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
+            p.addLast("operations", operations);
             p.addLast("admin", handler);
           }
         })

@@ -12,13 +12,15 @@ import io.turnstile.proxy.transport.Transport;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.turnstile.config.ServerConfig;
+import io.turnstile.proxy.observe.AccessLog;
+import io.turnstile.proxy.observe.RequestObserver;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The public registry listener. The pipeline, in order: connection caps (in all and per client
- * address), request and keep-alive deadlines, idle timeout, HTTP codec with size limits, and the
- * per-connection {@link RegistryFrontend}.
+ * address), request and keep-alive deadlines, idle timeout, HTTP codec with size limits, the
+ * request observer (access log and metrics) and the per-connection {@link RegistryFrontend}.
  */
 public final class RegistryServer implements AutoCloseable {
   private final Channel channel;
@@ -30,6 +32,8 @@ public final class RegistryServer implements AutoCloseable {
   static RegistryServer start(ServerConfig config, EventLoopGroup boss, EventLoopGroup workers,
       RegistryServices services) throws InterruptedException {
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerAddress());
+    services.metrics().connectionsOpen(limiter::open);
+    AccessLog accessLog = new AccessLog();
     Channel ch = new ServerBootstrap()
         .group(boss, workers)
         .channel(Transport.serverChannel())
@@ -43,6 +47,7 @@ public final class RegistryServer implements AutoCloseable {
             ChannelPipeline p = c.pipeline();
             addLimits(p, limiter, config);
             addHttp(p, config);
+            p.addLast("requests", new RequestObserver(services.metrics(), accessLog));
             p.addLast("registry", new RegistryFrontend(services));
           }
         })

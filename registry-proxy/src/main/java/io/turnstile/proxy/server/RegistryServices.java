@@ -4,6 +4,8 @@ import io.turnstile.proxy.access.RegistryBackend;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.turnstile.proxy.access.RegistryAuthenticator;
+import io.turnstile.proxy.observe.Health;
+import io.turnstile.proxy.observe.RequestMetrics;
 import io.turnstile.proxy.token.TokenEndpoint;
 
 /** What every public connection shares. */
@@ -12,4 +14,6 @@ record RegistryServices(
     RegistryAuthenticator authenticator,
     RegistryBackend backend,
     ObjectMapper json,
-    byte[] jwks) {}
+    byte[] jwks,
+    RequestMetrics metrics,
+    Health health) {}

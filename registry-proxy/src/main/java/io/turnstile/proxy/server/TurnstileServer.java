@@ -3,13 +3,21 @@ package io.turnstile.proxy.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.turnstile.config.TurnstileConfig;
+import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.access.ClosureCache;
 import io.turnstile.proxy.access.DataPlane;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
+import io.turnstile.proxy.admin.Operations;
 import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.observe.Health;
+import io.turnstile.proxy.observe.Metrics;
+import io.turnstile.proxy.observe.RequestMetrics;
+import io.turnstile.proxy.observe.StoreMetrics;
+import io.turnstile.proxy.observe.UpstreamMetrics;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
@@ -26,6 +34,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,11 +54,16 @@ public final class TurnstileServer implements AutoCloseable {
   private final AdminServer admin;
   private final RegistryServer registry;
   private final UpstreamClient upstream;
+  private final Metrics metrics;
+  private final Health health;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
-      AdminServer admin, RegistryServer registry, UpstreamClient upstream) {
+      AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health) {
     this.upstream = upstream;
+    this.metrics = metrics;
+    this.health = health;
     this.store = store;
     this.boss = boss;
     this.workers = workers;
@@ -65,24 +79,32 @@ public final class TurnstileServer implements AutoCloseable {
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, Transport.ioHandlerFactory());
     ExecutorService blocking = blockingExecutor();
+    Metrics metrics = new Metrics();
     UpstreamClient upstream = null;
     try {
       ObjectMapper json = Json.mapper();
       Clock clock = Clock.systemUTC();
-      upstream = new UpstreamClient(config.upstreams(), workers, json, clock);
+      MeterRegistry meters = metrics.registry();
+      metrics.bindEventLoops(workers);
+      StoreMetrics.bind(meters, store, clock);
+      Health health = new Health(store);
+      upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
+          new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(), json, clock);
       AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
-          blocking, json);
+          blocking, json, new Operations(metrics, health));
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
-              new ClosureCache(upstream, json, config.cache()), json),
+              new ClosureCache(upstream, json, config.cache(), meters), json),
           json,
-          json.writeValueAsBytes(keys.publicJwks().toJSONObject()));
+          json.writeValueAsBytes(keys.publicJwks().toJSONObject()),
+          new RequestMetrics(meters),
+          health);
       RegistryServer registry;
       try {
         registry = RegistryServer.start(config.server(), boss, workers, services);
@@ -93,13 +115,15 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("registry listening on {} (public URL {}, {} transport)", registry.address(), config.server().baseUrl(),
           Transport.name());
       log.info("admin API listening on {}", admin.address());
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream);
+      health.started();
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (upstream != null) {
         upstream.close();
       }
       shutdown(boss, workers, blocking);
       store.close();
+      metrics.close();
       throw e;
     }
   }
@@ -126,13 +150,19 @@ public final class TurnstileServer implements AutoCloseable {
     return admin.address();
   }
 
+  /** Closes everything at once, answers under way or not; a second call does nothing. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    health.stopping();
     registry.close();
     admin.close();
     upstream.close();
     shutdown(boss, workers, blocking);
     store.close();
+    metrics.close();
   }
 
   private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking) {

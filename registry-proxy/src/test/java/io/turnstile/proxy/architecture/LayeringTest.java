@@ -46,7 +46,7 @@ class LayeringTest {
         .whereLayer("access").mayOnlyBeAccessedByLayers("server")
         .whereLayer("token").mayOnlyBeAccessedByLayers("server", "access")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
-        .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream")
+        .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream", "observe")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")
         .whereLayer("concurrent").mayOnlyBeAccessedByLayers("access", "upstream")
         .whereLayer("observe").mayOnlyBeAccessedByLayers("cli", "server", "admin", "access", "token", "upstream")

@@ -21,7 +21,10 @@ import io.turnstile.config.LoginThrottleConfig;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.StoreConfig;
 import io.turnstile.config.TokenConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.turnstile.proxy.access.RegistryAuthenticator;
+import io.turnstile.proxy.observe.Health;
+import io.turnstile.proxy.observe.RequestMetrics;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
@@ -72,7 +75,8 @@ class RegistryFrontendTest {
     LoginGuard logins = new LoginGuard(store, LoginThrottleConfig.defaults());
     services = new RegistryServices(new TokenEndpoint(store, logins, tokens, json, Clock.systemUTC()),
         new RegistryAuthenticator(store, logins, tokens, "http://registry.test"), backend, json,
-        "{\"keys\":[]}".getBytes(StandardCharsets.UTF_8));
+        "{\"keys\":[]}".getBytes(StandardCharsets.UTF_8), new RequestMetrics(new SimpleMeterRegistry()),
+        new Health(store));
   }
 
   @AfterEach
@@ -217,7 +221,7 @@ class RegistryFrontendTest {
   @Test
   void aConnectionIdleForTheWholeTimeout_isClosed_evenMidAnswer() {
     services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> () -> { },
-        services.json(), services.jwks());
+        services.json(), services.jwks(), services.metrics(), services.health());
     EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     ch.writeInbound(Unpooled.copiedBuffer("GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic()
         + "\r\n\r\n", StandardCharsets.ISO_8859_1));
@@ -228,12 +232,22 @@ class RegistryFrontendTest {
   }
 
   @Test
+  void healthz_isAnsweredWithoutCredentials_outsideTheRegistryRoutes() {
+    EmbeddedChannel ch = channel();
+    List<FullHttpResponse> r = exchange(ch, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(r.get(0).status().code()).isEqualTo(200);
+    assertThat(body(r.get(0))).isEqualTo("{\"status\":\"ok\"}");
+    assertThat(served).isEmpty();
+    assertFalse(ch.finishAndReleaseAll());
+  }
+
+  @Test
   void pipelinedRequests_closeTheConnection() {
     EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     // The backend of a real server answers later; here the first request is still being served
     // when the second arrives.
     services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> () -> { },
-        services.json(), services.jwks());
+        services.json(), services.jwks(), services.metrics(), services.health());
     EmbeddedChannel slow = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     String one = "GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic() + "\r\n\r\n";
     slow.writeInbound(Unpooled.copiedBuffer(one + one, StandardCharsets.ISO_8859_1));
