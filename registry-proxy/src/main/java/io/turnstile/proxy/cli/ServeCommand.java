@@ -6,14 +6,21 @@ import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.observe.Logging;
 import io.turnstile.proxy.server.TurnstileServer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code turnstile serve}: run the proxy until stopped. */
+/**
+ * {@code turnstile serve}: runs the proxy until SIGTERM or SIGINT, then stops gracefully (see
+ * {@link TurnstileServer#stop}) and exits 0.
+ */
 @Command(name = "serve", description = "Run the registry proxy and the admin API.", mixinStandardHelpOptions = true)
 public final class ServeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "Configuration file (YAML)")
   Path config;
 
@@ -27,12 +34,19 @@ public final class ServeCommand implements Callable<Integer> {
     }
     Logging.apply(cfg.logging());
     TurnstileServer server = TurnstileServer.start(cfg);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "turnstile-shutdown"));
-    stopped.await();
+    StopSignals signals = StopSignals.install();
+    // Any other way out of the JVM still closes the store and the listeners.
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "turnstile-shutdown"));
+    String signal = signals.await();
+    Duration grace = cfg.server().shutdownGrace();
+    log.info("{}: stopping; answers under way have up to {} s to finish (signal again to stop at once)", signal,
+        grace.toSeconds());
+    signals.onRepeat(() -> {
+      log.warn("stopping at once: closing the connections still answering");
+      server.stopNow();
+    });
+    boolean finished = server.stop(grace);
+    log.info(finished ? "stopped" : "stopped; some answers were cut short");
     return 0;
   }
 }

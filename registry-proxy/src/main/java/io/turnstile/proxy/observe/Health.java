@@ -24,7 +24,7 @@ public final class Health {
     started = true;
   }
 
-  /** A stop began: not ready from now on. */
+  /** A stop began: not ready from now on, and public connections close once their answer is written. */
   public void stopping() {
     stopping = true;
   }

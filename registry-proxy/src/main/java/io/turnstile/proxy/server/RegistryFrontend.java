@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * One client connection of the public listener. Requests are served one at a time: reading stops
  * (AUTO_READ off) while a request is answered and resumes when its answer is written, which also
  * gives the proxied streams their backpressure. Request bodies are never forwarded: the token
- * endpoint's small form is collected with a tight cap, and anything else is dropped.
+ * endpoint's small form is collected with a tight cap, and anything else is dropped. While Turnstile
+ * stops, a connection closes as soon as it has no answer under way.
  */
 final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(RegistryFrontend.class);
@@ -71,6 +72,11 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (services.health().isStopping()) {
+      // Accepted as the listener closed: nothing is under way here yet.
+      ctx.close();
+      return;
+    }
     deadlines = ctx.pipeline().get(RequestDeadlines.class);
     ctx.channel().config().setAutoRead(false);
     ctx.read();
@@ -269,7 +275,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     current = null;
     call = null;
     record = null;
-    if (!reusable || state == State.CLOSING) {
+    if (!reusable || state == State.CLOSING || services.health().isStopping()) {
       state = State.CLOSING;
       ctx.close();
       return;
@@ -287,6 +293,12 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     // even mid-answer (a stream that flows writes all the time; upstream waits have their own,
     // shorter timeouts).
     if (evt instanceof IdleStateEvent) {
+      ctx.close();
+      return;
+    }
+    if (evt == RegistryServer.STOPPING && state == State.IDLE) {
+      // Between requests: nothing to finish. One under way closes the connection when answered.
+      state = State.CLOSING;
       ctx.close();
       return;
     }

@@ -30,6 +30,7 @@ import io.turnstile.store.StoreFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A running Turnstile: the license store, the admin listener and the public registry listener,
  * sharing one set of event loops. Blocking work (database, key files) runs on a bounded executor,
- * never on an event loop.
+ * never on an event loop. {@link #stop} ends it gracefully, {@link #close} at once.
  */
 public final class TurnstileServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TurnstileServer.class);
@@ -148,6 +149,32 @@ public final class TurnstileServer implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return admin.address();
+  }
+
+  /**
+   * Stops gracefully: readiness answers "not ready" from now on, the registry listener stops
+   * accepting, connections between requests close, and answers under way (a long pull) get up to
+   * {@code grace} to finish; then everything closes. The admin listener stays up until the end, so
+   * probes see the stop.
+   *
+   * @return whether every answer under way finished within {@code grace}
+   */
+  public boolean stop(Duration grace) throws InterruptedException {
+    health.stopping();
+    boolean finished = registry.drain(grace);
+    // The pull audit log flushes here: every answer has been written and the store is still open.
+    close();
+    return finished;
+  }
+
+  /** Cuts a {@link #stop} short: answers still under way end now, their connections closed. */
+  public void stopNow() {
+    registry.closeConnections();
+  }
+
+  /** Whether a stop began. */
+  public boolean isStopping() {
+    return health.isStopping();
   }
 
   /** Closes everything at once, answers under way or not; a second call does nothing. */

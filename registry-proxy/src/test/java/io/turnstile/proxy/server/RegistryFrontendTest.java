@@ -242,6 +242,30 @@ class RegistryFrontendTest {
   }
 
   @Test
+  void whenStopping_aConnectionBetweenRequestsCloses_andOneMidAnswerClosesWhenAnswered() {
+    List<RegistryBackend.Completion> pending = new ArrayList<>();
+    services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> {
+      pending.add(done);
+      return () -> { };
+    }, services.json(), services.jwks(), services.metrics(), new Health(store));
+    EmbeddedChannel idle = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
+    EmbeddedChannel busy = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
+    busy.writeInbound(Unpooled.copiedBuffer("GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: "
+        + basic() + "\r\n\r\n", StandardCharsets.ISO_8859_1));
+    assertThat(pending).hasSize(1);
+
+    services.health().stopping();
+    idle.pipeline().fireUserEventTriggered(RegistryServer.STOPPING);
+    busy.pipeline().fireUserEventTriggered(RegistryServer.STOPPING);
+    assertThat(idle.isActive()).isFalse();
+    assertThat(busy.isActive()).as("its answer is under way").isTrue();
+    pending.get(0).finished(true);
+    assertThat(busy.isActive()).as("answered: no next request while stopping").isFalse();
+    assertFalse(idle.finishAndReleaseAll());
+    assertFalse(busy.finishAndReleaseAll());
+  }
+
+  @Test
   void pipelinedRequests_closeTheConnection() {
     EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     // The backend of a real server answers later; here the first request is still being served
