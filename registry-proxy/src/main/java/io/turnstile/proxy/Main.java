@@ -2,15 +2,17 @@ package io.turnstile.proxy;
 
 import io.turnstile.proxy.cli.CliException;
 import io.turnstile.proxy.cli.CustomerCommand;
+import io.turnstile.proxy.cli.HealthCommand;
 import io.turnstile.proxy.cli.LicenseCommand;
 import io.turnstile.proxy.cli.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code turnstile} command: {@code serve} and the admin commands. */
+/** The {@code turnstile} command: {@code serve}, the admin commands and {@code health}. */
 @Command(name = "turnstile", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "License-aware OCI registry proxy.",
-    subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, HealthCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.setProperty("org.jooq.no-logo", "true");
