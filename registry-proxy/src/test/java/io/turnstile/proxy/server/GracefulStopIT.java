@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * SIGTERM during a pull, on the built jar as a process: the listener stops accepting and
  * readiness says so at once, the 256 MiB blob under way still arrives whole, and the process exits
- * 0 once it has.
+ * 0 once it has. It logs JSON lines, as {@code logging.format: json} asks.
  */
 class GracefulStopIT {
   private static final int BLOCK = 1 << 20;
@@ -123,6 +123,11 @@ class GracefulStopIT {
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exits once the pull is done").isTrue();
     assertThat(process.exitValue()).as(log()).isZero();
     assertThat(log()).contains("SIGTERM: stopping", "stopped");
+    for (String line : log().split("\n")) {
+      // logging.format: json, from the first line to the last, access log included.
+      assertThat(json.readTree(line).has("time")).as(line).isTrue();
+    }
+    assertThat(log()).contains("\"logger\":\"turnstile.access\"", "\"route\":\"blob\"");
   }
 
   /** The registry port refuses connections and readiness says why, while the pull goes on. */
@@ -185,6 +190,8 @@ class GracefulStopIT {
               - name: vendor/big
                 upstream: vendor
                 repository: org/big
+        logging:
+          format: json
         """.formatted(port, adminPort, dir, dir, dir, upstreamSocket.getLocalPort()));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", Path.of("target/turnstile.jar")
