@@ -22,7 +22,8 @@ public final class AccessLog {
   /** Query parameters worth logging, none of them secret: token scopes and list pagination. */
   static final Set<String> LOGGED_PARAMETERS = Set.of("scope", "service", "account", "client_id", "offline_token",
       "n", "last", "artifactType");
-  private static final int MAX_TEXT = 256;
+  /** Longest text logged from a request: room for the longest registry path (a 255-character name and a digest). */
+  private static final int MAX_TEXT = 512;
 
   private final Logger log = LoggerFactory.getLogger(LOGGER);
 
@@ -96,7 +97,7 @@ public final class AccessLog {
     return sb.length() == 0 ? null : printable(sb.toString());
   }
 
-  /** {@code s} as it may go into a log line: printable ASCII, at most 256 characters. */
+  /** {@code s} as it may go into a log line: printable ASCII, at most {@value #MAX_TEXT} characters. */
   static String printable(String s) {
     if (s == null) {
       return null;
