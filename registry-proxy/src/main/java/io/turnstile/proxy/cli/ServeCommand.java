@@ -33,8 +33,9 @@ public final class ServeCommand implements Callable<Integer> {
       throw new CliException(e.getMessage(), 2);
     }
     Logging.apply(cfg.logging());
-    TurnstileServer server = TurnstileServer.start(cfg);
+    // Taken over before the start, so that a stop asked for while starting waits for it, then drains.
     StopSignals signals = StopSignals.install();
+    TurnstileServer server = TurnstileServer.start(cfg);
     // Any other way out of the JVM still closes the store and the listeners.
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "turnstile-shutdown"));
     String signal = signals.await();
