@@ -1,8 +1,10 @@
 package io.turnstile.proxy.observe;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import io.turnstile.config.LoggingConfig;
@@ -12,11 +14,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Switches the log to the configured format. Until then Logback runs from {@code logback.xml}: text
- * lines on standard error. Library log levels set there are kept.
+ * lines on standard error, written from a queue so that an event loop never waits on the stream.
+ * Library log levels set there are kept.
  */
 public final class Logging {
-  /** The appender every line goes through, named in {@code logback.xml}. */
+  /** The appender that writes every line, named in {@code logback.xml}. */
   static final String APPENDER = "console";
+  /** The queue in front of it, so that no event loop waits on standard error. */
+  static final String QUEUE = "async";
 
   private Logging() {}
 
@@ -26,17 +31,14 @@ public final class Logging {
       return;
     }
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    ConsoleAppender<ILoggingEvent> json = new ConsoleAppender<>();
-    json.setContext(context);
-    json.setName(APPENDER);
-    json.setTarget("System.err");
-    json.setEncoder(jsonEncoder(context));
-    json.start();
-    var old = root.getAppender(APPENDER);
-    root.addAppender(json);
-    if (old != null) {
-      root.detachAppender(old);
-      old.stop();
+    Appender<ILoggingEvent> found = root.getAppender(APPENDER);
+    if (found == null && root.getAppender(QUEUE) instanceof AsyncAppender queue) {
+      found = queue.getAppender(APPENDER);
+    }
+    if (found instanceof ConsoleAppender<ILoggingEvent> console) {
+      console.stop();
+      console.setEncoder(jsonEncoder(context));
+      console.start();
     }
   }
 
