@@ -89,9 +89,10 @@ final class StoreWriter {
   }
 
   private void publish(Snapshot next, long startedNanos) {
-    snapshot = next;
     lastReload = Duration.ofNanos(System.nanoTime() - startedNanos);
     snapshotAt = clock.instant();
+    // Made visible last, so that its time and reload duration are in place when a reader sees it.
+    snapshot = next;
   }
 
   Snapshot snapshot() {
