@@ -28,11 +28,13 @@ import java.util.List;
  *     believed: for a connection from one of them, the client is the right-most forwarded address
  *     that is not itself a trusted proxy, as nginx's realip module decides; the login throttle keys
  *     on that address. Default none: the client is always the TCP peer
+ * @param shutdownGrace on SIGTERM, how long pulls under way may take to finish after the listener
+ *     stops accepting; connections still open then are closed; default 30s
  */
 public record ServerConfig(
     HostPort listen, URI publicUrl, Integer maxConnections, Integer maxConnectionsPerAddress, Duration idleTimeout,
     Duration requestHeaderTimeout, Duration keepAliveTimeout, Integer maxHeaderSize,
-    LoginThrottleConfig loginThrottle, TlsConfig tls, List<Cidr> trustedProxies) {
+    LoginThrottleConfig loginThrottle, TlsConfig tls, List<Cidr> trustedProxies, Duration shutdownGrace) {
   public ServerConfig {
     listen = listen == null ? HostPort.parse("127.0.0.1:8080") : listen;
     publicUrl = publicUrl == null ? URI.create((tls == null ? "http://" : "https://") + listen) : publicUrl;
@@ -60,11 +62,15 @@ public record ServerConfig(
     }
     loginThrottle = loginThrottle == null ? LoginThrottleConfig.defaults() : loginThrottle;
     trustedProxies = Check.list(trustedProxies);
+    shutdownGrace = shutdownGrace == null ? Duration.ofSeconds(30) : shutdownGrace;
+    if (shutdownGrace.isNegative() || shutdownGrace.compareTo(Duration.ofHours(1)) > 0) {
+      throw new InvalidValueException("shutdownGrace", "must be between 0s and 1h");
+    }
   }
 
   /** Every default. */
   public static ServerConfig defaults() {
-    return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null);
+    return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /** The public URL without a trailing slash, for building absolute links. */

@@ -69,6 +69,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void loggingAndShutdownGrace_haveDefaults() throws Exception {
+    TurnstileConfig c = parse(VALID);
+    assertThat(c.logging().json()).isFalse();
+    assertThat(c.server().shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void loggingFormatJsonAndShutdownGrace_areRead() throws Exception {
+    TurnstileConfig c = parse(VALID.replace("  publicUrl: https://registry.example.com\n",
+        "  publicUrl: https://registry.example.com\n  shutdownGrace: 2m\n") + "logging:\n  format: json\n");
+    assertThat(c.logging().json()).isTrue();
+    assertThat(c.server().shutdownGrace()).isEqualTo(Duration.ofMinutes(2));
+  }
+
+  @Test
+  void unknownLoggingFormat_isRejected() {
+    assertError(VALID + "logging:\n  format: xml\n", "turnstile.yaml: logging.format: must be text or json");
+  }
+
+    @Test
   void secretsNeverAppearInToString() throws Exception {
     TurnstileConfig c = parse(VALID);
     assertThat(c.toString()).doesNotContain("ghp_secret").doesNotContain("admin-token-0123456789");

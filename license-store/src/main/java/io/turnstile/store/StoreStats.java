@@ -1,5 +1,6 @@
 package io.turnstile.store;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -11,5 +12,9 @@ import java.time.Instant;
  * @param reachable whether the database answered the last look for other replicas' writes (always
  *     true for SQLite, which one process owns)
  * @param lastContact when the database last answered that look; null for SQLite
+ * @param snapshotAt when the current snapshot was made (at opening, or when a write applied since
+ *     changed it), by the store's clock
+ * @param lastReload how long making the current snapshot took, reading the database included
  */
-public record StoreStats(long statementsExecuted, long cursor, boolean reachable, Instant lastContact) {}
+public record StoreStats(long statementsExecuted, long cursor, boolean reachable, Instant lastContact,
+    Instant snapshotAt, Duration lastReload) {}

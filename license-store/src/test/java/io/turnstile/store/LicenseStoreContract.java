@@ -63,6 +63,19 @@ abstract class LicenseStoreContract {
   }
 
   @Test
+  void stats_sayWhenTheSnapshotWasMadeAndHowLongItTook() {
+    StoreStats before = store.stats();
+    assertThat(before.snapshotAt()).isEqualTo(clock.instant());
+    assertThat(before.lastReload()).isPositive();
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(store.stats().snapshotAt()).as("nothing changed").isEqualTo(before.snapshotAt());
+    license("1.0.0");
+    StoreStats after = store.stats();
+    assertThat(after.snapshotAt()).isEqualTo(clock.instant());
+    assertThat(after.cursor()).isGreaterThan(before.cursor());
+  }
+
+  @Test
   void newLicense_authorizesItsVersionsThroughEveryTemplate() {
     IssuedKey key = license("1.0.0", "1.1.0");
     assertThat(key.key()).startsWith("tsk_").hasSizeGreaterThanOrEqualTo(4 + 43);

@@ -200,6 +200,7 @@ class ReplicaPropagationIT {
       }
     });
     within(Duration.ofSeconds(5), () -> !grants(b, key, "2.0.0"));
+    // The feed marks the database reachable just after the catch-up that made the change visible.
     within(Duration.ofSeconds(1), () -> b.stats().reachable());
     assertThat(grants(b, key, "1.0.0")).isTrue();
   }

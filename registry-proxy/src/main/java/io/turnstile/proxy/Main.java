@@ -2,24 +2,21 @@ package io.turnstile.proxy;
 
 import io.turnstile.proxy.cli.CliException;
 import io.turnstile.proxy.cli.CustomerCommand;
+import io.turnstile.proxy.cli.HealthCommand;
 import io.turnstile.proxy.cli.LicenseCommand;
 import io.turnstile.proxy.cli.ServeCommand;
 import io.turnstile.proxy.cli.SigningKeyCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
-/** The {@code turnstile} command: {@code serve} and the admin commands. */
+/** The {@code turnstile} command: {@code serve}, the admin commands and {@code health}. */
 @Command(name = "turnstile", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "License-aware OCI registry proxy.",
     subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, SigningKeyCommand.class,
+        HealthCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
-    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
-    System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "warn");
-    System.setProperty("org.slf4j.simpleLogger.log.org.flywaydb", "warn");
-    System.setProperty("org.slf4j.simpleLogger.log.org.jooq", "warn");
     System.setProperty("org.jooq.no-logo", "true");
     System.setProperty("org.jooq.no-tips", "true");
     System.exit(run(args));

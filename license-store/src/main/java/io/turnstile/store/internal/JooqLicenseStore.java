@@ -65,7 +65,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.dsl = database.dsl();
     this.clock = Objects.requireNonNull(clock, "clock");
     this.loader = new SnapshotLoader(Objects.requireNonNull(cipher, "cipher"), Objects.requireNonNull(catalog, "catalog"));
-    this.writer = new StoreWriter(database, loader);
+    this.writer = new StoreWriter(database, loader, clock);
     this.licenseWrites = new LicenseWrites(writer, cipher, catalog, clock);
     this.imports = new CustomerImports(writer, cipher, catalog, clock);
     this.signingKeys = new SigningKeyStore(writer, cipher, clock);
@@ -119,7 +119,7 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public StoreStats stats() {
     return new StoreStats(database.queriesExecuted(), writer.cursor(), feed == null || feed.reachable(),
-        feed == null ? null : feed.lastContact());
+        feed == null ? null : feed.lastContact(), writer.snapshotAt(), writer.lastReload());
   }
 
   // ---- customers ----

@@ -10,6 +10,9 @@ import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoredSigningKey;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -53,20 +56,25 @@ final class StoreWriter {
   private final Database database;
   private final DSLContext dsl;
   private final SnapshotLoader loader;
+  private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
   private volatile Snapshot snapshot;
   private volatile long cursor;
   private volatile List<StoredSigningKey> signingKeys = List.of();
   private SigningKeyStore keys;
+  private volatile Instant snapshotAt;
+  private volatile Duration lastReload;
 
   /** Loads the whole store into the first snapshot. */
-  StoreWriter(Database database, SnapshotLoader loader) {
+  StoreWriter(Database database, SnapshotLoader loader, Clock clock) {
     this.database = database;
     this.dsl = database.dsl();
     this.loader = loader;
+    this.clock = clock;
+    long started = System.nanoTime();
     // The cursor is read first: a write landing during the load is applied again, never missed.
     this.cursor = EventLog.lastSeq(dsl);
-    this.snapshot = loader.loadAll(dsl);
+    publish(loader.loadAll(dsl), started);
   }
 
   /** Loads the signing keys now and after every signing key event. */
@@ -104,6 +112,23 @@ final class StoreWriter {
   /** The last event the snapshot reflects. */
   long cursor() {
     return cursor;
+  }
+
+  /** When the current snapshot was made. */
+  Instant snapshotAt() {
+    return snapshotAt;
+  }
+
+  /** How long making the current snapshot took, reading the database included. */
+  Duration lastReload() {
+    return lastReload;
+  }
+
+  private void publish(Snapshot next, long startedNanos) {
+    lastReload = Duration.ofNanos(System.nanoTime() - startedNanos);
+    snapshotAt = clock.instant();
+    // Made visible last, so that its time and reload duration are in place when a reader sees it.
+    snapshot = next;
   }
 
   Snapshot snapshot() {
@@ -150,6 +175,7 @@ final class StoreWriter {
     try {
       int applied = 0;
       while (true) {
+        long started = System.nanoTime();
         List<EventLog.Change> changes = EventLog.after(dsl, cursor, BATCH);
         if (changes.isEmpty()) {
           return applied;
@@ -162,7 +188,7 @@ final class StoreWriter {
         }
         if (gap || changes.size() == BATCH) {
           long last = EventLog.lastSeq(dsl);
-          snapshot = loader.loadAll(dsl);
+          publish(loader.loadAll(dsl), started);
           cursor = last;
           return applied + changes.size();
         }
@@ -176,7 +202,7 @@ final class StoreWriter {
         for (String customer : customers) {
           next = loader.reload(dsl, next, new CustomerId(customer));
         }
-        snapshot = next;
+        publish(next, started);
         cursor = changes.get(changes.size() - 1).seq();
         applied += changes.size();
       }
@@ -195,8 +221,9 @@ final class StoreWriter {
     lock.lock();
     try {
       T result = transaction(work);
+      long started = System.nanoTime();
       long last = EventLog.lastSeq(dsl);
-      snapshot = loader.loadAll(dsl);
+      publish(loader.loadAll(dsl), started);
       cursor = last;
       return result;
     } catch (RuntimeException e) {

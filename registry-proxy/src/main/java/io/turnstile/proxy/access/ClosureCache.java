@@ -3,6 +3,8 @@ package io.turnstile.proxy.access;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.turnstile.config.CacheConfig;
@@ -49,15 +51,22 @@ public final class ClosureCache {
   private final com.github.benmanes.caffeine.cache.Cache<String, Set<String>> referrers =
       Caffeine.newBuilder().maximumSize(100_000).build();
 
-  public ClosureCache(UpstreamClient client, ObjectMapper json, CacheConfig config) {
+  /**
+   * @param meters where the tag, manifest and closure caches report hits, misses, evictions and
+   *     size ({@code cache_*{cache="tag|manifest|closure"}})
+   */
+  public ClosureCache(UpstreamClient client, ObjectMapper json, CacheConfig config, MeterRegistry meters) {
     this.client = client;
     this.json = json;
-    this.tags = Caffeine.newBuilder().expireAfterWrite(config.tagTtl()).maximumSize(100_000).buildAsync();
-    this.manifests = Caffeine.newBuilder()
+    this.tags = CaffeineCacheMetrics.monitor(meters,
+        Caffeine.newBuilder().expireAfterWrite(config.tagTtl()).maximumSize(100_000).recordStats().buildAsync(), "tag");
+    this.manifests = CaffeineCacheMetrics.monitor(meters, Caffeine.newBuilder()
         .maximumWeight(Math.max(1, config.manifestMemory()))
         .weigher((String k, CachedManifest m) -> m.body().length + 256)
-        .buildAsync();
-    this.closures = Caffeine.newBuilder().maximumSize(100_000).buildAsync();
+        .recordStats()
+        .buildAsync(), "manifest");
+    this.closures = CaffeineCacheMetrics.monitor(meters,
+        Caffeine.newBuilder().maximumSize(100_000).recordStats().buildAsync(), "closure");
   }
 
   /**

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.access.RegistryBackend;
 import io.turnstile.proxy.concurrent.EventLoops;
+import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.HttpResponses;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryErrors;
@@ -88,7 +89,8 @@ public final class DataPlane implements RegistryBackend {
     if (g == null) {
       // The authenticator refuses these first; the same answer for a configured repository and an
       // unknown one, so that nothing tells them apart.
-      throw new RegistryException(RegistryError.DENIED, "your license does not cover repository " + c.path().name());
+      throw new RegistryException(RegistryError.DENIED, "your license does not cover repository " + c.path().name())
+          .deniedFor(Denial.REPOSITORY_NOT_GRANTED);
     }
     switch (c.path().kind()) {
       case MANIFEST -> {
@@ -134,7 +136,7 @@ public final class DataPlane implements RegistryBackend {
       return;
     }
     throw new RegistryException(RegistryError.DENIED,
-        "your license does not grant tag " + tag + " of " + g.repository().name());
+        "your license does not grant tag " + tag + " of " + g.repository().name()).deniedFor(Denial.TAG_NOT_GRANTED);
   }
 
   private void manifestByDigest(RegistryCall c, Grant g) {
@@ -188,7 +190,8 @@ public final class DataPlane implements RegistryBackend {
         c.error(err);
       } else if (!ok) {
         c.error(new RegistryException(RegistryError.DENIED,
-            "your license does not grant " + digest + " in " + g.repository().name()));
+            "your license does not grant " + digest + " in " + g.repository().name())
+            .deniedFor(Denial.DIGEST_NOT_GRANTED));
       } else {
         try {
           then.run();

@@ -1,5 +1,6 @@
 package io.turnstile.proxy.access;
 
+import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.oci.RegistryPath;
@@ -53,39 +54,42 @@ public final class RegistryAuthenticator {
    */
   public Access authenticate(String authorization, String scope, InetAddress client) throws RegistryException {
     if (authorization == null || authorization.isBlank()) {
-      throw challenge(RegistryError.UNAUTHORIZED, "authentication required", scope, null);
+      throw challenge(RegistryError.UNAUTHORIZED, "authentication required", scope, null, Denial.NO_CREDENTIALS);
     }
     if (authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
       BasicCredentials creds;
       try {
         creds = BasicCredentials.parse(authorization);
       } catch (BasicCredentials.MalformedException e) {
-        throw challenge(RegistryError.UNAUTHORIZED, e.getMessage(), scope, null);
+        throw challenge(RegistryError.UNAUTHORIZED, e.getMessage(), scope, null, Denial.BAD_CREDENTIALS);
       }
       Access access = live(logins.authenticate(creds.username(), creds.password(), client), scope, null);
       String repository = repository(scope);
       if (repository != null && !access.allowsRepository(repository)) {
         // The answer a token without the scope gets, for a configured repository and an unknown
         // one alike: anything else would let a license holder list the vendor's repositories.
-        throw challenge(RegistryError.UNAUTHORIZED, "credentials do not grant " + scope, scope, "insufficient_scope");
+        throw challenge(RegistryError.UNAUTHORIZED, "credentials do not grant " + scope, scope, "insufficient_scope",
+            Denial.INSUFFICIENT_SCOPE);
       }
       return access;
     }
     if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      throw challenge(RegistryError.UNAUTHORIZED, "unsupported authorization scheme", scope, null);
+      throw challenge(RegistryError.UNAUTHORIZED, "unsupported authorization scheme", scope, null,
+          Denial.BAD_CREDENTIALS);
     }
     VerifiedToken token;
     try {
       token = tokens.verifyAccess(authorization.substring(7).trim());
     } catch (InvalidTokenException e) {
-      throw challenge(RegistryError.UNAUTHORIZED, e.getMessage(), scope, "invalid_token");
+      throw challenge(RegistryError.UNAUTHORIZED, e.getMessage(), scope, "invalid_token", Denial.INVALID_TOKEN);
     }
     Access access = live(store.authorizeCredential(token.credentialId()), scope, "invalid_token");
     if (scope != null) {
       String repository = repository(scope);
       boolean covered = repository == null ? token.catalog() : token.pullRepositories().contains(repository);
       if (!covered) {
-        throw challenge(RegistryError.UNAUTHORIZED, "token does not grant " + scope, scope, "insufficient_scope");
+        throw challenge(RegistryError.UNAUTHORIZED, "token does not grant " + scope, scope, "insufficient_scope",
+            Denial.INSUFFICIENT_SCOPE);
       }
     }
     return access;
@@ -103,11 +107,17 @@ public final class RegistryAuthenticator {
       return a;
     }
     Refusal.Reason reason = ((Refusal) result).reason();
+    Denial why = switch (reason) {
+      case LICENSE_REVOKED -> Denial.LICENSE_REVOKED;
+      case LICENSE_EXPIRED -> Denial.LICENSE_EXPIRED;
+      // A token naming a key that is gone is a dead token; a login with a wrong key, bad credentials.
+      case BAD_CREDENTIALS -> error == null ? Denial.BAD_CREDENTIALS : Denial.INVALID_TOKEN;
+    };
     throw challenge(RegistryError.UNAUTHORIZED, reason.message(), scope,
-        reason == Refusal.Reason.BAD_CREDENTIALS && error == null ? null : "invalid_token");
+        reason == Refusal.Reason.BAD_CREDENTIALS && error == null ? null : "invalid_token", why);
   }
 
-  private RegistryException challenge(RegistryError e, String message, String scope, String error) {
+  private RegistryException challenge(RegistryError e, String message, String scope, String error, Denial why) {
     StringBuilder h = new StringBuilder("Bearer realm=\"").append(realm)
         .append("\",service=\"").append(tokens.service()).append('"');
     if (scope != null) {
@@ -116,6 +126,6 @@ public final class RegistryAuthenticator {
     if (error != null) {
       h.append(",error=\"").append(error).append('"');
     }
-    return new RegistryException(e, message).withHeader("WWW-Authenticate", h.toString());
+    return new RegistryException(e, message).withHeader("WWW-Authenticate", h.toString()).deniedFor(why);
   }
 }

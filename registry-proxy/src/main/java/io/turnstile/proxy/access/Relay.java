@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.GenericFutureListener;
+import io.turnstile.proxy.observe.RequestRecord;
 import io.turnstile.proxy.oci.HttpResponses;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryErrors;
@@ -38,6 +39,8 @@ final class Relay implements ResponseSink {
   private final RegistryError notFound;
   private final RegistryBackend.Completion done;
   private final GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> onClientClose;
+  private final RequestRecord record;
+  private final long askedNanos = System.nanoTime();
   private UpstreamClient.Call call;
   private Runnable pendingRead;
   private boolean started;
@@ -51,6 +54,7 @@ final class Relay implements ResponseSink {
     this.keepAlive = keepAlive;
     this.notFound = notFound;
     this.done = done;
+    this.record = RequestRecord.of(ctx.channel());
     this.onClientClose = f -> {
       if (call != null) {
         call.cancel();
@@ -80,6 +84,7 @@ final class Relay implements ResponseSink {
   public void onHead(HttpResponse up) {
     started = true;
     int status = up.status().code();
+    record.upstream(status, System.nanoTime() - askedNanos);
     boolean passthrough = status / 100 == 2 || status == 304 || status == 416
         || (status / 100 == 3 && up.headers().contains(HttpHeaderNames.LOCATION));
     if (!passthrough) {

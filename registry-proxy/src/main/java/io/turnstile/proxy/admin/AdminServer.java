@@ -7,19 +7,22 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.turnstile.proxy.transport.Transport;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.turnstile.config.HostPort;
 import io.turnstile.proxy.tls.ServerTls;
+import io.turnstile.proxy.transport.Transport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** The admin API listener: small JSON requests only, aggregated with a tight cap; TLS when configured. */
+/**
+ * The admin listener: the operator endpoints (metrics, health, readiness; no token), then the admin
+ * API; small requests only, aggregated with a tight cap; TLS when configured.
+ */
 public final class AdminServer implements AutoCloseable {
   /** Largest admin request body accepted. */
   static final int MAX_BODY = 64 * 1024;
@@ -34,8 +37,10 @@ public final class AdminServer implements AutoCloseable {
 
   /** @param tls null for plain HTTP */
   public static AdminServer start(HostPort listen, ServerTls tls, EventLoopGroup boss, EventLoopGroup workers,
-      AdminApi api, String adminToken, Executor blocking, ObjectMapper json) throws InterruptedException {
+      AdminApi api, String adminToken, Executor blocking, ObjectMapper json, Operations ops)
+      throws InterruptedException {
     AdminHandler handler = new AdminHandler(api, adminToken, blocking, json);
+    OperationsHandler operations = new OperationsHandler(ops, blocking, json);
     Channel ch = new ServerBootstrap()
         .group(boss, workers)
         .channel(Transport.serverChannel())
@@ -56,6 +61,7 @@ public final class AdminServer implements AutoCloseable {
             p.addLast("http", new HttpServerCodec(4096, 16384, 8192));
             p.addLast("keepAlive", new HttpServerKeepAliveHandler());
             p.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
+            p.addLast("operations", operations);
             p.addLast("admin", handler);
           }
         })

@@ -3,17 +3,25 @@ package io.turnstile.proxy.cli;
 import io.turnstile.config.ConfigException;
 import io.turnstile.config.ConfigLoader;
 import io.turnstile.config.TurnstileConfig;
+import io.turnstile.proxy.observe.Logging;
 import io.turnstile.proxy.server.TurnstileServer;
 import io.turnstile.proxy.tls.TlsMaterialException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code turnstile serve}: run the proxy until stopped. */
+/**
+ * {@code turnstile serve}: runs the proxy until SIGTERM or SIGINT, then stops gracefully (see
+ * {@link TurnstileServer#stop}) and exits 0.
+ */
 @Command(name = "serve", description = "Run the registry proxy and the admin API.", mixinStandardHelpOptions = true)
 public final class ServeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "Configuration file (YAML)")
   Path config;
 
@@ -25,6 +33,9 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       throw new CliException(e.getMessage(), 2);
     }
+    Logging.apply(cfg.logging());
+    // Taken over before the start, so that a stop asked for while starting waits for it, then drains.
+    StopSignals signals = StopSignals.install();
     TurnstileServer server;
     try {
       server = TurnstileServer.start(cfg);
@@ -33,12 +44,18 @@ public final class ServeCommand implements Callable<Integer> {
       String source = config.getFileName() == null ? config.toString() : config.getFileName().toString();
       throw new CliException(new ConfigException(source, e.field(), e.problem()).getMessage(), 2);
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "turnstile-shutdown"));
-    stopped.await();
+    // Any other way out of the JVM still closes the store and the listeners.
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "turnstile-shutdown"));
+    String signal = signals.await();
+    Duration grace = cfg.server().shutdownGrace();
+    log.info("{}: stopping; answers under way have up to {} s to finish (signal again to stop at once)", signal,
+        grace.toSeconds());
+    signals.onRepeat(() -> {
+      log.warn("stopping at once: closing the connections still answering");
+      server.stopNow();
+    });
+    boolean finished = server.stop(grace);
+    log.info(finished ? "stopped" : "stopped; some answers were cut short");
     return 0;
   }
 }

@@ -19,9 +19,14 @@ public final class HttpResponses {
   /** A JSON answer; for HEAD the body is left out but its length is announced. */
   public static FullHttpResponse json(int status, byte[] body, boolean head) {
     ByteBuf content = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
+    return jsonHeaders(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content),
+        body.length);
+  }
+
+  /** Sets the headers of a JSON answer of {@code length} bytes on {@code r}. */
+  static <R extends FullHttpResponse> R jsonHeaders(R r, int length) {
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
     r.headers().set(API_VERSION_HEADER, API_VERSION);
     return r;
   }

@@ -1,5 +1,6 @@
 package io.turnstile.proxy.oci;
 
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -81,7 +82,10 @@ public final class RegistryErrors {
     return new RegistryException(RegistryError.BAD_REQUEST, "malformed HTTP request");
   }
 
-  /** The answer for {@code e}; for HEAD the body is left out but its length is announced. */
+  /**
+   * The answer for {@code e}; for HEAD the body is left out but its length is announced. The answer
+   * is an {@link ErrorAnswer}, so whoever watches responses go out learns the failure behind it.
+   */
   public static FullHttpResponse answer(RegistryException e, boolean head) {
     StringBuilder sb = new StringBuilder("{\"errors\":[{\"code\":\"").append(e.error().code())
         .append("\",\"message\":\"").append(HttpResponses.escape(e.getMessage())).append('"');
@@ -94,7 +98,9 @@ public final class RegistryErrors {
           .append("\",\"error_description\":\"").append(HttpResponses.escape(e.getMessage())).append('"');
     }
     sb.append('}');
-    FullHttpResponse r = HttpResponses.json(e.error().status(), sb.toString().getBytes(StandardCharsets.UTF_8), head);
+    byte[] body = sb.toString().getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse r = HttpResponses.jsonHeaders(new ErrorAnswer(e, head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body)),
+        body.length);
     for (Map.Entry<String, String> h : e.headers().entrySet()) {
       r.headers().set(h.getKey(), h.getValue());
     }

@@ -52,6 +52,11 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     ctx.fireChannelActive();
   }
 
+  /** Connections open now. */
+  int open() {
+    return open.get();
+  }
+
   private boolean take(InetAddress address) {
     boolean[] taken = {false};
     perAddress.compute(address, (a, n) -> {

@@ -1,7 +1,6 @@
 package io.turnstile.proxy.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,6 +18,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.access.RegistryBackend;
+import io.turnstile.proxy.observe.RequestRecord;
+import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.HttpResponses;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryErrors;
@@ -37,10 +38,12 @@ import org.slf4j.LoggerFactory;
  * One client connection of the public listener. Requests are served one at a time: reading stops
  * (AUTO_READ off) while a request is answered and resumes when its answer is written, which also
  * gives the proxied streams their backpressure. Request bodies are never forwarded: the token
- * endpoint's small form is collected with a tight cap, and anything else is dropped.
+ * endpoint's small form is collected with a tight cap, and anything else is dropped. While Turnstile
+ * stops, a connection closes as soon as it has no answer under way.
  */
 final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(RegistryFrontend.class);
+  private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
   /** Largest token request body accepted. */
   static final int MAX_FORM = 64 * 1024;
 
@@ -57,6 +60,8 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   /** The request the data plane is answering, told when the client's socket drains. */
   private RegistryBackend.Call call;
   private HttpRequest current;
+  /** What the access log and metrics learn of the current request. */
+  private RequestRecord record;
   private CompositeByteBuf form;
   private boolean formTooLarge;
   private long drained;
@@ -73,6 +78,11 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (services.health().isStopping()) {
+      // Accepted as the listener closed: nothing is under way here yet.
+      ctx.close();
+      return;
+    }
     deadlines = ctx.pipeline().get(RequestDeadlines.class);
     ctx.channel().config().setAutoRead(false);
     ctx.read();
@@ -117,6 +127,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       return;
     }
     current = request;
+    record = RequestRecord.of(ctx.channel());
     drained = 0;
     formTooLarge = false;
     boolean tokenPost = request.method().equals(HttpMethod.POST)
@@ -182,6 +193,12 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       token(ctx, uri.parameters(), formParams);
       return;
     }
+    if (path.equals("/healthz") && isRead(current)) {
+      // Alive: the event loop answers. Outside /v2/, so it names no registry route; no credentials.
+      record.quiet();
+      reply(ctx, HttpResponses.json(200, HEALTHY, current.method().equals(HttpMethod.HEAD)), true);
+      return;
+    }
     if (path.equals("/.well-known/jwks.json") && isRead(current)) {
       reply(ctx, HttpResponses.json(200, services.jwks().document(), current.method().equals(HttpMethod.HEAD)), true);
       return;
@@ -196,10 +213,11 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   private void token(ChannelHandlerContext ctx, Map<String, List<String>> query, Map<String, List<String>> formParams) {
     FullHttpResponse response;
     try {
-      ObjectNode body = services.tokens().handle(new TokenEndpoint.Request(
+      TokenEndpoint.Granted granted = services.tokens().handle(new TokenEndpoint.Request(
           current.method().name(), query, formParams, current.headers().get(HttpHeaderNames.AUTHORIZATION),
           clientAddress(ctx)));
-      response = HttpResponses.json(200, services.json().writeValueAsBytes(body), false);
+      record.principal(granted.principal());
+      response = HttpResponses.json(200, services.json().writeValueAsBytes(granted.body()), false);
     } catch (RegistryException e) {
       response = RegistryErrors.answer(e, false);
     } catch (JsonProcessingException e) {
@@ -215,6 +233,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     InetAddress client = clientAddress(ctx);
     try {
       RegistryPath parsed = RegistryPath.parse(path);
+      record.path(parsed);
       if (!isRead(request)) {
         // Writes are never forwarded: 401 for strangers, 405 for license holders.
         try {
@@ -222,10 +241,11 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
         } catch (RegistryException e) {
           throw e.error() == RegistryError.UNAUTHORIZED ? e.as(RegistryError.WRITE_UNAUTHORIZED) : e;
         }
-        throw new RegistryException(RegistryError.UNSUPPORTED, "Turnstile serves pulls only");
+        throw new RegistryException(RegistryError.UNSUPPORTED, "Turnstile serves pulls only").deniedFor(Denial.WRITE);
       }
       Access access = services.authenticator().authenticate(authorization, RegistryAuthenticator.requiredScope(parsed),
           client);
+      record.principal(access.principal());
       if (parsed.kind() == RegistryPath.Kind.BASE) {
         reply(ctx, HttpResponses.json(200, "{}".getBytes(StandardCharsets.UTF_8), head), true);
         return;
@@ -261,7 +281,8 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   private void finish(ChannelHandlerContext ctx, boolean reusable) {
     current = null;
     call = null;
-    if (!reusable || state == State.CLOSING) {
+    record = null;
+    if (!reusable || state == State.CLOSING || services.health().isStopping()) {
       state = State.CLOSING;
       ctx.close();
       return;
@@ -279,6 +300,12 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     // even mid-answer (a stream that flows writes all the time; upstream waits have their own,
     // shorter timeouts).
     if (evt instanceof IdleStateEvent) {
+      ctx.close();
+      return;
+    }
+    if (evt == RegistryServer.STOPPING && state == State.IDLE) {
+      // Between requests: nothing to finish. One under way closes the connection when answered.
+      state = State.CLOSING;
       ctx.close();
       return;
     }

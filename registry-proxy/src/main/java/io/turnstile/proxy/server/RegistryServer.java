@@ -7,26 +7,46 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelGroupFuture;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.turnstile.proxy.transport.Transport;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.turnstile.config.ServerConfig;
+import io.turnstile.proxy.observe.AccessLog;
+import io.turnstile.proxy.observe.RequestObserver;
 import io.turnstile.proxy.tls.ServerTls;
+import io.turnstile.proxy.transport.Transport;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The public registry listener. The pipeline, in order: connection caps (in all and per client
  * address), TLS when configured (HTTP/1.1 only: see {@link ServerTls}), request and keep-alive
- * deadlines, idle timeout, HTTP codec with size limits, and the per-connection {@link
- * RegistryFrontend}.
+ * deadlines, idle timeout, HTTP codec with size limits, the request observer (access log and
+ * metrics) and the per-connection {@link RegistryFrontend}.
  */
 public final class RegistryServer implements AutoCloseable {
-  private final Channel channel;
+  /** The user event that tells each connection Turnstile is stopping. */
+  static final Object STOPPING = new Object() {
+    @Override
+    public String toString() {
+      return "STOPPING";
+    }
+  };
+  private static final Logger log = LoggerFactory.getLogger(RegistryServer.class);
 
-  private RegistryServer(Channel channel) {
+  private final Channel channel;
+  private final ChannelGroup connections;
+
+  private RegistryServer(Channel channel, ChannelGroup connections) {
     this.channel = channel;
+    this.connections = connections;
   }
 
   /** @param tls null for plain HTTP */
@@ -34,6 +54,9 @@ public final class RegistryServer implements AutoCloseable {
       RegistryServices services) throws InterruptedException {
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerAddress());
     ClientAddresses clients = new ClientAddresses(config.trustedProxies());
+    services.metrics().connectionsOpen(limiter::open);
+    AccessLog accessLog = new AccessLog();
+    ChannelGroup connections = new DefaultChannelGroup("registry-connections", GlobalEventExecutor.INSTANCE);
     Channel ch = new ServerBootstrap()
         .group(boss, workers)
         .channel(Transport.serverChannel())
@@ -44,17 +67,19 @@ public final class RegistryServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel c) {
+            connections.add(c);
             ChannelPipeline p = c.pipeline();
             addLimits(p, limiter, config);
             addTls(p, tls, config);
             addHttp(p, config);
+            p.addLast("requests", new RequestObserver(services.metrics(), accessLog));
             p.addLast("registry", new RegistryFrontend(services, clients));
           }
         })
         .bind(new InetSocketAddress(config.listen().host(), config.listen().port()))
         .sync()
         .channel();
-    return new RegistryServer(ch);
+    return new RegistryServer(ch, connections);
   }
 
   private static void addLimits(ChannelPipeline p, ConnectionLimiter limiter, ServerConfig config) {
@@ -87,8 +112,37 @@ public final class RegistryServer implements AutoCloseable {
     return (InetSocketAddress) channel.localAddress();
   }
 
+  /**
+   * Stops accepting connections, closes those waiting between requests, and waits up to {@code
+   * grace} for the others to finish their answers (each closes when its answer is written); those
+   * still open then are closed.
+   *
+   * @return whether every connection finished within {@code grace}
+   */
+  boolean drain(Duration grace) throws InterruptedException {
+    channel.close().syncUninterruptibly();
+    ChannelGroupFuture closed = connections.newCloseFuture();
+    int open = connections.size();
+    if (open > 0) {
+      log.info("no longer accepting connections; waiting up to {} s for {} open", grace.toSeconds(), open);
+    }
+    connections.forEach(c -> c.pipeline().fireUserEventTriggered(STOPPING));
+    boolean finished = closed.await(grace.toMillis());
+    if (!finished) {
+      log.warn("{} connections still open after {} s: closing them", connections.size(), grace.toSeconds());
+      closeConnections();
+    }
+    return finished;
+  }
+
+  /** Closes every client connection now, answers under way or not. */
+  void closeConnections() {
+    connections.close();
+  }
+
   @Override
   public void close() {
     channel.close().syncUninterruptibly();
+    connections.close().syncUninterruptibly();
   }
 }

@@ -3,6 +3,8 @@ package io.turnstile.proxy.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.access.RegistryBackend;
+import io.turnstile.proxy.observe.Health;
+import io.turnstile.proxy.observe.RequestMetrics;
 import io.turnstile.proxy.token.Jwks;
 import io.turnstile.proxy.token.TokenEndpoint;
 
@@ -12,4 +14,6 @@ record RegistryServices(
     RegistryAuthenticator authenticator,
     RegistryBackend backend,
     ObjectMapper json,
-    Jwks jwks) {}
+    Jwks jwks,
+    RequestMetrics metrics,
+    Health health) {}

@@ -1,18 +1,26 @@
 package io.turnstile.proxy.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.turnstile.config.TurnstileConfig;
+import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.access.ClosureCache;
 import io.turnstile.proxy.access.DataPlane;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
+import io.turnstile.proxy.admin.Operations;
 import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.observe.Health;
+import io.turnstile.proxy.observe.Metrics;
+import io.turnstile.proxy.observe.RequestMetrics;
+import io.turnstile.proxy.observe.StoreMetrics;
+import io.turnstile.proxy.observe.UpstreamMetrics;
+import io.turnstile.proxy.tls.TlsMaterialException;
 import io.turnstile.proxy.token.Jwks;
 import io.turnstile.proxy.token.KeyRing;
-import io.turnstile.proxy.tls.TlsMaterialException;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
@@ -25,10 +33,12 @@ import io.turnstile.store.StoreFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +46,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A running Turnstile: the license store, the admin listener and the public registry listener,
  * sharing one set of event loops. Blocking work (database, key files) runs on a bounded executor,
- * never on an event loop.
+ * never on an event loop. {@link #stop} ends it gracefully, {@link #close} at once.
  */
 public final class TurnstileServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TurnstileServer.class);
@@ -48,11 +58,16 @@ public final class TurnstileServer implements AutoCloseable {
   private final AdminServer admin;
   private final RegistryServer registry;
   private final UpstreamClient upstream;
+  private final Metrics metrics;
+  private final Health health;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
-      AdminServer admin, RegistryServer registry, UpstreamClient upstream) {
+      AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health) {
     this.upstream = upstream;
+    this.metrics = metrics;
+    this.health = health;
     this.store = store;
     this.boss = boss;
     this.workers = workers;
@@ -75,16 +90,22 @@ public final class TurnstileServer implements AutoCloseable {
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, Transport.ioHandlerFactory());
     ExecutorService blocking = blockingExecutor();
+    Metrics metrics = new Metrics();
     UpstreamClient upstream = null;
     try {
       ObjectMapper json = Json.mapper();
       Clock clock = Clock.systemUTC();
-      upstream = new UpstreamClient(config.upstreams(), workers, json, clock);
+      MeterRegistry meters = metrics.registry();
+      metrics.bindEventLoops(workers);
+      StoreMetrics.bind(meters, store, clock);
+      Health health = new Health(store);
+      upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
+          new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
           config.token(), json, clock);
       AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
-          config.admin().token(), blocking, json);
+          config.admin().token(), blocking, json, new Operations(metrics, health));
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
@@ -92,9 +113,11 @@ public final class TurnstileServer implements AutoCloseable {
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
-              new ClosureCache(upstream, json, config.cache()), json),
+              new ClosureCache(upstream, json, config.cache(), meters), json),
           json,
-          new Jwks(tokens, json));
+          new Jwks(tokens, json),
+          new RequestMetrics(meters),
+          health);
       RegistryServer registry;
       try {
         registry = RegistryServer.start(config.server(), tls.registry(), boss, workers, services);
@@ -106,13 +129,15 @@ public final class TurnstileServer implements AutoCloseable {
           Transport.name());
       log.info("admin API listening on {}", admin.address());
       tls.reloadEvery(workers, blocking);
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream);
+      health.started();
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health);
     } catch (InterruptedException | RuntimeException e) {
       if (upstream != null) {
         upstream.close();
       }
       shutdown(boss, workers, blocking);
       store.close();
+      metrics.close();
       throw e;
     }
   }
@@ -139,13 +164,45 @@ public final class TurnstileServer implements AutoCloseable {
     return admin.address();
   }
 
+  /**
+   * Stops gracefully: readiness answers "not ready" from now on, the registry listener stops
+   * accepting, connections between requests close, and answers under way (a long pull) get up to
+   * {@code grace} to finish; then everything closes. The admin listener stays up until the end, so
+   * probes see the stop.
+   *
+   * @return whether every answer under way finished within {@code grace}
+   */
+  public boolean stop(Duration grace) throws InterruptedException {
+    health.stopping();
+    boolean finished = registry.drain(grace);
+    // The pull audit log flushes here: every answer has been written and the store is still open.
+    close();
+    return finished;
+  }
+
+  /** Cuts a {@link #stop} short: answers still under way end now, their connections closed. */
+  public void stopNow() {
+    registry.closeConnections();
+  }
+
+  /** Whether a stop began. */
+  public boolean isStopping() {
+    return health.isStopping();
+  }
+
+  /** Closes everything at once, answers under way or not; a second call does nothing. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    health.stopping();
     registry.close();
     admin.close();
     upstream.close();
     shutdown(boss, workers, blocking);
     store.close();
+    metrics.close();
   }
 
   private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking) {

@@ -6,6 +6,7 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.EstimationProbe;
 import io.turnstile.config.LoginThrottleConfig;
+import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.store.AuthResult;
@@ -76,7 +77,7 @@ public final class LoginGuard {
       long seconds = Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds() + 1);
       throw new RegistryException(RegistryError.TOO_MANY_REQUESTS,
           "too many failed logins from this address; retry in " + seconds + " s")
-          .withHeader("Retry-After", Long.toString(seconds));
+          .withHeader("Retry-After", Long.toString(seconds)).deniedFor(Denial.THROTTLED);
     }
   }
 

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.LicenseStore;
+import io.turnstile.store.Principal;
 import io.turnstile.store.Refusal;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -44,6 +46,11 @@ public final class TokenEndpoint {
    */
   public record Request(String method, Map<String, List<String>> query, Map<String, List<String>> form,
       String authorization, InetAddress client) {}
+
+  /**
+   * A token answer: its JSON body and whom it was issued to (for the access log).
+   */
+  public record Granted(ObjectNode body, Principal principal) {}
 
   /** An access token handed out recently, reused for the same key and grant. */
   /** {@code keys}: the signing keys in use when it was signed; after a rotation it is not handed out again. */
@@ -115,7 +122,7 @@ public final class TokenEndpoint {
    * @throws RegistryException the refusal, with its OAuth2 error name (and a Basic challenge for
    *     401, {@code Retry-After} for 429)
    */
-  public ObjectNode handle(Request r) throws RegistryException {
+  public Granted handle(Request r) throws RegistryException {
     return switch (r.method()) {
       case "GET" -> get(r);
       case "POST" -> post(r);
@@ -123,16 +130,16 @@ public final class TokenEndpoint {
     };
   }
 
-  private ObjectNode get(Request r) throws RegistryException {
+  private Granted get(Request r) throws RegistryException {
     Map<String, List<String>> q = r.query();
     BasicCredentials creds;
     try {
       creds = BasicCredentials.parse(r.authorization());
     } catch (BasicCredentials.MalformedException e) {
-      throw unauthorized(e.getMessage());
+      throw unauthorized(e.getMessage(), Denial.BAD_CREDENTIALS);
     }
     if (creds == null) {
-      throw unauthorized("authentication required: log in with your license id and key");
+      throw unauthorized("authentication required: log in with your license id and key", Denial.NO_CREDENTIALS);
     }
     checkCommon(q);
     String account = first(q, "account");
@@ -143,7 +150,7 @@ public final class TokenEndpoint {
     return grant(result, scopes(q), "true".equals(first(q, "offline_token")));
   }
 
-  private ObjectNode post(Request r) throws RegistryException {
+  private Granted post(Request r) throws RegistryException {
     Map<String, List<String>> f = r.form();
     checkCommon(f);
     String grantType = first(f, "grant_type");
@@ -166,7 +173,7 @@ public final class TokenEndpoint {
       try {
         credential = tokens.verifyRefresh(refresh);
       } catch (InvalidTokenException e) {
-        throw unauthorized("invalid refresh token: " + e.getMessage());
+        throw unauthorized("invalid refresh token: " + e.getMessage(), Denial.INVALID_TOKEN);
       }
       return grant(store.authorizeCredential(credential), scopes(f), offline);
     }
@@ -191,9 +198,14 @@ public final class TokenEndpoint {
     }
   }
 
-  private ObjectNode grant(AuthResult result, List<Scope> requested, boolean offline) throws RegistryException {
+  private Granted grant(AuthResult result, List<Scope> requested, boolean offline) throws RegistryException {
     if (!(result instanceof Access access)) {
-      throw unauthorized(((Refusal) result).reason().message());
+      Refusal.Reason reason = ((Refusal) result).reason();
+      throw unauthorized(reason.message(), switch (reason) {
+        case BAD_CREDENTIALS -> Denial.BAD_CREDENTIALS;
+        case LICENSE_REVOKED -> Denial.LICENSE_REVOKED;
+        case LICENSE_EXPIRED -> Denial.LICENSE_EXPIRED;
+      });
     }
     // Normalised before anything is keyed by it: resource classes dropped, one scope per
     // resource, sorted. Otherwise every spelling of the same grant would be a new token.
@@ -230,7 +242,7 @@ public final class TokenEndpoint {
     if (offline) {
       body.put("refresh_token", tokens.issueRefresh(access.principal(), now));
     }
-    return body;
+    return new Granted(body, access.principal());
   }
 
   private static List<Scope> scopes(Map<String, List<String>> params) {
@@ -255,11 +267,12 @@ public final class TokenEndpoint {
     }
   }
 
-  private static RegistryException unauthorized(String message) {
-    return error(RegistryError.UNAUTHORIZED, "invalid_grant", message).withHeader("WWW-Authenticate", "Basic realm=\"turnstile\"");
+  private static RegistryException unauthorized(String message, Denial why) {
+    return error(RegistryError.UNAUTHORIZED, "invalid_grant", message)
+        .withHeader("WWW-Authenticate", "Basic realm=\"turnstile\"").deniedFor(why);
   }
 
   private static RegistryException error(RegistryError error, String oauthError, String message) {
-    return new RegistryException(error, message).withOAuthError(oauthError);
+    return new RegistryException(error, message).withOAuthError(oauthError).deniedFor(Denial.INVALID_REQUEST);
   }
 }

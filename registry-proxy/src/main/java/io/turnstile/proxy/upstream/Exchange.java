@@ -18,6 +18,7 @@ import io.netty.util.concurrent.Future;
 import io.turnstile.config.BlobRedirects;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.concurrent.EventLoops;
+import io.turnstile.proxy.observe.UpstreamMetrics;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.store.UpstreamCredentials;
 import java.net.URI;
@@ -50,6 +51,8 @@ final class Exchange {
   private final boolean tokenCall;
   private final String peer;
   private final RedirectPolicy redirects;
+  private final UpstreamMetrics.Calls meter;
+  private long startNanos;
 
   private State state = State.STARTING;
   private Channel channel;
@@ -80,6 +83,7 @@ final class Exchange {
     RedirectPolicy.Mode mode = tokenCall || request.blob() && upstream.blobRedirects() == BlobRedirects.FOLLOW
         ? RedirectPolicy.Mode.ALL : request.blob() ? RedirectPolicy.Mode.SAME_ORIGIN : RedirectPolicy.Mode.NONE;
     this.redirects = new RedirectPolicy(mode, origin, peer);
+    this.meter = client.metrics().of(upstream.name(), tokenCall);
   }
 
   /** A call to {@code upstream} as {@code creds} (null: anonymous), authenticating as it asks. */
@@ -100,6 +104,7 @@ final class Exchange {
   }
 
   void start() {
+    startNanos = System.nanoTime();
     if (tokenCall) {
       connect();
       return;
@@ -226,6 +231,7 @@ final class Exchange {
       head.headers().set(HttpHeaderNames.LOCATION, redirect.location().toString());
     }
     state = State.STREAMING;
+    meter.answered(status, System.nanoTime() - startNanos);
     sink.onHead(head);
   }
 
@@ -333,6 +339,7 @@ final class Exchange {
       return;
     }
     notified = true;
+    meter.failed(e.error());
     sink.onError(e);
   }
 

@@ -5,6 +5,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.turnstile.config.UpstreamConfig;
+import io.turnstile.proxy.observe.UpstreamMetrics;
 import io.turnstile.store.UpstreamCredentials;
 import java.net.URI;
 import java.time.Clock;
@@ -22,12 +23,15 @@ public final class UpstreamClient implements AutoCloseable {
   private final EventLoopGroup loops;
   private final UpstreamConnections connections;
   private final UpstreamAuth auth;
+  private final UpstreamMetrics metrics;
 
   /**
    * @param loops the event loops calls run on; callers on one of them pass their own, others get
    *     one from this group. Owned by the caller, which shuts it down.
+   * @param metrics where every call is counted and timed
    */
-  public UpstreamClient(List<UpstreamConfig> upstreams, EventLoopGroup loops, ObjectMapper json, Clock clock) {
+  public UpstreamClient(List<UpstreamConfig> upstreams, EventLoopGroup loops, ObjectMapper json, Clock clock,
+      UpstreamMetrics metrics) {
     Map<String, UpstreamConfig> byName = new LinkedHashMap<>();
     upstreams.forEach(u -> byName.put(u.name(), u));
     int count = 0;
@@ -35,6 +39,7 @@ public final class UpstreamClient implements AutoCloseable {
       count++;
     }
     this.loops = loops;
+    this.metrics = metrics;
     this.connections = new UpstreamConnections(byName, count);
     this.auth = new UpstreamAuth(json, clock, this::tokenCall);
   }
@@ -100,6 +105,10 @@ public final class UpstreamClient implements AutoCloseable {
 
   UpstreamAuth auth() {
     return auth;
+  }
+
+  UpstreamMetrics metrics() {
+    return metrics;
   }
 
   @Override

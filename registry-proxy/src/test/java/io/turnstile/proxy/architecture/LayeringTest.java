@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
  * The packages of the server import downwards only. From the top: the command line, the server
  * (listeners and wiring), the admin API, the data plane ({@code access}), then tokens and the
  * upstream client, and at the bottom the registry protocol's vocabulary ({@code oci}), the
- * transport choice, the event-loop helpers and the listeners' TLS, which import nothing of
- * Turnstile's proxy.
+ * transport choice, the event-loop helpers, the listeners' TLS and what Turnstile tells its
+ * operators ({@code observe}: metrics, health, the log), which import nothing of Turnstile's proxy
+ * above them.
  */
 class LayeringTest {
   private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -39,6 +40,7 @@ class LayeringTest {
         .layer("transport").definedBy("io.turnstile.proxy.transport..")
         .layer("concurrent").definedBy("io.turnstile.proxy.concurrent..")
         .layer("tls").definedBy("io.turnstile.proxy.tls..")
+        .layer("observe").definedBy("io.turnstile.proxy.observe..")
         .whereLayer("main").mayNotBeAccessedByAnyLayer()
         .whereLayer("cli").mayOnlyBeAccessedByLayers("main")
         .whereLayer("server").mayOnlyBeAccessedByLayers("main", "cli")
@@ -46,10 +48,11 @@ class LayeringTest {
         .whereLayer("access").mayOnlyBeAccessedByLayers("server")
         .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
-        .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream")
+        .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream", "observe")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")
         .whereLayer("concurrent").mayOnlyBeAccessedByLayers("access", "upstream")
         .whereLayer("tls").mayOnlyBeAccessedByLayers("cli", "server", "admin")
+        .whereLayer("observe").mayOnlyBeAccessedByLayers("cli", "server", "admin", "access", "token", "upstream")
         .check(CLASSES);
   }
 }

@@ -73,10 +73,20 @@ class CliIT {
   }
 
   @Test
+  void health_exitsZeroWhenThePublicListenerAnswers_andOneWhenNothingDoes() {
+    Run ok = runRaw("health", "--url", ts.registryUrl() + "/healthz");
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(ok.out().strip()).isEqualTo("ok");
+    Run down = runRaw("health", "--url", "http://127.0.0.1:9/healthz", "--timeout", "1s");
+    assertThat(down.exit()).isEqualTo(1);
+    assertThat(down.err()).contains("no answer from http://127.0.0.1:9/healthz");
+  }
+
+  @Test
   void help_listsTheCommands() {
     Run r = runRaw("--help");
     assertThat(r.exit()).isZero();
-    assertThat(r.out()).contains("serve", "customer", "license");
+    assertThat(r.out()).contains("serve", "customer", "license", "health");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -21,6 +22,8 @@ import io.turnstile.config.StoreConfig;
 import io.turnstile.config.TokenConfig;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.access.RegistryBackend;
+import io.turnstile.proxy.observe.Health;
+import io.turnstile.proxy.observe.RequestMetrics;
 import io.turnstile.proxy.token.Jwks;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
@@ -72,7 +75,7 @@ class RegistryFrontendTest {
     LoginGuard logins = new LoginGuard(store, LoginThrottleConfig.defaults());
     services = new RegistryServices(new TokenEndpoint(store, logins, tokens, json, Clock.systemUTC()),
         new RegistryAuthenticator(store, logins, tokens, "http://registry.test"), backend, json,
-        new Jwks(tokens, json));
+        new Jwks(tokens, json), new RequestMetrics(new SimpleMeterRegistry()), new Health(store));
   }
 
   @AfterEach
@@ -217,7 +220,7 @@ class RegistryFrontendTest {
   @Test
   void aConnectionIdleForTheWholeTimeout_isClosed_evenMidAnswer() {
     services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> () -> { },
-        services.json(), services.jwks());
+        services.json(), services.jwks(), services.metrics(), services.health());
     EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     ch.writeInbound(Unpooled.copiedBuffer("GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic()
         + "\r\n\r\n", StandardCharsets.ISO_8859_1));
@@ -228,12 +231,46 @@ class RegistryFrontendTest {
   }
 
   @Test
+  void healthz_isAnsweredWithoutCredentials_outsideTheRegistryRoutes() {
+    EmbeddedChannel ch = channel();
+    List<FullHttpResponse> r = exchange(ch, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(r.get(0).status().code()).isEqualTo(200);
+    assertThat(body(r.get(0))).isEqualTo("{\"status\":\"ok\"}");
+    assertThat(served).isEmpty();
+    assertFalse(ch.finishAndReleaseAll());
+  }
+
+  @Test
+  void whenStopping_aConnectionBetweenRequestsCloses_andOneMidAnswerClosesWhenAnswered() {
+    List<RegistryBackend.Completion> pending = new ArrayList<>();
+    services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> {
+      pending.add(done);
+      return () -> { };
+    }, services.json(), services.jwks(), services.metrics(), new Health(store));
+    EmbeddedChannel idle = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
+    EmbeddedChannel busy = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
+    busy.writeInbound(Unpooled.copiedBuffer("GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: "
+        + basic() + "\r\n\r\n", StandardCharsets.ISO_8859_1));
+    assertThat(pending).hasSize(1);
+
+    services.health().stopping();
+    idle.pipeline().fireUserEventTriggered(RegistryServer.STOPPING);
+    busy.pipeline().fireUserEventTriggered(RegistryServer.STOPPING);
+    assertThat(idle.isActive()).isFalse();
+    assertThat(busy.isActive()).as("its answer is under way").isTrue();
+    pending.get(0).finished(true);
+    assertThat(busy.isActive()).as("answered: no next request while stopping").isFalse();
+    assertFalse(idle.finishAndReleaseAll());
+    assertFalse(busy.finishAndReleaseAll());
+  }
+
+  @Test
   void pipelinedRequests_closeTheConnection() {
     EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     // The backend of a real server answers later; here the first request is still being served
     // when the second arrives.
     services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> () -> { },
-        services.json(), services.jwks());
+        services.json(), services.jwks(), services.metrics(), services.health());
     EmbeddedChannel slow = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     String one = "GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic() + "\r\n\r\n";
     slow.writeInbound(Unpooled.copiedBuffer(one + one, StandardCharsets.ISO_8859_1));

@@ -62,7 +62,7 @@ class TokenBoundsIT {
   private String token(String... scopes) {
     try {
       return endpoint.handle(new TokenEndpoint.Request("GET",
-          Map.of("service", List.of("turnstile"), "scope", List.of(scopes)), Map.of(), basic, null)).get("token").asText();
+          Map.of("service", List.of("turnstile"), "scope", List.of(scopes)), Map.of(), basic, null)).body().get("token").asText();
     } catch (RegistryException e) {
       throw new AssertionError("token refused: " + e.getMessage(), e);
     }
@@ -80,7 +80,7 @@ class TokenBoundsIT {
   @Test
   void theGrantedScopeIsWrittenWithoutTheResourceClass() throws Exception {
     assertThat(endpoint.handle(new TokenEndpoint.Request("GET", Map.of("scope", List.of("repository(c9):vendor/app:pull")),
-        Map.of(), basic, null)).get("scope").asText()).isEqualTo("repository:vendor/app:pull");
+        Map.of(), basic, null)).body().get("scope").asText()).isEqualTo("repository:vendor/app:pull");
   }
 
   @Test
