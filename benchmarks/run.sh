@@ -1,22 +1,55 @@
 #!/usr/bin/env bash
 # Turnstile benchmarks, side by side with its peers, in one run on this machine (loopback only).
 #
-#   benchmarks/run.sh [--quick]     --quick: small blob, short runs: a smoke check, not figures
+#   benchmarks/run.sh [--quick] [--only PART,...]
 #
-# Installs what it needs from Debian when missing (docker-registry, nginx, hey, skopeo, curl),
-# builds the jar and the benchmark module, runs:
+#   --quick  small sizes, short runs: a smoke check, not figures
+#   --only   some of the parts below (peers, scale, replicas, authorize), e.g. --only scale,replicas
+#
+# A full run writes benchmarks/results/<date>.md; a partial one <date>-<parts>.md and a quick one
+# <date>-quick.md (or <date>-<parts>-quick.md), so neither replaces a full run's figures.
+#
+# Installs what it needs from Debian when missing (docker-registry, nginx, hey, skopeo, curl,
+# postgresql), builds the jar and the benchmark module, runs:
 #   - peers: blob throughput (one and 16/64 clients, with Turnstile's peak RSS), manifest request
 #     rates, token issuance, skopeo copies: upstream (distribution), nginx, distribution's
 #     pull-through cache and Turnstile (PeerBenchmarks);
-#   - scale: a store of 100,000 licenses and 1,000,000 versions: start-up and snapshot memory
-#     (ScaleBenchmark);
-#   - authorize: the cost of one authorization decision (JMH, AuthorizeBenchmark);
-# and writes benchmarks/results/<date>.md. Every process it starts is stopped when it ends.
+#   - scale: a store of 100,000 licenses and 1,000,000 versions (10,000 with --quick), on SQLite and
+#     on PostgreSQL: start-up and snapshot memory (ScaleBenchmark);
+#   - replicas: two Turnstile processes on one PostgreSQL store, 100 edits through one's admin API
+#     (10 with --quick) and how long until the other enforces each (ReplicaBenchmark);
+#   - authorize: the cost of one authorization decision (JMH, AuthorizeBenchmark).
+# Every process it starts is stopped when it ends.
+#
+# PostgreSQL runs from testkit's fixture (initdb under a temp dir, a free port on 127.0.0.1), never
+# as the package's system service; should that service start on install, it shares nothing with
+# the benchmarks' server.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# nginx lives in /usr/sbin, which a non-login root shell may lack.
+PATH="$PATH:/usr/sbin:/sbin"
+all=(peers scale replicas authorize)
+usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,scale,replicas,authorize]" >&2; exit 2; }
 quick=()
-[[ "${1:-}" == "--quick" ]] && quick=(--quick)
+only=""
+while (($#)); do
+  case "$1" in
+    --quick) quick=(--quick) ;;
+    --only) (($# >= 2)) || usage; only=$2; shift ;;
+    --only=*) only=${1#--only=} ;;
+    *) usage ;;
+  esac
+  shift
+done
+parts=("${all[@]}")
+if [[ -n "$only" ]]; then
+  IFS=, read -ra parts <<< "$only"
+  for p in "${parts[@]}"; do
+    [[ " ${all[*]} " == *" $p "* ]] || { echo "unknown part '$p'; parts: ${all[*]}" >&2; exit 2; }
+  done
+fi
+wants() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
@@ -24,6 +57,7 @@ command -v nginx >/dev/null || need+=(nginx-light)
 command -v hey >/dev/null || need+=(hey)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v curl >/dev/null || need+=(curl)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if ((${#need[@]})); then
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -37,38 +71,67 @@ mkdir -p "$results"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 jar="$here/target/benchmarks.jar"
+# The machine may be shared: the load around the run says how much the figures competed for it.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-java -Xmx1g -cp "$jar" io.turnstile.benchmarks.PeerBenchmarks "${quick[@]}" "$tmp/peers.md" > "$tmp/peers.log" 2>&1 \
-  || { cat "$tmp/peers.log"; exit 1; }
-java -Xmx2g -cp "$jar" io.turnstile.benchmarks.ScaleBenchmark "${quick[@]}" "$tmp/scale.md" > "$tmp/scale.log" 2>&1 \
-  || { cat "$tmp/scale.log"; exit 1; }
-
-jmh=(-rf json -rff "$tmp/authorize.json")
-if ((${#quick[@]})); then
-  jmh+=(-wi 1 -w 1 -i 2 -r 1 -p licenses=10000)
+# Runs a benchmark's main class with its log in $tmp; on failure shows the log and stops.
+bench() {
+  local name=$1 heap=$2
+  shift 2
+  java "$heap" -cp "$jar" "$@" > "$tmp/$name.log" 2>&1 || { cat "$tmp/$name.log"; exit 1; }
+}
+if wants peers; then
+  bench peers -Xmx1g io.turnstile.benchmarks.PeerBenchmarks "${quick[@]}" "$tmp/peers.md"
 fi
-java -jar "$jar" AuthorizeBenchmark "${jmh[@]}" > "$tmp/authorize.log" 2>&1 || { cat "$tmp/authorize.log"; exit 1; }
+if wants scale; then
+  bench scale -Xmx2g io.turnstile.benchmarks.ScaleBenchmark "${quick[@]}" "$tmp/scale.md"
+  bench scale-postgres -Xmx2g io.turnstile.benchmarks.ScaleBenchmark "${quick[@]}" --postgres "$tmp/scale-postgres.md"
+fi
+if wants replicas; then
+  bench replicas -Xmx1g io.turnstile.benchmarks.ReplicaBenchmark "${quick[@]}" "$tmp/replicas.md"
+fi
+if wants authorize; then
+  jmh=(-rf json -rff "$tmp/authorize.json")
+  if ((${#quick[@]})); then
+    jmh+=(-wi 1 -w 1 -i 2 -r 1 -p licenses=10000)
+  fi
+  java -jar "$jar" AuthorizeBenchmark "${jmh[@]}" > "$tmp/authorize.log" 2>&1 || { cat "$tmp/authorize.log"; exit 1; }
+fi
 
-out="$results/$(date -u +%Y-%m-%d).md"
-python3 - "$tmp" "$out" "${quick[*]:-full}" <<'PY'
+name=$(date -u +%Y-%m-%d)
+if [[ -n "$only" ]]; then
+  name="$name-$(IFS=-; echo "${parts[*]}")"
+fi
+if ((${#quick[@]})); then
+  name="$name-quick"
+fi
+out="$results/$name.md"
+java_version=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.vm\.version = //p')
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 - "$tmp" "$out" "${quick[*]:-full}" "${parts[*]}" "$java_version" "$load_before" "$load_after" <<'PY'
 import json, sys, platform, os
-tmp, out, mode = sys.argv[1], sys.argv[2], sys.argv[3]
-data = json.load(open(f"{tmp}/authorize.json"))
+tmp, out, mode, parts, java, load_before, load_after = sys.argv[1:8]
 def f(v):
     try: return f"{float(v):,.0f}"
     except (TypeError, ValueError): return "-"
 lines = ["# Turnstile benchmark run", "",
-         f"- machine: {os.cpu_count()} cores, {platform.machine()}, Java {data[0].get('vmVersion', '?') if data else '?'}",
-         f"- mode: {mode}", "", open(f"{tmp}/peers.md").read(), open(f"{tmp}/scale.md").read(),
-         "### Authorization decision (JMH, ns per decision: key check and tag grant)", "",
-         "| licenses | mean ± error | p50 | p90 | p99 | min | max |", "|---|---|---|---|---|---|---|"]
-by = {}
-for r in data:
-    by.setdefault(r["params"]["licenses"], {})[r["mode"]] = r["primaryMetric"]
-for n, modes in sorted(by.items(), key=lambda kv: int(kv[0])):
-    a = modes.get("avgt", {}); s = modes.get("sample", {}); pc = s.get("scorePercentiles", {})
-    lines.append(f"| {int(n):,} | {f(a.get('score'))} ± {f(a.get('scoreError'))} | {f(pc.get('50.0'))} | "
-                 f"{f(pc.get('90.0'))} | {f(pc.get('99.0'))} | {f(pc.get('0.0'))} | {f(pc.get('100.0'))} |")
+         f"- machine: {os.cpu_count()} cores, {platform.machine()}, Java {java}",
+         f"- mode: {mode}" + ("" if parts == "peers scale replicas authorize" else f"; parts: {', '.join(parts.split())}"),
+         f"- load average (1, 5, 15 min) before the run: {load_before.replace(' ', ', ')}; after: {load_after.replace(' ', ', ')}", ""]
+for section in ("peers.md", "scale.md", "scale-postgres.md", "replicas.md"):
+    if os.path.exists(f"{tmp}/{section}"):
+        lines.append(open(f"{tmp}/{section}").read())
+if os.path.exists(f"{tmp}/authorize.json"):
+    data = json.load(open(f"{tmp}/authorize.json"))
+    lines += ["### Authorization decision (JMH, ns per decision: key check and tag grant)", "",
+              "| licenses | mean ± error | p50 | p90 | p99 | min | max |", "|---|---|---|---|---|---|---|"]
+    by = {}
+    for r in data:
+        by.setdefault(r["params"]["licenses"], {})[r["mode"]] = r["primaryMetric"]
+    for n, modes in sorted(by.items(), key=lambda kv: int(kv[0])):
+        a = modes.get("avgt", {}); s = modes.get("sample", {}); pc = s.get("scorePercentiles", {})
+        lines.append(f"| {int(n):,} | {f(a.get('score'))} ± {f(a.get('scoreError'))} | {f(pc.get('50.0'))} | "
+                     f"{f(pc.get('90.0'))} | {f(pc.get('99.0'))} | {f(pc.get('0.0'))} | {f(pc.get('100.0'))} |")
 open(out, "w").write("\n".join(lines) + "\n")
 PY
 cat "$out"

@@ -8,32 +8,59 @@ import io.turnstile.store.CustomerImport;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NewLicense;
 import io.turnstile.store.StoreFactory;
+import io.turnstile.testkit.Postgres;
 import io.turnstile.testkit.TurnstileProcess;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A store of 100,000 licenses granting 1,000,000 versions: how long the proxy takes to start on it
- * and how much memory its snapshot takes. Usage: {@code ScaleBenchmark [--quick] REPORT.md}.
+ * and how much memory its snapshot takes. Usage: {@code ScaleBenchmark [--quick] [--postgres]
+ * REPORT.md}: the store is SQLite, or with {@code --postgres} a PostgreSQL server of its own
+ * (testkit's {@link Postgres}), as replicas would share. {@code --quick} fills 10,000 licenses and
+ * starts the process once.
  */
 public final class ScaleBenchmark {
   private ScaleBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     boolean quick = List.of(args).contains("--quick");
+    boolean postgres = List.of(args).contains("--postgres");
     Path out = Path.of(args[args.length - 1]);
     int licenses = quick ? 10_000 : 100_000;
-    int versions = 10;
     Path dir = Files.createTempDirectory("turnstile-scale");
     Path tsDir = dir.resolve("turnstile");
     Files.createDirectories(tsDir);
-    StoreConfig config = new StoreConfig("jdbc:sqlite:" + tsDir.resolve("turnstile.db"), null, null, null,
-        tsDir.resolve("store.key"), 2);
+    String report;
+    if (postgres) {
+      try (Postgres pg = Postgres.start(dir.resolve("postgres"))) {
+        String key = TurnstileProcess.newEncryptionKey();
+        StoreConfig config = new StoreConfig(pg.jdbcUrl(), pg.user(), pg.password(), key, tsDir.resolve("store.key"), 2);
+        report = run(config, () -> new TurnstileProcess(tsDir).store(pg.jdbcUrl(), pg.user(), pg.password())
+            .encryptionKey(key), licenses, quick ? 1 : 3, "PostgreSQL " + pg.version());
+      }
+    } else {
+      StoreConfig config = new StoreConfig("jdbc:sqlite:" + tsDir.resolve("turnstile.db"), null, null, null,
+          tsDir.resolve("store.key"), 2);
+      report = run(config, () -> new TurnstileProcess(tsDir), licenses, quick ? 1 : 3, "SQLite");
+    }
+    Files.writeString(out, report);
+    System.out.println(report);
+    System.exit(0);
+  }
+
+  /**
+   * Fills the store, loads its snapshot in-process three times, then times {@code starts} starts of
+   * {@code turnstile serve} on it.
+   */
+  private static String run(StoreConfig config, Supplier<TurnstileProcess> process, int licenses, int starts,
+      String storeName) throws Exception {
+    int versions = 10;
     Catalog catalog = new Catalog(List.of(new ApplicationConfig("app", List.of(
         new RepositoryConfig("vendor/app", "vendor", null, null), new RepositoryConfig("charts/app", "vendor", null, null)))));
     long t0 = System.nanoTime();
@@ -57,25 +84,25 @@ public final class ScaleBenchmark {
       store.close();
     }
 
-    List<Double> starts = new ArrayList<>();
-    for (int i = 0; i < (quick ? 1 : 3); i++) {
+    List<Double> startTimes = new ArrayList<>();
+    for (int i = 0; i < starts; i++) {
       long start = System.nanoTime();
-      try (TurnstileProcess ts = new TurnstileProcess(tsDir).start("http://127.0.0.1:9", "vendor", "unused")) {
-        starts.add((System.nanoTime() - start) / 1e9);
+      try (TurnstileProcess ts = process.get().start("http://127.0.0.1:9", "vendor", "unused")) {
+        startTimes.add((System.nanoTime() - start) / 1e9);
       }
     }
     StringBuilder r = new StringBuilder();
-    r.append("### 5. Authorization at scale: ").append(String.format("%,d", licenses)).append(" licenses, ")
+    r.append("### 5. Authorization at scale").append(config.postgres() ? " on PostgreSQL" : "").append(": ")
+        .append(String.format("%,d", licenses)).append(" licenses, ")
         .append(String.format("%,d", licenses * versions)).append(" granted versions\n\n");
-    r.append(String.format("- filling the SQLite store: %.1f s%n", fillSeconds));
+    r.append(String.format("- filling the %s store: %.1f s%n", storeName, fillSeconds));
     r.append("- loading the snapshot in-process (migrations check + 4 queries + indexes): ")
         .append(Stats.of(loads).format("s", "%.2f")).append('\n');
     r.append("- `turnstile serve` from process start to answering `/v2/` (JVM start included): ")
-        .append(Stats.of(starts).format("s", "%.2f")).append('\n');
-    r.append(String.format("- snapshot heap after GC: %,d bytes, %,d bytes per license (10 versions each)%n", bytes, bytes / licenses));
-    Files.writeString(out, r.toString());
-    System.out.println(r);
-    System.exit(0);
+        .append(Stats.of(startTimes).format("s", "%.2f")).append('\n');
+    r.append(String.format("- snapshot heap after GC: %,d bytes, %,d bytes per license (10 versions each)%n%n", bytes,
+        bytes / licenses));
+    return r.toString();
   }
 
   private static long usedHeap() throws InterruptedException {

@@ -14,6 +14,17 @@ record Stats(double min, double median, double max, int n) {
     return new Stats(v.get(0), median, v.get(n - 1), n);
   }
 
+  /**
+   * The {@code p}th percentile by nearest rank: the smallest value with at least {@code p} % of the
+   * values at or below it (of 100 values, p99 is the second largest; of 10, the largest).
+   */
+  static double percentile(List<Double> values, double p) {
+    List<Double> v = new ArrayList<>(values);
+    Collections.sort(v);
+    int rank = (int) Math.ceil(p / 100 * v.size());
+    return v.get(Math.max(0, rank - 1));
+  }
+
   String format(String unit, String pattern) {
     return String.format(pattern, median) + " " + unit + " (min " + String.format(pattern, min) + ", max "
         + String.format(pattern, max) + ", n=" + n + ")";

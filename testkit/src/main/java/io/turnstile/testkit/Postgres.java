@@ -187,6 +187,14 @@ public final class Postgres implements AutoCloseable {
     return password;
   }
 
+  /** The server's version, e.g. {@code 15.18}, from {@code postgres --version}. */
+  public String version() {
+    String out = Proc.run(List.of(bin.resolve("postgres").toString(), "--version"), Map.of(), null,
+        Duration.ofSeconds(30)).out().trim();
+    // "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+    return out.replaceFirst("^.*\\(PostgreSQL\\) (\\S+).*$", "$1");
+  }
+
   /** The log of the latest start. */
   public Path log() {
     return log;
