@@ -116,7 +116,11 @@ public final class ReplicaBenchmark {
       if (before != (revoke ? 200 : 403)) {
         throw new IllegalStateException("before edit " + i + " B answers " + before);
       }
-      edits.add(edit(revoke));
+      Edit e = edit(revoke);
+      edits.add(e);
+      // One line per edit in the log, to line slow ones up with the machine's load afterwards.
+      System.err.printf("edit %d %s: B enforced after %.1f ms, A answered after %.1f ms (at %d ms since epoch)%n", i,
+          revoke ? "revoke" : "grant", e.enforcedMs(), e.adminMs(), System.currentTimeMillis());
       Thread.sleep(100 + gaps.nextInt(201));
     }
     return edits;
