@@ -41,7 +41,7 @@ import org.jooq.DSLContext;
 /**
  * The license store on jOOQ: authorization from the snapshot, reads from the database, customer
  * writes here, license writes in {@link LicenseWrites} and imports in {@link CustomerImports}. Every write goes through one {@link
- * StoreWriter}, which serialises them and reloads the changed customer into a new snapshot.
+ * StoreWriter}, which serialises them and catches the snapshot up from the events they write.
  */
 public final class JooqLicenseStore implements LicenseStore {
   private final Database database;
@@ -129,7 +129,7 @@ public final class JooqLicenseStore implements LicenseStore {
     String clean = Inputs.name("name", name);
     CustomerId id = new CustomerId(Keys.newId(CustomerId.PREFIX));
     long now = clock.millis();
-    return writer.write(id, tx -> {
+    return writer.write(tx -> {
       tx.insertInto(CUSTOMERS)
           .set(CUSTOMERS.ID, id.value())
           .set(CUSTOMERS.NAME, clean)
@@ -156,7 +156,7 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public void deleteCustomer(CustomerId id, String actor) {
     long now = clock.millis();
-    writer.write(id, tx -> {
+    writer.write(tx -> {
       liveCustomer(tx, id);
       tx.update(CUSTOMERS).set(CUSTOMERS.DELETED_AT, now).where(CUSTOMERS.ID.eq(id.value())).execute();
       tx.update(CUSTOMER_KEYS).set(CUSTOMER_KEYS.REVOKED_AT, now)
@@ -180,7 +180,7 @@ public final class JooqLicenseStore implements LicenseStore {
     String key = Keys.newKey();
     String keyId = Keys.newId("key_");
     long now = clock.millis();
-    return writer.write(id, tx -> {
+    return writer.write(tx -> {
       liveCustomer(tx, id);
       tx.insertInto(CUSTOMER_KEYS)
           .set(CUSTOMER_KEYS.ID, keyId)
@@ -205,7 +205,7 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public void revokeCustomerKey(CustomerId id, String keyId, String actor) {
     long now = clock.millis();
-    writer.write(id, tx -> {
+    writer.write(tx -> {
       liveCustomer(tx, id);
       int n = tx.update(CUSTOMER_KEYS).set(CUSTOMER_KEYS.REVOKED_AT, now)
           .where(CUSTOMER_KEYS.ID.eq(keyId), CUSTOMER_KEYS.CUSTOMER_ID.eq(id.value()),

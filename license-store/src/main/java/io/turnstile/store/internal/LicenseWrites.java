@@ -49,7 +49,7 @@ final class LicenseWrites {
     }
     PreparedLicense l = PreparedLicense.of(request, catalog);
     long now = clock.millis();
-    return writer.write(request.customerId(), tx -> {
+    return writer.write(tx -> {
       if (!tx.fetchExists(CUSTOMERS, CUSTOMERS.ID.eq(request.customerId().value()), CUSTOMERS.DELETED_AT.isNull())) {
         throw new InvalidInputException("customerId", "no customer " + request.customerId());
       }

@@ -52,7 +52,7 @@ final class SigningKeyStore {
       return writer.signingKeys();
     }
     NewSigningKey key = generate.get();
-    writer.writeKeys(tx -> {
+    writer.write(tx -> {
       boolean any = tx.fetchExists(SIGNING_KEYS, SIGNING_KEYS.STATE.eq(State.ACTIVE.wireName()));
       if (!any) {
         insert(tx, key, State.ACTIVE, actor, "generated at start");
@@ -64,7 +64,7 @@ final class SigningKeyStore {
 
   /** Adds {@code key}; it verifies only, unless the store has no signer yet. */
   StoredSigningKey add(NewSigningKey key, String actor) {
-    writer.writeKeys(tx -> {
+    writer.write(tx -> {
       if (tx.fetchExists(SIGNING_KEYS, SIGNING_KEYS.KID.eq(key.kid()))) {
         throw new ConflictException("signing key " + key.kid() + " is already in the store");
       }
@@ -77,7 +77,7 @@ final class SigningKeyStore {
 
   /** Makes {@code kid} the signer; the signer before it verifies only. */
   StoredSigningKey activate(String kid, String actor) {
-    writer.writeKeys(tx -> {
+    writer.write(tx -> {
       SigningKeysRecord r = existing(tx, kid);
       if (State.RETIRED.wireName().equals(r.getState())) {
         throw new ConflictException("signing key " + kid + " is retired and cannot sign again");
@@ -95,7 +95,7 @@ final class SigningKeyStore {
 
   /** Retires {@code kid}: tokens it signed stop verifying. The signer cannot be retired. */
   StoredSigningKey retire(String kid, String actor) {
-    writer.writeKeys(tx -> {
+    writer.write(tx -> {
       SigningKeysRecord r = existing(tx, kid);
       if (State.ACTIVE.wireName().equals(r.getState())) {
         throw new ConflictException("signing key " + kid + " signs new tokens: activate another one first");

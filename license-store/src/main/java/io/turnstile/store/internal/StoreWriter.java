@@ -95,20 +95,6 @@ final class StoreWriter {
     return signingKeys;
   }
 
-  /** One transaction changing signing keys, then the keys (and anything else new) reloaded. */
-  <T> T writeKeys(Function<DSLContext, T> work) {
-    lock.lock();
-    try {
-      T result = transaction(work);
-      catchUp();
-      return result;
-    } catch (RuntimeException e) {
-      throw database.translate(e);
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** The last event the snapshot reflects. */
   long cursor() {
     return cursor;
@@ -135,8 +121,11 @@ final class StoreWriter {
     return snapshot;
   }
 
-  /** One transaction for {@code customer}, then a snapshot with that customer reloaded. */
-  <T> T write(CustomerId customer, Function<DSLContext, T> work) {
+  /**
+   * One transaction, then the snapshot caught up: the events it wrote (and any written meanwhile by
+   * other replicas) name what is reloaded.
+   */
+  <T> T write(Function<DSLContext, T> work) {
     lock.lock();
     try {
       T result = transaction(work);

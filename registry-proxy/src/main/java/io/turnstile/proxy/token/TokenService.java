@@ -227,7 +227,7 @@ public final class TokenService {
 
   /** Verifies an access token; cached by its full text for its lifetime. */
   public VerifiedToken verifyAccess(String token) throws InvalidTokenException {
-    crypto();
+    Crypto c = crypto();
     VerifiedToken cached = verified.getIfPresent(token);
     Instant now = clock.instant();
     if (cached != null) {
@@ -236,7 +236,7 @@ public final class TokenService {
       }
       return cached;
     }
-    JWTClaimsSet claims = verify(token, JOSEObjectType.JWT, now);
+    JWTClaimsSet claims = verify(c, token, JOSEObjectType.JWT, now);
     Set<String> pull = new HashSet<>();
     boolean catalog = false;
     Object access = claims.getClaim("access");
@@ -270,7 +270,7 @@ public final class TokenService {
 
   /** Verifies a refresh token and returns the credential id it names. */
   public String verifyRefresh(String token) throws InvalidTokenException {
-    JWTClaimsSet claims = verify(token, REFRESH_TYPE, clock.instant());
+    JWTClaimsSet claims = verify(crypto(), token, REFRESH_TYPE, clock.instant());
     Object cred = claims.getClaim("cred");
     if (!(cred instanceof String s)) {
       throw new InvalidTokenException("malformed refresh token");
@@ -278,7 +278,8 @@ public final class TokenService {
     return s;
   }
 
-  private JWTClaimsSet verify(String token, JOSEObjectType expectedType, Instant now) throws InvalidTokenException {
+  private JWTClaimsSet verify(Crypto c, String token, JOSEObjectType expectedType, Instant now)
+      throws InvalidTokenException {
     if (token == null || token.length() > 16_384) {
       throw new InvalidTokenException("malformed token");
     }
@@ -297,7 +298,7 @@ public final class TokenService {
     if (!expectedType.equals(header.getType())) {
       throw new InvalidTokenException("wrong token type");
     }
-    JWSVerifier verifier = header.getKeyID() == null ? null : crypto().verifiers().get(header.getKeyID());
+    JWSVerifier verifier = header.getKeyID() == null ? null : c.verifiers().get(header.getKeyID());
     if (verifier == null) {
       throw new InvalidTokenException("token not signed by a known key");
     }
