@@ -28,6 +28,22 @@ public interface LicenseStore extends AutoCloseable {
    */
   AuthResult authorizeCredential(String credentialId);
 
+  /**
+   * Calls {@code listener} after each new snapshot: this process's writes and, with a shared
+   * database, every other replica's write once the change feed has caught up with it. It runs on the
+   * thread that made the snapshot, in commit order, while later writes wait: it must only pass the
+   * news on (a listener that throws is logged and kept).
+   *
+   * @return closing it stops the calls
+   */
+  Subscription onSnapshot(Runnable listener);
+
+  /** A registration that {@link #close} ends; closing twice does nothing. */
+  interface Subscription extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   /** Counters of the store's work since it was opened. */
   StoreStats stats();
 

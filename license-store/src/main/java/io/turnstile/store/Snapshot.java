@@ -242,6 +242,21 @@ public final class Snapshot {
     return licenses.get(id);
   }
 
+  /**
+   * The licenses of a live customer, revoked ones too, oldest first; empty for an unknown or deleted
+   * customer. Costs the customer's size, not the store's.
+   */
+  public List<License> licensesOf(CustomerId id) {
+    CustomerEntry entry = id == null ? null : customers.get(id);
+    if (entry == null) {
+      return List.of();
+    }
+    List<License> out = new ArrayList<>(entry.licenses().size());
+    entry.licenses().forEach(l -> out.add(l.license()));
+    out.sort(java.util.Comparator.comparing(License::createdAt).thenComparing(l -> l.id().value()));
+    return out;
+  }
+
   /** Every license of a live customer, revoked ones too, in no particular order. */
   public Collection<License> licenses() {
     return licenses.values();

@@ -76,6 +76,38 @@ abstract class LicenseStoreContract {
   }
 
   @Test
+  void onSnapshot_isCalledAfterEachWrite_withTheNewSnapshotInPlace_untilClosed() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    List<List<String>> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    LicenseStore.Subscription sub = store.onSnapshot(() -> seen.add(store.snapshot().license(id).versions()));
+    store.grantVersions(id, List.of("2.0.0"), "test");
+    assertThat(seen).containsExactly(List.of("1.0.0", "2.0.0"));
+    sub.close();
+    store.revokeVersion(id, "2.0.0", "test");
+    assertThat(seen).hasSize(1);
+  }
+
+  @Test
+  void onSnapshot_aListenerThatThrows_doesNotFailTheWrite() {
+    store.onSnapshot(() -> {
+      throw new IllegalStateException("listener bug");
+    });
+    assertThat(store.createCustomer("Globex", "test").name()).isEqualTo("Globex");
+  }
+
+  @Test
+  void snapshotLicensesOf_listsOneCustomersLicensesOldestFirst_revokedToo() {
+    IssuedKey first = license("1.0.0");
+    clock.advance(Duration.ofSeconds(1));
+    IssuedKey second = license("2.0.0");
+    store.revokeLicense(new LicenseId(first.username()), "test");
+    assertThat(store.snapshot().licensesOf(acme)).extracting(l -> l.id().value())
+        .containsExactly(first.username(), second.username());
+    assertThat(store.snapshot().licensesOf(new CustomerId("cus_unknown"))).isEmpty();
+  }
+
+  @Test
   void newLicense_authorizesItsVersionsThroughEveryTemplate() {
     IssuedKey key = license("1.0.0", "1.1.0");
     assertThat(key.key()).startsWith("tsk_").hasSizeGreaterThanOrEqualTo(4 + 43);

@@ -92,6 +92,15 @@ class ReplicaPropagationIT {
   }
 
   @Test
+  void aWriteThroughOneReplicaIsAnnouncedToTheOthersSnapshotListeners() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger heard = new java.util.concurrent.atomic.AtomicInteger();
+    try (LicenseStore.Subscription sub = b.onSnapshot(heard::incrementAndGet)) {
+      IssuedKey key = license(a, "1.0.0");
+      within(Duration.ofSeconds(1), () -> heard.get() > 0 && b.snapshot().license(new LicenseId(key.username())) != null);
+    }
+  }
+
+  @Test
   void writesOnBothReplicasAtOnceAreAllSeenByBoth() throws Exception {
     IssuedKey key = license(a, "1.0.0");
     LicenseId id = new LicenseId(key.username());

@@ -92,6 +92,11 @@ public final class JooqLicenseStore implements LicenseStore {
   }
 
   @Override
+  public Subscription onSnapshot(Runnable listener) {
+    return writer.onSnapshot(Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
   public List<StoredSigningKey> signingKeys() {
     return writer.signingKeys();
   }

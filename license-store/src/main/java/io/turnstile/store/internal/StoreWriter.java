@@ -6,6 +6,7 @@ import io.turnstile.store.ConflictException;
 import io.turnstile.store.CustomerId;
 import io.turnstile.store.License;
 import io.turnstile.store.LicenseId;
+import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoredSigningKey;
@@ -16,9 +17,12 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the store's writes one at a time and keeps the snapshot in step with the events table. One
@@ -33,6 +37,7 @@ import org.jooq.DSLContext;
  * {@code NOTIFY turnstile_events} in the same transaction.
  */
 final class StoreWriter {
+  private static final Logger log = LoggerFactory.getLogger(StoreWriter.class);
   /** What a license change does when the license is already revoked. */
   enum IfRevoked {
     /** Refuse with a {@link ConflictException}: a revoked license is frozen. */
@@ -64,6 +69,7 @@ final class StoreWriter {
   private SigningKeyStore keys;
   private volatile Instant snapshotAt;
   private volatile Duration lastReload;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   /** Loads the whole store into the first snapshot. */
   StoreWriter(Database database, SnapshotLoader loader, Clock clock) {
@@ -115,6 +121,19 @@ final class StoreWriter {
     snapshotAt = clock.instant();
     // Made visible last, so that its time and reload duration are in place when a reader sees it.
     snapshot = next;
+    for (Runnable l : listeners) {
+      try {
+        l.run();
+      } catch (RuntimeException e) {
+        log.warn("a snapshot listener failed", e);
+      }
+    }
+  }
+
+  /** See {@link LicenseStore#onSnapshot}. */
+  LicenseStore.Subscription onSnapshot(Runnable listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
   }
 
   Snapshot snapshot() {
