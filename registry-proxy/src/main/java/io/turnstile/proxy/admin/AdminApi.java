@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.TokenConfig;
+import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.Change;
@@ -67,8 +68,11 @@ public final class AdminApi {
     this.signingKeys = new SigningKeyApi(store, tokens, json);
   }
 
-  /** Serves one call; {@code path} is the raw path without the query. */
-  AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, String actor) {
+  /**
+   * Serves one call; {@code path} is the raw path without the query. The admin listener's handler
+   * and the console both come here, so every rule is checked in one place.
+   */
+  public AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, String actor) {
     try {
       return route(method, segments(path), query, body, actor);
     } catch (ApiError e) {

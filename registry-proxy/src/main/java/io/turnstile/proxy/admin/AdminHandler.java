@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -33,13 +32,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final String ACTOR_HEADER = "X-Turnstile-Actor";
 
   private final AdminApi api;
-  private final byte[] expectedAuthorization;
+  private final AdminToken token;
   private final Executor blocking;
   private final ObjectMapper json;
 
-  AdminHandler(AdminApi api, String adminToken, Executor blocking, ObjectMapper json) {
+  AdminHandler(AdminApi api, AdminToken token, Executor blocking, ObjectMapper json) {
     this.api = api;
-    this.expectedAuthorization = ("Bearer " + adminToken).getBytes(StandardCharsets.UTF_8);
+    this.token = token;
     this.blocking = blocking;
     this.json = json;
   }
@@ -52,8 +51,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       return;
     }
     String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-    if (authorization == null
-        || !MessageDigest.isEqual(authorization.getBytes(StandardCharsets.UTF_8), expectedAuthorization)) {
+    if (!token.matchesAuthorization(authorization)) {
       write(ctx, new AdminResponse(401, json.createObjectNode().put("error", "unauthorized")), keepAlive);
       return;
     }

@@ -3,7 +3,7 @@ package io.turnstile.proxy.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** What an admin call answers: a status and a JSON body (null for none). */
-record AdminResponse(int status, JsonNode body) {
+public record AdminResponse(int status, JsonNode body) {
   static AdminResponse ok(JsonNode body) {
     return new AdminResponse(200, body);
   }

@@ -3,6 +3,7 @@ package io.turnstile.proxy.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
@@ -20,8 +21,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The admin listener: the operator endpoints (metrics, health, readiness; no token), then the admin
- * API; small requests only, aggregated with a tight cap; TLS when configured.
+ * The admin listener: the operator endpoints (metrics, health, readiness; no token), the vendor
+ * console's pages when given, then the admin API; small requests only, aggregated with a tight cap;
+ * TLS when configured.
  */
 public final class AdminServer implements AutoCloseable {
   /** Largest admin request body accepted. */
@@ -35,9 +37,13 @@ public final class AdminServer implements AutoCloseable {
     this.channel = channel;
   }
 
-  /** @param tls null for plain HTTP */
+  /**
+   * @param tls null for plain HTTP
+   * @param pages the stage that serves the console's pages ahead of the admin API, or null for none;
+   *     sharable, it passes on what is not its own
+   */
   public static AdminServer start(HostPort listen, ServerTls tls, EventLoopGroup boss, EventLoopGroup workers,
-      AdminApi api, String adminToken, Executor blocking, ObjectMapper json, Operations ops)
+      AdminApi api, AdminToken adminToken, Executor blocking, ObjectMapper json, Operations ops, ChannelHandler pages)
       throws InterruptedException {
     AdminHandler handler = new AdminHandler(api, adminToken, blocking, json);
     OperationsHandler operations = new OperationsHandler(ops, blocking, json);
@@ -62,6 +68,9 @@ public final class AdminServer implements AutoCloseable {
             p.addLast("keepAlive", new HttpServerKeepAliveHandler());
             p.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
             p.addLast("operations", operations);
+            if (pages != null) {
+              p.addLast("console", pages);
+            }
             p.addLast("admin", handler);
           }
         })

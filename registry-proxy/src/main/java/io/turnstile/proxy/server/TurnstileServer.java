@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.access.ClosureCache;
@@ -11,8 +12,12 @@ import io.turnstile.proxy.access.DataPlane;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
+import io.turnstile.proxy.admin.AdminToken;
 import io.turnstile.proxy.admin.Operations;
 import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.console.Console;
+import io.turnstile.proxy.console.ConsoleHandler;
+import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.proxy.observe.Health;
 import io.turnstile.proxy.observe.Metrics;
 import io.turnstile.proxy.observe.RequestMetrics;
@@ -104,8 +109,13 @@ public final class TurnstileServer implements AutoCloseable {
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
           config.token(), json, clock);
+      AdminToken adminToken = new AdminToken(config.admin().token());
+      String registryHost = PullSecrets.registryHost(config.server().publicUrl());
+      Console console = new Console(api, adminToken, json,
+          config.applications().stream().map(ApplicationConfig::name).toList(), registryHost,
+          tls.admin() != null, Console.DEFAULT_IDLE, clock);
       AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
-          config.admin().token(), blocking, json, new Operations(metrics, health));
+          adminToken, blocking, json, new Operations(metrics, health), new ConsoleHandler(console, blocking));
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());

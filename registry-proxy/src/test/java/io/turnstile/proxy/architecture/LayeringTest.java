@@ -10,11 +10,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packages of the server import downwards only. From the top: the command line, the server
- * (listeners and wiring), the admin API, the data plane ({@code access}), then tokens and the
- * upstream client, and at the bottom the registry protocol's vocabulary ({@code oci}), the
- * transport choice, the event-loop helpers, the listeners' TLS and what Turnstile tells its
- * operators ({@code observe}: metrics, health, the log), which import nothing of Turnstile's proxy
- * above them.
+ * (listeners and wiring), the vendor console (above the admin API it works through), the admin API,
+ * the data plane ({@code access}), then tokens and the upstream client,
+ * the pages' shared plumbing ({@code web}), and at the bottom the registry protocol's vocabulary
+ * ({@code oci}), the transport choice, the event-loop helpers, the listeners' TLS and what
+ * Turnstile tells its operators ({@code observe}: metrics, health, the log), which import nothing
+ * of Turnstile's proxy above them. The compiled page templates ({@code pages}) are reached by name
+ * only, and see the console's views.
  */
 class LayeringTest {
   private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -32,10 +34,13 @@ class LayeringTest {
         .layer("main").definedBy("io.turnstile.proxy")
         .layer("cli").definedBy("io.turnstile.proxy.cli..")
         .layer("server").definedBy("io.turnstile.proxy.server..")
+        .layer("console").definedBy("io.turnstile.proxy.console..")
         .layer("admin").definedBy("io.turnstile.proxy.admin..")
         .layer("access").definedBy("io.turnstile.proxy.access..")
         .layer("token").definedBy("io.turnstile.proxy.token..")
         .layer("upstream").definedBy("io.turnstile.proxy.upstream..")
+        .layer("web").definedBy("io.turnstile.proxy.web..")
+        .layer("pages").definedBy("io.turnstile.proxy.pages..")
         .layer("oci").definedBy("io.turnstile.proxy.oci..")
         .layer("transport").definedBy("io.turnstile.proxy.transport..")
         .layer("concurrent").definedBy("io.turnstile.proxy.concurrent..")
@@ -44,8 +49,11 @@ class LayeringTest {
         .whereLayer("main").mayNotBeAccessedByAnyLayer()
         .whereLayer("cli").mayOnlyBeAccessedByLayers("main")
         .whereLayer("server").mayOnlyBeAccessedByLayers("main", "cli")
-        .whereLayer("admin").mayOnlyBeAccessedByLayers("server")
+        .whereLayer("console").mayOnlyBeAccessedByLayers("server", "pages")
+        .whereLayer("admin").mayOnlyBeAccessedByLayers("server", "console")
         .whereLayer("access").mayOnlyBeAccessedByLayers("server")
+        .whereLayer("pages").mayNotBeAccessedByAnyLayer()
+        .whereLayer("web").mayOnlyBeAccessedByLayers("server", "console", "pages")
         .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream", "observe")

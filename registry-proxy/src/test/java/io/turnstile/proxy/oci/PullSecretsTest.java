@@ -1,4 +1,4 @@
-package io.turnstile.proxy.admin;
+package io.turnstile.proxy.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

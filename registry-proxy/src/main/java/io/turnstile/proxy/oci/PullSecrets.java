@@ -1,4 +1,4 @@
-package io.turnstile.proxy.admin;
+package io.turnstile.proxy.oci;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,9 +9,9 @@ import java.util.Locale;
 
 /**
  * Kubernetes image pull secrets ({@code kubernetes.io/dockerconfigjson}) for the proxy's public
- * host, as {@code kubectl apply -f -} takes them.
+ * host, as {@code kubectl apply -f -} takes them: the admin API's and the customer portal's.
  */
-final class PullSecrets {
+public final class PullSecrets {
   private PullSecrets() {}
 
   /**
@@ -20,14 +20,14 @@ final class PullSecrets {
    * host and port literally and image references name neither in upper case nor with the default
    * port. An IPv6 host keeps its brackets.
    */
-  static String registryHost(URI publicUrl) {
+  public static String registryHost(URI publicUrl) {
     String host = publicUrl.getHost().toLowerCase(Locale.ROOT);
     int port = publicUrl.getPort();
     int defaultPort = "http".equalsIgnoreCase(publicUrl.getScheme()) ? 80 : 443;
     return port < 0 || port == defaultPort ? host : host + ":" + port;
   }
 
-  static ObjectNode secret(ObjectMapper mapper, URI publicUrl, String name, String namespace,
+  public static ObjectNode secret(ObjectMapper mapper, URI publicUrl, String name, String namespace,
       String username, String key) {
     String host = registryHost(publicUrl);
     ObjectNode entry = mapper.createObjectNode()

@@ -1,0 +1,74 @@
+package io.turnstile.proxy.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.proxy.admin.AdminApi;
+import io.turnstile.proxy.admin.AdminResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The console's way into the admin API: the very calls an API client makes, so that every rule
+ * (what a license needs, what a revoked license refuses, which versions exist) is decided in one
+ * place. The console signs its changes as {@value #ACTOR}.
+ */
+final class AdminCalls {
+  static final String ACTOR = "console";
+
+  /** An answer; {@code error} is the API's message when the call failed. */
+  record Answer(int status, JsonNode body) {
+    boolean ok() {
+      return status < 300;
+    }
+
+    String error() {
+      return body == null ? "failed (" + status + ")" : body.path("error").asText("failed (" + status + ")");
+    }
+  }
+
+  private final AdminApi api;
+  private final ObjectMapper json;
+
+  AdminCalls(AdminApi api, ObjectMapper json) {
+    this.api = api;
+    this.json = json;
+  }
+
+  Answer get(String path) {
+    return get(path, Map.of());
+  }
+
+  Answer get(String path, Map<String, List<String>> query) {
+    return call("GET", path, query, null);
+  }
+
+  Answer post(String path, JsonNode body) {
+    return call("POST", path, Map.of(), body);
+  }
+
+  Answer patch(String path, JsonNode body) {
+    return call("PATCH", path, Map.of(), body);
+  }
+
+  Answer delete(String path) {
+    return call("DELETE", path, Map.of(), null);
+  }
+
+  private Answer call(String method, String path, Map<String, List<String>> query, JsonNode body) {
+    byte[] bytes;
+    try {
+      bytes = body == null ? new byte[0] : json.writeValueAsBytes(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    AdminResponse r = api.handle(method, "/admin/v1/" + path, query, bytes, ACTOR);
+    return new Answer(r.status(), r.body());
+  }
+
+  /** One path segment, percent-encoded as the API decodes it. */
+  static String segment(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+}

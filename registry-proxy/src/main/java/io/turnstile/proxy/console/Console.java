@@ -1,0 +1,150 @@
+package io.turnstile.proxy.console;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.proxy.admin.AdminApi;
+import io.turnstile.proxy.admin.AdminToken;
+import io.turnstile.proxy.web.Assets;
+import io.turnstile.proxy.web.Frame;
+import io.turnstile.proxy.web.Pages;
+import io.turnstile.proxy.web.SessionCookie;
+import io.turnstile.proxy.web.Sessions;
+import io.turnstile.proxy.web.WebRequest;
+import io.turnstile.proxy.web.WebResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The vendor console under {@code /console} on the admin listener: sign-in with the admin token,
+ * then server-side sessions; every form checked against the session's CSRF token; every change
+ * made through the admin API ({@link AdminCalls}). Blocking: runs on the admin executor.
+ *
+ * <p>The admin token is read from the sign-in form, compared and forgotten: it is kept in no
+ * session, page or log. A key appears on exactly one page, the one right after it was issued.
+ */
+public final class Console {
+  private static final Logger log = LoggerFactory.getLogger(Console.class);
+  static final String PREFIX = "/console";
+  /** Default idle expiry of a console session. */
+  public static final Duration DEFAULT_IDLE = Duration.ofMinutes(30);
+  private static final int MAX_SESSIONS = 1000;
+
+  /** Who a console session stands for: the holder of the admin token, since {@code since}. */
+  record Operator(Instant since) {}
+
+  private final AdminToken token;
+  private final Sessions<Operator> sessions;
+  private final SessionCookie cookie;
+  private final Pages pages;
+  private final Assets assets;
+  private final ConsoleScreens screens;
+  private final Clock clock;
+
+  /**
+   * @param secure whether the admin listener speaks TLS: the session cookie is then {@code Secure}
+   * @param applications the configured applications' names, for the license list's filter
+   * @param registryHost the registry host customers log in to, for the {@code docker login} line
+   */
+  public Console(AdminApi api, AdminToken token, ObjectMapper json, List<String> applications,
+      String registryHost, boolean secure, Duration idle, Clock clock) {
+    this.token = token;
+    this.clock = clock;
+    this.sessions = new Sessions<>(idle, MAX_SESSIONS, clock);
+    this.cookie = new SessionCookie("turnstile_console", PREFIX, secure);
+    this.pages = new Pages();
+    this.assets = new Assets();
+    this.screens = new ConsoleScreens(new AdminCalls(api, json), pages, applications, registryHost, clock);
+  }
+
+  /** Whether {@code path} is the console's. */
+  public static boolean owns(String path) {
+    return path.equals(PREFIX) || path.startsWith(PREFIX + "/");
+  }
+
+  /** Answers one request under {@code /console}. */
+  public WebResponse serve(WebRequest r) {
+    try {
+      return route(r);
+    } catch (RuntimeException e) {
+      log.error("console {} {} failed", r.method(), r.path(), e);
+      return WebResponse.text(500, "internal error");
+    }
+  }
+
+  private WebResponse route(WebRequest r) {
+    String path = r.path().length() > PREFIX.length() ? r.path().substring(PREFIX.length()) : "/";
+    if (path.startsWith("/static/") && r.isGet()) {
+      WebResponse file = assets.get(path.substring("/static/".length()));
+      return file != null ? file : WebResponse.text(404, "not found");
+    }
+    if (path.equals("/sign-in")) {
+      return r.isPost() ? signIn(r) : signInPage(r, 200, null);
+    }
+    Sessions.Session<Operator> session = sessions.find(cookie.read(r));
+    if (session == null) {
+      if (r.isGet()) {
+        return WebResponse.redirect(PREFIX + "/sign-in");
+      }
+      return WebResponse.text(403, "your console session has ended: sign in again").cookie(cookie.clear());
+    }
+    if (r.isPost() && !session.csrfMatches(r.field("csrf"))) {
+      log.warn("console form refused: missing or wrong CSRF token on {}", r.path());
+      return WebResponse.text(403, "form refused: its security token is missing or wrong; reload the page and try again");
+    }
+    if (!r.isGet() && !r.isPost()) {
+      return WebResponse.text(405, "method not allowed");
+    }
+    if (path.equals("/sign-out") && r.isPost()) {
+      sessions.end(session.id());
+      return WebResponse.redirect(PREFIX + "/sign-in").cookie(cookie.clear());
+    }
+    if (path.equals("/") || path.isEmpty()) {
+      return WebResponse.redirect(PREFIX + "/licenses");
+    }
+    Frame frame = frame(session, "Turnstile console");
+    List<String> p = Arrays.asList(path.substring(1).split("/", -1));
+    WebResponse answer = screens.route(r, p, session, frame);
+    return answer != null ? answer : WebResponse.text(404, "not found");
+  }
+
+  private Frame frame(Sessions.Session<Operator> session, String title) {
+    return new Frame(title, "console", session.csrf(), session.take("notice", String.class),
+        session.take("error", String.class));
+  }
+
+  private WebResponse signInPage(WebRequest r, int status, String error) {
+    String csrf = Sessions.randomToken();
+    Map<String, Object> params = new HashMap<>();
+    params.put("frame", new Frame("Sign in · Turnstile console", "console", null, null, error));
+    params.put("csrf", csrf);
+    return WebResponse.html(status, pages.render("console/signin.jte", params)).cookie(cookie.preSignIn().set(csrf));
+  }
+
+  private WebResponse signIn(WebRequest r) {
+    String expected = cookie.preSignIn().read(r);
+    String presented = r.field("csrf");
+    if (expected == null || presented == null || !java.security.MessageDigest.isEqual(
+        expected.getBytes(java.nio.charset.StandardCharsets.UTF_8), presented.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+      log.warn("console sign-in refused: missing or wrong CSRF token");
+      return WebResponse.text(403, "form refused: its security token is missing or wrong; reload the page and try again");
+    }
+    if (!token.matches(r.field("token"))) {
+      log.warn("console sign-in with a wrong admin token from {}", r.client());
+      return signInPage(r, 401, "That is not the admin token.");
+    }
+    Sessions.Session<Operator> s = sessions.start(new Operator(clock.instant()));
+    log.info("console sign-in from {}", r.client());
+    return WebResponse.redirect(PREFIX + "/licenses").cookie(cookie.set(s.id())).cookie(cookie.preSignIn().clear());
+  }
+
+  /** Live console sessions, for tests. */
+  int sessionCount() {
+    return sessions.size();
+  }
+}

@@ -1,0 +1,314 @@
+package io.turnstile.proxy.console;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.turnstile.proxy.console.AdminCalls.Answer;
+import io.turnstile.proxy.web.Frame;
+import io.turnstile.proxy.web.Pages;
+import io.turnstile.proxy.web.Sessions;
+import io.turnstile.proxy.web.WebRequest;
+import io.turnstile.proxy.web.WebResponse;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The console's screens: customers and licenses, each read and changed through {@link AdminCalls}.
+ * A change answers with a redirect to the page that shows its result (post, redirect, get), with a
+ * one-time notice or the API's error message in the session.
+ */
+final class ConsoleScreens {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final AdminCalls api;
+  private final Pages pages;
+  private final String registryHost;
+  private final Clock clock;
+  private final RecentPulls pulls;
+  private final List<String> applications;
+
+  ConsoleScreens(AdminCalls api, Pages pages, List<String> applications, String registryHost, Clock clock) {
+    this.api = api;
+    this.applications = List.copyOf(applications);
+    this.pages = pages;
+    this.registryHost = registryHost;
+    this.clock = clock;
+    this.pulls = new RecentPulls(api);
+  }
+
+  /** The answer for {@code p} (the path's segments after {@code /console/}), or null for none. */
+  WebResponse route(WebRequest r, List<String> p, Sessions.Session<?> s, Frame frame) {
+    int n = p.size();
+    switch (p.get(0)) {
+      case "customers" -> {
+        if (n == 1) {
+          return r.isPost() ? createCustomer(r, s) : customers(r, frame);
+        }
+        String id = p.get(1);
+        if (n == 2 && r.isGet()) {
+          return customer(id, s, frame);
+        }
+        if (n == 3 && r.isPost() && p.get(2).equals("delete")) {
+          return change(s, api.delete("customers/" + AdminCalls.segment(id)), "Customer deleted; its licenses and keys are revoked.",
+              Console.PREFIX + "/customers", Console.PREFIX + "/customers/" + AdminCalls.segment(id));
+        }
+        if (n == 3 && r.isPost() && p.get(2).equals("keys")) {
+          return issued(s, api.post("customers/" + AdminCalls.segment(id) + "/keys", null),
+              Console.PREFIX + "/customers/" + AdminCalls.segment(id));
+        }
+        if (n == 5 && r.isPost() && p.get(2).equals("keys") && p.get(4).equals("revoke")) {
+          String back = Console.PREFIX + "/customers/" + AdminCalls.segment(id);
+          return change(s, api.delete("customers/" + AdminCalls.segment(id) + "/keys/" + AdminCalls.segment(p.get(3))),
+              "Key revoked.", back, back);
+        }
+      }
+      case "licenses" -> {
+        if (n == 1) {
+          return r.isPost() ? createLicense(r, s) : licenses(r, frame);
+        }
+        if (n == 2 && p.get(1).equals("new") && r.isGet()) {
+          return newLicense(r, frame);
+        }
+        String id = p.get(1);
+        String page = Console.PREFIX + "/licenses/" + AdminCalls.segment(id);
+        String api = "licenses/" + AdminCalls.segment(id);
+        if (n == 2 && r.isGet()) {
+          return license(id, s, frame);
+        }
+        if (!r.isPost()) {
+          return null;
+        }
+        if (n == 3) {
+          return switch (p.get(2)) {
+            case "versions" -> grant(r, s, api, page);
+            case "expiry" -> {
+              ObjectNode body = NODES.objectNode();
+              String day = blankToNull(r.field("expiresAt"));
+              body.put("expiresAt", day);
+              yield change(s, this.api.patch(api, body), day == null ? "The license no longer expires." : "Expiry set to " + day + ".",
+                  page, page);
+            }
+            case "key" -> issued(s, this.api.post(api + "/key", null), page);
+            case "revoke" -> change(s, this.api.delete(api), "License revoked.", page, page);
+            default -> null;
+          };
+        }
+        if (n == 5 && p.get(2).equals("versions") && p.get(4).equals("revoke")) {
+          return change(s, this.api.delete(api + "/versions/" + AdminCalls.segment(p.get(3))),
+              "Version " + p.get(3) + " revoked.", page, page);
+        }
+      }
+      default -> { }
+    }
+    return null;
+  }
+
+  // ---- customers ----
+
+  private WebResponse customers(WebRequest r, Frame frame) {
+    Answer a = api.get("customers");
+    String q = r.param("q") == null ? "" : r.param("q").strip();
+    List<Views.Customer> list = new ArrayList<>();
+    a.body().path("customers").forEach(c -> {
+      Views.Customer v = Views.Customer.of(c);
+      if (q.isEmpty() || contains(v.name(), q) || contains(v.id(), q)) {
+        list.add(v);
+      }
+    });
+    return page("console/customers.jte", frame, Map.of("customers", list, "q", q));
+  }
+
+  private WebResponse createCustomer(WebRequest r, Sessions.Session<?> s) {
+    ObjectNode body = NODES.objectNode().put("name", r.field("name") == null ? "" : r.field("name"));
+    Answer a = api.post("customers", body);
+    if (!a.ok()) {
+      s.flash("error", a.error());
+      return WebResponse.redirect(Console.PREFIX + "/customers");
+    }
+    s.flash("notice", "Customer created.");
+    return WebResponse.redirect(Console.PREFIX + "/customers/" + AdminCalls.segment(a.body().path("id").asText()));
+  }
+
+  private WebResponse customer(String id, Sessions.Session<?> s, Frame frame) {
+    Answer c = api.get("customers/" + AdminCalls.segment(id));
+    if (!c.ok()) {
+      return WebResponse.text(c.status(), c.error());
+    }
+    Views.Customer customer = Views.Customer.of(c.body());
+    List<Views.Key> keys = new ArrayList<>();
+    api.get("customers/" + AdminCalls.segment(id) + "/keys").body().path("keys")
+        .forEach(k -> keys.add(new Views.Key(k.path("keyId").asText(), k.path("createdAt").asText())));
+    List<Views.License> licenses = new ArrayList<>();
+    Instant now = clock.instant();
+    api.get("licenses", Map.of("customerId", List.of(id))).body().path("licenses")
+        .forEach(l -> licenses.add(Views.License.of(l, customer.name(), now)));
+    Map<String, Object> params = new HashMap<>();
+    params.put("customer", customer);
+    params.put("keys", keys);
+    params.put("licenses", licenses);
+    params.put("issued", s.take("issued", Views.IssuedKey.class));
+    return page("console/customer.jte", frame, params);
+  }
+
+  // ---- licenses ----
+
+  private WebResponse licenses(WebRequest r, Frame frame) {
+    Map<String, String> names = customerNames();
+    String customer = blankToNull(r.param("customer"));
+    String application = blankToNull(r.param("application"));
+    String state = blankToNull(r.param("state"));
+    String q = r.param("q") == null ? "" : r.param("q").strip();
+    Answer a = customer == null ? api.get("licenses") : api.get("licenses", Map.of("customerId", List.of(customer)));
+    List<Views.License> list = new ArrayList<>();
+    Instant now = clock.instant();
+    if (a.ok()) {
+      a.body().path("licenses").forEach(l -> {
+        Views.License v = Views.License.of(l, names.getOrDefault(l.path("customerId").asText(), ""), now);
+        if ((application == null || v.application().equals(application)) && (state == null || v.state().equals(state))
+            && (q.isEmpty() || contains(v.name(), q) || contains(v.id(), q) || contains(v.customerName(), q))) {
+          list.add(v);
+        }
+      });
+    }
+    Map<String, Object> params = new HashMap<>();
+    params.put("licenses", list);
+    params.put("customers", names);
+    params.put("applications", applications);
+    params.put("filter", new Views.LicenseFilter(customer == null ? "" : customer, application == null ? "" : application,
+        state == null ? "" : state, q));
+    return page("console/licenses.jte", frame, params);
+  }
+
+  private WebResponse newLicense(WebRequest r, Frame frame) {
+    List<Views.Application> applications = new ArrayList<>();
+    api.get("applications").body().path("applications").forEach(a -> applications.add(Views.Application.of(a)));
+    Map<String, Object> params = new HashMap<>();
+    params.put("customers", customerNames());
+    params.put("applications", applications);
+    params.put("customer", r.param("customer") == null ? "" : r.param("customer"));
+    return page("console/license-new.jte", frame, params);
+  }
+
+  private WebResponse createLicense(WebRequest r, Sessions.Session<?> s) {
+    String application = r.field("application") == null ? "" : r.field("application");
+    ObjectNode body = NODES.objectNode();
+    body.put("name", blankToNull(r.field("name")));
+    body.put("customerId", r.field("customerId"));
+    body.put("application", application);
+    body.put("expiresAt", blankToNull(r.field("expiresAt")));
+    Set<String> versions = new LinkedHashSet<>(r.fields("version." + application));
+    versions.addAll(words(r.field("moreVersions")));
+    versions.forEach(body.putArray("versions")::add);
+    String user = blankToNull(r.field("upstreamUsername"));
+    String password = r.field("upstreamPassword");
+    if (user != null || (password != null && !password.isEmpty())) {
+      body.putObject("upstreamCredentials").put("username", user).put("password", password);
+    }
+    Answer a = api.post("licenses", body);
+    if (!a.ok()) {
+      s.flash("error", a.error());
+      String customer = r.field("customerId") == null ? "" : r.field("customerId");
+      return WebResponse.redirect(Console.PREFIX + "/licenses/new?customer=" + AdminCalls.segment(customer));
+    }
+    String id = a.body().path("id").asText();
+    s.flash("issued", new Views.IssuedKey(a.body().path("username").asText(), a.body().path("key").asText(), registryHost));
+    s.flash("notice", "License created. Copy its key now: it is shown only once.");
+    return WebResponse.redirect(Console.PREFIX + "/licenses/" + AdminCalls.segment(id));
+  }
+
+  private WebResponse license(String id, Sessions.Session<?> s, Frame frame) {
+    Answer a = api.get("licenses/" + AdminCalls.segment(id));
+    if (!a.ok()) {
+      return WebResponse.text(a.status(), a.error());
+    }
+    String customerId = a.body().path("customerId").asText();
+    Answer c = api.get("customers/" + AdminCalls.segment(customerId));
+    Views.License license = Views.License.of(a.body(), c.ok() ? c.body().path("name").asText() : "(deleted)", clock.instant());
+    Map<String, Object> params = new HashMap<>();
+    params.put("license", license);
+    params.put("issued", s.take("issued", Views.IssuedKey.class));
+    params.put("available", availableVersions(license));
+    params.put("pulls", pulls.of(id));
+    return page("console/license.jte", frame, params);
+  }
+
+  private List<String> availableVersions(Views.License license) {
+    List<String> out = new ArrayList<>();
+    api.get("applications").body().path("applications").forEach(app -> {
+      if (app.path("name").asText().equals(license.application())) {
+        app.path("versions").forEach(v -> {
+          if (!license.versions().contains(v.asText())) {
+            out.add(v.asText());
+          }
+        });
+      }
+    });
+    return out;
+  }
+
+  private WebResponse grant(WebRequest r, Sessions.Session<?> s, String apiPath, String page) {
+    Set<String> versions = new LinkedHashSet<>(r.fields("version"));
+    versions.addAll(words(r.field("moreVersions")));
+    if (versions.isEmpty()) {
+      s.flash("error", "Pick or type at least one version to grant.");
+      return WebResponse.redirect(page);
+    }
+    ObjectNode body = NODES.objectNode();
+    versions.forEach(body.putArray("versions")::add);
+    return change(s, api.post(apiPath + "/versions", body), "Granted " + String.join(", ", versions) + ".", page, page);
+  }
+
+  // ---- plumbing ----
+
+  private WebResponse change(Sessions.Session<?> s, Answer a, String notice, String onSuccess, String onFailure) {
+    if (a.ok()) {
+      s.flash("notice", notice);
+      return WebResponse.redirect(onSuccess);
+    }
+    s.flash("error", a.error());
+    return WebResponse.redirect(onFailure);
+  }
+
+  private WebResponse issued(Sessions.Session<?> s, Answer a, String page) {
+    if (!a.ok()) {
+      s.flash("error", a.error());
+      return WebResponse.redirect(page);
+    }
+    s.flash("issued", new Views.IssuedKey(a.body().path("username").asText(), a.body().path("key").asText(), registryHost));
+    s.flash("notice", "New key issued. Copy it now: it is shown only once.");
+    return WebResponse.redirect(page);
+  }
+
+  private Map<String, String> customerNames() {
+    Map<String, String> names = new java.util.LinkedHashMap<>();
+    api.get("customers").body().path("customers").forEach(c -> names.put(c.path("id").asText(), c.path("name").asText()));
+    return names;
+  }
+
+  private WebResponse page(String template, Frame frame, Map<String, Object> params) {
+    Map<String, Object> all = new HashMap<>(params);
+    all.put("frame", frame);
+    return WebResponse.html(200, pages.render(template, all));
+  }
+
+  private static boolean contains(String haystack, String needle) {
+    return haystack != null && haystack.toLowerCase(Locale.ROOT).contains(needle.toLowerCase(Locale.ROOT));
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.strip();
+  }
+
+  private static List<String> words(String s) {
+    if (s == null || s.isBlank()) {
+      return List.of();
+    }
+    return List.of(s.strip().split("[\\s,]+"));
+  }
+}

@@ -1,0 +1,104 @@
+package io.turnstile.proxy.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the console's pages show, read from the admin API's JSON answers: the console shows what the
+ * API answers and nothing else.
+ */
+public final class Views {
+  private Views() {}
+
+  /** How close an expiry must be for the warning. */
+  static final Duration EXPIRING = Duration.ofDays(30);
+
+  public record Customer(String id, String name, String createdAt) {
+    static Customer of(JsonNode n) {
+      return new Customer(n.path("id").asText(), n.path("name").asText(), day(n.path("createdAt").asText(null)));
+    }
+  }
+
+  public record Key(String keyId, String createdAt) {}
+
+  public record Event(String at, String actor, String action, String detail) {}
+
+  /** A license; {@code state} is active, expiring (active, within 30 days of its expiry), expired or revoked. */
+  public record License(String id, String name, String customerId, String customerName, String application,
+      List<String> versions, String expiresAt, String state, String revokedAt, String upstreamUser,
+      String createdAt, List<Event> history) {
+    static License of(JsonNode n, String customerName, Instant now) {
+      String expires = n.path("expiresAt").isNull() ? null : n.path("expiresAt").asText(null);
+      String state = n.path("state").asText();
+      if (state.equals("active") && expires != null && Instant.parse(expires).isBefore(now.plus(EXPIRING))) {
+        state = "expiring";
+      }
+      List<String> versions = new ArrayList<>();
+      n.path("versions").forEach(v -> versions.add(v.asText()));
+      List<Event> history = new ArrayList<>();
+      n.path("history").forEach(e -> history.add(new Event(e.path("at").asText(), e.path("actor").asText(),
+          e.path("action").asText(), e.path("detail").isNull() ? "" : e.path("detail").asText(""))));
+      JsonNode creds = n.path("upstreamCredentials");
+      return new License(n.path("id").asText(), n.path("name").isNull() ? "" : n.path("name").asText(""),
+          n.path("customerId").asText(), customerName, n.path("application").asText(), List.copyOf(versions),
+          expires, state, n.path("revokedAt").isNull() ? null : n.path("revokedAt").asText(null),
+          creds.isObject() ? creds.path("username").asText() : null, day(n.path("createdAt").asText(null)),
+          List.copyOf(history));
+    }
+
+    /** The expiry as the date picker takes it (UTC day), or empty. */
+    public String expiryDay() {
+      return expiresAt == null ? "" : expiresAt.substring(0, 10);
+    }
+
+    public String displayName() {
+      return name == null || name.isEmpty() ? id : name;
+    }
+
+    public boolean revoked() {
+      return state.equals("revoked");
+    }
+  }
+
+  /** An application and the versions found at its upstream; {@code versionsError} when they could not be listed. */
+  public record Application(String name, List<String> versions, String versionsError) {
+    static Application of(JsonNode n) {
+      List<String> versions = new ArrayList<>();
+      n.path("versions").forEach(v -> versions.add(v.asText()));
+      return new Application(n.path("name").asText(), List.copyOf(versions),
+          n.path("versionsError").isMissingNode() ? null : n.path("versionsError").asText());
+    }
+  }
+
+  /**
+   * A key just issued, shown once: {@code username} and {@code key} for {@code docker login}.
+   *
+   * @param host the registry host the customer logs in to
+   */
+  public record IssuedKey(String username, String key, String host) {
+    public String dockerLogin() {
+      return "echo '" + key + "' | docker login " + host + " -u " + username + " --password-stdin";
+    }
+
+    @Override
+    public String toString() {
+      return "IssuedKey[" + username + ", key=***]";
+    }
+  }
+
+  /** The license list's filters as the form shows them back; empty for none. */
+  public record LicenseFilter(String customer, String application, String state, String q) {}
+
+  /** One row of the pull audit log, its fields as the admin API names them. */
+  public record Pull(List<String> values) {}
+
+  /** Recent pulls of a license: the column names and rows. */
+  public record Pulls(List<String> columns, List<Pull> rows) {}
+
+  private static String day(String instant) {
+    return instant == null ? "" : instant.substring(0, Math.min(10, instant.length()));
+  }
+}

@@ -1,0 +1,278 @@
+package io.turnstile.proxy.console;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import io.turnstile.proxy.testing.Browser;
+import io.turnstile.proxy.testing.TestTurnstile;
+import io.turnstile.store.Access;
+import java.net.HttpCookie;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** The vendor console on a real Turnstile: sessions, CSRF, the guide's steps, keys shown once. */
+class ConsoleIT {
+  @RegisterExtension
+  static WireMockExtension upstream = WireMockExtension.newInstance()
+      .options(wireMockConfig().dynamicPort()).build();
+
+  @TempDir Path dir;
+  private TestTurnstile ts;
+  private Browser browser;
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    upstream.stubFor(get(urlPathEqualTo("/v2/org/app/tags/list"))
+        .willReturn(okJson("{\"name\":\"org/app\",\"tags\":[\"1.0.0\",\"1.1.0\",\"2.0.0\",\"latest\"]}")));
+    ts = new TestTurnstile(dir, upstream.baseUrl());
+    browser = new Browser(ts.adminUrl());
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    logs.setContext(context);
+    logs.start();
+    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(logs);
+  }
+
+  @AfterEach
+  void stop() {
+    ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(logs);
+    ts.close();
+  }
+
+  private void signIn() throws Exception {
+    browser.get("/console/sign-in");
+    HttpResponse<String> r = browser.post("/console/sign-in", Map.of("token", TestTurnstile.ADMIN_TOKEN));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+  }
+
+  private String createCustomer(String name) throws Exception {
+    browser.get("/console/customers");
+    HttpResponse<String> r = browser.post("/console/customers", Map.of("name", name));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+    String location = r.headers().firstValue("Location").orElseThrow();
+    return location.substring(location.lastIndexOf('/') + 1);
+  }
+
+  private static String issuedKey(String page) {
+    Matcher m = Pattern.compile("id=\"issued-key\">([^<]+)<").matcher(page);
+    return m.find() ? m.group(1) : null;
+  }
+
+  @Test
+  void signIn_setsAStrictHttpOnlySessionCookie_andNeverShowsTheToken() throws Exception {
+    HttpResponse<String> form = browser.get("/console/sign-in");
+    assertThat(form.statusCode()).isEqualTo(200);
+    HttpResponse<String> r = browser.post("/console/sign-in", Map.of("token", TestTurnstile.ADMIN_TOKEN));
+    assertThat(r.statusCode()).isEqualTo(303);
+    String cookie = r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("turnstile_console="))
+        .findFirst().orElseThrow();
+    assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict").contains("Path=/console")
+        .doesNotContain("Secure").doesNotContain(TestTurnstile.ADMIN_TOKEN);
+    HttpResponse<String> page = browser.get("/console/licenses");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("License management").doesNotContain(TestTurnstile.ADMIN_TOKEN);
+  }
+
+  @Test
+  void wrongToken_startsNoSession() throws Exception {
+    browser.get("/console/sign-in");
+    HttpResponse<String> r = browser.post("/console/sign-in", Map.of("token", "wrong"));
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("turnstile_console="));
+    assertThat(browser.get("/console/licenses").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void signInWithoutTheFormsCsrfToken_isRefused() throws Exception {
+    browser.get("/console/sign-in");
+    HttpResponse<String> r = browser.postRaw("/console/sign-in", Map.of("token", TestTurnstile.ADMIN_TOKEN));
+    assertThat(r.statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void aFormWithoutOrWithAWrongCsrfToken_isRefused_andChangesNothing() throws Exception {
+    signIn();
+    browser.get("/console/customers");
+    assertThat(browser.postRaw("/console/customers", Map.of("name", "Evil")).statusCode()).isEqualTo(403);
+    assertThat(browser.postRaw("/console/customers", Map.of("name", "Evil", "csrf", "forged")).statusCode())
+        .isEqualTo(403);
+    assertThat(ts.admin("GET", "/admin/v1/customers", null).body().get("customers")).isEmpty();
+  }
+
+  @Test
+  void signOut_endsTheSession() throws Exception {
+    signIn();
+    browser.get("/console/licenses");
+    HttpResponse<String> out = browser.post("/console/sign-out", Map.of());
+    assertThat(out.statusCode()).isEqualTo(303);
+    assertThat(out.headers().allValues("Set-Cookie")).anyMatch(c -> c.startsWith("turnstile_console=;") && c.contains("Max-Age=0"));
+    assertThat(browser.get("/console/licenses").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void anEndedSessionsCookie_isRefusedEvenWhenReplayed() throws Exception {
+    signIn();
+    HttpCookie session = browser.cookies.getCookieStore().getCookies().stream()
+        .filter(c -> c.getName().equals("turnstile_console")).findFirst().orElseThrow();
+    browser.get("/console/licenses");
+    browser.post("/console/sign-out", Map.of());
+    Browser replay = new Browser(ts.adminUrl());
+    replay.cookies.getCookieStore().add(java.net.URI.create(ts.adminUrl() + "/console"), session);
+    assertThat(replay.get("/console/licenses").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void pages_carryAStrictContentSecurityPolicy_andRefuseFraming() throws Exception {
+    HttpResponse<String> r = browser.get("/console/sign-in");
+    assertThat(r.headers().firstValue("Content-Security-Policy").orElseThrow())
+        .contains("script-src 'self'").contains("frame-ancestors 'none'").doesNotContain("unsafe-inline");
+    assertThat(r.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+    assertThat(r.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+    assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(r.body()).doesNotContain("<script>").doesNotContain(" onclick=").doesNotContain("style=\"");
+  }
+
+  @Test
+  void customerAndLicenseNames_renderAsText() throws Exception {
+    signIn();
+    String customer = createCustomer("<script>alert(1)</script>");
+    String page = browser.get("/console/customers/" + customer).body();
+    assertThat(page).doesNotContain("<script>alert(1)</script>").contains("&lt;script&gt;alert(1)&lt;/script&gt;");
+    browser.get("/console/licenses/new");
+    HttpResponse<String> created = browser.post("/console/licenses", Map.of("name", "<img src=x onerror=alert(2)>",
+        "customerId", customer, "application", "app", "version.app", "1.0.0"));
+    String licensePage = browser.get(created.headers().firstValue("Location").orElseThrow().substring("".length())
+        .replace(ts.adminUrl(), "")).body();
+    assertThat(licensePage).doesNotContain("<img src=x").contains("&lt;img src=x onerror=alert(2)&gt;");
+    assertThat(browser.get("/console/licenses").body()).doesNotContain("<img src=x").doesNotContain("<script>alert");
+  }
+
+  @Test
+  void createLicense_followsTheGuidesSteps_showsTheKeyOnce_andTheKeyLogsIn() throws Exception {
+    signIn();
+    String customer = createCustomer("Acme");
+    HttpResponse<String> form = browser.get("/console/licenses/new?customer=" + customer);
+    assertThat(form.body()).contains("value=\"1.1.0\"").contains("value=\"2.0.0\"").as("upstream versions")
+        .contains("type=\"date\"");
+    HttpResponse<String> r = browser.post("/console/licenses", Map.of(
+        "name", "Production", "expiresAt", "2099-01-31", "application", "app",
+        "version.app", "1.1.0", "moreVersions", "3.0.0", "customerId", customer));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+    String page = r.headers().firstValue("Location").orElseThrow();
+    String licenseId = page.substring(page.lastIndexOf('/') + 1);
+    String shown = browser.get(page).body();
+    String key = issuedKey(shown);
+    assertThat(key).startsWith("tsk_");
+    assertThat(shown).contains("docker login registry.test:5443 -u " + licenseId);
+    assertThat(browser.get(page).body()).as("shown once").doesNotContain(key).doesNotContain("issued-key");
+    assertThat(ts.server.store().authorize(licenseId, key)).isInstanceOf(Access.class);
+    JsonNode license = ts.admin("GET", "/admin/v1/licenses/" + licenseId, null).body();
+    assertThat(license.get("versions")).extracting(JsonNode::asText).containsExactly("1.1.0", "3.0.0");
+    assertThat(license.get("expiresAt").asText()).isEqualTo("2099-01-31T00:00:00Z");
+    assertThat(license.get("name").asText()).isEqualTo("Production");
+    assertThat(license.get("history").get(0).get("actor").asText()).isEqualTo("console");
+    assertNoSecretLogged(key);
+  }
+
+  @Test
+  void licensePage_grantsRevokesRotatesAndRevokes_throughTheAdminApisRules() throws Exception {
+    signIn();
+    TestTurnstile.Login login = ts.license("app", "1.0.0");
+    String page = "/console/licenses/" + login.username();
+    browser.get(page);
+    assertThat(browser.post(page + "/versions", Map.of("version", "2.0.0")).statusCode()).isEqualTo(303);
+    assertThat(browser.get(page).body()).contains("Granted 2.0.0.");
+    assertThat(browser.post(page + "/versions/1.0.0/revoke", Map.of()).statusCode()).isEqualTo(303);
+    browser.get(page);
+    assertThat(browser.post(page + "/expiry", Map.of("expiresAt", "2098-05-01")).statusCode()).isEqualTo(303);
+    JsonNode l = ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body();
+    assertThat(l.get("versions")).extracting(JsonNode::asText).containsExactly("2.0.0");
+    assertThat(l.get("expiresAt").asText()).isEqualTo("2098-05-01T00:00:00Z");
+
+    browser.get(page);
+    browser.post(page + "/key", Map.of());
+    String rotated = issuedKey(browser.get(page).body());
+    assertThat(ts.server.store().authorize(login.username(), rotated)).isInstanceOf(Access.class);
+    assertThat(ts.server.store().authorize(login.username(), login.key())).isNotInstanceOf(Access.class);
+
+    browser.post(page + "/revoke", Map.of());
+    String revoked = browser.get(page).body();
+    assertThat(revoked).contains("id=\"license-state\">revoked<");
+    // The API's rule: a revoked license is frozen. The console shows the API's refusal.
+    browser.post(page + "/versions", Map.of("version", "1.1.0"));
+    assertThat(browser.get(page).body()).contains("is revoked and cannot be changed");
+    assertNoSecretLogged(rotated);
+  }
+
+  @Test
+  void customerPage_createsAKeyShownOnce_andRevokesIt() throws Exception {
+    signIn();
+    String customer = createCustomer("Acme");
+    String page = "/console/customers/" + customer;
+    browser.get(page);
+    browser.post(page + "/keys", Map.of());
+    String shown = browser.get(page).body();
+    String key = issuedKey(shown);
+    assertThat(ts.server.store().authorize(customer, key)).isInstanceOf(Access.class);
+    assertThat(browser.get(page).body()).doesNotContain(key);
+    String keyId = ts.admin("GET", "/admin/v1/customers/" + customer + "/keys", null).body().get("keys").get(0)
+        .get("keyId").asText();
+    browser.post(page + "/keys/" + keyId + "/revoke", Map.of());
+    assertThat(ts.server.store().authorize(customer, key)).isNotInstanceOf(Access.class);
+    browser.get(page);
+    browser.post(page + "/delete", Map.of());
+    assertThat(ts.admin("GET", "/admin/v1/customers/" + customer, null).status()).isEqualTo(404);
+  }
+
+  @Test
+  void licenseList_filtersByCustomerApplicationStateAndText() throws Exception {
+    signIn();
+    TestTurnstile.Login a = ts.license("app", "1.0.0");
+    TestTurnstile.Login b = ts.license("tool", "1.0.0");
+    ts.admin("DELETE", "/admin/v1/licenses/" + b.username(), null);
+    assertThat(browser.get("/console/licenses?application=tool").body()).contains(b.username()).doesNotContain(a.username());
+    assertThat(browser.get("/console/licenses?state=revoked").body()).contains(b.username()).doesNotContain(a.username());
+    assertThat(browser.get("/console/licenses?state=active").body()).contains(a.username()).doesNotContain(b.username());
+    assertThat(browser.get("/console/licenses?customer=" + a.customer()).body()).contains(a.username())
+        .doesNotContain(b.username());
+    assertThat(browser.get("/console/licenses?q=" + b.username().substring(0, 10)).body()).contains(b.username())
+        .doesNotContain(a.username());
+  }
+
+  @Test
+  void recentPulls_areLeftOut_whileNoPullAuditLogAnswers() throws Exception {
+    signIn();
+    TestTurnstile.Login a = ts.license("app", "1.0.0");
+    assertThat(browser.get("/console/licenses/" + a.username()).body()).doesNotContain("Recent pulls");
+  }
+
+  @Test
+  void theAdminApi_stillWantsItsBearerToken_withAConsoleSession() throws Exception {
+    signIn();
+    HttpResponse<String> r = browser.get("/admin/v1/customers");
+    assertThat(r.statusCode()).isEqualTo(401);
+  }
+
+  private void assertNoSecretLogged(String key) {
+    List<String> messages = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    assertThat(messages).isNotEmpty().noneMatch(m -> m.contains(TestTurnstile.ADMIN_TOKEN)).noneMatch(m -> m.contains(key));
+  }
+}
