@@ -1,6 +1,7 @@
 package io.turnstile.proxy.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,7 +26,9 @@ import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryErrors;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.oci.RegistryPath;
+import io.turnstile.proxy.portal.Portal;
 import io.turnstile.proxy.token.TokenEndpoint;
+import io.turnstile.proxy.web.WebRequest;
 import io.turnstile.store.Access;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +40,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One client connection of the public listener. Requests are served one at a time: reading stops
  * (AUTO_READ off) while a request is answered and resumes when its answer is written, which also
- * gives the proxied streams their backpressure. Request bodies are never forwarded: the token
- * endpoint's small form is collected with a tight cap, and anything else is dropped. While Turnstile
+ * gives the proxied streams their backpressure. Request bodies are never forwarded: the small forms
+ * of the token endpoint and the customer portal are collected with a tight cap, and anything else
+ * is dropped. A portal event stream keeps its connection until it ends. While Turnstile
  * stops, a connection closes as soon as it has no answer under way.
  */
 final class RegistryFrontend extends ChannelInboundHandlerAdapter {
@@ -63,6 +67,8 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   /** What the access log and metrics learn of the current request. */
   private RequestRecord record;
   private CompositeByteBuf form;
+  /** Whether the connection carries a portal event stream, which ends only with the connection. */
+  private boolean streaming;
   private boolean formTooLarge;
   private long drained;
 
@@ -130,8 +136,9 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     record = RequestRecord.of(ctx.channel());
     drained = 0;
     formTooLarge = false;
+    String requestPath = new QueryStringDecoder(request.uri()).rawPath();
     boolean tokenPost = request.method().equals(HttpMethod.POST)
-        && new QueryStringDecoder(request.uri()).rawPath().equals("/token");
+        && (requestPath.equals("/token") || (Portal.owns(requestPath) && services.portal() != null));
     if (tokenPost && HttpUtil.getContentLength(request, 0L) <= MAX_FORM) {
       state = State.COLLECTING;
       form = ctx.alloc().compositeBuffer();
@@ -177,6 +184,10 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     }
     QueryStringDecoder uri = new QueryStringDecoder(current.uri());
     String path = uri.rawPath();
+    if (Portal.owns(path) && services.portal() != null) {
+      portal(ctx, path);
+      return;
+    }
     if (path.equals("/token")) {
       if (formTooLarge) {
         reply(ctx, RegistryErrors.answer(new RegistryException(RegistryError.BAD_REQUEST, "token request body too large"),
@@ -208,6 +219,26 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       return;
     }
     fail(ctx, new RegistryException(RegistryError.NOT_FOUND, "not found"), current.method().equals(HttpMethod.HEAD));
+  }
+
+  private void portal(ChannelHandlerContext ctx, String path) {
+    if (formTooLarge) {
+      reply(ctx, RegistryErrors.answer(new RegistryException(RegistryError.BAD_REQUEST, "form too large"), false), false);
+      return;
+    }
+    byte[] body = new byte[0];
+    if (form != null) {
+      body = ByteBufUtil.getBytes(form);
+      form.release();
+      form = null;
+    }
+    FullHttpResponse response = services.portal().serve(ctx, WebRequest.of(current, body, clientAddress(ctx)),
+        () -> finish(ctx, false));
+    if (response == null) {
+      streaming = true;
+    } else {
+      reply(ctx, response, true);
+    }
   }
 
   private void token(ChannelHandlerContext ctx, Map<String, List<String>> query, Map<String, List<String>> formParams) {
@@ -303,7 +334,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    if (evt == RegistryServer.STOPPING && state == State.IDLE) {
+    if (evt == RegistryServer.STOPPING && (state == State.IDLE || streaming)) {
       // Between requests: nothing to finish. One under way closes the connection when answered.
       state = State.CLOSING;
       ctx.close();

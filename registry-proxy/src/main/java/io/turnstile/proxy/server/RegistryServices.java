@@ -5,10 +5,11 @@ import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.access.RegistryBackend;
 import io.turnstile.proxy.observe.Health;
 import io.turnstile.proxy.observe.RequestMetrics;
+import io.turnstile.proxy.portal.Portal;
 import io.turnstile.proxy.token.Jwks;
 import io.turnstile.proxy.token.TokenEndpoint;
 
-/** What every public connection shares. */
+/** What every public connection shares; {@code portal} null for none (tests). */
 record RegistryServices(
     TokenEndpoint tokens,
     RegistryAuthenticator authenticator,
@@ -16,4 +17,5 @@ record RegistryServices(
     ObjectMapper json,
     Jwks jwks,
     RequestMetrics metrics,
-    Health health) {}
+    Health health,
+    Portal portal) {}

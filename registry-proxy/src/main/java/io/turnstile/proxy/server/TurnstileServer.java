@@ -19,6 +19,7 @@ import io.turnstile.proxy.console.Console;
 import io.turnstile.proxy.console.ConsoleHandler;
 import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.proxy.observe.Health;
+import io.turnstile.proxy.portal.Portal;
 import io.turnstile.proxy.observe.Metrics;
 import io.turnstile.proxy.observe.RequestMetrics;
 import io.turnstile.proxy.observe.StoreMetrics;
@@ -65,11 +66,14 @@ public final class TurnstileServer implements AutoCloseable {
   private final UpstreamClient upstream;
   private final Metrics metrics;
   private final Health health;
+  private final Portal portal;
   private final AtomicBoolean closed = new AtomicBoolean();
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
-      AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health) {
+      AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
+      Portal portal) {
+    this.portal = portal;
     this.upstream = upstream;
     this.metrics = metrics;
     this.health = health;
@@ -119,6 +123,9 @@ public final class TurnstileServer implements AutoCloseable {
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
+      Portal portal = new Portal(store, logins, json, config.server().publicUrl(),
+          tls.registry() != null || "https".equalsIgnoreCase(config.server().publicUrl().getScheme()),
+          Portal.DEFAULT_IDLE, clock);
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
@@ -127,11 +134,13 @@ public final class TurnstileServer implements AutoCloseable {
           json,
           new Jwks(tokens, json),
           new RequestMetrics(meters),
-          health);
+          health,
+          portal);
       RegistryServer registry;
       try {
         registry = RegistryServer.start(config.server(), tls.registry(), boss, workers, services);
       } catch (InterruptedException | RuntimeException e) {
+        portal.close();
         admin.close();
         throw e;
       }
@@ -140,7 +149,7 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("admin API listening on {}", admin.address());
       tls.reloadEvery(workers, blocking);
       health.started();
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health);
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal);
     } catch (InterruptedException | RuntimeException e) {
       if (upstream != null) {
         upstream.close();
@@ -207,6 +216,7 @@ public final class TurnstileServer implements AutoCloseable {
       return;
     }
     health.stopping();
+    portal.close();
     registry.close();
     admin.close();
     upstream.close();

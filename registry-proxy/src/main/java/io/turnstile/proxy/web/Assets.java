@@ -14,7 +14,8 @@ public final class Assets {
   private static final Map<String, String> FILES = Map.of(
       "style.css", "text/css; charset=utf-8",
       "pages.js", "text/javascript; charset=utf-8",
-      "console.js", "text/javascript; charset=utf-8");
+      "console.js", "text/javascript; charset=utf-8",
+      "portal.js", "text/javascript; charset=utf-8");
 
   private final Map<String, byte[]> bytes = new HashMap<>();
 

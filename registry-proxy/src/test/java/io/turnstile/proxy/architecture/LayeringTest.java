@@ -10,13 +10,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packages of the server import downwards only. From the top: the command line, the server
- * (listeners and wiring), the vendor console (above the admin API it works through), the admin API,
- * the data plane ({@code access}), then tokens and the upstream client,
+ * (listeners and wiring), the vendor console (above the admin API it works through), the admin API
+ * and the customer portal, the data plane ({@code access}), then tokens and the upstream client,
  * the pages' shared plumbing ({@code web}), and at the bottom the registry protocol's vocabulary
  * ({@code oci}), the transport choice, the event-loop helpers, the listeners' TLS and what
  * Turnstile tells its operators ({@code observe}: metrics, health, the log), which import nothing
  * of Turnstile's proxy above them. The compiled page templates ({@code pages}) are reached by name
- * only, and see the console's views.
+ * only, and see the console's and portal's views.
  */
 class LayeringTest {
   private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -36,6 +36,7 @@ class LayeringTest {
         .layer("server").definedBy("io.turnstile.proxy.server..")
         .layer("console").definedBy("io.turnstile.proxy.console..")
         .layer("admin").definedBy("io.turnstile.proxy.admin..")
+        .layer("portal").definedBy("io.turnstile.proxy.portal..")
         .layer("access").definedBy("io.turnstile.proxy.access..")
         .layer("token").definedBy("io.turnstile.proxy.token..")
         .layer("upstream").definedBy("io.turnstile.proxy.upstream..")
@@ -51,12 +52,14 @@ class LayeringTest {
         .whereLayer("server").mayOnlyBeAccessedByLayers("main", "cli")
         .whereLayer("console").mayOnlyBeAccessedByLayers("server", "pages")
         .whereLayer("admin").mayOnlyBeAccessedByLayers("server", "console")
+        .whereLayer("portal").mayOnlyBeAccessedByLayers("server", "pages")
         .whereLayer("access").mayOnlyBeAccessedByLayers("server")
         .whereLayer("pages").mayNotBeAccessedByAnyLayer()
-        .whereLayer("web").mayOnlyBeAccessedByLayers("server", "console", "pages")
-        .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access")
+        .whereLayer("web").mayOnlyBeAccessedByLayers("server", "console", "portal", "pages")
+        .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access", "portal")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
-        .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream", "observe")
+        .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access", "token", "upstream",
+            "observe")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")
         .whereLayer("concurrent").mayOnlyBeAccessedByLayers("access", "upstream")
         .whereLayer("tls").mayOnlyBeAccessedByLayers("cli", "server", "admin")

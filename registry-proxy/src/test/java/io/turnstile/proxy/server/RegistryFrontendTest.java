@@ -75,7 +75,7 @@ class RegistryFrontendTest {
     LoginGuard logins = new LoginGuard(store, LoginThrottleConfig.defaults());
     services = new RegistryServices(new TokenEndpoint(store, logins, tokens, json, Clock.systemUTC()),
         new RegistryAuthenticator(store, logins, tokens, "http://registry.test"), backend, json,
-        new Jwks(tokens, json), new RequestMetrics(new SimpleMeterRegistry()), new Health(store));
+        new Jwks(tokens, json), new RequestMetrics(new SimpleMeterRegistry()), new Health(store), null);
   }
 
   @AfterEach
@@ -220,7 +220,7 @@ class RegistryFrontendTest {
   @Test
   void aConnectionIdleForTheWholeTimeout_isClosed_evenMidAnswer() {
     services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> () -> { },
-        services.json(), services.jwks(), services.metrics(), services.health());
+        services.json(), services.jwks(), services.metrics(), services.health(), null);
     EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     ch.writeInbound(Unpooled.copiedBuffer("GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic()
         + "\r\n\r\n", StandardCharsets.ISO_8859_1));
@@ -246,7 +246,7 @@ class RegistryFrontendTest {
     services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> {
       pending.add(done);
       return () -> { };
-    }, services.json(), services.jwks(), services.metrics(), new Health(store));
+    }, services.json(), services.jwks(), services.metrics(), new Health(store), null);
     EmbeddedChannel idle = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     EmbeddedChannel busy = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     busy.writeInbound(Unpooled.copiedBuffer("GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: "
@@ -270,7 +270,7 @@ class RegistryFrontendTest {
     // The backend of a real server answers later; here the first request is still being served
     // when the second arrives.
     services = new RegistryServices(services.tokens(), services.authenticator(), (ctx, req, p, a, done) -> () -> { },
-        services.json(), services.jwks(), services.metrics(), services.health());
+        services.json(), services.jwks(), services.metrics(), services.health(), null);
     EmbeddedChannel slow = new EmbeddedChannel(new HttpServerCodec(), new RegistryFrontend(services));
     String one = "GET /v2/vendor/app/tags/list HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic() + "\r\n\r\n";
     slow.writeInbound(Unpooled.copiedBuffer(one + one, StandardCharsets.ISO_8859_1));

@@ -1,0 +1,232 @@
+package io.turnstile.proxy.portal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.turnstile.proxy.oci.PullSecrets;
+import io.turnstile.proxy.oci.RegistryException;
+import io.turnstile.proxy.token.LoginGuard;
+import io.turnstile.proxy.web.Assets;
+import io.turnstile.proxy.web.Frame;
+import io.turnstile.proxy.web.Pages;
+import io.turnstile.proxy.web.SessionCookie;
+import io.turnstile.proxy.web.Sessions;
+import io.turnstile.proxy.web.WebRequest;
+import io.turnstile.proxy.web.WebResponse;
+import io.turnstile.store.Access;
+import io.turnstile.store.AuthResult;
+import io.turnstile.store.License;
+import io.turnstile.store.LicenseState;
+import io.turnstile.store.LicenseStore;
+import io.turnstile.store.Refusal;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The customer portal under {@code /portal} on the public listener. A customer signs in as for
+ * {@code docker login}: a license id or customer id and its key, checked (and throttled) by the
+ * same {@link LoginGuard}. The page shows the holder's licenses from the in-memory snapshot and
+ * follows every change live ({@link LiveUpdates}). Nothing here blocks: it runs on the connection's
+ * event loop.
+ *
+ * <p>The key is checked and forgotten: sessions keep only the id of the credential. It is asked
+ * again for the one answer that must contain it, the Kubernetes pull secret.
+ */
+public final class Portal implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Portal.class);
+  static final String PREFIX = "/portal";
+  /** Default idle expiry of a portal session. */
+  public static final Duration DEFAULT_IDLE = Duration.ofMinutes(30);
+  private static final String REFUSED_FORM =
+      "form refused: its security token is missing or wrong; reload the page and try again";
+
+  private final LicenseStore store;
+  private final LoginGuard logins;
+  private final ObjectMapper json;
+  private final URI publicUrl;
+  private final Clock clock;
+  private final SessionCookie cookie;
+  private final PortalSessions sessions;
+  private final PortalView view;
+  private final Pages pages = new Pages();
+  private final Assets assets = new Assets();
+  private final LiveUpdates live;
+
+  /**
+   * @param secure whether the portal is reached over TLS (the listener's or a proxy's): the session
+   *     cookie is then {@code Secure}
+   */
+  public Portal(LicenseStore store, LoginGuard logins, ObjectMapper json, URI publicUrl, boolean secure, Duration idle,
+      Clock clock) {
+    this.store = store;
+    this.logins = logins;
+    this.json = json;
+    this.publicUrl = publicUrl;
+    this.clock = clock;
+    this.cookie = new SessionCookie("turnstile_portal", PREFIX, secure);
+    this.sessions = new PortalSessions(store, idle, clock);
+    this.view = new PortalView(PullSecrets.registryHost(publicUrl));
+    this.live = new LiveUpdates(store, sessions, this::licensesHtml, this::endedMessage);
+  }
+
+  /** Whether {@code path} is the portal's. */
+  public static boolean owns(String path) {
+    return path.equals(PREFIX) || path.startsWith(PREFIX + "/");
+  }
+
+  /**
+   * Answers one request under {@code /portal}; null when the request became an event stream that
+   * now owns the connection, and runs {@code streamDone} when that ends.
+   */
+  public FullHttpResponse serve(ChannelHandlerContext ctx, WebRequest r, Runnable streamDone) {
+    boolean head = r.method().equals("HEAD");
+    try {
+      if (r.path().equals(PREFIX + "/events") && r.isGet()) {
+        Sessions.Session<PortalUser> s = sessions.find(cookie.read(r));
+        if (s == null) {
+          // No session (or it ended): an event stream cannot redirect, so say it and stop.
+          return WebResponse.text(401, "signed out").toHttp(head);
+        }
+        live.open(ctx, s, r.lastEventId(), streamDone);
+        return null;
+      }
+      return route(r).toHttp(head);
+    } catch (RuntimeException e) {
+      log.error("portal {} {} failed", r.method(), r.path(), e);
+      return WebResponse.text(500, "internal error").toHttp(head);
+    }
+  }
+
+  private WebResponse route(WebRequest r) {
+    String path = r.path().length() > PREFIX.length() ? r.path().substring(PREFIX.length()) : "/";
+    if (path.startsWith("/static/") && r.isGet()) {
+      WebResponse file = assets.get(path.substring("/static/".length()));
+      return file != null ? file : WebResponse.text(404, "not found");
+    }
+    if (path.equals("/sign-in")) {
+      if (r.isPost()) {
+        return signIn(r);
+      }
+      return signInPage(200, r.param("ended") != null
+          ? "Your session has ended: the key you signed in with was rotated or revoked, or you were away too long." : null, null);
+    }
+    Sessions.Session<PortalUser> s = sessions.find(cookie.read(r));
+    if (s == null) {
+      return r.isGet() ? WebResponse.redirect(PREFIX + "/sign-in")
+          : WebResponse.text(403, "your portal session has ended: sign in again").cookie(cookie.clear());
+    }
+    if (r.isPost() && !s.csrfMatches(r.field("csrf"))) {
+      log.warn("portal form refused: missing or wrong CSRF token on {}", r.path());
+      return WebResponse.text(403, REFUSED_FORM);
+    }
+    if (r.isPost() && path.equals("/sign-out")) {
+      sessions.end(s.id());
+      return WebResponse.redirect(PREFIX + "/sign-in").cookie(cookie.clear());
+    }
+    if (r.isPost() && path.equals("/pull-secret")) {
+      return pullSecret(r, s);
+    }
+    if (r.isGet() && (path.equals("/") || path.isEmpty())) {
+      Map<String, Object> params = new HashMap<>();
+      params.put("frame", new Frame("Your licenses · Turnstile", "portal", s.csrf(), null, s.take("error", String.class)));
+      params.put("model", view.of(s.principal(), store.snapshot(), clock.instant()));
+      return WebResponse.html(200, pages.render("portal/home.jte", params));
+    }
+    return WebResponse.text(404, "not found");
+  }
+
+  private WebResponse signInPage(int status, String notice, String error) {
+    String csrf = Sessions.randomToken();
+    Map<String, Object> params = new HashMap<>();
+    params.put("frame", new Frame("Sign in · Turnstile", "portal", null, notice, error));
+    params.put("csrf", csrf);
+    return WebResponse.html(status, pages.render("portal/signin.jte", params)).cookie(cookie.preSignIn().set(csrf));
+  }
+
+  private WebResponse signIn(WebRequest r) {
+    String expected = cookie.preSignIn().read(r);
+    String presented = r.field("csrf");
+    if (expected == null || presented == null
+        || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), presented.getBytes(StandardCharsets.UTF_8))) {
+      return WebResponse.text(403, REFUSED_FORM);
+    }
+    String username = r.field("username") == null ? "" : r.field("username").strip();
+    AuthResult result;
+    try {
+      result = logins.authenticate(username, r.field("key"), r.client());
+    } catch (RegistryException e) {
+      return signInPage(429, null, "Too many failed sign-ins from your address; wait a minute and try again.");
+    }
+    if (!(result instanceof Access access)) {
+      Refusal.Reason why = ((Refusal) result).reason();
+      return signInPage(401, null, why == Refusal.Reason.BAD_CREDENTIALS
+          ? "Wrong license id, customer id or key." : "You cannot sign in: " + why.message() + ".");
+    }
+    Sessions.Session<PortalUser> s = sessions.start(PortalUser.of(access.principal()));
+    log.info("portal sign-in of {}", s.principal().username());
+    return WebResponse.redirect(PREFIX + "/").cookie(cookie.set(s.id())).cookie(cookie.preSignIn().clear());
+  }
+
+  /** The pull secret holds the key itself, so the key is asked for again and checked like a login. */
+  private WebResponse pullSecret(WebRequest r, Sessions.Session<PortalUser> s) {
+    PortalUser user = s.principal();
+    AuthResult result;
+    try {
+      result = logins.authenticate(user.username(), r.field("key"), r.client());
+    } catch (RegistryException e) {
+      s.flash("error", "Too many failed attempts from your address; wait a minute and try again.");
+      return WebResponse.redirect(PREFIX + "/");
+    }
+    if (!(result instanceof Access access) || !access.principal().credentialId().equals(user.credentialId())) {
+      s.flash("error", "That is not the key you signed in with.");
+      return WebResponse.redirect(PREFIX + "/");
+    }
+    byte[] body;
+    try {
+      body = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(PullSecrets.secret(json, publicUrl,
+          PortalView.secretName(user.username()), null, user.username(), r.field("key")));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return WebResponse.bytes(200, "application/json", body)
+        .header("Content-Disposition", "attachment; filename=\"" + PortalView.secretName(user.username()) + ".json\"");
+  }
+
+  /** The licenses section of the page, as the page and the live stream both show it. */
+  private String licensesHtml(PortalUser user) {
+    return pages.render("portal/licenses.jte", Map.of("model", view.of(user, store.snapshot(), clock.instant())));
+  }
+
+  private String endedMessage(PortalUser user) {
+    if (user.licenseId() != null) {
+      License l = store.snapshot().license(user.licenseId());
+      if (l == null || l.state(clock.instant()) == LicenseState.REVOKED) {
+        return "This license has been revoked. You have been signed out.";
+      }
+    }
+    return "Your session has ended: the key you signed in with was rotated or revoked. Sign in again with the new key.";
+  }
+
+  /** Open portal sessions, for tests. */
+  int sessionCount() {
+    return sessions.size();
+  }
+
+  /** Open event streams, for tests. */
+  int streamCount() {
+    return live.openStreams();
+  }
+
+  @Override
+  public void close() {
+    live.close();
+  }
+}

@@ -1,0 +1,66 @@
+package io.turnstile.proxy.portal;
+
+import io.turnstile.proxy.web.Sessions;
+import io.turnstile.store.Access;
+import io.turnstile.store.AuthResult;
+import io.turnstile.store.LicenseStore;
+import io.turnstile.store.Refusal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The portal's sessions, each tied to the key that signed in. A session lives while that key
+ * does: rotating a license key, revoking the license, revoking a customer key or deleting the
+ * customer ends every session that signed in with it, at the next snapshot ({@link #endDead}) and
+ * at the next request at the latest. An expired license does not end it: its holder may watch it
+ * being renewed.
+ */
+final class PortalSessions {
+  private static final int MAX_SESSIONS = 10_000;
+
+  private final Sessions<PortalUser> sessions;
+  private final LicenseStore store;
+
+  PortalSessions(LicenseStore store, Duration idle, Clock clock) {
+    this.store = store;
+    this.sessions = new Sessions<>(idle, MAX_SESSIONS, clock);
+  }
+
+  Sessions.Session<PortalUser> start(PortalUser user) {
+    return sessions.start(user);
+  }
+
+  /** The live session with this id whose key still counts, or null (a dead one ends here). */
+  Sessions.Session<PortalUser> find(String id) {
+    Sessions.Session<PortalUser> s = sessions.find(id);
+    if (s != null && !keyLives(s.principal())) {
+      sessions.end(s.id());
+      return null;
+    }
+    return s;
+  }
+
+  boolean isLive(String id) {
+    return sessions.isLive(id);
+  }
+
+  void end(String id) {
+    sessions.end(id);
+  }
+
+  /** Ends every session whose key no longer counts; answers them. */
+  List<Sessions.Session<PortalUser>> endDead() {
+    return sessions.endIf(u -> !keyLives(u));
+  }
+
+  /** Whether the key behind {@code user} still signs in: the store's answer, as for a token naming it. */
+  boolean keyLives(PortalUser user) {
+    AuthResult r = store.authorizeCredential(user.credentialId());
+    return r instanceof Access || r instanceof Refusal f && f.reason() == Refusal.Reason.LICENSE_EXPIRED;
+  }
+
+  int size() {
+    return sessions.size();
+  }
+}

@@ -1,0 +1,37 @@
+// The portal's live view: the licenses section follows the vendor's changes through Server-Sent
+// Events. The browser reconnects by itself after a drop and sends the last event id, so the server
+// sends what changed meanwhile. When the session ends (key rotated, license revoked) the stream
+// says so and stops.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const section = document.getElementById("licenses");
+  const status = document.getElementById("live-status");
+  if (!section || !section.dataset.stream || !window.EventSource) return;
+  const say = (text) => { if (status) status.textContent = text; };
+  const events = new EventSource(section.dataset.stream);
+  events.addEventListener("open", () => say("Live."));
+  events.addEventListener("licenses", (event) => {
+    // Server-rendered and escaped by the same template as the page itself.
+    section.innerHTML = event.data;
+    section.dataset.updated = String(Date.now());
+    say("Live. Updated " + new Date().toLocaleTimeString() + ".");
+  });
+  events.addEventListener("ended", (event) => {
+    events.close();
+    const banner = document.createElement("p");
+    banner.className = "error";
+    banner.id = "session-ended";
+    banner.setAttribute("role", "alert");
+    banner.textContent = event.data;
+    section.before(banner);
+    say("Signed out.");
+  });
+  events.addEventListener("error", () => {
+    if (events.readyState === EventSource.CLOSED) {
+      say("Not live: reload the page.");
+    } else {
+      say("Reconnecting…");
+    }
+  });
+});

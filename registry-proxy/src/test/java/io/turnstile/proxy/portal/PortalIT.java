@@ -1,0 +1,228 @@
+package io.turnstile.proxy.portal;
+
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import io.turnstile.proxy.testing.Browser;
+import io.turnstile.proxy.testing.TestTurnstile;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The customer portal on a real Turnstile: sign-in as for docker login, the live stream, sessions ending. */
+class PortalIT {
+  @RegisterExtension
+  static WireMockExtension upstream = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+  @TempDir Path dir;
+  private TestTurnstile ts;
+  private Browser browser;
+  private TestTurnstile.Login login;
+  private final List<Stream<String>> open = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    ts = new TestTurnstile(dir, upstream.baseUrl());
+    browser = new Browser(ts.registryUrl());
+    login = ts.license("app", "1.0.0");
+  }
+
+  @AfterEach
+  void stop() {
+    open.forEach(Stream::close);
+    ts.close();
+  }
+
+  private HttpResponse<String> signIn(String username, String key) throws Exception {
+    browser.get("/portal/sign-in");
+    return browser.post("/portal/sign-in", Map.of("username", username, "key", key));
+  }
+
+  /** A Server-Sent Events reader: one string per event, its lines joined. */
+  private BlockingQueue<String> events(String lastEventId) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(ts.registryUrl() + "/portal/events"));
+    if (lastEventId != null) {
+      b.header("Last-Event-ID", lastEventId);
+    }
+    HttpResponse<Stream<String>> r = browser.client().send(b.build(), HttpResponse.BodyHandlers.ofLines());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/event-stream");
+    open.add(r.body());
+    BlockingQueue<String> out = new LinkedBlockingQueue<>();
+    Thread t = new Thread(() -> {
+      StringBuilder event = new StringBuilder();
+      try {
+        r.body().forEach(line -> {
+          if (line.isEmpty()) {
+            if (event.length() > 0) {
+              out.add(event.toString());
+            }
+            event.setLength(0);
+          } else {
+            event.append(line).append('\n');
+          }
+        });
+      } catch (RuntimeException ignored) {
+        // closed by the test
+      }
+      out.add("<closed>");
+    });
+    t.setDaemon(true);
+    t.start();
+    return out;
+  }
+
+  /** The next event of kind {@code name} within {@code limit}, skipping others. */
+  private static String next(BlockingQueue<String> events, String name, Duration limit) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (true) {
+      String e = events.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (e == null) {
+        throw new AssertionError("no '" + name + "' event within " + limit);
+      }
+      if (e.contains("event: " + name + "\n") || e.equals("<" + name + ">")) {
+        return e;
+      }
+    }
+  }
+
+  private static String id(String event) {
+    return event.lines().filter(l -> l.startsWith("id: ")).findFirst().orElseThrow().substring(4);
+  }
+
+  @Test
+  void signIn_withTheLicenseKey_showsTheGrantedVersionsAndCommands() throws Exception {
+    HttpResponse<String> r = signIn(login.username(), login.key());
+    assertThat(r.statusCode()).isEqualTo(303);
+    String cookie = r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("turnstile_portal="))
+        .findFirst().orElseThrow();
+    assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict").contains("Path=/portal");
+    String page = browser.get("/portal/").body();
+    assertThat(page).contains("1.0.0")
+        .contains("docker pull registry.test:5443/vendor/app:1.0.0")
+        .contains("helm pull oci://registry.test:5443/charts/app --version 1.0.0")
+        .contains("docker login registry.test:5443 -u " + login.username())
+        .contains("imagePullSecrets")
+        .doesNotContain(login.key());
+  }
+
+  @Test
+  void wrongKey_startsNoSession() throws Exception {
+    HttpResponse<String> r = signIn(login.username(), "tsk_wrong");
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("turnstile_portal="));
+    assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void aCustomerKey_showsEveryLicenseOfTheCustomer() throws Exception {
+    String key = ts.admin("POST", "/admin/v1/customers/" + login.customer() + "/keys", null).body().get("key").asText();
+    String other = ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + login.customer()
+        + "\",\"application\":\"tool\",\"versions\":[\"2.0.0\"]}").body().get("id").asText();
+    signIn(login.customer(), key);
+    String page = browser.get("/portal/").body();
+    assertThat(page).contains(login.username()).contains(other).contains("registry.test:5443/vendor/tool:v2.0.0");
+  }
+
+  @Test
+  void aFormWithoutTheCsrfToken_isRefused() throws Exception {
+    signIn(login.username(), login.key());
+    browser.get("/portal/");
+    assertThat(browser.postRaw("/portal/sign-out", Map.of()).statusCode()).isEqualTo(403);
+    assertThat(browser.get("/portal/").statusCode()).as("still signed in").isEqualTo(200);
+  }
+
+  @Test
+  void aGrantByTheVendor_reachesTheOpenStreamWithinOneSecond() throws Exception {
+    signIn(login.username(), login.key());
+    BlockingQueue<String> events = events(null);
+    String first = next(events, "licenses", Duration.ofSeconds(2));
+    assertThat(first).contains("1.0.0").doesNotContain("2.0.0");
+    long start = System.nanoTime();
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
+    String update = next(events, "licenses", Duration.ofSeconds(1));
+    assertThat(update).contains("2.0.0").contains("docker pull registry.test:5443/vendor/app:2.0.0");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aReconnect_withTheLastEventId_getsOnlyWhatChangedMeanwhile() throws Exception {
+    signIn(login.username(), login.key());
+    BlockingQueue<String> events = events(null);
+    String last = id(next(events, "licenses", Duration.ofSeconds(2)));
+    open.forEach(Stream::close);
+    BlockingQueue<String> same = events(last);
+    assertThat(same.poll(500, TimeUnit.MILLISECONDS)).as("retry only").startsWith("retry:");
+    assertThat(same.poll(300, TimeUnit.MILLISECONDS)).as("nothing changed, nothing sent").isNull();
+    open.forEach(Stream::close);
+    ts.admin("PATCH", "/admin/v1/licenses/" + login.username(), "{\"expiresAt\":\"2099-12-31\"}");
+    BlockingQueue<String> caughtUp = events(last);
+    assertThat(next(caughtUp, "licenses", Duration.ofSeconds(1))).contains("2099-12-31");
+  }
+
+  @Test
+  void rotatingTheKey_endsTheSession_andItsStreamAtOnce() throws Exception {
+    signIn(login.username(), login.key());
+    BlockingQueue<String> events = events(null);
+    next(events, "licenses", Duration.ofSeconds(2));
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/key", null);
+    assertThat(next(events, "ended", Duration.ofSeconds(1))).contains("rotated");
+    assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void revokingTheLicense_showsItRevoked_thenEndsTheSession() throws Exception {
+    signIn(login.username(), login.key());
+    BlockingQueue<String> events = events(null);
+    next(events, "licenses", Duration.ofSeconds(2));
+    ts.admin("DELETE", "/admin/v1/licenses/" + login.username(), null);
+    assertThat(next(events, "licenses", Duration.ofSeconds(1))).contains(">revoked<");
+    assertThat(next(events, "ended", Duration.ofSeconds(1))).contains("revoked");
+    assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void revokingACustomerKey_endsTheSessionsThatUsedIt() throws Exception {
+    var issued = ts.admin("POST", "/admin/v1/customers/" + login.customer() + "/keys", null).body();
+    signIn(login.customer(), issued.get("key").asText());
+    assertThat(browser.get("/portal/").statusCode()).isEqualTo(200);
+    ts.admin("DELETE", "/admin/v1/customers/" + login.customer() + "/keys/" + issued.get("keyId").asText(), null);
+    assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void pullSecret_needsTheKeyAgain_andHoldsIt() throws Exception {
+    signIn(login.username(), login.key());
+    browser.get("/portal/");
+    HttpResponse<String> wrong = browser.post("/portal/pull-secret", Map.of("key", "tsk_nope"));
+    assertThat(wrong.statusCode()).isEqualTo(303);
+    assertThat(browser.get("/portal/").body()).contains("not the key you signed in with");
+    HttpResponse<String> r = browser.post("/portal/pull-secret", Map.of("key", login.key()));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Disposition").orElseThrow()).contains("attachment");
+    String config = new String(Base64.getDecoder().decode(ts.json.readTree(r.body()).get("data").get(".dockerconfigjson").asText()));
+    assertThat(config).contains("registry.test:5443").contains(login.key());
+  }
+
+  @Test
+  void theRegistry_isUntouchedByThePortal() throws Exception {
+    assertThat(browser.get("/v2/").statusCode()).isEqualTo(401);
+    assertThat(browser.get("/portal/nothing-here").statusCode()).isEqualTo(303);
+  }
+}
