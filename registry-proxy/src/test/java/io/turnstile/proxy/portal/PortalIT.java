@@ -221,6 +221,33 @@ class PortalIT {
   }
 
   @Test
+  void theKey_isNeverLogged_norKeptInThePage() throws Exception {
+    ch.qos.logback.classic.LoggerContext context =
+        (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.setContext(context);
+    logs.start();
+    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(logs);
+    try {
+      signIn(login.username(), "tsk_wrong-key-attempt");
+      signIn(login.username(), login.key());
+      String page = browser.get("/portal/").body();
+      browser.post("/portal/pull-secret", Map.of("key", login.key()));
+      BlockingQueue<String> events = events(null);
+      String update = next(events, "licenses", Duration.ofSeconds(2));
+      assertThat(page).doesNotContain(login.key());
+      assertThat(update).doesNotContain(login.key());
+      assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .anyMatch(m -> m.contains("portal sign-in of " + login.username()))
+          .noneMatch(m -> m.contains(login.key()))
+          .noneMatch(m -> m.contains("tsk_wrong-key-attempt"));
+    } finally {
+      context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(logs);
+    }
+  }
+
+  @Test
   void theRegistry_isUntouchedByThePortal() throws Exception {
     assertThat(browser.get("/v2/").statusCode()).isEqualTo(401);
     assertThat(browser.get("/portal/nothing-here").statusCode()).isEqualTo(303);
