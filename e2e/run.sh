@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The real-world suite: CNCF distribution as the upstream, dockerd, containerd (ctr) and skopeo as
 # clients, against the built Turnstile jar; for replicas, PostgreSQL as the shared store and nginx
-# as the balancer; helm over the chart in deploy/helm/turnstile. Needs root (it starts its own
-# daemons under a temp dir). Installs the Debian packages it needs when they are missing, builds
+# as the balancer; helm over the chart in deploy/helm/turnstile; the console and portal in headless
+# Chromium (Debian's chromium and chromium-driver), checked with axe-core from npm. Needs root (it
+# starts its own daemons under a temp dir). Installs the Debian packages it needs when they are missing, builds
 # the jar, runs the JUnit suite in e2e/ and prints "e2e: N passed, N failed". A missing program
 # fails the suite; nothing skips.
 #
@@ -23,6 +24,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v nginx >/dev/null || need+=(nginx)
 command -v npm >/dev/null || need+=(npm)
 command -v unzip >/dev/null || need+=(unzip)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 # The TLS suite's private CA.
 command -v openssl >/dev/null || need+=(openssl)
 if ((${#need[@]})); then
@@ -47,6 +50,20 @@ if [[ ! -x "$tools/helm/helm" ]]; then
   rm -rf "$tmp"
 fi
 export PATH="$tools/helm:$PATH"
+
+# axe-core, the accessibility checker the browser suite runs in each page: a pinned npm package,
+# unpacked once into the same cache.
+axe_package=axe-core@4.14.1
+axe="${TURNSTILE_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/turnstile-e2e}/axe-core-4.14.1"
+if [[ ! -f "$axe/axe.min.js" ]]; then
+  echo "e2e: installing $axe_package from npm"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$axe_package" >/dev/null)
+  tar xzf "$tmp"/*.tgz -C "$tmp" package/axe.min.js
+  mkdir -p "$(dirname "$axe")" && rm -rf "$axe" && mv "$tmp/package" "$axe"
+  rm -rf "$tmp"
+fi
+export TURNSTILE_AXE_JS="$axe/axe.min.js"
 
 status=0
 mvn -B -Pe2e -pl e2e -am verify -DskipTests -DskipITs || status=$?

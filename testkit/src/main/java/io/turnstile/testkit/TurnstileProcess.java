@@ -165,7 +165,8 @@ public final class TurnstileProcess implements AutoCloseable {
     return (tls == null ? "http://" : "https://") + host();
   }
 
-  private String adminUrl() {
+  /** The admin listener's base URL, where the admin API and the vendor console live. */
+  public String adminUrl() {
     return (tls == null ? "http://" : "https://") + "127.0.0.1:" + adminPort;
   }
 
