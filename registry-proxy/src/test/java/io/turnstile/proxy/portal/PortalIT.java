@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.turnstile.proxy.testing.Browser;
+import io.turnstile.proxy.testing.EventStream;
 import io.turnstile.proxy.testing.TestTurnstile;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,10 +14,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +29,7 @@ class PortalIT {
   private TestTurnstile ts;
   private Browser browser;
   private TestTurnstile.Login login;
-  private final List<Stream<String>> open = new ArrayList<>();
+  private final List<EventStream> open = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -45,7 +40,7 @@ class PortalIT {
 
   @AfterEach
   void stop() {
-    open.forEach(Stream::close);
+    open.forEach(EventStream::close);
     ts.close();
   }
 
@@ -54,56 +49,10 @@ class PortalIT {
     return browser.post("/portal/sign-in", Map.of("username", username, "key", key));
   }
 
-  /** A Server-Sent Events reader: one string per event, its lines joined. */
-  private BlockingQueue<String> events(String lastEventId) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(ts.registryUrl() + "/portal/events"));
-    if (lastEventId != null) {
-      b.header("Last-Event-ID", lastEventId);
-    }
-    HttpResponse<Stream<String>> r = browser.client().send(b.build(), HttpResponse.BodyHandlers.ofLines());
-    assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/event-stream");
-    open.add(r.body());
-    BlockingQueue<String> out = new LinkedBlockingQueue<>();
-    Thread t = new Thread(() -> {
-      StringBuilder event = new StringBuilder();
-      try {
-        r.body().forEach(line -> {
-          if (line.isEmpty()) {
-            if (event.length() > 0) {
-              out.add(event.toString());
-            }
-            event.setLength(0);
-          } else {
-            event.append(line).append('\n');
-          }
-        });
-      } catch (RuntimeException ignored) {
-        // closed by the test
-      }
-      out.add("<closed>");
-    });
-    t.setDaemon(true);
-    t.start();
-    return out;
-  }
-
-  /** The next event of kind {@code name} within {@code limit}, skipping others. */
-  private static String next(BlockingQueue<String> events, String name, Duration limit) throws InterruptedException {
-    long end = System.nanoTime() + limit.toNanos();
-    while (true) {
-      String e = events.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
-      if (e == null) {
-        throw new AssertionError("no '" + name + "' event within " + limit);
-      }
-      if (e.contains("event: " + name + "\n") || e.equals("<" + name + ">")) {
-        return e;
-      }
-    }
-  }
-
-  private static String id(String event) {
-    return event.lines().filter(l -> l.startsWith("id: ")).findFirst().orElseThrow().substring(4);
+  private EventStream events(String lastEventId) throws Exception {
+    EventStream s = EventStream.open(browser, "/portal/events", lastEventId);
+    open.add(s);
+    return s;
   }
 
   @Test
@@ -151,12 +100,12 @@ class PortalIT {
   @Test
   void aGrantByTheVendor_reachesTheOpenStreamWithinOneSecond() throws Exception {
     signIn(login.username(), login.key());
-    BlockingQueue<String> events = events(null);
-    String first = next(events, "licenses", Duration.ofSeconds(2));
+    EventStream events = events(null);
+    String first = events.next("licenses", Duration.ofSeconds(2));
     assertThat(first).contains("1.0.0").doesNotContain("2.0.0");
     long start = System.nanoTime();
     ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
-    String update = next(events, "licenses", Duration.ofSeconds(1));
+    String update = events.next("licenses", Duration.ofSeconds(1));
     assertThat(update).contains("2.0.0").contains("docker pull registry.test:5443/vendor/app:2.0.0");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
   }
@@ -164,36 +113,36 @@ class PortalIT {
   @Test
   void aReconnect_withTheLastEventId_getsOnlyWhatChangedMeanwhile() throws Exception {
     signIn(login.username(), login.key());
-    BlockingQueue<String> events = events(null);
-    String last = id(next(events, "licenses", Duration.ofSeconds(2)));
-    open.forEach(Stream::close);
-    BlockingQueue<String> same = events(last);
-    assertThat(same.poll(500, TimeUnit.MILLISECONDS)).as("retry only").startsWith("retry:");
-    assertThat(same.poll(300, TimeUnit.MILLISECONDS)).as("nothing changed, nothing sent").isNull();
-    open.forEach(Stream::close);
+    EventStream events = events(null);
+    String last = EventStream.id(events.next("licenses", Duration.ofSeconds(2)));
+    open.forEach(EventStream::close);
+    EventStream same = events(last);
+    assertThat(same.poll(Duration.ofMillis(500))).as("retry only").startsWith("retry:");
+    assertThat(same.poll(Duration.ofMillis(300))).as("nothing changed, nothing sent").isNull();
+    open.forEach(EventStream::close);
     ts.admin("PATCH", "/admin/v1/licenses/" + login.username(), "{\"expiresAt\":\"2099-12-31\"}");
-    BlockingQueue<String> caughtUp = events(last);
-    assertThat(next(caughtUp, "licenses", Duration.ofSeconds(1))).contains("2099-12-31");
+    EventStream caughtUp = events(last);
+    assertThat(caughtUp.next("licenses", Duration.ofSeconds(1))).contains("2099-12-31");
   }
 
   @Test
   void rotatingTheKey_endsTheSession_andItsStreamAtOnce() throws Exception {
     signIn(login.username(), login.key());
-    BlockingQueue<String> events = events(null);
-    next(events, "licenses", Duration.ofSeconds(2));
+    EventStream events = events(null);
+    events.next("licenses", Duration.ofSeconds(2));
     ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/key", null);
-    assertThat(next(events, "ended", Duration.ofSeconds(1))).contains("rotated");
+    assertThat(events.next("ended", Duration.ofSeconds(1))).contains("rotated");
     assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
   }
 
   @Test
   void revokingTheLicense_showsItRevoked_thenEndsTheSession() throws Exception {
     signIn(login.username(), login.key());
-    BlockingQueue<String> events = events(null);
-    next(events, "licenses", Duration.ofSeconds(2));
+    EventStream events = events(null);
+    events.next("licenses", Duration.ofSeconds(2));
     ts.admin("DELETE", "/admin/v1/licenses/" + login.username(), null);
-    assertThat(next(events, "licenses", Duration.ofSeconds(1))).contains(">revoked<");
-    assertThat(next(events, "ended", Duration.ofSeconds(1))).contains("revoked");
+    assertThat(events.next("licenses", Duration.ofSeconds(1))).contains(">revoked<");
+    assertThat(events.next("ended", Duration.ofSeconds(1))).contains("revoked");
     assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
   }
 
@@ -234,8 +183,8 @@ class PortalIT {
       signIn(login.username(), login.key());
       String page = browser.get("/portal/").body();
       browser.post("/portal/pull-secret", Map.of("key", login.key()));
-      BlockingQueue<String> events = events(null);
-      String update = next(events, "licenses", Duration.ofSeconds(2));
+      EventStream events = events(null);
+      String update = events.next("licenses", Duration.ofSeconds(2));
       assertThat(page).doesNotContain(login.key());
       assertThat(update).doesNotContain(login.key());
       assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)

@@ -1,0 +1,74 @@
+package io.turnstile.proxy.portal;
+
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import io.turnstile.proxy.testing.Browser;
+import io.turnstile.proxy.testing.EventStream;
+import io.turnstile.proxy.testing.TestTurnstile;
+import io.turnstile.store.testing.TestPostgres;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two replicas on one PostgreSQL database: a portal page open on B follows an edit made through A
+ * within one second, and a key rotated through A ends B's portal session.
+ */
+class PortalReplicasIT {
+  @RegisterExtension
+  static WireMockExtension upstream = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+  private static TestPostgres postgres;
+  @TempDir Path dir;
+  private TestTurnstile a;
+  private TestTurnstile b;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = TestPostgres.launch();
+  }
+
+  @AfterAll
+  static void stopPostgres() {
+    postgres.close();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    String db = postgres.newDatabase();
+    a = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s");
+    b = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s");
+  }
+
+  @AfterEach
+  void stop() {
+    a.close();
+    b.close();
+  }
+
+  @Test
+  void anEditThroughOneReplica_reachesAPortalStreamOnTheOther_andARotationEndsItsSession() throws Exception {
+    TestTurnstile.Login login = a.license("app", "1.0.0");
+    Browser browser = new Browser(b.registryUrl());
+    browser.get("/portal/sign-in");
+    assertThat(browser.post("/portal/sign-in", Map.of("username", login.username(), "key", login.key())).statusCode())
+        .isEqualTo(303);
+    try (EventStream events = EventStream.open(browser, "/portal/events", null)) {
+      assertThat(events.next("licenses", Duration.ofSeconds(2))).doesNotContain("2.0.0");
+      a.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
+      assertThat(events.next("licenses", Duration.ofSeconds(1))).contains("2.0.0");
+      a.admin("POST", "/admin/v1/licenses/" + login.username() + "/key", null);
+      assertThat(events.next("ended", Duration.ofSeconds(1))).contains("rotated");
+    }
+    assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
+  }
+}
