@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param cache what the proxy caches about upstream content
  * @param upstreams the vendor's registries
  * @param applications what licenses grant versions of
+ * @param audit the pull audit log
  */
 public record TurnstileConfig(
     ServerConfig server,
@@ -23,7 +24,8 @@ public record TurnstileConfig(
     StoreConfig store,
     CacheConfig cache,
     List<UpstreamConfig> upstreams,
-    List<ApplicationConfig> applications) {
+    List<ApplicationConfig> applications,
+    AuditConfig audit) {
   public TurnstileConfig {
     server = server == null ? ServerConfig.defaults() : server;
     Check.required("admin", admin);
@@ -32,6 +34,7 @@ public record TurnstileConfig(
     cache = cache == null ? CacheConfig.defaults() : cache;
     upstreams = Check.list(upstreams);
     applications = Check.list(applications);
+    audit = audit == null ? AuditConfig.defaults() : audit;
     if (server.listen().equals(admin.listen()) && server.listen().port() != 0) {
       throw new InvalidValueException("admin.listen", "must differ from server.listen");
     }
