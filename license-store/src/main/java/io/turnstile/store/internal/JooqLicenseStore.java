@@ -22,6 +22,7 @@ import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NewLicense;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
+import io.turnstile.store.PullLog;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoreStats;
 import io.turnstile.store.internal.db.tables.records.CustomersRecord;
@@ -50,6 +51,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final CustomerImports imports;
   /** Follows writes made by other replicas; null for a SQLite store, which one process owns. */
   private final ChangeFeed feed;
+  private final JooqPullLog pulls;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -64,6 +66,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.writer = new StoreWriter(database, loader);
     this.licenseWrites = new LicenseWrites(writer, cipher, catalog, clock);
     this.imports = new CustomerImports(writer, cipher, catalog, clock);
+    this.pulls = new JooqPullLog(database);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -89,6 +92,11 @@ public final class JooqLicenseStore implements LicenseStore {
   public StoreStats stats() {
     return new StoreStats(database.queriesExecuted(), writer.cursor(), feed == null || feed.reachable(),
         feed == null ? null : feed.lastContact());
+  }
+
+  @Override
+  public PullLog pulls() {
+    return pulls;
   }
 
   // ---- customers ----

@@ -1,0 +1,174 @@
+package io.turnstile.store.internal;
+
+import static io.turnstile.store.internal.db.Tables.PULLS;
+
+import io.turnstile.store.CredentialKind;
+import io.turnstile.store.CustomerId;
+import io.turnstile.store.InvalidInputException;
+import io.turnstile.store.Keys;
+import io.turnstile.store.LicenseId;
+import io.turnstile.store.PullLog;
+import io.turnstile.store.PullPage;
+import io.turnstile.store.PullQuery;
+import io.turnstile.store.PullRecord;
+import io.turnstile.store.PullSummary;
+import io.turnstile.store.internal.db.tables.records.PullsRecord;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+
+/**
+ * The pull audit log on jOOQ. Its writes take no part in the store's write lock or events: an audit
+ * record changes no snapshot, and SQLite's busy timeout serialises the rare overlap with a license
+ * write. Pages are read by keyset, {@code (at, id)} descending, so a deep page costs what the first
+ * does.
+ */
+public final class JooqPullLog implements PullLog {
+  /** Rows deleted per statement when pruning, so SQLite's one writer is never held long. */
+  private static final int PRUNE_BATCH = 10_000;
+
+  private final Database database;
+  private final DSLContext dsl;
+
+  public JooqPullLog(Database database) {
+    this.database = database;
+    this.dsl = database.dsl();
+  }
+
+  @Override
+  public void append(List<PullRecord> records) {
+    if (records.isEmpty()) {
+      return;
+    }
+    try {
+      dsl.transaction(cfg -> {
+        DSLContext tx = cfg.dsl();
+        BatchInsert rows = new BatchInsert(tx, tx.insertInto(PULLS, PULLS.ID, PULLS.AT, PULLS.LICENSE_ID,
+                PULLS.CUSTOMER_ID, PULLS.CREDENTIAL, PULLS.APPLICATION, PULLS.REPOSITORY, PULLS.TAG, PULLS.VERSION,
+                PULLS.DIGEST, PULLS.CLIENT_ADDRESS, PULLS.USER_AGENT, PULLS.BLOB_BYTES)
+            .values((String) null, null, null, null, null, null, null, null, null, null, null, null, null));
+        for (PullRecord r : records) {
+          rows.add(Keys.newId(""), r.at().toEpochMilli(), r.licenseId() == null ? null : r.licenseId().value(),
+              cut(r.customerId().value(), 64), r.credential().wireName(), cut(r.application(), 64),
+              cut(r.repository(), 256), cut(r.tag(), 128), cut(r.version(), 128), cut(r.digest(), 140),
+              cut(r.clientAddress(), 64), cut(r.userAgent(), 400), r.blobBytes());
+        }
+        rows.flush();
+      });
+    } catch (RuntimeException e) {
+      throw database.translate(e);
+    }
+  }
+
+  @Override
+  public PullPage find(PullQuery q) {
+    List<Condition> where = new ArrayList<>();
+    if (q.licenseId() != null) where.add(PULLS.LICENSE_ID.eq(q.licenseId().value()));
+    if (q.customerId() != null) where.add(PULLS.CUSTOMER_ID.eq(q.customerId().value()));
+    if (q.application() != null) where.add(PULLS.APPLICATION.eq(q.application()));
+    if (q.since() != null) where.add(PULLS.AT.ge(q.since().toEpochMilli()));
+    if (q.until() != null) where.add(PULLS.AT.lt(q.until().toEpochMilli()));
+    if (q.cursor() != null) {
+      Cursor c = Cursor.decode(q.cursor());
+      where.add(PULLS.AT.lt(c.at).or(PULLS.AT.eq(c.at).and(PULLS.ID.lt(c.id))));
+    }
+    try {
+      List<PullsRecord> rows = dsl.selectFrom(PULLS).where(where)
+          .orderBy(PULLS.AT.desc(), PULLS.ID.desc())
+          .limit(q.limit() + 1)
+          .fetch();
+      boolean more = rows.size() > q.limit();
+      List<PullRecord> out = new ArrayList<>(Math.min(rows.size(), q.limit()));
+      for (int i = 0; i < rows.size() && i < q.limit(); i++) {
+        out.add(record(rows.get(i)));
+      }
+      PullsRecord last = more ? rows.get(q.limit() - 1) : null;
+      return new PullPage(out, last == null ? null : new Cursor(last.getAt(), last.getId()).encode());
+    } catch (RuntimeException e) {
+      throw database.translate(e);
+    }
+  }
+
+  @Override
+  public PullSummary summary(LicenseId id, Instant since) {
+    return summary(PULLS.LICENSE_ID.eq(id.value()), since);
+  }
+
+  @Override
+  public PullSummary summary(CustomerId id, Instant since) {
+    return summary(PULLS.CUSTOMER_ID.eq(id.value()), since);
+  }
+
+  private PullSummary summary(Condition who, Instant since) {
+    try {
+      Long last = dsl.select(DSL.max(PULLS.AT)).from(PULLS).where(who).fetchOne().value1();
+      Field<Long> lastOfVersion = DSL.max(PULLS.AT);
+      List<PullSummary.PulledVersion> versions = last == null ? List.of()
+          : dsl.select(PULLS.APPLICATION, PULLS.VERSION, lastOfVersion).from(PULLS)
+              .where(who, PULLS.AT.ge(since.toEpochMilli()), PULLS.VERSION.isNotNull())
+              .groupBy(PULLS.APPLICATION, PULLS.VERSION)
+              .orderBy(PULLS.APPLICATION, PULLS.VERSION)
+              .fetch(r -> new PullSummary.PulledVersion(r.value1(), r.value2(), Instant.ofEpochMilli(r.value3())));
+      return new PullSummary(last == null ? null : Instant.ofEpochMilli(last), versions);
+    } catch (RuntimeException e) {
+      throw database.translate(e);
+    }
+  }
+
+  @Override
+  public long prune(Instant before) {
+    long deleted = 0;
+    try {
+      while (true) {
+        int n = dsl.deleteFrom(PULLS).where(PULLS.ID.in(
+            DSL.select(PULLS.ID).from(PULLS).where(PULLS.AT.lt(before.toEpochMilli())).limit(PRUNE_BATCH)))
+            .execute();
+        deleted += n;
+        if (n < PRUNE_BATCH) {
+          return deleted;
+        }
+      }
+    } catch (RuntimeException e) {
+      throw database.translate(e);
+    }
+  }
+
+  private static PullRecord record(PullsRecord r) {
+    return new PullRecord(Instant.ofEpochMilli(r.getAt()),
+        r.getLicenseId() == null ? null : new LicenseId(r.getLicenseId()), new CustomerId(r.getCustomerId()),
+        CredentialKind.fromWireName(r.getCredential()), r.getApplication(), r.getRepository(), r.getTag(),
+        r.getVersion(), r.getDigest(), r.getClientAddress(), r.getUserAgent(), r.getBlobBytes());
+  }
+
+  private static String cut(String s, int max) {
+    return s == null || s.length() <= max ? s : s.substring(0, max);
+  }
+
+  /** Where a page ended: the last record's time and id, as opaque base64url text. */
+  private record Cursor(long at, String id) {
+    String encode() {
+      return Base64.getUrlEncoder().withoutPadding()
+          .encodeToString((at + ":" + id).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Cursor decode(String text) {
+      try {
+        String plain = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
+        int colon = plain.indexOf(':');
+        String id = plain.substring(colon + 1);
+        if (colon < 1 || id.isEmpty() || id.length() > 32) {
+          throw new IllegalArgumentException(plain);
+        }
+        return new Cursor(Long.parseLong(plain.substring(0, colon)), id);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidInputException("cursor", "is not a cursor that this API gave");
+      }
+    }
+  }
+}

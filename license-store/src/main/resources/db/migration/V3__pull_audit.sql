@@ -1,0 +1,27 @@
+-- The pull audit log: one row per manifest GET answered 200. Written in batches off the request
+-- path and pruned after audit.retention. No foreign keys: a record outlives what it names, and an
+-- insert checks nothing. Never a key or a token. Times are epoch milliseconds, as elsewhere.
+CREATE TABLE pulls (
+  id              VARCHAR(32)   NOT NULL PRIMARY KEY,
+  at              BIGINT        NOT NULL,
+  license_id      VARCHAR(64),
+  customer_id     VARCHAR(64)   NOT NULL,
+  -- 'license' (a license key) or 'customer' (a customer-level key)
+  credential      VARCHAR(16)   NOT NULL,
+  application     VARCHAR(64)   NOT NULL,
+  repository      VARCHAR(256)  NOT NULL,
+  -- the tag asked for; null for a pull by digest
+  tag             VARCHAR(128),
+  -- the licensed version the tag (or, by digest, the granted tag that reaches it) belongs to
+  version         VARCHAR(128),
+  digest          VARCHAR(140)  NOT NULL,
+  client_address  VARCHAR(64),
+  user_agent      VARCHAR(400),
+  -- blob bytes sent for this pull, where they could be joined to it; null when not counted
+  blob_bytes      BIGINT
+);
+-- Pages are read newest first, by (at, id); each filter has its own index.
+CREATE INDEX pulls_at ON pulls (at, id);
+CREATE INDEX pulls_license ON pulls (license_id, at);
+CREATE INDEX pulls_customer ON pulls (customer_id, at);
+CREATE INDEX pulls_application ON pulls (application, at);
