@@ -11,6 +11,7 @@ import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.oci.RegistryPath;
 import io.turnstile.store.Access;
 import io.turnstile.store.Grant;
+import io.turnstile.store.License;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 
@@ -29,6 +30,8 @@ final class RegistryCall implements RegistryBackend.Call {
   private final boolean head;
   private final boolean keepAlive;
   private Relay relay;
+  private String reachedFrom;
+  private License reachedWith;
 
   RegistryCall(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access, Grant grant,
       RegistryBackend.Completion done) {
@@ -78,6 +81,22 @@ final class RegistryCall implements RegistryBackend.Call {
     return ctx.channel().eventLoop();
   }
 
+  /** {@code digest} is served because granted {@code tag} of {@code license} reaches it. */
+  void reachedFrom(String tag, License license) {
+    this.reachedFrom = tag;
+    this.reachedWith = license;
+  }
+
+  /** The granted tag that reaches the digest asked for; null before that is known, or for a tag. */
+  String reachedFrom() {
+    return reachedFrom;
+  }
+
+  /** The license granting {@link #reachedFrom()}. */
+  License reachedWith() {
+    return reachedWith;
+  }
+
   /** The answer is streamed from the upstream by {@code relay} from now on. */
   void streamWith(Relay relay) {
     this.relay = relay;
@@ -108,7 +127,17 @@ final class RegistryCall implements RegistryBackend.Call {
   }
 
   void write(FullHttpResponse r) {
+    write(r, null);
+  }
+
+  /** Writes {@code r}, running {@code onWritten} (when not null) once it has been written whole. */
+  void write(FullHttpResponse r, Runnable onWritten) {
     HttpUtil.setKeepAlive(r, keepAlive);
-    ctx.writeAndFlush(r).addListener(f -> done.finished(keepAlive && f.isSuccess()));
+    ctx.writeAndFlush(r).addListener(f -> {
+      if (onWritten != null && f.isSuccess()) {
+        onWritten.run();
+      }
+      done.finished(keepAlive && f.isSuccess());
+    });
   }
 }

@@ -17,6 +17,7 @@ import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.upstream.ResponseSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Streams one upstream answer to the client, chunk by chunk: the next chunk is read from the
@@ -38,6 +39,9 @@ final class Relay implements ResponseSink {
   private final RegistryError notFound;
   private final RegistryBackend.Completion done;
   private final GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> onClientClose;
+  /** Told when a 200 answer has been written whole; null when nobody asks. */
+  private final Consumer<HttpResponse> onDelivered;
+  private HttpResponse delivering;
   private UpstreamClient.Call call;
   private Runnable pendingRead;
   private boolean started;
@@ -46,7 +50,14 @@ final class Relay implements ResponseSink {
 
   Relay(ChannelHandlerContext ctx, boolean head, boolean keepAlive, RegistryError notFound,
       RegistryBackend.Completion done) {
+    this(ctx, head, keepAlive, notFound, done, null);
+  }
+
+  /** @param onDelivered told, on the event loop, when a 200 answer's last byte has been written */
+  Relay(ChannelHandlerContext ctx, boolean head, boolean keepAlive, RegistryError notFound,
+      RegistryBackend.Completion done, Consumer<HttpResponse> onDelivered) {
     this.ctx = ctx;
+    this.onDelivered = onDelivered;
     this.head = head;
     this.keepAlive = keepAlive;
     this.notFound = notFound;
@@ -90,6 +101,9 @@ final class Relay implements ResponseSink {
       ctx.writeAndFlush(response).addListener(w -> finish(keepAlive && w.isSuccess()));
       return;
     }
+    if (status == 200 && onDelivered != null) {
+      delivering = up;
+    }
     HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, up.status());
     HttpHeaders from = up.headers();
     for (CharSequence name : FORWARDED) {
@@ -132,6 +146,9 @@ final class Relay implements ResponseSink {
         ctx.close();
         finish(false);
       } else if (last) {
+        if (delivering != null) {
+          onDelivered.accept(delivering);
+        }
         finish(keepAlive);
       }
     });

@@ -10,6 +10,8 @@ import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.audit.PullAuditLog;
+import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.token.LoginGuard;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
@@ -45,11 +47,14 @@ public final class TurnstileServer implements AutoCloseable {
   private final AdminServer admin;
   private final RegistryServer registry;
   private final UpstreamClient upstream;
+  /** The pull audit log's writer; null when {@code audit.enabled} is false. */
+  private final PullAuditLog pulls;
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
-      AdminServer admin, RegistryServer registry, UpstreamClient upstream) {
+      AdminServer admin, RegistryServer registry, UpstreamClient upstream, PullAuditLog pulls) {
     this.upstream = upstream;
+    this.pulls = pulls;
     this.store = store;
     this.boss = boss;
     this.workers = workers;
@@ -66,6 +71,7 @@ public final class TurnstileServer implements AutoCloseable {
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, Transport.ioHandlerFactory());
     ExecutorService blocking = blockingExecutor();
     UpstreamClient upstream = null;
+    PullAuditLog pulls = null;
     try {
       ObjectMapper json = Json.mapper();
       Clock clock = Clock.systemUTC();
@@ -74,13 +80,14 @@ public final class TurnstileServer implements AutoCloseable {
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(), json, clock);
       AdminServer admin = AdminServer.start(config.admin().listen(), boss, workers, api, config.admin().token(),
           blocking, json);
+      pulls = config.audit().enabled() ? new PullAuditLog(store.pulls(), config.audit(), clock) : null;
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
-              new ClosureCache(upstream, json, config.cache()), json),
+              new ClosureCache(upstream, json, config.cache()), json, pulls == null ? PullRecorder.OFF : pulls),
           json,
           json.writeValueAsBytes(keys.publicJwks().toJSONObject()));
       RegistryServer registry;
@@ -93,10 +100,13 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("registry listening on {} (public URL {}, {} transport)", registry.address(), config.server().baseUrl(),
           Transport.name());
       log.info("admin API listening on {}", admin.address());
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream);
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, pulls);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (upstream != null) {
         upstream.close();
+      }
+      if (pulls != null) {
+        pulls.close();
       }
       shutdown(boss, workers, blocking);
       store.close();
@@ -118,6 +128,11 @@ public final class TurnstileServer implements AutoCloseable {
   }
 
 
+  /** The pull audit log's writer, for its stats and a flush; null when the audit log is off. */
+  public PullAuditLog pullAudit() {
+    return pulls;
+  }
+
   public InetSocketAddress registryAddress() {
     return registry.address();
   }
@@ -132,6 +147,10 @@ public final class TurnstileServer implements AutoCloseable {
     admin.close();
     upstream.close();
     shutdown(boss, workers, blocking);
+    if (pulls != null) {
+      // After the listeners: the last pulls are queued by now, and written before the store closes.
+      pulls.close();
+    }
     store.close();
   }
 
