@@ -3,6 +3,7 @@ package io.turnstile.proxy;
 import io.turnstile.proxy.cli.CliException;
 import io.turnstile.proxy.cli.CustomerCommand;
 import io.turnstile.proxy.cli.LicenseCommand;
+import io.turnstile.proxy.cli.PullsCommand;
 import io.turnstile.proxy.cli.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
 /** The {@code turnstile} command: {@code serve} and the admin commands. */
 @Command(name = "turnstile", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "License-aware OCI registry proxy.",
-    subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, PullsCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");

@@ -52,6 +52,7 @@ public final class AdminApi {
   private final ObjectMapper json;
   private final Clock clock;
   private final AdminViews views;
+  private final PullsApi pulls;
 
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, ObjectMapper json, Clock clock) {
@@ -62,12 +63,17 @@ public final class AdminApi {
     this.json = json;
     this.clock = clock;
     this.views = new AdminViews(json, clock);
+    this.pulls = new PullsApi(store.pulls(), json, clock);
   }
 
-  /** Serves one call; {@code path} is the raw path without the query. */
-  AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, String actor) {
+  /**
+   * Serves one call; {@code path} is the raw path without the query, {@code accept} the request's
+   * Accept header (null when absent).
+   */
+  AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, String actor,
+      String accept) {
     try {
-      return route(method, segments(path), query, body, actor);
+      return route(method, segments(path), query, body, actor, accept);
     } catch (ApiError e) {
       return error(e.status, e.field, e.getMessage());
     } catch (InvalidInputException e) {
@@ -86,7 +92,7 @@ public final class AdminApi {
   }
 
   private AdminResponse route(String method, List<String> p, Map<String, List<String>> query, byte[] body,
-      String actor) {
+      String actor, String accept) {
     int n = p.size();
     if (n == 0) {
       throw new ApiError(404, "no such admin resource");
@@ -103,7 +109,7 @@ public final class AdminApi {
         CustomerId id = new CustomerId(p.get(1));
         if (n == 2) {
           return switch (method) {
-            case "GET" -> AdminResponse.ok(views.customer(store.customer(id)));
+            case "GET" -> AdminResponse.ok(views.customer(store.customer(id)).set("pulls", pulls.summary(id)));
             case "DELETE" -> {
               store.deleteCustomer(id, actor);
               yield AdminResponse.noContent();
@@ -137,7 +143,8 @@ public final class AdminApi {
         LicenseId id = new LicenseId(p.get(1));
         if (n == 2) {
           return switch (method) {
-            case "GET" -> AdminResponse.ok(views.license(store.license(id), store.history(id)));
+            case "GET" -> AdminResponse.ok(views.license(store.license(id), store.history(id))
+                .set("pulls", pulls.summary(id)));
             case "PATCH" -> updateLicense(id, body, actor);
             case "DELETE" -> AdminResponse.ok(views.license(store.revokeLicense(id, actor), null));
             default -> notAllowed("GET, PATCH, DELETE");
@@ -170,6 +177,12 @@ public final class AdminApi {
             }
           }
           default -> { }
+        }
+      }
+      case "pulls" -> {
+        if (n == 1) {
+          if (!method.equals("GET")) return notAllowed("GET");
+          return pulls.list(query, accept);
         }
       }
       case "applications" -> {
