@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -35,7 +34,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -104,7 +102,8 @@ public final class DataPlane implements RegistryBackend {
         }
       }
       case BLOB -> whenAllowed(c, g, c.path().reference(),
-          () -> proxy(c, sources.untagged(g), "/blobs/" + c.path().reference(), true, RegistryError.BLOB_UNKNOWN));
+          () -> proxy(c, sources.untagged(g), "/blobs/" + c.path().reference(), true, RegistryError.BLOB_UNKNOWN,
+              pulls.wanted(c) ? pulls.blobObserver(c) : null));
       case TAGS -> listings.tags(c, g);
       case REFERRERS -> whenAllowed(c, g, c.path().reference(), () -> referrers(c, g));
       default -> throw new RegistryException(RegistryError.NOT_FOUND, "unknown registry endpoint");
@@ -165,10 +164,7 @@ public final class DataPlane implements RegistryBackend {
           } else {
             // The client does not take the stored form: let the upstream negotiate.
             proxy(c, src, "/manifests/" + reference, false, RegistryError.MANIFEST_UNKNOWN,
-                !pulls.wanted(c) ? null : up -> {
-                  String served = up.headers().get("Docker-Content-Digest");
-                  pulls.delivered(c, served != null ? served : manifest.digest());
-                });
+                pulls.wanted(c) ? pulls.manifestObserver(c, manifest.digest()) : null);
           }
         });
   }
@@ -315,9 +311,9 @@ public final class DataPlane implements RegistryBackend {
     proxy(c, src, suffix, blob, notFound, null);
   }
 
-  /** @param onDelivered told when a 200 answer has been relayed whole; null when nobody asks */
+  /** @param observer told what reached the client; null when nobody asks */
   private void proxy(RegistryCall c, ClosureCache.Source src, String suffix, boolean blob, RegistryError notFound,
-      Consumer<HttpResponse> onDelivered) {
+      Relay.Observer observer) {
     Map<String, String> headers = new HashMap<>();
     for (CharSequence h : FORWARDED_REQUEST_HEADERS) {
       String v = header(c.request(), h);
@@ -325,7 +321,7 @@ public final class DataPlane implements RegistryBackend {
         headers.put(h.toString(), v);
       }
     }
-    Relay relay = new Relay(c.ctx(), c.head(), c.keepAlive(), notFound, c.done(), onDelivered);
+    Relay relay = new Relay(c.ctx(), c.head(), c.keepAlive(), notFound, c.done(), observer);
     c.streamWith(relay);
     relay.call(client.send(c.loop(), src.upstream(), src.creds(), new UpstreamRequest(
         c.request().method().name(), "/v2/" + src.repository() + suffix, src.repository(), headers, blob), relay));

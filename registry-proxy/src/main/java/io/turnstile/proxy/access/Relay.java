@@ -17,7 +17,6 @@ import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.upstream.ResponseSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * Streams one upstream answer to the client, chunk by chunk: the next chunk is read from the
@@ -39,9 +38,11 @@ final class Relay implements ResponseSink {
   private final RegistryError notFound;
   private final RegistryBackend.Completion done;
   private final GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> onClientClose;
-  /** Told when a 200 answer has been written whole; null when nobody asks. */
-  private final Consumer<HttpResponse> onDelivered;
+  /** Told what reached the client; null when nobody asks. */
+  private final Observer observer;
   private HttpResponse delivering;
+  /** Body bytes written and not yet told to the observer. */
+  private long untold;
   private UpstreamClient.Call call;
   private Runnable pendingRead;
   private boolean started;
@@ -53,11 +54,22 @@ final class Relay implements ResponseSink {
     this(ctx, head, keepAlive, notFound, done, null);
   }
 
-  /** @param onDelivered told, on the event loop, when a 200 answer's last byte has been written */
+  /** What reached the client, told on the event loop: for the pull audit log. */
+  interface Observer {
+    /** A 200 answer's last byte has been written. */
+    default void delivered(HttpResponse upstreamHead) { }
+
+    /** {@code bytes} more of a 2xx body have been written; told at least every MiB and at the end. */
+    default void sent(long bytes) { }
+  }
+
+  private static final long TELL_EVERY = 1 << 20;
+
+  /** @param observer told what reached the client; null for nobody */
   Relay(ChannelHandlerContext ctx, boolean head, boolean keepAlive, RegistryError notFound,
-      RegistryBackend.Completion done, Consumer<HttpResponse> onDelivered) {
+      RegistryBackend.Completion done, Observer observer) {
     this.ctx = ctx;
-    this.onDelivered = onDelivered;
+    this.observer = observer;
     this.head = head;
     this.keepAlive = keepAlive;
     this.notFound = notFound;
@@ -101,7 +113,7 @@ final class Relay implements ResponseSink {
       ctx.writeAndFlush(response).addListener(w -> finish(keepAlive && w.isSuccess()));
       return;
     }
-    if (status == 200 && onDelivered != null) {
+    if (status == 200 && observer != null) {
       delivering = up;
     }
     HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, up.status());
@@ -137,8 +149,16 @@ final class Relay implements ResponseSink {
       content.release();
       return;
     }
+    int size = content.content().readableBytes();
     ChannelFuture written = ctx.writeAndFlush(content);
     written.addListener(w -> {
+      if (w.isSuccess() && observer != null) {
+        untold += size;
+        if (untold >= TELL_EVERY) {
+          observer.sent(untold);
+          untold = 0;
+        }
+      }
       if (!w.isSuccess()) {
         if (call != null) {
           call.cancel();
@@ -147,7 +167,7 @@ final class Relay implements ResponseSink {
         finish(false);
       } else if (last) {
         if (delivering != null) {
-          onDelivered.accept(delivering);
+          observer.delivered(delivering);
         }
         finish(keepAlive);
       }
@@ -190,6 +210,10 @@ final class Relay implements ResponseSink {
     }
     finished = true;
     pendingRead = null;
+    if (untold > 0) {
+      observer.sent(untold);
+      untold = 0;
+    }
     ctx.channel().closeFuture().removeListener(onClientClose);
     done.finished(reusable);
   }

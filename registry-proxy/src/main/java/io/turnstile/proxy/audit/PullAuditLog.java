@@ -17,7 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pull audit log's writer: records go into a bounded in-memory queue and one background thread
+ * The pull audit log's writer. A record is first held open for the blobs the same client pulls
+ * after it ({@link OpenPulls}: until its next manifest, or {@link #QUIET} without blob bytes), then
+ * goes into a bounded in-memory queue, and one background thread
  * writes them to the store in batches (at most {@link #BATCH} records, at least every {@link
  * #INTERVAL}), each batch in one transaction. A pull never waits: when the queue is full the record
  * is dropped and counted, with a warning at most once a minute. While the database is unreachable
@@ -36,6 +38,10 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
   /** How long {@link #close} waits for the queue to be written. */
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+  /** How long a record stays open for blob bytes after the last came. */
+  static final Duration QUIET = Duration.ofSeconds(10);
+  /** Most records held open at once; beyond them, records are queued without their blob bytes. */
+  private static final int MAX_OPEN = 10_000;
 
   private final PullLog store;
   private final Clock clock;
@@ -45,6 +51,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   private final long intervalNanos;
   private final long firstBackoffMs;
   private final ArrayBlockingQueue<PullRecord> queue;
+  private final OpenPulls open;
   private final Thread writer;
 
   private final LongAdder dropped = new LongAdder();
@@ -63,11 +70,11 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
 
   /** The log {@code config} describes, writing to {@code store}; its thread starts at once. */
   public PullAuditLog(PullLog store, AuditConfig config, Clock clock) {
-    this(store, clock, config.retention(), config.queueSize(), BATCH, INTERVAL, Duration.ofMillis(500));
+    this(store, clock, config.retention(), config.queueSize(), BATCH, INTERVAL, Duration.ofMillis(500), QUIET);
   }
 
   PullAuditLog(PullLog store, Clock clock, Duration retention, int capacity, int batchSize, Duration interval,
-      Duration firstBackoff) {
+      Duration firstBackoff, Duration quiet) {
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.retention = Objects.requireNonNull(retention, "retention");
@@ -76,14 +83,28 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
     this.intervalNanos = interval.toNanos();
     this.firstBackoffMs = firstBackoff.toMillis();
     this.queue = new ArrayBlockingQueue<>(capacity);
+    this.open = new OpenPulls(MAX_OPEN, quiet.toNanos());
     this.writer = new Thread(this::run, "turnstile-pull-audit");
     writer.setDaemon(true);
     writer.start();
   }
 
-  /** Queues {@code record}; never blocks. A full queue, or a closed log, drops it and counts it. */
+  /** Holds {@code record} open for its blobs, or queues it; never blocks. */
   @Override
-  public void pulled(PullRecord record) {
+  public void pulled(PullRecord record, String joinKey) {
+    PullRecord now = joinKey == null || !running ? record : open.open(joinKey, record, System.nanoTime());
+    if (now != null) {
+      enqueue(now);
+    }
+  }
+
+  @Override
+  public void blobBytes(String joinKey, long bytes) {
+    open.add(joinKey, bytes, System.nanoTime());
+  }
+
+  /** Queues {@code record}; never blocks. A full queue, or a closed log, drops it and counts it. */
+  private void enqueue(PullRecord record) {
     if (running && queue.offer(record)) {
       accepted.incrementAndGet();
       return;
@@ -98,16 +119,17 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   }
 
   public AuditStats stats() {
-    return new AuditStats(queue.size() + inHand, capacity, dropped.sum(), written, failedWrites);
+    return new AuditStats(open.size(), queue.size() + inHand, capacity, dropped.sum(), written, failedWrites);
   }
 
   /**
-   * Writes what is queued now without waiting for the batch interval, and waits until it is
-   * written or {@code timeout} passes.
+   * Closes the open records and writes what is queued now without waiting for the batch interval,
+   * and waits until it is written or {@code timeout} passes.
    *
    * @return whether everything queued before the call was written (or settled) in time
    */
   public boolean flush(Duration timeout) throws InterruptedException {
+    open.close(System.nanoTime(), true, this::enqueue);
     long target = accepted.get();
     long deadline = System.nanoTime() + timeout.toNanos();
     flushNow = true;
@@ -129,6 +151,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
    */
   @Override
   public void close() {
+    open.close(System.nanoTime(), true, this::enqueue);
     running = false;
     stopBy = System.nanoTime() + CLOSE_WAIT.toNanos();
     flushNow = true;
@@ -152,6 +175,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
         }
         return;
       }
+      open.close(System.nanoTime(), false, this::enqueue);
       if (batch == null) {
         batch = nextBatch();
         inHand = batch.size();

@@ -169,6 +169,23 @@ class PullAuditIT {
   }
 
   @Test
+  void theBlobsPulledAfterAManifest_areCountedWithItsRecord() throws Exception {
+    assertThat(pull("1.0.0")).isEqualTo(200);
+    long bytes = 0;
+    for (String blob : List.of(v100.config(), v100.layers().get(0))) {
+      HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(ts.registryUrl() + "/v2/vendor/app/blobs/" + blob))
+          .header("Authorization", login.basic()).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(r.statusCode()).isEqualTo(200);
+      bytes += r.body().length;
+    }
+    assertThat(pull("1.1.0")).as("the next manifest closes the first record").isEqualTo(200);
+
+    List<JsonNode> pulls = records("", 2);
+    assertThat(pulls).extracting(p -> p.get("tag").asText() + "=" + p.get("blobBytes").asLong())
+        .containsExactly("1.1.0=0", "1.0.0=" + bytes);
+  }
+
+  @Test
   void jsonPages_runNewestFirst_throughTheCursor_andFiltersApply() throws Exception {
     for (String tag : List.of("1.0.0", "1.1.0", "1.0.0", "1.1.0", "1.0.0")) {
       assertThat(pull(tag)).isEqualTo(200);
@@ -211,9 +228,9 @@ class PullAuditIT {
     assertThat(lines[0]).isEqualTo(
         "at,licenseId,customerId,credential,application,repository,tag,version,digest,clientAddress,userAgent,blobBytes");
     assertThat(lines).hasSize(3);
-    assertThat(lines[1]).contains(",1.1.0,1.1.0,").endsWith(",\"'=HYPERLINK(\"\"http://evil\"\")\",");
+    assertThat(lines[1]).contains(",1.1.0,1.1.0,").endsWith(",\"'=HYPERLINK(\"\"http://evil\"\")\",0");
     assertThat(lines[2]).contains("," + login.username() + "," + login.customer() + ",license,app,vendor/app,1.0.0,")
-        .endsWith(",\"Tool \"\"x\"\", v1\",");
+        .endsWith(",\"Tool \"\"x\"\", v1\",0");
     assertThat(csv("?format=csv", null)).isEqualTo(byAccept);
     assertThat(csv("?format=csv&limit=1", null).split("\r\n")).hasSize(2);
   }

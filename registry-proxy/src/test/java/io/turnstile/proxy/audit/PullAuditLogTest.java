@@ -41,7 +41,7 @@ class PullAuditLogTest {
 
   private PullAuditLog open(int capacity, Duration interval) {
     audit = new PullAuditLog(store, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(90), capacity, 100, interval,
-        Duration.ofMillis(10));
+        Duration.ofMillis(10), Duration.ofMillis(200));
     return audit;
   }
 
@@ -54,12 +54,12 @@ class PullAuditLogTest {
   void aFullQueue_dropsAndCountsRecords_andNeverBlocksTheCaller() throws Exception {
     store.blockWrites();
     PullAuditLog log = open(1000, Duration.ofMillis(1));
-    log.pulled(record(0));
+    log.pulled(record(0), null);
     assertThat(store.writing.await(5, TimeUnit.SECONDS)).as("the writer holds a batch and is stuck in the store").isTrue();
 
     long start = System.nanoTime();
     for (int i = 1; i <= 1500; i++) {
-      log.pulled(record(i));
+      log.pulled(record(i), null);
     }
     long took = System.nanoTime() - start;
 
@@ -79,12 +79,12 @@ class PullAuditLogTest {
   void records_areWrittenInBatches_ofAtMostTheBatchSize() throws Exception {
     PullAuditLog log = open(10_000, Duration.ofMillis(20));
     for (int i = 0; i < 1050; i++) {
-      log.pulled(record(i));
+      log.pulled(record(i), null);
     }
     assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
     assertThat(store.records()).hasSize(1050);
     assertThat(store.batchSizes).allMatch(n -> n <= 100);
-    assertThat(log.stats()).isEqualTo(new AuditStats(0, 10_000, 0, 1050, 0));
+    assertThat(log.stats()).isEqualTo(new AuditStats(0, 0, 10_000, 0, 1050, 0));
   }
 
   @Test
@@ -92,7 +92,7 @@ class PullAuditLogTest {
     store.failNext(m -> new StoreUnavailableException(m, null), 4);
     PullAuditLog log = open(1000, Duration.ofMillis(5));
     for (int i = 0; i < 300; i++) {
-      log.pulled(record(i));
+      log.pulled(record(i), null);
     }
     assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
     assertThat(store.records()).hasSize(300).extracting(r -> r.licenseId().value()).doesNotHaveDuplicates();
@@ -104,9 +104,9 @@ class PullAuditLogTest {
   void aBatchTheDatabaseRefusesWhileReachable_isDroppedAfterRetries_andCounted() throws Exception {
     store.failNext(m -> new InvalidInputException("digest", m), 5);
     PullAuditLog log = open(1000, Duration.ofMillis(200));
-    log.pulled(record(1));
+    log.pulled(record(1), null);
     assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
-    log.pulled(record(2));
+    log.pulled(record(2), null);
     assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
     assertThat(store.records()).extracting(r -> r.licenseId().value()).containsExactly("lic_2");
     assertThat(log.stats().dropped()).isEqualTo(1);
@@ -115,8 +115,8 @@ class PullAuditLogTest {
   @Test
   void flush_writesAtOnce_withoutWaitingForTheInterval() throws Exception {
     PullAuditLog log = open(1000, Duration.ofHours(1));
-    log.pulled(record(1));
-    log.pulled(record(2));
+    log.pulled(record(1), null);
+    log.pulled(record(2), null);
     long start = System.nanoTime();
     assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
@@ -126,11 +126,43 @@ class PullAuditLogTest {
   @Test
   void close_writesWhatIsQueued_andLaterRecordsAreDroppedAndCounted() {
     PullAuditLog log = open(1000, Duration.ofHours(1));
-    log.pulled(record(1));
+    log.pulled(record(1), null);
     log.close();
     assertThat(store.records()).hasSize(1);
-    log.pulled(record(2));
+    log.pulled(record(2), null);
     assertThat(log.stats().dropped()).isEqualTo(1);
+  }
+
+  @Test
+  void blobBytes_joinTheRecordOpenUnderTheSameKey_untilItsNextManifestOrAQuietSpell() throws Exception {
+    PullAuditLog log = open(1000, Duration.ofMillis(5));
+    log.pulled(record(1), "key-a");
+    log.blobBytes("key-a", 100);
+    log.blobBytes("key-b", 7);
+    log.blobBytes("key-a", 50);
+    log.pulled(record(2), "key-a");
+    log.pulled(record(3), "key-b");
+    log.blobBytes("key-a", 30);
+    assertThat(log.stats().open()).isEqualTo(2);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (store.records().size() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(store.records()).extracting(r -> r.licenseId().value() + "=" + r.blobBytes())
+        .containsExactlyInAnyOrder("lic_1=150", "lic_2=30", "lic_3=0");
+    assertThat(log.stats().open()).isZero();
+  }
+
+  @Test
+  void flush_closesTheOpenRecords_andARecordWithoutAKey_isQueuedUncounted() throws Exception {
+    PullAuditLog log = open(1000, Duration.ofMillis(5));
+    log.pulled(record(1), "key");
+    log.blobBytes("key", 10);
+    log.pulled(record(2), null);
+    assertThat(log.flush(Duration.ofSeconds(5))).isTrue();
+    assertThat(store.records()).extracting(r -> r.licenseId().value() + "=" + r.blobBytes())
+        .containsExactlyInAnyOrder("lic_1=10", "lic_2=null");
   }
 
   @Test
