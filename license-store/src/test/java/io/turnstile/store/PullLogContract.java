@@ -152,6 +152,35 @@ abstract class PullLogContract {
   }
 
   @Test
+  void licenseWrites_whileBatchesAreAppended_areNeitherRefusedNorLost() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger batches = new java.util.concurrent.atomic.AtomicInteger();
+    Thread writer = new Thread(() -> {
+      List<PullRecord> batch = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        batch.add(pull(t(i), L1, ACME, "1.0.0", "1.0.0"));
+      }
+      while (!stop.get()) {
+        log.append(batch);
+        batches.incrementAndGet();
+      }
+    });
+    writer.start();
+    try {
+      for (int i = 0; i < 20; i++) {
+        // A read, then writes, in one transaction: the shape that a concurrent commit used to break.
+        CustomerId c = store.createCustomer("Customer " + i, "t").id();
+        store.createLicense(new NewLicense("prod", c, "app", null, List.of("1.0.0"), null), "t");
+      }
+    } finally {
+      stop.set(true);
+      writer.join();
+    }
+    assertThat(store.licenses(null)).hasSize(20);
+    assertThat(log.find(PullQuery.all(1000)).pulls()).hasSize(Math.min(1000, batches.get() * 200));
+  }
+
+  @Test
   void overlongValues_areCutToTheirColumns_notRefused() {
     PullRecord r = new PullRecord(t(1), L1, ACME, CredentialKind.LICENSE_KEY, "app", "vendor/app", "1.0.0", "1.0.0",
         DIGEST, "192.0.2.1", "x".repeat(5000), null);
