@@ -2,7 +2,7 @@
 -- path and pruned after audit.retention. No foreign keys: a record outlives what it names, and an
 -- insert checks nothing. Never a key or a token. Times are epoch milliseconds, as elsewhere.
 CREATE TABLE pulls (
-  id              VARCHAR(32)   NOT NULL PRIMARY KEY,
+  id              VARCHAR(32)   NOT NULL,
   at              BIGINT        NOT NULL,
   license_id      VARCHAR(64),
   customer_id     VARCHAR(64)   NOT NULL,
@@ -18,10 +18,12 @@ CREATE TABLE pulls (
   client_address  VARCHAR(64),
   user_agent      VARCHAR(400),
   -- blob bytes sent for this pull, where they could be joined to it; null when not counted
-  blob_bytes      BIGINT
+  blob_bytes      BIGINT,
+  -- Pages are read newest first by (at, id), and pruning deletes the oldest: the key serves both,
+  -- and new rows land at its end.
+  PRIMARY KEY (at, id)
 );
--- Pages are read newest first, by (at, id); each filter has its own index.
-CREATE INDEX pulls_at ON pulls (at, id);
+-- Every index costs each insert, on the thread that shares the cores with the pulls: one for each
+-- summary (per license, per customer), none for the application filter, which pages scan.
 CREATE INDEX pulls_license ON pulls (license_id, at);
 CREATE INDEX pulls_customer ON pulls (customer_id, at);
-CREATE INDEX pulls_application ON pulls (application, at);

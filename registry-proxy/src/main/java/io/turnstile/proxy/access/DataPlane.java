@@ -120,6 +120,7 @@ public final class DataPlane implements RegistryBackend {
     }
     Optional<License> license = g.licenseForTag(tag);
     if (license.isPresent()) {
+      c.reachedFrom(tag, license.get());
       serveManifest(c, sources.source(g, license.get()), tag);
       return;
     }

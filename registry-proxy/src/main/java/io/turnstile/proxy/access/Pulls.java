@@ -9,6 +9,7 @@ import io.turnstile.store.License;
 import io.turnstile.store.LicenseId;
 import io.turnstile.store.Principal;
 import io.turnstile.store.PullRecord;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 
@@ -44,7 +45,7 @@ final class Pulls {
 
   /** Counts a relayed blob's bytes for the pull it belongs to. */
   Relay.Observer blobObserver(RegistryCall c) {
-    String key = joinKey(c, client(c));
+    PullRecorder.JoinKey key = joinKey(c);
     return new Relay.Observer() {
       @Override
       public void sent(long bytes) {
@@ -58,29 +59,21 @@ final class Pulls {
     Grant g = c.grant();
     Principal who = c.access().principal();
     String tag = c.path().isDigestReference() ? null : c.path().reference();
-    // A tag the licenses grant names its version; anything else (a digest, a signature's tag) was
-    // let through by the granted tag that reaches it.
-    License license = tag == null ? null : g.licenseForTag(tag).orElse(null);
-    String via = license != null ? tag : c.reachedFrom();
-    if (license == null) {
-      license = c.reachedWith();
-    }
+    // The granted tag behind the answer names the version: the tag asked for, or for a digest (or a
+    // signature's tag) the granted tag whose content holds it.
+    String via = c.reachedFrom();
+    License license = c.reachedWith();
     LicenseId licenseId = license != null ? license.id() : who.licenseId();
     String version = license == null || via == null ? null : g.grantedVersion(license, via);
-    String client = client(c);
+    PullRecorder.JoinKey key = joinKey(c);
     recorder.pulled(new PullRecord(Instant.now(), licenseId, who.customerId(), CredentialKind.of(who),
-        g.licenses().get(0).application(), g.repository().name(), tag, version, digest, client,
-        c.request().headers().get(HttpHeaderNames.USER_AGENT), null), joinKey(c, client));
+        g.licenses().get(0).application(), g.repository().name(), tag, version, digest,
+        key.client() == null ? null : key.client().getHostAddress(),
+        c.request().headers().get(HttpHeaderNames.USER_AGENT), null), key);
   }
 
-  private static String client(RegistryCall c) {
-    return c.ctx().channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-        ? a.getAddress().getHostAddress()
-        : null;
-  }
-
-  /** The exact key (not the secret: its id), the repository and the address; kept in memory only. */
-  private static String joinKey(RegistryCall c, String client) {
-    return c.access().principal().credentialId() + '\n' + c.grant().repository().name() + '\n' + client;
+  private static PullRecorder.JoinKey joinKey(RegistryCall c) {
+    InetAddress client = c.ctx().channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    return new PullRecorder.JoinKey(c.access().principal().credentialId(), c.grant().repository().name(), client);
   }
 }

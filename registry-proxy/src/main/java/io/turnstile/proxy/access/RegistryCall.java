@@ -81,13 +81,16 @@ final class RegistryCall implements RegistryBackend.Call {
     return ctx.channel().eventLoop();
   }
 
-  /** {@code digest} is served because granted {@code tag} of {@code license} reaches it. */
+  /**
+   * What is asked for is served because {@code license} grants {@code tag}: the tag asked for, or
+   * one whose content holds the digest asked for.
+   */
   void reachedFrom(String tag, License license) {
     this.reachedFrom = tag;
     this.reachedWith = license;
   }
 
-  /** The granted tag that reaches the digest asked for; null before that is known, or for a tag. */
+  /** The granted tag behind the answer; null until the grant has been decided. */
   String reachedFrom() {
     return reachedFrom;
   }

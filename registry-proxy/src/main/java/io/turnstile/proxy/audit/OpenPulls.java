@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  * Thread-safe; the event loops open and add, the writer thread closes.
  */
 final class OpenPulls {
-  private final ConcurrentHashMap<String, Open> open = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<PullRecorder.JoinKey, Open> open = new ConcurrentHashMap<>();
   private final int max;
   private final long quietNanos;
 
@@ -44,7 +44,7 @@ final class OpenPulls {
    * @return what is to be written now: the record it replaces, closed with its bytes; or {@code
    *     record} itself, uncounted, when too many are open; or null
    */
-  PullRecord open(String key, PullRecord record, long now) {
+  PullRecord open(PullRecorder.JoinKey key, PullRecord record, long now) {
     if (open.size() >= max && !open.containsKey(key)) {
       return record;
     }
@@ -53,7 +53,7 @@ final class OpenPulls {
   }
 
   /** Counts {@code bytes} for the record open under {@code key}, if any. */
-  void add(String key, long bytes, long now) {
+  void add(PullRecorder.JoinKey key, long bytes, long now) {
     Open o = open.get(key);
     if (o != null) {
       o.bytes.addAndGet(bytes);
@@ -63,7 +63,7 @@ final class OpenPulls {
 
   /** Closes the records quiet for the quiet period (every record when {@code all}), handing each to {@code sink}. */
   void close(long now, boolean all, Consumer<PullRecord> sink) {
-    for (Map.Entry<String, Open> e : open.entrySet()) {
+    for (Map.Entry<PullRecorder.JoinKey, Open> e : open.entrySet()) {
       Open o = e.getValue();
       if ((all || now - o.touched >= quietNanos) && open.remove(e.getKey(), o)) {
         sink.accept(o.closed());

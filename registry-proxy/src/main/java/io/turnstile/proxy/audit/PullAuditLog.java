@@ -57,7 +57,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   private final LongAdder dropped = new LongAdder();
   private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
   /** Records taken into the log (not dropped at the door), and those since settled: written or dropped. */
-  private final AtomicLong accepted = new AtomicLong();
+  private final LongAdder accepted = new LongAdder();
   private final Object progress = new Object();
   private long settled;
   private volatile long written;
@@ -91,7 +91,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
 
   /** Holds {@code record} open for its blobs, or queues it; never blocks. */
   @Override
-  public void pulled(PullRecord record, String joinKey) {
+  public void pulled(PullRecord record, JoinKey joinKey) {
     PullRecord now = joinKey == null || !running ? record : open.open(joinKey, record, System.nanoTime());
     if (now != null) {
       enqueue(now);
@@ -99,14 +99,14 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   }
 
   @Override
-  public void blobBytes(String joinKey, long bytes) {
+  public void blobBytes(JoinKey joinKey, long bytes) {
     open.add(joinKey, bytes, System.nanoTime());
   }
 
   /** Queues {@code record}; never blocks. A full queue, or a closed log, drops it and counts it. */
   private void enqueue(PullRecord record) {
     if (running && queue.offer(record)) {
-      accepted.incrementAndGet();
+      accepted.increment();
       return;
     }
     dropped.increment();
@@ -130,7 +130,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
    */
   public boolean flush(Duration timeout) throws InterruptedException {
     open.close(System.nanoTime(), true, this::enqueue);
-    long target = accepted.get();
+    long target = accepted.sum();
     long deadline = System.nanoTime() + timeout.toNanos();
     flushNow = true;
     synchronized (progress) {

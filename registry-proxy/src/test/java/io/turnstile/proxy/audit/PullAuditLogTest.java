@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
 /** The audit queue: never blocks a pull, counts what it drops, survives an outage, batches its writes. */
 class PullAuditLogTest {
   private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
+  private static final PullRecorder.JoinKey KEY_A = new PullRecorder.JoinKey("key_a", "vendor/app", null);
+  private static final PullRecorder.JoinKey KEY_B = new PullRecorder.JoinKey("key_b", "vendor/app", null);
   private final FakeLog store = new FakeLog();
   private PullAuditLog audit;
 
@@ -136,13 +138,13 @@ class PullAuditLogTest {
   @Test
   void blobBytes_joinTheRecordOpenUnderTheSameKey_untilItsNextManifestOrAQuietSpell() throws Exception {
     PullAuditLog log = open(1000, Duration.ofMillis(5));
-    log.pulled(record(1), "key-a");
-    log.blobBytes("key-a", 100);
-    log.blobBytes("key-b", 7);
-    log.blobBytes("key-a", 50);
-    log.pulled(record(2), "key-a");
-    log.pulled(record(3), "key-b");
-    log.blobBytes("key-a", 30);
+    log.pulled(record(1), KEY_A);
+    log.blobBytes(KEY_A, 100);
+    log.blobBytes(KEY_B, 7);
+    log.blobBytes(KEY_A, 50);
+    log.pulled(record(2), KEY_A);
+    log.pulled(record(3), KEY_B);
+    log.blobBytes(KEY_A, 30);
     assertThat(log.stats().open()).isEqualTo(2);
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -157,8 +159,8 @@ class PullAuditLogTest {
   @Test
   void flush_closesTheOpenRecords_andARecordWithoutAKey_isQueuedUncounted() throws Exception {
     PullAuditLog log = open(1000, Duration.ofMillis(5));
-    log.pulled(record(1), "key");
-    log.blobBytes("key", 10);
+    log.pulled(record(1), KEY_A);
+    log.blobBytes(KEY_A, 10);
     log.pulled(record(2), null);
     assertThat(log.flush(Duration.ofSeconds(5))).isTrue();
     assertThat(store.records()).extracting(r -> r.licenseId().value() + "=" + r.blobBytes())
