@@ -8,6 +8,7 @@
 #   - peers: blob throughput (one and 16/64 clients, with Turnstile's peak RSS), manifest request
 #     rates, token issuance, skopeo copies: upstream (distribution), nginx, distribution's
 #     pull-through cache and Turnstile (PeerBenchmarks);
+#   - audit: manifest GET rates with the pull audit log on and off, side by side (AuditBenchmark);
 #   - scale: a store of 100,000 licenses and 1,000,000 versions: start-up and snapshot memory
 #     (ScaleBenchmark);
 #   - authorize: the cost of one authorization decision (JMH, AuthorizeBenchmark);
@@ -40,6 +41,8 @@ jar="$here/target/benchmarks.jar"
 
 java -Xmx1g -cp "$jar" io.turnstile.benchmarks.PeerBenchmarks "${quick[@]}" "$tmp/peers.md" > "$tmp/peers.log" 2>&1 \
   || { cat "$tmp/peers.log"; exit 1; }
+java -Xmx1g -cp "$jar" io.turnstile.benchmarks.AuditBenchmark "${quick[@]}" "$tmp/audit.md" > "$tmp/audit.log" 2>&1 \
+  || { cat "$tmp/audit.log"; exit 1; }
 java -Xmx2g -cp "$jar" io.turnstile.benchmarks.ScaleBenchmark "${quick[@]}" "$tmp/scale.md" > "$tmp/scale.log" 2>&1 \
   || { cat "$tmp/scale.log"; exit 1; }
 
@@ -59,7 +62,8 @@ def f(v):
     except (TypeError, ValueError): return "-"
 lines = ["# Turnstile benchmark run", "",
          f"- machine: {os.cpu_count()} cores, {platform.machine()}, Java {data[0].get('vmVersion', '?') if data else '?'}",
-         f"- mode: {mode}", "", open(f"{tmp}/peers.md").read(), open(f"{tmp}/scale.md").read(),
+         f"- mode: {mode}", "", open(f"{tmp}/peers.md").read(), open(f"{tmp}/audit.md").read(),
+         open(f"{tmp}/scale.md").read(),
          "### Authorization decision (JMH, ns per decision: key check and tag grant)", "",
          "| licenses | mean ± error | p50 | p90 | p99 | min | max |", "|---|---|---|---|---|---|---|"]
 by = {}
