@@ -31,8 +31,9 @@ import org.jooq.impl.DSL;
 /**
  * The pull audit log on jOOQ. Its writes take no part in the store's write lock or events: an audit
  * record changes no snapshot, and SQLite's busy timeout serialises the rare overlap with a license
- * write. Records go in as one plain JDBC batch per call: jOOQ's per-row binding cost several times
- * what SQLite itself did, on a thread that shares the cores with the pulls being recorded. Ids are
+ * write. Records go in as one plain JDBC batch of multi-row INSERTs per call: jOOQ's per-row binding
+ * cost several times what SQLite itself did, on a thread that shares the cores with the pulls being
+ * recorded. Ids are
  * a random per-process prefix and a counter, not a fresh random number each, for the same reason.
  * Pages are read by keyset, {@code (at, id)} descending, so a deep page costs what the first does.
  */
@@ -40,9 +41,10 @@ public final class JooqPullLog implements PullLog {
   /** About the rows deleted per statement when pruning, so SQLite's one writer is never held long. */
   private static final int PRUNE_BATCH = 10_000;
 
-  private static final String INSERT = "INSERT INTO pulls (id, at, license_id, customer_id, credential, application,"
-      + " repository, tag, version, digest, client_address, user_agent, blob_bytes)"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /** Rows per INSERT statement: on SQLite a quarter less work per row than one row each. */
+  private static final int ROWS_PER_INSERT = 50;
+  private static final int COLUMNS = 13;
+  private static final String INSERT_FULL = insert(ROWS_PER_INSERT);
 
   private final Database database;
   private final DSLContext dsl;
@@ -62,33 +64,62 @@ public final class JooqPullLog implements PullLog {
     }
     try {
       dsl.transaction(cfg -> cfg.dsl().connection(c -> {
-        try (PreparedStatement insert = c.prepareStatement(INSERT)) {
-          for (PullRecord r : records) {
-            insert.setString(1, nextId());
-            insert.setLong(2, r.at().toEpochMilli());
-            insert.setString(3, r.licenseId() == null ? null : cut(r.licenseId().value(), 64));
-            insert.setString(4, cut(r.customerId().value(), 64));
-            insert.setString(5, r.credential().wireName());
-            insert.setString(6, cut(r.application(), 64));
-            insert.setString(7, cut(r.repository(), 256));
-            insert.setString(8, cut(r.tag(), 128));
-            insert.setString(9, cut(r.version(), 128));
-            insert.setString(10, cut(r.digest(), 140));
-            insert.setString(11, cut(r.clientAddress(), 64));
-            insert.setString(12, cut(r.userAgent(), 400));
-            if (r.blobBytes() == null) {
-              insert.setNull(13, Types.BIGINT);
-            } else {
-              insert.setLong(13, r.blobBytes());
+        int full = records.size() / ROWS_PER_INSERT;
+        if (full > 0) {
+          try (PreparedStatement insert = c.prepareStatement(INSERT_FULL)) {
+            for (int i = 0; i < full; i++) {
+              bind(insert, records.subList(i * ROWS_PER_INSERT, (i + 1) * ROWS_PER_INSERT));
+              insert.addBatch();
             }
-            insert.addBatch();
+            insert.executeBatch();
+            database.countStatement();
           }
-          insert.executeBatch();
-          database.countStatement();
+        }
+        List<PullRecord> rest = records.subList(full * ROWS_PER_INSERT, records.size());
+        if (!rest.isEmpty()) {
+          try (PreparedStatement insert = c.prepareStatement(insert(rest.size()))) {
+            bind(insert, rest);
+            insert.executeUpdate();
+            database.countStatement();
+          }
         }
       }));
     } catch (RuntimeException e) {
       throw busyIsUnavailable(database.translate(e));
+    }
+  }
+
+  private static String insert(int rows) {
+    StringBuilder sql = new StringBuilder("INSERT INTO pulls (id, at, license_id, customer_id, credential, application,"
+        + " repository, tag, version, digest, client_address, user_agent, blob_bytes) VALUES ");
+    for (int r = 0; r < rows; r++) {
+      sql.append(r == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    }
+    return sql.toString();
+  }
+
+  /** Binds {@code rows} to a statement of as many rows. */
+  private void bind(PreparedStatement insert, List<PullRecord> rows) throws SQLException {
+    int k = 0;
+    for (PullRecord r : rows) {
+      insert.setString(k + 1, nextId());
+      insert.setLong(k + 2, r.at().toEpochMilli());
+      insert.setString(k + 3, r.licenseId() == null ? null : cut(r.licenseId().value(), 64));
+      insert.setString(k + 4, cut(r.customerId().value(), 64));
+      insert.setString(k + 5, r.credential().wireName());
+      insert.setString(k + 6, cut(r.application(), 64));
+      insert.setString(k + 7, cut(r.repository(), 256));
+      insert.setString(k + 8, cut(r.tag(), 128));
+      insert.setString(k + 9, cut(r.version(), 128));
+      insert.setString(k + 10, cut(r.digest(), 140));
+      insert.setString(k + 11, cut(r.clientAddress(), 64));
+      insert.setString(k + 12, cut(r.userAgent(), 400));
+      if (r.blobBytes() == null) {
+        insert.setNull(k + 13, Types.BIGINT);
+      } else {
+        insert.setLong(k + 13, r.blobBytes());
+      }
+      k += COLUMNS;
     }
   }
 
