@@ -37,6 +37,7 @@ public final class TurnstileProcess implements AutoCloseable {
   private String encryptionKey;
   private Path signingKey;
   private String publicUrl;
+  private Boolean audit;
   private String pollInterval;
   private String listenHost = "127.0.0.1";
   private TestCa.Issued tls;
@@ -129,6 +130,15 @@ public final class TurnstileProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * {@code audit.enabled}. Written only when set: the key is newer than some builds, and an unknown
+   * key fails the configuration.
+   */
+  public TurnstileProcess audit(boolean enabled) {
+    this.audit = enabled;
+    return this;
+  }
+
   public long pid() {
     return process.pid();
   }
@@ -204,6 +214,9 @@ public final class TurnstileProcess implements AutoCloseable {
     }
     if (pollInterval != null) {
       store.append("  pollInterval: ").append(pollInterval).append('\n');
+    }
+    if (audit != null) {
+      store.append("audit:\n  enabled: ").append(audit).append('\n');
     }
     Files.writeString(config, """
         server:

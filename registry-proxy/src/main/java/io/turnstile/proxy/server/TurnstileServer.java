@@ -13,6 +13,9 @@ import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.admin.Operations;
 import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.audit.AuditMetrics;
+import io.turnstile.proxy.audit.PullAuditLog;
+import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.observe.Health;
 import io.turnstile.proxy.observe.Metrics;
 import io.turnstile.proxy.observe.RequestMetrics;
@@ -60,12 +63,16 @@ public final class TurnstileServer implements AutoCloseable {
   private final UpstreamClient upstream;
   private final Metrics metrics;
   private final Health health;
+  /** The pull audit log's writer; null when {@code audit.enabled} is false. */
+  private final PullAuditLog pulls;
   private final AtomicBoolean closed = new AtomicBoolean();
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
-      AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health) {
+      AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
+      PullAuditLog pulls) {
     this.upstream = upstream;
+    this.pulls = pulls;
     this.metrics = metrics;
     this.health = health;
     this.store = store;
@@ -92,6 +99,7 @@ public final class TurnstileServer implements AutoCloseable {
     ExecutorService blocking = blockingExecutor();
     Metrics metrics = new Metrics();
     UpstreamClient upstream = null;
+    PullAuditLog pulls = null;
     try {
       ObjectMapper json = Json.mapper();
       Clock clock = Clock.systemUTC();
@@ -106,6 +114,10 @@ public final class TurnstileServer implements AutoCloseable {
           config.token(), json, clock);
       AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
           config.admin().token(), blocking, json, new Operations(metrics, health));
+      pulls = config.audit().enabled() ? new PullAuditLog(store.pulls(), config.audit(), clock) : null;
+      if (pulls != null) {
+        AuditMetrics.bind(meters, pulls);
+      }
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
@@ -113,7 +125,8 @@ public final class TurnstileServer implements AutoCloseable {
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
-              new ClosureCache(upstream, json, config.cache(), meters), json),
+              new ClosureCache(upstream, json, config.cache(), meters), json,
+              pulls == null ? PullRecorder.OFF : pulls),
           json,
           new Jwks(tokens, json),
           new RequestMetrics(meters),
@@ -130,10 +143,13 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("admin API listening on {}", admin.address());
       tls.reloadEvery(workers, blocking);
       health.started();
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health);
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, pulls);
     } catch (InterruptedException | RuntimeException e) {
       if (upstream != null) {
         upstream.close();
+      }
+      if (pulls != null) {
+        pulls.close();
       }
       shutdown(boss, workers, blocking);
       store.close();
@@ -155,6 +171,11 @@ public final class TurnstileServer implements AutoCloseable {
     return store;
   }
 
+
+  /** The pull audit log's writer, for its stats and a flush; null when the audit log is off. */
+  public PullAuditLog pullAudit() {
+    return pulls;
+  }
 
   public InetSocketAddress registryAddress() {
     return registry.address();
@@ -201,6 +222,10 @@ public final class TurnstileServer implements AutoCloseable {
     admin.close();
     upstream.close();
     shutdown(boss, workers, blocking);
+    if (pulls != null) {
+      // After the listeners: the last pulls are queued by now, and written before the store closes.
+      pulls.close();
+    }
     store.close();
     metrics.close();
   }
