@@ -92,23 +92,30 @@ public final class AuditBenchmark {
         line("|---|---|---|---|---|");
         String accept = "Accept: " + Seeder.OCI_MANIFEST;
         long answeredOn = 0;
-        for (String[] req : new String[][] {{"GET by tag", "manifests/1.0.0"}, {"GET by digest", "manifests/" + digest}}) {
-          String onUrl = on.url() + "/v2/vendor/app/" + req[1];
-          String offUrl = off.url() + "/v2/vendor/app/" + req[1];
-          List<String> onHeaders = List.of(bearer(on, onLogin), accept);
-          List<String> offHeaders = List.of(bearer(off, offLogin), accept);
+        List<String> onHeaders = List.of(bearer(on, onLogin), accept);
+        List<String> offHeaders = List.of(bearer(off, offLogin), accept);
+        String onBase = on.url() + "/v2/vendor/app/manifests/";
+        String offBase = off.url() + "/v2/vendor/app/manifests/";
+        record Load(String name, java.util.function.BiFunction<String, List<String>, Hey> run) {}
+        List<Load> loads = List.of(
+            new Load("GET by tag, repeated (one record a second per client)",
+                (base, h) -> Hey.run(base + "1.0.0", "GET", h, 32, load, 0)),
+            new Load("GET by digest, repeated", (base, h) -> Hey.run(base + digest, "GET", h, 32, load, 0)),
+            new Load("GET by tag, two tags interleaved by the same client (a record per GET)",
+                (base, h) -> Hey.both(base + "1.0.0", base + "1.1.0", "GET", h, 32, load)));
+        for (Load l : loads) {
           // Warm-up: the JIT, the manifest cache and, for the audited one, the writer's first batches.
-          answeredOn += Hey.run(onUrl, "GET", onHeaders, 32, Duration.ofSeconds(3), 0).ok();
-          Hey.run(offUrl, "GET", offHeaders, 32, Duration.ofSeconds(3), 0);
+          answeredOn += Hey.run(onBase + "1.0.0", "GET", onHeaders, 32, Duration.ofSeconds(3), 0).ok();
+          Hey.run(offBase + "1.0.0", "GET", offHeaders, 32, Duration.ofSeconds(3), 0);
           List<Hey> withAudit = new ArrayList<>();
           List<Hey> without = new ArrayList<>();
           for (int i = 0; i < runs; i++) {
             if (i % 2 == 0) {
-              without.add(Hey.run(offUrl, "GET", offHeaders, 32, load, 0));
-              withAudit.add(Hey.run(onUrl, "GET", onHeaders, 32, load, 0));
+              without.add(l.run().apply(offBase, offHeaders));
+              withAudit.add(l.run().apply(onBase, onHeaders));
             } else {
-              withAudit.add(Hey.run(onUrl, "GET", onHeaders, 32, load, 0));
-              without.add(Hey.run(offUrl, "GET", offHeaders, 32, load, 0));
+              withAudit.add(l.run().apply(onBase, onHeaders));
+              without.add(l.run().apply(offBase, offHeaders));
             }
           }
           answeredOn += withAudit.stream().mapToLong(Hey::ok).sum();
@@ -120,14 +127,14 @@ public final class AuditBenchmark {
             paired.add(withAudit.get(i).requestsPerSecond() / without.get(i).requestsPerSecond());
           }
           Stats p = Stats.of(paired);
-          line("| " + req[0] + " | " + summary(without) + " | " + summary(withAudit) + " | "
+          line("| " + l.name() + " | " + summary(without) + " | " + summary(withAudit) + " | "
               + String.format("%.2f | %.2f (%.2f–%.2f)", a.median() / b.median(), p.median(), p.min(), p.max()) + " |");
         }
         line("");
-        long written = settledCount(dir.resolve("audit-on/turnstile.db"));
-        line(String.format("Records written by the audited Turnstile: %,d for %,d GETs answered 200 (%.1f %%); "
-            + "the rest were dropped at the full queue (100,000 records), as designed, rather than slow a pull.",
-            written, answeredOn, 100.0 * written / Math.max(1, answeredOn)));
+        long[] written = settledCount(dir.resolve("audit-on/turnstile.db"));
+        line(String.format("The audited Turnstile wrote %,d records standing for %,d GETs, of %,d GETs answered 200 "
+            + "(%.1f %%); any others were dropped at the full queue (100,000 records), as designed, rather than slow "
+            + "a pull.", written[0], written[1], answeredOn, 100.0 * written[1] / Math.max(1, answeredOn)));
         line("");
       }
     }
@@ -141,30 +148,33 @@ public final class AuditBenchmark {
         p99.median(), failed);
   }
 
-  /** The pulls table's row count once it stops growing (the writer has caught up). */
-  private static long settledCount(Path db) throws Exception {
+  /** The pulls table's rows and the GETs they stand for, once it stops growing (the writer has caught up). */
+  private static long[] settledCount(Path db) throws Exception {
     long last = -1;
+    long gets = 0;
     long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
     while (System.nanoTime() < deadline) {
       Thread.sleep(3000);
       long n;
       try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db + "?open_mode=1");
-          ResultSet rs = c.createStatement().executeQuery("select count(*) from pulls")) {
+          ResultSet rs = c.createStatement().executeQuery("select count(*), coalesce(sum(pull_count), 0) from pulls")) {
         rs.next();
         n = rs.getLong(1);
+        gets = rs.getLong(2);
       }
       // The last open record closes after 10 s without blobs; two equal counts 3 s apart after that.
       if (n == last) {
-        return n;
+        return new long[] {n, gets};
       }
       last = n;
     }
-    return last;
+    return new long[] {last, gets};
   }
 
   private String[] license(TurnstileProcess t) {
     String customer = t.cli("customer", "create", "--name", "Bench").get("id").asText();
-    JsonNode l = t.cli("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0");
+    JsonNode l = t.cli("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",
+        "--version", "1.1.0");
     return new String[] {l.get("id").asText(), l.get("key").asText()};
   }
 
