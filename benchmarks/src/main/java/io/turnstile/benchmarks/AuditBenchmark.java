@@ -101,7 +101,7 @@ public final class AuditBenchmark {
             new Load("GET by tag, repeated (one record a second per client)",
                 (base, h) -> Hey.run(base + "1.0.0", "GET", h, 32, load, 0)),
             new Load("GET by digest, repeated", (base, h) -> Hey.run(base + digest, "GET", h, 32, load, 0)),
-            new Load("GET by tag, two tags interleaved by the same client (a record per GET)",
+            new Load("GET by tag, two tags at once from one client (a record at each switch of tag)",
                 (base, h) -> Hey.both(base + "1.0.0", base + "1.1.0", "GET", h, 32, load)));
         for (Load l : loads) {
           // Warm-up: the JIT, the manifest cache and, for the audited one, the writer's first batches.

@@ -120,6 +120,7 @@ public final class TurnstileServer implements AutoCloseable {
       }
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
+      log.info("token signatures by {}", tokens.signatureProvider());
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
