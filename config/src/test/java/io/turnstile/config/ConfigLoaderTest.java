@@ -272,6 +272,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void nativeSignatures_areOnByDefault_andCanBeTurnedOff() throws Exception {
+    assertThat(parse(VALID).token().nativeSignatures()).isTrue();
+    assertThat(parse(VALID.replace("  ttl: 5m\n", "  ttl: 5m\n  nativeSignatures: false\n")).token().nativeSignatures())
+        .isFalse();
+    assertError(VALID.replace("  ttl: 5m\n", "  ttl: 5m\n  nativeSignatures: maybe\n"), "turnstile.yaml: token.nativeSignatures: expected a Boolean");
+  }
+
+  @Test
   void auditRetentionOutOfRange_isRejected() {
     assertError(VALID + "audit:\n  retention: 2h\n", "turnstile.yaml: audit.retention: must be between 1d and 3650d");
     assertError(VALID + "audit:\n  queueSize: 10\n", "turnstile.yaml: audit.queueSize: must be between 1000 and 10000000");

@@ -30,6 +30,7 @@ public final class TurnstileProcess implements AutoCloseable {
   private final ObjectMapper json = new ObjectMapper();
   private String tagTtl = "1s";
   private String tokenTtl = "5m";
+  private boolean nativeSignatures = true;
   private List<String> jvmArgs = List.of();
   private String storeUrl;
   private String storeUser;
@@ -52,6 +53,12 @@ public final class TurnstileProcess implements AutoCloseable {
   /** The configured {@code token.ttl}; default 5m. */
   public TurnstileProcess tokenTtl(String ttl) {
     this.tokenTtl = ttl;
+    return this;
+  }
+
+  /** {@code token.nativeSignatures}; written only when false (the key is newer than some builds). */
+  public TurnstileProcess nativeSignatures(boolean on) {
+    this.nativeSignatures = on;
     return this;
   }
 
@@ -227,7 +234,7 @@ public final class TurnstileProcess implements AutoCloseable {
           token: ${TURNSTILE_ADMIN_TOKEN}%s
         token:
           ttl: %s
-          signingKey: %s
+          signingKey: %s%s
         cache:
           tagTtl: %s
         %s
@@ -252,7 +259,7 @@ public final class TurnstileProcess implements AutoCloseable {
               - name: vendor/multi
                 upstream: vendor
         """.formatted(host(), publicUrl != null ? publicUrl : url(), tlsYaml(), adminPort, tlsYaml(), tokenTtl,
-            signingKeyFile(), tagTtl,
+            signingKeyFile(), nativeSignatures ? "" : "\n  nativeSignatures: false", tagTtl,
             store.toString().stripTrailing(), upstreamUrl, upstreamUser));
     List<String> command = new ArrayList<>(List.of("java", "-Xmx256m"));
     command.addAll(jvmArgs);

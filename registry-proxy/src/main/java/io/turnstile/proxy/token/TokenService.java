@@ -110,7 +110,7 @@ public final class TokenService {
   }
 
   TokenService(KeyRing ring, TokenConfig config, Clock clock, long verifiedMaxBytes) {
-    this(ring, config, clock, verifiedMaxBytes, SignatureProvider.nativeOrNull());
+    this(ring, config, clock, verifiedMaxBytes, config.nativeSignatures() ? SignatureProvider.nativeOrNull() : null);
   }
 
   /** @param provider signs and verifies tokens; null for the JDK's providers */
