@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The real-world suite: CNCF distribution as the upstream, dockerd, containerd (ctr) and skopeo as
-# clients, against the built Turnstile jar; for replicas, PostgreSQL as the shared store and nginx
-# as the balancer; helm over the chart in deploy/helm/turnstile. Needs root (it starts its own
-# daemons under a temp dir). Installs the Debian packages it needs when they are missing, builds
+# The real-world suite: CNCF distribution as the upstream, against the built Turnstile jar, with
+# the clients customers pull with: dockerd, containerd (ctr, and its CRI as the kubelet calls it),
+# skopeo, podman, Helm 3 and Helm 4, and in the JVM Jib and the ORAS Java SDK; for replicas,
+# PostgreSQL as the shared store and nginx as the balancer; helm over the chart in
+# deploy/helm/turnstile. Needs root (it starts its own daemons under a temp dir). Installs the Debian packages it needs when they are missing, builds
 # the jar, runs the JUnit suite in e2e/ and prints "e2e: N passed, N failed". A missing program
 # fails the suite; nothing skips.
 #
