@@ -43,7 +43,9 @@ final class ClientStack implements AutoCloseable {
     TurnstileProcess turnstile = null;
     try {
       Seeder content = new Seeder(upstream.url(), "vendor", "vendor-secret").seedAll();
-      turnstile = new TurnstileProcess(dir.resolve("turnstile")).start(upstream.url(), "vendor", "vendor-secret");
+      // Kept before it starts, so that one that never answers is stopped all the same.
+      turnstile = new TurnstileProcess(dir.resolve("turnstile"));
+      turnstile.start(upstream.url(), "vendor", "vendor-secret");
       String customer = turnstile.cli("customer", "create", "--name", "Acme").get("id").asText();
       JsonNode key = turnstile.cli("customer", "create-key", customer);
       return new ClientStack(dir, upstream, content, turnstile, customer,

@@ -36,7 +36,8 @@ class CriPullE2E {
   @BeforeAll
   void start() throws Exception {
     stack = ClientStack.start("cri");
-    containerd = new ContainerdCri(stack.dir.resolve("containerd")).start(stack.host());
+    containerd = new ContainerdCri(stack.dir.resolve("containerd"));
+    containerd.start(stack.host());
     cri = new CriImageService(containerd.socket);
     license = stack.license("app", "1.0.0", "1.1.0");
   }
