@@ -13,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,8 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PullAuditLog.class);
   static final int BATCH = 1_000;
   static final Duration INTERVAL = Duration.ofMillis(500);
+  /** How often a waiting writer looks for a flush, a close or a full batch. */
+  private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final Duration PRUNE_EVERY = Duration.ofHours(1);
   private static final long MAX_BACKOFF_MS = 30_000;
   /** Attempts at a batch the database refuses while reachable (bad data, not an outage). */
@@ -219,31 +222,26 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
     }
   }
 
-  /** Up to {@code batchSize} records: what is queued now, then what arrives within the interval. */
+  /**
+   * Up to {@code batchSize} records: what is queued once the interval has passed, the batch size is
+   * reached, or a flush or a close asks. The thread sleeps in short slices meanwhile rather than
+   * wait on the queue, which would wake it for every record on the cores the pulls share.
+   */
   private List<PullRecord> nextBatch() {
-    List<PullRecord> batch = new ArrayList<>(Math.min(batchSize, 64));
-    queue.drainTo(batch, batchSize);
     long deadline = System.nanoTime() + intervalNanos;
-    while (batch.size() < batchSize && running && !flushNow) {
+    while (running && !flushNow && queue.size() < batchSize) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         break;
       }
-      try {
-        // Short slices, so that a flush or a close is noticed without interrupting a JDBC thread.
-        PullRecord r = queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
-        if (r != null) {
-          batch.add(r);
-          queue.drainTo(batch, batchSize - batch.size());
-        }
-      } catch (InterruptedException e) {
+      LockSupport.parkNanos(Math.min(left, SLICE_NANOS));
+      if (Thread.interrupted()) {
         Thread.currentThread().interrupt();
         break;
       }
     }
-    if (batch.size() < batchSize) {
-      queue.drainTo(batch, batchSize - batch.size());
-    }
+    List<PullRecord> batch = new ArrayList<>(Math.min(batchSize, Math.max(16, queue.size())));
+    queue.drainTo(batch, batchSize);
     if (queue.isEmpty()) {
       flushNow = false;
     }
