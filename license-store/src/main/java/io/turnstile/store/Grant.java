@@ -1,6 +1,7 @@
 package io.turnstile.store;
 
 import io.turnstile.config.RepositoryConfig;
+import io.turnstile.config.Versions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,23 @@ public final class Grant {
   /** The license granting {@code tag}, if any: a version whose tag template gives exactly {@code tag}. */
   public Optional<License> licenseForTag(String tag) {
     return Optional.ofNullable(licenseForTag(entry, licenses, tag));
+  }
+
+  /**
+   * The version of {@code license} that grants {@code tag} here, as the license writes it (with a
+   * '+' where the tag has '_'); null when none does.
+   */
+  public String grantedVersion(License license, String tag) {
+    for (String candidate : entry.repository().versionsOf(tag)) {
+      if (license.grantsTagForm(candidate)) {
+        for (String v : license.versions()) {
+          if (v.equals(candidate) || (v.indexOf('+') >= 0 && Versions.tagForm(v).equals(candidate))) {
+            return v;
+          }
+        }
+      }
+    }
+    return null;
   }
 
   public boolean allowsTag(String tag) {

@@ -63,7 +63,7 @@ final class AdminCalls {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    AdminResponse r = api.handle(method, "/admin/v1/" + path, query, bytes, ACTOR);
+    AdminResponse r = api.handle(method, "/admin/v1/" + path, query, bytes, ACTOR, "application/json");
     return new Answer(r.status(), r.body());
   }
 

@@ -134,6 +134,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     }
     current = request;
     record = RequestRecord.of(ctx.channel());
+    record.client(clientAddress(ctx));
     drained = 0;
     formTooLarge = false;
     String requestPath = new QueryStringDecoder(request.uri()).rawPath();

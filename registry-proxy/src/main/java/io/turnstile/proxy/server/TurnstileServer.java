@@ -18,6 +18,9 @@ import io.turnstile.proxy.admin.UpstreamVersions;
 import io.turnstile.proxy.console.Console;
 import io.turnstile.proxy.console.ConsoleHandler;
 import io.turnstile.proxy.oci.PullSecrets;
+import io.turnstile.proxy.audit.AuditMetrics;
+import io.turnstile.proxy.audit.PullAuditLog;
+import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.observe.Health;
 import io.turnstile.proxy.portal.Portal;
 import io.turnstile.proxy.observe.Metrics;
@@ -67,14 +70,17 @@ public final class TurnstileServer implements AutoCloseable {
   private final Metrics metrics;
   private final Health health;
   private final Portal portal;
+  /** The pull audit log's writer; null when {@code audit.enabled} is false. */
+  private final PullAuditLog pulls;
   private final AtomicBoolean closed = new AtomicBoolean();
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
       AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
-      Portal portal) {
+      Portal portal, PullAuditLog pulls) {
     this.portal = portal;
     this.upstream = upstream;
+    this.pulls = pulls;
     this.metrics = metrics;
     this.health = health;
     this.store = store;
@@ -101,6 +107,7 @@ public final class TurnstileServer implements AutoCloseable {
     ExecutorService blocking = blockingExecutor();
     Metrics metrics = new Metrics();
     UpstreamClient upstream = null;
+    PullAuditLog pulls = null;
     try {
       ObjectMapper json = Json.mapper();
       Clock clock = Clock.systemUTC();
@@ -120,8 +127,13 @@ public final class TurnstileServer implements AutoCloseable {
           tls.admin() != null, Console.DEFAULT_IDLE, clock);
       AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
           adminToken, blocking, json, new Operations(metrics, health), new ConsoleHandler(console, blocking));
+      pulls = config.audit().enabled() ? new PullAuditLog(store.pulls(), config.audit(), clock) : null;
+      if (pulls != null) {
+        AuditMetrics.bind(meters, pulls);
+      }
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
+      log.info("token signatures by {}", tokens.signatureProvider());
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       Portal portal = new Portal(store, logins, json, config.server().publicUrl(),
           tls.registry() != null || "https".equalsIgnoreCase(config.server().publicUrl().getScheme()),
@@ -130,7 +142,8 @@ public final class TurnstileServer implements AutoCloseable {
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
-              new ClosureCache(upstream, json, config.cache(), meters), json),
+              new ClosureCache(upstream, json, config.cache(), meters), json,
+              pulls == null ? PullRecorder.OFF : pulls),
           json,
           new Jwks(tokens, json),
           new RequestMetrics(meters),
@@ -149,10 +162,14 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("admin API listening on {}", admin.address());
       tls.reloadEvery(workers, blocking);
       health.started();
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal);
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal,
+          pulls);
     } catch (InterruptedException | RuntimeException e) {
       if (upstream != null) {
         upstream.close();
+      }
+      if (pulls != null) {
+        pulls.close();
       }
       shutdown(boss, workers, blocking);
       store.close();
@@ -174,6 +191,11 @@ public final class TurnstileServer implements AutoCloseable {
     return store;
   }
 
+
+  /** The pull audit log's writer, for its stats and a flush; null when the audit log is off. */
+  public PullAuditLog pullAudit() {
+    return pulls;
+  }
 
   public InetSocketAddress registryAddress() {
     return registry.address();
@@ -221,6 +243,10 @@ public final class TurnstileServer implements AutoCloseable {
     admin.close();
     upstream.close();
     shutdown(boss, workers, blocking);
+    if (pulls != null) {
+      // After the listeners: the last pulls are queued by now, and written before the store closes.
+      pulls.close();
+    }
     store.close();
     metrics.close();
   }

@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The packages of the server import downwards only. From the top: the command line, the server
  * (listeners and wiring), the vendor console (above the admin API it works through), the admin API
- * and the customer portal, the data plane ({@code access}), then tokens and the upstream client,
- * the pages' shared plumbing ({@code web}), and at the bottom the registry protocol's vocabulary
- * ({@code oci}), the transport choice, the event-loop helpers, the listeners' TLS and what
- * Turnstile tells its operators ({@code observe}: metrics, health, the log), which import nothing
- * of Turnstile's proxy above them. The compiled page templates ({@code pages}) are reached by name
- * only, and see the console's and portal's views.
+ * and the customer portal, the data plane ({@code access}), then tokens, the upstream client, the
+ * pull audit log's writer ({@code audit}) and the pages' shared plumbing ({@code web}), and at the
+ * bottom the registry protocol's vocabulary ({@code oci}), the transport choice, the event-loop
+ * helpers, the listeners' TLS and what Turnstile tells its operators ({@code observe}: metrics,
+ * health, the log), which import nothing of Turnstile's proxy above them. The compiled page
+ * templates ({@code pages}) are reached by name only, and see the console's and portal's views.
  */
 class LayeringTest {
   private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -42,6 +42,7 @@ class LayeringTest {
         .layer("upstream").definedBy("io.turnstile.proxy.upstream..")
         .layer("web").definedBy("io.turnstile.proxy.web..")
         .layer("pages").definedBy("io.turnstile.proxy.pages..")
+        .layer("audit").definedBy("io.turnstile.proxy.audit..")
         .layer("oci").definedBy("io.turnstile.proxy.oci..")
         .layer("transport").definedBy("io.turnstile.proxy.transport..")
         .layer("concurrent").definedBy("io.turnstile.proxy.concurrent..")
@@ -57,6 +58,7 @@ class LayeringTest {
         .whereLayer("pages").mayNotBeAccessedByAnyLayer()
         .whereLayer("web").mayOnlyBeAccessedByLayers("server", "console", "portal", "pages")
         .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access", "portal")
+        .whereLayer("audit").mayOnlyBeAccessedByLayers("server", "access")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access", "token", "upstream",
             "observe")

@@ -12,11 +12,16 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.turnstile.proxy.testing.Browser;
+import io.turnstile.proxy.testing.FakeRegistry;
 import io.turnstile.proxy.testing.TestTurnstile;
 import io.turnstile.store.Access;
 import java.net.HttpCookie;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -258,10 +263,24 @@ class ConsoleIT {
   }
 
   @Test
-  void recentPulls_areLeftOut_whileNoPullAuditLogAnswers() throws Exception {
+  void licensePage_showsTheLicensesRecentPulls_fromThePullAuditLog() throws Exception {
+    new FakeRegistry(upstream).image("org/app", "1.0.0", 1, 100);
     signIn();
     TestTurnstile.Login a = ts.license("app", "1.0.0");
-    assertThat(browser.get("/console/licenses/" + a.username()).body()).doesNotContain("Recent pulls");
+    HttpResponse<Void> pull = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create(ts.registryUrl() + "/v2/vendor/app/manifests/1.0.0"))
+        .header("Authorization", a.basic()).header("Accept", FakeRegistry.OCI_MANIFEST)
+        .header("User-Agent", "docker/27.0.3").build(), HttpResponse.BodyHandlers.discarding());
+    assertThat(pull.statusCode()).isEqualTo(200);
+    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    String page = browser.get("/console/licenses/" + a.username()).body();
+    while (!page.contains("docker/27.0.3") && System.nanoTime() < end) {
+      // A record is written once the pull's answer is, and repeats are folded for a while: flush.
+      assertThat(ts.server.pullAudit().flush(Duration.ofSeconds(10))).isTrue();
+      page = browser.get("/console/licenses/" + a.username()).body();
+    }
+    assertThat(page).contains("Recent pulls").contains("id=\"recent-pulls\"").contains("vendor/app")
+        .contains("docker/27.0.3").doesNotContain(a.key());
   }
 
   @Test
