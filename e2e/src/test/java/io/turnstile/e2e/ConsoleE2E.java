@@ -39,7 +39,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * chromium-driver, driven by Selenium), against the built jar with a real distribution upstream:
  * the vendor follows the license guide's steps in the console, the customer pulls with docker and
  * watches the portal follow the vendor's edits live. Every screen is checked with axe-core for
- * serious accessibility violations and saved as a screenshot under docs/screenshots.
+ * serious accessibility violations and saved as a screenshot under e2e/target/screenshots (or the
+ * folder the system property turnstile.screenshots names, e.g. ../docs/screenshots to refresh the README's).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -99,10 +100,10 @@ class ConsoleE2E {
   }
 
   private static Path screenshots() {
-    return Path.of(System.getProperty("turnstile.screenshots", "../docs/screenshots"));
+    return Path.of(System.getProperty("turnstile.screenshots", "target/screenshots"));
   }
 
-  /** Saves the screen as docs/screenshots/{name}.png and checks it with axe-core. */
+  /** Saves the screen as {name}.png in the screenshots folder and checks it with axe-core. */
   private void screen(WebDriver d, String name) throws Exception {
     Files.write(screenshots().resolve(name + ".png"), ((TakesScreenshot) d).getScreenshotAs(OutputType.BYTES));
     JavascriptExecutor js = (JavascriptExecutor) d;
