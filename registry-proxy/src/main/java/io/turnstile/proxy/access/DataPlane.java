@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.turnstile.config.TurnstileConfig;
-import io.turnstile.proxy.access.RegistryBackend;
 import io.turnstile.proxy.concurrent.EventLoops;
 import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.HttpResponses;
@@ -29,6 +28,7 @@ import io.turnstile.store.Grant;
 import io.turnstile.store.License;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,10 +40,12 @@ import java.util.regex.Pattern;
 
 /**
  * Decides what a license lets through and serves it. Manifests by tag are allowed when a granted
- * version's tag template produces the tag, decided before any upstream contact; digests and blobs
- * when they are reachable from a granted tag (the {@link ClosureCache} knows); tag lists and the
- * catalog are filtered to what the caller holds. Allowed manifests are served from memory when
- * known, everything else is streamed from the upstream by a {@link Relay}.
+ * version's tag template produces the tag, or the version the tag stands for is inside a granted
+ * range, decided before any upstream contact; digests and blobs when they are reachable from a
+ * granted tag (the {@link ClosureCache} knows; under a range, the granted tags are those of the
+ * upstream's tag list that the range holds); tag lists and the catalog are filtered to what the
+ * caller holds. Allowed manifests are served from memory when known, everything else is streamed
+ * from the upstream by a {@link Relay}. Tags seen upstream are handed to {@link TagSightings}.
  */
 public final class DataPlane implements RegistryBackend {
   private static final Pattern COSIGN_TAG = Pattern.compile("sha256-([a-f0-9]{64})\\.(sig|att|sbom)");
@@ -55,14 +57,18 @@ public final class DataPlane implements RegistryBackend {
   private final Listings listings;
   private final UpstreamClient client;
   private final ClosureCache closures;
+  private final TagLists tagLists;
+  private final TagSightings sightings;
   private final ObjectMapper json;
 
-  public DataPlane(TurnstileConfig config, UpstreamClient client, ClosureCache closures,
+  public DataPlane(TurnstileConfig config, UpstreamClient client, ClosureCache closures, TagSightings sightings,
       ObjectMapper json) {
     this.sources = new Sources(config.upstreams());
-    this.listings = new Listings(new UpstreamTags(client, json), sources, json);
+    this.tagLists = new TagLists(new UpstreamTags(client, json), config.cache());
+    this.listings = new Listings(tagLists, sources, sightings, json);
     this.client = client;
     this.closures = closures;
+    this.sightings = sightings;
     this.json = json;
   }
 
@@ -118,7 +124,7 @@ public final class DataPlane implements RegistryBackend {
     }
     Optional<License> license = g.licenseForTag(tag);
     if (license.isPresent()) {
-      serveManifest(c, sources.source(g, license.get()), tag);
+      serveManifest(c, sources.source(g, license.get()), tag, g);
       return;
     }
     Matcher cosign = COSIGN_TAG.matcher(tag);
@@ -130,7 +136,7 @@ public final class DataPlane implements RegistryBackend {
           if (err == null && digest.isPresent()) {
             closures.addReferrer(src, subject, digest.get());
           }
-          serveManifest(c, src, tag);
+          serveManifest(c, src, tag, null);
         });
       });
       return;
@@ -141,15 +147,30 @@ public final class DataPlane implements RegistryBackend {
 
   private void manifestByDigest(RegistryCall c, Grant g) {
     String digest = c.path().reference();
-    whenAllowed(c, g, digest, () -> serveManifest(c, sources.untagged(g), digest));
+    whenAllowed(c, g, digest, () -> serveManifest(c, sources.untagged(g), digest, null));
   }
 
-  /** Serves a manifest from memory when its digest is known and the client accepts its type. */
-  private void serveManifest(RegistryCall c, ClosureCache.Source src, String reference) {
+  /**
+   * Serves a manifest from memory when its digest is known and the client accepts its type. A tag
+   * granted by {@code granting} (null: not a release tag) that turns out to exist is a sighting of
+   * it, and joins the remembered tag list that range grants decide digests by.
+   */
+  private void serveManifest(RegistryCall c, ClosureCache.Source src, String reference, Grant granting) {
     String accept = header(c.request(), HttpHeaderNames.ACCEPT);
     CompletableFuture<Optional<String>> digest = reference.indexOf(':') > 0
         ? CompletableFuture.completedFuture(Optional.of(reference))
         : closures.tagDigest(c.loop(), src, reference);
+    if (granting != null) {
+      digest = digest.thenApply(d -> {
+        if (d.isPresent()) {
+          sightings.saw(granting.repository().name(), reference);
+          if (granting.grantsByRange()) {
+            tagLists.exists(sources.untagged(granting), reference);
+          }
+        }
+        return d;
+      });
+    }
     c.onLoop(digest.thenCompose(d -> d.isEmpty()
         ? CompletableFuture.completedFuture((CachedManifest) null)
         : closures.manifest(c.loop(), src, d.get())), (manifest, err) -> {
@@ -203,8 +224,33 @@ public final class DataPlane implements RegistryBackend {
   }
 
   private CompletableFuture<Boolean> reachable(RegistryCall c, Grant g, String digest) {
+    if (!g.grantsByRange()) {
+      return reachableFrom(c, g, g.grantedTags(), digest);
+    }
+    // Under a range the granted tags are those of the upstream's list that it holds; a digest found
+    // under none of them is looked for again in a fresh list, for a release pushed a moment ago.
+    ClosureCache.Source listed = sources.untagged(g);
+    return tagLists.tags(c.loop(), listed).thenCompose(tags -> {
+      Map<String, License> granted = new LinkedHashMap<>(g.grantedTags());
+      g.grantedTags(tags).forEach(granted::putIfAbsent);
+      return reachableFrom(c, g, granted, digest).thenCompose(found -> found
+          ? CompletableFuture.completedFuture(true)
+          : tagLists.refreshed(c.loop(), listed).thenCompose(fresh -> {
+            Map<String, License> added = new LinkedHashMap<>(g.grantedTags(fresh));
+            added.keySet().removeAll(granted.keySet());
+            if (!added.isEmpty()) {
+              sightings.saw(g.repository().name(), added.keySet());
+            }
+            return added.isEmpty() ? CompletableFuture.completedFuture(false) : reachableFrom(c, g, added, digest);
+          }));
+    });
+  }
+
+  /** Whether {@code digest} is in the closure of one of {@code grantedTags}. */
+  private CompletableFuture<Boolean> reachableFrom(RegistryCall c, Grant g, Map<String, License> grantedTags,
+      String digest) {
     List<CompletableFuture<Boolean>> checks = new ArrayList<>();
-    for (Map.Entry<String, License> granted : g.grantedTags().entrySet()) {
+    for (Map.Entry<String, License> granted : grantedTags.entrySet()) {
       String tag = granted.getKey();
       ClosureCache.Source src = sources.source(g, granted.getValue());
       checks.add(closures.tagDigest(c.loop(), src, tag).thenCompose(root -> root.isEmpty()

@@ -8,6 +8,8 @@ import io.turnstile.config.TurnstileConfig;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.access.ClosureCache;
 import io.turnstile.proxy.access.DataPlane;
+import io.turnstile.proxy.access.TagSightings;
+import io.turnstile.proxy.access.TagWatch;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
@@ -60,11 +62,17 @@ public final class TurnstileServer implements AutoCloseable {
   private final UpstreamClient upstream;
   private final Metrics metrics;
   private final Health health;
+  private final TagSightings sightings;
+  /** Null when {@code cache.tagWatch} is 0. */
+  private final TagWatch watch;
   private final AtomicBoolean closed = new AtomicBoolean();
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
-      AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health) {
+      AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
+      TagSightings sightings, TagWatch watch) {
+    this.sightings = sightings;
+    this.watch = watch;
     this.upstream = upstream;
     this.metrics = metrics;
     this.health = health;
@@ -92,6 +100,8 @@ public final class TurnstileServer implements AutoCloseable {
     ExecutorService blocking = blockingExecutor();
     Metrics metrics = new Metrics();
     UpstreamClient upstream = null;
+    TagSightings sightings = null;
+    TagWatch watch = null;
     try {
       ObjectMapper json = Json.mapper();
       Clock clock = Clock.systemUTC();
@@ -101,6 +111,8 @@ public final class TurnstileServer implements AutoCloseable {
       Health health = new Health(store);
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
+      sightings = new TagSightings(store);
+      watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
           config.token(), json, clock);
@@ -113,7 +125,7 @@ public final class TurnstileServer implements AutoCloseable {
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
-              new ClosureCache(upstream, json, config.cache(), meters), json),
+              new ClosureCache(upstream, json, config.cache(), meters), sightings, json),
           json,
           new Jwks(tokens, json),
           new RequestMetrics(meters),
@@ -130,8 +142,15 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("admin API listening on {}", admin.address());
       tls.reloadEvery(workers, blocking);
       health.started();
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health);
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health,
+          sightings, watch);
     } catch (InterruptedException | RuntimeException e) {
+      if (watch != null) {
+        watch.close();
+      }
+      if (sightings != null) {
+        sightings.close();
+      }
       if (upstream != null) {
         upstream.close();
       }
@@ -153,6 +172,11 @@ public final class TurnstileServer implements AutoCloseable {
 
   public LicenseStore store() {
     return store;
+  }
+
+  /** Where tags seen upstream are queued for the store, for tests. */
+  public TagSightings sightings() {
+    return sightings;
   }
 
 
@@ -199,6 +223,10 @@ public final class TurnstileServer implements AutoCloseable {
     health.stopping();
     registry.close();
     admin.close();
+    if (watch != null) {
+      watch.close();
+    }
+    sightings.close();
     upstream.close();
     shutdown(boss, workers, blocking);
     store.close();
