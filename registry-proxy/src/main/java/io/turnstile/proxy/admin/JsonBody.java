@@ -137,9 +137,15 @@ final class JsonBody {
             throw ApiError.badRequest(itemField + "." + name, "unknown field (expected one of " + RANGE_FIELDS + ")");
           }
         }
-        JsonBody r = new JsonBody(item);
-        Boolean prerelease = r.bool("includePrerelease");
-        out.add(new RangeGrant(r.text("range", true), prerelease != null && prerelease));
+        JsonNode range = item.get("range");
+        if (range == null || !range.isTextual()) {
+          throw ApiError.badRequest(itemField + ".range", range == null ? "is required" : "must be a string");
+        }
+        JsonNode prerelease = item.get("includePrerelease");
+        if (prerelease != null && !prerelease.isNull() && !prerelease.isBoolean()) {
+          throw ApiError.badRequest(itemField + ".includePrerelease", "must be true or false");
+        }
+        out.add(new RangeGrant(range.textValue(), prerelease != null && prerelease.asBoolean(false)));
       } else {
         throw ApiError.badRequest(itemField, "must be a range or {\"range\", \"includePrerelease\"}");
       }

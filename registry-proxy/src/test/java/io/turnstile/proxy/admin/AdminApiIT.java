@@ -427,6 +427,10 @@ class AdminApiIT {
     assertBadRequest(ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\"app\","
         + "\"ranges\":[{\"range\":\"2.x\",\"prerelease\":true}]}"), "ranges[0].prerelease");
     assertBadRequest(ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\"app\","
+        + "\"ranges\":[{\"includePrerelease\":true}]}"), "ranges[0].range");
+    assertBadRequest(ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\"app\","
+        + "\"ranges\":[{\"range\":\"2.x\",\"includePrerelease\":\"yes\"}]}"), "ranges[0].includePrerelease");
+    assertBadRequest(ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\"app\","
         + "\"keepReleasedBeforeExpiry\":\"yes\"}"), "keepReleasedBeforeExpiry");
     assertThat(ts.admin("GET", "/admin/v1/licenses", null).body().get("licenses")).isEmpty();
     String id = license(customer, "[\"1.0.0\"]").get("id").asText();
