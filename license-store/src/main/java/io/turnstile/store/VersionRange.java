@@ -79,7 +79,7 @@ public final class VersionRange {
         // semver4j drops or empties some conjunctions of ~ and ^ with other comparators ("~0 >=0"
         // reads as ">=0.0.0"); such a range would grant other than what it says.
         throw new InvalidInputException(field, "'" + alternative + "' cannot be read reliably: write it with"
-            + " >=, <= , > and < only (e.g. >=2.4.0 <2.5.0 for ~2.4.0)");
+            + " >=, <=, > and < only (e.g. >=2.4.0 <2.5.0 for ~2.4.0)");
       }
     }
     return new VersionRange(normal, includePrerelease, RangeListFactory.create(normal, includePrerelease));
