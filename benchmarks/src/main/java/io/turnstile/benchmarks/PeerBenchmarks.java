@@ -171,18 +171,25 @@ public final class PeerBenchmarks {
         line("- paced at 1,000 req/s (`hey -c 10 -q 100`): "
             + Hey.repeated(n, () -> Hey.run(tokenUrl, "GET", List.of(basicLicense), 10, load, 100)));
         line("");
-        line("Every token freshly signed: a second Turnstile with `token.ttl: 60s`, which leaves no room to reuse a token:");
+        line("Every token freshly signed: Turnstiles with `token.ttl: 60s`, which leaves no room to reuse a token, "
+            + "signing in native code (the default where it loads) and with the JDK's providers "
+            + "(`token.nativeSignatures: false`), one after the other:");
         line("");
-        try (TurnstileProcess fresh = new TurnstileProcess(dir.resolve("turnstile-fresh")).tokenTtl("60s")
-            .start(upstream.url(), "vendor", "vendor-secret")) {
-          String c2 = fresh.cli("customer", "create", "--name", "Bench").get("id").asText();
-          JsonNode l2 = fresh.cli("license", "create", "--customer", c2, "--application", "app", "--version", "1.0.0");
-          String freshUrl = fresh.url() + "/token?service=turnstile&scope=repository:vendor/app:pull";
-          String freshBasic = "Authorization: Basic " + b64(l2.get("id").asText() + ":" + l2.get("key").asText());
-          Hey.run(freshUrl, "GET", List.of(freshBasic), 32, Duration.ofSeconds(3), 0);
-          line("- saturated (`hey -c 32`): " + Hey.repeated(n, () -> Hey.run(freshUrl, "GET", List.of(freshBasic), 32, load, 0)));
-          line("- paced at 1,000 req/s (`hey -c 10 -q 100`): "
-              + Hey.repeated(n, () -> Hey.run(freshUrl, "GET", List.of(freshBasic), 10, load, 100)));
+        line("| signatures | saturated (`hey -c 32`) | paced at 1,000 req/s (`hey -c 10 -q 100`) |");
+        line("|---|---|---|");
+        for (boolean nativeSignatures : List.of(true, false)) {
+          try (TurnstileProcess fresh = new TurnstileProcess(dir.resolve("turnstile-fresh-" + nativeSignatures))
+              .tokenTtl("60s").nativeSignatures(nativeSignatures).start(upstream.url(), "vendor", "vendor-secret")) {
+            String c2 = fresh.cli("customer", "create", "--name", "Bench").get("id").asText();
+            JsonNode l2 = fresh.cli("license", "create", "--customer", c2, "--application", "app", "--version", "1.0.0");
+            String freshUrl = fresh.url() + "/token?service=turnstile&scope=repository:vendor/app:pull";
+            String freshBasic = "Authorization: Basic " + b64(l2.get("id").asText() + ":" + l2.get("key").asText());
+            Hey.run(freshUrl, "GET", List.of(freshBasic), 32, Duration.ofSeconds(3), 0);
+            String saturated = Hey.repeated(n, () -> Hey.run(freshUrl, "GET", List.of(freshBasic), 32, load, 0));
+            String paced = Hey.repeated(n, () -> Hey.run(freshUrl, "GET", List.of(freshBasic), 10, load, 100));
+            line("| " + (nativeSignatures ? "native (" + signer(fresh) + ")" : "JDK") + " | " + saturated + " | "
+                + paced + " |");
+          }
         }
         line("");
 
@@ -265,6 +272,13 @@ public final class PeerBenchmarks {
     }
     Proc.run(Map.of(), "rm", "-rf", target.toString());
     return seconds;
+  }
+
+  /** The token signer a Turnstile named at start, from its log. */
+  private static String signer(TurnstileProcess t) throws Exception {
+    return Files.readAllLines(t.log()).stream().filter(l -> l.contains("token signatures by"))
+        .map(l -> l.substring(l.indexOf("token signatures by") + "token signatures by".length()).trim())
+        .findFirst().orElse("?");
   }
 
   private String token(TurnstileProcess t, String user, String key, String scope) throws Exception {

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param upstreams the vendor's registries
  * @param applications what licenses grant versions of
  * @param logging how the log is written; default {@link LoggingConfig#defaults()}
+ * @param audit the pull audit log
  */
 public record TurnstileConfig(
     ServerConfig server,
@@ -25,7 +26,8 @@ public record TurnstileConfig(
     CacheConfig cache,
     List<UpstreamConfig> upstreams,
     List<ApplicationConfig> applications,
-    LoggingConfig logging) {
+    LoggingConfig logging,
+    AuditConfig audit) {
   public TurnstileConfig {
     server = server == null ? ServerConfig.defaults() : server;
     Check.required("admin", admin);
@@ -35,6 +37,7 @@ public record TurnstileConfig(
     upstreams = Check.list(upstreams);
     applications = Check.list(applications);
     logging = logging == null ? LoggingConfig.defaults() : logging;
+    audit = audit == null ? AuditConfig.defaults() : audit;
     if (server.listen().equals(admin.listen()) && server.listen().port() != 0) {
       throw new InvalidValueException("admin.listen", "must differ from server.listen");
     }

@@ -260,4 +260,28 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> new ConfigLoader(env::get).load(file))
         .hasMessage("prod.yaml: token.ttl: must be at least 60s (registry token spec)");
   }
+
+  @Test
+  void auditSection_hasDefaultsAndTakesItsValues() throws Exception {
+    AuditConfig defaults = parse(VALID).audit();
+    assertThat(defaults.enabled()).isTrue();
+    assertThat(defaults.retention()).isEqualTo(Duration.ofDays(90));
+    assertThat(defaults.queueSize()).isEqualTo(100_000);
+    AuditConfig set = parse(VALID + "audit:\n  enabled: false\n  retention: 30d\n  queueSize: 5000\n").audit();
+    assertThat(set).isEqualTo(new AuditConfig(false, Duration.ofDays(30), 5000));
+  }
+
+  @Test
+  void nativeSignatures_areOnByDefault_andCanBeTurnedOff() throws Exception {
+    assertThat(parse(VALID).token().nativeSignatures()).isTrue();
+    assertThat(parse(VALID.replace("  ttl: 5m\n", "  ttl: 5m\n  nativeSignatures: false\n")).token().nativeSignatures())
+        .isFalse();
+    assertError(VALID.replace("  ttl: 5m\n", "  ttl: 5m\n  nativeSignatures: maybe\n"), "turnstile.yaml: token.nativeSignatures: expected a Boolean");
+  }
+
+  @Test
+  void auditRetentionOutOfRange_isRejected() {
+    assertError(VALID + "audit:\n  retention: 2h\n", "turnstile.yaml: audit.retention: must be between 1d and 3650d");
+    assertError(VALID + "audit:\n  queueSize: 10\n", "turnstile.yaml: audit.queueSize: must be between 1000 and 10000000");
+  }
 }

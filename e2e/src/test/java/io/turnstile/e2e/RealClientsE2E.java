@@ -116,6 +116,36 @@ class RealClientsE2E {
 
   @Test
   @Order(2)
+  void pullAuditLog_recordsTheDockerPull_withItsVersionClientAndBlobBytes() throws Exception {
+    String digest = content.get("vendor/app", "1.0.0").digest();
+    // The record is written once docker's blobs are counted: after its next manifest, or 10 s without a blob.
+    JsonNode record = null;
+    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (record == null && System.nanoTime() < end) {
+      for (JsonNode p : turnstile.cli("pulls", "--license", licenseId).get("pulls")) {
+        if (p.path("digest").asText().equals(digest) && p.path("blobBytes").asLong() > 0) {
+          record = p;
+        }
+      }
+      if (record == null) {
+        Thread.sleep(1000);
+      }
+    }
+    assertThat(record).as("a record of the docker pull of 1.0.0 with its blob bytes").isNotNull();
+    assertThat(record.get("customerId").asText()).isEqualTo(customer);
+    assertThat(record.get("credential").asText()).isEqualTo("license");
+    assertThat(record.get("repository").asText()).isEqualTo("vendor/app");
+    assertThat(record.get("version").asText()).isEqualTo("1.0.0");
+    assertThat(record.get("clientAddress").asText()).isEqualTo("127.0.0.1");
+    assertThat(record.get("userAgent").asText()).startsWith("docker/");
+    assertThat(record.toString()).doesNotContain(key);
+    JsonNode summary = turnstile.cli("license", "show", licenseId).get("pulls");
+    assertThat(summary.get("last").isTextual()).isTrue();
+    assertThat(summary.get("versions30d").findValuesAsText("version")).contains("1.0.0");
+  }
+
+  @Test
+  @Order(2)
   void docker_pullOfAnUngrantedVersion_failsMentioningTheLicense() {
     Proc.Result pull = daemons.docker("pull", ref("vendor/app:2.0.0"));
     assertThat(pull.exit()).isNotZero();

@@ -1,6 +1,7 @@
 package io.turnstile.store;
 
 import io.turnstile.config.RepositoryConfig;
+import io.turnstile.config.Versions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.semver4j.Semver;
 
 /**
  * What a caller holds on one repository, decided once per request from the snapshot: the
@@ -48,6 +50,33 @@ public final class Grant {
    */
   public Optional<License> licenseForTag(String tag) {
     return Optional.ofNullable(licenseForTag(entry, licenses, kept, seen, tag));
+  }
+
+  /**
+   * The version of {@code license} that grants {@code tag} here, as the license writes it (with a
+   * '+' where the tag has '_'); for a tag granted by a range, the version the tag stands for; null
+   * when none does.
+   */
+  public String grantedVersion(License license, String tag) {
+    for (String candidate : entry.repository().versionsOf(tag)) {
+      if (license.grantsTagForm(candidate)) {
+        for (String v : license.versions()) {
+          if (v.equals(candidate) || (v.indexOf('+') >= 0 && Versions.tagForm(v).equals(candidate))) {
+            return v;
+          }
+        }
+      }
+    }
+    TagVersions.Parsed parsed = entry.tagVersions().parse(tag);
+    for (int i = 0; i < parsed.candidates().size(); i++) {
+      Semver semver = parsed.semvers()[i];
+      for (VersionRange r : license.ranges()) {
+        if (r.matches(semver)) {
+          return semver != null ? semver.getVersion() : parsed.candidates().get(i);
+        }
+      }
+    }
+    return null;
   }
 
   public boolean allowsTag(String tag) {

@@ -31,6 +31,9 @@ public interface LicenseStore extends AutoCloseable {
   /** Counters of the store's work since it was opened. */
   StoreStats stats();
 
+  /** The pull audit log, kept in the same database. */
+  PullLog pulls();
+
   Customer createCustomer(String name, String actor);
 
   List<Customer> customers();

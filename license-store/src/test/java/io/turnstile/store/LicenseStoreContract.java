@@ -371,6 +371,9 @@ abstract class LicenseStoreContract {
     assertThat(a.allowsTag("vendor/app", "latest")).as("not a version").isFalse();
     assertThat(a.allowsTag("vendor/app", "2.4")).as("not a semantic version").isFalse();
     assertThat(a.grant("vendor/app").grantsByRange()).isTrue();
+    License l = a.licenses().get(0);
+    assertThat(a.grant("vendor/app").grantedVersion(l, "v2.4.1")).as("the version the tag stands for").isEqualTo("2.4.1");
+    assertThat(a.grant("vendor/app").grantedVersion(l, "3.0.0")).isNull();
     assertThat(a.grant("vendor/app").grantedTags(List.of("2.0.0", "3.0.0", "v2.1.0", "latest")).keySet())
         .containsExactly("2.0.0", "v2.1.0");
   }

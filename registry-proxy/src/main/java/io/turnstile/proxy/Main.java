@@ -4,6 +4,7 @@ import io.turnstile.proxy.cli.CliException;
 import io.turnstile.proxy.cli.CustomerCommand;
 import io.turnstile.proxy.cli.HealthCommand;
 import io.turnstile.proxy.cli.LicenseCommand;
+import io.turnstile.proxy.cli.PullsCommand;
 import io.turnstile.proxy.cli.ServeCommand;
 import io.turnstile.proxy.cli.SigningKeyCommand;
 import picocli.CommandLine.Command;
@@ -12,7 +13,7 @@ import picocli.CommandLine;
 /** The {@code turnstile} command: {@code serve}, the admin commands and {@code health}. */
 @Command(name = "turnstile", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "License-aware OCI registry proxy.",
-    subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, SigningKeyCommand.class,
+    subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, PullsCommand.class, SigningKeyCommand.class,
         HealthCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {

@@ -125,6 +125,16 @@ public final class Seeder {
     return new Pushed(digest, configDigest, layers, Map.of());
   }
 
+  /**
+   * Pushes a Helm chart {@code version} of {@code repo} and records it under its version. As Helm
+   * pushes, a {@code +} in the version (semver build metadata) is written {@code _} in the tag.
+   */
+  public Pushed seedChart(String repo, String version) throws Exception {
+    Pushed p = chart(repo, version);
+    record(repo, version, p);
+    return p;
+  }
+
   private Pushed chart(String repo, String version) throws Exception {
     String chartYaml = "apiVersion: v2\nname: app\nversion: " + version + "\ndescription: Turnstile e2e chart\n";
     byte[] tgz = gzip(tar("app/Chart.yaml", chartYaml.getBytes(StandardCharsets.UTF_8)));
@@ -134,7 +144,7 @@ public final class Seeder {
     byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
         + descriptor(HELM_CONFIG, configDigest, config.length, null) + ",\"layers\":["
         + descriptor(HELM_CHART, layer, tgz.length, null) + "]}").getBytes(StandardCharsets.UTF_8);
-    String digest = putManifest(repo, version, manifest, OCI_MANIFEST);
+    String digest = putManifest(repo, version.replace('+', '_'), manifest, OCI_MANIFEST);
     return new Pushed(digest, configDigest, List.of(layer), Map.of());
   }
 

@@ -30,6 +30,7 @@ public final class TurnstileProcess implements AutoCloseable {
   private final ObjectMapper json = new ObjectMapper();
   private String tagTtl = "1s";
   private String tokenTtl = "5m";
+  private boolean nativeSignatures = true;
   private List<String> jvmArgs = List.of();
   private String storeUrl;
   private String storeUser;
@@ -37,6 +38,7 @@ public final class TurnstileProcess implements AutoCloseable {
   private String encryptionKey;
   private Path signingKey;
   private String publicUrl;
+  private Boolean audit;
   private String pollInterval;
   private String listenHost = "127.0.0.1";
   private TestCa.Issued tls;
@@ -51,6 +53,12 @@ public final class TurnstileProcess implements AutoCloseable {
   /** The configured {@code token.ttl}; default 5m. */
   public TurnstileProcess tokenTtl(String ttl) {
     this.tokenTtl = ttl;
+    return this;
+  }
+
+  /** {@code token.nativeSignatures}; written only when false (the key is newer than some builds). */
+  public TurnstileProcess nativeSignatures(boolean on) {
+    this.nativeSignatures = on;
     return this;
   }
 
@@ -126,6 +134,15 @@ public final class TurnstileProcess implements AutoCloseable {
   public TurnstileProcess tls(TestCa ca, TestCa.Issued certificate) {
     this.tlsCa = ca;
     this.tls = certificate;
+    return this;
+  }
+
+  /**
+   * {@code audit.enabled}. Written only when set: the key is newer than some builds, and an unknown
+   * key fails the configuration.
+   */
+  public TurnstileProcess audit(boolean enabled) {
+    this.audit = enabled;
     return this;
   }
 
@@ -205,6 +222,9 @@ public final class TurnstileProcess implements AutoCloseable {
     if (pollInterval != null) {
       store.append("  pollInterval: ").append(pollInterval).append('\n');
     }
+    if (audit != null) {
+      store.append("audit:\n  enabled: ").append(audit).append('\n');
+    }
     Files.writeString(config, """
         server:
           listen: %s
@@ -214,7 +234,7 @@ public final class TurnstileProcess implements AutoCloseable {
           token: ${TURNSTILE_ADMIN_TOKEN}%s
         token:
           ttl: %s
-          signingKey: %s
+          signingKey: %s%s
         cache:
           tagTtl: %s
         %s
@@ -239,7 +259,7 @@ public final class TurnstileProcess implements AutoCloseable {
               - name: vendor/multi
                 upstream: vendor
         """.formatted(host(), publicUrl != null ? publicUrl : url(), tlsYaml(), adminPort, tlsYaml(), tokenTtl,
-            signingKeyFile(), tagTtl,
+            signingKeyFile(), nativeSignatures ? "" : "\n  nativeSignatures: false", tagTtl,
             store.toString().stripTrailing(), upstreamUrl, upstreamUser));
     List<String> command = new ArrayList<>(List.of("java", "-Xmx256m"));
     command.addAll(jvmArgs);

@@ -134,9 +134,14 @@ public final class Database implements AutoCloseable {
     return DriverManager.getConnection(config.url(), config.username(), config.password());
   }
 
-  /** How many SQL statements this database has executed through jOOQ; a batch counts once. */
+  /** How many SQL statements this database has executed; a batch counts once. */
   public long queriesExecuted() {
     return queries.get();
+  }
+
+  /** Counts a statement sent over plain JDBC, past jOOQ's listener. */
+  void countStatement() {
+    queries.incrementAndGet();
   }
 
   /** Opens the database named by {@code config} and migrates it to the latest schema. */
@@ -155,6 +160,10 @@ public final class Database implements AutoCloseable {
       hikari.addDataSourceProperty("foreign_keys", "true");
       hikari.addDataSourceProperty("busy_timeout", "5000");
       hikari.addDataSourceProperty("synchronous", "NORMAL");
+      // One writer at a time, decided when a transaction begins: a transaction that read first and
+      // then wrote after another connection's commit would fail at once (SQLITE_BUSY_SNAPSHOT),
+      // without the busy timeout's wait. License writes and the pull audit log's batches both write.
+      hikari.addDataSourceProperty("transaction_mode", "IMMEDIATE");
     } else {
       dialect = SQLDialect.POSTGRES;
       if (config.username() != null) hikari.setUsername(config.username());

@@ -23,6 +23,7 @@ import io.turnstile.store.NewLicense;
 import io.turnstile.store.NewSigningKey;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
+import io.turnstile.store.PullLog;
 import io.turnstile.store.RangeGrant;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoreStats;
@@ -59,6 +60,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final TagsSeenTable tagsSeen;
   /** Follows writes made by other replicas; null for a SQLite store, which one process owns. */
   private final ChangeFeed feed;
+  private final JooqPullLog pulls;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -79,6 +81,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.imports = new CustomerImports(writer, cipher, catalog, clock);
     this.signingKeys = new SigningKeyStore(writer, cipher, clock);
     writer.followSigningKeys(signingKeys);
+    this.pulls = new JooqPullLog(database);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -129,6 +132,11 @@ public final class JooqLicenseStore implements LicenseStore {
   public StoreStats stats() {
     return new StoreStats(database.queriesExecuted(), writer.cursor(), feed == null || feed.reachable(),
         feed == null ? null : feed.lastContact(), writer.snapshotAt(), writer.lastReload());
+  }
+
+  @Override
+  public PullLog pulls() {
+    return pulls;
   }
 
   // ---- customers ----

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.turnstile.config.TurnstileConfig;
+import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.concurrent.EventLoops;
 import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.HttpResponses;
@@ -60,9 +61,11 @@ public final class DataPlane implements RegistryBackend {
   private final TagLists tagLists;
   private final TagSightings sightings;
   private final ObjectMapper json;
+  private final Pulls pulls;
 
+  /** @param pulls told of every manifest GET answered 200, for the audit log */
   public DataPlane(TurnstileConfig config, UpstreamClient client, ClosureCache closures, TagSightings sightings,
-      ObjectMapper json) {
+      ObjectMapper json, PullRecorder pulls) {
     this.sources = new Sources(config.upstreams());
     this.tagLists = new TagLists(new UpstreamTags(client, json), config.cache());
     this.listings = new Listings(tagLists, sources, sightings, json);
@@ -70,6 +73,7 @@ public final class DataPlane implements RegistryBackend {
     this.closures = closures;
     this.sightings = sightings;
     this.json = json;
+    this.pulls = new Pulls(pulls);
   }
 
   @Override
@@ -107,7 +111,8 @@ public final class DataPlane implements RegistryBackend {
         }
       }
       case BLOB -> whenAllowed(c, g, c.path().reference(),
-          () -> proxy(c, sources.untagged(g), "/blobs/" + c.path().reference(), true, RegistryError.BLOB_UNKNOWN));
+          () -> proxy(c, sources.untagged(g), "/blobs/" + c.path().reference(), true, RegistryError.BLOB_UNKNOWN,
+              pulls.wanted(c) ? pulls.blobObserver(c) : null));
       case TAGS -> listings.tags(c, g);
       case REFERRERS -> whenAllowed(c, g, c.path().reference(), () -> referrers(c, g));
       default -> throw new RegistryException(RegistryError.NOT_FOUND, "unknown registry endpoint");
@@ -124,6 +129,7 @@ public final class DataPlane implements RegistryBackend {
     }
     Optional<License> license = g.licenseForTag(tag);
     if (license.isPresent()) {
+      c.reachedFrom(tag, license.get());
       serveManifest(c, sources.source(g, license.get()), tag, g);
       return;
     }
@@ -182,7 +188,8 @@ public final class DataPlane implements RegistryBackend {
             writeManifest(c, manifest);
           } else {
             // The client does not take the stored form: let the upstream negotiate.
-            proxy(c, src, "/manifests/" + reference, false, RegistryError.MANIFEST_UNKNOWN);
+            proxy(c, src, "/manifests/" + reference, false, RegistryError.MANIFEST_UNKNOWN,
+                pulls.wanted(c) ? pulls.manifestObserver(c, manifest.digest()) : null);
           }
         });
   }
@@ -195,7 +202,7 @@ public final class DataPlane implements RegistryBackend {
     r.headers().set("Docker-Content-Digest", m.digest());
     r.headers().set(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");
     r.headers().set(HttpResponses.API_VERSION_HEADER, HttpResponses.API_VERSION);
-    c.write(r);
+    c.write(r, pulls.wanted(c) ? () -> pulls.delivered(c, m.digest()) : null);
   }
 
   // ---- digest authorization ----
@@ -206,14 +213,15 @@ public final class DataPlane implements RegistryBackend {
 
   /** Runs {@code then} if {@code digest} is reachable from a tag the caller's licenses grant. */
   private void whenAllowed(RegistryCall c, Grant g, String digest, Allowed then) {
-    c.onLoop(reachable(c, g, digest), (ok, err) -> {
+    c.onLoop(reachable(c, g, digest), (via, err) -> {
       if (err != null) {
         c.error(err);
-      } else if (!ok) {
+      } else if (via == null) {
         c.error(new RegistryException(RegistryError.DENIED,
             "your license does not grant " + digest + " in " + g.repository().name())
             .deniedFor(Denial.DIGEST_NOT_GRANTED));
       } else {
+        c.reachedFrom(via.getKey(), via.getValue());
         try {
           then.run();
         } catch (RegistryException e) {
@@ -223,34 +231,40 @@ public final class DataPlane implements RegistryBackend {
     });
   }
 
-  private CompletableFuture<Boolean> reachable(RegistryCall c, Grant g, String digest) {
+  /**
+   * The first granted tag (in version order; under a range, the upstream's tags that it holds),
+   * with its license, whose closure holds {@code digest}; null when none does. Under a range a
+   * digest found under no remembered tag is looked for again in a fresh list, for a release pushed
+   * a moment ago.
+   */
+  private CompletableFuture<Map.Entry<String, License>> reachable(RegistryCall c, Grant g, String digest) {
     if (!g.grantsByRange()) {
       return reachableFrom(c, g, g.grantedTags(), digest);
     }
-    // Under a range the granted tags are those of the upstream's list that it holds; a digest found
-    // under none of them is looked for again in a fresh list, for a release pushed a moment ago.
     ClosureCache.Source listed = sources.untagged(g);
     return tagLists.tags(c.loop(), listed).thenCompose(tags -> {
       Map<String, License> granted = new LinkedHashMap<>(g.grantedTags());
       g.grantedTags(tags).forEach(granted::putIfAbsent);
-      return reachableFrom(c, g, granted, digest).thenCompose(found -> found
-          ? CompletableFuture.completedFuture(true)
+      return reachableFrom(c, g, granted, digest).thenCompose(found -> found != null
+          ? CompletableFuture.completedFuture(found)
           : tagLists.refreshed(c.loop(), listed).thenCompose(fresh -> {
             Map<String, License> added = new LinkedHashMap<>(g.grantedTags(fresh));
             added.keySet().removeAll(granted.keySet());
-            if (!added.isEmpty()) {
-              sightings.saw(g.repository().name(), added.keySet());
+            if (added.isEmpty()) {
+              return CompletableFuture.completedFuture((Map.Entry<String, License>) null);
             }
-            return added.isEmpty() ? CompletableFuture.completedFuture(false) : reachableFrom(c, g, added, digest);
+            sightings.saw(g.repository().name(), added.keySet());
+            return reachableFrom(c, g, added, digest);
           }));
     });
   }
 
-  /** Whether {@code digest} is in the closure of one of {@code grantedTags}. */
-  private CompletableFuture<Boolean> reachableFrom(RegistryCall c, Grant g, Map<String, License> grantedTags,
-      String digest) {
+  /** The first of {@code grantedTags}, with its license, whose closure holds {@code digest}; null when none does. */
+  private CompletableFuture<Map.Entry<String, License>> reachableFrom(RegistryCall c, Grant g,
+      Map<String, License> grantedTags, String digest) {
     List<CompletableFuture<Boolean>> checks = new ArrayList<>();
-    for (Map.Entry<String, License> granted : grantedTags.entrySet()) {
+    List<Map.Entry<String, License>> tags = new ArrayList<>(grantedTags.entrySet());
+    for (Map.Entry<String, License> granted : tags) {
       String tag = granted.getKey();
       ClosureCache.Source src = sources.source(g, granted.getValue());
       checks.add(closures.tagDigest(c.loop(), src, tag).thenCompose(root -> root.isEmpty()
@@ -260,24 +274,25 @@ public final class DataPlane implements RegistryBackend {
               : viaReferrers(c, src, set, digest))));
     }
     if (checks.isEmpty()) {
-      return CompletableFuture.completedFuture(false);
+      return CompletableFuture.completedFuture(null);
     }
     return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).handle((v, e) -> {
       Throwable firstError = null;
-      for (CompletableFuture<Boolean> f : checks) {
+      for (int i = 0; i < checks.size(); i++) {
+        CompletableFuture<Boolean> f = checks.get(i);
         if (f.isCompletedExceptionally()) {
           if (firstError == null) {
             firstError = EventLoops.unwrap(f.handle((x, err) -> err).join());
           }
         } else if (f.join()) {
-          return true;
+          return tags.get(i);
         }
       }
       if (firstError != null) {
         // Some granted tag could not be read: the answer is unknown, not "no".
         throw new CompletionException(firstError);
       }
-      return false;
+      return null;
     });
   }
 
@@ -345,6 +360,12 @@ public final class DataPlane implements RegistryBackend {
   // ---- proxying ----
 
   private void proxy(RegistryCall c, ClosureCache.Source src, String suffix, boolean blob, RegistryError notFound) {
+    proxy(c, src, suffix, blob, notFound, null);
+  }
+
+  /** @param observer told what reached the client; null when nobody asks */
+  private void proxy(RegistryCall c, ClosureCache.Source src, String suffix, boolean blob, RegistryError notFound,
+      Relay.Observer observer) {
     Map<String, String> headers = new HashMap<>();
     for (CharSequence h : FORWARDED_REQUEST_HEADERS) {
       String v = header(c.request(), h);
@@ -352,7 +373,7 @@ public final class DataPlane implements RegistryBackend {
         headers.put(h.toString(), v);
       }
     }
-    Relay relay = new Relay(c.ctx(), c.head(), c.keepAlive(), notFound, c.done());
+    Relay relay = new Relay(c.ctx(), c.head(), c.keepAlive(), notFound, c.done(), observer);
     c.streamWith(relay);
     relay.call(client.send(c.loop(), src.upstream(), src.creds(), new UpstreamRequest(
         c.request().method().name(), "/v2/" + src.repository() + suffix, src.repository(), headers, blob), relay));

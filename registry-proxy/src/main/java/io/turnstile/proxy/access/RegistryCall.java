@@ -6,11 +6,14 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.turnstile.proxy.concurrent.EventLoops;
+import io.turnstile.proxy.observe.RequestRecord;
 import io.turnstile.proxy.oci.RegistryErrors;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.oci.RegistryPath;
 import io.turnstile.store.Access;
 import io.turnstile.store.Grant;
+import io.turnstile.store.License;
+import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 
@@ -28,7 +31,11 @@ final class RegistryCall implements RegistryBackend.Call {
   private final RegistryBackend.Completion done;
   private final boolean head;
   private final boolean keepAlive;
+  /** The client, as the request observer saw it when the request arrived; null when unknown. */
+  private final InetAddress client;
   private Relay relay;
+  private String reachedFrom;
+  private License reachedWith;
 
   RegistryCall(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access, Grant grant,
       RegistryBackend.Completion done) {
@@ -40,6 +47,12 @@ final class RegistryCall implements RegistryBackend.Call {
     this.done = done;
     this.head = request.method().name().equals("HEAD");
     this.keepAlive = HttpUtil.isKeepAlive(request);
+    this.client = RequestRecord.of(ctx.channel()).clientAddress();
+  }
+
+  /** The client's address: the socket's peer, or whom a trusted proxy forwards for. */
+  InetAddress client() {
+    return client;
   }
 
   ChannelHandlerContext ctx() {
@@ -78,6 +91,25 @@ final class RegistryCall implements RegistryBackend.Call {
     return ctx.channel().eventLoop();
   }
 
+  /**
+   * What is asked for is served because {@code license} grants {@code tag}: the tag asked for, or
+   * one whose content holds the digest asked for.
+   */
+  void reachedFrom(String tag, License license) {
+    this.reachedFrom = tag;
+    this.reachedWith = license;
+  }
+
+  /** The granted tag behind the answer; null until the grant has been decided. */
+  String reachedFrom() {
+    return reachedFrom;
+  }
+
+  /** The license granting {@link #reachedFrom()}. */
+  License reachedWith() {
+    return reachedWith;
+  }
+
   /** The answer is streamed from the upstream by {@code relay} from now on. */
   void streamWith(Relay relay) {
     this.relay = relay;
@@ -108,7 +140,17 @@ final class RegistryCall implements RegistryBackend.Call {
   }
 
   void write(FullHttpResponse r) {
+    write(r, null);
+  }
+
+  /** Writes {@code r}, running {@code onWritten} (when not null) once it has been written whole. */
+  void write(FullHttpResponse r, Runnable onWritten) {
     HttpUtil.setKeepAlive(r, keepAlive);
-    ctx.writeAndFlush(r).addListener(f -> done.finished(keepAlive && f.isSuccess()));
+    ctx.writeAndFlush(r).addListener(f -> {
+      if (onWritten != null && f.isSuccess()) {
+        onWritten.run();
+      }
+      done.finished(keepAlive && f.isSuccess());
+    });
   }
 }

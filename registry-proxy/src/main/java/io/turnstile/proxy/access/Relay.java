@@ -41,6 +41,11 @@ final class Relay implements ResponseSink {
   private final GenericFutureListener<io.netty.util.concurrent.Future<? super Void>> onClientClose;
   private final RequestRecord record;
   private final long askedNanos = System.nanoTime();
+  /** Told what reached the client; null when nobody asks. */
+  private final Observer observer;
+  private HttpResponse delivering;
+  /** Body bytes written and not yet told to the observer. */
+  private long untold;
   private UpstreamClient.Call call;
   private Runnable pendingRead;
   private boolean started;
@@ -49,7 +54,25 @@ final class Relay implements ResponseSink {
 
   Relay(ChannelHandlerContext ctx, boolean head, boolean keepAlive, RegistryError notFound,
       RegistryBackend.Completion done) {
+    this(ctx, head, keepAlive, notFound, done, null);
+  }
+
+  /** What reached the client, told on the event loop: for the pull audit log. */
+  interface Observer {
+    /** A 200 answer's last byte has been written. */
+    default void delivered(HttpResponse upstreamHead) { }
+
+    /** {@code bytes} more of a 2xx body have been written; told at least every MiB and at the end. */
+    default void sent(long bytes) { }
+  }
+
+  private static final long TELL_EVERY = 1 << 20;
+
+  /** @param observer told what reached the client; null for nobody */
+  Relay(ChannelHandlerContext ctx, boolean head, boolean keepAlive, RegistryError notFound,
+      RegistryBackend.Completion done, Observer observer) {
     this.ctx = ctx;
+    this.observer = observer;
     this.head = head;
     this.keepAlive = keepAlive;
     this.notFound = notFound;
@@ -95,6 +118,9 @@ final class Relay implements ResponseSink {
       ctx.writeAndFlush(response).addListener(w -> finish(keepAlive && w.isSuccess()));
       return;
     }
+    if (status == 200 && observer != null) {
+      delivering = up;
+    }
     HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, up.status());
     HttpHeaders from = up.headers();
     for (CharSequence name : FORWARDED) {
@@ -128,8 +154,16 @@ final class Relay implements ResponseSink {
       content.release();
       return;
     }
+    int size = content.content().readableBytes();
     ChannelFuture written = ctx.writeAndFlush(content);
     written.addListener(w -> {
+      if (w.isSuccess() && observer != null) {
+        untold += size;
+        if (untold >= TELL_EVERY) {
+          observer.sent(untold);
+          untold = 0;
+        }
+      }
       if (!w.isSuccess()) {
         if (call != null) {
           call.cancel();
@@ -137,6 +171,9 @@ final class Relay implements ResponseSink {
         ctx.close();
         finish(false);
       } else if (last) {
+        if (delivering != null) {
+          observer.delivered(delivering);
+        }
         finish(keepAlive);
       }
     });
@@ -178,6 +215,10 @@ final class Relay implements ResponseSink {
     }
     finished = true;
     pendingRead = null;
+    if (untold > 0) {
+      observer.sent(untold);
+      untold = 0;
+    }
     ctx.channel().closeFuture().removeListener(onClientClose);
     done.finished(reusable);
   }

@@ -55,6 +55,7 @@ public final class AdminApi {
   private final Clock clock;
   private final AdminViews views;
   private final SigningKeyApi signingKeys;
+  private final PullsApi pulls;
 
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, ObjectMapper json, Clock clock) {
@@ -66,12 +67,17 @@ public final class AdminApi {
     this.clock = clock;
     this.views = new AdminViews(json, clock);
     this.signingKeys = new SigningKeyApi(store, tokens, json);
+    this.pulls = new PullsApi(store.pulls(), json, clock);
   }
 
-  /** Serves one call; {@code path} is the raw path without the query. */
-  AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, String actor) {
+  /**
+   * Serves one call; {@code path} is the raw path without the query, {@code accept} the request's
+   * Accept header (null when absent).
+   */
+  AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, String actor,
+      String accept) {
     try {
-      return route(method, segments(path), query, body, actor);
+      return route(method, segments(path), query, body, actor, accept);
     } catch (ApiError e) {
       return error(e.status, e.field, e.getMessage());
     } catch (InvalidInputException e) {
@@ -90,7 +96,7 @@ public final class AdminApi {
   }
 
   private AdminResponse route(String method, List<String> p, Map<String, List<String>> query, byte[] body,
-      String actor) {
+      String actor, String accept) {
     int n = p.size();
     if (n == 0) {
       throw new ApiError(404, "no such admin resource");
@@ -107,7 +113,7 @@ public final class AdminApi {
         CustomerId id = new CustomerId(p.get(1));
         if (n == 2) {
           return switch (method) {
-            case "GET" -> AdminResponse.ok(views.customer(store.customer(id)));
+            case "GET" -> AdminResponse.ok(views.customer(store.customer(id)).set("pulls", pulls.summary(id)));
             case "DELETE" -> {
               store.deleteCustomer(id, actor);
               yield AdminResponse.noContent();
@@ -141,7 +147,8 @@ public final class AdminApi {
         LicenseId id = new LicenseId(p.get(1));
         if (n == 2) {
           return switch (method) {
-            case "GET" -> AdminResponse.ok(views.license(store.license(id), store.history(id)));
+            case "GET" -> AdminResponse.ok(views.license(store.license(id), store.history(id))
+                .set("pulls", pulls.summary(id)));
             case "PATCH" -> updateLicense(id, body, actor);
             case "DELETE" -> AdminResponse.ok(views.license(store.revokeLicense(id, actor), null));
             default -> notAllowed("GET, PATCH, DELETE");
@@ -189,6 +196,12 @@ public final class AdminApi {
       }
       case "signing-keys" -> {
         return signingKeys.route(method, p, actor);
+      }
+      case "pulls" -> {
+        if (n == 1) {
+          if (!method.equals("GET")) return notAllowed("GET");
+          return pulls.list(query, accept);
+        }
       }
       case "applications" -> {
         if (n == 1) {

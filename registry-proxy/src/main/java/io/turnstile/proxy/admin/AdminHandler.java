@@ -3,21 +3,28 @@ package io.turnstile.proxy.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -31,6 +38,8 @@ import org.slf4j.LoggerFactory;
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
   private static final String ACTOR_HEADER = "X-Turnstile-Actor";
+  /** Longest wait for a client to take one piece of a streamed answer. */
+  private static final Duration STALL = Duration.ofSeconds(30);
 
   private final AdminApi api;
   private final byte[] expectedAuthorization;
@@ -62,7 +71,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     byte[] body = ByteBufUtil.getBytes(request.content());
     String actor = actor(request.headers().get(ACTOR_HEADER));
     try {
-      blocking.execute(() -> write(ctx, api.handle(method, uri.rawPath(), uri.parameters(), body, actor), keepAlive));
+      String accept = request.headers().get(HttpHeaderNames.ACCEPT);
+      blocking.execute(() -> write(ctx, api.handle(method, uri.rawPath(), uri.parameters(), body, actor, accept),
+          keepAlive));
     } catch (RejectedExecutionException e) {
       write(ctx, new AdminResponse(503, json.createObjectNode().put("error", "admin API busy, retry")), false);
     }
@@ -77,6 +88,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   private void write(ChannelHandlerContext ctx, AdminResponse response, boolean keepAlive) {
+    if (response.streamed() != null) {
+      stream(ctx, response.streamed(), keepAlive);
+      return;
+    }
     byte[] bytes;
     try {
       bytes = response.body() == null ? new byte[0] : json.writerWithDefaultPrettyPrinter().writeValueAsBytes(response.body());
@@ -95,6 +110,35 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     var future = ctx.writeAndFlush(out);
     if (!keepAlive) {
       future.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /**
+   * Writes a streamed body in chunks, each after the client has taken the one before (this runs on
+   * the blocking executor, which may wait). A client that takes nothing for {@link #STALL}, or a
+   * failure mid-stream, closes the connection: the status is out, so a cut is the only honest end.
+   */
+  private void stream(ChannelHandlerContext ctx, StreamedBody body, boolean keepAlive) {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers().set(HttpHeaderNames.CONTENT_TYPE, body.contentType());
+    head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    HttpUtil.setTransferEncodingChunked(head, true);
+    HttpUtil.setKeepAlive(head, keepAlive);
+    ctx.write(head);
+    try {
+      body.writeTo(piece -> {
+        ChannelFuture f = ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(piece)));
+        if (!f.awaitUninterruptibly(STALL.toMillis()) || !f.isSuccess()) {
+          throw new IOException("the client stopped reading");
+        }
+      });
+      var last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      if (!keepAlive) {
+        last.addListener(ChannelFutureListener.CLOSE);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("admin export cut short: {}", e.toString());
+      ctx.close();
     }
   }
 

@@ -2,8 +2,19 @@ package io.turnstile.proxy.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** What an admin call answers: a status and a JSON body (null for none). */
-record AdminResponse(int status, JsonNode body) {
+/**
+ * What an admin call answers: a status and a JSON body (null for none), or a 200 whose body is
+ * {@code streamed} piece by piece.
+ */
+record AdminResponse(int status, JsonNode body, StreamedBody streamed) {
+  AdminResponse(int status, JsonNode body) {
+    this(status, body, null);
+  }
+
+  static AdminResponse streamed(StreamedBody body) {
+    return new AdminResponse(200, null, body);
+  }
+
   static AdminResponse ok(JsonNode body) {
     return new AdminResponse(200, body);
   }

@@ -72,6 +72,20 @@ public final class AdminOptions {
 
   /** Calls the admin API; a non-2xx answer becomes a {@link CliException} with the API's message. */
   JsonNode call(String method, String path, Object body) {
+    byte[] answer = send(method, path, body, "application/json");
+    try {
+      return answer.length == 0 ? json.createObjectNode() : json.readTree(answer);
+    } catch (IOException e) {
+      throw new CliException("admin API call failed: " + e.getMessage(), 2);
+    }
+  }
+
+  /** A GET of {@code path} answered as text of type {@code accept}, e.g. {@code text/csv}. */
+  String text(String path, String accept) {
+    return new String(send("GET", path, null, accept), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private byte[] send(String method, String path, Object body, String accept) {
     String base = adminUrl.endsWith("/") ? adminUrl.substring(0, adminUrl.length() - 1) : adminUrl;
     URI uri;
     try {
@@ -83,7 +97,7 @@ public final class AdminOptions {
         .timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + token())
         .header("X-Turnstile-Actor", "cli:" + System.getProperty("user.name", "unknown"))
-        .header("Accept", "application/json");
+        .header("Accept", accept);
     try {
       if (body == null) {
         b.method(method, HttpRequest.BodyPublishers.noBody());
@@ -92,12 +106,16 @@ public final class AdminOptions {
             .method(method, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
       }
       HttpResponse<byte[]> r = client(uri).send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-      JsonNode answer = r.body().length == 0 ? json.createObjectNode() : json.readTree(r.body());
       if (r.statusCode() / 100 != 2) {
-        String message = answer.path("error").asText("HTTP " + r.statusCode());
+        String message = "HTTP " + r.statusCode();
+        try {
+          message = json.readTree(r.body()).path("error").asText(message);
+        } catch (IOException notJson) {
+          // keep the status
+        }
         throw new CliException(message + (r.statusCode() == 401 ? " (check TURNSTILE_ADMIN_TOKEN)" : ""));
       }
-      return answer;
+      return r.body();
     } catch (ConnectException e) {
       throw new CliException("cannot reach the admin API at " + base + " (is 'turnstile serve' running?)", 2);
     } catch (SSLException e) {

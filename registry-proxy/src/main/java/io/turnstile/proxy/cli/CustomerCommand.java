@@ -38,11 +38,14 @@ public final class CustomerCommand {
     });
   }
 
-  @Command(name = "show", description = "Show a customer.")
+  @Command(name = "show", description = "Show a customer, with its last pull and the versions pulled lately.")
   int show(@Parameters(paramLabel = "CUSTOMER_ID") String id) {
     JsonNode c = admin.call("GET", "customers/" + Paths.segment(id), null);
-    return print(c, () -> new Table("ID", "NAME", "CREATED").row(c.path("id").asText(), c.path("name").asText(),
-        c.path("createdAt").asText()).print(out()));
+    return print(c, () -> {
+      new Table("ID", "NAME", "CREATED").row(c.path("id").asText(), c.path("name").asText(),
+          c.path("createdAt").asText()).print(out());
+      PullsCommand.printSummary(out(), c.path("pulls"));
+    });
   }
 
   @Command(name = "delete", description = "Delete a customer; its licenses and keys are revoked.")

@@ -94,6 +94,7 @@ public final class LicenseCommand {
     if (!l.path("upstreamCredentials").isNull() && l.has("upstreamCredentials")) {
       out().println("upstream username: " + l.path("upstreamCredentials").path("username").asText());
     }
+    PullsCommand.printSummary(out(), l.path("pulls"));
     out().println();
     Table h = new Table("AT", "ACTOR", "ACTION", "DETAIL");
     l.path("history").forEach(e -> h.row(e.path("at").asText(), e.path("actor").asText(), e.path("action").asText(),

@@ -25,6 +25,7 @@ public final class RequestRecord {
   final String query;
   final String userAgent;
   String client;
+  InetAddress clientAddress;
   Route route;
   String repository;
   String reference;
@@ -45,6 +46,7 @@ public final class RequestRecord {
     this.query = query;
     this.userAgent = userAgent;
     this.client = client == null ? null : client.getHostAddress();
+    this.clientAddress = client;
     this.route = path == null ? Route.OTHER : Route.guess(path);
   }
 
@@ -94,7 +96,15 @@ public final class RequestRecord {
 
   /** The client's address, when it is not the socket's peer (a trusted proxy's header). */
   public void client(InetAddress address) {
-    client = address == null ? null : address.getHostAddress();
+    if (address != null && !address.equals(clientAddress)) {
+      clientAddress = address;
+      client = address.getHostAddress();
+    }
+  }
+
+  /** The client's address: the socket's peer, or whom a trusted proxy forwards for; null when unknown. */
+  public InetAddress clientAddress() {
+    return clientAddress;
   }
 
   /** The upstream's answer began with {@code status}, {@code nanos} after it was asked. */

@@ -128,6 +128,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     }
     current = request;
     record = RequestRecord.of(ctx.channel());
+    record.client(clientAddress(ctx));
     drained = 0;
     formTooLarge = false;
     boolean tokenPost = request.method().equals(HttpMethod.POST)

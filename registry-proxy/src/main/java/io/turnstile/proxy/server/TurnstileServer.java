@@ -15,6 +15,9 @@ import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.admin.Operations;
 import io.turnstile.proxy.admin.UpstreamVersions;
+import io.turnstile.proxy.audit.AuditMetrics;
+import io.turnstile.proxy.audit.PullAuditLog;
+import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.observe.Health;
 import io.turnstile.proxy.observe.Metrics;
 import io.turnstile.proxy.observe.RequestMetrics;
@@ -65,15 +68,18 @@ public final class TurnstileServer implements AutoCloseable {
   private final TagSightings sightings;
   /** Null when {@code cache.tagWatch} is 0. */
   private final TagWatch watch;
+  /** The pull audit log's writer; null when {@code audit.enabled} is false. */
+  private final PullAuditLog pulls;
   private final AtomicBoolean closed = new AtomicBoolean();
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
       AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
-      TagSightings sightings, TagWatch watch) {
+      TagSightings sightings, TagWatch watch, PullAuditLog pulls) {
     this.sightings = sightings;
     this.watch = watch;
     this.upstream = upstream;
+    this.pulls = pulls;
     this.metrics = metrics;
     this.health = health;
     this.store = store;
@@ -102,6 +108,7 @@ public final class TurnstileServer implements AutoCloseable {
     UpstreamClient upstream = null;
     TagSightings sightings = null;
     TagWatch watch = null;
+    PullAuditLog pulls = null;
     try {
       ObjectMapper json = Json.mapper();
       Clock clock = Clock.systemUTC();
@@ -118,14 +125,20 @@ public final class TurnstileServer implements AutoCloseable {
           config.token(), json, clock);
       AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
           config.admin().token(), blocking, json, new Operations(metrics, health));
+      pulls = config.audit().enabled() ? new PullAuditLog(store.pulls(), config.audit(), clock) : null;
+      if (pulls != null) {
+        AuditMetrics.bind(meters, pulls);
+      }
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
+      log.info("token signatures by {}", tokens.signatureProvider());
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
-              new ClosureCache(upstream, json, config.cache(), meters), sightings, json),
+              new ClosureCache(upstream, json, config.cache(), meters), sightings, json,
+              pulls == null ? PullRecorder.OFF : pulls),
           json,
           new Jwks(tokens, json),
           new RequestMetrics(meters),
@@ -143,7 +156,7 @@ public final class TurnstileServer implements AutoCloseable {
       tls.reloadEvery(workers, blocking);
       health.started();
       return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health,
-          sightings, watch);
+          sightings, watch, pulls);
     } catch (InterruptedException | RuntimeException e) {
       if (watch != null) {
         watch.close();
@@ -153,6 +166,9 @@ public final class TurnstileServer implements AutoCloseable {
       }
       if (upstream != null) {
         upstream.close();
+      }
+      if (pulls != null) {
+        pulls.close();
       }
       shutdown(boss, workers, blocking);
       store.close();
@@ -179,6 +195,11 @@ public final class TurnstileServer implements AutoCloseable {
     return sightings;
   }
 
+
+  /** The pull audit log's writer, for its stats and a flush; null when the audit log is off. */
+  public PullAuditLog pullAudit() {
+    return pulls;
+  }
 
   public InetSocketAddress registryAddress() {
     return registry.address();
@@ -229,6 +250,10 @@ public final class TurnstileServer implements AutoCloseable {
     sightings.close();
     upstream.close();
     shutdown(boss, workers, blocking);
+    if (pulls != null) {
+      // After the listeners: the last pulls are queued by now, and written before the store closes.
+      pulls.close();
+    }
     store.close();
     metrics.close();
   }

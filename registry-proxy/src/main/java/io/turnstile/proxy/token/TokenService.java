@@ -20,6 +20,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.turnstile.config.TokenConfig;
 import io.turnstile.store.Principal;
+import java.security.Provider;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,13 +58,16 @@ public final class TokenService {
   private final TokenConfig config;
   private final Clock clock;
   private final KeyRing ring;
+  /** Signs and verifies; null for the JDK's providers. */
+  private final Provider provider;
   private volatile Crypto crypto;
   private final Cache<String, VerifiedToken> verified;
 
   /** The signer and verifiers of one set of keys. */
   private record Crypto(SigningKeys keys, JWK signingKey, JWSSigner signer, JWSAlgorithm algorithm,
       Map<String, JWSVerifier> verifiers) {
-    static Crypto of(SigningKeys keys) {
+    /** @param provider signs and verifies; null for the JDK's providers */
+    static Crypto of(SigningKeys keys, Provider provider) {
       JWK signingKey = keys.signingKey();
       try {
         JWSSigner signer;
@@ -75,10 +79,13 @@ public final class TokenService {
           signer = new RSASSASigner((RSAKey) signingKey);
           algorithm = JWSAlgorithm.RS256;
         }
+        signer.getJCAContext().setProvider(provider);
         Map<String, JWSVerifier> verifiers = new HashMap<>();
         for (JWK k : keys.all()) {
-          verifiers.put(k.getKeyID(), k instanceof ECKey ec ? new ECDSAVerifier(ec.toECPublicKey())
-              : new RSASSAVerifier(((RSAKey) k).toRSAPublicKey()));
+          JWSVerifier v = k instanceof ECKey ec ? new ECDSAVerifier(ec.toECPublicKey())
+              : new RSASSAVerifier(((RSAKey) k).toRSAPublicKey());
+          v.getJCAContext().setProvider(provider);
+          verifiers.put(k.getKeyID(), v);
         }
         return new Crypto(keys, signingKey, signer, algorithm, Map.copyOf(verifiers));
       } catch (JOSEException e) {
@@ -103,10 +110,16 @@ public final class TokenService {
   }
 
   TokenService(KeyRing ring, TokenConfig config, Clock clock, long verifiedMaxBytes) {
+    this(ring, config, clock, verifiedMaxBytes, config.nativeSignatures() ? SignatureProvider.nativeOrNull() : null);
+  }
+
+  /** @param provider signs and verifies tokens; null for the JDK's providers */
+  TokenService(KeyRing ring, TokenConfig config, Clock clock, long verifiedMaxBytes, Provider provider) {
     this.config = config;
     this.clock = clock;
     this.ring = ring;
-    this.crypto = Crypto.of(ring.current());
+    this.provider = provider;
+    this.crypto = Crypto.of(ring.current(), provider);
     this.verified = Caffeine.newBuilder()
         .maximumWeight(verifiedMaxBytes)
         .weigher((String token, VerifiedToken v) -> weight(token, v))
@@ -150,7 +163,7 @@ public final class TokenService {
     SigningKeys now = ring.current();
     Crypto c = crypto;
     if (c.keys() != now) {
-      c = Crypto.of(now);
+      c = Crypto.of(now, provider);
       crypto = c;
       // A token verified with a key since retired must not live on in the cache.
       verified.invalidateAll();
@@ -159,6 +172,11 @@ public final class TokenService {
   }
 
   /** The keys in use now, for the JWKS endpoint. */
+  /** What signs and verifies tokens, e.g. for the start-up log. */
+  public String signatureProvider() {
+    return SignatureProvider.describe(provider);
+  }
+
   public SigningKeys keys() {
     return crypto().keys();
   }

@@ -10,11 +10,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packages of the server import downwards only. From the top: the command line, the server
- * (listeners and wiring), the admin API, the data plane ({@code access}), then tokens and the
- * upstream client, and at the bottom the registry protocol's vocabulary ({@code oci}), the
- * transport choice, the event-loop helpers, the listeners' TLS and what Turnstile tells its
- * operators ({@code observe}: metrics, health, the log), which import nothing of Turnstile's proxy
- * above them.
+ * (listeners and wiring), the admin API, the data plane ({@code access}), then tokens, the
+ * upstream client and the pull audit log's writer ({@code audit}), and at the bottom the registry
+ * protocol's vocabulary ({@code oci}), the transport choice, the event-loop helpers, the listeners'
+ * TLS and what Turnstile tells its operators ({@code observe}: metrics, health, the log), which
+ * import nothing of Turnstile's proxy above them.
  */
 class LayeringTest {
   private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -36,6 +36,7 @@ class LayeringTest {
         .layer("access").definedBy("io.turnstile.proxy.access..")
         .layer("token").definedBy("io.turnstile.proxy.token..")
         .layer("upstream").definedBy("io.turnstile.proxy.upstream..")
+        .layer("audit").definedBy("io.turnstile.proxy.audit..")
         .layer("oci").definedBy("io.turnstile.proxy.oci..")
         .layer("transport").definedBy("io.turnstile.proxy.transport..")
         .layer("concurrent").definedBy("io.turnstile.proxy.concurrent..")
@@ -47,6 +48,7 @@ class LayeringTest {
         .whereLayer("admin").mayOnlyBeAccessedByLayers("server")
         .whereLayer("access").mayOnlyBeAccessedByLayers("server")
         .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access")
+        .whereLayer("audit").mayOnlyBeAccessedByLayers("server", "access")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream", "observe")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")

@@ -172,6 +172,13 @@ class ObservabilityIT {
     assertThat(value(m, "cache_gets_total{cache=\"tag\",result=\"miss\"}")).isGreaterThanOrEqualTo(1);
     assertThat(value(m, "cache_gets_total{cache=\"manifest\",result=\"hit\"}")).isGreaterThanOrEqualTo(1);
     assertThat(m).contains("cache_gets_total{cache=\"closure\",result=\"miss\"}");
+    assertThat(ts.server.pullAudit().flush(Duration.ofSeconds(10))).isTrue();
+    String after = metrics();
+    assertThat(value(after, "turnstile_audit_records_written_total")).isEqualTo(1);
+    assertThat(value(after, "turnstile_audit_records_dropped_total")).isZero();
+    assertThat(value(after, "turnstile_audit_queue_depth")).isZero();
+    assertThat(value(after, "turnstile_audit_queue_capacity")).isPositive();
+    assertThat(after).contains("turnstile_audit_open ", "turnstile_audit_write_failures_total ");
     assertThat(value(m, "turnstile_snapshot_licenses")).isEqualTo(1);
     assertThat(value(m, "turnstile_store_reachable")).isEqualTo(1);
     assertThat(m).contains("turnstile_snapshot_age_seconds ", "turnstile_snapshot_reload_duration_seconds ",

@@ -2,6 +2,12 @@ package io.turnstile.proxy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.turnstile.proxy.observe.AccessLog;
 import io.turnstile.proxy.testing.TestTurnstile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,9 +17,12 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code server.trustedProxies}: the login throttle keys on the forwarded client only when the
@@ -83,6 +92,35 @@ class TrustedProxiesIT {
     assertThat(v2Status(PROXY, "198.51.100.7", wrong)).startsWith("HTTP/1.1 401");
     assertThat(v2Status(PROXY, "198.51.100.7", login.basic())).startsWith("HTTP/1.1 429");
     assertThat(v2Status(PROXY, "198.51.100.8", login.basic())).startsWith("HTTP/1.1 200");
+  }
+
+  @Test
+  void theAccessLog_namesTheForwardedClient_ofATrustedProxyOnly() throws Exception {
+    start("[127.0.0.2/32]");
+    TestTurnstile.Login login = ts.license("app", "1.0.0");
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Logger access = context.getLogger(AccessLog.LOGGER);
+    Level level = access.getLevel();
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.setContext(context);
+    lines.start();
+    access.setLevel(Level.INFO);
+    access.addAppender(lines);
+    try {
+      assertThat(v2Status(PROXY, "198.51.100.9", login.basic())).startsWith("HTTP/1.1 200");
+      assertThat(v2Status(DIRECT, "198.51.100.10", login.basic())).startsWith("HTTP/1.1 200");
+      long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (lines.list.size() < 2 && System.nanoTime() < end) {
+        Thread.sleep(10);
+      }
+      assertThat(List.copyOf(lines.list)).extracting(e -> e.getKeyValuePairs().stream()
+              .filter(p -> p.key.equals("client")).map(p -> String.valueOf(p.value)).findFirst().orElse(null))
+          .as("the proxy's client, then the socket's peer: a spoofed header from an untrusted peer is ignored")
+          .containsExactly("198.51.100.9", DIRECT.getHostAddress());
+    } finally {
+      access.detachAppender(lines);
+      access.setLevel(level);
+    }
   }
 
   private String tokenStatus(InetAddress from, String forwardedFor, String authorization) throws IOException {

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.Provider;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,8 +43,52 @@ class TokenServiceTest {
     tokens = service(keys, t0);
   }
 
-  private static TokenService service(SigningKeys keys, Instant now) {
-    return new TokenService(keys, TokenConfig.defaults(), Clock.fixed(now, ZoneOffset.UTC));
+  /** Signs and verifies the tokens under test; {@link Jdk} runs every test with the JDK's providers. */
+  Provider provider() {
+    return SignatureProvider.nativeOrNull();
+  }
+
+  /** The same tests with the JDK's providers, as on a machine where the native one cannot load. */
+  static class Jdk extends TokenServiceTest {
+    @Override
+    Provider provider() {
+      return null;
+    }
+  }
+
+  private TokenService service(SigningKeys keys, Instant now) {
+    return service(keys, TokenConfig.defaults(), now, TokenService.VERIFIED_MAX_BYTES);
+  }
+
+  private TokenService service(SigningKeys keys, TokenConfig config, Instant now, long maxBytes) {
+    return new TokenService(KeyRing.fixed(keys), config, Clock.fixed(now, ZoneOffset.UTC), maxBytes, provider());
+  }
+
+  @Test
+  void tokensSignedByOneProvider_verifyWithTheOther() throws Exception {
+    Clock clock = Clock.fixed(t0, ZoneOffset.UTC);
+    TokenService jdk = new TokenService(KeyRing.fixed(keys), TokenConfig.defaults(), clock,
+        TokenService.VERIFIED_MAX_BYTES, null);
+    for (SigningKeys k : List.of(keys, SigningKeys.load(List.of(dir.resolve("rsa.pem")), "RS256"))) {
+      TokenService ours = service(k, t0);
+      TokenService plain = new TokenService(KeyRing.fixed(k), TokenConfig.defaults(), clock,
+          TokenService.VERIFIED_MAX_BYTES, null);
+      String signedHere = ours.issueAccess(principal, List.of(), t0);
+      String signedByJdk = plain.issueAccess(principal, List.of(), t0);
+      assertThat(plain.verifyAccess(signedHere).subject()).isEqualTo("lic_1");
+      assertThat(ours.verifyAccess(signedByJdk).subject()).isEqualTo("lic_1");
+    }
+    assertThat(jdk.signatureProvider()).isEqualTo("the JDK's providers");
+  }
+
+  @Test
+  void nativeSignatures_loadOnX8664Linux() {
+    if (getClass() == TokenServiceTest.class && System.getProperty("os.name").equals("Linux")
+        && System.getProperty("os.arch").equals("amd64")) {
+      assertThat(provider()).as("the native provider on this platform").isNotNull();
+      assertThat(SignatureProvider.describe(provider())).contains("native");
+    }
+    assertThat(tokens.signatureProvider()).isEqualTo(SignatureProvider.describe(provider()));
   }
 
   private String pullToken(String repo) {
@@ -52,7 +97,7 @@ class TokenServiceTest {
 
   @Test
   void verifiedTokenCacheIsBoundedByBytesNotEntries() throws Exception {
-    TokenService small = new TokenService(keys, TokenConfig.defaults(), Clock.fixed(t0, ZoneOffset.UTC), 64 * 1024);
+    TokenService small = service(keys, TokenConfig.defaults(), t0, 64 * 1024);
     for (int i = 0; i < 300; i++) {
       String token = small.issueAccess(principal,
           List.of(new Scope("repository", null, "vendor/app" + i, Set.of("pull"))), t0);
@@ -157,12 +202,10 @@ class TokenServiceTest {
 
   @Test
   void wrongAudienceOrIssuer_isRejected() throws Exception {
-    TokenService otherService = new TokenService(keys,
-        new TokenConfig(null, null, null, "elsewhere", null, null), Clock.fixed(t0, ZoneOffset.UTC));
+    TokenService otherService = service(keys, new TokenConfig(null, null, null, "elsewhere", null, null), t0, TokenService.VERIFIED_MAX_BYTES);
     String token = otherService.issueAccess(principal, List.of(), t0);
     assertThatThrownBy(() -> tokens.verifyAccess(token)).hasMessage("wrong token audience");
-    TokenService otherIssuer = new TokenService(keys,
-        new TokenConfig(null, null, null, null, "someone", null), Clock.fixed(t0, ZoneOffset.UTC));
+    TokenService otherIssuer = service(keys, new TokenConfig(null, null, null, null, "someone", null), t0, TokenService.VERIFIED_MAX_BYTES);
     assertThatThrownBy(() -> tokens.verifyAccess(otherIssuer.issueAccess(principal, List.of(), t0)))
         .hasMessage("wrong token issuer");
   }
@@ -206,7 +249,7 @@ class TokenServiceTest {
   @Test
   void rs256Keys_work() throws Exception {
     SigningKeys rsa = SigningKeys.load(List.of(dir.resolve("rsa.pem")), "RS256");
-    TokenService t = new TokenService(rsa, TokenConfig.defaults(), Clock.fixed(t0, ZoneOffset.UTC));
+    TokenService t = service(rsa, t0);
     String token = t.issueAccess(principal, List.of(), t0);
     assertThat(SignedJWT.parse(token).getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.RS256);
     assertThat(t.verifyAccess(token).subject()).isEqualTo("lic_1");

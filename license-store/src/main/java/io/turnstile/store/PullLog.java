@@ -1,0 +1,30 @@
+package io.turnstile.store;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The pull audit log's table: blocking, each method one transaction. The server writes to it in
+ * batches from one background thread; nothing on a request's path calls it.
+ */
+public interface PullLog {
+  /** Writes {@code records} in one transaction: all of them or, on failure, none. */
+  void append(List<PullRecord> records);
+
+  /**
+   * One page of the records {@code query} selects, newest first (by time, then by an id that
+   * breaks ties), and a cursor for the next.
+   *
+   * @throws InvalidInputException naming {@code cursor} when it is not one this log gave
+   */
+  PullPage find(PullQuery query);
+
+  /** The last pull with license {@code id}, and the versions pulled with it since {@code since}. */
+  PullSummary summary(LicenseId id, Instant since);
+
+  /** The last pull of customer {@code id}'s licenses, and the versions they pulled since {@code since}. */
+  PullSummary summary(CustomerId id, Instant since);
+
+  /** Deletes the records older than {@code before}; answers how many. */
+  long prune(Instant before);
+}

@@ -1,0 +1,77 @@
+package io.turnstile.store;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A manifest GET answered 200: who pulled what, when and from where. Never holds a key or a token.
+ * Identical GETs (same key, repository, tag, digest, address and client) within a second of the
+ * first are one record with a {@link #count}.
+ *
+ * @param licenseId the license that granted the pull (for a customer-level key, the one of the
+ *     customer's licenses that did); null when none could be named
+ * @param tag the tag asked for; null for a pull by digest
+ * @param version the licensed version behind the tag, or behind the granted tag that reaches the
+ *     digest; null when unknown
+ * @param clientAddress the client's IP address as Turnstile saw it; null when unknown
+ * @param userAgent the client's {@code User-Agent}; null when absent
+ * @param blobBytes blob bytes sent for this pull, where they could be joined to it; null when not
+ *     counted
+ * @param count how many identical GETs this record stands for, the first at {@code at}; at least 1
+ */
+public record PullRecord(
+    Instant at,
+    LicenseId licenseId,
+    CustomerId customerId,
+    CredentialKind credential,
+    String application,
+    String repository,
+    String tag,
+    String version,
+    String digest,
+    String clientAddress,
+    String userAgent,
+    Long blobBytes,
+    int count) {
+  public PullRecord {
+    Objects.requireNonNull(at, "at");
+    Objects.requireNonNull(customerId, "customerId");
+    Objects.requireNonNull(credential, "credential");
+    Objects.requireNonNull(application, "application");
+    Objects.requireNonNull(repository, "repository");
+    Objects.requireNonNull(digest, "digest");
+    if (count < 1) {
+      throw new IllegalArgumentException("count must be at least 1");
+    }
+  }
+
+  /** One GET. */
+  public PullRecord(Instant at, LicenseId licenseId, CustomerId customerId, CredentialKind credential,
+      String application, String repository, String tag, String version, String digest, String clientAddress,
+      String userAgent, Long blobBytes) {
+    this(at, licenseId, customerId, credential, application, repository, tag, version, digest, clientAddress,
+        userAgent, blobBytes, 1);
+  }
+
+  /**
+   * Whether {@code other} is the same GET again: same key kind and license, repository, tag,
+   * digest, address and client. The caller knows the key and address are the same.
+   */
+  public boolean repeatedBy(PullRecord other) {
+    return Objects.equals(tag, other.tag) && digest.equals(other.digest) && Objects.equals(userAgent, other.userAgent)
+        && Objects.equals(licenseId, other.licenseId) && Objects.equals(clientAddress, other.clientAddress)
+        && repository.equals(other.repository);
+  }
+
+  /** The same record with {@code bytes} of blobs joined to it. */
+  public PullRecord withBlobBytes(long bytes) {
+    return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
+        clientAddress, userAgent, bytes, count);
+  }
+
+  /** The same record standing for {@code n} GETs. */
+  public PullRecord withCount(int n) {
+    return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
+        clientAddress, userAgent, blobBytes, n);
+  }
+}

@@ -1,0 +1,311 @@
+package io.turnstile.proxy.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.turnstile.store.CredentialKind;
+import io.turnstile.store.CustomerId;
+import io.turnstile.store.InvalidInputException;
+import io.turnstile.store.LicenseId;
+import io.turnstile.store.PullLog;
+import io.turnstile.store.PullPage;
+import io.turnstile.store.PullQuery;
+import io.turnstile.store.PullRecord;
+import io.turnstile.store.PullSummary;
+import io.turnstile.store.StoreUnavailableException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The audit queue: never blocks a pull, counts what it drops, survives an outage, batches its writes. */
+class PullAuditLogTest {
+  private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
+  private static final PullRecorder.JoinKey KEY_A = new PullRecorder.JoinKey("key_a", "vendor/app", null);
+  private static final PullRecorder.JoinKey KEY_B = new PullRecorder.JoinKey("key_b", "vendor/app", null);
+  private final FakeLog store = new FakeLog();
+  private PullAuditLog audit;
+
+  @AfterEach
+  void close() {
+    store.release.countDown();
+    if (audit != null) {
+      audit.close();
+    }
+  }
+
+  private PullAuditLog open(int capacity, Duration interval) {
+    audit = new PullAuditLog(store, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(90), capacity, 100, interval,
+        Duration.ofMillis(10), Duration.ofMillis(200));
+    return audit;
+  }
+
+  private static PullRecord record(int i) {
+    return new PullRecord(NOW, new LicenseId("lic_" + i), new CustomerId("cus_a"), CredentialKind.LICENSE_KEY, "app",
+        "vendor/app", "1.0." + i, "1.0." + i, "sha256:" + "a".repeat(64), "192.0.2.1", "test", null);
+  }
+
+  @Test
+  void aFullQueue_dropsAndCountsRecords_andNeverBlocksTheCaller() throws Exception {
+    store.blockWrites();
+    PullAuditLog log = open(1000, Duration.ofMillis(1));
+    log.pulled(record(0), null);
+    assertThat(store.writing.await(5, TimeUnit.SECONDS)).as("the writer holds a batch and is stuck in the store").isTrue();
+
+    long start = System.nanoTime();
+    for (int i = 1; i <= 1500; i++) {
+      log.pulled(record(i), null);
+    }
+    long took = System.nanoTime() - start;
+
+    AuditStats s = log.stats();
+    assertThat(s.queued()).isEqualTo(1001);
+    assertThat(s.dropped()).isEqualTo(500);
+    assertThat(s.capacity()).isEqualTo(1000);
+    assertThat(Duration.ofNanos(took)).as("1,500 offers, 500 of them refused").isLessThan(Duration.ofSeconds(1));
+
+    store.release.countDown();
+    assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(store.records()).hasSize(1001);
+    assertThat(log.stats().written()).isEqualTo(1001);
+  }
+
+  @Test
+  void records_areWrittenInBatches_ofAtMostTheBatchSize() throws Exception {
+    PullAuditLog log = open(10_000, Duration.ofMillis(20));
+    for (int i = 0; i < 1050; i++) {
+      log.pulled(record(i), null);
+    }
+    assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(store.records()).hasSize(1050);
+    assertThat(store.batchSizes).allMatch(n -> n <= 100);
+    assertThat(log.stats()).isEqualTo(new AuditStats(0, 0, 10_000, 0, 1050, 0));
+  }
+
+  @Test
+  void anUnreachableDatabase_delaysTheWrites_withoutLosingARecord() throws Exception {
+    store.failNext(m -> new StoreUnavailableException(m, null), 4);
+    PullAuditLog log = open(1000, Duration.ofMillis(5));
+    for (int i = 0; i < 300; i++) {
+      log.pulled(record(i), null);
+    }
+    assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(store.records()).hasSize(300).extracting(r -> r.licenseId().value()).doesNotHaveDuplicates();
+    assertThat(log.stats().failedWrites()).isEqualTo(4);
+    assertThat(log.stats().dropped()).isZero();
+  }
+
+  @Test
+  void aBatchTheDatabaseRefusesWhileReachable_isDroppedAfterRetries_andCounted() throws Exception {
+    store.failNext(m -> new InvalidInputException("digest", m), 5);
+    PullAuditLog log = open(1000, Duration.ofMillis(200));
+    log.pulled(record(1), null);
+    assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
+    log.pulled(record(2), null);
+    assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(store.records()).extracting(r -> r.licenseId().value()).containsExactly("lic_2");
+    assertThat(log.stats().dropped()).isEqualTo(1);
+  }
+
+  @Test
+  void flush_writesAtOnce_withoutWaitingForTheInterval() throws Exception {
+    PullAuditLog log = open(1000, Duration.ofHours(1));
+    log.pulled(record(1), null);
+    log.pulled(record(2), null);
+    long start = System.nanoTime();
+    assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    assertThat(store.records()).hasSize(2);
+  }
+
+  @Test
+  void close_writesWhatIsQueued_andLaterRecordsAreDroppedAndCounted() {
+    PullAuditLog log = open(1000, Duration.ofHours(1));
+    log.pulled(record(1), null);
+    log.close();
+    assertThat(store.records()).hasSize(1);
+    log.pulled(record(2), null);
+    assertThat(log.stats().dropped()).isEqualTo(1);
+  }
+
+  @Test
+  void blobBytes_joinTheRecordOpenUnderTheSameKey_untilItsNextManifestOrAQuietSpell() throws Exception {
+    PullAuditLog log = open(1000, Duration.ofMillis(5));
+    log.pulled(record(1), KEY_A);
+    log.blobBytes(KEY_A, 100);
+    log.blobBytes(KEY_B, 7);
+    log.blobBytes(KEY_A, 50);
+    log.pulled(record(2), KEY_A);
+    log.pulled(record(3), KEY_B);
+    log.blobBytes(KEY_A, 30);
+    assertThat(log.stats().open()).isEqualTo(2);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (store.records().size() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(store.records()).extracting(r -> r.licenseId().value() + "=" + r.blobBytes())
+        .containsExactlyInAnyOrder("lic_1=150", "lic_2=30", "lic_3=0");
+    assertThat(log.stats().open()).isZero();
+  }
+
+  @Test
+  void theSameGetRepeatedWithinASecond_isOneRecordWithACount_andADifferentOneIsNot() throws Exception {
+    PullAuditLog log = open(1000, Duration.ofMillis(5));
+    PullRecord first = record(1);
+    for (int i = 0; i < 500; i++) {
+      log.pulled(first, KEY_A);
+      log.blobBytes(KEY_A, 2);
+    }
+    // Another tag under the same key: a record of its own, which closes the repeated one.
+    log.pulled(record(2), KEY_A);
+    // The same GET from another key: its own record.
+    log.pulled(first, KEY_B);
+    assertThat(log.flush(Duration.ofSeconds(5))).isTrue();
+    assertThat(store.records()).extracting(r -> r.tag() + "x" + r.count() + "=" + r.blobBytes())
+        .containsExactlyInAnyOrder("1.0.1x500=1000", "1.0.2x1=0", "1.0.1x1=0");
+    assertThat(log.stats().written()).isEqualTo(3);
+  }
+
+  @Test
+  void aRepeatAfterTheWindow_startsANewRecord() throws Exception {
+    OpenPulls open = new OpenPulls(100, Duration.ofSeconds(10).toNanos());
+    PullRecord r = record(1);
+    assertThat(open.open(KEY_A, r, 0)).isNull();
+    assertThat(open.open(KEY_A, r, OpenPulls.REPEAT_WINDOW_NANOS - 1)).isNull();
+    PullRecord closed = open.open(KEY_A, r, OpenPulls.REPEAT_WINDOW_NANOS);
+    assertThat(closed.count()).isEqualTo(2);
+    List<PullRecord> rest = new ArrayList<>();
+    open.close(OpenPulls.REPEAT_WINDOW_NANOS, true, rest::add);
+    assertThat(rest).extracting(PullRecord::count).containsExactly(1);
+  }
+
+  @Test
+  void repeatsCountedFromManyThreads_areNeitherLostNorCountedTwice() throws Exception {
+    OpenPulls open = new OpenPulls(100, 0);
+    PullRecord r = record(1);
+    List<PullRecord> out = Collections.synchronizedList(new ArrayList<>());
+    int threads = 4;
+    int each = 50_000;
+    AtomicBoolean done = new AtomicBoolean();
+    // A writer closing every open record all the while, as the log's thread does after a quiet spell.
+    Thread closer = new Thread(() -> {
+      while (!done.get()) {
+        open.close(Long.MAX_VALUE, true, out::add);
+      }
+    });
+    closer.start();
+    List<Thread> pullers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread p = new Thread(() -> {
+        for (int i = 0; i < each; i++) {
+          PullRecord handed = open.open(KEY_A, r, 0);
+          if (handed != null) {
+            out.add(handed);
+          }
+        }
+      });
+      pullers.add(p);
+      p.start();
+    }
+    for (Thread p : pullers) {
+      p.join();
+    }
+    done.set(true);
+    closer.join();
+    open.close(Long.MAX_VALUE, true, out::add);
+    assertThat(out.stream().mapToLong(PullRecord::count).sum()).isEqualTo((long) threads * each);
+  }
+
+  @Test
+  void flush_closesTheOpenRecords_andARecordWithoutAKey_isQueuedUncounted() throws Exception {
+    PullAuditLog log = open(1000, Duration.ofMillis(5));
+    log.pulled(record(1), KEY_A);
+    log.blobBytes(KEY_A, 10);
+    log.pulled(record(2), null);
+    assertThat(log.flush(Duration.ofSeconds(5))).isTrue();
+    assertThat(store.records()).extracting(r -> r.licenseId().value() + "=" + r.blobBytes())
+        .containsExactlyInAnyOrder("lic_1=10", "lic_2=null");
+  }
+
+  @Test
+  void recordsOlderThanTheRetention_arePrunedAtStart() throws Exception {
+    open(1000, Duration.ofMillis(5));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (store.prunedBefore.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(store.prunedBefore).containsExactly(NOW.minus(Duration.ofDays(90)));
+  }
+
+  /** A store that keeps what it is given, and fails or blocks when told to. */
+  private static final class FakeLog implements PullLog {
+    final List<PullRecord> records = Collections.synchronizedList(new ArrayList<>());
+    final List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
+    final List<Instant> prunedBefore = Collections.synchronizedList(new ArrayList<>());
+    final CountDownLatch writing = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    private volatile boolean block;
+    private final AtomicInteger failures = new AtomicInteger();
+    private volatile java.util.function.Function<String, RuntimeException> failure;
+
+    void blockWrites() {
+      block = true;
+    }
+
+    void failNext(java.util.function.Function<String, RuntimeException> f, int times) {
+      failure = f;
+      failures.set(times);
+    }
+
+    List<PullRecord> records() {
+      return List.copyOf(records);
+    }
+
+    @Override
+    public void append(List<PullRecord> batch) {
+      if (block) {
+        writing.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (failures.getAndDecrement() > 0) {
+        throw failure.apply("refused");
+      }
+      batchSizes.add(batch.size());
+      records.addAll(batch);
+    }
+
+    @Override
+    public PullPage find(PullQuery query) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public PullSummary summary(LicenseId id, Instant since) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public PullSummary summary(CustomerId id, Instant since) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public long prune(Instant before) {
+      prunedBefore.add(before);
+      return 0;
+    }
+  }
+}
