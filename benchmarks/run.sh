@@ -128,13 +128,15 @@ for section in ("peers.md", "audit.md", "scale.md", "scale-postgres.md", "replic
 if os.path.exists(f"{tmp}/authorize.json"):
     data = json.load(open(f"{tmp}/authorize.json"))
     lines += ["### Authorization decision (JMH, ns per decision: key check and tag grant)", "",
-              "| licenses | mean ± error | p50 | p90 | p99 | min | max |", "|---|---|---|---|---|---|---|"]
+              "| licenses | holding a range | mean ± error | p50 | p90 | p99 | min | max |",
+              "|---|---|---|---|---|---|---|---|"]
     by = {}
     for r in data:
-        by.setdefault(r["params"]["licenses"], {})[r["mode"]] = r["primaryMetric"]
-    for n, modes in sorted(by.items(), key=lambda kv: int(kv[0])):
+        key = (int(r["params"]["licenses"]), int(r["params"].get("rangePercent", "0")))
+        by.setdefault(key, {})[r["mode"]] = r["primaryMetric"]
+    for (n, pct), modes in sorted(by.items()):
         a = modes.get("avgt", {}); s = modes.get("sample", {}); pc = s.get("scorePercentiles", {})
-        lines.append(f"| {int(n):,} | {f(a.get('score'))} ± {f(a.get('scoreError'))} | {f(pc.get('50.0'))} | "
+        lines.append(f"| {n:,} | {pct} % | {f(a.get('score'))} ± {f(a.get('scoreError'))} | {f(pc.get('50.0'))} | "
                      f"{f(pc.get('90.0'))} | {f(pc.get('99.0'))} | {f(pc.get('0.0'))} | {f(pc.get('100.0'))} |")
 open(out, "w").write("\n".join(lines) + "\n")
 PY

@@ -11,6 +11,7 @@ import io.turnstile.store.Keys;
 import io.turnstile.store.License;
 import io.turnstile.store.LicenseId;
 import io.turnstile.store.Snapshot;
+import io.turnstile.store.VersionRange;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,7 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of one authorization decision: check a license key against the in-memory snapshot and
- * decide whether it grants a tag. Each license grants 10 versions.
+ * decide whether it grants a tag. Each license grants 10 exact versions, or, for {@code
+ * rangePercent} of them, a range instead (one of four expressions, parsed once and shared, as the
+ * store loads them); the tags asked for cycle through ten versions, each in the range.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode({Mode.AverageTime, Mode.SampleTime})
@@ -43,6 +46,19 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AuthorizeBenchmark {
   @Param({"10000", "100000"})
   int licenses;
+
+  /** The share of licenses, in percent, that grant a range rather than exact versions. */
+  @Param({"0", "50"})
+  int rangePercent;
+
+  private static final String[] RANGES = {"1.x", "^1.0.0", ">=1.0.0 <2.0.0", "~1"};
+  private static final String[] TAGS = new String[10];
+
+  static {
+    for (int v = 0; v < TAGS.length; v++) {
+      TAGS[v] = "v1." + v + ".0";
+    }
+  }
 
   private Snapshot snapshot;
   private String[][] credentials;
@@ -58,6 +74,10 @@ public class AuthorizeBenchmark {
     credentials = new String[licenses][];
     Instant t = Instant.parse("2026-01-01T00:00:00Z");
     int perCustomer = 10;
+    VersionRange[] ranges = new VersionRange[RANGES.length];
+    for (int r = 0; r < RANGES.length; r++) {
+      ranges[r] = VersionRange.parse("range", RANGES[r], false);
+    }
     for (int c = 0; c < licenses / perCustomer; c++) {
       CustomerId cid = new CustomerId("cus_" + c);
       List<Snapshot.LicenseEntry> entries = new ArrayList<>();
@@ -69,8 +89,10 @@ public class AuthorizeBenchmark {
         }
         String key = Keys.newKey();
         credentials[i] = new String[] {"lic_" + i, key};
+        boolean byRange = i % 100 < rangePercent;
         License l = new License(new LicenseId("lic_" + i), cid, "l", "app", Instant.parse("2027-01-01T00:00:00Z"),
-            null, versions, "lk_" + i, null, t, t);
+            null, byRange ? List.of() : versions, byRange ? List.of(ranges[i % ranges.length]) : List.of(), false,
+            "lk_" + i, null, t, t);
         entries.add(new Snapshot.LicenseEntry(l, Keys.hash(key)));
       }
       customers.put(cid, new Snapshot.CustomerEntry(new Customer(cid, "c", t), List.of(), entries));
@@ -83,6 +105,6 @@ public class AuthorizeBenchmark {
     String[] c = credentials[next];
     next = next + 1 == credentials.length ? 0 : next + 1;
     AuthResult r = snapshot.authenticate(c[0], c[1], now);
-    return r instanceof Access a && a.allowsTag("vendor/app", "v1.7.0");
+    return r instanceof Access a && a.allowsTag("vendor/app", TAGS[next % TAGS.length]);
   }
 }

@@ -1,36 +1,49 @@
 package io.turnstile.store;
 
-import io.turnstile.config.RepositoryConfig;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * What a principal may pull right now: the licenses valid at the moment of the decision. Tags are
- * checked against the licenses' versions through the repositories' tag templates, so nothing is
- * expanded ahead of time and a decision allocates nothing on the common path.
+ * What a principal may pull right now: the licenses that grant something at the moment of the
+ * decision. Tags are checked against the licenses' versions and ranges through the repositories'
+ * tag templates, so nothing is expanded ahead of time and a decision allocates nothing on the
+ * common path.
+ *
+ * <p>A license past its expiry that keeps what was released before it ({@link
+ * License#keepReleasedBeforeExpiry()}) is among the licenses, marked as kept: it grants only tags
+ * that Turnstile saw before the expiry ({@link TagsSeen}).
  */
 public final class Access implements AuthResult {
   private final Principal principal;
   private final List<License> licenses;
+  private final Set<LicenseId> kept;
   private final Catalog catalog;
+  private final TagsSeen seen;
 
-  Access(Principal principal, List<License> licenses, Catalog catalog) {
+  Access(Principal principal, List<License> licenses, Set<LicenseId> kept, Catalog catalog, TagsSeen seen) {
     this.principal = principal;
     this.licenses = List.copyOf(licenses);
+    this.kept = Set.copyOf(kept);
     this.catalog = catalog;
+    this.seen = seen;
   }
 
   public Principal principal() {
     return principal;
   }
 
-  /** The licenses that were valid when this access was decided. */
+  /** The licenses that grant something at the time of this decision, kept ones included. */
   public List<License> licenses() {
     return licenses;
   }
 
-  /** Whether any valid license covers the application that owns {@code repository}. */
+  /** Whether {@code license} is past its expiry and grants only what was released before it. */
+  public boolean isKept(LicenseId license) {
+    return !kept.isEmpty() && kept.contains(license);
+  }
+
+  /** Whether any license here covers the application that owns {@code repository}. */
   public boolean allowsRepository(String repository) {
     Catalog.Entry entry = catalog.repository(repository);
     if (entry == null) {
@@ -46,37 +59,30 @@ public final class Access implements AuthResult {
 
   /**
    * The caller's grant on {@code repository}: the one question a registry request asks; null when
-   * no valid license covers it or the repository is not configured.
+   * no license here covers it or the repository is not configured.
    */
   public Grant grant(String repository) {
     Catalog.Entry entry = catalog.repository(repository);
-    return entry == null ? null : Grant.of(entry, licenses);
+    return entry == null ? null : Grant.of(entry, licenses, kept, seen);
   }
 
-  /** Whether a valid license grants {@code tag} of {@code repository}. */
+  /** Whether a license here grants {@code tag} of {@code repository}. */
   public boolean allowsTag(String repository, String tag) {
     Catalog.Entry entry = catalog.repository(repository);
-    return entry != null && Grant.licenseForTag(entry, licenses, tag) != null;
+    return entry != null && Grant.licenseForTag(entry, licenses, kept, seen, tag) != null;
   }
 
-  /** Every tag the valid licenses grant in {@code repository}, in version order. */
+  /**
+   * Every tag the exact versions granted here produce in {@code repository}, in version order.
+   * Tags granted by a range are known only from the upstream's tag list: see {@link
+   * Grant#grantedTags(java.util.Collection)}.
+   */
   public Set<String> grantedTags(String repository) {
-    Catalog.Entry entry = catalog.repository(repository);
-    Set<String> tags = new LinkedHashSet<>();
-    if (entry != null) {
-      RepositoryConfig repo = entry.repository();
-      for (License l : licenses) {
-        if (l.application().equals(entry.application().name())) {
-          for (String v : l.versions()) {
-            tags.addAll(repo.tagsFor(v));
-          }
-        }
-      }
-    }
-    return tags;
+    Grant g = grant(repository);
+    return g == null ? new LinkedHashSet<>() : new LinkedHashSet<>(g.grantedTags().keySet());
   }
 
-  /** The customer-facing names of every repository of every application with a valid license. */
+  /** The customer-facing names of every repository of every application a license here covers. */
   public Set<String> repositories() {
     Set<String> out = new LinkedHashSet<>();
     for (License l : licenses) {
@@ -88,6 +94,7 @@ public final class Access implements AuthResult {
 
   @Override
   public String toString() {
-    return "Access[" + principal.username() + ", licenses=" + licenses.size() + "]";
+    return "Access[" + principal.username() + ", licenses=" + licenses.size()
+        + (kept.isEmpty() ? "" : ", kept after expiry=" + kept.size()) + "]";
   }
 }

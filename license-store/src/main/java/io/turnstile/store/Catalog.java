@@ -10,8 +10,15 @@ import java.util.Optional;
 
 /** The configured applications, indexed by application and by customer-facing repository name. */
 public final class Catalog {
-  /** A repository together with the application it belongs to. */
-  public record Entry(ApplicationConfig application, RepositoryConfig repository) {}
+  /**
+   * A repository together with the application it belongs to, and what its tags stand for
+   * (remembered for the life of the catalog).
+   */
+  public record Entry(ApplicationConfig application, RepositoryConfig repository, TagVersions tagVersions) {
+    public Entry(ApplicationConfig application, RepositoryConfig repository) {
+      this(application, repository, new TagVersions(repository));
+    }
+  }
 
   private final Map<String, ApplicationConfig> applications = new LinkedHashMap<>();
   private final Map<String, Entry> repositories = new LinkedHashMap<>();

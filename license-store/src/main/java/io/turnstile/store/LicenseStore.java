@@ -93,6 +93,30 @@ public interface LicenseStore extends AutoCloseable {
 
   License revokeVersion(LicenseId id, String version, String actor);
 
+  /**
+   * Grants ranges ({@code *}: every version). A range already granted takes the given {@code
+   * includePrerelease}. Each range is checked and parsed here, once; an invalid one is an {@link
+   * InvalidInputException} naming it ({@code ranges[1]}).
+   */
+  License grantRanges(LicenseId id, List<RangeGrant> ranges, String actor);
+
+  /**
+   * Withdraws a range, written as granted or in any spacing that normalises to it.
+   *
+   * @throws NoSuchRangeException when the license does not grant it
+   */
+  License revokeRange(LicenseId id, String range, String actor);
+
+  /**
+   * Records that Turnstile saw these tags of {@code repository} (customer-facing name) now, for
+   * those the store has no sighting of yet; a sighting already recorded, by this replica or
+   * another, is never moved. Afterwards {@link Snapshot#tagsSeen()} knows the stored time of every
+   * one of them. Blocking: call it off the event loops.
+   *
+   * @return how many sightings were new
+   */
+  int recordTagsSeen(String repository, java.util.Collection<String> tags);
+
   IssuedKey rotateKey(LicenseId id, String actor);
 
   /** Revokes the license as a whole; the record stays for history. */

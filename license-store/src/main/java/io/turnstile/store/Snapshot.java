@@ -3,8 +3,10 @@ package io.turnstile.store;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An immutable, in-memory view of every live customer, license and key. The store replaces it
@@ -41,18 +43,23 @@ public final class Snapshot {
   private static final class LicenseCredential extends Credential {
     final License license;
     final Access access;
+    /** What the license grants once expired, when it keeps what was released before; else null. */
+    final Access kept;
 
-    LicenseCredential(License license, Catalog catalog) {
+    LicenseCredential(License license, Catalog catalog, TagsSeen seen) {
       super(new Principal(license.id().value(), license.customerId(), license.id(), license.keyId()));
       this.license = license;
-      this.access = new Access(principal, List.of(license), catalog);
+      this.access = new Access(principal, List.of(license), Set.of(), catalog, seen);
+      this.kept = license.keepReleasedBeforeExpiry() && license.expiresAt() != null
+          ? new Access(principal, List.of(license), Set.of(license.id()), catalog, seen)
+          : null;
     }
 
     @Override
     AuthResult access(Instant now) {
       return switch (license.state(now)) {
         case ACTIVE -> access;
-        case EXPIRED -> Refusal.EXPIRED;
+        case EXPIRED -> kept != null ? kept : Refusal.EXPIRED;
         case REVOKED -> Refusal.REVOKED;
       };
     }
@@ -62,11 +69,13 @@ public final class Snapshot {
     final List<License> unrevoked;
     final Instant firstExpiry;
     final Catalog catalog;
+    final TagsSeen seen;
     final Access whileNoneExpired;
 
-    CustomerCredential(CustomerEntry entry, String keyId, Catalog catalog) {
+    CustomerCredential(CustomerEntry entry, String keyId, Catalog catalog, TagsSeen seen) {
       super(new Principal(entry.customer().id().value(), entry.customer().id(), null, keyId));
       this.catalog = catalog;
+      this.seen = seen;
       List<License> live = new ArrayList<>();
       Instant first = Instant.MAX;
       for (LicenseEntry l : entry.licenses()) {
@@ -79,7 +88,7 @@ public final class Snapshot {
       }
       this.unrevoked = List.copyOf(live);
       this.firstExpiry = first;
-      this.whileNoneExpired = new Access(principal, unrevoked, catalog);
+      this.whileNoneExpired = new Access(principal, unrevoked, Set.of(), catalog, seen);
     }
 
     @Override
@@ -87,29 +96,43 @@ public final class Snapshot {
       if (now.isBefore(firstExpiry)) {
         return whileNoneExpired;
       }
-      List<License> valid = new ArrayList<>(unrevoked.size());
+      List<License> granting = new ArrayList<>(unrevoked.size());
+      Set<LicenseId> kept = new HashSet<>();
       for (License l : unrevoked) {
         if (l.isValidAt(now)) {
-          valid.add(l);
+          granting.add(l);
+        } else if (l.grantsAnythingAt(now)) {
+          granting.add(l);
+          kept.add(l.id());
         }
       }
-      return new Access(principal, valid, catalog);
+      return new Access(principal, granting, kept, catalog, seen);
     }
   }
 
   private final Catalog catalog;
+  private final TagsSeen seen;
   private final ShardedMap<CustomerId, CustomerEntry> customers;
   private final ShardedMap<String, Credential> byKeyHash;
   private final ShardedMap<String, Credential> byCredentialId;
   private final ShardedMap<LicenseId, License> licenses;
 
-  /** A snapshot of {@code customers} (live customers only). */
+  /** A snapshot of {@code customers} (live customers only), with no tag seen yet. */
   public Snapshot(Catalog catalog, Map<CustomerId, CustomerEntry> customers) {
-    this(new Editor(empty(catalog)).putAll(customers));
+    this(catalog, new TagsSeen(), customers);
   }
 
-  private Snapshot(Catalog catalog) {
+  /**
+   * A snapshot of {@code customers} (live customers only); licenses kept after their expiry grant
+   * the tags {@code seen} dates before it. {@code seen} is shared with every later snapshot.
+   */
+  public Snapshot(Catalog catalog, TagsSeen seen, Map<CustomerId, CustomerEntry> customers) {
+    this(new Editor(empty(catalog, seen)).putAll(customers));
+  }
+
+  private Snapshot(Catalog catalog, TagsSeen seen) {
     this.catalog = catalog;
+    this.seen = seen;
     this.customers = ShardedMap.empty();
     this.byKeyHash = ShardedMap.empty();
     this.byCredentialId = ShardedMap.empty();
@@ -118,6 +141,7 @@ public final class Snapshot {
 
   private Snapshot(Editor edited) {
     this.catalog = edited.catalog;
+    this.seen = edited.seen;
     this.customers = edited.customers.build();
     this.byKeyHash = edited.byKeyHash.build();
     this.byCredentialId = edited.byCredentialId.build();
@@ -130,6 +154,7 @@ public final class Snapshot {
    */
   private static final class Editor {
     final Catalog catalog;
+    final TagsSeen seen;
     final ShardedMap.Editor<CustomerId, CustomerEntry> customers;
     final ShardedMap.Editor<String, Credential> byKeyHash;
     final ShardedMap.Editor<String, Credential> byCredentialId;
@@ -137,6 +162,7 @@ public final class Snapshot {
 
     Editor(Snapshot base) {
       this.catalog = base.catalog;
+      this.seen = base.seen;
       this.customers = base.customers.edit();
       this.byKeyHash = base.byKeyHash.edit();
       this.byCredentialId = base.byCredentialId.edit();
@@ -163,13 +189,13 @@ public final class Snapshot {
 
     private void index(CustomerEntry c) {
       for (LicenseEntry l : c.licenses()) {
-        Credential cred = new LicenseCredential(l.license(), catalog);
+        Credential cred = new LicenseCredential(l.license(), catalog, seen);
         byKeyHash.put(l.keyHash(), cred);
         byCredentialId.put(l.license().keyId(), cred);
         licenses.put(l.license().id(), l.license());
       }
       for (KeyEntry k : c.keys()) {
-        Credential cred = new CustomerCredential(c, k.keyId(), catalog);
+        Credential cred = new CustomerCredential(c, k.keyId(), catalog, seen);
         byKeyHash.put(k.keyHash(), cred);
         byCredentialId.put(k.keyId(), cred);
       }
@@ -189,7 +215,11 @@ public final class Snapshot {
   }
 
   public static Snapshot empty(Catalog catalog) {
-    return new Snapshot(catalog);
+    return empty(catalog, new TagsSeen());
+  }
+
+  public static Snapshot empty(Catalog catalog, TagsSeen seen) {
+    return new Snapshot(catalog, seen);
   }
 
   /**
@@ -264,5 +294,10 @@ public final class Snapshot {
 
   public Catalog catalog() {
     return catalog;
+  }
+
+  /** When each tag was first seen, as far as this replica knows: shared by every snapshot of a store. */
+  public TagsSeen tagsSeen() {
+    return seen;
   }
 }

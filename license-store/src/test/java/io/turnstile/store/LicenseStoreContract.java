@@ -382,4 +382,151 @@ abstract class LicenseStoreContract {
       return rs.getInt(1);
     }
   }
+
+  // ---- ranges, every version, and what was released before expiry ----
+
+  private IssuedKey rangeLicense(Instant expiresAt, boolean keep, RangeGrant... ranges) {
+    return store.createLicense(new NewLicense("line", acme, "app", expiresAt, List.of(), List.of(ranges), keep, null),
+        "test");
+  }
+
+  @Test
+  void rangeLicense_grantsTheTagsWhoseVersionIsInside() {
+    IssuedKey key = rangeLicense(null, false, RangeGrant.of("2.x"));
+    Access a = access(store.authorize(key.username(), key.key()));
+    assertThat(a.allowsTag("vendor/app", "2.0.0")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "v2.4.1")).as("through the v{version} template").isTrue();
+    assertThat(a.allowsTag("charts/app", "2.9.17")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "3.0.0")).isFalse();
+    assertThat(a.allowsTag("vendor/app", "1.9.9")).isFalse();
+    assertThat(a.allowsTag("vendor/app", "2.5.0-rc.1")).as("pre-releases only when asked for").isFalse();
+    assertThat(a.allowsTag("vendor/app", "latest")).as("not a version").isFalse();
+    assertThat(a.allowsTag("vendor/app", "2.4")).as("not a semantic version").isFalse();
+    assertThat(a.grant("vendor/app").grantsByRange()).isTrue();
+    License l = a.licenses().get(0);
+    assertThat(a.grant("vendor/app").grantedVersion(l, "v2.4.1")).as("the version the tag stands for").isEqualTo("2.4.1");
+    assertThat(a.grant("vendor/app").grantedVersion(l, "3.0.0")).isNull();
+    assertThat(a.grant("vendor/app").grantedTags(List.of("2.0.0", "3.0.0", "v2.1.0", "latest")).keySet())
+        .containsExactly("2.0.0", "v2.1.0");
+  }
+
+  @Test
+  void includePrerelease_grantsPreReleasesInsideTheRange() {
+    IssuedKey key = rangeLicense(null, false, new RangeGrant("2.x", true));
+    Access a = access(store.authorize(key.username(), key.key()));
+    assertThat(a.allowsTag("vendor/app", "2.5.0-rc.1")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "3.0.0-rc.1")).isFalse();
+  }
+
+  @Test
+  void helmBuildMetadata_isReadBackForRanges() {
+    IssuedKey key = rangeLicense(null, false, RangeGrant.of("~1.4.0"));
+    Access a = access(store.authorize(key.username(), key.key()));
+    assertThat(a.allowsTag("charts/app", "1.4.2_build.7")).isTrue();
+    assertThat(a.allowsTag("charts/app", "1.5.0_build.7")).isFalse();
+  }
+
+  @Test
+  void everyVersion_grantsEveryTagATemplateProduces() {
+    IssuedKey key = rangeLicense(null, false, RangeGrant.of("*"));
+    License l = store.license(new LicenseId(key.username()));
+    assertThat(l.ranges()).singleElement().satisfies(r -> assertThat(r.kind()).isEqualTo(GrantKind.ALL));
+    Access a = access(store.authorize(key.username(), key.key()));
+    assertThat(a.allowsTag("vendor/app", "2.5.0-rc.1")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "3.20")).isTrue();
+    assertThat(a.allowsTag("vendor/tool", "1.0.0")).as("another application").isFalse();
+  }
+
+  @Test
+  void invalidRange_isRejectedNamingIt() {
+    assertThatThrownBy(() -> rangeLicense(null, false, RangeGrant.of("2.x"), RangeGrant.of("blah")))
+        .isInstanceOf(InvalidInputException.class)
+        .satisfies(e -> assertThat(((InvalidInputException) e).field()).isEqualTo("ranges[1]"))
+        .hasMessageContaining("'blah' is not a version range");
+    assertThat(store.licenses(acme)).as("nothing written").isEmpty();
+  }
+
+  @Test
+  void grantAndRevokeRange_takeEffectInTheNextSnapshotAndAreRecorded() {
+    IssuedKey key = license("2.4.0");
+    LicenseId id = new LicenseId(key.username());
+    assertThat(access(store.authorize(key.username(), key.key())).allowsTag("vendor/app", "2.4.1")).isFalse();
+    License l = store.grantRanges(id, List.of(RangeGrant.of(" >= 2.4.0   <2.5.0 ")), "alice");
+    assertThat(l.ranges()).extracting(VersionRange::expression).containsExactly(">=2.4.0 <2.5.0");
+    assertThat(access(store.authorize(key.username(), key.key())).allowsTag("vendor/app", "2.4.1")).isTrue();
+    store.grantRanges(id, List.of(new RangeGrant(">=2.4.0 <2.5.0", true)), "alice");
+    assertThat(access(store.authorize(key.username(), key.key())).allowsTag("vendor/app", "2.4.9-rc.1")).isTrue();
+    store.revokeRange(id, ">=2.4.0  <2.5.0", "bob");
+    assertThat(access(store.authorize(key.username(), key.key())).allowsTag("vendor/app", "2.4.1")).isFalse();
+    assertThat(store.license(id).versions()).containsExactly("2.4.0");
+    assertThat(store.history(id)).extracting(LicenseEvent::action)
+        .containsExactly("license.created", "license.ranges_granted", "license.ranges_granted", "license.range_revoked");
+    assertThatThrownBy(() -> store.revokeRange(id, "3.x", "bob")).isInstanceOf(NoSuchRangeException.class);
+  }
+
+  @Test
+  void rangesAndKeepFlag_surviveAReopen() throws Exception {
+    IssuedKey key = rangeLicense(StoreFixture.T0.plus(Duration.ofDays(1)), true, RangeGrant.of("2.x"),
+        new RangeGrant("^3.1.0", true));
+    store.close();
+    store = open();
+    License l = store.snapshot().license(new LicenseId(key.username()));
+    assertThat(l.keepReleasedBeforeExpiry()).isTrue();
+    assertThat(l.ranges()).extracting(VersionRange::expression, VersionRange::includePrerelease)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("2.x", false), org.assertj.core.groups.Tuple.tuple("^3.1.0", true));
+    assertThat(store.licenses(acme)).singleElement().isEqualTo(l);
+  }
+
+  @Test
+  void keepReleasedBeforeExpiry_grantsOnlyTagsSeenBeforeTheExpiry() {
+    Instant expiry = StoreFixture.T0.plus(Duration.ofDays(30));
+    IssuedKey key = rangeLicense(expiry, true, RangeGrant.of("2.x"));
+    IssuedKey plain = rangeLicense(expiry, false, RangeGrant.of("2.x"));
+    clock.advance(Duration.ofDays(1));
+    assertThat(store.recordTagsSeen("vendor/app", List.of("2.4.0", "v2.4.0"))).isEqualTo(2);
+    clock.advance(Duration.ofDays(29));
+    assertThat(store.recordTagsSeen("vendor/app", List.of("2.4.0", "2.5.0"))).as("2.4.0 is dated already").isEqualTo(1);
+    assertThat(store.snapshot().tagsSeen().firstSeen("vendor/app", "2.4.0")).isEqualTo(StoreFixture.T0.plus(Duration.ofDays(1)));
+    clock.advance(Duration.ofDays(1));
+
+    Access a = access(store.authorize(key.username(), key.key()));
+    assertThat(a.isKept(new LicenseId(key.username()))).isTrue();
+    assertThat(a.allowsTag("vendor/app", "2.4.0")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "v2.4.0")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "2.5.0")).as("first seen at the expiry, not before").isFalse();
+    assertThat(a.allowsTag("vendor/app", "2.6.0")).as("never seen").isFalse();
+    assertThat(a.allowsTag("charts/app", "2.4.0")).as("seen in another repository only").isFalse();
+    assertThat(store.authorize(plain.username(), plain.key())).isEqualTo(Refusal.EXPIRED);
+
+    store.update(new LicenseId(key.username()),
+        LicensePatch.none().withKeepReleasedBeforeExpiry(Change.set(false)), "test");
+    assertThat(store.authorize(key.username(), key.key())).isEqualTo(Refusal.EXPIRED);
+  }
+
+  @Test
+  void customerKey_keepsExpiredLicensesThatKeepWhatWasReleased() {
+    Instant expiry = StoreFixture.T0.plus(Duration.ofDays(1));
+    store.createLicense(new NewLicense("kept", acme, "app", expiry, List.of("1.0.0", "1.1.0"), List.of(), true, null),
+        "test");
+    store.createLicense(new NewLicense("gone", acme, "tool", expiry, List.of("3.0"), null), "test");
+    IssuedKey ck = store.createCustomerKey(acme, "test");
+    store.recordTagsSeen("vendor/app", List.of("1.0.0"));
+    clock.advance(Duration.ofDays(2));
+    store.recordTagsSeen("vendor/app", List.of("1.1.0"));
+    Access a = access(store.authorize(ck.username(), ck.key()));
+    assertThat(a.allowsTag("vendor/app", "1.0.0")).isTrue();
+    assertThat(a.allowsTag("vendor/app", "1.1.0")).isFalse();
+    assertThat(a.allowsTag("vendor/tool", "3.0")).isFalse();
+    assertThat(a.grantedTags("vendor/app")).containsExactly("1.0.0");
+  }
+
+  @Test
+  void tagSightings_areReloadedFromTheStore() throws Exception {
+    store.recordTagsSeen("vendor/app", List.of("2.4.0"));
+    store.close();
+    clock.advance(Duration.ofDays(1));
+    store = open();
+    assertThat(store.snapshot().tagsSeen().firstSeen("vendor/app", "2.4.0")).isEqualTo(StoreFixture.T0);
+    assertThat(store.recordTagsSeen("vendor/app", List.of("2.4.0"))).isZero();
+  }
 }

@@ -54,6 +54,33 @@ class SnapshotTest {
   }
 
   @Test
+  void authorizingByRange_readsNoDatabase() throws Exception {
+    List<CustomerImport> batch = new ArrayList<>();
+    for (int c = 0; c < 50; c++) {
+      batch.add(new CustomerImport("Customer " + c, List.of(
+          new NewLicense("exact", null, "app", null, List.of("1.3.0"), null),
+          new NewLicense("line", null, "app", null, List.of(), List.of(RangeGrant.of("^1.2.0")), false, null))));
+    }
+    List<IssuedKey> keys = new ArrayList<>();
+    try (LicenseStore seed = StoreFixture.open(dir, clock)) {
+      seed.importCustomers(batch, "seed").forEach(c -> keys.addAll(c.licenseKeys()));
+    }
+    try (LicenseStore store = StoreFixture.open(dir, clock)) {
+      long statementsBefore = store.stats().statementsExecuted();
+      int granted = 0;
+      for (int i = 0; i < 10_000; i++) {
+        IssuedKey k = keys.get(i % keys.size());
+        if (store.authorize(k.username(), k.key()) instanceof Access a
+            && a.allowsTag("vendor/app", i % 2 == 0 ? "1.3.0" : "v1." + i % 5 + "." + i)) {
+          granted++;
+        }
+      }
+      assertThat(granted).as("every exact one, and ^1.2.0 for minors 2, 3 and 4 of 0 to 4").isEqualTo(5_000 + 3_000);
+      assertThat(store.stats().statementsExecuted()).isEqualTo(statementsBefore);
+    }
+  }
+
+  @Test
   void concurrentReaders_alwaysSeeAWholeSnapshot() throws Exception {
     try (LicenseStore store = StoreFixture.open(dir, clock)) {
       CustomerId c = store.createCustomer("Acme", "t").id();

@@ -80,6 +80,16 @@ public final class Seeder {
     pushed.computeIfAbsent(repo, k -> new LinkedHashMap<>()).put(tag, p);
   }
 
+  /**
+   * Pushes a new single-platform (linux/amd64) image as {@code repo:tag}, as a vendor publishes a
+   * release; {@code seed} makes its layers differ from every other image's.
+   */
+  public Pushed release(String repo, String tag, int seed) throws Exception {
+    Pushed p = image(repo, tag, "amd64", seed);
+    record(repo, tag, p);
+    return p;
+  }
+
   public Pushed get(String repo, String tag) {
     return pushed.get(repo).get(tag);
   }

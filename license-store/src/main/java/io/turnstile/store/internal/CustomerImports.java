@@ -1,6 +1,7 @@
 package io.turnstile.store.internal;
 
 import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
+import static io.turnstile.store.internal.db.Tables.LICENSE_RANGES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 
@@ -15,6 +16,7 @@ import io.turnstile.store.Keys;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NewLicense;
 import io.turnstile.store.UpstreamCredentials;
+import io.turnstile.store.VersionRange;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +25,7 @@ import org.jooq.DSLContext;
 
 /**
  * {@link LicenseStore#importCustomers}: every entry is checked before the transaction starts, then
- * customers, licenses, versions and events go in as batched inserts.
+ * customers, licenses, versions, ranges and events go in as batched inserts.
  */
 final class CustomerImports {
   private record Entry(Customer customer, List<PreparedLicense> licenses) {}
@@ -98,12 +100,16 @@ final class CustomerImports {
         tx.insertInto(CUSTOMERS, CUSTOMERS.ID, CUSTOMERS.NAME, CUSTOMERS.CREATED_AT).values((String) null, null, null));
     BatchInsert licenses = new BatchInsert(tx,
         tx.insertInto(LICENSES, LICENSES.ID, LICENSES.CUSTOMER_ID, LICENSES.NAME, LICENSES.APPLICATION,
-                LICENSES.EXPIRES_AT, LICENSES.KEY_ID, LICENSES.KEY_HASH, LICENSES.UPSTREAM_USERNAME,
-                LICENSES.UPSTREAM_PASSWORD_ENC, LICENSES.CREATED_AT, LICENSES.UPDATED_AT)
-            .values((String) null, null, null, null, null, null, null, null, null, null, null));
+                LICENSES.EXPIRES_AT, LICENSES.KEEP_RELEASED_BEFORE_EXPIRY, LICENSES.KEY_ID, LICENSES.KEY_HASH,
+                LICENSES.UPSTREAM_USERNAME, LICENSES.UPSTREAM_PASSWORD_ENC, LICENSES.CREATED_AT, LICENSES.UPDATED_AT)
+            .values((String) null, null, null, null, null, null, null, null, null, null, null, null));
     BatchInsert versions = new BatchInsert(tx,
         tx.insertInto(LICENSE_VERSIONS, LICENSE_VERSIONS.LICENSE_ID, LICENSE_VERSIONS.VERSION, LICENSE_VERSIONS.GRANTED_AT)
             .values((String) null, null, null));
+    BatchInsert ranges = new BatchInsert(tx,
+        tx.insertInto(LICENSE_RANGES, LICENSE_RANGES.LICENSE_ID, LICENSE_RANGES.EXPRESSION,
+                LICENSE_RANGES.INCLUDE_PRERELEASE, LICENSE_RANGES.GRANTED_AT)
+            .values((String) null, null, null, null));
     EventLog.Bulk events = new EventLog.Bulk(tx, now, actor);
     for (Entry e : entries) {
       CustomerId customer = e.customer().id();
@@ -116,7 +122,7 @@ final class CustomerImports {
       for (PreparedLicense l : e.licenses()) {
         UpstreamCredentials creds = l.upstreamCredentials();
         licenses.add(l.id().value(), e.customer().id().value(), l.name(), l.application(), l.expiresAtMillis(),
-            l.keyId(), l.keyHash(), creds == null ? null : creds.username(),
+            l.keepReleasedBeforeExpiry(), l.keyId(), l.keyHash(), creds == null ? null : creds.username(),
             creds == null ? null : cipher.encrypt(creds.password(), l.id().value()), now, now);
         events.add("license.created", e.customer().id(), l.id(), l.createdDetail());
       }
@@ -127,9 +133,13 @@ final class CustomerImports {
         for (String v : l.versions()) {
           versions.add(l.id().value(), v, now);
         }
+        for (VersionRange r : l.ranges()) {
+          ranges.add(l.id().value(), r.expression(), r.includePrerelease(), now);
+        }
       }
     }
     versions.flush();
+    ranges.flush();
     events.flush();
   }
 }

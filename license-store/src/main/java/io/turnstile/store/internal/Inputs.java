@@ -3,9 +3,13 @@ package io.turnstile.store.internal;
 import io.turnstile.config.Versions;
 import io.turnstile.store.Catalog;
 import io.turnstile.store.InvalidInputException;
+import io.turnstile.store.RangeGrant;
 import io.turnstile.store.UpstreamCredentials;
+import io.turnstile.store.VersionRange;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Checks what callers hand the store; each failure names the offending field. */
@@ -59,6 +63,23 @@ final class Inputs {
             v == null ? "must not be null" : "'" + v + "' is not a valid version (letters, digits, '.', '_', '-', '+'; at most 128)");
       }
       out.add(v);
+    }
+    return out;
+  }
+
+  /** The ranges, checked and parsed, by normalised expression; a later duplicate wins. */
+  static Map<String, VersionRange> ranges(String field, List<RangeGrant> ranges) {
+    Map<String, VersionRange> out = new LinkedHashMap<>();
+    if (ranges == null) {
+      return out;
+    }
+    for (int i = 0; i < ranges.size(); i++) {
+      RangeGrant r = ranges.get(i);
+      if (r == null) {
+        throw new InvalidInputException(field + "[" + i + "]", "must not be null");
+      }
+      VersionRange parsed = VersionRange.parse(field + "[" + i + "]", r.expression(), r.includePrerelease());
+      out.put(parsed.expression(), parsed);
     }
     return out;
   }

@@ -24,15 +24,19 @@ import io.turnstile.store.NewSigningKey;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.PullLog;
+import io.turnstile.store.RangeGrant;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoreStats;
 import io.turnstile.store.StoredSigningKey;
+import io.turnstile.store.TagsSeen;
+import io.turnstile.store.VersionRange;
 import io.turnstile.store.internal.db.tables.records.CustomersRecord;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,6 +57,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final LicenseWrites licenseWrites;
   private final CustomerImports imports;
   private final SigningKeyStore signingKeys;
+  private final TagsSeenTable tagsSeen;
   /** Follows writes made by other replicas; null for a SQLite store, which one process owns. */
   private final ChangeFeed feed;
   private final JooqPullLog pulls;
@@ -66,8 +71,12 @@ public final class JooqLicenseStore implements LicenseStore {
     this.database = Objects.requireNonNull(database, "database");
     this.dsl = database.dsl();
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.loader = new SnapshotLoader(Objects.requireNonNull(cipher, "cipher"), Objects.requireNonNull(catalog, "catalog"));
+    TagsSeen seen = new TagsSeen();
+    this.loader = new SnapshotLoader(Objects.requireNonNull(cipher, "cipher"), Objects.requireNonNull(catalog, "catalog"),
+        seen);
     this.writer = new StoreWriter(database, loader, clock);
+    this.tagsSeen = new TagsSeenTable(writer, seen, clock);
+    tagsSeen.loadAll(dsl);
     this.licenseWrites = new LicenseWrites(writer, cipher, catalog, clock);
     this.imports = new CustomerImports(writer, cipher, catalog, clock);
     this.signingKeys = new SigningKeyStore(writer, cipher, clock);
@@ -251,9 +260,10 @@ public final class JooqLicenseStore implements LicenseStore {
         ? query.orderBy(LICENSES.CREATED_AT, LICENSES.ID).fetch()
         : query.where(LICENSES.CUSTOMER_ID.eq(customer.value())).orderBy(LICENSES.CREATED_AT, LICENSES.ID).fetch();
     Map<String, List<String>> versions = loader.versionsOf(dsl, customer);
+    Map<String, List<VersionRange>> ranges = loader.rangesOf(dsl, customer);
     List<License> out = new ArrayList<>(records.size());
     for (LicensesRecord r : records) {
-      out.add(loader.license(r, versions.getOrDefault(r.getId(), List.of())));
+      out.add(loader.license(r, versions.getOrDefault(r.getId(), List.of()), ranges.getOrDefault(r.getId(), List.of())));
     }
     return out;
   }
@@ -282,6 +292,21 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public License revokeVersion(LicenseId id, String version, String actor) {
     return licenseWrites.revokeVersion(id, version, actor);
+  }
+
+  @Override
+  public License grantRanges(LicenseId id, List<RangeGrant> ranges, String actor) {
+    return licenseWrites.grantRanges(id, ranges, actor);
+  }
+
+  @Override
+  public License revokeRange(LicenseId id, String range, String actor) {
+    return licenseWrites.revokeRange(id, range, actor);
+  }
+
+  @Override
+  public int recordTagsSeen(String repository, Collection<String> tags) {
+    return tagsSeen.record(repository, tags);
   }
 
   @Override

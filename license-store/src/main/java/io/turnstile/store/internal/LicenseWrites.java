@@ -1,6 +1,7 @@
 package io.turnstile.store.internal;
 
 import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
+import static io.turnstile.store.internal.db.Tables.LICENSE_RANGES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 
@@ -13,15 +14,20 @@ import io.turnstile.store.License;
 import io.turnstile.store.LicenseId;
 import io.turnstile.store.LicensePatch;
 import io.turnstile.store.NewLicense;
+import io.turnstile.store.NoSuchRangeException;
 import io.turnstile.store.NoSuchVersionException;
+import io.turnstile.store.RangeGrant;
 import io.turnstile.store.UpstreamCredentials;
+import io.turnstile.store.VersionRange;
 import io.turnstile.store.internal.StoreWriter.IfRevoked;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.jooq.DSLContext;
@@ -59,6 +65,7 @@ final class LicenseWrites {
       r.setName(l.name());
       r.setApplication(l.application());
       r.setExpiresAt(l.expiresAtMillis());
+      r.setKeepReleasedBeforeExpiry(l.keepReleasedBeforeExpiry());
       r.setKeyId(l.keyId());
       r.setKeyHash(l.keyHash());
       setCredentials(r, l.id(), l.upstreamCredentials());
@@ -71,6 +78,9 @@ final class LicenseWrites {
             .set(LICENSE_VERSIONS.VERSION, v)
             .set(LICENSE_VERSIONS.GRANTED_AT, now)
             .execute();
+      }
+      for (VersionRange range : l.ranges()) {
+        insertRange(tx, l.id(), range, now);
       }
       EventLog.record(tx, now, actor, "license.created", request.customerId(), l.id(), l.createdDetail());
       return l.issuedKey();
@@ -98,6 +108,13 @@ final class LicenseWrites {
         EventLog.record(tx, now, actor, "license.expiry_changed", r,
             instant(r.getExpiresAt()) + " -> " + instant(expiry));
         r.setExpiresAt(expiry);
+        changed = true;
+      }
+      boolean keep = patch.keepReleasedBeforeExpiry().applyTo(r.getKeepReleasedBeforeExpiry()) == Boolean.TRUE;
+      if (keep != r.getKeepReleasedBeforeExpiry()) {
+        EventLog.record(tx, now, actor, "license.keep_released_before_expiry_changed", r,
+            r.getKeepReleasedBeforeExpiry() + " -> " + keep);
+        r.setKeepReleasedBeforeExpiry(keep);
         changed = true;
       }
       // Setting credentials always counts as a change: the password is not compared.
@@ -156,6 +173,69 @@ final class LicenseWrites {
       r.setUpdatedAt(now);
       r.store();
     });
+  }
+
+  License grantRanges(LicenseId id, List<RangeGrant> ranges, String actor) {
+    Map<String, VersionRange> wanted = Inputs.ranges("ranges", ranges);
+    if (wanted.isEmpty()) {
+      throw new InvalidInputException("ranges", "must list at least one range");
+    }
+    long now = clock.millis();
+    return writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
+      Map<String, Boolean> have = new HashMap<>();
+      tx.select(LICENSE_RANGES.EXPRESSION, LICENSE_RANGES.INCLUDE_PRERELEASE).from(LICENSE_RANGES)
+          .where(LICENSE_RANGES.LICENSE_ID.eq(id.value()))
+          .forEach(row -> have.put(row.value1(), row.value2()));
+      List<VersionRange> changed = new ArrayList<>();
+      for (VersionRange range : wanted.values()) {
+        Boolean prerelease = have.get(range.expression());
+        if (prerelease == null) {
+          insertRange(tx, id, range, now);
+          changed.add(range);
+        } else if (prerelease != range.includePrerelease()) {
+          tx.update(LICENSE_RANGES).set(LICENSE_RANGES.INCLUDE_PRERELEASE, range.includePrerelease())
+              .set(LICENSE_RANGES.GRANTED_AT, now)
+              .where(LICENSE_RANGES.LICENSE_ID.eq(id.value()), LICENSE_RANGES.EXPRESSION.eq(range.expression()))
+              .execute();
+          changed.add(range);
+        }
+      }
+      if (!changed.isEmpty()) {
+        EventLog.record(tx, now, actor, "license.ranges_granted", r, "ranges=" + changed);
+        r.setUpdatedAt(now);
+        r.store();
+      }
+    });
+  }
+
+  License revokeRange(LicenseId id, String range, String actor) {
+    String expression;
+    try {
+      expression = VersionRange.parse("range", range, false).expression();
+    } catch (InvalidInputException notARange) {
+      throw new NoSuchRangeException(id, range);
+    }
+    long now = clock.millis();
+    return writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
+      int n = tx.deleteFrom(LICENSE_RANGES)
+          .where(LICENSE_RANGES.LICENSE_ID.eq(id.value()), LICENSE_RANGES.EXPRESSION.eq(expression))
+          .execute();
+      if (n == 0) {
+        throw new NoSuchRangeException(id, range);
+      }
+      EventLog.record(tx, now, actor, "license.range_revoked", r, "range=" + expression);
+      r.setUpdatedAt(now);
+      r.store();
+    });
+  }
+
+  private static void insertRange(DSLContext tx, LicenseId id, VersionRange range, long now) {
+    tx.insertInto(LICENSE_RANGES)
+        .set(LICENSE_RANGES.LICENSE_ID, id.value())
+        .set(LICENSE_RANGES.EXPRESSION, range.expression())
+        .set(LICENSE_RANGES.INCLUDE_PRERELEASE, range.includePrerelease())
+        .set(LICENSE_RANGES.GRANTED_AT, now)
+        .execute();
   }
 
   IssuedKey rotateKey(LicenseId id, String actor) {

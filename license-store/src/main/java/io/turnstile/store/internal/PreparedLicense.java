@@ -6,7 +6,9 @@ import io.turnstile.store.Keys;
 import io.turnstile.store.LicenseId;
 import io.turnstile.store.NewLicense;
 import io.turnstile.store.UpstreamCredentials;
+import io.turnstile.store.VersionRange;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -19,6 +21,8 @@ record PreparedLicense(
     String application,
     Instant expiresAt,
     Set<String> versions,
+    List<VersionRange> ranges,
+    boolean keepReleasedBeforeExpiry,
     UpstreamCredentials upstreamCredentials,
     String key,
     String keyId) {
@@ -28,9 +32,11 @@ record PreparedLicense(
     String application = Inputs.application(catalog, request.application());
     String name = request.name() == null ? application : Inputs.name("name", request.name());
     Set<String> versions = Inputs.versions("versions", request.versions());
+    List<VersionRange> ranges = List.copyOf(Inputs.ranges("ranges", request.ranges()).values());
     Inputs.checkCredentials(request.upstreamCredentials());
     return new PreparedLicense(new LicenseId(Keys.newId(LicenseId.PREFIX)), name, application,
-        request.expiresAt(), versions, request.upstreamCredentials(), Keys.newKey(), Keys.newId("lk_"));
+        request.expiresAt(), versions, ranges, request.keepReleasedBeforeExpiry(), request.upstreamCredentials(),
+        Keys.newKey(), Keys.newId("lk_"));
   }
 
   String keyHash() {
@@ -47,7 +53,9 @@ record PreparedLicense(
 
   /** The detail of the {@code license.created} event. */
   String createdDetail() {
-    return "application=" + application + " versions=" + versions + " expiresAt=" + expiresAt
+    return "application=" + application + " versions=" + versions
+        + (ranges.isEmpty() ? "" : " ranges=" + ranges)
+        + (keepReleasedBeforeExpiry ? " keepReleasedBeforeExpiry=true" : "") + " expiresAt=" + expiresAt
         + (upstreamCredentials == null ? "" : " upstreamUsername=" + upstreamCredentials.username());
   }
 

@@ -222,6 +222,22 @@ final class StoreWriter {
   }
 
   /**
+   * One transaction that changes no customer, license or key, so records no event and leaves the
+   * snapshot as it is: for bookkeeping such as first sightings of tags. Serialised with the other
+   * writes (SQLite has one writer), but neither numbered nor announced to other replicas.
+   */
+  <T> T writeWithoutEvents(Function<DSLContext, T> work) {
+    lock.lock();
+    try {
+      return dsl.transactionResult(cfg -> work.apply(cfg.dsl()));
+    } catch (RuntimeException e) {
+      throw database.translate(e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * One transaction that may touch any number of customers, then a snapshot rebuilt from the whole
    * store: for imports, where reloading customer by customer would cost more.
    */

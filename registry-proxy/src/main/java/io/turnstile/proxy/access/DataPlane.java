@@ -29,6 +29,7 @@ import io.turnstile.store.Grant;
 import io.turnstile.store.License;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,10 +41,12 @@ import java.util.regex.Pattern;
 
 /**
  * Decides what a license lets through and serves it. Manifests by tag are allowed when a granted
- * version's tag template produces the tag, decided before any upstream contact; digests and blobs
- * when they are reachable from a granted tag (the {@link ClosureCache} knows); tag lists and the
- * catalog are filtered to what the caller holds. Allowed manifests are served from memory when
- * known, everything else is streamed from the upstream by a {@link Relay}.
+ * version's tag template produces the tag, or the version the tag stands for is inside a granted
+ * range, decided before any upstream contact; digests and blobs when they are reachable from a
+ * granted tag (the {@link ClosureCache} knows; under a range, the granted tags are those of the
+ * upstream's tag list that the range holds); tag lists and the catalog are filtered to what the
+ * caller holds. Allowed manifests are served from memory when known, everything else is streamed
+ * from the upstream by a {@link Relay}. Tags seen upstream are handed to {@link TagSightings}.
  */
 public final class DataPlane implements RegistryBackend {
   private static final Pattern COSIGN_TAG = Pattern.compile("sha256-([a-f0-9]{64})\\.(sig|att|sbom)");
@@ -55,16 +58,20 @@ public final class DataPlane implements RegistryBackend {
   private final Listings listings;
   private final UpstreamClient client;
   private final ClosureCache closures;
+  private final TagLists tagLists;
+  private final TagSightings sightings;
   private final ObjectMapper json;
   private final Pulls pulls;
 
   /** @param pulls told of every manifest GET answered 200, for the audit log */
-  public DataPlane(TurnstileConfig config, UpstreamClient client, ClosureCache closures,
+  public DataPlane(TurnstileConfig config, UpstreamClient client, ClosureCache closures, TagSightings sightings,
       ObjectMapper json, PullRecorder pulls) {
     this.sources = new Sources(config.upstreams());
-    this.listings = new Listings(new UpstreamTags(client, json), sources, json);
+    this.tagLists = new TagLists(new UpstreamTags(client, json), config.cache());
+    this.listings = new Listings(tagLists, sources, sightings, json);
     this.client = client;
     this.closures = closures;
+    this.sightings = sightings;
     this.json = json;
     this.pulls = new Pulls(pulls);
   }
@@ -123,7 +130,7 @@ public final class DataPlane implements RegistryBackend {
     Optional<License> license = g.licenseForTag(tag);
     if (license.isPresent()) {
       c.reachedFrom(tag, license.get());
-      serveManifest(c, sources.source(g, license.get()), tag);
+      serveManifest(c, sources.source(g, license.get()), tag, g);
       return;
     }
     Matcher cosign = COSIGN_TAG.matcher(tag);
@@ -135,7 +142,7 @@ public final class DataPlane implements RegistryBackend {
           if (err == null && digest.isPresent()) {
             closures.addReferrer(src, subject, digest.get());
           }
-          serveManifest(c, src, tag);
+          serveManifest(c, src, tag, null);
         });
       });
       return;
@@ -146,15 +153,30 @@ public final class DataPlane implements RegistryBackend {
 
   private void manifestByDigest(RegistryCall c, Grant g) {
     String digest = c.path().reference();
-    whenAllowed(c, g, digest, () -> serveManifest(c, sources.untagged(g), digest));
+    whenAllowed(c, g, digest, () -> serveManifest(c, sources.untagged(g), digest, null));
   }
 
-  /** Serves a manifest from memory when its digest is known and the client accepts its type. */
-  private void serveManifest(RegistryCall c, ClosureCache.Source src, String reference) {
+  /**
+   * Serves a manifest from memory when its digest is known and the client accepts its type. A tag
+   * granted by {@code granting} (null: not a release tag) that turns out to exist is a sighting of
+   * it, and joins the remembered tag list that range grants decide digests by.
+   */
+  private void serveManifest(RegistryCall c, ClosureCache.Source src, String reference, Grant granting) {
     String accept = header(c.request(), HttpHeaderNames.ACCEPT);
     CompletableFuture<Optional<String>> digest = reference.indexOf(':') > 0
         ? CompletableFuture.completedFuture(Optional.of(reference))
         : closures.tagDigest(c.loop(), src, reference);
+    if (granting != null) {
+      digest = digest.thenApply(d -> {
+        if (d.isPresent()) {
+          sightings.saw(granting.repository().name(), reference);
+          if (granting.grantsByRange()) {
+            tagLists.exists(sources.untagged(granting), reference);
+          }
+        }
+        return d;
+      });
+    }
     c.onLoop(digest.thenCompose(d -> d.isEmpty()
         ? CompletableFuture.completedFuture((CachedManifest) null)
         : closures.manifest(c.loop(), src, d.get())), (manifest, err) -> {
@@ -210,12 +232,38 @@ public final class DataPlane implements RegistryBackend {
   }
 
   /**
-   * The first granted tag (in version order), with its license, whose closure holds {@code digest};
-   * null when none does.
+   * The first granted tag (in version order; under a range, the upstream's tags that it holds),
+   * with its license, whose closure holds {@code digest}; null when none does. Under a range a
+   * digest found under no remembered tag is looked for again in a fresh list, for a release pushed
+   * a moment ago.
    */
   private CompletableFuture<Map.Entry<String, License>> reachable(RegistryCall c, Grant g, String digest) {
+    if (!g.grantsByRange()) {
+      return reachableFrom(c, g, g.grantedTags(), digest);
+    }
+    ClosureCache.Source listed = sources.untagged(g);
+    return tagLists.tags(c.loop(), listed).thenCompose(tags -> {
+      Map<String, License> granted = new LinkedHashMap<>(g.grantedTags());
+      g.grantedTags(tags).forEach(granted::putIfAbsent);
+      return reachableFrom(c, g, granted, digest).thenCompose(found -> found != null
+          ? CompletableFuture.completedFuture(found)
+          : tagLists.refreshed(c.loop(), listed).thenCompose(fresh -> {
+            Map<String, License> added = new LinkedHashMap<>(g.grantedTags(fresh));
+            added.keySet().removeAll(granted.keySet());
+            if (added.isEmpty()) {
+              return CompletableFuture.completedFuture((Map.Entry<String, License>) null);
+            }
+            sightings.saw(g.repository().name(), added.keySet());
+            return reachableFrom(c, g, added, digest);
+          }));
+    });
+  }
+
+  /** The first of {@code grantedTags}, with its license, whose closure holds {@code digest}; null when none does. */
+  private CompletableFuture<Map.Entry<String, License>> reachableFrom(RegistryCall c, Grant g,
+      Map<String, License> grantedTags, String digest) {
     List<CompletableFuture<Boolean>> checks = new ArrayList<>();
-    List<Map.Entry<String, License>> tags = new ArrayList<>(g.grantedTags().entrySet());
+    List<Map.Entry<String, License>> tags = new ArrayList<>(grantedTags.entrySet());
     for (Map.Entry<String, License> granted : tags) {
       String tag = granted.getKey();
       ClosureCache.Source src = sources.source(g, granted.getValue());

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.turnstile.proxy.oci.HttpResponses;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryException;
-import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.store.Grant;
 import java.util.List;
 import java.util.TreeSet;
@@ -23,24 +22,28 @@ final class Listings {
   /** Largest upstream list answer read (referrers). */
   static final int MAX_LIST = 8 * 1024 * 1024;
 
-  private final UpstreamTags upstreamTags;
+  private final TagLists tagLists;
   private final Sources sources;
+  private final TagSightings sightings;
   private final ObjectMapper json;
 
-  Listings(UpstreamTags upstreamTags, Sources sources, ObjectMapper json) {
-    this.upstreamTags = upstreamTags;
+  Listings(TagLists tagLists, Sources sources, TagSightings sightings, ObjectMapper json) {
+    this.tagLists = tagLists;
     this.sources = sources;
+    this.sightings = sightings;
     this.json = json;
   }
 
+  /** Lists the upstream now (a client listing wants what is there), and remembers the list. */
   void tags(RegistryCall c, Grant g) throws RegistryException {
     Page page = Page.of(c.request());
     ClosureCache.Source src = sources.untagged(g);
-    c.onLoop(upstreamTags.tags(c.loop(), src.upstream(), src.creds(), src.repository()), (all, err) -> {
+    c.onLoop(tagLists.listNow(c.loop(), src), (all, err) -> {
       if (err != null) {
         c.error(err);
         return;
       }
+      sightings.saw(g.repository().name(), all);
       TreeSet<String> granted = new TreeSet<>();
       for (String t : all) {
         if (g.allowsTag(t)) {

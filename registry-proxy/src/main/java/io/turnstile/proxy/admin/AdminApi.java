@@ -23,6 +23,7 @@ import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NewLicense;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
+import io.turnstile.store.NoSuchRangeException;
 import io.turnstile.store.NoSuchVersionException;
 import io.turnstile.store.StoreUnavailableException;
 import io.turnstile.store.UpstreamCredentials;
@@ -83,7 +84,7 @@ public final class AdminApi {
       return error(e.status, e.field, e.getMessage());
     } catch (InvalidInputException e) {
       return error(400, e.field(), e.getMessage());
-    } catch (NoSuchCustomerException | NoSuchLicenseException | NoSuchVersionException e) {
+    } catch (NoSuchCustomerException | NoSuchLicenseException | NoSuchVersionException | NoSuchRangeException e) {
       return error(404, null, e.getMessage());
     } catch (ConflictException e) {
       return error(409, null, e.getMessage());
@@ -167,6 +168,17 @@ public final class AdminApi {
               return AdminResponse.ok(views.license(store.revokeVersion(id, p.get(3), actor), null));
             }
           }
+          case "ranges" -> {
+            if (n == 3) {
+              if (!method.equals("POST")) return notAllowed("POST");
+              JsonBody b = JsonBody.parse(json, body, Set.of("ranges"));
+              return AdminResponse.ok(views.license(store.grantRanges(id, b.ranges("ranges", true), actor), null));
+            }
+            if (n == 4) {
+              if (!method.equals("DELETE")) return notAllowed("DELETE");
+              return AdminResponse.ok(views.license(store.revokeRange(id, p.get(3), actor), null));
+            }
+          }
           case "key" -> {
             if (n == 3) {
               if (!method.equals("POST")) return notAllowed("POST");
@@ -232,14 +244,17 @@ public final class AdminApi {
   // ---- licenses ----
 
   private AdminResponse createLicense(byte[] body, String actor) {
-    JsonBody b = JsonBody.parse(json, body,
-        Set.of("name", "customerId", "application", "expiresAt", "versions", "upstreamCredentials"));
+    JsonBody b = JsonBody.parse(json, body, Set.of("name", "customerId", "application", "expiresAt", "versions",
+        "ranges", "keepReleasedBeforeExpiry", "upstreamCredentials"));
+    Boolean keep = b.bool("keepReleasedBeforeExpiry");
     NewLicense request = new NewLicense(
         b.text("name", false),
         new CustomerId(b.text("customerId", true)),
         b.text("application", true),
         b.instant("expiresAt"),
         b.strings("versions", false),
+        b.ranges("ranges", false),
+        keep != null && keep,
         credentials(b.object("upstreamCredentials", CREDENTIAL_FIELDS)));
     IssuedKey key = store.createLicense(request, actor);
     License license = store.license(new LicenseId(key.username()));
@@ -262,13 +277,15 @@ public final class AdminApi {
   }
 
   private AdminResponse updateLicense(LicenseId id, byte[] body, String actor) {
-    JsonBody b = JsonBody.parse(json, body, Set.of("name", "expiresAt", "upstreamCredentials"));
+    JsonBody b = JsonBody.parse(json, body, Set.of("name", "expiresAt", "upstreamCredentials", "keepReleasedBeforeExpiry"));
     Change<String> name = b.has("name") ? Change.set(b.text("name", true)) : Change.keep();
     Change<Instant> expiresAt = b.has("expiresAt") ? Change.setOrClear(b.instant("expiresAt")) : Change.keep();
     Change<UpstreamCredentials> creds = b.has("upstreamCredentials")
         ? Change.setOrClear(credentials(b.object("upstreamCredentials", CREDENTIAL_FIELDS)))
         : Change.keep();
-    return AdminResponse.ok(views.license(store.update(id, new LicensePatch(name, expiresAt, creds), actor), null));
+    Change<Boolean> keep = b.has("keepReleasedBeforeExpiry") ? Change.setOrClear(b.bool("keepReleasedBeforeExpiry"))
+        : Change.keep();
+    return AdminResponse.ok(views.license(store.update(id, new LicensePatch(name, expiresAt, creds, keep), actor), null));
   }
 
   private static UpstreamCredentials credentials(JsonBody b) {
@@ -308,7 +325,7 @@ public final class AdminApi {
       throw ApiError.badRequest("namespace", "'" + namespace + "' is not a valid Kubernetes namespace");
     }
     LicenseState state = license.state(now);
-    if (state != LicenseState.ACTIVE) {
+    if (!license.grantsAnythingAt(now)) {
       // A secret that kubelet can never pull with fails late and far away; say so here.
       throw new ApiError(409, "license " + id + " is " + state.wireName() + ": pulls with it are refused");
     }

@@ -4,15 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.store.Customer;
+import io.turnstile.store.GrantKind;
 import io.turnstile.store.IssuedKey;
 import io.turnstile.store.License;
 import io.turnstile.store.LicenseEvent;
+import io.turnstile.store.VersionRange;
 import java.time.Clock;
 import java.util.List;
 
 /**
  * How the admin API shows customers, licenses and new keys as JSON. A key appears only in the
- * answer that issues it; an upstream password never appears.
+ * answer that issues it; an upstream password never appears. A license lists its exact versions
+ * under {@code versions}, as it always has, and every grant with its kind under {@code grants}:
+ * {@code {"kind": "exact|range|all", "value": ..., "includePrerelease"?}}.
  */
 final class AdminViews {
   private final ObjectMapper json;
@@ -43,6 +47,15 @@ final class AdminViews {
         .put("application", l.application());
     ArrayNode versionList = v.putArray("versions");
     l.versions().forEach(versionList::add);
+    ArrayNode grants = v.putArray("grants");
+    l.versions().forEach(version -> grants.addObject().put("kind", GrantKind.EXACT.wireName()).put("value", version));
+    for (VersionRange r : l.ranges()) {
+      ObjectNode g = grants.addObject().put("kind", r.kind().wireName()).put("value", r.expression());
+      if (r.kind() == GrantKind.RANGE) {
+        g.put("includePrerelease", r.includePrerelease());
+      }
+    }
+    v.put("keepReleasedBeforeExpiry", l.keepReleasedBeforeExpiry());
     v.put("expiresAt", l.expiresAt() == null ? null : l.expiresAt().toString());
     v.put("state", l.state(clock.instant()).wireName());
     v.put("revokedAt", l.revokedAt() == null ? null : l.revokedAt().toString());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.turnstile.store.Expiry;
+import io.turnstile.store.RangeGrant;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -12,6 +13,8 @@ import java.util.Set;
 
 /** A JSON request body read field by field, with 400 errors that name the field. */
 final class JsonBody {
+  private static final Set<String> RANGE_FIELDS = Set.of("range", "includePrerelease");
+
   private final JsonNode root;
 
   private JsonBody(JsonNode root) {
@@ -90,6 +93,62 @@ final class JsonBody {
         throw ApiError.badRequest(field + "[" + i + "]", "must be a string");
       }
       out.add(n.get(i).textValue());
+    }
+    return out;
+  }
+
+  /** A boolean, or null for JSON null / absent. */
+  Boolean bool(String field) {
+    JsonNode n = root.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isBoolean()) {
+      throw ApiError.badRequest(field, "must be true or false");
+    }
+    return n.booleanValue();
+  }
+
+  /**
+   * Ranges to grant: an array whose items are a range ({@code "2.x"}) or an object {@code
+   * {"range": "2.x", "includePrerelease": true}}; none when absent or null.
+   */
+  List<RangeGrant> ranges(String field, boolean required) {
+    JsonNode n = root.get(field);
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw ApiError.badRequest(field, "is required");
+      }
+      return List.of();
+    }
+    if (!n.isArray()) {
+      throw ApiError.badRequest(field, "must be an array of ranges");
+    }
+    List<RangeGrant> out = new ArrayList<>(n.size());
+    for (int i = 0; i < n.size(); i++) {
+      JsonNode item = n.get(i);
+      String itemField = field + "[" + i + "]";
+      if (item.isTextual()) {
+        out.add(RangeGrant.of(item.textValue()));
+      } else if (item.isObject()) {
+        for (Iterator<String> it = item.fieldNames(); it.hasNext(); ) {
+          String name = it.next();
+          if (!RANGE_FIELDS.contains(name)) {
+            throw ApiError.badRequest(itemField + "." + name, "unknown field (expected one of " + RANGE_FIELDS + ")");
+          }
+        }
+        JsonNode range = item.get("range");
+        if (range == null || !range.isTextual()) {
+          throw ApiError.badRequest(itemField + ".range", range == null ? "is required" : "must be a string");
+        }
+        JsonNode prerelease = item.get("includePrerelease");
+        if (prerelease != null && !prerelease.isNull() && !prerelease.isBoolean()) {
+          throw ApiError.badRequest(itemField + ".includePrerelease", "must be true or false");
+        }
+        out.add(new RangeGrant(range.textValue(), prerelease != null && prerelease.asBoolean(false)));
+      } else {
+        throw ApiError.badRequest(itemField, "must be a range or {\"range\", \"includePrerelease\"}");
+      }
     }
     return out;
   }

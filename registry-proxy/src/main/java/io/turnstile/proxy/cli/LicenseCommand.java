@@ -1,6 +1,7 @@
 package io.turnstile.proxy.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.store.Expiry;
 import io.turnstile.store.InvalidInputException;
@@ -35,6 +36,9 @@ public final class LicenseCommand {
       @Option(names = "--customer", required = true, paramLabel = "CUSTOMER_ID") String customer,
       @Option(names = "--application", required = true) String application,
       @Option(names = "--version", paramLabel = "VERSION", description = "A granted version; repeat for more") List<String> versions,
+      @Option(names = "--range", paramLabel = "RANGE", description = "A granted range in npm syntax (2.x, ~2.4.0, '>=2.0.0 <3.0.0'), or '*' for every version; repeat for more") List<String> ranges,
+      @Option(names = "--include-prerelease", description = "The --range grants include pre-releases (2.5.0-rc.1 in 2.x)") boolean includePrerelease,
+      @Option(names = "--keep-released-before-expiry", description = "Once expired, keep granting what was released before the expiry") boolean keep,
       @Option(names = "--name", description = "Default: the application name") String name,
       @Option(names = "--expires", paramLabel = "DATE", description = "RFC 3339 time or YYYY-MM-DD (UTC); default never") String expires,
       @Option(names = "--upstream-username", description = "Pull with these upstream credentials instead of the upstream's; the password is read from stdin or TURNSTILE_UPSTREAM_PASSWORD") String upstreamUsername) {
@@ -45,6 +49,12 @@ public final class LicenseCommand {
     body.put("expiresAt", expiry(expires));
     var vs = body.putArray("versions");
     if (versions != null) versions.forEach(vs::add);
+    if (ranges != null) {
+      body.set("ranges", rangeList(ranges, includePrerelease));
+    } else if (includePrerelease) {
+      throw new CliException("--include-prerelease applies to --range: give one");
+    }
+    if (keep) body.put("keepReleasedBeforeExpiry", true);
     if (upstreamUsername != null) {
       body.putObject("upstreamCredentials").put("username", upstreamUsername).put("password", secretInput("TURNSTILE_UPSTREAM_PASSWORD"));
     }
@@ -93,10 +103,30 @@ public final class LicenseCommand {
     return 0;
   }
 
-  @Command(name = "grant", description = "Grant versions.")
+  static final class GrantWhat {
+    @Option(names = "--version", paramLabel = "VERSION", description = "Grant this version; repeat for more")
+    List<String> versions;
+
+    @Option(names = "--range", paramLabel = "RANGE", description = "Grant this range (npm syntax, or '*' for every version); repeat for more")
+    List<String> ranges;
+  }
+
+  @Command(name = "grant", description = "Grant versions (--version), ranges (--range) or every version (--range '*').")
   int grant(@Parameters(paramLabel = "LICENSE_ID") String id,
-      @Option(names = "--version", required = true, paramLabel = "VERSION") List<String> versions) {
-    JsonNode l = admin.call("POST", "licenses/" + Paths.segment(id) + "/versions", Map.of("versions", versions));
+      @ArgGroup(exclusive = false, multiplicity = "1") GrantWhat what,
+      @Option(names = "--include-prerelease", description = "The --range grants include pre-releases") boolean includePrerelease) {
+    if (includePrerelease && what.ranges == null) {
+      throw new CliException("--include-prerelease applies to --range: give one");
+    }
+    JsonNode l = null;
+    if (what.versions != null) {
+      l = admin.call("POST", "licenses/" + Paths.segment(id) + "/versions", Map.of("versions", what.versions));
+    }
+    if (what.ranges != null) {
+      ObjectNode body = admin.json().createObjectNode();
+      body.set("ranges", rangeList(what.ranges, includePrerelease));
+      l = admin.call("POST", "licenses/" + Paths.segment(id) + "/ranges", body);
+    }
     return printLicense(l);
   }
 
@@ -104,16 +134,23 @@ public final class LicenseCommand {
     @Option(names = "--version", paramLabel = "VERSION", required = true, description = "Revoke this version; repeat for more")
     List<String> versions;
 
+    @Option(names = "--range", paramLabel = "RANGE", required = true, description = "Revoke this range (as granted, or '*'); repeat for more")
+    List<String> ranges;
+
     @Option(names = "--license", required = true, description = "Revoke the whole license (its record stays for history)")
     boolean license;
   }
 
-  @Command(name = "revoke", description = "Revoke versions (--version) or the whole license (--license).")
+  @Command(name = "revoke", description = "Revoke versions (--version), ranges (--range) or the whole license (--license).")
   int revoke(@Parameters(paramLabel = "LICENSE_ID") String id,
       @ArgGroup(exclusive = true, multiplicity = "1") RevokeWhat what) {
     JsonNode l = null;
     if (what.license) {
       l = admin.call("DELETE", "licenses/" + Paths.segment(id), null);
+    } else if (what.ranges != null) {
+      for (String r : what.ranges) {
+        l = admin.call("DELETE", "licenses/" + Paths.segment(id) + "/ranges/" + Paths.segment(r), null);
+      }
     } else {
       for (String v : what.versions) {
         l = admin.call("DELETE", "licenses/" + Paths.segment(id) + "/versions/" + Paths.segment(v), null);
@@ -127,7 +164,8 @@ public final class LicenseCommand {
       @Option(names = "--name") String name,
       @Option(names = "--expires", paramLabel = "DATE", description = "RFC 3339 time, YYYY-MM-DD (UTC) or 'never'") String expires,
       @Option(names = "--upstream-username", description = "Set own upstream credentials; password from stdin or TURNSTILE_UPSTREAM_PASSWORD") String upstreamUsername,
-      @Option(names = "--clear-upstream-credentials", description = "Pull with the upstream's own credentials again") boolean clear) {
+      @Option(names = "--clear-upstream-credentials", description = "Pull with the upstream's own credentials again") boolean clear,
+      @Option(names = "--keep-released-before-expiry", paramLabel = "true|false", arity = "1", description = "Once expired, keep granting what was released before the expiry") Boolean keep) {
     ObjectNode body = admin.json().createObjectNode();
     if (name != null) body.put("name", name);
     if (expires != null) body.put("expiresAt", expiry(expires));
@@ -138,8 +176,10 @@ public final class LicenseCommand {
       body.putObject("upstreamCredentials").put("username", upstreamUsername).put("password", secretInput("TURNSTILE_UPSTREAM_PASSWORD"));
     }
     if (clear) body.putNull("upstreamCredentials");
+    if (keep != null) body.put("keepReleasedBeforeExpiry", keep);
     if (body.isEmpty()) {
-      throw new CliException("nothing to change: give --name, --expires, --upstream-username or --clear-upstream-credentials");
+      throw new CliException("nothing to change: give --name, --expires, --upstream-username, --clear-upstream-credentials"
+          + " or --keep-released-before-expiry");
     }
     return printLicense(admin.call("PATCH", "licenses/" + Paths.segment(id), body));
   }
@@ -185,15 +225,46 @@ public final class LicenseCommand {
   }
 
   private void licenseTable(List<JsonNode> licenses) {
-    Table t = new Table("ID", "CUSTOMER", "APPLICATION", "NAME", "VERSIONS", "EXPIRES", "STATE");
+    Table t = new Table("ID", "CUSTOMER", "APPLICATION", "NAME", "GRANTS", "EXPIRES", "STATE");
     for (JsonNode l : licenses) {
-      List<String> vs = new ArrayList<>();
-      l.path("versions").forEach(v -> vs.add(v.asText()));
+      String expires = l.path("expiresAt").isNull() ? "never" : l.path("expiresAt").asText();
+      if (l.path("keepReleasedBeforeExpiry").asBoolean(false)) {
+        expires += " (keeps earlier releases)";
+      }
       t.row(l.path("id").asText(), l.path("customerId").asText(), l.path("application").asText(),
-          l.path("name").asText(), String.join(",", vs),
-          l.path("expiresAt").isNull() ? "never" : l.path("expiresAt").asText(), l.path("state").asText());
+          l.path("name").asText(), grants(l), expires, l.path("state").asText());
     }
     t.print(out());
+  }
+
+  /**
+   * A license's grants, each with its kind: {@code exact 1.2.0, range 2.x, range ~3.1.0 (+pre),
+   * all *}. A license from an older server, with only {@code versions}, shows them as exact.
+   */
+  static String grants(JsonNode license) {
+    List<String> out = new ArrayList<>();
+    if (license.has("grants")) {
+      for (JsonNode g : license.path("grants")) {
+        String kind = g.path("kind").asText();
+        out.add(kind + " " + g.path("value").asText()
+            + (g.path("includePrerelease").asBoolean(false) ? " (+pre)" : ""));
+      }
+    } else {
+      license.path("versions").forEach(v -> out.add("exact " + v.asText()));
+    }
+    return String.join(", ", out);
+  }
+
+  private ArrayNode rangeList(List<String> ranges, boolean includePrerelease) {
+    ArrayNode list = admin.json().createArrayNode();
+    for (String r : ranges) {
+      if (includePrerelease) {
+        list.addObject().put("range", r).put("includePrerelease", true);
+      } else {
+        list.add(r);
+      }
+    }
+    return list;
   }
 
   /**

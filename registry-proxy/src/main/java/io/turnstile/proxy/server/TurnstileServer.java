@@ -9,6 +9,8 @@ import io.turnstile.config.TurnstileConfig;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.access.ClosureCache;
 import io.turnstile.proxy.access.DataPlane;
+import io.turnstile.proxy.access.TagSightings;
+import io.turnstile.proxy.access.TagWatch;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminServer;
@@ -70,6 +72,9 @@ public final class TurnstileServer implements AutoCloseable {
   private final Metrics metrics;
   private final Health health;
   private final Portal portal;
+  private final TagSightings sightings;
+  /** Null when {@code cache.tagWatch} is 0. */
+  private final TagWatch watch;
   /** The pull audit log's writer; null when {@code audit.enabled} is false. */
   private final PullAuditLog pulls;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -77,8 +82,10 @@ public final class TurnstileServer implements AutoCloseable {
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
       AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
-      Portal portal, PullAuditLog pulls) {
+      Portal portal, TagSightings sightings, TagWatch watch, PullAuditLog pulls) {
     this.portal = portal;
+    this.sightings = sightings;
+    this.watch = watch;
     this.upstream = upstream;
     this.pulls = pulls;
     this.metrics = metrics;
@@ -107,6 +114,8 @@ public final class TurnstileServer implements AutoCloseable {
     ExecutorService blocking = blockingExecutor();
     Metrics metrics = new Metrics();
     UpstreamClient upstream = null;
+    TagSightings sightings = null;
+    TagWatch watch = null;
     PullAuditLog pulls = null;
     try {
       ObjectMapper json = Json.mapper();
@@ -117,6 +126,8 @@ public final class TurnstileServer implements AutoCloseable {
       Health health = new Health(store);
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
+      sightings = new TagSightings(store);
+      watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
           config.token(), json, clock);
@@ -142,7 +153,7 @@ public final class TurnstileServer implements AutoCloseable {
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
-              new ClosureCache(upstream, json, config.cache(), meters), json,
+              new ClosureCache(upstream, json, config.cache(), meters), sightings, json,
               pulls == null ? PullRecorder.OFF : pulls),
           json,
           new Jwks(tokens, json),
@@ -163,8 +174,14 @@ public final class TurnstileServer implements AutoCloseable {
       tls.reloadEvery(workers, blocking);
       health.started();
       return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal,
-          pulls);
+          sightings, watch, pulls);
     } catch (InterruptedException | RuntimeException e) {
+      if (watch != null) {
+        watch.close();
+      }
+      if (sightings != null) {
+        sightings.close();
+      }
       if (upstream != null) {
         upstream.close();
       }
@@ -189,6 +206,11 @@ public final class TurnstileServer implements AutoCloseable {
 
   public LicenseStore store() {
     return store;
+  }
+
+  /** Where tags seen upstream are queued for the store, for tests. */
+  public TagSightings sightings() {
+    return sightings;
   }
 
 
@@ -241,6 +263,10 @@ public final class TurnstileServer implements AutoCloseable {
     portal.close();
     registry.close();
     admin.close();
+    if (watch != null) {
+      watch.close();
+    }
+    sightings.close();
     upstream.close();
     shutdown(boss, workers, blocking);
     if (pulls != null) {

@@ -379,6 +379,65 @@ class AdminApiIT {
     assertThat(a.body().get("applications").get(0).get("versionsError").asText()).contains("503");
   }
 
+  // ---- ranges ----
+
+  @Test
+  void rangesAndEveryVersion_showTheirKind_andChangeWithTheirOwnCalls() throws Exception {
+    String customer = customer();
+    Answer created = ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\"app\","
+        + "\"versions\":[\"2.4.0\"],\"ranges\":[\"2.x\",{\"range\":\"~3.1.0\",\"includePrerelease\":true}],"
+        + "\"keepReleasedBeforeExpiry\":true}");
+    assertThat(created.status()).as(created.raw()).isEqualTo(201);
+    JsonNode l = created.body();
+    String id = l.get("id").asText();
+    assertThat(l.get("versions").toString()).as("exact versions, as before").isEqualTo("[\"2.4.0\"]");
+    assertThat(l.get("grants").toString()).isEqualTo("[{\"kind\":\"exact\",\"value\":\"2.4.0\"},"
+        + "{\"kind\":\"range\",\"value\":\"2.x\",\"includePrerelease\":false},"
+        + "{\"kind\":\"range\",\"value\":\"~3.1.0\",\"includePrerelease\":true}]");
+    assertThat(l.get("keepReleasedBeforeExpiry").asBoolean()).isTrue();
+    Access a = (Access) ts.server.store().authorize(id, l.get("key").asText());
+    assertThat(a.allowsTag("vendor/app", "2.9.1")).isTrue();
+
+    Answer all = ts.admin("POST", "/admin/v1/licenses/" + id + "/ranges", "{\"ranges\":[\"*\", \">= 4.0.0  <5.0.0\"]}");
+    assertThat(all.status()).as(all.raw()).isEqualTo(200);
+    assertThat(all.body().get("grants")).extracting(g -> g.get("kind").asText() + " " + g.get("value").asText())
+        .containsExactly("exact 2.4.0", "all *", "range 2.x", "range >=4.0.0 <5.0.0", "range ~3.1.0");
+
+    assertThat(ts.admin("DELETE", "/admin/v1/licenses/" + id + "/ranges/%3E%3D4.0.0%20%3C5.0.0", null).status())
+        .isEqualTo(200);
+    assertThat(ts.admin("DELETE", "/admin/v1/licenses/" + id + "/ranges/*", null).status()).isEqualTo(200);
+    Answer gone = ts.admin("DELETE", "/admin/v1/licenses/" + id + "/ranges/9.x", null);
+    assertThat(gone.status()).isEqualTo(404);
+    assertThat(gone.body().get("error").asText()).contains("does not grant range 9.x");
+
+    Answer patched = ts.admin("PATCH", "/admin/v1/licenses/" + id, "{\"keepReleasedBeforeExpiry\":false}");
+    assertThat(patched.body().get("keepReleasedBeforeExpiry").asBoolean()).isFalse();
+    assertThat(ts.admin("GET", "/admin/v1/licenses/" + id, null).body().get("history"))
+        .extracting(e -> e.get("action").asText())
+        .contains("license.ranges_granted", "license.range_revoked", "license.keep_released_before_expiry_changed");
+  }
+
+  @Test
+  void invalidRange_is400NamingTheRangeAndWritesNothing() throws Exception {
+    String customer = customer();
+    Answer a = ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\"app\","
+        + "\"ranges\":[\"2.x\",\"two point x\"]}");
+    assertBadRequest(a, "ranges[1]");
+    assertThat(a.body().get("error").asText()).contains("'two point x' is not a version range");
+    assertBadRequest(ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\"app\","
+        + "\"ranges\":[{\"range\":\"2.x\",\"prerelease\":true}]}"), "ranges[0].prerelease");
+    assertBadRequest(ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\"app\","
+        + "\"ranges\":[{\"includePrerelease\":true}]}"), "ranges[0].range");
+    assertBadRequest(ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\"app\","
+        + "\"ranges\":[{\"range\":\"2.x\",\"includePrerelease\":\"yes\"}]}"), "ranges[0].includePrerelease");
+    assertBadRequest(ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer + "\",\"application\":\"app\","
+        + "\"keepReleasedBeforeExpiry\":\"yes\"}"), "keepReleasedBeforeExpiry");
+    assertThat(ts.admin("GET", "/admin/v1/licenses", null).body().get("licenses")).isEmpty();
+    String id = license(customer, "[\"1.0.0\"]").get("id").asText();
+    assertBadRequest(ts.admin("POST", "/admin/v1/licenses/" + id + "/ranges", "{\"ranges\":[]}"), "ranges");
+    assertBadRequest(ts.admin("POST", "/admin/v1/licenses/" + id + "/ranges", "{\"ranges\":[\"^2 ~2\"]}"), "ranges[0]");
+  }
+
   private static void assertBadRequest(Answer a, String field) {
     assertThat(a.status()).as(a.raw()).isEqualTo(400);
     assertThat(a.body().get("error").asText()).isNotBlank();

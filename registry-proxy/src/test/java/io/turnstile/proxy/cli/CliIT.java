@@ -104,7 +104,7 @@ class CliIT {
 
     Run granted = run("license", "grant", id, "--version", "2.0.0");
     assertThat(granted.exit()).as(granted.err()).isZero();
-    assertThat(granted.out()).contains("1.0.0,1.1.0,2.0.0");
+    assertThat(granted.out()).contains("exact 1.0.0, exact 1.1.0, exact 2.0.0");
     assertThat(((Access) ts.server.store().authorize(id, key)).allowsTag("vendor/app", "2.0.0")).isTrue();
 
     assertThat(run("license", "revoke", id, "--version", "1.0.0").exit()).isZero();
@@ -126,6 +126,32 @@ class CliIT {
 
     assertThat(run("license", "revoke", id, "--license").exit()).isZero();
     assertThat(ts.server.store().authorize(id, fresh)).isEqualTo(Refusal.REVOKED);
+  }
+
+  @Test
+  void ranges_grantRevokeAndShowTheirKind() throws Exception {
+    String customer = jsonOf(run("customer", "create", "--name", "Acme", "-o", "json")).get("id").asText();
+    Run created = run("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",
+        "--range", "2.x", "--include-prerelease", "--keep-released-before-expiry", "--expires", "2030-01-01");
+    assertThat(created.exit()).as(created.err()).isZero();
+    assertThat(created.out()).contains("GRANTS", "exact 1.0.0, range 2.x (+pre)", "(keeps earlier releases)");
+    String id = created.out().lines().filter(line -> line.startsWith("username: ")).findFirst().orElseThrow()
+        .substring("username: ".length());
+
+    Run all = run("license", "grant", id, "--range", "*", "--range", ">=3.0.0 <3.5.0");
+    assertThat(all.exit()).as(all.err()).isZero();
+    assertThat(all.out()).contains("exact 1.0.0, all *, range 2.x (+pre), range >=3.0.0 <3.5.0");
+
+    assertThat(run("license", "revoke", id, "--range", ">=3.0.0 <3.5.0", "--range", "*").exit()).isZero();
+    assertThat(run("license", "update", id, "--keep-released-before-expiry", "false").exit()).isZero();
+    JsonNode shown = jsonOf(run("license", "show", id, "-o", "json"));
+    assertThat(shown.get("grants")).extracting(g -> g.get("kind").asText()).containsExactly("exact", "range");
+    assertThat(shown.get("keepReleasedBeforeExpiry").asBoolean()).isFalse();
+
+    Run bad = run("license", "grant", id, "--range", "two");
+    assertThat(bad.exit()).isNotZero();
+    assertThat(bad.err()).contains("ranges[0]", "'two' is not a version range");
+    assertThat(run("license", "grant", id, "--version", "3.0.0", "--include-prerelease").exit()).isNotZero();
   }
 
   @Test

@@ -48,7 +48,7 @@ public final class TestTurnstile implements AutoCloseable {
   public TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
       String extraServerYaml) throws Exception {
     this(dir, upstreamUrl, extraUpstreamYaml, upstreamCredentials, extraServerYaml,
-        "  url: jdbc:sqlite:" + dir + "/turnstile.db\n", "");
+        "  url: jdbc:sqlite:" + dir + "/turnstile.db\n", "", "0s");
   }
 
   /**
@@ -65,11 +65,20 @@ public final class TestTurnstile implements AutoCloseable {
       boolean keysInStore) throws Exception {
     return new TestTurnstile(dir, upstreamUrl, "", true, "",
         "  url: " + jdbcUrl + "\n  username: postgres\n  pollInterval: " + pollInterval + "\n",
-        keysInStore ? "  keySource: store\n" : "");
+        keysInStore ? "  keySource: store\n" : "", "0s");
+  }
+
+  /**
+   * A Turnstile that lists every repository's tags upstream every {@code tagWatch}; the others
+   * never watch, so that the upstream sees only what each test asks for.
+   */
+  public static TestTurnstile watchingTags(Path dir, String upstreamUrl, String tagWatch) throws Exception {
+    return new TestTurnstile(dir, upstreamUrl, "", true, "", "  url: jdbc:sqlite:" + dir + "/turnstile.db\n", "",
+        tagWatch);
   }
 
   private TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
-      String extraServerYaml, String storeYaml, String tokenYaml) throws Exception {
+      String extraServerYaml, String storeYaml, String tokenYaml, String tagWatch) throws Exception {
     String yaml = """
         server:
           listen: 127.0.0.1:0
@@ -78,6 +87,8 @@ public final class TestTurnstile implements AutoCloseable {
         admin:
           listen: 127.0.0.1:0
           token: ${ADMIN_TOKEN}
+        cache:
+          tagWatch: %8$s
         token:
           signingKey: %1$s/signing-key.pem
         %7$s
@@ -105,7 +116,7 @@ public final class TestTurnstile implements AutoCloseable {
                 tags: ["v{version}"]
         """.formatted(dir, upstreamUrl, extraUpstreamYaml,
             upstreamCredentials ? "    username: vendor\n    password: ${UPSTREAM_PASSWORD}" : "", extraServerYaml,
-            storeYaml, tokenYaml);
+            storeYaml, tokenYaml, tagWatch);
     Map<String, String> env = Map.of("ADMIN_TOKEN", ADMIN_TOKEN, "UPSTREAM_PASSWORD", "vendor-secret");
     this.config = new ConfigLoader(env::get).parse("test.yaml", yaml);
     this.server = TurnstileServer.start(config);
