@@ -194,10 +194,12 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
       }
       try {
         store.append(batch);
-        written += batch.size();
-        settle(batch.size());
+        int n = batch.size();
+        written += n;
         batch = null;
         inHand = 0;
+        // Settled last: whoever waits on a flush then reads stats that include this batch.
+        settle(n);
       } catch (RuntimeException e) {
         failedWrites++;
         attempts++;
@@ -205,10 +207,11 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
         if (!outage && attempts >= MAX_REFUSALS) {
           log.error("pull audit log: the store refused a batch of {} records {} times; dropping it", batch.size(),
               attempts, e);
-          dropped.add(batch.size());
-          settle(batch.size());
+          int n = batch.size();
+          dropped.add(n);
           batch = null;
           inHand = 0;
+          settle(n);
           continue;
         }
         long backoff = Math.min(MAX_BACKOFF_MS, firstBackoffMs << Math.min(attempts - 1, 16));
