@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The packages of the server import downwards only. From the top: the command line, the server
  * (listeners and wiring), the admin API, the data plane ({@code access}), then tokens, the
- * upstream client and the pull audit log's writer ({@code audit}), and at the bottom the registry
+ * upstream client, the pull audit log's writer ({@code audit}) and the blob cache's files ({@code
+ * blobs}), and at the bottom the registry
  * protocol's vocabulary ({@code oci}), the transport choice, the event-loop helpers, the listeners'
  * TLS and what Turnstile tells its operators ({@code observe}: metrics, health, the log), which
  * import nothing of Turnstile's proxy above them.
@@ -37,6 +38,7 @@ class LayeringTest {
         .layer("token").definedBy("io.turnstile.proxy.token..")
         .layer("upstream").definedBy("io.turnstile.proxy.upstream..")
         .layer("audit").definedBy("io.turnstile.proxy.audit..")
+        .layer("blobs").definedBy("io.turnstile.proxy.blobs..")
         .layer("oci").definedBy("io.turnstile.proxy.oci..")
         .layer("transport").definedBy("io.turnstile.proxy.transport..")
         .layer("concurrent").definedBy("io.turnstile.proxy.concurrent..")
@@ -49,8 +51,9 @@ class LayeringTest {
         .whereLayer("access").mayOnlyBeAccessedByLayers("server")
         .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access")
         .whereLayer("audit").mayOnlyBeAccessedByLayers("server", "access")
+        .whereLayer("blobs").mayOnlyBeAccessedByLayers("server", "access")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
-        .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream", "observe")
+        .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "access", "token", "upstream", "blobs", "observe")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")
         .whereLayer("concurrent").mayOnlyBeAccessedByLayers("access", "upstream")
         .whereLayer("tls").mayOnlyBeAccessedByLayers("cli", "server", "admin")
