@@ -16,6 +16,7 @@ import io.turnstile.proxy.admin.UpstreamVersions;
 import io.turnstile.proxy.audit.AuditMetrics;
 import io.turnstile.proxy.audit.PullAuditLog;
 import io.turnstile.proxy.audit.PullRecorder;
+import io.turnstile.proxy.blobs.BlobStores;
 import io.turnstile.proxy.observe.Health;
 import io.turnstile.proxy.observe.Metrics;
 import io.turnstile.proxy.observe.RequestMetrics;
@@ -65,13 +66,15 @@ public final class TurnstileServer implements AutoCloseable {
   private final Health health;
   /** The pull audit log's writer; null when {@code audit.enabled} is false. */
   private final PullAuditLog pulls;
+  private final BlobStores blobs;
   private final AtomicBoolean closed = new AtomicBoolean();
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
       AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
-      PullAuditLog pulls) {
+      PullAuditLog pulls, BlobStores blobs) {
     this.upstream = upstream;
+    this.blobs = blobs;
     this.pulls = pulls;
     this.metrics = metrics;
     this.health = health;
@@ -100,6 +103,7 @@ public final class TurnstileServer implements AutoCloseable {
     Metrics metrics = new Metrics();
     UpstreamClient upstream = null;
     PullAuditLog pulls = null;
+    BlobStores blobs = null;
     try {
       ObjectMapper json = Json.mapper();
       Clock clock = Clock.systemUTC();
@@ -118,6 +122,7 @@ public final class TurnstileServer implements AutoCloseable {
       if (pulls != null) {
         AuditMetrics.bind(meters, pulls);
       }
+      blobs = BlobStores.open(config.upstreams(), meters);
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
@@ -126,7 +131,7 @@ public final class TurnstileServer implements AutoCloseable {
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
               new ClosureCache(upstream, json, config.cache(), meters), json,
-              pulls == null ? PullRecorder.OFF : pulls),
+              pulls == null ? PullRecorder.OFF : pulls, blobs),
           json,
           new Jwks(tokens, json),
           new RequestMetrics(meters),
@@ -143,8 +148,9 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("admin API listening on {}", admin.address());
       tls.reloadEvery(workers, blocking);
       health.started();
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, pulls);
-    } catch (InterruptedException | RuntimeException e) {
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, pulls,
+          blobs);
+    } catch (IOException | InterruptedException | RuntimeException e) {
       if (upstream != null) {
         upstream.close();
       }
@@ -152,6 +158,9 @@ public final class TurnstileServer implements AutoCloseable {
         pulls.close();
       }
       shutdown(boss, workers, blocking);
+      if (blobs != null) {
+        blobs.close();
+      }
       store.close();
       metrics.close();
       throw e;
@@ -222,6 +231,8 @@ public final class TurnstileServer implements AutoCloseable {
     admin.close();
     upstream.close();
     shutdown(boss, workers, blocking);
+    // After the event loops: no download is fed any more; those complete land first.
+    blobs.close();
     if (pulls != null) {
       // After the listeners: the last pulls are queued by now, and written before the store closes.
       pulls.close();
