@@ -77,7 +77,7 @@ final class CachedBlobs {
       });
     } else if (claim instanceof BlobStore.Lead lead) {
       store.metrics().miss();
-      upstream.relay(c, counting(store, observer), relay -> new FillingSink(c, relay, lead.fill(), store.maxSize()));
+      upstream.relay(c, counting(store, observer), relay -> new FillingSink(c.ctx(), relay, lead.fill(), store.maxSize()));
     }
   }
 

@@ -30,10 +30,11 @@ final class FillingSink implements ResponseSink {
   private final GenericFutureListener<Future<? super Void>> onClientClose;
   private boolean filling;
 
-  FillingSink(RegistryCall c, Relay relay, Fill fill, long maxSize) {
+  /** @param ctx the client's: its closing abandons the fill */
+  FillingSink(ChannelHandlerContext ctx, Relay relay, Fill fill, long maxSize) {
     this.relay = relay;
     this.fill = fill;
-    this.ctx = c.ctx();
+    this.ctx = ctx;
     this.maxSize = maxSize;
     this.onClientClose = f -> stop("the client left before the end", null);
     // Until the head arrives, the fill is this request's: a client that leaves ends it.
@@ -50,6 +51,10 @@ final class FillingSink implements ResponseSink {
           null, head.headers().get(HttpHeaderNames.RETRY_AFTER)) : null);
     } else if (HttpUtil.getContentLength(head, -1L) > maxSize) {
       stop("it is larger than the cache's maxSize (" + HttpUtil.getContentLength(head, -1L) + " bytes)", null);
+    } else if (head.headers().contains(HttpHeaderNames.CONTENT_ENCODING)
+        && !head.headers().contains(HttpHeaderNames.CONTENT_ENCODING, "identity", true)) {
+      // Encoded in transit: what arrives is not the bytes the digest names.
+      stop("the upstream sent it with Content-Encoding " + head.headers().get(HttpHeaderNames.CONTENT_ENCODING), null);
     }
     relay.onHead(head);
   }
@@ -61,6 +66,13 @@ final class FillingSink implements ResponseSink {
       return;
     }
     fill.write(content.content());
+    if (!fill.active()) {
+      // Grown beyond the cache's maxSize: relayed on, not kept.
+      filling = false;
+      ctx.channel().closeFuture().removeListener(onClientClose);
+      relay.onContent(content, last, readMore);
+      return;
+    }
     if (last) {
       filling = false;
       ctx.channel().closeFuture().removeListener(onClientClose);

@@ -103,6 +103,11 @@ public final class Fill {
     drainSoon();
   }
 
+  /** Whether the download is still going: neither finished nor abandoned. */
+  public boolean active() {
+    return !ended;
+  }
+
   /** Whether the disk is far enough behind that the producer should wait before reading more. */
   public boolean behind() {
     return queued.get() > MAX_QUEUED;
