@@ -2,21 +2,19 @@ package io.turnstile.proxy.blobs;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,6 +105,14 @@ public final class BlobStore implements AutoCloseable {
   }
 
   private void rebuild() throws IOException {
+    try {
+      rebuildIndex();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  private void rebuildIndex() throws IOException {
     long start = System.nanoTime();
     Files.createDirectories(tmp);
     Files.createDirectories(blobs);
@@ -116,24 +123,37 @@ public final class BlobStore implements AutoCloseable {
         leftovers++;
       }
     }
-    record Found(String hex, Path path, long size, long modified) {}
-    List<Found> found = new ArrayList<>();
-    Files.walkFileTree(blobs, java.util.Set.of(), 2, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        String name = file.getFileName().toString();
-        Path parent = file.getParent();
-        if (attrs.isRegularFile() && HEX.matcher(name).matches() && parent != null
-            && parent.getFileName().toString().equals(name.substring(0, 2))) {
-          found.add(new Found(name, file, attrs.size(), attrs.lastModifiedTime().toMillis()));
+    // One directory per first byte of the digest, read in parallel: a start-up with 100,000 files
+    // is bounded by the stat of each, which the file system serves concurrently.
+    List<Path> shards = new ArrayList<>();
+    try (var dirs = Files.newDirectoryStream(blobs)) {
+      for (Path d : dirs) {
+        String name = d.getFileName().toString();
+        if (name.length() == 2 && isHex(name) && Files.isDirectory(d)) {
+          shards.add(d);
         }
-        return FileVisitResult.CONTINUE;
       }
-    });
-    found.sort(Comparator.comparingLong(Found::modified));
+    }
+    List<Found> found = shards.parallelStream().flatMap(d -> scan(d).stream()).collect(Collectors.toList());
+    // Oldest first. Up to a million files, sorted as primitives: (modified millis, position)
+    // packed in one long each, several times faster than sorting the records at start-up.
+    long[] order = new long[found.size()];
+    if (order.length < 1 << 20) {
+      for (int i = 0; i < order.length; i++) {
+        order[i] = Math.max(0, found.get(i).modified()) << 20 | i;
+      }
+      java.util.Arrays.sort(order);
+    } else {
+      found.sort(java.util.Comparator.comparingLong(Found::modified));
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+    }
     List<Entry> evicted;
     synchronized (this) {
-      for (Found f : found) {
+      index.clear();
+      for (long o : order) {
+        Found f = found.get(order.length < 1 << 20 ? (int) (o & ((1 << 20) - 1)) : (int) o);
         index.put(f.hex(), new Entry(f.hex(), f.path(), f.size(), false, f.modified()));
         bytes += f.size();
       }
@@ -143,6 +163,39 @@ public final class BlobStore implements AutoCloseable {
     log.info("blob cache of upstream {}: {} blobs, {} bytes in {} ({} unfinished downloads deleted), read in {} ms",
         upstream, found.size() - evicted.size(), bytes(), blobs.getParent(), leftovers,
         (System.nanoTime() - start) / 1_000_000);
+  }
+
+  private record Found(String hex, Path path, long size, long modified) {}
+
+  /** The blobs in one shard directory: files named by a digest that starts with the directory's name. */
+  private static List<Found> scan(Path shard) {
+    String prefix = shard.getFileName().toString();
+    List<Found> out = new ArrayList<>();
+    try (var files = Files.newDirectoryStream(shard)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        if (name.length() == 64 && name.startsWith(prefix) && isHex(name)) {
+          BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class);
+          if (attrs.isRegularFile()) {
+            out.add(new Found(name, f, attrs.size(), attrs.lastModifiedTime().toMillis()));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  /** Lowercase hex only, as digests are written. */
+  private static boolean isHex(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The upstream's name. */

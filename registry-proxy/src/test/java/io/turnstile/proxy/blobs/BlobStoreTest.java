@@ -76,6 +76,8 @@ class BlobStoreTest {
       b.release();
     }
     if (!f.finish()) {
+      // Abandoned: its partial file is deleted on the io executor before the result fails.
+      assertThatThrownBy(() -> f.result().get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(FillFailedException.class);
       return null;
     }
     return f.result().get(5, TimeUnit.SECONDS);
