@@ -236,6 +236,20 @@ class BlobCacheIT {
     assertThat(upstreamGets(layer)).isEqualTo(1);
   }
 
+  @Test
+  void headAndRangeRequestsForAColdBlob_areRelayed_andStartNoDownload() throws Exception {
+    String layer = v100.layers().get(0);
+    HttpResponse<byte[]> head = send("HEAD", "/v2/vendor/app/blobs/" + layer, login.basic());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("Docker-Content-Digest")).contains(layer);
+    HttpResponse<byte[]> range = blob(layer, "Range", "bytes=0-9");
+    assertThat(range.statusCode()).as("whatever the upstream answers: this one ignores Range").isEqualTo(200);
+    Thread.sleep(200);
+    assertThat(file(layer)).doesNotExist();
+    assertThat(unfinished()).isEmpty();
+    assertThat(value(metrics(), "turnstile_blobcache_requests_total{result=\"miss\",upstream=\"vendor\"}")).isEqualTo(2);
+  }
+
   // ---- single flight ----
 
   @Test
