@@ -4,22 +4,25 @@
 #   benchmarks/run.sh [--quick] [--only PART,...]
 #
 #   --quick  small sizes, short runs: a smoke check, not figures
-#   --only   some of the parts below (peers, audit, scale, replicas, authorize), e.g. --only scale,replicas
+#   --only   some of the parts below (peers, audit, scale, replicas, authorize, blobindex), e.g. --only scale,replicas
 #
 # A full run writes benchmarks/results/<date>.md; a partial one <date>-<parts>.md and a quick one
 # <date>-quick.md (or <date>-<parts>-quick.md), so neither replaces a full run's figures.
 #
 # Installs what it needs from Debian when missing (docker-registry, nginx, hey, skopeo, curl,
 # postgresql), builds the jar and the benchmark module, runs:
-#   - peers: blob throughput (one and 16/64 clients, with Turnstile's peak RSS), manifest request
-#     rates, token issuance, skopeo copies: upstream (distribution), nginx, distribution's
-#     pull-through cache and Turnstile (PeerBenchmarks);
+#   - peers: blob throughput (one and 16/64 clients, with Turnstile's peak RSS), the same with
+#     Turnstile's blob cache cold and warm, 64 clients on one cold blob (upstream fetches counted),
+#     manifest request rates, token issuance, skopeo copies: upstream (distribution), nginx,
+#     distribution's pull-through cache and Turnstile (PeerBenchmarks);
 #   - audit: manifest GET rates with the pull audit log on and off, side by side (AuditBenchmark);
 #   - scale: a store of 100,000 licenses and 1,000,000 versions (10,000 with --quick), on SQLite and
 #     on PostgreSQL: start-up and snapshot memory (ScaleBenchmark);
 #   - replicas: two Turnstile processes on one PostgreSQL store, 100 edits through one's admin API
 #     (10 with --quick) and how long until the other enforces each (ReplicaBenchmark);
-#   - authorize: the cost of one authorization decision (JMH, AuthorizeBenchmark).
+#   - authorize: the cost of one authorization decision (JMH, AuthorizeBenchmark);
+#   - blobindex: the blob cache's index rebuilt at start from 100,000 files (10,000 with --quick)
+#     (BlobIndexBenchmark).
 # Every process it starts is stopped when it ends.
 #
 # PostgreSQL runs from testkit's fixture (initdb under a temp dir, a free port on 127.0.0.1), never
@@ -30,8 +33,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 # nginx lives in /usr/sbin, which a non-login root shell may lack.
 PATH="$PATH:/usr/sbin:/sbin"
-all=(peers audit scale replicas authorize)
-usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,audit,scale,replicas,authorize]" >&2; exit 2; }
+all=(peers audit scale replicas authorize blobindex)
+usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,audit,scale,replicas,authorize,blobindex]" >&2; exit 2; }
 quick=()
 only=""
 while (($#)); do
@@ -94,6 +97,9 @@ fi
 if wants replicas; then
   bench replicas -Xmx1g io.turnstile.benchmarks.ReplicaBenchmark "${quick[@]}" "$tmp/replicas.md"
 fi
+if wants blobindex; then
+  bench blobindex -Xmx1g io.turnstile.benchmarks.BlobIndexBenchmark "${quick[@]}" "$tmp/blobindex.md"
+fi
 if wants authorize; then
   jmh=(-rf json -rff "$tmp/authorize.json")
   if ((${#quick[@]})); then
@@ -120,9 +126,9 @@ def f(v):
     except (TypeError, ValueError): return "-"
 lines = ["# Turnstile benchmark run", "",
          f"- machine: {os.cpu_count()} cores, {platform.machine()}, Java {java}",
-         f"- mode: {mode}" + ("" if parts == "peers audit scale replicas authorize" else f"; parts: {', '.join(parts.split())}"),
+         f"- mode: {mode}" + ("" if parts == "peers audit scale replicas authorize blobindex" else f"; parts: {', '.join(parts.split())}"),
          f"- load average (1, 5, 15 min) before the run: {load_before.replace(' ', ', ')}; after: {load_after.replace(' ', ', ')}", ""]
-for section in ("peers.md", "audit.md", "scale.md", "scale-postgres.md", "replicas.md"):
+for section in ("peers.md", "audit.md", "scale.md", "scale-postgres.md", "replicas.md", "blobindex.md"):
     if os.path.exists(f"{tmp}/{section}"):
         lines.append(open(f"{tmp}/{section}").read())
 if os.path.exists(f"{tmp}/authorize.json"):

@@ -26,21 +26,24 @@ import java.util.function.Supplier;
  * itself (CNCF distribution with Basic auth), nginx in front of it, distribution's pull-through
  * cache, and Turnstile. Writes a markdown report.
  *
- * <p>Usage: {@code PeerBenchmarks [--quick] REPORT.md}
+ * <p>Usage: {@code PeerBenchmarks [--quick] [--blobs] REPORT.md}; {@code --blobs} runs the blob
+ * sections only (throughput, concurrency, the blob cache).
  */
 public final class PeerBenchmarks {
   private final boolean quick;
+  private final boolean blobsOnly;
   private final StringBuilder report = new StringBuilder();
   private final ObjectMapper json = new ObjectMapper();
 
-  private PeerBenchmarks(boolean quick) {
+  private PeerBenchmarks(boolean quick, boolean blobsOnly) {
     this.quick = quick;
+    this.blobsOnly = blobsOnly;
   }
 
   public static void main(String[] args) throws Exception {
     boolean quick = List.of(args).contains("--quick");
     Path out = Path.of(args[args.length - 1]);
-    PeerBenchmarks b = new PeerBenchmarks(quick);
+    PeerBenchmarks b = new PeerBenchmarks(quick, List.of(args).contains("--blobs"));
     try {
       b.run();
     } finally {
@@ -119,6 +122,7 @@ public final class PeerBenchmarks {
         bearer = freshBearer.get();
         String blobBearer = bearer;
         Stats ts = Stats.of(repeat(runs, () -> curl(turnstile.url() + "/v2/vendor/big/blobs/" + layer, blobBearer, bytes)));
+        Stats pullWarm = Stats.of(warm);
         line("| peer | seconds | MiB/s (median) | Turnstile / peer (time) |");
         line("|---|---|---|---|");
         for (var e : List.of(Map.entry("direct", direct), Map.entry("nginx", viaNginx),
@@ -142,6 +146,12 @@ public final class PeerBenchmarks {
               (d < 0 ? 1 : 0) + (t < 0 ? 1 : 0), rss / 1024));
         }
         line("");
+
+        // 2a. The blob cache.
+        blobCache(dir, upstream, layer, bytes, bigMib, runs, direct, viaNginx, pullWarm, ts);
+        if (blobsOnly) {
+          return;
+        }
 
         // 3. Manifest rate.
         line("### 3. Manifest requests (`hey -c 32`, " + load.toSeconds() + " s per run; median of runs with ranges)");
@@ -206,6 +216,107 @@ public final class PeerBenchmarks {
         line("");
         line("Turnstile's peak RSS over the whole run: " + peakRssKb(turnstile.pid()) / 1024 + " MB.");
       }
+    }
+  }
+
+  /**
+   * A second Turnstile with a blob cache on the same upstream: one client cold (the cache's file
+   * deleted before each run, so the blob streams from the upstream into the cache) and warm (from
+   * the file, by sendfile), concurrent warm pulls, and 64 clients asking for one cold blob at once,
+   * with the upstream's fetches counted in its own access log.
+   */
+  private void blobCache(Path dir, Distribution upstream, String layer, long bytes, int bigMib, int runs, Stats direct,
+      Stats viaNginx, Stats pullWarm, Stats noCache) throws Exception {
+    Path cacheDir = dir.resolve("blob-cache");
+    try (TurnstileProcess cached = new TurnstileProcess(dir.resolve("turnstile-cached")).tagTtl("60s")
+        .jvmArgs(System.getProperty("turnstile.transport") == null ? List.of()
+            : List.of("-Dturnstile.transport=" + System.getProperty("turnstile.transport")))
+        .blobCache(cacheDir, "4GiB")
+        .start(upstream.url(), "vendor", "vendor-secret")) {
+      String customer = cached.cli("customer", "create", "--name", "Bench").get("id").asText();
+      JsonNode license = cached.cli("license", "create", "--customer", customer, "--application", "app",
+          "--version", "1.0.0");
+      String user = license.get("id").asText();
+      String key = license.get("key").asText();
+      Supplier<String> bearer = () -> {
+        try {
+          return "Authorization: Bearer " + token(cached, user, key, "repository:vendor/big:pull");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+      String url = cached.url() + "/v2/vendor/big/blobs/" + layer;
+      String hex = layer.substring("sha256:".length());
+      Path file = cacheDir.resolve("sha256").resolve(hex.substring(0, 2)).resolve(hex);
+      String auth = bearer.get();
+      curl(url, auth, bytes);
+      awaitFile(file);
+      curl(url, auth, bytes);
+      // Warm first: the cold runs write and flush the blob again each time, which the warm runs
+      // should not pay for.
+      Stats warmCache = Stats.of(repeat(runs, () -> curl(url, auth, bytes)));
+      List<Double> cold = new ArrayList<>();
+      for (int i = 0; i < runs; i++) {
+        Files.delete(file);
+        cold.add(curl(url, auth, bytes));
+        awaitFile(file);
+      }
+      Stats coldCache = Stats.of(cold);
+      line("### 2a. Blob cache (`upstreams[].cache.blobs`), one client (seconds for " + bigMib + " MiB)");
+      line("");
+      line("A second Turnstile with a blob cache, in the same run. Cold: the cached file is deleted before each run, so "
+          + "the blob streams from the upstream to the client and into the cache at once (hashed, written off the event "
+          + "loop, moved into place when verified). Warm: served from the file by sendfile.");
+      line("");
+      line("| path | seconds | MiB/s (median) | time / direct | nginx time / this |");
+      line("|---|---|---|---|---|");
+      for (var e : List.of(Map.entry("direct", direct), Map.entry("nginx", viaNginx),
+          Map.entry("distribution pull-through, warm", pullWarm), Map.entry("Turnstile, no cache", noCache),
+          Map.entry("Turnstile, cache cold", coldCache), Map.entry("Turnstile, cache warm", warmCache))) {
+        line(String.format("| %s | %s | %.0f | %.2f | %.2f |", e.getKey(), e.getValue().format("s", "%.2f"),
+            bigMib / e.getValue().median(), e.getValue().median() / direct.median(),
+            viaNginx.median() / e.getValue().median()));
+      }
+      line("");
+      line("### 2b. Blob cache, concurrent warm pulls (aggregate MiB/s; the cached Turnstile's peak RSS at `-Xmx256m`)");
+      line("");
+      line("| clients | direct | Turnstile, cache warm | cache warm / direct | failed | peak RSS |");
+      line("|---|---|---|---|---|---|");
+      String vendorBasic = "Authorization: Basic " + b64("vendor:vendor-secret");
+      for (int clients : quick ? List.of(16) : List.of(16, 64)) {
+        double d = concurrent(clients, upstream.url() + "/v2/vendor/big/blobs/" + layer, vendorBasic, bytes);
+        double t = concurrent(clients, url, bearer.get(), bytes);
+        line(String.format("| %d | %.0f | %.0f | %.2f | %d | %d MB |", clients, Math.abs(d), Math.abs(t),
+            Math.abs(t) / Math.abs(d), (d < 0 ? 1 : 0) + (t < 0 ? 1 : 0), peakRssKb(cached.pid()) / 1024));
+      }
+      line("");
+      line("### 2c. Blob cache, 64 clients asking for one cold blob at once");
+      line("");
+      Files.delete(file);
+      long before = upstreamGets(upstream, layer);
+      long t0 = System.nanoTime();
+      double t = concurrent(64, url, bearer.get(), bytes);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      awaitFile(file);
+      long fetches = upstreamGets(upstream, layer) - before;
+      line(String.format("- upstream fetches of the blob (GET lines in the upstream's access log): %d", fetches));
+      line(String.format("- all 64 complete in %.2f s (aggregate %.0f MiB/s), %s", seconds, Math.abs(t),
+          t < 0 ? "some FAILED" : "none failed"));
+      line("- the cached Turnstile's peak RSS over this section: " + peakRssKb(cached.pid()) / 1024 + " MB");
+      line("");
+    }
+  }
+
+  /** Waits for a download into the cache to land: the file appears just after the client's last byte. */
+  private static void awaitFile(Path file) {
+    Proc.await("the cached blob " + file, Duration.ofSeconds(60), () -> Files.exists(file));
+  }
+
+  /** GETs of the blob the upstream has logged so far. */
+  private static long upstreamGets(Distribution upstream, String layer) throws Exception {
+    String asked = "\"GET /v2/vendor/big/blobs/" + layer;
+    try (var lines = Files.lines(upstream.log())) {
+      return lines.filter(l -> l.contains(asked)).count();
     }
   }
 

@@ -48,6 +48,17 @@ public record TurnstileConfig(
             "upstreams[" + i + "].name", "'" + upstreams.get(i).name() + "' is listed twice");
       }
     }
+    Map<java.nio.file.Path, String> blobDirectories = new HashMap<>();
+    for (int i = 0; i < upstreams.size(); i++) {
+      BlobCacheConfig blobs = upstreams.get(i).cache().blobs();
+      if (blobs != null) {
+        String other = blobDirectories.putIfAbsent(blobs.directory().toAbsolutePath().normalize(), upstreams.get(i).name());
+        if (other != null) {
+          throw new InvalidValueException("upstreams[" + i + "].cache.blobs.directory",
+              "already the blob cache of upstream '" + other + "'");
+        }
+      }
+    }
     Map<String, String> appNames = new HashMap<>();
     Map<String, String> repoOwner = new HashMap<>();
     for (int a = 0; a < applications.size(); a++) {

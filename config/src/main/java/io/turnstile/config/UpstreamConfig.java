@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param maxConnections connection pool bound for this upstream; default 64
  * @param trustStore PKCS#12 trust store for TLS; default the JDK's
  * @param trustStorePassword password of {@code trustStore}
+ * @param cache what is kept of this upstream's content; default nothing ({@link UpstreamCacheConfig#none()})
  */
 public record UpstreamConfig(
     String name,
@@ -28,7 +29,8 @@ public record UpstreamConfig(
     Duration readTimeout,
     Integer maxConnections,
     Path trustStore,
-    String trustStorePassword) {
+    String trustStorePassword,
+    UpstreamCacheConfig cache) {
   public UpstreamConfig {
     Check.simpleName("name", name);
     Check.httpUrl("url", url);
@@ -43,6 +45,7 @@ public record UpstreamConfig(
     if (maxConnections < 1) {
       throw new InvalidValueException("maxConnections", "must be at least 1");
     }
+    cache = cache == null ? UpstreamCacheConfig.none() : cache;
   }
 
   /** The base URL without a trailing slash. */

@@ -284,4 +284,51 @@ class ConfigLoaderTest {
     assertError(VALID + "audit:\n  retention: 2h\n", "turnstile.yaml: audit.retention: must be between 1d and 3650d");
     assertError(VALID + "audit:\n  queueSize: 10\n", "turnstile.yaml: audit.queueSize: must be between 1000 and 10000000");
   }
+
+  // ---- blob cache ----
+
+  private static String withBlobCache(String cacheYaml) {
+    return VALID.replace("    password: ${GHCR_TOKEN}", "    password: ${GHCR_TOKEN}\n    cache:\n" + cacheYaml);
+  }
+
+  @Test
+  void blobCache_isOffByDefault() throws Exception {
+    assertThat(parse(VALID).upstreams().get(0).cache().blobs()).isNull();
+  }
+
+  @Test
+  void blobCache_takesADirectoryAndASizeWithAUnit() throws Exception {
+    TurnstileConfig c = parse(withBlobCache("      blobs:\n        directory: data/blobs\n        maxSize: 20GiB\n"));
+    BlobCacheConfig blobs = c.upstreams().get(0).cache().blobs();
+    assertThat(blobs.directory()).isEqualTo(Path.of("data/blobs"));
+    assertThat(blobs.maxSize()).isEqualTo(20L << 30);
+    assertThat(parse(withBlobCache("      blobs: {directory: b, maxSize: 1048576}\n")).upstreams().get(0)
+        .cache().blobs().maxSize()).isEqualTo(1L << 20);
+  }
+
+  @Test
+  void blobCache_errorsNameTheField() {
+    assertError(withBlobCache("      blobs:\n        maxSize: 1GiB\n"),
+        "turnstile.yaml: upstreams[0].cache.blobs.directory: is required");
+    assertError(withBlobCache("      blobs:\n        directory: b\n"),
+        "turnstile.yaml: upstreams[0].cache.blobs.maxSize: is required");
+    assertError(withBlobCache("      blobs: {directory: b, maxSize: 10KiB}\n"),
+        "turnstile.yaml: upstreams[0].cache.blobs.maxSize: must be at least 1MiB");
+    assertError(withBlobCache("      blobs: {directory: b, maxSize: lots}\n"),
+        "turnstile.yaml: upstreams[0].cache.blobs.maxSize: 'lots' is not a size (e.g. 1048576, 512MiB, 20GiB)");
+    assertThatThrownBy(() -> parse(withBlobCache("      blobs: {directory: b, maxSize: 1GiB, ttl: 5m}\n")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("turnstile.yaml: upstreams[0].cache.blobs.ttl: unknown key");
+    assertThatThrownBy(() -> parse(withBlobCache("      manifests: {}\n")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("turnstile.yaml: upstreams[0].cache.manifests: unknown key");
+  }
+
+  @Test
+  void blobCacheDirectory_sharedByTwoUpstreams_isRejected() {
+    String two = withBlobCache("      blobs: {directory: data/blobs, maxSize: 1GiB}\n").replace("applications:",
+        "  - name: other\n    url: https://quay.io\n    cache:\n      blobs: {directory: ./data/blobs, maxSize: 1GiB}\n"
+            + "applications:");
+    assertError(two, "turnstile.yaml: upstreams[1].cache.blobs.directory: already the blob cache of upstream 'vendor'");
+  }
 }

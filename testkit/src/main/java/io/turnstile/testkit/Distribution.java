@@ -105,6 +105,11 @@ public final class Distribution implements AutoCloseable {
     return this;
   }
 
+  /** Where the registry writes its log, access log lines included. */
+  public Path log() {
+    return log;
+  }
+
   /** The registry's process id, for resource readings. */
   public long pid() {
     return process.pid();

@@ -43,6 +43,8 @@ public final class TurnstileProcess implements AutoCloseable {
   private String listenHost = "127.0.0.1";
   private TestCa.Issued tls;
   private TestCa tlsCa;
+  private Path blobCache;
+  private String blobCacheMaxSize;
 
   /** The configured {@code cache.tagTtl}; default 1s, so tags moved upstream are seen at once. */
   public TurnstileProcess tagTtl(String ttl) {
@@ -146,6 +148,16 @@ public final class TurnstileProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The upstream's blob cache ({@code cache.blobs}) in {@code directory}, up to {@code maxSize}
+   * (e.g. {@code 2GiB}). Written only when set: the key is newer than some builds.
+   */
+  public TurnstileProcess blobCache(Path directory, String maxSize) {
+    this.blobCache = directory;
+    this.blobCacheMaxSize = maxSize;
+    return this;
+  }
+
   public long pid() {
     return process.pid();
   }
@@ -245,7 +257,7 @@ public final class TurnstileProcess implements AutoCloseable {
             username: %s
             password: ${UPSTREAM_PASSWORD}
             connectTimeout: 2s
-            readTimeout: 10s
+            readTimeout: 10s%s
         applications:
           - name: app
             repositories:
@@ -261,7 +273,8 @@ public final class TurnstileProcess implements AutoCloseable {
                 upstream: vendor
         """.formatted(host(), publicUrl != null ? publicUrl : url(), tlsYaml(), adminPort, tlsYaml(), tokenTtl,
             signingKeyFile(), nativeSignatures ? "" : "\n  nativeSignatures: false", tagTtl,
-            store.toString().stripTrailing(), upstreamUrl, upstreamUser));
+            store.toString().stripTrailing(), upstreamUrl, upstreamUser,
+            blobCache == null ? "" : "\n    cache:\n      blobs: {directory: " + blobCache + ", maxSize: " + blobCacheMaxSize + "}"));
     List<String> command = new ArrayList<>(List.of("java", "-Xmx256m"));
     command.addAll(jvmArgs);
     command.addAll(List.of("-jar", jar, "serve", "--config", config.toString()));

@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.audit.PullRecorder;
+import io.turnstile.proxy.blobs.BlobStore;
+import io.turnstile.proxy.blobs.BlobStores;
 import io.turnstile.proxy.concurrent.EventLoops;
 import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.HttpResponses;
@@ -21,6 +23,7 @@ import io.turnstile.proxy.oci.RegistryErrors;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.oci.RegistryPath;
 import io.turnstile.proxy.upstream.BufferingSink;
+import io.turnstile.proxy.upstream.ResponseSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamRequest;
 import io.turnstile.proxy.upstream.UpstreamTags;
@@ -36,6 +39,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,8 +49,9 @@ import java.util.regex.Pattern;
  * range, decided before any upstream contact; digests and blobs when they are reachable from a
  * granted tag (the {@link ClosureCache} knows; under a range, the granted tags are those of the
  * upstream's tag list that the range holds); tag lists and the catalog are filtered to what the
- * caller holds. Allowed manifests are served from memory when known, everything else is streamed
- * from the upstream by a {@link Relay}. Tags seen upstream are handed to {@link TagSightings}.
+ * caller holds. Allowed manifests are served from memory when known, blobs from the upstream's blob
+ * cache when it has one ({@link CachedBlobs}), everything else is streamed from the upstream by a
+ * {@link Relay}. Tags seen upstream are handed to {@link TagSightings}.
  */
 public final class DataPlane implements RegistryBackend {
   private static final Pattern COSIGN_TAG = Pattern.compile("sha256-([a-f0-9]{64})\\.(sig|att|sbom)");
@@ -62,10 +67,14 @@ public final class DataPlane implements RegistryBackend {
   private final TagSightings sightings;
   private final ObjectMapper json;
   private final Pulls pulls;
+  private final BlobStores blobs;
 
-  /** @param pulls told of every manifest GET answered 200, for the audit log */
+  /**
+   * @param pulls told of every manifest GET answered 200, for the audit log
+   * @param blobs the blob caches of the upstreams that have one
+   */
   public DataPlane(TurnstileConfig config, UpstreamClient client, ClosureCache closures, TagSightings sightings,
-      ObjectMapper json, PullRecorder pulls) {
+      ObjectMapper json, PullRecorder pulls, BlobStores blobs) {
     this.sources = new Sources(config.upstreams());
     this.tagLists = new TagLists(new UpstreamTags(client, json), config.cache());
     this.listings = new Listings(tagLists, sources, sightings, json);
@@ -74,6 +83,7 @@ public final class DataPlane implements RegistryBackend {
     this.sightings = sightings;
     this.json = json;
     this.pulls = new Pulls(pulls);
+    this.blobs = blobs;
   }
 
   @Override
@@ -110,9 +120,7 @@ public final class DataPlane implements RegistryBackend {
           manifestByTag(c, g);
         }
       }
-      case BLOB -> whenAllowed(c, g, c.path().reference(),
-          () -> proxy(c, sources.untagged(g), "/blobs/" + c.path().reference(), true, RegistryError.BLOB_UNKNOWN,
-              pulls.wanted(c) ? pulls.blobObserver(c) : null));
+      case BLOB -> whenAllowed(c, g, c.path().reference(), () -> blob(c, g));
       case TAGS -> listings.tags(c, g);
       case REFERRERS -> whenAllowed(c, g, c.path().reference(), () -> referrers(c, g));
       default -> throw new RegistryException(RegistryError.NOT_FOUND, "unknown registry endpoint");
@@ -203,6 +211,22 @@ public final class DataPlane implements RegistryBackend {
     r.headers().set(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");
     r.headers().set(HttpResponses.API_VERSION_HEADER, HttpResponses.API_VERSION);
     c.write(r, pulls.wanted(c) ? () -> pulls.delivered(c, m.digest()) : null);
+  }
+
+  // ---- blobs ----
+
+  /** Serves a blob the caller's license has been found to reach, from the cache when its upstream has one. */
+  private void blob(RegistryCall c, Grant g) {
+    ClosureCache.Source src = sources.untagged(g);
+    String suffix = "/blobs/" + c.path().reference();
+    Relay.Observer observer = pulls.wanted(c) ? pulls.blobObserver(c) : null;
+    BlobStore store = blobs.of(src.upstream().name());
+    if (store == null) {
+      proxy(c, src, suffix, true, RegistryError.BLOB_UNKNOWN, observer);
+      return;
+    }
+    new CachedBlobs((call, counted, sink) -> proxy(call, src, suffix, true, RegistryError.BLOB_UNKNOWN, counted, sink))
+        .serve(c, store, observer);
   }
 
   // ---- digest authorization ----
@@ -366,6 +390,12 @@ public final class DataPlane implements RegistryBackend {
   /** @param observer told what reached the client; null when nobody asks */
   private void proxy(RegistryCall c, ClosureCache.Source src, String suffix, boolean blob, RegistryError notFound,
       Relay.Observer observer) {
+    proxy(c, src, suffix, blob, notFound, observer, relay -> relay);
+  }
+
+  /** @param sink what hears the upstream's answer, given the relay to the client */
+  private void proxy(RegistryCall c, ClosureCache.Source src, String suffix, boolean blob, RegistryError notFound,
+      Relay.Observer observer, Function<Relay, ResponseSink> sink) {
     Map<String, String> headers = new HashMap<>();
     for (CharSequence h : FORWARDED_REQUEST_HEADERS) {
       String v = header(c.request(), h);
@@ -376,7 +406,8 @@ public final class DataPlane implements RegistryBackend {
     Relay relay = new Relay(c.ctx(), c.head(), c.keepAlive(), notFound, c.done(), observer);
     c.streamWith(relay);
     relay.call(client.send(c.loop(), src.upstream(), src.creds(), new UpstreamRequest(
-        c.request().method().name(), "/v2/" + src.repository() + suffix, src.repository(), headers, blob), relay));
+        c.request().method().name(), "/v2/" + src.repository() + suffix, src.repository(), headers, blob),
+        sink.apply(relay)));
   }
 
   // ---- plumbing ----

@@ -3,6 +3,7 @@ package io.turnstile.proxy.observe;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -66,6 +67,8 @@ public final class RequestObserver extends ChannelDuplexHandler {
     }
     if (msg instanceof HttpContent content) {
       r.bytes += content.content().readableBytes();
+    } else if (msg instanceof FileRegion region) {
+      r.bytes += region.count();
     }
     if (msg instanceof LastHttpContent) {
       RequestRecord done = RequestRecord.detach(ctx.channel());

@@ -12,6 +12,7 @@ import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.turnstile.config.ServerConfig;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * The public registry listener. The pipeline, in order: connection caps (in all and per client
  * address), TLS when configured (HTTP/1.1 only: see {@link ServerTls}), request and keep-alive
  * deadlines, idle timeout, HTTP codec with size limits, the request observer (access log and
- * metrics) and the per-connection {@link RegistryFrontend}.
+ * metrics), under TLS the chunked reader of cached blob files, and the per-connection {@link
+ * RegistryFrontend}.
  */
 public final class RegistryServer implements AutoCloseable {
   /** The user event that tells each connection Turnstile is stopping. */
@@ -73,6 +75,7 @@ public final class RegistryServer implements AutoCloseable {
             addTls(p, tls, config);
             addHttp(p, config);
             p.addLast("requests", new RequestObserver(services.metrics(), accessLog));
+            addFileReads(p, tls);
             p.addLast("registry", new RegistryFrontend(services, clients));
           }
         })
@@ -86,7 +89,8 @@ public final class RegistryServer implements AutoCloseable {
     p.addLast("connectionLimit", limiter);
     p.addLast("deadlines", new RequestDeadlines(config.requestHeaderTimeout(), config.keepAliveTimeout()));
     long idle = config.idleTimeout().toMillis();
-    p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS) {
+    // observeOutput: a large file going out by sendfile is one write; its progress counts as activity.
+    p.addLast("idle", new IdleStateHandler(true, 0, 0, idle, TimeUnit.MILLISECONDS) {
       @Override
       protected void channelIdle(ChannelHandlerContext ctx, io.netty.handler.timeout.IdleStateEvent evt) {
         ctx.fireUserEventTriggered(evt);
@@ -101,6 +105,17 @@ public final class RegistryServer implements AutoCloseable {
   private static void addTls(ChannelPipeline p, ServerTls tls, ServerConfig config) {
     if (tls != null) {
       p.addAfter("connectionLimit", "tls", tls.newHandler(p.channel().alloc(), config.requestHeaderTimeout()));
+    }
+  }
+
+  /**
+   * Under TLS, cached blobs are read from their files in pieces as the socket drains (sendfile
+   * cannot encrypt); after the request observer, so it counts and sees the end of those answers.
+   * Plain HTTP sends files whole with sendfile and needs no handler for it.
+   */
+  private static void addFileReads(ChannelPipeline p, ServerTls tls) {
+    if (tls != null) {
+      p.addLast("fileReads", new ChunkedWriteHandler());
     }
   }
 

@@ -23,6 +23,7 @@ import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.proxy.audit.AuditMetrics;
 import io.turnstile.proxy.audit.PullAuditLog;
 import io.turnstile.proxy.audit.PullRecorder;
+import io.turnstile.proxy.blobs.BlobStores;
 import io.turnstile.proxy.observe.Health;
 import io.turnstile.proxy.portal.Portal;
 import io.turnstile.proxy.observe.Metrics;
@@ -77,16 +78,18 @@ public final class TurnstileServer implements AutoCloseable {
   private final TagWatch watch;
   /** The pull audit log's writer; null when {@code audit.enabled} is false. */
   private final PullAuditLog pulls;
+  private final BlobStores blobs;
   private final AtomicBoolean closed = new AtomicBoolean();
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
       AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
-      Portal portal, TagSightings sightings, TagWatch watch, PullAuditLog pulls) {
+      Portal portal, TagSightings sightings, TagWatch watch, PullAuditLog pulls, BlobStores blobs) {
     this.portal = portal;
     this.sightings = sightings;
     this.watch = watch;
     this.upstream = upstream;
+    this.blobs = blobs;
     this.pulls = pulls;
     this.metrics = metrics;
     this.health = health;
@@ -117,6 +120,7 @@ public final class TurnstileServer implements AutoCloseable {
     TagSightings sightings = null;
     TagWatch watch = null;
     PullAuditLog pulls = null;
+    BlobStores blobs = null;
     try {
       ObjectMapper json = Json.mapper();
       Clock clock = Clock.systemUTC();
@@ -142,6 +146,7 @@ public final class TurnstileServer implements AutoCloseable {
       if (pulls != null) {
         AuditMetrics.bind(meters, pulls);
       }
+      blobs = BlobStores.open(config.upstreams(), meters);
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
       log.info("token signatures by {}", tokens.signatureProvider());
@@ -154,7 +159,7 @@ public final class TurnstileServer implements AutoCloseable {
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
               new ClosureCache(upstream, json, config.cache(), meters), sightings, json,
-              pulls == null ? PullRecorder.OFF : pulls),
+              pulls == null ? PullRecorder.OFF : pulls, blobs),
           json,
           new Jwks(tokens, json),
           new RequestMetrics(meters),
@@ -174,8 +179,8 @@ public final class TurnstileServer implements AutoCloseable {
       tls.reloadEvery(workers, blocking);
       health.started();
       return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal,
-          sightings, watch, pulls);
-    } catch (InterruptedException | RuntimeException e) {
+          sightings, watch, pulls, blobs);
+    } catch (IOException | InterruptedException | RuntimeException e) {
       if (watch != null) {
         watch.close();
       }
@@ -189,6 +194,9 @@ public final class TurnstileServer implements AutoCloseable {
         pulls.close();
       }
       shutdown(boss, workers, blocking);
+      if (blobs != null) {
+        blobs.close();
+      }
       store.close();
       metrics.close();
       throw e;
@@ -269,6 +277,8 @@ public final class TurnstileServer implements AutoCloseable {
     sightings.close();
     upstream.close();
     shutdown(boss, workers, blocking);
+    // After the event loops: no download is fed any more; those complete land first.
+    blobs.close();
     if (pulls != null) {
       // After the listeners: the last pulls are queued by now, and written before the store closes.
       pulls.close();

@@ -12,11 +12,12 @@ import org.junit.jupiter.api.Test;
  * The packages of the server import downwards only. From the top: the command line, the server
  * (listeners and wiring), the vendor console (above the admin API it works through), the admin API
  * and the customer portal, the data plane ({@code access}), then tokens, the upstream client, the
- * pull audit log's writer ({@code audit}) and the pages' shared plumbing ({@code web}), and at the
- * bottom the registry protocol's vocabulary ({@code oci}), the transport choice, the event-loop
- * helpers, the listeners' TLS and what Turnstile tells its operators ({@code observe}: metrics,
- * health, the log), which import nothing of Turnstile's proxy above them. The compiled page
- * templates ({@code pages}) are reached by name only, and see the console's and portal's views.
+ * pull audit log's writer ({@code audit}), the blob cache's files ({@code blobs}) and the pages'
+ * shared plumbing ({@code web}), and at the bottom the registry protocol's vocabulary ({@code oci}),
+ * the transport choice, the event-loop helpers, the listeners' TLS and what Turnstile tells its
+ * operators ({@code observe}: metrics, health, the log), which import nothing of Turnstile's proxy
+ * above them. The compiled page templates ({@code pages}) are reached by name only, and see the
+ * console's and portal's views.
  */
 class LayeringTest {
   private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -43,6 +44,7 @@ class LayeringTest {
         .layer("web").definedBy("io.turnstile.proxy.web..")
         .layer("pages").definedBy("io.turnstile.proxy.pages..")
         .layer("audit").definedBy("io.turnstile.proxy.audit..")
+        .layer("blobs").definedBy("io.turnstile.proxy.blobs..")
         .layer("oci").definedBy("io.turnstile.proxy.oci..")
         .layer("transport").definedBy("io.turnstile.proxy.transport..")
         .layer("concurrent").definedBy("io.turnstile.proxy.concurrent..")
@@ -59,9 +61,10 @@ class LayeringTest {
         .whereLayer("web").mayOnlyBeAccessedByLayers("server", "console", "portal", "pages")
         .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access", "portal")
         .whereLayer("audit").mayOnlyBeAccessedByLayers("server", "access")
+        .whereLayer("blobs").mayOnlyBeAccessedByLayers("server", "access")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access", "token", "upstream",
-            "observe")
+            "blobs", "observe")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")
         .whereLayer("concurrent").mayOnlyBeAccessedByLayers("access", "upstream")
         .whereLayer("tls").mayOnlyBeAccessedByLayers("cli", "server", "admin")
