@@ -87,6 +87,14 @@ final class ConsoleScreens {
         if (n == 3) {
           return switch (p.get(2)) {
             case "versions" -> grant(r, s, api, page);
+            case "ranges" -> grantRange(r, s, api, page);
+            case "keep" -> {
+              boolean keep = "true".equals(r.field("keep"));
+              ObjectNode body = NODES.objectNode().put("keepReleasedBeforeExpiry", keep);
+              yield change(s, this.api.patch(api, body), keep
+                  ? "Once expired, the license keeps granting the versions released before its expiry."
+                  : "Once expired, the license grants nothing.", page, page);
+            }
             case "expiry" -> {
               ObjectNode body = NODES.objectNode();
               String day = blankToNull(r.field("expiresAt"));
@@ -98,6 +106,11 @@ final class ConsoleScreens {
             case "revoke" -> change(s, this.api.delete(api), "License revoked.", page, page);
             default -> null;
           };
+        }
+        if (n == 4 && p.get(2).equals("ranges") && p.get(3).equals("revoke")) {
+          String range = r.field("range") == null ? "" : r.field("range");
+          return change(s, this.api.delete(api + "/ranges/" + AdminCalls.segment(range)),
+              "Range " + range + " withdrawn.", page, page);
         }
         if (n == 5 && p.get(2).equals("versions") && p.get(4).equals("revoke")) {
           return change(s, this.api.delete(api + "/versions/" + AdminCalls.segment(p.get(3))),
@@ -205,6 +218,13 @@ final class ConsoleScreens {
     Set<String> versions = new LinkedHashSet<>(r.fields("version." + application));
     versions.addAll(words(r.field("moreVersions")));
     versions.forEach(body.putArray("versions")::add);
+    List<String> ranges = ranges(r.field("ranges"));
+    if (!ranges.isEmpty()) {
+      boolean prerelease = "true".equals(r.field("includePrerelease"));
+      var list = body.putArray("ranges");
+      ranges.forEach(x -> list.addObject().put("range", x).put("includePrerelease", prerelease));
+    }
+    body.put("keepReleasedBeforeExpiry", "true".equals(r.field("keepReleasedBeforeExpiry")));
     String user = blankToNull(r.field("upstreamUsername"));
     String password = r.field("upstreamPassword");
     if (user != null || (password != null && !password.isEmpty())) {
@@ -264,6 +284,20 @@ final class ConsoleScreens {
     return change(s, api.post(apiPath + "/versions", body), "Granted " + String.join(", ", versions) + ".", page, page);
   }
 
+  private WebResponse grantRange(WebRequest r, Sessions.Session<?> s, String apiPath, String page) {
+    String range = blankToNull(r.field("range"));
+    if (range == null) {
+      s.flash("error", "Type a range to grant, e.g. 2.x, ~2.4.0, >=2.0.0 <3.0.0 or * for every version.");
+      return WebResponse.redirect(page);
+    }
+    boolean prerelease = "true".equals(r.field("includePrerelease"));
+    ObjectNode body = NODES.objectNode();
+    body.putArray("ranges").addObject().put("range", range).put("includePrerelease", prerelease);
+    return change(s, api.post(apiPath + "/ranges", body),
+        "Granted " + (range.equals("*") ? "every version" : "range " + range) + (prerelease ? ", pre-releases included." : "."),
+        page, page);
+  }
+
   // ---- plumbing ----
 
   private WebResponse change(Sessions.Session<?> s, Answer a, String notice, String onSuccess, String onFailure) {
@@ -303,6 +337,20 @@ final class ConsoleScreens {
 
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s.strip();
+  }
+
+  /** Ranges typed one per line or separated by commas (a range itself may hold spaces). */
+  private static List<String> ranges(String s) {
+    if (s == null || s.isBlank()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String part : s.split("[,\\r\\n]+")) {
+      if (!part.isBlank()) {
+        out.add(part.strip());
+      }
+    }
+    return out;
   }
 
   private static List<String> words(String s) {

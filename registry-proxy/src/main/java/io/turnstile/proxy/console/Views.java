@@ -26,10 +26,35 @@ public final class Views {
 
   public record Event(String at, String actor, String action, String detail) {}
 
+  /**
+   * One grant of a license as the API names it: {@code kind} is exact, range or all; {@code value}
+   * the version, the range, or {@code *}.
+   */
+  public record GrantItem(String kind, String value, boolean includePrerelease) {
+    public boolean exact() {
+      return kind.equals("exact");
+    }
+
+    /** The kind in words, as the pages show it beside the value. */
+    public String kindLabel() {
+      String k = switch (kind) {
+        case "exact" -> "exact";
+        case "all" -> "all versions";
+        default -> "range";
+      };
+      return includePrerelease ? k + " + pre-releases" : k;
+    }
+
+    /** The value and its kind in one line: {@code 2.x (range + pre-releases)}. */
+    public String label() {
+      return value + " (" + kindLabel() + ")";
+    }
+  }
+
   /** A license; {@code state} is active, expiring (active, within 30 days of its expiry), expired or revoked. */
   public record License(String id, String name, String customerId, String customerName, String application,
-      List<String> versions, String expiresAt, String state, String revokedAt, String upstreamUser,
-      String createdAt, List<Event> history) {
+      List<String> versions, List<GrantItem> grants, boolean keepReleasedBeforeExpiry, String expiresAt,
+      String state, String revokedAt, String upstreamUser, String createdAt, List<Event> history) {
     static License of(JsonNode n, String customerName, Instant now) {
       String expires = n.path("expiresAt").isNull() ? null : n.path("expiresAt").asText(null);
       String state = n.path("state").asText();
@@ -38,13 +63,20 @@ public final class Views {
       }
       List<String> versions = new ArrayList<>();
       n.path("versions").forEach(v -> versions.add(v.asText()));
+      List<GrantItem> grants = new ArrayList<>();
+      if (n.has("grants")) {
+        n.path("grants").forEach(g -> grants.add(new GrantItem(g.path("kind").asText(), g.path("value").asText(),
+            g.path("includePrerelease").asBoolean(false))));
+      } else {
+        versions.forEach(v -> grants.add(new GrantItem("exact", v, false)));
+      }
       List<Event> history = new ArrayList<>();
       n.path("history").forEach(e -> history.add(new Event(e.path("at").asText(), e.path("actor").asText(),
           e.path("action").asText(), e.path("detail").isNull() ? "" : e.path("detail").asText(""))));
       JsonNode creds = n.path("upstreamCredentials");
       return new License(n.path("id").asText(), n.path("name").isNull() ? "" : n.path("name").asText(""),
           n.path("customerId").asText(), customerName, n.path("application").asText(), List.copyOf(versions),
-          expires, state, n.path("revokedAt").isNull() ? null : n.path("revokedAt").asText(null),
+          List.copyOf(grants), n.path("keepReleasedBeforeExpiry").asBoolean(false), expires, state, n.path("revokedAt").isNull() ? null : n.path("revokedAt").asText(null),
           creds.isObject() ? creds.path("username").asText() : null, day(n.path("createdAt").asText(null)),
           List.copyOf(history));
     }
@@ -60,6 +92,11 @@ public final class Views {
 
     public boolean revoked() {
       return state.equals("revoked");
+    }
+
+    /** Every grant with its kind, for a list cell; "none" when there is none. */
+    public String grantsText() {
+      return grants.isEmpty() ? "none" : String.join(", ", grants.stream().map(GrantItem::label).toList());
     }
   }
 
