@@ -296,6 +296,20 @@ public final class Snapshot {
     return catalog;
   }
 
+  /**
+   * What {@code license} alone grants on {@code repository} at {@code now}, decided as a pull with
+   * its key would be: everything while it is active; once expired, the tags seen before the expiry
+   * when it keeps them; null when it grants nothing there now or the repository is not configured.
+   */
+  public Grant grantOf(License license, String repository, Instant now) {
+    Catalog.Entry entry = catalog.repository(repository);
+    if (entry == null || !license.grantsAnythingAt(now)) {
+      return null;
+    }
+    Set<LicenseId> kept = license.state(now) == LicenseState.EXPIRED ? Set.of(license.id()) : Set.of();
+    return Grant.of(entry, List.of(license), kept, seen);
+  }
+
   /** When each tag was first seen, as far as this replica knows: shared by every snapshot of a store. */
   public TagsSeen tagsSeen() {
     return seen;

@@ -81,6 +81,24 @@ class SnapshotTest {
   }
 
   @Test
+  void grantOf_oneLicense_decidesItsTagsAsAPullWould() throws Exception {
+    List<IssuedKey> keys = new ArrayList<>();
+    try (LicenseStore store = StoreFixture.open(dir, clock)) {
+      store.importCustomers(List.of(new CustomerImport("Acme", List.of(
+          new NewLicense("line", null, "app", StoreFixture.T0.plusSeconds(3600), List.of("1.0.0"),
+              List.of(RangeGrant.of("^1.2.0")), false, null)))), "seed").forEach(c -> keys.addAll(c.licenseKeys()));
+      Snapshot s = store.snapshot();
+      License l = s.license(new LicenseId(keys.get(0).username()));
+      Grant g = s.grantOf(l, "vendor/app", clock.instant());
+      assertThat(g.grantedTags(List.of("1.0.0", "1.1.0", "v1.2.3", "1.3.0-rc.1", "1.4.0", "latest")).keySet())
+          .containsExactly("1.0.0", "v1.2.3", "1.4.0");
+      assertThat(s.grantOf(l, "vendor/tool", clock.instant())).as("another application's repository").isNull();
+      assertThat(s.grantOf(l, "vendor/nothing", clock.instant())).as("not configured").isNull();
+      assertThat(s.grantOf(l, "vendor/app", StoreFixture.T0.plusSeconds(7200))).as("expired, not kept").isNull();
+    }
+  }
+
+  @Test
   void concurrentReaders_alwaysSeeAWholeSnapshot() throws Exception {
     try (LicenseStore store = StoreFixture.open(dir, clock)) {
       CustomerId c = store.createCustomer("Acme", "t").id();
