@@ -68,6 +68,11 @@ final class LiveUpdates implements AutoCloseable {
     this.subscription = store.onSnapshot(this::changed);
   }
 
+  /** Something the view shows changed besides the snapshot: every stream renders again. */
+  void poke() {
+    changed();
+  }
+
   /** Called where the snapshot is published: hands the work on, several changes in a row once. */
   private void changed() {
     if (pending.compareAndSet(false, true)) {

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.token.LoginGuard;
+import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.proxy.web.Assets;
 import io.turnstile.proxy.web.Frame;
 import io.turnstile.proxy.web.Pages;
@@ -26,6 +28,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * {@code docker login}: a license id or customer id and its key, checked (and throttled) by the
  * same {@link LoginGuard}. The page shows the holder's licenses from the in-memory snapshot and
  * follows every change live ({@link LiveUpdates}). Nothing here blocks: it runs on the connection's
- * event loop.
+ * event loop; the upstream tag lists that show what a range grants are listed in the background
+ * ({@link UpstreamTagList}), and open pages follow when they come.
  *
  * <p>The key is checked and forgotten: sessions keep only the id of the credential. It is asked
  * again for the one answer that must contain it, the Kubernetes pull secret.
@@ -63,9 +67,12 @@ public final class Portal implements AutoCloseable {
   /**
    * @param secure whether the portal is reached over TLS (the listener's or a proxy's): the session
    *     cookie is then {@code Secure}
+   * @param upstreamTags lists the upstream's tags, to show which versions a range grants; null to
+   *     show ranges without them
+   * @param upstreams the configured upstreams
    */
   public Portal(LicenseStore store, LoginGuard logins, ObjectMapper json, URI publicUrl, boolean secure, Duration idle,
-      Clock clock) {
+      Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams) {
     this.store = store;
     this.logins = logins;
     this.json = json;
@@ -73,7 +80,8 @@ public final class Portal implements AutoCloseable {
     this.clock = clock;
     this.cookie = new SessionCookie("turnstile_portal", PREFIX, secure);
     this.sessions = new PortalSessions(store, idle, clock);
-    this.view = new PortalView(PullSecrets.registryHost(publicUrl));
+    this.view = new PortalView(PullSecrets.registryHost(publicUrl),
+        upstreamTags == null ? null : new UpstreamTagList(upstreamTags, upstreams, this::tagsListed));
     this.live = new LiveUpdates(store, sessions, this::licensesHtml, this::endedMessage);
   }
 
@@ -203,6 +211,14 @@ public final class Portal implements AutoCloseable {
   /** The licenses section of the page, as the page and the live stream both show it. */
   private String licensesHtml(PortalUser user) {
     return pages.render("portal/licenses.jte", Map.of("model", view.of(user, store.snapshot(), clock.instant())));
+  }
+
+  /** A tag list the view waited for came: open pages render again, showing what their ranges grant. */
+  private void tagsListed() {
+    LiveUpdates l = live;
+    if (l != null) {
+      l.poke();
+    }
   }
 
   private String endedMessage(PortalUser user) {

@@ -2,19 +2,29 @@ package io.turnstile.proxy.portal;
 
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.RepositoryConfig;
+import io.turnstile.store.Grant;
 import io.turnstile.store.License;
 import io.turnstile.store.LicenseState;
 import io.turnstile.store.Snapshot;
+import io.turnstile.store.TagVersions;
+import io.turnstile.store.VersionRange;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import org.semver4j.Semver;
 
 /**
- * What the portal shows a signed-in customer, read from the snapshot alone: each license with its
- * state, expiry and copy-ready commands per granted version.
+ * What the portal shows a signed-in customer, read from the snapshot: each license with its state,
+ * expiry, grants and copy-ready commands per granted version. For a range (or every version), the
+ * versions it grants at the upstream right now, decided by the same {@link Grant} a pull is, from
+ * the upstream's tag list as last listed ({@link UpstreamTagList}); until it is listed, the range
+ * and a command template.
  */
 public final class PortalView {
   /** How close an expiry must be for the warning. */
@@ -26,11 +36,54 @@ public final class PortalView {
   /** The commands of one granted version. */
   public record Version(String version, List<Pull> docker, List<Pull> helm, String image) {}
 
+  /** Most versions shown under one range, the newest. */
+  static final int MAX_COVERED = 25;
+
+  /** One grant with its kind: {@code exact}, {@code range} or {@code all}. */
+  public record GrantLine(String kind, String value, boolean includePrerelease) {
+    public String kindLabel() {
+      String k = switch (kind) {
+        case "exact" -> "exact";
+        case "all" -> "all versions";
+        default -> "range";
+      };
+      return includePrerelease ? k + " + pre-releases" : k;
+    }
+
+    public String label() {
+      return value + " (" + kindLabel() + ")";
+    }
+  }
+
+  /**
+   * A range (or every version) and the versions it grants at the upstream now, newest first, at
+   * most {@link #MAX_COVERED} ({@code more} beyond); {@code listed} false while the upstream's tags
+   * are not known yet, then {@code templates} show how to pull any version; {@code error} when they
+   * could not be listed.
+   */
+  public record RangeView(GrantLine grant, List<Version> covered, int more, boolean listed, String error,
+      List<String> templates) {}
+
   /** One license as its holder sees it; {@code expiresAt} is a UTC day, or null for never. */
   public record Card(String id, String name, String application, String state, String expiresAt,
-      boolean expiringSoon, List<Version> versions, String deployment) {
+      boolean expiringSoon, List<GrantLine> grants, List<Version> versions, List<RangeView> ranges,
+      boolean keptAfterExpiry, String deployment) {
     public boolean active() {
       return state.equals("active");
+    }
+
+    /** Whether pulls with it are served: active, or expired and keeping what was released before. */
+    public boolean pullable() {
+      return active() || keptAfterExpiry;
+    }
+
+    /**
+     * Every grant in one line, ranges and every version with their kind ({@code 1.0.0, 2.x (range)});
+     * "none" when there is none.
+     */
+    public String grantsText() {
+      return grants.isEmpty() ? "none"
+          : String.join(", ", grants.stream().map(g -> g.kind().equals("exact") ? g.value() : g.label()).toList());
     }
   }
 
@@ -42,9 +95,12 @@ public final class PortalView {
       List<Card> cards) {}
 
   private final String host;
+  private final UpstreamTagList tags;
 
-  PortalView(String host) {
+  /** @param tags the upstream's tag lists, for what ranges grant; null to show ranges only */
+  PortalView(String host, UpstreamTagList tags) {
     this.host = host;
+    this.tags = tags;
   }
 
   /** The view of {@code user} in {@code snapshot} at {@code now}. */
@@ -60,13 +116,13 @@ public final class PortalView {
     List<Card> cards = new ArrayList<>();
     for (License l : licenses) {
       ApplicationConfig app = snapshot.catalog().application(l.application()).orElse(null);
-      cards.add(card(l, app, now, secret));
+      cards.add(card(l, app, snapshot, now, secret));
     }
     return new Model(user.username(), host, "docker login " + host + " -u " + user.username(),
         "helm registry login " + host + " -u " + user.username(), secret, List.copyOf(cards));
   }
 
-  private Card card(License l, ApplicationConfig app, Instant now, String secret) {
+  private Card card(License l, ApplicationConfig app, Snapshot snapshot, Instant now, String secret) {
     LicenseState state = l.state(now);
     boolean soon = state == LicenseState.ACTIVE && l.expiresAt() != null
         && l.expiresAt().isBefore(now.plus(EXPIRING));
@@ -96,10 +152,101 @@ public final class PortalView {
       }
       versions.add(new Version(v, List.copyOf(docker), List.copyOf(helm), image));
     }
+    List<GrantLine> grants = new ArrayList<>();
+    l.versions().forEach(v -> grants.add(new GrantLine("exact", v, false)));
+    List<RangeView> ranges = new ArrayList<>();
+    for (VersionRange range : l.ranges()) {
+      GrantLine line = new GrantLine(range.kind().wireName(), range.expression(), range.includePrerelease());
+      grants.add(line);
+      RangeView view = range(l, range, line, app, snapshot, now);
+      ranges.add(view);
+      if (firstImage == null && !view.covered().isEmpty()) {
+        firstImage = view.covered().get(0).image();
+      }
+    }
+    boolean kept = state == LicenseState.EXPIRED && l.grantsAnythingAt(now);
     return new Card(l.id().value(), l.name() == null ? "" : l.name(), l.application(), state.wireName(),
-        l.expiresAt() == null ? null : l.expiresAt().toString().substring(0, 10), soon, List.copyOf(versions),
-        deployment(l.application(), firstImage, secret));
+        l.expiresAt() == null ? null : l.expiresAt().toString().substring(0, 10), soon, List.copyOf(grants),
+        List.copyOf(versions), List.copyOf(ranges), kept, deployment(l.application(), firstImage, secret));
   }
+
+  /** The versions {@code range} of {@code l} grants at the upstream now, as far as the tag lists tell. */
+  private RangeView range(License l, VersionRange range, GrantLine line, ApplicationConfig app, Snapshot snapshot,
+      Instant now) {
+    List<String> templates = new ArrayList<>();
+    Map<String, List<Pull>> docker = new LinkedHashMap<>();
+    Map<String, List<Pull>> helm = new LinkedHashMap<>();
+    Map<String, String> images = new LinkedHashMap<>();
+    boolean listed = tags != null;
+    String error = null;
+    if (app != null) {
+      for (RepositoryConfig r : app.repositories()) {
+        templates.add(isChart(r) ? "helm pull oci://" + host + "/" + r.name() + " --version <version>"
+            : "docker pull " + host + "/" + r.name() + ":<tag>");
+        Grant g = snapshot.grantOf(l, r.name(), now);
+        if (g == null || tags == null) {
+          continue;
+        }
+        UpstreamTagList.Listed list = tags.known(r, l.upstreamCredentials());
+        if (list == null || list.tags() == null) {
+          listed = false;
+          error = list == null ? error : list.error();
+          continue;
+        }
+        TagVersions parse = snapshot.catalog().repository(r.name()).tagVersions();
+        for (String tag : g.grantedTags(list.tags()).keySet()) {
+          if (!inside(range, parse.parse(tag))) {
+            continue;
+          }
+          String version = g.grantedVersion(l, tag);
+          if (version == null) {
+            continue;
+          }
+          if (isChart(r)) {
+            helm.computeIfAbsent(version, v -> new ArrayList<>())
+                .add(new Pull(r.name(), "helm pull oci://" + host + "/" + r.name() + " --version " + version));
+          } else {
+            String ref = host + "/" + r.name() + ":" + tag;
+            docker.computeIfAbsent(version, v -> new ArrayList<>()).add(new Pull(r.name(), "docker pull " + ref));
+            images.putIfAbsent(version, ref);
+          }
+        }
+      }
+    }
+    List<String> all = new ArrayList<>(docker.keySet());
+    helm.keySet().stream().filter(v -> !docker.containsKey(v)).forEach(all::add);
+    all.sort(NEWEST_FIRST);
+    List<Version> covered = new ArrayList<>();
+    for (String v : all.subList(0, Math.min(MAX_COVERED, all.size()))) {
+      covered.add(new Version(v, List.copyOf(docker.getOrDefault(v, List.of())), List.copyOf(helm.getOrDefault(v, List.of())),
+          images.get(v)));
+    }
+    return new RangeView(line, List.copyOf(covered), all.size() - covered.size(), listed, error, List.copyOf(templates));
+  }
+
+  /** Whether a tag read back as {@code tag} stands for a version inside {@code range}. */
+  private static boolean inside(VersionRange range, TagVersions.Parsed tag) {
+    for (Semver s : tag.semvers()) {
+      if (range.matches(s)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Semantic versions newest first, then anything else in reverse text order. */
+  private static final Comparator<String> NEWEST_FIRST = (a, b) -> {
+    Semver sa = Semver.parse(a);
+    Semver sb = Semver.parse(b);
+    if (sa != null && sb != null) {
+      int c = sb.compareTo(sa);
+      return c != 0 ? c : b.compareTo(a);
+    }
+    if (sa != null || sb != null) {
+      return sa != null ? -1 : 1;
+    }
+    return b.compareTo(a);
+  };
 
   /**
    * Whether a repository holds Helm charts: the configuration does not say, so its name does (a

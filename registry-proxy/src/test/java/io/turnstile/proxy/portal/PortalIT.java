@@ -1,5 +1,8 @@
 package io.turnstile.proxy.portal;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -108,6 +111,78 @@ class PortalIT {
     String update = events.next("licenses", Duration.ofSeconds(1));
     assertThat(update).contains("2.0.0").contains("docker pull registry.test:5443/vendor/app:2.0.0");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+  }
+
+  private void upstreamTags() {
+    String tags = "[\"1.0.0\",\"1.1.0\",\"2.0.0\",\"2.1.0\",\"2.2.0-rc.1\",\"3.0.0\",\"latest\"]";
+    upstream.stubFor(get(urlPathEqualTo("/v2/org/app/tags/list"))
+        .willReturn(okJson("{\"name\":\"org/app\",\"tags\":" + tags + "}")));
+    upstream.stubFor(get(urlPathEqualTo("/v2/org/charts/app/tags/list"))
+        .willReturn(okJson("{\"name\":\"org/charts/app\",\"tags\":" + tags + "}")));
+  }
+
+  /** The page once it shows {@code text}: the upstream's tags are listed in the background. */
+  private String pageShowing(String text) throws Exception {
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    String page = browser.get("/portal/").body();
+    while (!page.contains(text) && System.nanoTime() < end) {
+      Thread.sleep(50);
+      page = browser.get("/portal/").body();
+    }
+    return page;
+  }
+
+  @Test
+  void aRangeGrant_showsItsKind_andTheVersionsItGrantsAtTheUpstream() throws Exception {
+    upstreamTags();
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/ranges", "{\"ranges\":[\"2.x\"]}");
+    signIn(login.username(), login.key());
+    String page = pageShowing("docker pull registry.test:5443/vendor/app:2.1.0");
+    assertThat(page).contains("1.0.0, 2.x (range)").contains("data-range=\"2.x\" data-kind=\"range\"")
+        .contains("docker pull registry.test:5443/vendor/app:2.1.0")
+        .contains("docker pull registry.test:5443/vendor/app:2.0.0")
+        .contains("helm pull oci://registry.test:5443/charts/app --version 2.1.0")
+        .doesNotContain("vendor/app:2.2.0-rc.1").doesNotContain("vendor/app:3.0.0").doesNotContain("vendor/app:1.1.0")
+        .doesNotContain("vendor/app:latest");
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/ranges",
+        "{\"ranges\":[{\"range\":\"2.x\",\"includePrerelease\":true},\"*\"]}");
+    page = pageShowing("vendor/app:latest");
+    assertThat(page).contains("2.x (range + pre-releases)").contains("* (all versions)")
+        .contains("docker pull registry.test:5443/vendor/app:2.2.0-rc.1")
+        .contains("docker pull registry.test:5443/vendor/app:latest");
+  }
+
+  @Test
+  void aRangeGrantingNothingYet_showsTheRange_andSaysSo() throws Exception {
+    // The upstream has no tags for it (404): the range is shown, and that nothing is inside it yet.
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/ranges", "{\"ranges\":[\"~2.4.0\"]}");
+    signIn(login.username(), login.key());
+    String page = browser.get("/portal/").body();
+    assertThat(page).contains("~2.4.0 (range)").contains("data-kind=\"range\"");
+    page = pageShowing("No version at the upstream is inside this range yet");
+    assertThat(page).contains("No version at the upstream is inside this range yet");
+  }
+
+  @Test
+  void aLiveRangeGrant_reachesTheOpenStream_thenTheVersionsItGrants() throws Exception {
+    upstreamTags();
+    signIn(login.username(), login.key());
+    EventStream events = events(null);
+    assertThat(events.next("licenses", Duration.ofSeconds(2))).doesNotContain("(range)");
+    long start = System.nanoTime();
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/ranges", "{\"ranges\":[\"2.x\"]}");
+    String update = events.next("licenses", Duration.ofSeconds(1));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    assertThat(update).contains("1.0.0, 2.x (range)");
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!update.contains("vendor/app:2.1.0") && System.nanoTime() < end) {
+      update = events.next("licenses", Duration.ofNanos(Math.max(1, end - System.nanoTime())));
+      if (update == null) {
+        break;
+      }
+    }
+    assertThat(update).as("the versions 2.x grants at the upstream, once listed")
+        .contains("docker pull registry.test:5443/vendor/app:2.1.0").doesNotContain("vendor/app:3.0.0");
   }
 
   @Test
