@@ -228,6 +228,98 @@ class ConsoleIT {
   }
 
   @Test
+  void grantARange_throughTheConsole_showsItsKind_onTheLicenseAndInTheList() throws Exception {
+    signIn();
+    TestTurnstile.Login login = ts.license("app", "1.0.0");
+    String page = "/console/licenses/" + login.username();
+    assertThat(browser.get(page).body()).contains("id=\"range\"").contains("id=\"includePrerelease\"");
+    HttpResponse<String> r = browser.post(page + "/ranges", Map.of("range", "2.x", "includePrerelease", "true"));
+    assertThat(r.statusCode()).isEqualTo(303);
+    String shown = browser.get(page).body();
+    assertThat(shown).contains("Granted range 2.x, pre-releases included.")
+        .contains("<li data-kind=\"range\"><span>2.x</span> <span class=\"kind\">range + pre-releases</span>")
+        .contains("<li data-kind=\"exact\"><span>1.0.0</span> <span class=\"kind\">exact</span>");
+    browser.post(page + "/ranges", Map.of("range", "*"));
+    assertThat(browser.get(page).body()).contains("Granted every version.")
+        .contains("<li data-kind=\"all\"><span>*</span> <span class=\"kind\">all versions</span>");
+    JsonNode l = ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body();
+    assertThat(l.get("grants").toString()).contains("{\"kind\":\"range\",\"value\":\"2.x\",\"includePrerelease\":true}")
+        .contains("\"kind\":\"all\",\"value\":\"*\"");
+    assertThat(l.get("history")).anySatisfy(e -> assertThat(e.get("actor").asText()).isEqualTo("console"));
+    assertThat(browser.get("/console/licenses").body())
+        .contains("1.0.0 (exact), * (all versions), 2.x (range + pre-releases)");
+  }
+
+  @Test
+  void anInvalidRange_showsTheApisMessage_andChangesNothing() throws Exception {
+    signIn();
+    TestTurnstile.Login login = ts.license("app", "1.0.0");
+    String page = "/console/licenses/" + login.username();
+    String before = ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body().get("grants").toString();
+    String apiMessage = ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/ranges", "{\"ranges\":[\"blah\"]}")
+        .body().get("error").asText();
+    assertThat(apiMessage).contains("'blah' is not a version range");
+    browser.get(page);
+    assertThat(browser.post(page + "/ranges", Map.of("range", "blah")).statusCode()).isEqualTo(303);
+    String shown = browser.get(page).body();
+    assertThat(shown).contains("<p class=\"error\" role=\"alert\">"
+            + apiMessage.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</p>")
+        .doesNotContain("data-kind=\"range\"");
+    assertThat(ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body().get("grants").toString())
+        .isEqualTo(before);
+  }
+
+  @Test
+  void withdrawARange_andToggleKeepReleasedBeforeExpiry() throws Exception {
+    signIn();
+    TestTurnstile.Login login = ts.license("app", "1.0.0");
+    String page = "/console/licenses/" + login.username();
+    browser.get(page);
+    browser.post(page + "/ranges", Map.of("range", ">=2.0.0 <3.0.0"));
+    assertThat(browser.get(page).body()).contains("<li data-kind=\"range\"><span>&gt;=2.0.0 &lt;3.0.0</span>")
+        .contains("name=\"range\" value=\">=2.0.0 &lt;3.0.0\"");
+    assertThat(browser.post(page + "/ranges/revoke", Map.of("range", ">=2.0.0 <3.0.0")).statusCode()).isEqualTo(303);
+    assertThat(browser.get(page).body()).contains("Range &gt;=2.0.0 &lt;3.0.0 withdrawn.").doesNotContain("data-kind=\"range\"");
+    JsonNode l = ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body();
+    assertThat(l.get("grants")).hasSize(1);
+    assertThat(l.get("keepReleasedBeforeExpiry").asBoolean()).isFalse();
+    browser.post(page + "/ranges/revoke", Map.of("range", "9.x"));
+    assertThat(browser.get(page).body()).as("the API's 404, shown").contains("class=\"error\"");
+
+    assertThat(browser.post(page + "/keep", Map.of("keep", "true")).statusCode()).isEqualTo(303);
+    assertThat(browser.get(page).body()).contains("id=\"keep-released\">keeps granting the versions released before the expiry");
+    assertThat(ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body().get("keepReleasedBeforeExpiry")
+        .asBoolean()).isTrue();
+    browser.post(page + "/keep", Map.of("keep", "false"));
+    assertThat(ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body().get("keepReleasedBeforeExpiry")
+        .asBoolean()).isFalse();
+  }
+
+  @Test
+  void createLicense_withRangesAndKeepReleasedBeforeExpiry() throws Exception {
+    signIn();
+    String customer = createCustomer("Acme");
+    assertThat(browser.get("/console/licenses/new?customer=" + customer).body()).contains("id=\"ranges\"")
+        .contains("id=\"keepReleasedBeforeExpiry\"");
+    HttpResponse<String> r = browser.post("/console/licenses", Map.of("application", "app", "customerId", customer,
+        "expiresAt", "2099-01-31", "ranges", "2.x, >=1.0.0 <1.1.0", "keepReleasedBeforeExpiry", "true"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
+    String location = r.headers().firstValue("Location").orElseThrow();
+    JsonNode license = ts.admin("GET", "/admin/v1/licenses/" + location.substring(location.lastIndexOf('/') + 1), null)
+        .body();
+    assertThat(license.get("grants")).extracting(g -> g.get("kind").asText() + ":" + g.get("value").asText())
+        .containsExactly("range:2.x", "range:>=1.0.0 <1.1.0");
+    assertThat(license.get("keepReleasedBeforeExpiry").asBoolean()).isTrue();
+
+    browser.get("/console/licenses/new?customer=" + customer);
+    HttpResponse<String> bad = browser.post("/console/licenses", Map.of("application", "app", "customerId", customer,
+        "ranges", "blah"));
+    assertThat(bad.headers().firstValue("Location").orElseThrow()).contains("/console/licenses/new");
+    assertThat(browser.get("/console/licenses/new?customer=" + customer).body()).contains("is not a version range");
+    assertThat(ts.admin("GET", "/admin/v1/licenses?customerId=" + customer, null).body().get("licenses")).hasSize(1);
+  }
+
+  @Test
   void customerPage_createsAKeyShownOnce_andRevokesIt() throws Exception {
     signIn();
     String customer = createCustomer("Acme");
