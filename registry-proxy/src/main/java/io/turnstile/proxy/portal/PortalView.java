@@ -128,6 +128,7 @@ public final class PortalView {
         && l.expiresAt().isBefore(now.plus(EXPIRING));
     List<Version> versions = new ArrayList<>();
     String firstImage = null;
+    boolean kept = state == LicenseState.EXPIRED && l.grantsAnythingAt(now);
     for (String v : l.versions()) {
       List<Pull> docker = new ArrayList<>();
       List<Pull> helm = new ArrayList<>();
@@ -136,6 +137,13 @@ public final class PortalView {
         for (RepositoryConfig r : app.repositories()) {
           Set<String> tags = r.tagsFor(v);
           String tag = tags.isEmpty() ? v : tags.iterator().next();
+          if (kept) {
+            // Expired, keeping what was released before: only the tags seen before the expiry.
+            Grant g = snapshot.grantOf(l, r.name(), now);
+            if (g == null || !g.grantedTags().containsKey(tag)) {
+              continue;
+            }
+          }
           if (isChart(r)) {
             helm.add(new Pull(r.name(), "helm pull oci://" + host + "/" + r.name() + " --version " + v));
           } else {
@@ -149,6 +157,9 @@ public final class PortalView {
       }
       if (firstImage == null) {
         firstImage = image;
+      }
+      if (kept && docker.isEmpty() && helm.isEmpty()) {
+        continue;
       }
       versions.add(new Version(v, List.copyOf(docker), List.copyOf(helm), image));
     }
@@ -164,7 +175,6 @@ public final class PortalView {
         firstImage = view.covered().get(0).image();
       }
     }
-    boolean kept = state == LicenseState.EXPIRED && l.grantsAnythingAt(now);
     return new Card(l.id().value(), l.name() == null ? "" : l.name(), l.application(), state.wireName(),
         l.expiresAt() == null ? null : l.expiresAt().toString().substring(0, 10), soon, List.copyOf(grants),
         List.copyOf(versions), List.copyOf(ranges), kept, deployment(l.application(), firstImage, secret));

@@ -186,6 +186,17 @@ class PortalIT {
   }
 
   @Test
+  void anExpiredLicense_keepingWhatWasReleasedBefore_saysSo_andOffersOnlyTagsSeenBeforeItsExpiry() throws Exception {
+    signIn(login.username(), login.key());
+    ts.admin("PATCH", "/admin/v1/licenses/" + login.username(),
+        "{\"expiresAt\":\"2020-01-01\",\"keepReleasedBeforeExpiry\":true}");
+    String page = browser.get("/portal/").body();
+    assertThat(page).contains("the versions released before then can still be pulled")
+        .doesNotContain("pulls with it are refused")
+        .as("1.0.0 was never seen before the expiry").doesNotContain("vendor/app:1.0.0");
+  }
+
+  @Test
   void aReconnect_withTheLastEventId_getsOnlyWhatChangedMeanwhile() throws Exception {
     signIn(login.username(), login.key());
     EventStream events = events(null);
