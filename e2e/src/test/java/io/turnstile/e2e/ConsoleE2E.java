@@ -27,6 +27,7 @@ import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -134,6 +135,8 @@ class ConsoleE2E {
   private static WebDriverWait waitFor(WebDriver d, Duration limit) {
     WebDriverWait w = new WebDriverWait(d, limit);
     w.pollingEvery(Duration.ofMillis(25));
+    // A live update replaces the licenses between finding an element and reading it: look again.
+    w.ignoring(StaleElementReferenceException.class);
     return w;
   }
 
@@ -201,7 +204,7 @@ class ConsoleE2E {
     screen(vendor, "console-create-license");
     // 6. save
     id(vendor, "save-license").click();
-    licenseId = id(vendor, "license-id").getText();
+    licenseId = waitFor(vendor, Duration.ofSeconds(5)).until(d -> id(d, "license-id")).getText();
     key = id(vendor, "issued-key").getText();
     assertThat(key).startsWith("tsk_");
     assertThat(id(vendor, "issued-login").getText()).contains("docker login " + turnstile.host() + " -u " + licenseId);
@@ -234,7 +237,7 @@ class ConsoleE2E {
     id(customer, "username").sendKeys(licenseId);
     id(customer, "key").sendKeys(key);
     id(customer, "sign-in").click();
-    assertThat(customer.getCurrentUrl()).endsWith("/portal/");
+    waitFor(customer, Duration.ofSeconds(5)).until(d -> d.getCurrentUrl().endsWith("/portal/"));
     String versions = customer.findElement(By.cssSelector("[data-role=versions]")).getText();
     assertThat(versions).isEqualTo("1.0.0");
     assertThat(customer.getPageSource()).contains("docker pull " + turnstile.host() + "/vendor/app:1.0.0")
@@ -263,6 +266,29 @@ class ConsoleE2E {
 
   @Test
   @Order(7)
+  void grantARangeInTheConsole_showsInTheOpenPortal_withTheVersionsItGrants() throws Exception {
+    vendor.get(console("/licenses/" + licenseId));
+    id(vendor, "range").sendKeys("1.x");
+    id(vendor, "grant-range").click();
+    long granted = System.nanoTime();
+    waitFor(customer, LIVE).until(d -> d.findElement(By.cssSelector("[data-role=versions]")).getText().contains("1.x (range)"));
+    assertThat(Duration.ofNanos(System.nanoTime() - granted)).isLessThan(LIVE);
+    assertThat(vendor.findElement(By.cssSelector(".notice")).getText()).contains("Granted range 1.x");
+    assertThat(id(vendor, "granted").findElement(By.cssSelector("li[data-kind=range]")).getText()).contains("1.x")
+        .contains("range");
+    screen(vendor, "console-license-range");
+    // The upstream's tags are listed in the background; the open page follows when they come.
+    WebElement range = waitFor(customer, Duration.ofSeconds(5))
+        .until(d -> d.findElement(By.cssSelector("[data-range='1.x'] details[data-version='1.1.0']")));
+    assertThat(range.getText()).contains("Version 1.1.0");
+    String covered = customer.findElement(By.cssSelector("[data-range='1.x']")).getAttribute("textContent");
+    assertThat(covered).contains("docker pull " + turnstile.host() + "/vendor/app:1.1.0")
+        .contains("docker pull " + turnstile.host() + "/vendor/app:1.0.0").doesNotContain("vendor/app:2.0.0");
+    screen(customer, "portal-licenses-range");
+  }
+
+  @Test
+  @Order(8)
   void aFormWithoutItsCsrfToken_isRefused() {
     vendor.get(console("/licenses/" + licenseId));
     ((JavascriptExecutor) vendor).executeScript(
@@ -274,7 +300,7 @@ class ConsoleE2E {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void namesRenderAsText() {
     vendor.get(console("/customers"));
     id(vendor, "name").sendKeys("<script>alert(1)</script>");
@@ -296,7 +322,7 @@ class ConsoleE2E {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void rotatingTheKey_endsThePortalSessionAtOnce() throws Exception {
     vendor.get(console("/licenses/" + licenseId));
     id(vendor, "rotate-key").click();
@@ -317,7 +343,7 @@ class ConsoleE2E {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void revokingTheLicense_showsInThePortalWithinOneSecond_andPullsFail() throws Exception {
     docker("rmi", turnstile.host() + "/vendor/app:1.1.0");
     vendor.get(console("/licenses/" + licenseId));
@@ -334,7 +360,7 @@ class ConsoleE2E {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void licenseList_filtersAndSignOut() throws Exception {
     vendor.get(console("/licenses"));
     new Select(id(vendor, "f-state")).selectByValue("revoked");
