@@ -62,7 +62,7 @@ class LayeringTest {
         .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access", "portal")
         .whereLayer("audit").mayOnlyBeAccessedByLayers("server", "access")
         .whereLayer("blobs").mayOnlyBeAccessedByLayers("server", "access")
-        .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "access")
+        .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access")
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access", "token", "upstream",
             "blobs", "observe")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")
