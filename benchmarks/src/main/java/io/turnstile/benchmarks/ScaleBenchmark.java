@@ -129,7 +129,7 @@ public final class ScaleBenchmark {
         .append(String.format("%,d", licenses)).append(" licenses, ")
         .append(String.format("%,d", licenses * versions)).append(" granted versions\n\n");
     r.append(String.format("- filling the %s store: %.1f s%n", storeName, fillSeconds));
-    r.append("- loading the snapshot in-process (migrations check + 4 queries + indexes): ")
+    r.append("- loading the snapshot in-process (migrations check + 3 queries + indexes): ")
         .append(Stats.of(loads).format("s", "%.2f")).append('\n');
     for (String label : startTimes.keySet()) {
       String name = label.isEmpty() ? "" : " (" + label + ")";
