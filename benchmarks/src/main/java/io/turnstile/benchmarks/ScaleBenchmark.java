@@ -15,7 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -24,13 +27,34 @@ import java.util.function.Supplier;
  * REPORT.md}: the store is SQLite, or with {@code --postgres} a PostgreSQL server of its own
  * (testkit's {@link Postgres}), as replicas would share. {@code --quick} fills 10,000 licenses and
  * starts the process once.
+ *
+ * <p>{@code --jar LABEL=PATH} (repeatable) times the starts of several Turnstile jars on the same
+ * store, taking turns, e.g. a build before and after a change; {@code --jvm LABEL=ARGS} gives one
+ * label JVM options (space-separated, e.g. {@code -XX:SharedArchiveFile=app.jsa}). Without {@code
+ * --jar}, the jar is the {@code turnstile.jar} system property's (testkit's default). Each start
+ * also reports the CPU time the process used until it answered, steadier than wall time on a busy
+ * machine.
  */
 public final class ScaleBenchmark {
+  /** The jars to start, by label, in the order given. */
+  private static final Map<String, String> JARS = new LinkedHashMap<>();
+  /** Extra JVM options by jar label. */
+  private static final Map<String, String> JVM_ARGS = new HashMap<>();
+
   private ScaleBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     boolean quick = List.of(args).contains("--quick");
     boolean postgres = List.of(args).contains("--postgres");
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals("--jar") || args[i].equals("--jvm")) {
+        String[] kv = args[++i].split("=", 2);
+        (args[i - 1].equals("--jar") ? JARS : JVM_ARGS).put(kv[0], kv[1]);
+      }
+    }
+    if (JARS.isEmpty()) {
+      JARS.put("", System.getProperty("turnstile.jar", "registry-proxy/target/turnstile.jar"));
+    }
     Path out = Path.of(args[args.length - 1]);
     int licenses = quick ? 10_000 : 100_000;
     Path dir = Files.createTempDirectory("turnstile-scale");
@@ -84,11 +108,20 @@ public final class ScaleBenchmark {
       store.close();
     }
 
-    List<Double> startTimes = new ArrayList<>();
+    Map<String, List<Double>> startTimes = new LinkedHashMap<>();
+    Map<String, List<Double>> startCpu = new LinkedHashMap<>();
     for (int i = 0; i < starts; i++) {
-      long start = System.nanoTime();
-      try (TurnstileProcess ts = process.get().start("http://127.0.0.1:9", "vendor", "unused")) {
-        startTimes.add((System.nanoTime() - start) / 1e9);
+      for (Map.Entry<String, String> jar : JARS.entrySet()) {
+        System.setProperty("turnstile.jar", jar.getValue());
+        String jvm = JVM_ARGS.getOrDefault(jar.getKey(), "");
+        long start = System.nanoTime();
+        try (TurnstileProcess ts = process.get().jvmArgs(jvm.isBlank() ? List.of() : List.of(jvm.trim().split(" +")))
+            .start("http://127.0.0.1:9", "vendor", "unused")) {
+          startTimes.computeIfAbsent(jar.getKey(), k -> new ArrayList<>()).add((System.nanoTime() - start) / 1e9);
+          double cpu = ProcessHandle.of(ts.pid()).flatMap(h -> h.info().totalCpuDuration())
+              .map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+          startCpu.computeIfAbsent(jar.getKey(), k -> new ArrayList<>()).add(cpu);
+        }
       }
     }
     StringBuilder r = new StringBuilder();
@@ -96,10 +129,14 @@ public final class ScaleBenchmark {
         .append(String.format("%,d", licenses)).append(" licenses, ")
         .append(String.format("%,d", licenses * versions)).append(" granted versions\n\n");
     r.append(String.format("- filling the %s store: %.1f s%n", storeName, fillSeconds));
-    r.append("- loading the snapshot in-process (migrations check + 4 queries + indexes): ")
+    r.append("- loading the snapshot in-process (migrations check + 3 queries + indexes): ")
         .append(Stats.of(loads).format("s", "%.2f")).append('\n');
-    r.append("- `turnstile serve` from process start to answering `/v2/` (JVM start included): ")
-        .append(Stats.of(startTimes).format("s", "%.2f")).append('\n');
+    for (String label : startTimes.keySet()) {
+      String name = label.isEmpty() ? "" : " (" + label + ")";
+      r.append("- `turnstile serve`").append(name).append(" from process start to answering `/v2/` (JVM start included): ")
+          .append(Stats.of(startTimes.get(label)).format("s", "%.2f")).append("; CPU time used by then: ")
+          .append(Stats.of(startCpu.get(label)).format("s", "%.2f")).append('\n');
+    }
     r.append(String.format("- snapshot heap after GC: %,d bytes, %,d bytes per license (10 versions each)%n%n", bytes,
         bytes / licenses));
     return r.toString();

@@ -37,8 +37,18 @@ public record License(
     Instant createdAt,
     Instant updatedAt) {
   public License {
-    versions = List.copyOf(new TreeSet<>(versions));
+    versions = sortedDistinct(versions);
     ranges = sorted(ranges);
+  }
+
+  /** {@code versions} as an immutable list, sorted and distinct; sorted only when it is not yet. */
+  private static List<String> sortedDistinct(List<String> versions) {
+    for (int i = 1; i < versions.size(); i++) {
+      if (versions.get(i - 1).compareTo(versions.get(i)) >= 0) {
+        return List.copyOf(new TreeSet<>(versions));
+      }
+    }
+    return List.copyOf(versions);
   }
 
   /** A license of exact versions only, never kept after expiry. */

@@ -128,6 +128,18 @@ final class ShardedMap<K, V> {
       this.size = base.size;
     }
 
+    /** Expected entries per shard once edited, for shards first written from empty; 0: unknown. */
+    private int perShard;
+
+    /**
+     * Announces that the edited map will hold about {@code entries} entries, so that shards filled
+     * from empty (a whole snapshot's load) are sized once instead of grown step by step.
+     */
+    Editor<K, V> expect(int entries) {
+      perShard = entries / SHARDS + 1;
+      return this;
+    }
+
     /** The previous value of {@code key}, or null. */
     V put(K key, V value) {
       V previous = writable(shard(key)).put(key, value);
@@ -156,7 +168,9 @@ final class ShardedMap<K, V> {
 
     private HashMap<K, V> writable(int i) {
       if (shards[i] == base[i]) {
-        shards[i] = new HashMap<>(base[i]);
+        shards[i] = base[i].isEmpty() && perShard > 0
+            ? new HashMap<>((perShard + perShard / 4 + 2) * 4 / 3 + 1)
+            : new HashMap<>(base[i]);
       }
       return shards[i];
     }

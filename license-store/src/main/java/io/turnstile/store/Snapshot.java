@@ -170,6 +170,16 @@ public final class Snapshot {
     }
 
     Editor putAll(Map<CustomerId, CustomerEntry> entries) {
+      int licenseCount = 0;
+      int keyCount = 0;
+      for (CustomerEntry e : entries.values()) {
+        licenseCount += e.licenses().size();
+        keyCount += e.keys().size();
+      }
+      customers.expect(entries.size());
+      byKeyHash.expect(licenseCount + keyCount);
+      byCredentialId.expect(licenseCount + keyCount);
+      licenses.expect(licenseCount);
       entries.forEach(this::replace);
       return this;
     }

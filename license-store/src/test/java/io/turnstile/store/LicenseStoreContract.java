@@ -478,6 +478,22 @@ abstract class LicenseStoreContract {
   }
 
   @Test
+  void versionsAndRanges_loadedAtOpen_equalTheStoredLicense() throws Exception {
+    IssuedKey key = store.createLicense(new NewLicense("mixed", acme, "app", null,
+        List.of("2.0.0", "1.10.0", "1.9.0", "1.0.0+build.1", "1.0.0-rc.1"),
+        List.of(new RangeGrant(">=3.0.0 <3.5.0 || ^4.1.0", true), RangeGrant.of("5.x")), false, null), "test");
+    store.close();
+    store = open();
+    License l = store.snapshot().license(new LicenseId(key.username()));
+    assertThat(l.versions()).containsExactly("1.0.0+build.1", "1.0.0-rc.1", "1.10.0", "1.9.0", "2.0.0");
+    assertThat(l.ranges()).extracting(VersionRange::expression, VersionRange::includePrerelease)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("5.x", false),
+            org.assertj.core.groups.Tuple.tuple(">=3.0.0 <3.5.0 || ^4.1.0", true));
+    assertThat(store.licenses(acme)).singleElement().isEqualTo(l);
+    assertThat(access(store.authorize(key.username(), key.key())).allowsTag("vendor/app", "4.2.0-beta.1")).isTrue();
+  }
+
+  @Test
   void keepReleasedBeforeExpiry_grantsOnlyTagsSeenBeforeTheExpiry() {
     Instant expiry = StoreFixture.T0.plus(Duration.ofDays(30));
     IssuedKey key = rangeLicense(expiry, true, RangeGrant.of("2.x"));

@@ -19,10 +19,10 @@ import io.turnstile.store.Snapshot.LicenseEntry;
 import io.turnstile.store.TagsSeen;
 import io.turnstile.store.UpstreamCredentials;
 import io.turnstile.store.VersionRange;
-import io.turnstile.store.internal.db.tables.records.CustomersRecord;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +30,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,12 @@ final class SnapshotLoader {
   private static final Logger log = LoggerFactory.getLogger(SnapshotLoader.class);
   /** Distinct ranges remembered parsed; licenses mostly share a few, so each is parsed once. */
   private static final int MAX_PARSED_RANGES = 10_000;
+  /** Rows a PostgreSQL cursor brings per round trip. */
+  private static final int FETCH_SIZE = 10_000;
+  /** Versions are letters, digits, '.', '_', '-' and '+' ({@link Inputs#versions}): a space parts them. */
+  private static final String VERSION_SEPARATOR = " ";
+  /** A range is on one line; its first character says whether it includes pre-releases. */
+  private static final String RANGE_SEPARATOR = "\n";
 
   private final CredentialCipher cipher;
   private final Catalog catalog;
@@ -51,7 +59,7 @@ final class SnapshotLoader {
     this.seen = seen;
   }
 
-  /** Every live customer, in five queries whatever the store's size. */
+  /** Every live customer, in three queries whatever the store's size. */
   Snapshot loadAll(DSLContext dsl) {
     return new Snapshot(catalog, seen, load(dsl, DSL.noCondition()));
   }
@@ -62,59 +70,113 @@ final class SnapshotLoader {
     return current.with(id, one.get(id));
   }
 
+  /**
+   * The live customers that {@code customerFilter} selects, each entry built as the rows stream:
+   * one query for the customers, one for their keys and one for their licenses, each license row
+   * carrying its versions and ranges aggregated by the database. No map of versions, ranges or
+   * licenses by id is ever held; only the customers' entries being built. All in one transaction,
+   * so the three queries read the same state (and PostgreSQL streams them in batches).
+   */
   private Map<CustomerId, CustomerEntry> load(DSLContext dsl, Condition customerFilter) {
-    boolean whole = customerFilter.equals(DSL.noCondition());
-    Map<String, Customer> customers = new HashMap<>();
-    for (CustomersRecord r : dsl.selectFrom(CUSTOMERS).where(customerFilter, CUSTOMERS.DELETED_AT.isNull()).fetch()) {
-      customers.put(r.getId(), new Customer(new CustomerId(r.getId()), r.getName(), Instant.ofEpochMilli(r.getCreatedAt())));
-    }
-    Map<String, List<KeyEntry>> keys = new HashMap<>();
-    dsl.select(CUSTOMER_KEYS.CUSTOMER_ID, CUSTOMER_KEYS.ID, CUSTOMER_KEYS.KEY_HASH)
-        .from(CUSTOMER_KEYS).join(CUSTOMERS).on(CUSTOMERS.ID.eq(CUSTOMER_KEYS.CUSTOMER_ID))
-        .where(customerFilter, CUSTOMERS.DELETED_AT.isNull(), CUSTOMER_KEYS.REVOKED_AT.isNull())
-        .forEach(r -> keys.computeIfAbsent(r.value1(), k -> new ArrayList<>()).add(new KeyEntry(r.value2(), r.value3())));
-    Map<String, List<String>> versions = new HashMap<>();
-    var versionQuery = whole
-        // The whole store: every row, no joins; rows of deleted customers' licenses go unused.
-        ? dsl.select(LICENSE_VERSIONS.LICENSE_ID, LICENSE_VERSIONS.VERSION).from(LICENSE_VERSIONS)
-        : dsl.select(LICENSE_VERSIONS.LICENSE_ID, LICENSE_VERSIONS.VERSION)
-            .from(LICENSE_VERSIONS)
-            .join(LICENSES).on(LICENSES.ID.eq(LICENSE_VERSIONS.LICENSE_ID))
-            .join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
-            .where(customerFilter, CUSTOMERS.DELETED_AT.isNull());
-    try (var cursor = versionQuery.fetchSize(10_000).fetchLazy()) {
+    return dsl.transactionResult(cfg -> stream(cfg.dsl(), customerFilter));
+  }
+
+  private Map<CustomerId, CustomerEntry> stream(DSLContext dsl, Condition customerFilter) {
+    Condition live = DSL.and(customerFilter, CUSTOMERS.DELETED_AT.isNull());
+    Map<String, EntryBuilder> building = new HashMap<>();
+    try (var cursor = dsl.select(CUSTOMERS.ID, CUSTOMERS.NAME, CUSTOMERS.CREATED_AT).from(CUSTOMERS).where(live)
+        .fetchSize(FETCH_SIZE).fetchLazy()) {
       for (var r : cursor) {
-        versions.computeIfAbsent(r.value1(), k -> new ArrayList<>(10)).add(r.value2().intern());
+        building.put(r.value1(), new EntryBuilder(
+            new Customer(new CustomerId(r.value1()), r.value2(), Instant.ofEpochMilli(r.value3()))));
       }
     }
-    Map<String, List<VersionRange>> ranges = new HashMap<>();
-    var rangeQuery = whole
-        ? dsl.select(LICENSE_RANGES.LICENSE_ID, LICENSE_RANGES.EXPRESSION, LICENSE_RANGES.INCLUDE_PRERELEASE)
-            .from(LICENSE_RANGES)
-        : dsl.select(LICENSE_RANGES.LICENSE_ID, LICENSE_RANGES.EXPRESSION, LICENSE_RANGES.INCLUDE_PRERELEASE)
-            .from(LICENSE_RANGES)
-            .join(LICENSES).on(LICENSES.ID.eq(LICENSE_RANGES.LICENSE_ID))
-            .join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
-            .where(customerFilter, CUSTOMERS.DELETED_AT.isNull());
-    try (var cursor = rangeQuery.fetchSize(10_000).fetchLazy()) {
+    try (var cursor = dsl.select(CUSTOMER_KEYS.CUSTOMER_ID, CUSTOMER_KEYS.ID, CUSTOMER_KEYS.KEY_HASH)
+        .from(CUSTOMER_KEYS).join(CUSTOMERS).on(CUSTOMERS.ID.eq(CUSTOMER_KEYS.CUSTOMER_ID))
+        .where(live, CUSTOMER_KEYS.REVOKED_AT.isNull())
+        .fetchSize(FETCH_SIZE).fetchLazy()) {
       for (var r : cursor) {
-        VersionRange range = range(r.value1(), r.value2(), r.value3());
-        if (range != null) {
-          ranges.computeIfAbsent(r.value1(), k -> new ArrayList<>(2)).add(range);
+        EntryBuilder entry = building.get(r.value1());
+        if (entry != null) {
+          entry.keys.add(new KeyEntry(r.value2(), r.value3()));
         }
       }
     }
-    Map<String, List<LicenseEntry>> licenses = new HashMap<>();
-    dsl.select(LICENSES.fields()).from(LICENSES).join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
-        .where(customerFilter, CUSTOMERS.DELETED_AT.isNull())
-        .fetchInto(LICENSES)
-        .forEach(r -> licenses.computeIfAbsent(r.getCustomerId(), k -> new ArrayList<>())
-            .add(new LicenseEntry(license(r, versions.getOrDefault(r.getId(), List.of()),
-                ranges.getOrDefault(r.getId(), List.of())), r.getKeyHash())));
-    Map<CustomerId, CustomerEntry> out = new HashMap<>();
-    for (Customer c : customers.values()) {
-      String id = c.id().value();
-      out.put(c.id(), new CustomerEntry(c, keys.getOrDefault(id, List.of()), licenses.getOrDefault(id, List.of())));
+    Field<String> versions = DSL.field(DSL.select(DSL.groupConcat(LICENSE_VERSIONS.VERSION).separator(VERSION_SEPARATOR))
+        .from(LICENSE_VERSIONS).where(LICENSE_VERSIONS.LICENSE_ID.eq(LICENSES.ID))).as("granted_versions");
+    Field<String> ranges = DSL.field(DSL.select(DSL.groupConcat(
+            DSL.when(LICENSE_RANGES.INCLUDE_PRERELEASE, DSL.inline("+")).otherwise(DSL.inline("-"))
+                .concat(LICENSE_RANGES.EXPRESSION)).separator(RANGE_SEPARATOR))
+        .from(LICENSE_RANGES).where(LICENSE_RANGES.LICENSE_ID.eq(LICENSES.ID))).as("granted_ranges");
+    Interner interner = new Interner();
+    try (var cursor = dsl.select(LICENSES.fields()).select(versions, ranges)
+        .from(LICENSES).join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
+        .where(live)
+        .fetchSize(FETCH_SIZE).fetchLazy()) {
+      for (Record row : cursor) {
+        EntryBuilder entry = building.get(row.get(LICENSES.CUSTOMER_ID));
+        if (entry != null) {
+          License license = license(row, splitVersions(row.get(versions), interner),
+              splitRanges(row.get(LICENSES.ID), row.get(ranges)));
+          entry.licenses.add(new LicenseEntry(license, row.get(LICENSES.KEY_HASH)));
+        }
+      }
+    }
+    Map<CustomerId, CustomerEntry> out = new HashMap<>(building.size() * 4 / 3 + 1);
+    building.values().forEach(b -> out.put(b.customer.id(), b.build()));
+    return out;
+  }
+
+  /** One customer's entry while its rows stream in. */
+  private static final class EntryBuilder {
+    final Customer customer;
+    final List<KeyEntry> keys = new ArrayList<>(1);
+    final List<LicenseEntry> licenses = new ArrayList<>();
+
+    EntryBuilder(Customer customer) {
+      this.customer = customer;
+    }
+
+    CustomerEntry build() {
+      return new CustomerEntry(customer, keys, licenses);
+    }
+  }
+
+  /** One instance of each version string for a load: licenses mostly grant the same few. */
+  private static final class Interner {
+    private final HashMap<String, String> seen = new HashMap<>();
+
+    String of(String s) {
+      String known = seen.putIfAbsent(s, s);
+      return known != null ? known : s;
+    }
+  }
+
+  /** The versions aggregated in one column, sorted and distinct as {@link License} keeps them. */
+  private static List<String> splitVersions(String joined, Interner interner) {
+    if (joined == null || joined.isEmpty()) {
+      return List.of();
+    }
+    String[] parts = joined.split(VERSION_SEPARATOR);
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = interner.of(parts[i]);
+    }
+    return Arrays.asList(parts);
+  }
+
+  private List<VersionRange> splitRanges(String licenseId, String joined) {
+    if (joined == null || joined.isEmpty()) {
+      return List.of();
+    }
+    List<VersionRange> out = new ArrayList<>(2);
+    for (String line : joined.split(RANGE_SEPARATOR)) {
+      if (line.isEmpty()) {
+        continue;
+      }
+      VersionRange range = range(licenseId, line.substring(1), line.charAt(0) == '+');
+      if (range != null) {
+        out.add(range);
+      }
     }
     return out;
   }
@@ -185,24 +247,28 @@ final class SnapshotLoader {
     return Optional.of(license(r, versions, ranges));
   }
 
-  License license(LicensesRecord r, List<String> versions, List<VersionRange> ranges) {
-    UpstreamCredentials creds = r.getUpstreamUsername() == null || r.getUpstreamPasswordEnc() == null
+  /** A license from a row holding the {@code licenses} columns (a {@link LicensesRecord} or a wider row). */
+  License license(Record r, List<String> versions, List<VersionRange> ranges) {
+    String id = r.get(LICENSES.ID);
+    String username = r.get(LICENSES.UPSTREAM_USERNAME);
+    String passwordEnc = r.get(LICENSES.UPSTREAM_PASSWORD_ENC);
+    UpstreamCredentials creds = username == null || passwordEnc == null
         ? null
-        : new UpstreamCredentials(r.getUpstreamUsername(), cipher.decrypt(r.getUpstreamPasswordEnc(), r.getId()));
+        : new UpstreamCredentials(username, cipher.decrypt(passwordEnc, id));
     return new License(
-        new LicenseId(r.getId()),
-        new CustomerId(r.getCustomerId()),
-        r.getName(),
-        r.getApplication().intern(),
-        instant(r.getExpiresAt()),
-        instant(r.getRevokedAt()),
+        new LicenseId(id),
+        new CustomerId(r.get(LICENSES.CUSTOMER_ID)),
+        r.get(LICENSES.NAME),
+        r.get(LICENSES.APPLICATION).intern(),
+        instant(r.get(LICENSES.EXPIRES_AT)),
+        instant(r.get(LICENSES.REVOKED_AT)),
         versions,
         ranges,
-        Boolean.TRUE.equals(r.getKeepReleasedBeforeExpiry()),
-        r.getKeyId(),
+        Boolean.TRUE.equals(r.get(LICENSES.KEEP_RELEASED_BEFORE_EXPIRY)),
+        r.get(LICENSES.KEY_ID),
         creds,
-        Instant.ofEpochMilli(r.getCreatedAt()),
-        Instant.ofEpochMilli(r.getUpdatedAt()));
+        Instant.ofEpochMilli(r.get(LICENSES.CREATED_AT)),
+        Instant.ofEpochMilli(r.get(LICENSES.UPDATED_AT)));
   }
 
   private static Instant instant(Long ms) {
