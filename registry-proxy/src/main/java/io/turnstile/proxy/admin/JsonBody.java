@@ -76,16 +76,25 @@ final class JsonBody {
     return s == null ? null : Expiry.parse(field, s);
   }
 
-  List<String> strings(String field, boolean required) {
+  /** The array {@code field}, or null when it is absent or null and not {@code required}. */
+  private JsonNode array(String field, boolean required, String ofWhat) {
     JsonNode n = root.get(field);
     if (n == null || n.isNull()) {
       if (required) {
         throw ApiError.badRequest(field, "is required");
       }
-      return List.of();
+      return null;
     }
     if (!n.isArray()) {
-      throw ApiError.badRequest(field, "must be an array of strings");
+      throw ApiError.badRequest(field, "must be an array of " + ofWhat);
+    }
+    return n;
+  }
+
+  List<String> strings(String field, boolean required) {
+    JsonNode n = array(field, required, "strings");
+    if (n == null) {
+      return List.of();
     }
     List<String> out = new ArrayList<>(n.size());
     for (int i = 0; i < n.size(); i++) {
@@ -114,15 +123,9 @@ final class JsonBody {
    * {"range": "2.x", "includePrerelease": true}}; none when absent or null.
    */
   List<RangeGrant> ranges(String field, boolean required) {
-    JsonNode n = root.get(field);
-    if (n == null || n.isNull()) {
-      if (required) {
-        throw ApiError.badRequest(field, "is required");
-      }
+    JsonNode n = array(field, required, "ranges");
+    if (n == null) {
       return List.of();
-    }
-    if (!n.isArray()) {
-      throw ApiError.badRequest(field, "must be an array of ranges");
     }
     List<RangeGrant> out = new ArrayList<>(n.size());
     for (int i = 0; i < n.size(); i++) {

@@ -127,10 +127,7 @@ public final class Console {
   }
 
   private WebResponse signIn(WebRequest r) {
-    String expected = cookie.preSignIn().read(r);
-    String presented = r.field("csrf");
-    if (expected == null || presented == null || !java.security.MessageDigest.isEqual(
-        expected.getBytes(java.nio.charset.StandardCharsets.UTF_8), presented.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+    if (!cookie.preSignIn().confirms(r)) {
       log.warn("console sign-in refused: missing or wrong CSRF token");
       return WebResponse.text(403, "form refused: its security token is missing or wrong; reload the page and try again");
     }

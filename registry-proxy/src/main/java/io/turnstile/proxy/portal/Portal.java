@@ -23,8 +23,6 @@ import io.turnstile.store.LicenseState;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -160,10 +158,7 @@ public final class Portal implements AutoCloseable {
   }
 
   private WebResponse signIn(WebRequest r) {
-    String expected = cookie.preSignIn().read(r);
-    String presented = r.field("csrf");
-    if (expected == null || presented == null
-        || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), presented.getBytes(StandardCharsets.UTF_8))) {
+    if (!cookie.preSignIn().confirms(r)) {
       return WebResponse.text(403, REFUSED_FORM);
     }
     String username = r.field("username") == null ? "" : r.field("username").strip();

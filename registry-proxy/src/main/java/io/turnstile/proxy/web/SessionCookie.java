@@ -1,5 +1,8 @@
 package io.turnstile.proxy.web;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
 /**
  * The cookie that carries a session id: {@code HttpOnly} (no script reads it), {@code
  * SameSite=Strict} (no other site's page sends it), {@code Secure} when the listener speaks TLS, and
@@ -34,6 +37,17 @@ public record SessionCookie(String name, String path, boolean secure) {
   /** The companion cookie that carries the sign-in form's CSRF token. */
   public SessionCookie preSignIn() {
     return new SessionCookie(name + "_signin", path, secure);
+  }
+
+  /**
+   * Whether the sign-in form {@code request} carries, in its {@code csrf} field, the token its page
+   * set in this pre-sign-in cookie (the double-submit check), compared in constant time.
+   */
+  public boolean confirms(WebRequest request) {
+    String expected = read(request);
+    String presented = request.field("csrf");
+    return expected != null && presented != null
+        && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), presented.getBytes(StandardCharsets.UTF_8));
   }
 
   private String attributes() {
