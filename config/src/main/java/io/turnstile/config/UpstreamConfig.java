@@ -14,7 +14,9 @@ import java.time.Duration;
  * @param blobRedirects {@code follow} (default) or {@code passthrough}
  * @param connectTimeout default 5s
  * @param readTimeout longest wait for the next byte from the upstream; default 30s
- * @param maxConnections connection pool bound for this upstream; default 64
+ * @param maxConnections most connections to this upstream in use at once, over all event loops
+ *     (a blob download holds one for its whole length); default 64
+ * @param connectionWait longest a call waits for one of those connections; default 60s
  * @param trustStore PKCS#12 trust store for TLS; default the JDK's
  * @param trustStorePassword password of {@code trustStore}
  * @param cache what is kept of this upstream's content; default nothing ({@link UpstreamCacheConfig#none()})
@@ -28,6 +30,7 @@ public record UpstreamConfig(
     Duration connectTimeout,
     Duration readTimeout,
     Integer maxConnections,
+    Duration connectionWait,
     Path trustStore,
     String trustStorePassword,
     UpstreamCacheConfig cache) {
@@ -44,6 +47,10 @@ public record UpstreamConfig(
     maxConnections = maxConnections == null ? 64 : maxConnections;
     if (maxConnections < 1) {
       throw new InvalidValueException("maxConnections", "must be at least 1");
+    }
+    connectionWait = connectionWait == null ? Duration.ofSeconds(60) : connectionWait;
+    if (connectionWait.isNegative() || connectionWait.isZero()) {
+      throw new InvalidValueException("connectionWait", "must be positive");
     }
     cache = cache == null ? UpstreamCacheConfig.none() : cache;
   }

@@ -292,6 +292,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void upstreamConnections_boundAndWait_haveDefaults_andRefuseNonsense() throws Exception {
+    UpstreamConfig u = parse(VALID).upstreams().get(0);
+    assertThat(u.maxConnections()).isEqualTo(64);
+    assertThat(u.connectionWait()).isEqualTo(Duration.ofSeconds(60));
+    String tuned = VALID.replace("    password: ${GHCR_TOKEN}",
+        "    password: ${GHCR_TOKEN}\n    maxConnections: 256\n    connectionWait: 2m");
+    assertThat(parse(tuned).upstreams().get(0).connectionWait()).isEqualTo(Duration.ofMinutes(2));
+    assertError(VALID.replace("    password: ${GHCR_TOKEN}", "    password: ${GHCR_TOKEN}\n    connectionWait: 0s"),
+        "turnstile.yaml: upstreams[0].connectionWait: must be positive");
+    assertError(VALID.replace("    password: ${GHCR_TOKEN}", "    password: ${GHCR_TOKEN}\n    maxConnections: 0"),
+        "turnstile.yaml: upstreams[0].maxConnections: must be at least 1");
+  }
+
+  @Test
   void blobCache_isOffByDefault() throws Exception {
     assertThat(parse(VALID).upstreams().get(0).cache().blobs()).isNull();
   }

@@ -1,6 +1,7 @@
 package io.turnstile.proxy.observe;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.turnstile.proxy.oci.RegistryError;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * Calls to the upstream registries, per upstream and kind of call ({@code registry}, or {@code
@@ -40,6 +42,22 @@ public final class UpstreamMetrics {
   public Calls of(String upstream, boolean token) {
     return (token ? tokenCalls : registryCalls).computeIfAbsent(upstream,
         name -> new Calls(registry, name, token ? "token" : "registry"));
+  }
+
+  /**
+   * Registers the gauges of {@code upstream}'s connection bound: {@code max} connections, of which
+   * {@code inUse} are in use, and {@code waiting} calls waiting for one.
+   */
+  public void connections(String upstream, int max, IntSupplier inUse, IntSupplier waiting) {
+    Gauge.builder("turnstile.upstream.connections.max", () -> max)
+        .description("Most connections to the upstream in use at once (upstreams[].maxConnections)")
+        .tag("upstream", upstream).register(registry);
+    Gauge.builder("turnstile.upstream.connections.in.use", inUse::getAsInt)
+        .description("Connections to the upstream carrying a call now, over every event loop")
+        .tag("upstream", upstream).register(registry);
+    Gauge.builder("turnstile.upstream.connections.waiting", waiting::getAsInt)
+        .description("Calls waiting for a connection to the upstream to come free")
+        .tag("upstream", upstream).register(registry);
   }
 
   /** The meters of one upstream and kind of call. */

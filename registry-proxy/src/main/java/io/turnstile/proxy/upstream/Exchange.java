@@ -57,6 +57,9 @@ final class Exchange {
   private State state = State.STARTING;
   private Channel channel;
   private FixedChannelPool pool;
+  /** A lease on one of the upstream's connections is held (see {@link ConnectionLeases}). */
+  private boolean leased;
+  private Future<Void> waitingForLease;
   private boolean reused;
   private boolean waitingForData;
   private String authorization;
@@ -126,14 +129,29 @@ final class Exchange {
     Origin to = Origin.of(where);
     if (to.equals(Origin.of(upstream.url()))) {
       pool = client.connections().pool(upstream, loop);
-      pool.acquire().addListener((Future<Channel> f) -> {
-        if (!f.isSuccess()) {
-          fail(ExchangeFailures.connect(peer, f.cause()));
+      ConnectionLeases leases = client.connections().leases(upstream);
+      Future<Void> lease = leases.acquire(loop);
+      waitingForLease = lease;
+      lease.addListener(granted -> {
+        waitingForLease = null;
+        if (granted.isCancelled()) {
           return;
         }
-        Channel ch = f.getNow();
-        reused = Boolean.TRUE.equals(ch.attr(UpstreamConnections.REUSED).get());
-        send(ch);
+        if (!granted.isSuccess()) {
+          fail(ExchangeFailures.busy((ConnectionLeases.BusyException) granted.cause()));
+          return;
+        }
+        leased = true;
+        pool.acquire().addListener((Future<Channel> f) -> {
+          if (!f.isSuccess()) {
+            giveBackLease();
+            fail(ExchangeFailures.connect(peer, f.cause()));
+            return;
+          }
+          Channel ch = f.getNow();
+          reused = Boolean.TRUE.equals(ch.attr(UpstreamConnections.REUSED).get());
+          send(ch);
+        });
       });
     } else {
       pool = null;
@@ -183,6 +201,9 @@ final class Exchange {
   void cancel() {
     state = State.DONE;
     notified = true;
+    if (waitingForLease != null) {
+      waitingForLease.cancel(false);
+    }
     finishChannel(false);
   }
 
@@ -362,6 +383,14 @@ final class Exchange {
     }
     if (pool != null) {
       pool.release(ch);
+      giveBackLease();
+    }
+  }
+
+  private void giveBackLease() {
+    if (leased) {
+      leased = false;
+      client.connections().leases(upstream).release();
     }
   }
 }

@@ -28,10 +28,12 @@ final class ExchangeFailures {
     if (cause instanceof ConnectException) {
       return new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, peer + " is unreachable");
     }
-    if (cause instanceof IllegalStateException && cause.getMessage() != null && cause.getMessage().contains("pending")) {
-      return new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, "too many requests waiting for the upstream registry");
-    }
     return failed("cannot connect to " + peer);
+  }
+
+  /** No connection to the upstream came free: every one of them stayed in use. */
+  static RegistryException busy(ConnectionLeases.BusyException e) {
+    return new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, e.getMessage() + "; try again later");
   }
 
   /** The connection ended (or broke, with {@code cause}) before the answer did. */

@@ -3,7 +3,6 @@ package io.turnstile.proxy.upstream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.EventExecutor;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.observe.UpstreamMetrics;
 import io.turnstile.store.UpstreamCredentials;
@@ -34,13 +33,13 @@ public final class UpstreamClient implements AutoCloseable {
       UpstreamMetrics metrics) {
     Map<String, UpstreamConfig> byName = new LinkedHashMap<>();
     upstreams.forEach(u -> byName.put(u.name(), u));
-    int count = 0;
-    for (EventExecutor ignored : loops) {
-      count++;
-    }
     this.loops = loops;
     this.metrics = metrics;
-    this.connections = new UpstreamConnections(byName, count);
+    this.connections = new UpstreamConnections(byName);
+    byName.values().forEach(u -> {
+      ConnectionLeases l = connections.leases(u);
+      metrics.connections(u.name(), l.max(), l::inUse, l::waiting);
+    });
     this.auth = new UpstreamAuth(json, clock, this::tokenCall);
   }
 

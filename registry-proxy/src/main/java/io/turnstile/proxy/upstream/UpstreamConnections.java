@@ -28,9 +28,10 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Connections to the upstream registries: for each upstream, one bounded keep-alive pool per event
- * loop, so an upstream connection lives on the same loop as the client connection it serves and
- * nothing needs a lock. Other origins (a token realm elsewhere, object storage a blob redirects to)
+ * Connections to the upstream registries: for each upstream, one keep-alive pool per event loop,
+ * so an upstream connection lives on the same loop as the client connection it serves, and one
+ * bound on the connections in use at once over all loops ({@link ConnectionLeases}), so the bound
+ * holds however unevenly calls spread over the loops. Other origins (a token realm elsewhere, object storage a blob redirects to)
  * get one-off connections. Every connection has the upstream's connect and read timeouts; TLS to
  * the upstream and to its token realm trusts the upstream's trust store, TLS elsewhere the JDK's.
  */
@@ -41,16 +42,25 @@ final class UpstreamConnections implements AutoCloseable {
 
   private final Map<String, SslContext> tls = new ConcurrentHashMap<>();
   private final Map<String, FixedChannelPool> pools = new ConcurrentHashMap<>();
-  private final int loops;
+  private final Map<String, ConnectionLeases> leases = new ConcurrentHashMap<>();
   private volatile SslContext defaultTls;
 
   /** Sets up each upstream's TLS now, so that an unreadable trust store stops the start. */
-  UpstreamConnections(Map<String, UpstreamConfig> upstreams, int loops) {
-    this.loops = Math.max(1, loops);
+  UpstreamConnections(Map<String, UpstreamConfig> upstreams) {
     upstreams.values().forEach(this::tls);
+    upstreams.values().forEach(this::leases);
   }
 
-  /** The pool of {@code upstream} connections on {@code loop}. */
+  /** The bound on {@code upstream}'s connections in use at once, over every loop. */
+  ConnectionLeases leases(UpstreamConfig upstream) {
+    return leases.computeIfAbsent(upstream.name(),
+        n -> new ConnectionLeases(n, upstream.maxConnections(), upstream.connectionWait()));
+  }
+
+  /**
+   * The pool of {@code upstream} connections on {@code loop}. A call takes a lease from {@link
+   * #leases} first, so the pool itself never waits: it may hold every leased connection.
+   */
   FixedChannelPool pool(UpstreamConfig upstream, EventLoop loop) {
     return pools.computeIfAbsent(upstream.name() + "@" + System.identityHashCode(loop), k -> {
       URI uri = upstream.url();
@@ -58,14 +68,12 @@ final class UpstreamConnections implements AutoCloseable {
       int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
       Bootstrap b = bootstrap(loop, upstream).remoteAddress(uri.getHost(), port);
       SslContext ssl = https ? tls(upstream) : null;
-      int perLoop = Math.max(1, (upstream.maxConnections() + loops - 1) / loops);
       return new FixedChannelPool(b, new AbstractChannelPoolHandler() {
         @Override
         public void channelCreated(Channel ch) {
           init(ch, ssl, uri.getHost(), port, upstream);
         }
-      }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL,
-          upstream.readTimeout().toMillis(), perLoop, 10_000, true, true);
+      }, ChannelHealthChecker.ACTIVE, null, -1, upstream.maxConnections(), Integer.MAX_VALUE, true, true);
     });
   }
 

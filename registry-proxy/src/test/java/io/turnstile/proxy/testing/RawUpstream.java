@@ -12,43 +12,28 @@ public final class RawUpstream {
 
   /** A raw upstream whose blobs never end: it notices when its reader hangs up. */
   public static void serveEndless(ServerSocket server, byte[] manifest, java.util.concurrent.CountDownLatch closed) {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        Thread t = new Thread(() -> {
-          try (s) {
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            while (true) {
-              String line = readHead(in);
-              if (line == null) {
-                return;
-              }
-              if (line.contains("/blobs/")) {
-                out.write(("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                try {
-                  for (int i = 0; i < 100_000; i++) {
-                    out.write(new byte[8192]);
-                    out.flush();
-                    Thread.sleep(5);
-                  }
-                } catch (java.io.IOException gone) {
-                  closed.countDown();
-                }
-                return;
-              }
-              answerManifest(out, line, manifest);
+    acceptOnThreads(server, (in, out) -> {
+      while (true) {
+        String line = readHead(in);
+        if (line == null) {
+          return;
+        }
+        if (line.contains("/blobs/")) {
+          out.write(("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          try {
+            for (int i = 0; i < 100_000; i++) {
+              out.write(new byte[8192]);
+              out.flush();
+              Thread.sleep(5);
             }
-          } catch (Exception e) {
-            // connection ended
+          } catch (java.io.IOException gone) {
+            closed.countDown();
           }
-        });
-        t.setDaemon(true);
-        t.start();
-      } catch (Exception e) {
-        return;
+          return;
+        }
+        answerManifest(out, line, manifest);
       }
-    }
+    });
   }
 
   /** A raw upstream that answers manifests properly and cuts every blob short. */
@@ -73,6 +58,73 @@ public final class RawUpstream {
         }
       } catch (Exception e) {
         // connection ended
+      }
+    }
+  }
+
+  /**
+   * A raw upstream whose blobs arrive slowly but steadily: {@code chunks} pieces of 8 KiB, one every
+   * {@code every} ms, on any number of keep-alive connections at once. It counts the blobs being
+   * sent now in {@code sending} (until their last piece goes), and the most at any moment in
+   * {@code peak}.
+   */
+  public static void serveSlowBlobs(ServerSocket server, byte[] manifest, int chunks, long every,
+      java.util.concurrent.atomic.AtomicInteger sending, java.util.concurrent.atomic.AtomicInteger peak) {
+    acceptOnThreads(server, (in, out) -> {
+      while (true) {
+        String line = readHead(in);
+        if (line == null) {
+          return;
+        }
+        if (!line.contains("/blobs/")) {
+          answerManifest(out, line, manifest);
+          continue;
+        }
+        peak.accumulateAndGet(sending.incrementAndGet(), Math::max);
+        boolean counted = true;
+        try {
+          out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+              + chunks * 8192 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          for (int i = 0; i < chunks; i++) {
+            Thread.sleep(every);
+            if (i == chunks - 1) {
+              // Uncounted before the last piece goes: nothing can reuse the connection sooner.
+              sending.decrementAndGet();
+              counted = false;
+            }
+            out.write(new byte[8192]);
+            out.flush();
+          }
+        } finally {
+          if (counted) {
+            sending.decrementAndGet();
+          }
+        }
+      }
+    });
+  }
+
+  /** What a raw upstream does with one connection. */
+  private interface Connection {
+    void serve(InputStream in, OutputStream out) throws Exception;
+  }
+
+  /** Serves each connection {@code server} accepts on a thread of its own, until it closes. */
+  private static void acceptOnThreads(ServerSocket server, Connection connection) {
+    while (!server.isClosed()) {
+      try {
+        Socket s = server.accept();
+        Thread t = new Thread(() -> {
+          try (s) {
+            connection.serve(s.getInputStream(), s.getOutputStream());
+          } catch (Exception e) {
+            // connection ended
+          }
+        });
+        t.setDaemon(true);
+        t.start();
+      } catch (Exception e) {
+        return;
       }
     }
   }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class UpstreamAuthTest {
   private static final UpstreamConfig UPSTREAM = new UpstreamConfig("vendor", URI.create("https://registry.example"),
-      null, null, null, null, null, null, null, null, null);
+      null, null, null, null, null, null, null, null, null, null);
   private static final String CHALLENGE = "Bearer realm=\"https://auth.example/token\",service=\"registry\"";
 
   /** Realm calls made, and a realm that gives a token to the password "right" only. */
