@@ -20,12 +20,22 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.turnstile.config.TokenConfig;
 import io.turnstile.store.Principal;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyFactory;
 import java.security.Provider;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -53,6 +63,8 @@ import java.util.UUID;
 public final class TokenService {
   static final Duration LEEWAY = Duration.ofSeconds(60);
   private static final JOSEObjectType REFRESH_TYPE = new JOSEObjectType("refresh+jwt");
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
   private static final Set<JWSAlgorithm> ALLOWED = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256);
 
   private final TokenConfig config;
@@ -65,7 +77,12 @@ public final class TokenService {
 
   /** The signer and verifiers of one set of keys. */
   private record Crypto(SigningKeys keys, JWK signingKey, JWSSigner signer, JWSAlgorithm algorithm,
-      Map<String, JWSVerifier> verifiers) {
+      Map<String, JWSVerifier> verifiers, Header access, Header refresh) {
+    /** The header of tokens of {@code type}. */
+    Header header(JOSEObjectType type) {
+      return type == REFRESH_TYPE ? refresh : access;
+    }
+
     /** @param provider signs and verifies; null for the JDK's providers */
     static Crypto of(SigningKeys keys, Provider provider) {
       JWK signingKey = keys.signingKey();
@@ -73,25 +90,56 @@ public final class TokenService {
         JWSSigner signer;
         JWSAlgorithm algorithm;
         if (signingKey instanceof ECKey ec) {
-          signer = new ECDSASigner(ec);
+          signer = new ECDSASigner(own(ec.toECPrivateKey(), provider), ec.getCurve());
           algorithm = JWSAlgorithm.ES256;
         } else {
-          signer = new RSASSASigner((RSAKey) signingKey);
+          signer = new RSASSASigner(own(((RSAKey) signingKey).toRSAPrivateKey(), provider));
           algorithm = JWSAlgorithm.RS256;
         }
         signer.getJCAContext().setProvider(provider);
+        // Without one, each signature would make (and seed) a SecureRandom of its own.
+        signer.getJCAContext().setSecureRandom(RANDOM);
         Map<String, JWSVerifier> verifiers = new HashMap<>();
         for (JWK k : keys.all()) {
-          JWSVerifier v = k instanceof ECKey ec ? new ECDSAVerifier(ec.toECPublicKey())
-              : new RSASSAVerifier(((RSAKey) k).toRSAPublicKey());
+          JWSVerifier v = k instanceof ECKey ec ? new ECDSAVerifier(own(ec.toECPublicKey(), provider))
+              : new RSASSAVerifier(own(((RSAKey) k).toRSAPublicKey(), provider));
           v.getJCAContext().setProvider(provider);
           verifiers.put(k.getKeyID(), v);
         }
-        return new Crypto(keys, signingKey, signer, algorithm, Map.copyOf(verifiers));
-      } catch (JOSEException e) {
+        return new Crypto(keys, signingKey, signer, algorithm, Map.copyOf(verifiers),
+            Header.of(algorithm, JOSEObjectType.JWT, signingKey), Header.of(algorithm, REFRESH_TYPE, signingKey));
+      } catch (JOSEException | GeneralSecurityException e) {
         throw new IllegalStateException("unusable signing key: " + e.getMessage(), e);
       }
     }
+  }
+
+  /**
+   * A token header, the same for every token of one type and key (its certificate chain makes it
+   * most of a token's length), encoded once.
+   */
+  private record Header(JWSHeader header, String encoded) {
+    static Header of(JWSAlgorithm algorithm, JOSEObjectType type, JWK key) {
+      JWSHeader h = new JWSHeader.Builder(algorithm).type(type).keyID(key.getKeyID())
+          .x509CertChain(key.getX509CertChain()).build();
+      return new Header(h, h.toBase64URL().toString());
+    }
+  }
+
+  /**
+   * {@code key} as {@code provider}'s own key object (null: as it is). A provider handed a key of
+   * another's converts it at every signature or verification; the native provider's conversion of
+   * a P-256 private key costs as much as the signature itself.
+   */
+  @SuppressWarnings("unchecked")
+  private static <K extends Key> K own(K key, Provider provider) throws GeneralSecurityException {
+    if (provider == null) {
+      return key;
+    }
+    Key translated = KeyFactory.getInstance(key.getAlgorithm(), provider).translateKey(key);
+    Class<?> wanted = key instanceof ECPrivateKey ? ECPrivateKey.class : key instanceof ECPublicKey ? ECPublicKey.class
+        : key instanceof RSAPrivateKey ? RSAPrivateKey.class : RSAPublicKey.class;
+    return wanted.isInstance(translated) ? (K) translated : key;
   }
 
   /** Bound on the (estimated) bytes of verified tokens kept. */
@@ -227,20 +275,20 @@ public final class TokenService {
     return sign(REFRESH_TYPE, claims);
   }
 
+  /**
+   * The compact JWS of {@code claims}: the header encoded once per key, the claims as Nimbus writes
+   * them, and the signature over both.
+   */
   private String sign(JOSEObjectType type, JWTClaimsSet claims) {
     Crypto c = crypto();
-    JWSHeader header = new JWSHeader.Builder(c.algorithm())
-        .type(type)
-        .keyID(c.signingKey().getKeyID())
-        .x509CertChain(c.signingKey().getX509CertChain())
-        .build();
-    SignedJWT jwt = new SignedJWT(header, claims);
+    Header header = c.header(type);
+    String signingInput = header.encoded() + '.'
+        + BASE64URL.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
     try {
-      jwt.sign(c.signer());
+      return signingInput + '.' + c.signer().sign(header.header(), signingInput.getBytes(StandardCharsets.US_ASCII));
     } catch (JOSEException e) {
       throw new IllegalStateException("signing failed", e);
     }
-    return jwt.serialize();
   }
 
   /** Verifies an access token; cached by its full text for its lifetime. */
