@@ -36,4 +36,23 @@ public final class Durations {
           "'" + text + "' is not a duration (e.g. 500ms, 60s, 5m, 2h, 30d)");
     }
   }
+
+  /** {@code d} as the configuration writes it: {@code 500ms}, {@code 60s}, {@code 5m}, {@code 2h}, {@code 30d}. */
+  public static String format(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 1000 != 0) {
+      return ms + "ms";
+    }
+    long s = ms / 1000;
+    if (s != 0 && s % 86_400 == 0) {
+      return s / 86_400 + "d";
+    }
+    if (s != 0 && s % 3600 == 0) {
+      return s / 3600 + "h";
+    }
+    if (s != 0 && s % 60 == 0) {
+      return s / 60 + "m";
+    }
+    return s + "s";
+  }
 }

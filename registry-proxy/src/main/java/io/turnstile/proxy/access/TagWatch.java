@@ -1,6 +1,7 @@
 package io.turnstile.proxy.access;
 
 import io.turnstile.config.ApplicationConfig;
+import io.turnstile.config.Durations;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.config.UpstreamConfig;
@@ -68,7 +69,8 @@ public final class TagWatch implements AutoCloseable {
           if (!failing) {
             failing = true;
             log.warn("cannot list the tags of {} at its upstream to date new releases ({}); trying again in {}",
-                repo.name(), e.getCause() == null ? e.getMessage() : e.getCause().getMessage(), config.cache().tagWatch());
+                repo.name(), e.getCause() == null ? e.getMessage() : e.getCause().getMessage(),
+                Durations.format(config.cache().tagWatch()));
           }
         }
       }

@@ -1,6 +1,7 @@
 package io.turnstile.proxy.upstream;
 
 import io.netty.channel.EventLoop;
+import io.turnstile.config.Durations;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.time.Duration;
@@ -109,7 +110,7 @@ final class ConnectionLeases {
   /** Why a call got no lease, counted and logged at most once a minute. */
   private BusyException busy(boolean waited) {
     String why = waited
-        ? "no connection to the upstream registry came free within " + seconds(wait) + " (maxConnections: " + max
+        ? "no connection to the upstream registry came free within " + Durations.format(wait) + " (maxConnections: " + max
             + ", all in use)"
         : "too many calls are waiting for a connection to the upstream registry";
     turnedAway.increment();
@@ -120,10 +121,6 @@ final class ConnectionLeases {
           + " above the blob downloads expected at once", upstream, turnedAway.sum(), why);
     }
     return new BusyException(why);
-  }
-
-  private static String seconds(Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
   private synchronized boolean leave(Promise<Void> lease) {

@@ -109,7 +109,7 @@ class UpstreamConnectionBoundIT {
         HttpResponse<byte[]> r = http.send(blob(login), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(new String(r.body(), StandardCharsets.UTF_8))
-            .contains("UNAVAILABLE").contains("no connection to the upstream registry came free within 500 ms");
+            .contains("UNAVAILABLE").contains("no connection to the upstream registry came free within 500ms");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(450));
       }
       // The holder has gone: its lease comes back and the next call gets a connection.

@@ -68,7 +68,7 @@ class ConnectionLeasesTest {
     Future<Void> waiter = leases.acquire(a);
     assertThat(waiter.await(2, TimeUnit.SECONDS)).isTrue();
     assertThat(waiter.cause()).isInstanceOf(ConnectionLeases.BusyException.class)
-        .hasMessage("no connection to the upstream registry came free within 200 ms (maxConnections: 1, all in use)");
+        .hasMessage("no connection to the upstream registry came free within 200ms (maxConnections: 1, all in use)");
     assertThat(leases.waiting()).isZero();
     leases.release();
     assertThat(leases.inUse()).isZero();
