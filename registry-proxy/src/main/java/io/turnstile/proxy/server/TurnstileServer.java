@@ -34,6 +34,7 @@ import io.turnstile.proxy.tls.TlsMaterialException;
 import io.turnstile.proxy.token.Jwks;
 import io.turnstile.proxy.token.KeyRing;
 import io.turnstile.proxy.token.LoginGuard;
+import io.turnstile.proxy.token.SignatureProvider;
 import io.turnstile.proxy.token.SigningKeys;
 import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.proxy.token.TokenService;
@@ -47,7 +48,9 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -101,6 +104,37 @@ public final class TurnstileServer implements AutoCloseable {
     this.registry = registry;
   }
 
+  /** The store {@code opening} opened, or what it failed with. */
+  private static LicenseStore opened(FutureTask<LicenseStore> opening) throws IOException, InterruptedException {
+    try {
+      return opening.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
+    }
+  }
+
+  /** Closes the store {@code opening} opens, once it has, when the start fails before it is used. */
+  private static void closeWhenOpened(FutureTask<LicenseStore> opening) {
+    try {
+      opening.get().close();
+    } catch (InterruptedException e) {
+      opening.cancel(true);
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      // it did not open: nothing to close
+    }
+  }
+
   /**
    * Opens the store and binds both listeners; on failure everything opened so far is closed.
    *
@@ -109,13 +143,33 @@ public final class TurnstileServer implements AutoCloseable {
   public static TurnstileServer start(TurnstileConfig config)
       throws IOException, InterruptedException, TlsMaterialException {
     ListenerTls tls = ListenerTls.load(config);
-    SigningKeys fileKeys = config.token().keysInStore() ? null
-        : SigningKeys.load(config.token().signingKey(), config.token().algorithm());
-    LicenseStore store = StoreFactory.open(config);
+    // Opening the store (the migrations check, then the snapshot: most of a large store's start)
+    // runs on a thread of its own while this one sets up what needs no store.
+    FutureTask<LicenseStore> opening = new FutureTask<>(() -> StoreFactory.open(config));
+    new Thread(opening, "turnstile-store-open").start();
+    SigningKeys fileKeys;
+    try {
+      fileKeys = config.token().keysInStore() ? null
+          : SigningKeys.load(config.token().signingKey(), config.token().algorithm());
+    } catch (IOException | RuntimeException e) {
+      closeWhenOpened(opening);
+      throw e;
+    }
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, Transport.ioHandlerFactory());
     ExecutorService blocking = blockingExecutor();
-    Metrics metrics = new Metrics();
+    Metrics metrics;
+    LicenseStore store;
+    try {
+      metrics = new Metrics();
+      Json.mapper();
+      SignatureProvider.nativeOrNull();
+      store = opened(opening);
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+      shutdown(boss, workers, blocking);
+      closeWhenOpened(opening);
+      throw e;
+    }
     UpstreamClient upstream = null;
     TagSightings sightings = null;
     TagWatch watch = null;
