@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.turnstile.config.BlobRedirects;
@@ -189,6 +190,12 @@ final class Exchange {
       r.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
     }
     waitingForData = true;
+    // The read timeout counts from this request: a pooled connection's clock would otherwise run
+    // from its last read, possibly long before, and fire mid-wait.
+    IdleStateHandler idle = ch.pipeline().get(IdleStateHandler.class);
+    if (idle != null) {
+      idle.resetReadTimeout();
+    }
     ch.writeAndFlush(r).addListener(w -> {
       if (!w.isSuccess()) {
         onClosed(w.cause());

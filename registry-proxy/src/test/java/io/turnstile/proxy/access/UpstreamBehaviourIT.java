@@ -253,6 +253,22 @@ class UpstreamBehaviourIT {
   }
 
   @Test
+  void aPooledConnectionIdleBeyondTheReadTimeout_givesTheNextCallItsWholeReadTimeout() throws Exception {
+    FakeRegistry registry = new FakeRegistry(upstream);
+    FakeRegistry.Image image = registry.image("org/app", "1.0.0", 1, 4096);
+    start(upstream.baseUrl(), "    readTimeout: 1s", true);
+    String layer = image.layers().get(0);
+    assertThat(pull("/v2/vendor/app/blobs/" + layer).statusCode()).isEqualTo(200);
+    // The connection now waits in the pool past its read timeout; the next answer takes 0.7 s.
+    Thread.sleep(1500);
+    upstream.stubFor(WireMock.get(urlPathEqualTo("/v2/org/app/blobs/" + layer)).atPriority(1)
+        .willReturn(aResponse().withFixedDelay(700).withHeader("Content-Type", "application/octet-stream")
+            .withBody(new byte[4096])));
+    HttpResponse<byte[]> slow = pull("/v2/vendor/app/blobs/" + layer);
+    assertThat(slow.statusCode()).as(new String(slow.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+  }
+
+  @Test
   void upstreamDown_is503_andTheProxyRecoversWhenItReturns() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
