@@ -30,7 +30,7 @@ public enum RegistryError {
   INTERNAL(500, "UNKNOWN", "a failure inside Turnstile (logged)"),
   UPSTREAM_FAILED(502, "UNAVAILABLE",
       "the upstream failed, refused Turnstile's credentials, answered badly or closed early"),
-  UPSTREAM_UNAVAILABLE(503, "UNAVAILABLE", "the upstream is unreachable, answered 503 or has too many requests waiting"),
+  UPSTREAM_UNAVAILABLE(503, "UNAVAILABLE", "the upstream is unreachable, answered 503, or none of its `maxConnections` came free within `connectionWait`"),
   UPSTREAM_TIMEOUT(504, "UNAVAILABLE", "the upstream did not answer within its timeouts");
 
   private final int status;
