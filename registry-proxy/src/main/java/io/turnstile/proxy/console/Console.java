@@ -14,9 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +82,7 @@ public final class Console {
       return file != null ? file : WebResponse.text(404, "not found");
     }
     if (path.equals("/sign-in")) {
-      return r.isPost() ? signIn(r) : signInPage(r, 200, null);
+      return r.isPost() ? signIn(r) : signInPage(200, null);
     }
     Sessions.Session<Operator> session = sessions.find(cookie.read(r));
     if (session == null) {
@@ -118,12 +116,9 @@ public final class Console {
         session.take("error", String.class));
   }
 
-  private WebResponse signInPage(WebRequest r, int status, String error) {
-    String csrf = Sessions.randomToken();
-    Map<String, Object> params = new HashMap<>();
-    params.put("frame", new Frame("Sign in · Turnstile console", "console", null, null, error));
-    params.put("csrf", csrf);
-    return WebResponse.html(status, pages.render("console/signin.jte", params)).cookie(cookie.preSignIn().set(csrf));
+  private WebResponse signInPage(int status, String error) {
+    return pages.signInForm(status, "console/signin.jte",
+        new Frame("Sign in · Turnstile console", "console", null, null, error), cookie);
   }
 
   private WebResponse signIn(WebRequest r) {
@@ -133,7 +128,7 @@ public final class Console {
     }
     if (!token.matches(r.field("token"))) {
       log.warn("console sign-in with a wrong admin token from {}", r.client());
-      return signInPage(r, 401, "That is not the admin token.");
+      return signInPage(401, "That is not the admin token.");
     }
     Sessions.Session<Operator> s = sessions.start(new Operator(clock.instant()));
     log.info("console sign-in from {}", r.client());

@@ -1,6 +1,7 @@
 package io.turnstile.proxy.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.turnstile.proxy.web.GrantView;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,34 +27,9 @@ public final class Views {
 
   public record Event(String at, String actor, String action, String detail) {}
 
-  /**
-   * One grant of a license as the API names it: {@code kind} is exact, range or all; {@code value}
-   * the version, the range, or {@code *}.
-   */
-  public record GrantItem(String kind, String value, boolean includePrerelease) {
-    public boolean exact() {
-      return kind.equals("exact");
-    }
-
-    /** The kind in words, as the pages show it beside the value. */
-    public String kindLabel() {
-      String k = switch (kind) {
-        case "exact" -> "exact";
-        case "all" -> "all versions";
-        default -> "range";
-      };
-      return includePrerelease ? k + " + pre-releases" : k;
-    }
-
-    /** The value and its kind in one line: {@code 2.x (range + pre-releases)}. */
-    public String label() {
-      return value + " (" + kindLabel() + ")";
-    }
-  }
-
   /** A license; {@code state} is active, expiring (active, within 30 days of its expiry), expired or revoked. */
   public record License(String id, String name, String customerId, String customerName, String application,
-      List<String> versions, List<GrantItem> grants, boolean keepReleasedBeforeExpiry, String expiresAt,
+      List<String> versions, List<GrantView> grants, boolean keepReleasedBeforeExpiry, String expiresAt,
       String state, String revokedAt, String upstreamUser, String createdAt, List<Event> history) {
     static License of(JsonNode n, String customerName, Instant now) {
       String expires = n.path("expiresAt").isNull() ? null : n.path("expiresAt").asText(null);
@@ -63,12 +39,12 @@ public final class Views {
       }
       List<String> versions = new ArrayList<>();
       n.path("versions").forEach(v -> versions.add(v.asText()));
-      List<GrantItem> grants = new ArrayList<>();
+      List<GrantView> grants = new ArrayList<>();
       if (n.has("grants")) {
-        n.path("grants").forEach(g -> grants.add(new GrantItem(g.path("kind").asText(), g.path("value").asText(),
+        n.path("grants").forEach(g -> grants.add(new GrantView(g.path("kind").asText(), g.path("value").asText(),
             g.path("includePrerelease").asBoolean(false))));
       } else {
-        versions.forEach(v -> grants.add(new GrantItem("exact", v, false)));
+        versions.forEach(v -> grants.add(new GrantView("exact", v, false)));
       }
       List<Event> history = new ArrayList<>();
       n.path("history").forEach(e -> history.add(new Event(e.path("at").asText(), e.path("actor").asText(),
@@ -96,7 +72,7 @@ public final class Views {
 
     /** Every grant with its kind, for a list cell; "none" when there is none. */
     public String grantsText() {
-      return grants.isEmpty() ? "none" : String.join(", ", grants.stream().map(GrantItem::label).toList());
+      return grants.isEmpty() ? "none" : String.join(", ", grants.stream().map(GrantView::label).toList());
     }
   }
 

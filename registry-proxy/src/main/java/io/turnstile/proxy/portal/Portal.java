@@ -150,11 +150,8 @@ public final class Portal implements AutoCloseable {
   }
 
   private WebResponse signInPage(int status, String notice, String error) {
-    String csrf = Sessions.randomToken();
-    Map<String, Object> params = new HashMap<>();
-    params.put("frame", new Frame("Sign in · Turnstile", "portal", null, notice, error));
-    params.put("csrf", csrf);
-    return WebResponse.html(status, pages.render("portal/signin.jte", params)).cookie(cookie.preSignIn().set(csrf));
+    return pages.signInForm(status, "portal/signin.jte", new Frame("Sign in · Turnstile", "portal", null, notice, error),
+        cookie);
   }
 
   private WebResponse signIn(WebRequest r) {

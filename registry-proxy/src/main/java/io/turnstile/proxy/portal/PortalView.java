@@ -2,6 +2,7 @@ package io.turnstile.proxy.portal;
 
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.RepositoryConfig;
+import io.turnstile.proxy.web.GrantView;
 import io.turnstile.store.Grant;
 import io.turnstile.store.License;
 import io.turnstile.store.LicenseState;
@@ -39,34 +40,18 @@ public final class PortalView {
   /** Most versions shown under one range, the newest. */
   static final int MAX_COVERED = 25;
 
-  /** One grant with its kind: {@code exact}, {@code range} or {@code all}. */
-  public record GrantLine(String kind, String value, boolean includePrerelease) {
-    public String kindLabel() {
-      String k = switch (kind) {
-        case "exact" -> "exact";
-        case "all" -> "all versions";
-        default -> "range";
-      };
-      return includePrerelease ? k + " + pre-releases" : k;
-    }
-
-    public String label() {
-      return value + " (" + kindLabel() + ")";
-    }
-  }
-
   /**
    * A range (or every version) and the versions it grants at the upstream now, newest first, at
    * most {@link #MAX_COVERED} ({@code more} beyond); {@code listed} false while the upstream's tags
    * are not known yet, then {@code templates} show how to pull any version; {@code error} when they
    * could not be listed.
    */
-  public record RangeView(GrantLine grant, List<Version> covered, int more, boolean listed, String error,
+  public record RangeView(GrantView grant, List<Version> covered, int more, boolean listed, String error,
       List<String> templates) {}
 
   /** One license as its holder sees it; {@code expiresAt} is a UTC day, or null for never. */
   public record Card(String id, String name, String application, String state, String expiresAt,
-      boolean expiringSoon, List<GrantLine> grants, List<Version> versions, List<RangeView> ranges,
+      boolean expiringSoon, List<GrantView> grants, List<Version> versions, List<RangeView> ranges,
       boolean keptAfterExpiry, String deployment) {
     public boolean active() {
       return state.equals("active");
@@ -163,11 +148,11 @@ public final class PortalView {
       }
       versions.add(new Version(v, List.copyOf(docker), List.copyOf(helm), image));
     }
-    List<GrantLine> grants = new ArrayList<>();
-    l.versions().forEach(v -> grants.add(new GrantLine("exact", v, false)));
+    List<GrantView> grants = new ArrayList<>();
+    l.versions().forEach(v -> grants.add(new GrantView("exact", v, false)));
     List<RangeView> ranges = new ArrayList<>();
     for (VersionRange range : l.ranges()) {
-      GrantLine line = new GrantLine(range.kind().wireName(), range.expression(), range.includePrerelease());
+      GrantView line = new GrantView(range.kind().wireName(), range.expression(), range.includePrerelease());
       grants.add(line);
       RangeView view = range(l, range, line, app, snapshot, now);
       ranges.add(view);
@@ -181,7 +166,7 @@ public final class PortalView {
   }
 
   /** The versions {@code range} of {@code l} grants at the upstream now, as far as the tag lists tell. */
-  private RangeView range(License l, VersionRange range, GrantLine line, ApplicationConfig app, Snapshot snapshot,
+  private RangeView range(License l, VersionRange range, GrantView line, ApplicationConfig app, Snapshot snapshot,
       Instant now) {
     List<String> templates = new ArrayList<>();
     Map<String, List<Pull>> docker = new LinkedHashMap<>();

@@ -159,10 +159,12 @@ public final class TurnstileServer implements AutoCloseable {
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, Transport.ioHandlerFactory());
     ExecutorService blocking = blockingExecutor();
     Metrics metrics;
+    ObjectMapper json;
     LicenseStore store;
     try {
       metrics = new Metrics();
-      Json.mapper();
+      json = Json.mapper();
+      // Loads the native library and runs its self tests now, rather than once the store is open.
       SignatureProvider.nativeOrNull();
       store = opened(opening);
     } catch (IOException | InterruptedException | RuntimeException | Error e) {
@@ -176,7 +178,6 @@ public final class TurnstileServer implements AutoCloseable {
     PullAuditLog pulls = null;
     BlobStores blobs = null;
     try {
-      ObjectMapper json = Json.mapper();
       Clock clock = Clock.systemUTC();
       MeterRegistry meters = metrics.registry();
       metrics.bindEventLoops(workers);

@@ -58,7 +58,9 @@ final class Exchange {
   private State state = State.STARTING;
   private Channel channel;
   private FixedChannelPool pool;
-  /** A lease on one of the upstream's connections is held (see {@link ConnectionLeases}). */
+  /** The bound on the upstream's connections in use; set with {@code pool}. */
+  private ConnectionLeases leases;
+  /** A lease from {@code leases} is held. */
   private boolean leased;
   private Future<Void> waitingForLease;
   private boolean reused;
@@ -130,7 +132,7 @@ final class Exchange {
     Origin to = Origin.of(where);
     if (to.equals(Origin.of(upstream.url()))) {
       pool = client.connections().pool(upstream, loop);
-      ConnectionLeases leases = client.connections().leases(upstream);
+      leases = client.connections().leases(upstream);
       Future<Void> lease = leases.acquire(loop);
       waitingForLease = lease;
       lease.addListener(granted -> {
@@ -397,7 +399,7 @@ final class Exchange {
   private void giveBackLease() {
     if (leased) {
       leased = false;
-      client.connections().leases(upstream).release();
+      leases.release();
     }
   }
 }
