@@ -27,6 +27,7 @@ import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -132,6 +133,19 @@ class ConsoleE2E {
     return d.findElement(By.id(id));
   }
 
+  /**
+   * Clicks {@code button}, which submits a form or follows a link, and waits for the next page: the
+   * click returns before the browser has left the page it was on.
+   */
+  private static void submit(WebDriver d, WebElement button) {
+    // A mark on the page being left; the next page, once loaded, has none.
+    ((JavascriptExecutor) d).executeScript("window.turnstileLeaving = true");
+    button.click();
+    waitFor(d, Duration.ofSeconds(5)).ignoring(WebDriverException.class).until(d2 -> Boolean.TRUE.equals(
+        ((JavascriptExecutor) d2).executeScript(
+            "return window.turnstileLeaving === undefined && document.readyState === 'complete'")));
+  }
+
   private static WebDriverWait waitFor(WebDriver d, Duration limit) {
     WebDriverWait w = new WebDriverWait(d, limit);
     w.pollingEvery(Duration.ofMillis(25));
@@ -174,7 +188,7 @@ class ConsoleE2E {
   void console_createCustomer() throws Exception {
     vendor.get(console("/customers"));
     id(vendor, "name").sendKeys("Acme Corp");
-    id(vendor, "create-customer").click();
+    submit(vendor, id(vendor, "create-customer"));
     customerId = id(vendor, "customer-id").getText();
     assertThat(customerId).startsWith("cus_");
     assertThat(vendor.findElement(By.tagName("h1")).getText()).isEqualTo("Acme Corp");
@@ -187,7 +201,7 @@ class ConsoleE2E {
   @Order(3)
   void console_createLicense_throughTheGuidesSteps_showsTheKeyOnce() throws Exception {
     vendor.get(console("/customers/" + customerId));
-    id(vendor, "new-license").click();
+    submit(vendor, id(vendor, "new-license"));
     // 1. a name
     id(vendor, "name").sendKeys("Production");
     // 2. an expiration date, through the date picker's input
@@ -230,7 +244,7 @@ class ConsoleE2E {
     screen(customer, "portal-sign-in");
     id(customer, "username").sendKeys(licenseId);
     id(customer, "key").sendKeys("tsk_wrong");
-    id(customer, "sign-in").click();
+    submit(customer, id(customer, "sign-in"));
     assertThat(customer.findElement(By.cssSelector(".error")).getText()).contains("Wrong");
     customer.get(portal("/"));
     assertThat(customer.getCurrentUrl()).as("no session").endsWith("/portal/sign-in");
@@ -293,7 +307,7 @@ class ConsoleE2E {
     vendor.get(console("/licenses/" + licenseId));
     ((JavascriptExecutor) vendor).executeScript(
         "document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())");
-    id(vendor, "set-expiry").click();
+    submit(vendor, id(vendor, "set-expiry"));
     assertThat(vendor.getPageSource()).contains("form refused");
     JsonNode license = turnstile.cli("license", "show", licenseId);
     assertThat(license.get("expiresAt").asText()).startsWith("2099-01-31");
@@ -304,7 +318,7 @@ class ConsoleE2E {
   void namesRenderAsText() {
     vendor.get(console("/customers"));
     id(vendor, "name").sendKeys("<script>alert(1)</script>");
-    id(vendor, "create-customer").click();
+    submit(vendor, id(vendor, "create-customer"));
     assertThat(vendor.findElement(By.tagName("h1")).getText()).isEqualTo("<script>alert(1)</script>");
     assertNoAlert(vendor);
     vendor.get(console("/customers"));
@@ -336,8 +350,11 @@ class ConsoleE2E {
     assertThat(customer.getCurrentUrl()).endsWith("/portal/sign-in");
     id(customer, "username").sendKeys(licenseId);
     id(customer, "key").sendKeys(key);
-    id(customer, "sign-in").click();
-    assertThat(customer.findElement(By.cssSelector("[data-role=versions]")).getText()).contains("1.1.0");
+    submit(customer, id(customer, "sign-in"));
+    // The page's live stream may replace the versions as they are read: look again until they show.
+    String versions = waitFor(customer, Duration.ofSeconds(5))
+        .until(d -> d.findElement(By.cssSelector("[data-role=versions]")).getText());
+    assertThat(versions).contains("1.1.0");
     waitFor(customer, Duration.ofSeconds(5)).until(d -> id(d, "live-status").getText().startsWith("Live"));
     dockerLogin(licenseId, key);
   }
@@ -364,10 +381,10 @@ class ConsoleE2E {
   void licenseList_filtersAndSignOut() throws Exception {
     vendor.get(console("/licenses"));
     new Select(id(vendor, "f-state")).selectByValue("revoked");
-    vendor.findElement(By.cssSelector("form.filters button")).click();
+    submit(vendor, vendor.findElement(By.cssSelector("form.filters button")));
     assertThat(vendor.findElement(By.tagName("table")).getText()).contains("Production");
     screen(vendor, "console-licenses");
-    id(vendor, "sign-out").click();
+    submit(vendor, id(vendor, "sign-out"));
     assertThat(vendor.getCurrentUrl()).endsWith("/console/sign-in");
     vendor.get(console("/licenses"));
     assertThat(vendor.getCurrentUrl()).as("signed out").endsWith("/console/sign-in");
