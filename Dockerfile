@@ -28,5 +28,5 @@ ENV TURNSTILE_LISTEN=0.0.0.0:8080 TURNSTILE_ADMIN_LISTEN=0.0.0.0:9091
 WORKDIR /data
 EXPOSE 8080 9091
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s CMD ["java", "-XX:TieredStopAtLevel=1", "-Xmx32m", "-jar", "/opt/turnstile/turnstile.jar", "health", "--url", "http://127.0.0.1:8080/healthz"]
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:SharedArchiveFile=/opt/turnstile/turnstile.jsa", "-jar", "/opt/turnstile/turnstile.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:SharedArchiveFile=/opt/turnstile/turnstile.jsa", "-jar", "/opt/turnstile/turnstile.jar"]
 CMD ["serve", "--config", "/etc/turnstile/turnstile.yaml"]

@@ -15,6 +15,8 @@ import java.time.Instant;
  * @param snapshotAt when the current snapshot was made (at opening, or when a write applied since
  *     changed it), by the store's clock
  * @param lastReload how long making the current snapshot took, reading the database included
+ * @param following whether the thread that follows other replicas' writes runs (always true for
+ *     SQLite, which has none); false once it has ended, by closing the store or by an error
  */
 public record StoreStats(long statementsExecuted, long cursor, boolean reachable, Instant lastContact,
-    Instant snapshotAt, Duration lastReload) {}
+    Instant snapshotAt, Duration lastReload, boolean following) {}

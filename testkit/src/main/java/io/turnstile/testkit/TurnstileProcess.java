@@ -275,7 +275,8 @@ public final class TurnstileProcess implements AutoCloseable {
             signingKeyFile(), nativeSignatures ? "" : "\n  nativeSignatures: false", tagTtl,
             store.toString().stripTrailing(), upstreamUrl, upstreamUser,
             blobCache == null ? "" : "\n    cache:\n      blobs: {directory: " + blobCache + ", maxSize: " + blobCacheMaxSize + "}"));
-    List<String> command = new ArrayList<>(List.of("java", "-Xmx256m"));
+    // As the image and the README start it: an OutOfMemoryError ends the process.
+    List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
     command.addAll(jvmArgs);
     command.addAll(List.of("-jar", jar, "serve", "--config", config.toString()));
     process = Proc.start(command, env, dir.resolve("turnstile.log"));

@@ -52,6 +52,11 @@ final class ChangeFeed implements AutoCloseable {
     thread.start();
   }
 
+  /** Whether the feed's thread runs. */
+  boolean running() {
+    return thread.isAlive();
+  }
+
   /** Whether the last attempt to read the events table succeeded. */
   boolean reachable() {
     return reachable;

@@ -136,7 +136,8 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public StoreStats stats() {
     return new StoreStats(database.queriesExecuted(), writer.cursor(), feed == null || feed.reachable(),
-        feed == null ? null : feed.lastContact(), writer.snapshotAt(), writer.lastReload());
+        feed == null ? null : feed.lastContact(), writer.snapshotAt(), writer.lastReload(),
+        feed == null || feed.running());
   }
 
   @Override

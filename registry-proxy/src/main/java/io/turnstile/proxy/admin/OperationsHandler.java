@@ -65,8 +65,10 @@ final class OperationsHandler extends ChannelInboundHandlerAdapter {
     boolean head = request.method().equals(HttpMethod.HEAD);
     ReferenceCountUtil.release(msg);
     switch (path) {
-      case "/healthz" -> write(ctx, 200, HttpHeaderValues.APPLICATION_JSON.toString(),
-          "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8), head, keepAlive);
+      case "/healthz" -> {
+        Health.Liveness live = health.liveness(json);
+        write(ctx, live.status(), HttpHeaderValues.APPLICATION_JSON.toString(), live.body(), head, keepAlive);
+      }
       case "/readyz" -> readyz(ctx, head, keepAlive);
       default -> {
         try {
@@ -91,6 +93,10 @@ final class OperationsHandler extends ChannelInboundHandlerAdapter {
       store.put("lastContact", r.lastContact().toString());
     }
     checks.putObject("stopping").put("ok", !r.stopping());
+    ObjectNode threads = checks.putObject("threads").put("ok", r.failures().isEmpty());
+    if (!r.failures().isEmpty()) {
+      r.failures().forEach(threads.putArray("failures")::add);
+    }
     byte[] bytes;
     try {
       bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);

@@ -121,6 +121,11 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
     }
   }
 
+  /** Whether the writer thread runs: false once it has ended, by {@link #close} or by an error. */
+  public boolean writing() {
+    return writer.isAlive();
+  }
+
   public AuditStats stats() {
     return new AuditStats(open.size(), queue.size() + inHand, capacity, dropped.sum(), written, failedWrites);
   }

@@ -44,6 +44,12 @@ public final class ServeCommand implements Callable<Integer> {
       String source = config.getFileName() == null ? config.toString() : config.getFileName().toString();
       throw new CliException(new ConfigException(source, e.field(), e.problem()).getMessage(), 2);
     }
+    // A thread killed by an error (the log writer's among them) fails the probes, so the process is
+    // restarted; an event loop, the audit writer and the store's feed are also watched directly.
+    Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
+      server.vitals().died(thread, error);
+      log.error("thread {} died", thread.getName(), error);
+    });
     // Any other way out of the JVM still closes the store and the listeners.
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "turnstile-shutdown"));
     String signal = signals.await();

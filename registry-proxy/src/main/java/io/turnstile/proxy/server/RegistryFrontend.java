@@ -19,6 +19,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.access.RegistryBackend;
+import io.turnstile.proxy.observe.Health;
 import io.turnstile.proxy.observe.RequestRecord;
 import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.HttpResponses;
@@ -47,7 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(RegistryFrontend.class);
-  private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
   /** Largest token request body accepted. */
   static final int MAX_FORM = 64 * 1024;
 
@@ -208,7 +208,8 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     if (path.equals("/healthz") && isRead(current)) {
       // Alive: the event loop answers. Outside /v2/, so it names no registry route; no credentials.
       record.quiet();
-      reply(ctx, HttpResponses.json(200, HEALTHY, current.method().equals(HttpMethod.HEAD)), true);
+      Health.Liveness live = services.health().liveness(services.json());
+      reply(ctx, HttpResponses.json(live.status(), live.body(), current.method().equals(HttpMethod.HEAD)), true);
       return;
     }
     if (path.equals("/.well-known/jwks.json") && isRead(current)) {

@@ -25,6 +25,7 @@ import io.turnstile.proxy.audit.PullAuditLog;
 import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.blobs.BlobStores;
 import io.turnstile.proxy.observe.Health;
+import io.turnstile.proxy.observe.Vitals;
 import io.turnstile.proxy.portal.Portal;
 import io.turnstile.proxy.observe.Metrics;
 import io.turnstile.proxy.observe.RequestMetrics;
@@ -183,6 +184,7 @@ public final class TurnstileServer implements AutoCloseable {
       metrics.bindEventLoops(workers);
       StoreMetrics.bind(meters, store, clock);
       Health health = new Health(store);
+      watchVitals(health.vitals(), boss, workers, store);
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       sightings = new TagSightings(store);
@@ -200,6 +202,7 @@ public final class TurnstileServer implements AutoCloseable {
       pulls = config.audit().enabled() ? new PullAuditLog(store.pulls(), config.audit(), clock) : null;
       if (pulls != null) {
         AuditMetrics.bind(meters, pulls);
+        health.vitals().essential("pull audit writer", pulls::writing);
       }
       blobs = BlobStores.open(config.upstreams(), meters);
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
@@ -256,6 +259,23 @@ public final class TurnstileServer implements AutoCloseable {
       metrics.close();
       throw e;
     }
+  }
+
+  /** The threads without which the process must fail its probes (see {@link Vitals}). */
+  private static void watchVitals(Vitals vitals, EventLoopGroup boss, EventLoopGroup workers, LicenseStore store) {
+    vitals.eventLoops("acceptor", boss);
+    vitals.eventLoops("worker", workers);
+    vitals.essential("store feed", () -> store.stats().following());
+  }
+
+  /** The event loops of both listeners' connections, for tests. */
+  EventLoopGroup workers() {
+    return workers;
+  }
+
+  /** What makes the probes fail; the JVM's uncaught exception handler reports to it. */
+  public Vitals vitals() {
+    return health.vitals();
   }
 
   private static ExecutorService blockingExecutor() {

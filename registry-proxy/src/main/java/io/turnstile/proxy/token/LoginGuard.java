@@ -10,9 +10,14 @@ import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.store.AuthResult;
+import io.turnstile.store.Keys;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,16 +29,24 @@ import org.slf4j.LoggerFactory;
  * budget is spent, every login it covers is refused before the key is looked at, so a guesser
  * learns nothing more; other addresses are unaffected, so no one can lock a customer out by
  * guessing at its license id from elsewhere.
+ *
+ * <p>What it remembers is bounded in bytes, whatever clients send: a username longer than {@link
+ * #MAX_USERNAME} is refused before anything is stored; a bucket is made only by a failed login (a
+ * full bucket and no bucket throttle alike), never by a refused or throttled one; the
+ * address-and-username bucket is keyed by a 128-bit digest of the pair, not by the username; and
+ * each table keeps at most {@link #MAX_TRACKED} entries of fixed size.
  */
 public final class LoginGuard {
   private static final Logger log = LoggerFactory.getLogger(LoginGuard.class);
   /** Most throttled addresses (and address-username pairs) remembered; the least recent go first. */
-  private static final int MAX_TRACKED = 100_000;
+  static final int MAX_TRACKED = 100_000;
+  /** The longest username looked at: ids are 24 characters; anything longer is no id. */
+  public static final int MAX_USERNAME = 128;
 
   private final LicenseStore store;
   private final LoginThrottleConfig config;
   private final Cache<InetAddress, Bucket> byAddress;
-  private final Cache<String, Bucket> byAddressAndUser;
+  private final Cache<Pair, Bucket> byAddressAndUser;
 
   public LoginGuard(LicenseStore store, LoginThrottleConfig config) {
     this.store = store;
@@ -52,26 +65,45 @@ public final class LoginGuard {
    *     the client's failed-login budget is spent
    */
   public AuthResult authenticate(String username, String key, InetAddress client) throws RegistryException {
-    Bucket address = client == null ? null : byAddress.get(client, a -> bucket(config.perAddress()));
-    Bucket pair = client == null ? null : byAddressAndUser.get(client.getHostAddress() + "\0" + username,
-        k -> bucket(config.perAddressAndUser()));
-    if (address != null) {
-      refuseWhenSpent(address);
-      refuseWhenSpent(pair);
+    if (client != null) {
+      refuseWhenSpent(byAddress.getIfPresent(client));
+    }
+    if (username.length() > MAX_USERNAME) {
+      log.warn("failed login: username={} address={} reason=username longer than {} characters", printable(username),
+          address(client), MAX_USERNAME);
+      return new Refusal(Refusal.Reason.BAD_CREDENTIALS);
+    }
+    Pair pair = client == null ? null : Pair.of(client, username);
+    if (pair != null) {
+      refuseWhenSpent(byAddressAndUser.getIfPresent(pair));
     }
     AuthResult result = store.authorize(username, key);
     if (result instanceof Refusal refusal) {
-      if (refusal.reason() == Refusal.Reason.BAD_CREDENTIALS && address != null) {
-        address.tryConsume(1);
-        pair.tryConsume(1);
+      if (refusal.reason() == Refusal.Reason.BAD_CREDENTIALS && client != null) {
+        byAddress.get(client, a -> bucket(config.perAddress())).tryConsume(1);
+        byAddressAndUser.get(pair, p -> bucket(config.perAddressAndUser())).tryConsume(1);
       }
-      log.warn("failed login: username={} address={} reason={}", printable(username),
-          client == null ? "-" : client.getHostAddress(), refusal.reason().message());
+      log.warn("failed login: username={} address={} reason={}", printable(username), address(client),
+          refusal.reason().message());
     }
     return result;
   }
 
+  /** Entries in the throttle's tables, for tests. */
+  long tracked() {
+    byAddress.cleanUp();
+    byAddressAndUser.cleanUp();
+    return byAddress.estimatedSize() + byAddressAndUser.estimatedSize();
+  }
+
+  private static String address(InetAddress client) {
+    return client == null ? "-" : client.getHostAddress();
+  }
+
   private static void refuseWhenSpent(Bucket bucket) throws RegistryException {
+    if (bucket == null) {
+      return;
+    }
     EstimationProbe probe = bucket.estimateAbilityToConsume(1);
     if (!probe.canBeConsumed()) {
       long seconds = Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds() + 1);
@@ -87,16 +119,37 @@ public final class LoginGuard {
         .build();
   }
 
-  /** A username as it may go into a log line: printable ASCII, at most 64 characters. */
-  static String printable(String username) {
-    StringBuilder sb = new StringBuilder(Math.min(username.length(), 64) + 2).append('"');
-    for (int i = 0; i < username.length() && i < 64; i++) {
-      char c = username.charAt(i);
+  /**
+   * A username as it may go into a log line: printable ASCII, at most 64 characters, and anything
+   * from a key's prefix on masked, since a key typed into the username field is a common mistake.
+   */
+  public static String printable(String username) {
+    int keyAt = username.indexOf(Keys.KEY_PREFIX);
+    String shown = keyAt < 0 ? username : username.substring(0, keyAt) + Keys.KEY_PREFIX + "***";
+    StringBuilder sb = new StringBuilder(Math.min(shown.length(), 64) + 5).append('"');
+    for (int i = 0; i < shown.length() && i < 64; i++) {
+      char c = shown.charAt(i);
       sb.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '?');
     }
-    if (username.length() > 64) {
+    if (shown.length() > 64) {
       sb.append("...");
     }
     return sb.append('"').toString();
+  }
+
+  /** An address and a username as 128 bits of their SHA-256: a fixed size whatever the username. */
+  private record Pair(long high, long low) {
+    static Pair of(InetAddress client, String username) {
+      MessageDigest md;
+      try {
+        md = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      md.update(client.getAddress());
+      md.update((byte) 0);
+      ByteBuffer d = ByteBuffer.wrap(md.digest(username.getBytes(StandardCharsets.UTF_8)));
+      return new Pair(d.getLong(), d.getLong());
+    }
   }
 }
