@@ -71,7 +71,7 @@ public final class VersionRange {
         throw new InvalidInputException(field, "'" + alternative + "' is not a version range"
             + " (npm syntax, e.g. 2.x, ~2.4.0, ^2.4.1, >=2.0.0 <3.0.0, or * for every version)");
       }
-      List<List<Range>> read = RangeListFactory.create(alternative, includePrerelease).get();
+      List<List<Range>> read = read(field, alternative, includePrerelease).get();
       if (read.isEmpty()) {
         throw new InvalidInputException(field, "'" + alternative + "' matches no version");
       }
@@ -82,7 +82,20 @@ public final class VersionRange {
             + " >=, <=, > and < only (e.g. >=2.4.0 <2.5.0 for ~2.4.0)");
       }
     }
-    return new VersionRange(normal, includePrerelease, RangeListFactory.create(normal, includePrerelease));
+    return new VersionRange(normal, includePrerelease, read(field, normal, includePrerelease));
+  }
+
+  /** The largest number a version's major, minor or patch may have for a range to match it. */
+  public static final int MAX_NUMBER = Integer.MAX_VALUE;
+
+  /** The library's reading of {@code text}, which has no room for numbers above {@link #MAX_NUMBER}. */
+  private static RangeList read(String field, String text, boolean includePrerelease) {
+    try {
+      return RangeListFactory.create(text, includePrerelease);
+    } catch (NumberFormatException e) {
+      throw new InvalidInputException(field, "'" + text + "' has a version number above " + MAX_NUMBER
+          + ", the largest a range can match");
+    }
   }
 
   /** The comparators of {@code conjunction} read one at a time, as the library reads them alone. */

@@ -70,6 +70,16 @@ class VersionRangeProperties {
   }
 
   @Example
+  void numbersAboveTheLargestARangeCanMatch_areRefusedWithTheProblem() {
+    for (String big : List.of("2147483648.0.0", ">=9223372036854775807.0.0", "~99999999999999999999", "1.2147483648.x")) {
+      assertThatThrownBy(() -> VersionRange.parse("ranges[0]", big, false)).as(big)
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessage("ranges[0]: '" + big + "' has a version number above 2147483647, the largest a range can match");
+    }
+    assertThat(VersionRange.parse("r", ">=2147483647.0.0", false).kind()).isEqualTo(GrantKind.RANGE);
+  }
+
+  @Example
   void theIssuesExamples_areRanges() {
     for (String ok : List.of(">=2.0.0 <3.0.0", "2.x", "~2.4.0", "^2.4.1", "1.2.3 - 2.0.0", "1.x || >=3.0.0", ">= 2.0.0")) {
       assertThat(VersionRange.parse("r", ok, false).kind()).as(ok).isEqualTo(GrantKind.RANGE);

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -436,6 +437,13 @@ class AdminApiIT {
     String id = license(customer, "[\"1.0.0\"]").get("id").asText();
     assertBadRequest(ts.admin("POST", "/admin/v1/licenses/" + id + "/ranges", "{\"ranges\":[]}"), "ranges");
     assertBadRequest(ts.admin("POST", "/admin/v1/licenses/" + id + "/ranges", "{\"ranges\":[\"^2 ~2\"]}"), "ranges[0]");
+    // Numbers the range library has no room for: a 400 naming the field, not a 500.
+    for (String big : List.of("2147483648.0.0", ">=9223372036854775807.0.0", "~99999999999999999999")) {
+      assertBadRequest(ts.admin("POST", "/admin/v1/licenses/" + id + "/ranges", "{\"ranges\":[\"" + big + "\"]}"),
+          "ranges[0]");
+      assertBadRequest(ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer
+          + "\",\"application\":\"app\",\"ranges\":[\"" + big + "\"]}"), "ranges[0]");
+    }
   }
 
   private static void assertBadRequest(Answer a, String field) {
