@@ -45,6 +45,15 @@ public record HostPort(String host, int port) {
     return new HostPort(host.isEmpty() ? "0.0.0.0" : host, port);
   }
 
+  /**
+   * Whether the host is a loopback address, written as {@code localhost}, an IPv4 literal in
+   * 127.0.0.0/8 or {@code ::1}; no name is looked up.
+   */
+  public boolean isLoopback() {
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    return h.equals("localhost") || h.matches("127(\\.[0-9]{1,3}){3}") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
+  }
+
   @JsonValue
   @Override
   public String toString() {

@@ -173,6 +173,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theReadmesExampleAdminToken_isRefused_unlessTheAdminListenerIsLoopback() throws Exception {
+    String example = VALID.replace("token: ${ADMIN_TOKEN}", "token: change-me-0123456789");
+    assertError(example.replace("listen: 127.0.0.1:9091", "listen: 0.0.0.0:9091"),
+        "turnstile.yaml: admin.token: is the README's example token, which anyone can read: choose your own"
+            + " (e.g. openssl rand -hex 32), or listen on loopback only (admin.listen: 127.0.0.1:9091)");
+    assertError(example.replace("listen: 127.0.0.1:9091", "listen: 10.0.0.5:9091"),
+        "turnstile.yaml: admin.token: is the README's example token, which anyone can read: choose your own"
+            + " (e.g. openssl rand -hex 32), or listen on loopback only (admin.listen: 127.0.0.1:9091)");
+    for (String loopback : new String[] {"127.0.0.1:9091", "localhost:9091", "\"[::1]:9091\""}) {
+      assertThat(parse(example.replace("listen: 127.0.0.1:9091", "listen: " + loopback)).admin().token())
+          .isEqualTo(AdminConfig.EXAMPLE_TOKEN);
+    }
+  }
+
+  @Test
   void repositoryWithUnknownUpstream_isRejected() {
     assertError(VALID.replace("      upstream: vendor\n        repository: my-org/app", "      upstream: nowhere\n        repository: my-org/app")
             .replace("upstream: vendor\n              repository: my-org/app", "upstream: nowhere\n              repository: my-org/app"),

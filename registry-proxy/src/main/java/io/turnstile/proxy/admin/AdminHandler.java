@@ -22,6 +22,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -60,7 +62,17 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       return;
     }
     String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-    if (!token.matchesAuthorization(authorization)) {
+    InetAddress client = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    long wait = token.secondsToWait(client);
+    if (wait > 0) {
+      write(ctx, new AdminResponse(429, json.createObjectNode()
+          .put("error", "too many wrong admin tokens from this address; retry in " + wait + " s")
+          .put("retryAfter", wait)), false);
+      return;
+    }
+    if (!token.matchesAuthorization(authorization, client)) {
+      log.warn("admin call with {} admin token from {}", authorization == null ? "no" : "a wrong",
+          client == null ? "-" : client.getHostAddress());
       write(ctx, new AdminResponse(401, json.createObjectNode().put("error", "unauthorized")), keepAlive);
       return;
     }
@@ -103,6 +115,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       out.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     }
     out.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    if (response.status() == 429 && response.body() != null && response.body().has("retryAfter")) {
+      out.headers().set(HttpHeaderNames.RETRY_AFTER, response.body().get("retryAfter").asText());
+    }
     HttpUtil.setContentLength(out, bytes.length);
     HttpUtil.setKeepAlive(out, keepAlive);
     var future = ctx.writeAndFlush(out);

@@ -1,15 +1,27 @@
 package io.turnstile.proxy.admin;
 
+import io.turnstile.proxy.token.FailureThrottle;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 
 /**
  * The admin token and the one way to check one presented: in constant time, for the admin API's
- * bearer header and the console's sign-in form alike. {@link #toString} never shows it.
+ * bearer header and the console's sign-in form alike, with wrong tokens throttled per client
+ * address ({@link #FAILURES_PER_MINUTE}), so the token cannot be guessed at speed. {@link #toString}
+ * never shows it.
  */
 public final class AdminToken {
+  /** Wrong tokens one client address may present per minute, API and console together. */
+  public static final int FAILURES_PER_MINUTE = 10;
+  /** Most client addresses whose wrong tokens are remembered. */
+  private static final int MAX_TRACKED = 10_000;
+
   private final byte[] token;
   private final byte[] authorization;
+  private final FailureThrottle<InetAddress> failures =
+      new FailureThrottle<>(FAILURES_PER_MINUTE, Duration.ofMinutes(1), MAX_TRACKED);
 
   public AdminToken(String token) {
     if (token == null || token.isEmpty()) {
@@ -19,14 +31,36 @@ public final class AdminToken {
     this.authorization = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Whether {@code presented} is the admin token. */
-  public boolean matches(String presented) {
-    return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token);
+  /**
+   * Whole seconds {@code client} must wait before a token it presents is looked at; 0 when it may
+   * present one now. Callers ask this first and refuse while it is not 0.
+   */
+  public long secondsToWait(InetAddress client) {
+    return client == null ? 0 : failures.secondsToWait(client);
   }
 
-  /** Whether an {@code Authorization} header carries the admin token as a bearer token. */
-  boolean matchesAuthorization(String header) {
-    return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), authorization);
+  /** Whether {@code presented} is the admin token; a wrong one counts against {@code client}. */
+  public boolean matches(String presented, InetAddress client) {
+    return counted(presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token),
+        client);
+  }
+
+  /**
+   * Whether an {@code Authorization} header carries the admin token as a bearer token; a wrong one
+   * counts against {@code client}, no header at all does not (it guesses nothing).
+   */
+  boolean matchesAuthorization(String header, InetAddress client) {
+    if (header == null) {
+      return false;
+    }
+    return counted(MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), authorization), client);
+  }
+
+  private boolean counted(boolean right, InetAddress client) {
+    if (!right && client != null) {
+      failures.failed(client);
+    }
+    return right;
   }
 
   @Override

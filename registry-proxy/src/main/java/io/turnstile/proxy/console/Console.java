@@ -126,7 +126,11 @@ public final class Console {
       log.warn("console sign-in refused: missing or wrong CSRF token");
       return WebResponse.text(403, "form refused: its security token is missing or wrong; reload the page and try again");
     }
-    if (!token.matches(r.field("token"))) {
+    long wait = token.secondsToWait(r.client());
+    if (wait > 0) {
+      return signInPage(429, "Too many wrong tokens from your address; wait " + wait + " s and try again.");
+    }
+    if (!token.matches(r.field("token"), r.client())) {
       log.warn("console sign-in with a wrong admin token from {}", r.client());
       return signInPage(401, "That is not the admin token.");
     }

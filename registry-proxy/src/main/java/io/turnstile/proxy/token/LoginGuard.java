@@ -1,10 +1,5 @@
 package io.turnstile.proxy.token;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.EstimationProbe;
 import io.turnstile.config.LoginThrottleConfig;
 import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.RegistryError;
@@ -18,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,17 +38,13 @@ public final class LoginGuard {
   public static final int MAX_USERNAME = 128;
 
   private final LicenseStore store;
-  private final LoginThrottleConfig config;
-  private final Cache<InetAddress, Bucket> byAddress;
-  private final Cache<Pair, Bucket> byAddressAndUser;
+  private final FailureThrottle<InetAddress> byAddress;
+  private final FailureThrottle<Pair> byAddressAndUser;
 
   public LoginGuard(LicenseStore store, LoginThrottleConfig config) {
     this.store = store;
-    this.config = config;
-    // A bucket left alone for a whole period is full again: forgetting it changes nothing.
-    Duration forget = config.period().plusSeconds(1);
-    this.byAddress = Caffeine.newBuilder().maximumSize(MAX_TRACKED).expireAfterAccess(forget).build();
-    this.byAddressAndUser = Caffeine.newBuilder().maximumSize(MAX_TRACKED).expireAfterAccess(forget).build();
+    this.byAddress = new FailureThrottle<>(config.perAddress(), config.period(), MAX_TRACKED);
+    this.byAddressAndUser = new FailureThrottle<>(config.perAddressAndUser(), config.period(), MAX_TRACKED);
   }
 
   /**
@@ -66,7 +56,7 @@ public final class LoginGuard {
    */
   public AuthResult authenticate(String username, String key, InetAddress client) throws RegistryException {
     if (client != null) {
-      refuseWhenSpent(byAddress.getIfPresent(client));
+      refuseWhenSpent(byAddress.secondsToWait(client));
     }
     if (username.length() > MAX_USERNAME) {
       log.warn("failed login: username={} address={} reason=username longer than {} characters", printable(username),
@@ -75,13 +65,13 @@ public final class LoginGuard {
     }
     Pair pair = client == null ? null : Pair.of(client, username);
     if (pair != null) {
-      refuseWhenSpent(byAddressAndUser.getIfPresent(pair));
+      refuseWhenSpent(byAddressAndUser.secondsToWait(pair));
     }
     AuthResult result = store.authorize(username, key);
     if (result instanceof Refusal refusal) {
       if (refusal.reason() == Refusal.Reason.BAD_CREDENTIALS && client != null) {
-        byAddress.get(client, a -> bucket(config.perAddress())).tryConsume(1);
-        byAddressAndUser.get(pair, p -> bucket(config.perAddressAndUser())).tryConsume(1);
+        byAddress.failed(client);
+        byAddressAndUser.failed(pair);
       }
       log.warn("failed login: username={} address={} reason={}", printable(username), address(client),
           refusal.reason().message());
@@ -91,32 +81,19 @@ public final class LoginGuard {
 
   /** Entries in the throttle's tables, for tests. */
   long tracked() {
-    byAddress.cleanUp();
-    byAddressAndUser.cleanUp();
-    return byAddress.estimatedSize() + byAddressAndUser.estimatedSize();
+    return byAddress.tracked() + byAddressAndUser.tracked();
   }
 
   private static String address(InetAddress client) {
     return client == null ? "-" : client.getHostAddress();
   }
 
-  private static void refuseWhenSpent(Bucket bucket) throws RegistryException {
-    if (bucket == null) {
-      return;
-    }
-    EstimationProbe probe = bucket.estimateAbilityToConsume(1);
-    if (!probe.canBeConsumed()) {
-      long seconds = Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds() + 1);
+  private static void refuseWhenSpent(long seconds) throws RegistryException {
+    if (seconds > 0) {
       throw new RegistryException(RegistryError.TOO_MANY_REQUESTS,
           "too many failed logins from this address; retry in " + seconds + " s")
           .withHeader("Retry-After", Long.toString(seconds)).deniedFor(Denial.THROTTLED);
     }
-  }
-
-  private Bucket bucket(int capacity) {
-    return Bucket.builder()
-        .addLimit(Bandwidth.builder().capacity(capacity).refillGreedy(capacity, config.period()).build())
-        .build();
   }
 
   /**

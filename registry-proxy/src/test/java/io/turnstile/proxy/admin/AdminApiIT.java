@@ -14,6 +14,10 @@ import io.turnstile.proxy.testing.TestTurnstile;
 import io.turnstile.proxy.testing.TestTurnstile.Answer;
 import io.turnstile.store.Access;
 import io.turnstile.store.Refusal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -66,6 +70,24 @@ class AdminApiIT {
       assertThat(a.status()).isEqualTo(401);
       assertThat(a.body().toString()).isEqualTo("{\"error\":\"unauthorized\"}");
     }
+  }
+
+  @Test
+  void wrongAdminTokens_areThrottledPerAddress_rightOneIncluded_withRetryAfter() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      assertThat(ts.admin("GET", "/admin/v1/customers", null, "wrong-" + i).status()).isEqualTo(401);
+    }
+    HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create(ts.adminUrl() + "/admin/v1/customers")).header("Authorization", "Bearer guess").build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(429);
+    long wait = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+    assertThat(wait).isBetween(1L, 61L);
+    assertThat(refused.body()).contains("too many wrong admin tokens from this address");
+    // While the budget is spent the token is not looked at, right or wrong: guessing learns nothing.
+    assertThat(ts.admin("GET", "/admin/v1/customers", null).status()).isEqualTo(429);
+    // No token at all guesses nothing and is not counted; it is still refused while throttled.
+    assertThat(ts.admin("GET", "/admin/v1/customers", null, null).status()).isEqualTo(429);
   }
 
   // ---- customers ----
