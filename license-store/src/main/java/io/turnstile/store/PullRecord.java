@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param version the licensed version behind the tag, or behind the granted tag that reaches the
  *     digest; null when unknown
  * @param clientAddress the client's IP address as Turnstile saw it; null when unknown
- * @param userAgent the client's {@code User-Agent}; null when absent
+ * @param userAgent the client's {@code User-Agent}, cut to {@link #MAX_USER_AGENT} characters; null when
+ *     absent
  * @param blobBytes blob bytes sent for this pull, where they could be joined to it; null when not
  *     counted
  * @param count how many identical GETs this record stands for, the first at {@code at}; at least 1
@@ -33,7 +34,14 @@ public record PullRecord(
     String userAgent,
     Long blobBytes,
     int count) {
+  /** The longest {@code User-Agent} kept; a longer one is cut when the record is made. */
+  public static final int MAX_USER_AGENT = 400;
+
   public PullRecord {
+    // Cut here, when a pull is seen, not when it is written: a record waits in memory until then.
+    if (userAgent != null && userAgent.length() > MAX_USER_AGENT) {
+      userAgent = userAgent.substring(0, MAX_USER_AGENT);
+    }
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(customerId, "customerId");
     Objects.requireNonNull(credential, "credential");

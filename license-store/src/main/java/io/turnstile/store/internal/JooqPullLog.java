@@ -113,7 +113,7 @@ public final class JooqPullLog implements PullLog {
       insert.setString(k + 9, cut(r.version(), 128));
       insert.setString(k + 10, cut(r.digest(), 140));
       insert.setString(k + 11, cut(r.clientAddress(), 64));
-      insert.setString(k + 12, cut(r.userAgent(), 400));
+      insert.setString(k + 12, cut(r.userAgent(), PullRecord.MAX_USER_AGENT));
       if (r.blobBytes() == null) {
         insert.setNull(k + 13, Types.BIGINT);
       } else {

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The pull audit log's writer. A record is first held open for the blobs the same client pulls
  * after it ({@link OpenPulls}: until its next manifest, or {@link #QUIET} without blob bytes), then
- * goes into a bounded in-memory queue, and one background thread
+ * goes into an in-memory queue bounded in records ({@code audit.queueSize}) and in bytes ({@link
+ * #MAX_QUEUE_BYTES}; each record's fields are cut when it is made), and one background thread
  * writes them to the store in batches (at most {@link #BATCH} records, at least every {@link
  * #INTERVAL}), each batch in one transaction. A pull never waits: when the queue is full the record
  * is dropped and counted, with a warning at most once a minute. While the database is unreachable
@@ -43,6 +44,8 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   /** How long a record stays open for blob bytes after the last came. */
   static final Duration QUIET = Duration.ofSeconds(10);
+  /** Most bytes the queued records may take, whatever their count. */
+  static final long MAX_QUEUE_BYTES = 64L << 20;
   /** Most records held open at once; beyond them, records are queued without their blob bytes. */
   private static final int MAX_OPEN = 10_000;
 
@@ -50,6 +53,8 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   private final Clock clock;
   private final Duration retention;
   private final int capacity;
+  private final long maxBytes;
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final int batchSize;
   private final long intervalNanos;
   private final long firstBackoffMs;
@@ -73,15 +78,17 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
 
   /** The log {@code config} describes, writing to {@code store}; its thread starts at once. */
   public PullAuditLog(PullLog store, AuditConfig config, Clock clock) {
-    this(store, clock, config.retention(), config.queueSize(), BATCH, INTERVAL, Duration.ofMillis(500), QUIET);
+    this(store, clock, config.retention(), config.queueSize(), MAX_QUEUE_BYTES, BATCH, INTERVAL,
+        Duration.ofMillis(500), QUIET);
   }
 
-  PullAuditLog(PullLog store, Clock clock, Duration retention, int capacity, int batchSize, Duration interval,
-      Duration firstBackoff, Duration quiet) {
+  PullAuditLog(PullLog store, Clock clock, Duration retention, int capacity, long maxBytes, int batchSize,
+      Duration interval, Duration firstBackoff, Duration quiet) {
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.retention = Objects.requireNonNull(retention, "retention");
     this.capacity = capacity;
+    this.maxBytes = maxBytes;
     this.batchSize = batchSize;
     this.intervalNanos = interval.toNanos();
     this.firstBackoffMs = firstBackoff.toMillis();
@@ -108,16 +115,20 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
 
   /** Queues {@code record}; never blocks. A full queue, or a closed log, drops it and counts it. */
   private void enqueue(PullRecord record) {
-    if (running && queue.offer(record)) {
-      accepted.increment();
-      return;
+    long weight = weight(record);
+    if (running && queuedBytes.addAndGet(weight) <= maxBytes) {
+      if (queue.offer(record)) {
+        accepted.increment();
+        return;
+      }
     }
+    queuedBytes.addAndGet(-weight);
     dropped.increment();
     long last = lastWarning.get();
     long now = System.nanoTime();
     if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
       log.warn("pull audit log: {} records dropped so far ({}); the store is not keeping up or is unreachable",
-          dropped.sum(), running ? "queue full at " + capacity : "stopped");
+          dropped.sum(), running ? "queue full at " + capacity + " records or " + (maxBytes >> 20) + " MiB" : "stopped");
     }
   }
 
@@ -250,10 +261,32 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
     }
     List<PullRecord> batch = new ArrayList<>(Math.min(batchSize, Math.max(16, queue.size())));
     queue.drainTo(batch, batchSize);
+    long weight = 0;
+    for (PullRecord r : batch) {
+      weight += weight(r);
+    }
+    queuedBytes.addAndGet(-weight);
     if (queue.isEmpty()) {
       flushNow = false;
     }
     return batch;
+  }
+
+  /** About the bytes {@code r} takes in memory: its strings' characters at two bytes, and the objects. */
+  static long weight(PullRecord r) {
+    long chars = length(r.application()) + length(r.repository()) + length(r.tag()) + length(r.version())
+        + length(r.digest()) + length(r.clientAddress()) + length(r.userAgent())
+        + (r.licenseId() == null ? 0 : length(r.licenseId().value())) + length(r.customerId().value());
+    return 256 + 2 * chars;
+  }
+
+  private static int length(String s) {
+    return s == null ? 0 : s.length();
+  }
+
+  /** Bytes the queued records take now, for tests. */
+  long queuedBytes() {
+    return queuedBytes.get();
   }
 
   private void settle(int n) {

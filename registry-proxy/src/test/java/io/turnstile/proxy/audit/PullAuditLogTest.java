@@ -43,9 +43,54 @@ class PullAuditLogTest {
   }
 
   private PullAuditLog open(int capacity, Duration interval) {
-    audit = new PullAuditLog(store, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(90), capacity, 100, interval,
-        Duration.ofMillis(10), Duration.ofMillis(200));
+    return open(capacity, PullAuditLog.MAX_QUEUE_BYTES, interval);
+  }
+
+  private PullAuditLog open(int capacity, long maxBytes, Duration interval) {
+    audit = new PullAuditLog(store, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(90), capacity, maxBytes, 100,
+        interval, Duration.ofMillis(10), Duration.ofMillis(200));
     return audit;
+  }
+
+  private static PullRecord withUserAgent(int i, String userAgent) {
+    return new PullRecord(NOW, new LicenseId("lic_" + i), new CustomerId("cus_a"), CredentialKind.LICENSE_KEY, "app",
+        "vendor/app", "1.0." + i, "1.0." + i, "sha256:" + "a".repeat(64), "192.0.2.1", userAgent, null);
+  }
+
+  @Test
+  void longUserAgents_areCutWhenThePullIsSeen_notWhenWritten() throws Exception {
+    store.blockWrites();
+    PullAuditLog log = open(100_000, Duration.ofMillis(1));
+    log.pulled(record(0), null);
+    assertThat(store.writing.await(5, TimeUnit.SECONDS)).as("the writer is stuck in the store").isTrue();
+    // 8,000 manifest GETs, each with a User-Agent of 15,000 characters of its own, while the
+    // database does not answer: they used to wait in memory whole (about 240 MB).
+    for (int i = 1; i <= 8_000; i++) {
+      log.pulled(withUserAgent(i, i + "-" + "u".repeat(15_000)), null);
+    }
+    assertThat(log.stats().dropped()).isZero();
+    assertThat(log.queuedBytes()).as("bytes queued").isLessThan(16L << 20);
+    store.release.countDown();
+    assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(store.records()).hasSize(8_001).allMatch(r -> r.userAgent().length() <= PullRecord.MAX_USER_AGENT);
+    assertThat(log.queuedBytes()).isZero();
+  }
+
+  @Test
+  void theQueue_isBoundedInBytes_whateverItsCount() throws Exception {
+    store.blockWrites();
+    PullAuditLog log = open(100_000, 1L << 20, Duration.ofMillis(1));
+    log.pulled(record(0), null);
+    assertThat(store.writing.await(5, TimeUnit.SECONDS)).as("the writer is stuck in the store").isTrue();
+    for (int i = 1; i <= 5_000; i++) {
+      log.pulled(withUserAgent(i, "u".repeat(PullRecord.MAX_USER_AGENT)), null);
+    }
+    long weight = PullAuditLog.weight(withUserAgent(5_000, "u".repeat(PullRecord.MAX_USER_AGENT)));
+    assertThat(log.queuedBytes()).as("full to within one record").isBetween((1L << 20) - weight, 1L << 20);
+    assertThat(log.stats().dropped()).isEqualTo(5_000L - (log.stats().queued() - 1));
+    store.release.countDown();
+    assertThat(log.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(log.queuedBytes()).isZero();
   }
 
   private static PullRecord record(int i) {
