@@ -1,5 +1,8 @@
 package io.turnstile.proxy.access;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * The part of a file a {@code Range} header asks for. One range of bytes is served ({@code
  * bytes=a-b}, {@code bytes=a-}, {@code bytes=-n}); anything else (several ranges, other units,
@@ -9,19 +12,22 @@ package io.turnstile.proxy.access;
  * @param length bytes from {@code start}; 0 with {@code start == -1} for a range that cannot be served
  */
 record ByteRange(long start, long length) {
+  /** RFC 9110's {@code int-range} and {@code suffix-range}: digits only, no sign. */
+  private static final Pattern SPEC = Pattern.compile("([0-9]*)-([0-9]*)");
+
   /** The range {@code header} asks of a file of {@code size} bytes; null for the whole file. */
   static ByteRange parse(String header, long size) {
     if (header == null || !header.startsWith("bytes=") || header.indexOf(',') >= 0) {
       return null;
     }
-    String spec = header.substring(6).trim();
-    int dash = spec.indexOf('-');
-    if (dash < 0) {
+    Matcher spec = SPEC.matcher(header.substring(6).trim());
+    if (!spec.matches()) {
+      // bytes=--5, bytes=+5-10 and the like: invalid, so ignored, and the whole file served.
       return null;
     }
     try {
-      String from = spec.substring(0, dash).trim();
-      String to = spec.substring(dash + 1).trim();
+      String from = spec.group(1);
+      String to = spec.group(2);
       if (from.isEmpty()) {
         if (to.isEmpty()) {
           return null;

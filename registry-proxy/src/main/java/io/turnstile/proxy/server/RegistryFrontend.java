@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -61,6 +62,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   /** The connection's request deadlines; null in tests that run the frontend alone. */
   private RequestDeadlines deadlines;
   private State state = State.IDLE;
+  private final HeldMessages held = new HeldMessages();
   /** The request the data plane is answering, told when the client's socket drains. */
   private RegistryBackend.Call call;
   private HttpRequest current;
@@ -98,14 +100,38 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
-      if (msg instanceof HttpRequest request) {
-        onRequest(ctx, request);
+      if (state == State.BUSY || !held.isEmpty()) {
+        // Sent ahead of the answer under way: read once it is written.
+        if (!held.hold(msg)) {
+          state = State.CLOSING;
+          ctx.close();
+        }
+        return;
       }
-      if (msg instanceof HttpContent content) {
-        onContent(ctx, content);
-      }
+      take(ctx, msg);
     } finally {
       ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void take(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest request) {
+      onRequest(ctx, request);
+    }
+    if (msg instanceof HttpContent content) {
+      onContent(ctx, content);
+    }
+  }
+
+  /** Reads what was held while the last answer was written, up to the next request it starts. */
+  private void takeHeld(ChannelHandlerContext ctx) {
+    Object msg;
+    while (state != State.BUSY && state != State.CLOSING && (msg = held.next()) != null) {
+      try {
+        take(ctx, msg);
+      } finally {
+        ReferenceCountUtil.release(msg);
+      }
     }
   }
 
@@ -119,15 +145,18 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   /** Takes the request line and headers; the request is served once its body has been read. */
   private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
     if (state != State.IDLE) {
-      // Pipelined requests are not supported: no registry client sends them.
+      // A new request while a body is still read, or after the connection was told to close.
       state = State.CLOSING;
       ctx.close();
       return;
     }
     DecoderResult decoded = request.decoderResult();
-    if (decoded.isFailure()) {
+    boolean noHost = decoded.isSuccess() && request.protocolVersion().equals(HttpVersion.HTTP_1_1)
+        && !request.headers().contains(HttpHeaderNames.HOST);
+    if (decoded.isFailure() || noHost) {
       state = State.CLOSING;
-      FullHttpResponse r = RegistryErrors.answer(RegistryErrors.malformedRequest(decoded.cause()), false);
+      FullHttpResponse r = RegistryErrors.answer(noHost ? new RegistryException(RegistryError.BAD_REQUEST,
+          "an HTTP/1.1 request must carry a Host header") : RegistryErrors.malformedRequest(decoded.cause()), false);
       HttpUtil.setKeepAlive(r, false);
       ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
       return;
@@ -195,14 +224,13 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
             false), bodyRead);
         return;
       }
-      Map<String, List<String>> formParams = Map.of();
+      String body = null;
       if (form != null) {
-        String body = form.toString(StandardCharsets.UTF_8);
+        body = form.toString(StandardCharsets.UTF_8);
         form.release();
         form = null;
-        formParams = new QueryStringDecoder(body, StandardCharsets.UTF_8, false, 1024).parameters();
       }
-      token(ctx, uri.parameters(), formParams);
+      reply(ctx, TokenCall.answer(services, current, uri.parameters(), body, clientAddress(ctx), record), true);
       return;
     }
     if (path.equals("/healthz") && isRead(current)) {
@@ -241,23 +269,6 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     } else {
       reply(ctx, response, true);
     }
-  }
-
-  private void token(ChannelHandlerContext ctx, Map<String, List<String>> query, Map<String, List<String>> formParams) {
-    FullHttpResponse response;
-    try {
-      TokenEndpoint.Granted granted = services.tokens().handle(new TokenEndpoint.Request(
-          current.method().name(), query, formParams, current.headers().get(HttpHeaderNames.AUTHORIZATION),
-          clientAddress(ctx)));
-      record.principal(granted.principal());
-      response = HttpResponses.json(200, services.json().writeValueAsBytes(granted.body()), false);
-    } catch (RegistryException e) {
-      response = RegistryErrors.answer(e, false);
-    } catch (JsonProcessingException e) {
-      response = RegistryErrors.answer(RegistryErrors.from(e), false);
-    }
-    response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    reply(ctx, response, true);
   }
 
   private void registry(ChannelHandlerContext ctx, HttpRequest request, String path) {
@@ -324,7 +335,10 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     if (deadlines != null) {
       deadlines.awaitNext();
     }
-    ctx.read();
+    takeHeld(ctx);
+    if (state != State.BUSY && state != State.CLOSING) {
+      ctx.read();
+    }
   }
 
   @Override
@@ -365,6 +379,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    held.release();
     if (form != null) {
       form.release();
       form = null;

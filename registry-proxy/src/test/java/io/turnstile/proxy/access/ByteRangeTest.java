@@ -31,6 +31,10 @@ class ByteRangeTest {
     assertThat(ByteRange.parse("bytes=9-1", 100)).isNull();
     assertThat(ByteRange.parse("bytes=x-1", 100)).isNull();
     assertThat(ByteRange.parse("bytes=-", 100)).isNull();
+    // Signs are not digits: an invalid range is ignored (RFC 9110, 14.2), not refused with 416.
+    assertThat(ByteRange.parse("bytes=--5", 100)).isNull();
+    assertThat(ByteRange.parse("bytes=+5-10", 100)).isNull();
+    assertThat(ByteRange.parse("bytes=5-+10", 100)).isNull();
     assertThat(ByteRange.parse("bytes=99999999999999999999-", 100)).isNull();
   }
 }
