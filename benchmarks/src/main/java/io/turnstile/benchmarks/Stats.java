@@ -3,6 +3,7 @@ package io.turnstile.benchmarks;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** Min, median and max of repeated measurements. */
 record Stats(double min, double median, double max, int n) {
@@ -12,6 +13,15 @@ record Stats(double min, double median, double max, int n) {
     int n = v.size();
     double median = n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
     return new Stats(v.get(0), median, v.get(n - 1), n);
+  }
+
+  /** Of {@code runs} measurements taken one after another. */
+  static Stats of(int runs, Supplier<Double> measure) {
+    List<Double> values = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      values.add(measure.get());
+    }
+    return of(values);
   }
 
   /**

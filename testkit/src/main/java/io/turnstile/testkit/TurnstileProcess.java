@@ -2,6 +2,7 @@ package io.turnstile.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -160,6 +161,16 @@ public final class TurnstileProcess implements AutoCloseable {
 
   public long pid() {
     return process.pid();
+  }
+
+  /** The process's peak resident set size so far ({@code VmHWM}), in KiB; -1 where Linux does not say. */
+  public long peakRssKb() throws IOException {
+    for (String l : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+      if (l.startsWith("VmHWM:")) {
+        return Long.parseLong(l.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
   }
 
   /** Kills the process at once (SIGKILL, as {@code kill -9}): no shutdown, no goodbyes to clients. */

@@ -1,6 +1,5 @@
 package io.turnstile.proxy.access;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,19 +9,15 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.blobs.BlobStore;
 import io.turnstile.proxy.blobs.BlobStores;
-import io.turnstile.proxy.concurrent.EventLoops;
 import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.HttpResponses;
 import io.turnstile.proxy.oci.RegistryError;
-import io.turnstile.proxy.oci.RegistryErrors;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.oci.RegistryPath;
-import io.turnstile.proxy.upstream.BufferingSink;
 import io.turnstile.proxy.upstream.ResponseSink;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamRequest;
@@ -30,15 +25,11 @@ import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.store.Access;
 import io.turnstile.store.Grant;
 import io.turnstile.store.License;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,12 +37,12 @@ import java.util.regex.Pattern;
 /**
  * Decides what a license lets through and serves it. Manifests by tag are allowed when a granted
  * version's tag template produces the tag, or the version the tag stands for is inside a granted
- * range, decided before any upstream contact; digests and blobs when they are reachable from a
- * granted tag (the {@link ClosureCache} knows; under a range, the granted tags are those of the
- * upstream's tag list that the range holds); tag lists and the catalog are filtered to what the
- * caller holds. Allowed manifests are served from memory when known, blobs from the upstream's blob
- * cache when it has one ({@link CachedBlobs}), everything else is streamed from the upstream by a
- * {@link Relay}. Tags seen upstream are handed to {@link TagSightings}.
+ * range, decided before any upstream contact; digests, blobs and referrers subjects when they are
+ * reachable from a granted tag ({@link DigestAuthorization}); tag lists and the catalog are filtered
+ * to what the caller holds ({@link Listings}). Allowed manifests are served from memory when known,
+ * blobs from the upstream's blob cache when it has one ({@link CachedBlobs}), referrers by {@link
+ * Referrers}, everything else is streamed from the upstream by a {@link Relay}. Tags seen upstream
+ * are handed to {@link TagSightings}.
  */
 public final class DataPlane implements RegistryBackend {
   private static final Pattern COSIGN_TAG = Pattern.compile("sha256-([a-f0-9]{64})\\.(sig|att|sbom)");
@@ -65,7 +56,8 @@ public final class DataPlane implements RegistryBackend {
   private final ClosureCache closures;
   private final TagLists tagLists;
   private final TagSightings sightings;
-  private final ObjectMapper json;
+  private final DigestAuthorization digests;
+  private final Referrers referrers;
   private final Pulls pulls;
   private final BlobStores blobs;
 
@@ -81,7 +73,8 @@ public final class DataPlane implements RegistryBackend {
     this.client = client;
     this.closures = closures;
     this.sightings = sightings;
-    this.json = json;
+    this.digests = new DigestAuthorization(sources, closures, tagLists, sightings);
+    this.referrers = new Referrers(client, closures, sources, json);
     this.pulls = new Pulls(pulls);
     this.blobs = blobs;
   }
@@ -120,9 +113,9 @@ public final class DataPlane implements RegistryBackend {
           manifestByTag(c, g);
         }
       }
-      case BLOB -> whenAllowed(c, g, c.path().reference(), () -> blob(c, g));
+      case BLOB -> digests.whenAllowed(c, g, c.path().reference(), () -> blob(c, g));
       case TAGS -> listings.tags(c, g);
-      case REFERRERS -> whenAllowed(c, g, c.path().reference(), () -> referrers(c, g));
+      case REFERRERS -> digests.whenAllowed(c, g, c.path().reference(), () -> referrers.serve(c, g));
       default -> throw new RegistryException(RegistryError.NOT_FOUND, "unknown registry endpoint");
     }
   }
@@ -144,7 +137,7 @@ public final class DataPlane implements RegistryBackend {
     Matcher cosign = COSIGN_TAG.matcher(tag);
     if (cosign.matches()) {
       String subject = "sha256:" + cosign.group(1);
-      whenAllowed(c, g, subject, () -> {
+      digests.whenAllowed(c, g, subject, () -> {
         ClosureCache.Source src = sources.untagged(g);
         c.onLoop(closures.tagDigest(c.loop(), src, tag), (digest, err) -> {
           if (err == null && digest.isPresent()) {
@@ -161,7 +154,7 @@ public final class DataPlane implements RegistryBackend {
 
   private void manifestByDigest(RegistryCall c, Grant g) {
     String digest = c.path().reference();
-    whenAllowed(c, g, digest, () -> serveManifest(c, sources.untagged(g), digest, null));
+    digests.whenAllowed(c, g, digest, () -> serveManifest(c, sources.untagged(g), digest, null));
   }
 
   /**
@@ -227,158 +220,6 @@ public final class DataPlane implements RegistryBackend {
     }
     new CachedBlobs((call, counted, sink) -> proxy(call, src, suffix, true, RegistryError.BLOB_UNKNOWN, counted, sink))
         .serve(c, store, observer);
-  }
-
-  // ---- digest authorization ----
-
-  private interface Allowed {
-    void run() throws RegistryException;
-  }
-
-  /** Runs {@code then} if {@code digest} is reachable from a tag the caller's licenses grant. */
-  private void whenAllowed(RegistryCall c, Grant g, String digest, Allowed then) {
-    c.onLoop(reachable(c, g, digest), (via, err) -> {
-      if (err != null) {
-        c.error(err);
-      } else if (via == null) {
-        c.error(new RegistryException(RegistryError.DENIED,
-            "your license does not grant " + digest + " in " + g.repository().name())
-            .deniedFor(Denial.DIGEST_NOT_GRANTED));
-      } else {
-        c.reachedFrom(via.getKey(), via.getValue());
-        try {
-          then.run();
-        } catch (RegistryException e) {
-          c.error(e);
-        }
-      }
-    });
-  }
-
-  /**
-   * The first granted tag (in version order; under a range, the upstream's tags that it holds),
-   * with its license, whose closure holds {@code digest}; null when none does. Under a range a
-   * digest found under no remembered tag is looked for again in a fresh list, for a release pushed
-   * a moment ago.
-   */
-  private CompletableFuture<Map.Entry<String, License>> reachable(RegistryCall c, Grant g, String digest) {
-    if (!g.grantsByRange()) {
-      return reachableFrom(c, g, g.grantedTags(), digest);
-    }
-    ClosureCache.Source listed = sources.untagged(g);
-    return tagLists.tags(c.loop(), listed).thenCompose(tags -> {
-      Map<String, License> granted = new LinkedHashMap<>(g.grantedTags());
-      g.grantedTags(tags).forEach(granted::putIfAbsent);
-      return reachableFrom(c, g, granted, digest).thenCompose(found -> found != null
-          ? CompletableFuture.completedFuture(found)
-          : tagLists.refreshed(c.loop(), listed).thenCompose(fresh -> {
-            Map<String, License> added = new LinkedHashMap<>(g.grantedTags(fresh));
-            added.keySet().removeAll(granted.keySet());
-            if (added.isEmpty()) {
-              return CompletableFuture.completedFuture((Map.Entry<String, License>) null);
-            }
-            sightings.saw(g.repository().name(), added.keySet());
-            return reachableFrom(c, g, added, digest);
-          }));
-    });
-  }
-
-  /** The first of {@code grantedTags}, with its license, whose closure holds {@code digest}; null when none does. */
-  private CompletableFuture<Map.Entry<String, License>> reachableFrom(RegistryCall c, Grant g,
-      Map<String, License> grantedTags, String digest) {
-    List<CompletableFuture<Boolean>> checks = new ArrayList<>();
-    List<Map.Entry<String, License>> tags = new ArrayList<>(grantedTags.entrySet());
-    for (Map.Entry<String, License> granted : tags) {
-      String tag = granted.getKey();
-      ClosureCache.Source src = sources.source(g, granted.getValue());
-      checks.add(closures.tagDigest(c.loop(), src, tag).thenCompose(root -> root.isEmpty()
-          ? CompletableFuture.completedFuture(false)
-          : closures.closure(c.loop(), src, root.get()).thenCompose(set -> set.contains(digest)
-              ? CompletableFuture.completedFuture(true)
-              : viaReferrers(c, src, set, digest))));
-    }
-    if (checks.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).handle((v, e) -> {
-      Throwable firstError = null;
-      for (int i = 0; i < checks.size(); i++) {
-        CompletableFuture<Boolean> f = checks.get(i);
-        if (f.isCompletedExceptionally()) {
-          if (firstError == null) {
-            firstError = EventLoops.unwrap(f.handle((x, err) -> err).join());
-          }
-        } else if (f.join()) {
-          return tags.get(i);
-        }
-      }
-      if (firstError != null) {
-        // Some granted tag could not be read: the answer is unknown, not "no".
-        throw new CompletionException(firstError);
-      }
-      return null;
-    });
-  }
-
-  /** Whether {@code digest} belongs to a known referrer (signature, SBOM) of something in {@code closure}. */
-  private CompletableFuture<Boolean> viaReferrers(RegistryCall c, ClosureCache.Source src, Set<String> closure, String digest) {
-    List<CompletableFuture<Set<String>>> walks = new ArrayList<>();
-    for (String subject : closure) {
-      for (String referrer : closures.referrersOf(src, subject)) {
-        walks.add(closures.closure(c.loop(), src, referrer).exceptionally(e -> Set.of(referrer)));
-      }
-    }
-    if (walks.isEmpty()) {
-      return CompletableFuture.completedFuture(false);
-    }
-    return CompletableFuture.allOf(walks.toArray(CompletableFuture[]::new))
-        .thenApply(v -> walks.stream().anyMatch(w -> w.join().contains(digest)));
-  }
-
-  // ---- lists ----
-
-  // ---- referrers ----
-
-  private void referrers(RegistryCall c, Grant g) {
-    ClosureCache.Source src = sources.untagged(g);
-    String subject = c.path().reference();
-    QueryStringDecoder q = new QueryStringDecoder(c.request().uri());
-    String query = q.parameters().containsKey("artifactType")
-        ? "?artifactType=" + java.net.URLEncoder.encode(q.parameters().get("artifactType").get(0), java.nio.charset.StandardCharsets.UTF_8)
-        : "";
-    BufferingSink sink = new BufferingSink(Listings.MAX_LIST);
-    client.send(c.loop(), src.upstream(), src.creds(), new UpstreamRequest("GET",
-        "/v2/" + src.repository() + "/referrers/" + subject + query, src.repository(),
-        Map.of(HttpHeaderNames.ACCEPT.toString(), "application/vnd.oci.image.index.v1+json"), false), sink);
-    c.onLoop(sink.result(), (r, err) -> {
-      if (err != null) {
-        c.error(err);
-        return;
-      }
-      if (r.status() != 200) {
-        c.error(RegistryErrors.fromUpstream(r.status(), RegistryError.MANIFEST_UNKNOWN, "listing referrers",
-            r.headers().get(HttpHeaderNames.RETRY_AFTER)));
-        return;
-      }
-      try {
-        for (JsonNode m : json.readTree(r.body()).path("manifests")) {
-          String d = m.path("digest").asText(null);
-          if (d != null) {
-            closures.addReferrer(src, subject, d);
-          }
-        }
-      } catch (java.io.IOException e) {
-        c.error(new RegistryException(RegistryError.UPSTREAM_FAILED, "the upstream registry returned malformed referrers"));
-        return;
-      }
-      FullHttpResponse out = HttpResponses.json(200, r.body(), c.head());
-      out.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/vnd.oci.image.index.v1+json");
-      String filters = r.headers().get("OCI-Filters-Applied");
-      if (filters != null) {
-        out.headers().set("OCI-Filters-Applied", filters);
-      }
-      c.write(out);
-    });
   }
 
   // ---- proxying ----

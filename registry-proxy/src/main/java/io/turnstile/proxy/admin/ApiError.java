@@ -18,4 +18,9 @@ final class ApiError extends RuntimeException {
   static ApiError badRequest(String field, String message) {
     return new ApiError(400, field, message);
   }
+
+  /** 405, naming the methods the resource takes. */
+  static ApiError notAllowed(String allowed) {
+    return new ApiError(405, "method not allowed; use " + allowed);
+  }
 }

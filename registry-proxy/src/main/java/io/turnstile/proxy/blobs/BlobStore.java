@@ -2,7 +2,6 @@ package io.turnstile.proxy.blobs;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -10,21 +9,16 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * A file is there only once its content was verified against its name and flushed to disk, then
  * moved into place in one atomic rename; downloads under way live in {@code <directory>/tmp}, which
  * is emptied at start, so a download cut short (a crash, {@code kill -9}) leaves nothing that can be
- * served. The index of what is there is held in memory, rebuilt from the directory at start, and
- * bounded by {@code maxSize} with least-recently-used eviction (the order survives a restart through
- * the files' modification times, refreshed at most every {@link #TOUCH_EVERY_MILLIS}).
+ * served. The index of what is there is held in memory ({@code BlobIndex}), rebuilt from the
+ * directory at start ({@code BlobScan}), and bounded by {@code maxSize} with least-recently-used
+ * eviction (the order survives a restart through the files' modification times, refreshed at most
+ * every {@link #TOUCH_EVERY_MILLIS}).
  *
  * <p>Files found at start are checked against their digest the first time they are served; a
  * served file whose size differs from the index's is dropped; either way the caller fetches the blob
@@ -55,10 +50,7 @@ public final class BlobStore implements AutoCloseable {
   private final Executor io;
   private final FileChannel lockFile;
   private final BlobCacheMetrics metrics;
-  /** Least recently used first. Guarded by {@code this}. */
-  private final LinkedHashMap<String, Entry> index = new LinkedHashMap<>(1024, 0.75f, true);
-  /** Guarded by {@code this}. */
-  private long bytes;
+  private final BlobIndex index;
   private final Map<String, Fill> fills = new ConcurrentHashMap<>();
 
   private BlobStore(String upstream, Path directory, long maxSize, Executor io, FileChannel lockFile,
@@ -69,7 +61,8 @@ public final class BlobStore implements AutoCloseable {
     this.maxSize = maxSize;
     this.io = io;
     this.lockFile = lockFile;
-    this.metrics = new BlobCacheMetrics(meters, upstream, this::bytes, this::count);
+    this.index = new BlobIndex(maxSize);
+    this.metrics = new BlobCacheMetrics(meters, upstream, index::bytes, index::count);
   }
 
   /**
@@ -105,97 +98,13 @@ public final class BlobStore implements AutoCloseable {
   }
 
   private void rebuild() throws IOException {
-    try {
-      rebuildIndex();
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
-  }
-
-  private void rebuildIndex() throws IOException {
     long start = System.nanoTime();
-    Files.createDirectories(tmp);
-    Files.createDirectories(blobs);
-    int leftovers = 0;
-    try (var parts = Files.newDirectoryStream(tmp)) {
-      for (Path p : parts) {
-        Files.deleteIfExists(p);
-        leftovers++;
-      }
-    }
-    // One directory per first byte of the digest, read in parallel: a start-up with 100,000 files
-    // is bounded by the stat of each, which the file system serves concurrently.
-    List<Path> shards = new ArrayList<>();
-    try (var dirs = Files.newDirectoryStream(blobs)) {
-      for (Path d : dirs) {
-        String name = d.getFileName().toString();
-        if (name.length() == 2 && isHex(name) && Files.isDirectory(d)) {
-          shards.add(d);
-        }
-      }
-    }
-    List<Found> found = shards.parallelStream().flatMap(d -> scan(d).stream()).collect(Collectors.toList());
-    // Oldest first. Up to a million files, sorted as primitives: (modified millis, position)
-    // packed in one long each, several times faster than sorting the records at start-up.
-    long[] order = new long[found.size()];
-    if (order.length < 1 << 20) {
-      for (int i = 0; i < order.length; i++) {
-        order[i] = Math.max(0, found.get(i).modified()) << 20 | i;
-      }
-      java.util.Arrays.sort(order);
-    } else {
-      found.sort(java.util.Comparator.comparingLong(Found::modified));
-      for (int i = 0; i < order.length; i++) {
-        order[i] = i;
-      }
-    }
-    List<Entry> evicted;
-    synchronized (this) {
-      index.clear();
-      for (long o : order) {
-        Found f = found.get(order.length < 1 << 20 ? (int) (o & ((1 << 20) - 1)) : (int) o);
-        index.put(f.hex(), new Entry(f.hex(), f.path(), f.size(), false, f.modified()));
-        bytes += f.size();
-      }
-      evicted = overflow();
-    }
+    BlobScan.Result found = BlobScan.read(blobs, tmp);
+    List<Entry> evicted = index.load(found.oldestFirst());
     delete(evicted);
     log.info("blob cache of upstream {}: {} blobs, {} bytes in {} ({} unfinished downloads deleted), read in {} ms",
-        upstream, found.size() - evicted.size(), bytes(), blobs.getParent(), leftovers,
+        upstream, found.oldestFirst().size() - evicted.size(), index.bytes(), blobs.getParent(), found.leftovers(),
         (System.nanoTime() - start) / 1_000_000);
-  }
-
-  private record Found(String hex, Path path, long size, long modified) {}
-
-  /** The blobs in one shard directory: files named by a digest that starts with the directory's name. */
-  private static List<Found> scan(Path shard) {
-    String prefix = shard.getFileName().toString();
-    List<Found> out = new ArrayList<>();
-    try (var files = Files.newDirectoryStream(shard)) {
-      for (Path f : files) {
-        String name = f.getFileName().toString();
-        if (name.length() == 64 && name.startsWith(prefix) && isHex(name)) {
-          BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class);
-          if (attrs.isRegularFile()) {
-            out.add(new Found(name, f, attrs.size(), attrs.lastModifiedTime().toMillis()));
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out;
-  }
-
-  /** Lowercase hex only, as digests are written. */
-  private static boolean isHex(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** The upstream's name. */
@@ -223,10 +132,7 @@ public final class BlobStore implements AutoCloseable {
     if (hex == null) {
       return null;
     }
-    Entry e;
-    synchronized (this) {
-      e = index.get(hex);
-    }
+    Entry e = index.get(hex);
     if (e != null) {
       long now = System.currentTimeMillis();
       if (now - e.touched > TOUCH_EVERY_MILLIS) {
@@ -289,14 +195,7 @@ public final class BlobStore implements AutoCloseable {
 
   /** Drops {@code e} from the index and deletes its file, saying why: it was found missing, truncated or corrupt. */
   public void discard(Entry e, String why) {
-    boolean removed;
-    synchronized (this) {
-      removed = index.remove(e.hex, e);
-      if (removed) {
-        bytes -= e.size;
-      }
-    }
-    if (removed) {
+    if (index.remove(e)) {
       log.warn("blob cache of upstream {}: dropping sha256:{}: {}; it will be fetched again", upstream, e.hex, why);
       delete(List.of(e));
     }
@@ -332,10 +231,7 @@ public final class BlobStore implements AutoCloseable {
     }
     // It may have landed between the caller's lookup and now: a fill ends by entering the index
     // before it leaves the map.
-    Entry landed;
-    synchronized (this) {
-      landed = index.get(hex);
-    }
+    Entry landed = index.get(hex);
     if (landed != null) {
       fills.remove(hex, mine);
       return new Ready(landed);
@@ -359,15 +255,7 @@ public final class BlobStore implements AutoCloseable {
     Files.createDirectories(to.getParent());
     Files.move(part, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Entry e = new Entry(fill.hex(), to, size, true, System.currentTimeMillis());
-    List<Entry> evicted;
-    synchronized (this) {
-      Entry before = index.put(e.hex, e);
-      if (before != null) {
-        bytes -= before.size;
-      }
-      bytes += size;
-      evicted = overflow();
-    }
+    List<Entry> evicted = index.put(e);
     fills.remove(fill.hex(), fill);
     metrics.stored();
     if (!evicted.isEmpty()) {
@@ -381,19 +269,6 @@ public final class BlobStore implements AutoCloseable {
     fills.remove(fill.hex(), fill);
   }
 
-  /** Removes the least recently used entries until the rest fit. Caller holds the lock. */
-  private List<Entry> overflow() {
-    List<Entry> out = new ArrayList<>();
-    Iterator<Entry> it = index.values().iterator();
-    while (bytes > maxSize && it.hasNext()) {
-      Entry e = it.next();
-      it.remove();
-      bytes -= e.size;
-      out.add(e);
-    }
-    return out;
-  }
-
   /** Deletes files; a file being served stays readable to whoever has it open. */
   private void delete(List<Entry> entries) {
     for (Entry e : entries) {
@@ -403,14 +278,6 @@ public final class BlobStore implements AutoCloseable {
         log.warn("blob cache of upstream {}: cannot delete {}: {}", upstream, e.path, x.toString());
       }
     }
-  }
-
-  synchronized long bytes() {
-    return bytes;
-  }
-
-  synchronized int count() {
-    return index.size();
   }
 
   static MessageDigest sha256() {
@@ -455,6 +322,10 @@ public final class BlobStore implements AutoCloseable {
       this.size = size;
       this.verified = verified;
       this.touched = touched;
+    }
+
+    String hex() {
+      return hex;
     }
 
     public String digest() {

@@ -1,9 +1,7 @@
 package io.turnstile.proxy.upstream;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
-import io.netty.channel.pool.FixedChannelPool;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
@@ -15,7 +13,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import io.turnstile.config.BlobRedirects;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.concurrent.EventLoops;
@@ -33,7 +30,8 @@ import java.util.Map;
  * origin they were given for and nowhere else, so a followed redirect (see {@link RedirectPolicy})
  * that leaves that origin leaves them behind; the upstream's timeouts apply, and its trust store to
  * its own origin and its token realm's; a pooled connection found stale is retried once on a fresh
- * one. Not thread-safe: every method runs on {@code loop}.
+ * one. Where each connection comes from and where it goes back to is {@link ExchangeConnection}'s.
+ * Not thread-safe: every method runs on {@code loop}.
  */
 final class Exchange {
   private enum State { STARTING, AWAITING_HEAD, STREAMING, DISCARDING, DONE }
@@ -53,17 +51,11 @@ final class Exchange {
   private final String peer;
   private final RedirectPolicy redirects;
   private final UpstreamMetrics.Calls meter;
+  private final ExchangeConnection connection;
   private long startNanos;
 
   private State state = State.STARTING;
   private Channel channel;
-  private FixedChannelPool pool;
-  /** The bound on the upstream's connections in use; set with {@code pool}. */
-  private ConnectionLeases leases;
-  /** A lease from {@code leases} is held. */
-  private boolean leased;
-  private Future<Void> waitingForLease;
-  private boolean reused;
   private boolean waitingForData;
   private String authorization;
   /** Where a followed redirect led; null while at {@code base}. */
@@ -90,6 +82,7 @@ final class Exchange {
         ? RedirectPolicy.Mode.ALL : request.blob() ? RedirectPolicy.Mode.SAME_ORIGIN : RedirectPolicy.Mode.NONE;
     this.redirects = new RedirectPolicy(mode, origin, peer);
     this.meter = client.metrics().of(upstream.name(), tokenCall);
+    this.connection = new ExchangeConnection(client.connections(), loop, upstream, origin, peer);
   }
 
   /** A call to {@code upstream} as {@code creds} (null: anonymous), authenticating as it asks. */
@@ -125,55 +118,14 @@ final class Exchange {
     });
   }
 
-
   private void connect() {
     state = State.AWAITING_HEAD;
-    URI where = target == null ? base : target;
-    Origin to = Origin.of(where);
-    if (to.equals(Origin.of(upstream.url()))) {
-      pool = client.connections().pool(upstream, loop);
-      leases = client.connections().leases(upstream);
-      Future<Void> lease = leases.acquire(loop);
-      waitingForLease = lease;
-      lease.addListener(granted -> {
-        waitingForLease = null;
-        if (granted.isCancelled()) {
-          return;
-        }
-        if (!granted.isSuccess()) {
-          fail(ExchangeFailures.busy((ConnectionLeases.BusyException) granted.cause()));
-          return;
-        }
-        leased = true;
-        pool.acquire().addListener((Future<Channel> f) -> {
-          if (!f.isSuccess()) {
-            giveBackLease();
-            fail(ExchangeFailures.connect(peer, f.cause()));
-            return;
-          }
-          Channel ch = f.getNow();
-          reused = Boolean.TRUE.equals(ch.attr(UpstreamConnections.REUSED).get());
-          send(ch);
-        });
-      });
-    } else {
-      pool = null;
-      reused = false;
-      // The upstream's trust store covers the origins it names: its own and its token realm's.
-      ChannelFuture f = client.connections().direct(loop, upstream, where, to.equals(origin)).connect();
-      f.addListener(done -> {
-        if (!done.isSuccess()) {
-          fail(ExchangeFailures.connect(peer, done.cause()));
-          return;
-        }
-        send(f.channel());
-      });
-    }
+    connection.open(target == null ? base : target, this::send, this::fail);
   }
 
   private void send(Channel ch) {
     if (state == State.DONE) {
-      release(ch, true);
+      connection.release(ch, true);
       return;
     }
     channel = ch;
@@ -210,9 +162,7 @@ final class Exchange {
   void cancel() {
     state = State.DONE;
     notified = true;
-    if (waitingForLease != null) {
-      waitingForLease.cancel(false);
-    }
+    connection.cancel();
     finishChannel(false);
   }
 
@@ -352,7 +302,7 @@ final class Exchange {
     }
     boolean beforeHead = state == State.AWAITING_HEAD;
     finishChannel(false);
-    if (beforeHead && reused && !staleRetried) {
+    if (beforeHead && connection.reused() && !staleRetried) {
       // A pooled keep-alive connection the upstream had already closed: retry once on a new one.
       staleRetried = true;
       state = State.STARTING;
@@ -379,27 +329,7 @@ final class Exchange {
     channel = null;
     if (ch != null) {
       ch.pipeline().get(ExchangeHandler.class).unbind();
-      release(ch, !reusable);
-    }
-  }
-
-  /** Pooled connections kept alive go back to their pool; one-off connections always close. */
-  private void release(Channel ch, boolean close) {
-    if (close || pool == null || !ch.isActive()) {
-      ch.close();
-    } else {
-      ch.attr(UpstreamConnections.REUSED).set(Boolean.TRUE);
-    }
-    if (pool != null) {
-      pool.release(ch);
-      giveBackLease();
-    }
-  }
-
-  private void giveBackLease() {
-    if (leased) {
-      leased = false;
-      leases.release();
+      connection.release(ch, !reusable);
     }
   }
 }

@@ -1,0 +1,120 @@
+package io.turnstile.benchmarks;
+
+import io.turnstile.testkit.Distribution;
+import io.turnstile.testkit.Proc;
+import io.turnstile.testkit.TurnstileProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Sections 2a to 2c of the peer report: a second Turnstile with a blob cache on the same upstream.
+ * One client cold (the cache's file deleted before each run, so the blob streams from the upstream
+ * into the cache) and warm (from the file, by sendfile), set beside the peers' figures of section 1;
+ * concurrent warm pulls; and 64 clients asking for one cold blob at once, with the upstream's
+ * fetches counted in its own access log. The warm runs go first so that they do not pay for the
+ * cold runs' writes.
+ */
+final class BlobCacheSections {
+  private final Consumer<String> line;
+  private final boolean quick;
+
+  /** @param line appends one line to the report */
+  BlobCacheSections(Consumer<String> line, boolean quick) {
+    this.line = line;
+    this.quick = quick;
+  }
+
+  /**
+   * Runs the sections against {@code upstream}'s blob {@code layer} of {@code bytes}. The figures
+   * {@code direct}, {@code viaNginx}, {@code pullWarm} and {@code noCache} are section 1's for the
+   * same blob, set beside the cache's; {@code vendor} is the upstream's own login, for the direct
+   * concurrent pulls.
+   */
+  void run(Path dir, Distribution upstream, Login vendor, String layer, long bytes, int bigMib, int runs,
+      Stats direct, Stats viaNginx, Stats pullWarm, Stats noCache) throws Exception {
+    Path cacheDir = dir.resolve("blob-cache");
+    try (TurnstileProcess cached = new TurnstileProcess(dir.resolve("turnstile-cached")).tagTtl("60s")
+        .jvmArgs(System.getProperty("turnstile.transport") == null ? List.of()
+            : List.of("-Dturnstile.transport=" + System.getProperty("turnstile.transport")))
+        .blobCache(cacheDir, "4GiB")
+        .start(upstream.url(), "vendor", "vendor-secret")) {
+      Login licensee = Login.license(cached, "1.0.0");
+      String url = cached.url() + "/v2/vendor/big/blobs/" + layer;
+      String hex = layer.substring("sha256:".length());
+      Path file = cacheDir.resolve("sha256").resolve(hex.substring(0, 2)).resolve(hex);
+      String auth = licensee.bearer(cached, "repository:vendor/big:pull");
+      Curl.download(url, auth, bytes);
+      awaitFile(file);
+      Curl.download(url, auth, bytes);
+      // Warm first: the cold runs write and flush the blob again each time, which the warm runs
+      // should not pay for.
+      Stats warmCache = Stats.of(runs, () -> Curl.download(url, auth, bytes));
+      List<Double> cold = new ArrayList<>();
+      for (int i = 0; i < runs; i++) {
+        Files.delete(file);
+        cold.add(Curl.download(url, auth, bytes));
+        awaitFile(file);
+      }
+      Stats coldCache = Stats.of(cold);
+      line.accept("### 2a. Blob cache (`upstreams[].cache.blobs`), one client (seconds for " + bigMib + " MiB)");
+      line.accept("");
+      line.accept("A second Turnstile with a blob cache, in the same run. Cold: the cached file is deleted before each run, so "
+          + "the blob streams from the upstream to the client and into the cache at once (hashed, written off the event "
+          + "loop, moved into place when verified). Warm: served from the file by sendfile.");
+      line.accept("");
+      line.accept("| path | seconds | MiB/s (median) | time / direct | nginx time / this |");
+      line.accept("|---|---|---|---|---|");
+      for (var e : List.of(Map.entry("direct", direct), Map.entry("nginx", viaNginx),
+          Map.entry("distribution pull-through, warm", pullWarm), Map.entry("Turnstile, no cache", noCache),
+          Map.entry("Turnstile, cache cold", coldCache), Map.entry("Turnstile, cache warm", warmCache))) {
+        line.accept(String.format("| %s | %s | %.0f | %.2f | %.2f |", e.getKey(), e.getValue().format("s", "%.2f"),
+            bigMib / e.getValue().median(), e.getValue().median() / direct.median(),
+            viaNginx.median() / e.getValue().median()));
+      }
+      line.accept("");
+      line.accept("### 2b. Blob cache, concurrent warm pulls (aggregate MiB/s; the cached Turnstile's peak RSS at `-Xmx256m`)");
+      line.accept("");
+      line.accept("| clients | direct | Turnstile, cache warm | cache warm / direct | failed | peak RSS |");
+      line.accept("|---|---|---|---|---|---|");
+      for (int clients : quick ? List.of(16) : List.of(16, 64)) {
+        double d = Curl.concurrent(clients, upstream.url() + "/v2/vendor/big/blobs/" + layer, vendor.basic(), bytes);
+        double t = Curl.concurrent(clients, url, licensee.bearer(cached, "repository:vendor/big:pull"), bytes);
+        line.accept(String.format("| %d | %.0f | %.0f | %.2f | %d | %d MB |", clients, Math.abs(d), Math.abs(t),
+            Math.abs(t) / Math.abs(d), (d < 0 ? 1 : 0) + (t < 0 ? 1 : 0), cached.peakRssKb() / 1024));
+      }
+      line.accept("");
+      line.accept("### 2c. Blob cache, 64 clients asking for one cold blob at once");
+      line.accept("");
+      Files.delete(file);
+      long before = upstreamGets(upstream, layer);
+      long t0 = System.nanoTime();
+      double t = Curl.concurrent(64, url, licensee.bearer(cached, "repository:vendor/big:pull"), bytes);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      awaitFile(file);
+      long fetches = upstreamGets(upstream, layer) - before;
+      line.accept(String.format("- upstream fetches of the blob (GET lines in the upstream's access log): %d", fetches));
+      line.accept(String.format("- all 64 complete in %.2f s (aggregate %.0f MiB/s), %s", seconds, Math.abs(t),
+          t < 0 ? "some FAILED" : "none failed"));
+      line.accept("- the cached Turnstile's peak RSS over this section: " + cached.peakRssKb() / 1024 + " MB");
+      line.accept("");
+    }
+  }
+
+  /** Waits for a download into the cache to land: the file appears just after the client's last byte. */
+  private static void awaitFile(Path file) {
+    Proc.await("the cached blob " + file, Duration.ofSeconds(60), () -> Files.exists(file));
+  }
+
+  /** GETs of the blob the upstream has logged so far. */
+  private static long upstreamGets(Distribution upstream, String layer) throws Exception {
+    String asked = "\"GET /v2/vendor/big/blobs/" + layer;
+    try (var lines = Files.lines(upstream.log())) {
+      return lines.filter(l -> l.contains(asked)).count();
+    }
+  }
+}
