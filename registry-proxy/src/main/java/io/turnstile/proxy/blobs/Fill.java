@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -203,8 +204,7 @@ public final class Fill {
     try {
       if (diskFailure == null && !result.isDone()) {
         if (out == null) {
-          part = store.tmp().resolve(hex + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".part");
-          out = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          openPart();
         }
         ByteBuffer[] buffers = data.nioBuffers();
         long left = n;
@@ -226,6 +226,20 @@ public final class Fill {
     }
   }
 
+  /**
+   * Opens a new part file under the cache's {@code tmp}, making the directory again when it is gone:
+   * the cache directory may be emptied at any time, Turnstile running.
+   */
+  private void openPart() throws IOException {
+    part = store.tmp().resolve(hex + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".part");
+    try {
+      out = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (NoSuchFileException e) {
+      Files.createDirectories(part.getParent());
+      out = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+  }
+
   private void commit() {
     try {
       if (diskFailure != null) {
@@ -233,8 +247,7 @@ public final class Fill {
       }
       if (out == null) {
         // An empty blob: nothing was written.
-        part = store.tmp().resolve(hex + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".part");
-        out = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        openPart();
       }
       out.force(true);
       out.close();

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
@@ -376,6 +377,25 @@ class BlobCacheIT {
     assertThat(upstreamGets(layer)).isEqualTo(2);
     awaitFile(layer);
     assertThat(Files.size(file(layer))).isEqualTo(LAYER);
+  }
+
+  @Test
+  void theCacheDirectoryEmptiedWhileRunning_isFilledAgain_andServedFrom() throws Exception {
+    String layer = v100.layers().get(0);
+    byte[] expected = upstreamBytes(layer);
+    assertThat(blob(layer).statusCode()).isEqualTo(200);
+    awaitFile(layer);
+    // rm -rf <directory>/*, Turnstile running: tmp/ and sha256/ go too.
+    try (Stream<Path> all = Files.walk(blobs)) {
+      all.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(blobs)).forEach(p -> p.toFile().delete());
+    }
+    assertThat(blobs.resolve("tmp")).doesNotExist();
+    assertThat(blob(layer).body()).as("fetched again").isEqualTo(expected);
+    awaitFile(layer);
+    assertThat(Files.readAllBytes(file(layer))).isEqualTo(expected);
+    assertThat(blob(layer).body()).isEqualTo(expected);
+    assertThat(upstreamGets(layer)).as("kept again: the third pull is served from the file").isEqualTo(2);
+    assertThat(unfinished()).isEmpty();
   }
 
   // ---- size ----
