@@ -80,7 +80,7 @@ public final class Portal implements AutoCloseable {
     this.sessions = new PortalSessions(store, idle, clock);
     this.view = new PortalView(PullSecrets.registryHost(publicUrl),
         upstreamTags == null ? null : new UpstreamTagList(upstreamTags, upstreams, this::tagsListed));
-    this.live = new LiveUpdates(store, sessions, this::licensesHtml, this::endedMessage);
+    this.live = new LiveUpdates(store, sessions, this::licensesHtml, this::endedMessage, LiveUpdates.HEARTBEAT);
   }
 
   /** Whether {@code path} is the portal's. */
@@ -90,7 +90,8 @@ public final class Portal implements AutoCloseable {
 
   /**
    * Answers one request under {@code /portal}; null when the request became an event stream that
-   * now owns the connection, and runs {@code streamDone} when that ends.
+   * now owns the connection, and runs {@code streamDone} when that ends. A stream beyond what its
+   * session or key may open is answered {@code 429}.
    */
   public FullHttpResponse serve(ChannelHandlerContext ctx, WebRequest r, Runnable streamDone) {
     boolean head = r.method().equals("HEAD");
@@ -101,8 +102,8 @@ public final class Portal implements AutoCloseable {
           // No session (or it ended): an event stream cannot redirect, so say it and stop.
           return WebResponse.text(401, "signed out").toHttp(head);
         }
-        live.open(ctx, s, r.lastEventId(), streamDone);
-        return null;
+        LiveUpdates.Refused refused = live.open(ctx, s, r.lastEventId(), streamDone);
+        return refused == null ? null : WebResponse.text(429, refused.message()).toHttp(head);
       }
       return route(r).toHttp(head);
     } catch (RuntimeException e) {
@@ -135,6 +136,7 @@ public final class Portal implements AutoCloseable {
     }
     if (r.isPost() && path.equals("/sign-out")) {
       sessions.end(s.id());
+      live.sessionEnded(s.id());
       return WebResponse.redirect(PREFIX + "/sign-in").cookie(cookie.clear());
     }
     if (r.isPost() && path.equals("/pull-secret")) {

@@ -233,6 +233,49 @@ class PortalIT {
   }
 
   @Test
+  void signOut_endsTheSessionsOpenStreams_withoutAnotherUpdate() throws Exception {
+    signIn(login.username(), login.key());
+    EventStream events = events(null);
+    events.next("licenses", Duration.ofSeconds(2));
+    browser.get("/portal/");
+    assertThat(browser.post("/portal/sign-out", Map.of()).statusCode()).isEqualTo(303);
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
+    assertThat(events.untilClosed(Duration.ofSeconds(5)))
+        .anyMatch(e -> e.contains("event: ended\n") && e.contains("signed out"))
+        .noneMatch(e -> e.contains("event: licenses\n"));
+  }
+
+  @Test
+  void aSessionPushedOutByNewerSignInsWithItsKey_endsItsStreamAtTheNextUpdate_withoutShowingIt() throws Exception {
+    signIn(login.username(), login.key());
+    EventStream events = events(null);
+    events.next("licenses", Duration.ofSeconds(2));
+    for (int i = 0; i < PortalSessions.MAX_PER_CREDENTIAL; i++) {
+      Browser other = new Browser(ts.registryUrl());
+      other.get("/portal/sign-in");
+      assertThat(other.post("/portal/sign-in", Map.of("username", login.username(), "key", login.key())).statusCode())
+          .isEqualTo(303);
+    }
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
+    assertThat(events.untilClosed(Duration.ofSeconds(5)))
+        .anyMatch(e -> e.contains("event: ended\n"))
+        .noneMatch(e -> e.contains("event: licenses\n"));
+    assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void aSessionOpensAtMostFourStreams_theFifthIsRefused() throws Exception {
+    signIn(login.username(), login.key());
+    for (int i = 0; i < LiveUpdates.MAX_PER_SESSION; i++) {
+      events(null);
+    }
+    EventStream.Refusal fifth = EventStream.refused(browser, "/portal/events");
+    assertThat(fifth.status()).isEqualTo(429);
+    assertThat(fifth.text()).contains("too many live portal pages in this session (at most 4)");
+    assertThat(browser.get("/portal/").statusCode()).as("the page itself is served").isEqualTo(200);
+  }
+
+  @Test
   void revokingACustomerKey_endsTheSessionsThatUsedIt() throws Exception {
     var issued = ts.admin("POST", "/admin/v1/customers/" + login.customer() + "/keys", null).body();
     signIn(login.customer(), issued.get("key").asText());
