@@ -31,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * <p>After a change, dead sessions end first; then each stream, on its own event loop, renders its
  * holder's licenses again and sends them when they differ from what it sent last. The event id is
  * a digest of what was sent: a browser reconnecting after a drop sends it back as {@code
- * Last-Event-ID} and gets the current view at once when it changed meanwhile.
+ * Last-Event-ID} and gets the current view at once when it changed meanwhile. A page carries the
+ * same digest of the section it was rendered with, so that its first stream sends nothing until
+ * something changes.
  *
  * <p>A stream lives only as long as its session. When the key behind it stops signing in, it gets
  * that last view, then an {@code ended} event, and closes. When the session itself ends (signed
@@ -58,6 +61,7 @@ final class LiveUpdates implements AutoCloseable {
   static final Duration HEARTBEAT = Duration.ofSeconds(20);
   /** How soon a browser reconnects after a drop, in milliseconds. */
   static final int RETRY_MILLIS = 500;
+  private static final Pattern DIGEST = Pattern.compile("[0-9a-f]{24}");
   static final int MAX_PER_SESSION = 4;
   static final int MAX_PER_CREDENTIAL = 8;
   /** What a stream says when its session ended while its key still signs in. */
@@ -342,6 +346,12 @@ final class LiveUpdates implements AutoCloseable {
     return b.toString();
   }
 
+  /** Whether {@code text} has the form of a {@link #digest}. */
+  static boolean isDigest(String text) {
+    return DIGEST.matcher(text).matches();
+  }
+
+  /** The first 12 bytes of the SHA-256 of {@code text}, in lowercase hex: an event's id. */
   static String digest(String text) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));

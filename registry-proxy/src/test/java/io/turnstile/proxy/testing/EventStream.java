@@ -76,6 +76,20 @@ public final class EventStream implements AutoCloseable {
     }
   }
 
+  /** The next event of any kind within {@code limit}, keep-alive comments skipped; fails when none comes. */
+  public String nextEvent(Duration limit) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (true) {
+      String e = events.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (e == null) {
+        throw new AssertionError("no event within " + limit);
+      }
+      if (!e.startsWith(":")) {
+        return e;
+      }
+    }
+  }
+
   /**
    * Every event until the server closes the stream, keep-alive comments left out; fails when it is
    * still open after {@code limit}.
