@@ -2,6 +2,7 @@ package io.turnstile.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.turnstile.store.testing.MutableClock;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

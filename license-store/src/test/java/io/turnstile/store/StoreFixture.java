@@ -3,6 +3,7 @@ package io.turnstile.store;
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.StoreConfig;
+import io.turnstile.store.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;

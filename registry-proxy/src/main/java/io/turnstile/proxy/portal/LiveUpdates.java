@@ -18,14 +18,20 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,29 +43,74 @@ import org.slf4j.LoggerFactory;
  * <p>After a change, dead sessions end first; then each stream, on its own event loop, renders its
  * holder's licenses again and sends them when they differ from what it sent last. The event id is
  * a digest of what was sent: a browser reconnecting after a drop sends it back as {@code
- * Last-Event-ID} and gets the current view at once when it changed meanwhile. A stream whose
- * session ended gets an {@code ended} event and closes. A comment every {@link #HEARTBEAT} keeps
- * idle timeouts and proxies from cutting a quiet stream.
+ * Last-Event-ID} and gets the current view at once when it changed meanwhile. A page carries the
+ * same digest of the section it was rendered with, so that its first stream sends nothing until
+ * something changes.
+ *
+ * <p>A stream lives only as long as its session. When the key behind it stops signing in, it gets
+ * that last view, then an {@code ended} event, and closes. When the session itself ends (signed
+ * out, idle too long, pushed out by a newer one), it gets {@code ended} at once, at sign-out, or
+ * else at its next refresh or heartbeat, and never another view. A comment every heartbeat
+ * (default {@link #HEARTBEAT}) keeps idle timeouts and proxies from cutting a quiet stream.
+ *
+ * <p>One session opens at most {@link #MAX_PER_SESSION} streams and one key at most {@link
+ * #MAX_PER_CREDENTIAL}, so that no holder can fill the public listener's connections with them.
  */
 final class LiveUpdates implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LiveUpdates.class);
   static final Duration HEARTBEAT = Duration.ofSeconds(20);
   /** How soon a browser reconnects after a drop, in milliseconds. */
   static final int RETRY_MILLIS = 500;
+  private static final Pattern DIGEST = Pattern.compile("[0-9a-f]{24}");
+  static final int MAX_PER_SESSION = 4;
+  static final int MAX_PER_CREDENTIAL = 8;
+  /** What a stream says when its session ended while its key still signs in. */
+  static final String SESSION_ENDED = "Your session has ended: you signed out, were away too long, "
+      + "or signed in with this key in many other places. Sign in again.";
+
+  /** Why a stream was not opened; {@link #message} is the answer's text. */
+  enum Refused {
+    SESSION("too many live portal pages in this session (at most " + MAX_PER_SESSION
+        + "): close one and reload this page"),
+    CREDENTIAL("too many live portal pages signed in with this key (at most " + MAX_PER_CREDENTIAL
+        + "): close one and reload this page");
+
+    private final String message;
+
+    Refused(String message) {
+      this.message = message;
+    }
+
+    String message() {
+      return message;
+    }
+  }
 
   private final PortalSessions sessions;
   private final Function<PortalUser, String> render;
   private final Function<PortalUser, String> endedMessage;
-  private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
+  private final Duration heartbeatEvery;
+  /** The open streams by session id, and their number by credential. Guarded by {@code this}. */
+  private final Map<String, Set<Stream>> bySession = new HashMap<>();
+  private final Map<String, Integer> byCredential = new HashMap<>();
   private final ExecutorService worker;
   private final AtomicBoolean pending = new AtomicBoolean();
   private final LicenseStore.Subscription subscription;
 
+  /**
+   * @param render a holder's licenses section, as the page shows it
+   * @param endedMessage what a stream says when the key behind it stopped signing in
+   * @param heartbeat how often a quiet stream sends a comment and checks its session
+   */
   LiveUpdates(LicenseStore store, PortalSessions sessions, Function<PortalUser, String> render,
-      Function<PortalUser, String> endedMessage) {
+      Function<PortalUser, String> endedMessage, Duration heartbeat) {
+    if (heartbeat.isNegative() || heartbeat.isZero()) {
+      throw new IllegalArgumentException("heartbeat must be positive, not " + heartbeat);
+    }
     this.sessions = sessions;
     this.render = render;
     this.endedMessage = endedMessage;
+    this.heartbeatEvery = heartbeat;
     this.worker = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "turnstile-portal-live");
       t.setDaemon(true);
@@ -92,28 +143,82 @@ final class LiveUpdates implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("cannot check the portal's sessions", e);
     }
-    for (Stream s : streams) {
+    for (Stream s : streams()) {
       s.ctx.executor().execute(s::refresh);
     }
   }
 
-  /** Opens a stream on {@code ctx} for {@code session}; {@code done} runs when it has ended. */
-  void open(ChannelHandlerContext ctx, Sessions.Session<PortalUser> session, String lastEventId, Runnable done) {
-    Stream s = new Stream(ctx, session.id(), session.principal(), lastEventId, done);
-    streams.add(s);
+  /**
+   * Opens a stream on {@code ctx} for {@code session}, unless the session or its key has as many
+   * open as it may; {@code done} runs when the stream has ended.
+   *
+   * @param shown the digest of the licenses section the browser shows (the id of the last event it
+   *     got, or the one its page was rendered with), or null: the stream sends the current view
+   *     only when it differs
+   * @return null when the stream is open; else why not, and nothing was written
+   */
+  Refused open(ChannelHandlerContext ctx, Sessions.Session<PortalUser> session, String shown, Runnable done) {
+    Stream s = new Stream(ctx, session.id(), session.principal(), shown, done);
+    Refused refused = admit(s);
+    if (refused != null) {
+      return refused;
+    }
     ctx.channel().closeFuture().addListener(f -> s.closed());
     s.start();
+    return null;
   }
 
-  int openStreams() {
-    return streams.size();
+  /** Ends the streams of session {@code sessionId} at once: it was signed out. */
+  void sessionEnded(String sessionId) {
+    List<Stream> ending;
+    synchronized (this) {
+      ending = List.copyOf(bySession.getOrDefault(sessionId, Set.of()));
+    }
+    for (Stream s : ending) {
+      s.ctx.executor().execute(s::checkSession);
+    }
+  }
+
+  private synchronized Refused admit(Stream s) {
+    Set<Stream> own = bySession.getOrDefault(s.sessionId, Set.of());
+    if (own.size() >= MAX_PER_SESSION) {
+      return Refused.SESSION;
+    }
+    if (byCredential.getOrDefault(s.user.credentialId(), 0) >= MAX_PER_CREDENTIAL) {
+      return Refused.CREDENTIAL;
+    }
+    bySession.computeIfAbsent(s.sessionId, k -> new LinkedHashSet<>()).add(s);
+    byCredential.merge(s.user.credentialId(), 1, Integer::sum);
+    return null;
+  }
+
+  /** Forgets an ended stream; once only, however it ended. */
+  private synchronized void forget(Stream s) {
+    Set<Stream> own = bySession.get(s.sessionId);
+    if (own == null || !own.remove(s)) {
+      return;
+    }
+    if (own.isEmpty()) {
+      bySession.remove(s.sessionId);
+    }
+    byCredential.computeIfPresent(s.user.credentialId(), (k, n) -> n == 1 ? null : n - 1);
+  }
+
+  private synchronized List<Stream> streams() {
+    List<Stream> all = new ArrayList<>();
+    bySession.values().forEach(all::addAll);
+    return all;
+  }
+
+  synchronized int openStreams() {
+    return bySession.values().stream().mapToInt(Set::size).sum();
   }
 
   @Override
   public void close() {
     subscription.close();
     worker.shutdownNow();
-    for (Stream s : streams) {
+    for (Stream s : streams()) {
       s.ctx.executor().execute(s::end);
     }
   }
@@ -129,7 +234,7 @@ final class LiveUpdates implements AutoCloseable {
 
     Stream(ChannelHandlerContext ctx, String sessionId, PortalUser user, String lastId, Runnable done) {
       this.ctx = ctx;
-      this.sessionId = sessionId;
+      this.sessionId = Objects.requireNonNull(sessionId, "sessionId");
       this.user = user;
       this.lastId = lastId;
       this.done = done;
@@ -146,17 +251,42 @@ final class LiveUpdates implements AutoCloseable {
       send("retry: " + RETRY_MILLIS + "\n\n");
       refresh();
       if (!ended) {
-        long every = HEARTBEAT.toMillis();
-        heartbeat = ctx.executor().scheduleAtFixedRate(() -> send(": keep-alive\n\n"), every, every, TimeUnit.MILLISECONDS);
+        long every = heartbeatEvery.toMillis();
+        heartbeat = ctx.executor().scheduleAtFixedRate(this::beat, every, every, TimeUnit.MILLISECONDS);
       }
     }
 
-    /** Sends the current view when it changed; ends the stream when its session did. */
+    private void beat() {
+      if (!checkSession()) {
+        send(": keep-alive\n\n");
+      }
+    }
+
+    /** Ends the stream, without another view, when its session has ended; says whether it had. */
+    boolean checkSession() {
+      if (ended) {
+        return true;
+      }
+      if (sessions.isLive(sessionId)) {
+        return false;
+      }
+      send("event: ended\n" + data(SESSION_ENDED) + "\n");
+      end();
+      return true;
+    }
+
+    /**
+     * Sends the current view when it changed. When the key stopped signing in, that view is the
+     * last: the session and the stream end. When only the session ended, the stream ends at once.
+     */
     void refresh() {
       if (ended) {
         return;
       }
-      boolean live = sessions.isLive(sessionId) && sessions.keyLives(user);
+      boolean keyLives = sessions.keyLives(user);
+      if (keyLives && checkSession()) {
+        return;
+      }
       String html;
       try {
         html = render.apply(user);
@@ -169,7 +299,7 @@ final class LiveUpdates implements AutoCloseable {
         lastId = id;
         send("id: " + id + "\nevent: licenses\n" + data(html) + "\n");
       }
-      if (!live) {
+      if (!keyLives) {
         sessions.end(sessionId);
         send("event: ended\n" + data(endedMessage.apply(user)) + "\n");
         end();
@@ -190,7 +320,7 @@ final class LiveUpdates implements AutoCloseable {
       if (heartbeat != null) {
         heartbeat.cancel(false);
       }
-      streams.remove(this);
+      forget(this);
       if (ctx.channel().isActive()) {
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> done.run());
       } else {
@@ -199,7 +329,7 @@ final class LiveUpdates implements AutoCloseable {
     }
 
     void closed() {
-      streams.remove(this);
+      forget(this);
       if (heartbeat != null) {
         heartbeat.cancel(false);
       }
@@ -216,6 +346,12 @@ final class LiveUpdates implements AutoCloseable {
     return b.toString();
   }
 
+  /** Whether {@code text} has the form of a {@link #digest}. */
+  static boolean isDigest(String text) {
+    return DIGEST.matcher(text).matches();
+  }
+
+  /** The first 12 bytes of the SHA-256 of {@code text}, in lowercase hex: an event's id. */
   static String digest(String text) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));

@@ -80,7 +80,7 @@ public final class Portal implements AutoCloseable {
     this.sessions = new PortalSessions(store, idle, clock);
     this.view = new PortalView(PullSecrets.registryHost(publicUrl),
         upstreamTags == null ? null : new UpstreamTagList(upstreamTags, upstreams, this::tagsListed));
-    this.live = new LiveUpdates(store, sessions, this::licensesHtml, this::endedMessage);
+    this.live = new LiveUpdates(store, sessions, this::licensesHtml, this::endedMessage, LiveUpdates.HEARTBEAT);
   }
 
   /** Whether {@code path} is the portal's. */
@@ -90,7 +90,8 @@ public final class Portal implements AutoCloseable {
 
   /**
    * Answers one request under {@code /portal}; null when the request became an event stream that
-   * now owns the connection, and runs {@code streamDone} when that ends.
+   * now owns the connection, and runs {@code streamDone} when that ends. A stream beyond what its
+   * session or key may open is answered {@code 429}.
    */
   public FullHttpResponse serve(ChannelHandlerContext ctx, WebRequest r, Runnable streamDone) {
     boolean head = r.method().equals("HEAD");
@@ -101,8 +102,15 @@ public final class Portal implements AutoCloseable {
           // No session (or it ended): an event stream cannot redirect, so say it and stop.
           return WebResponse.text(401, "signed out").toHttp(head);
         }
-        live.open(ctx, s, r.lastEventId(), streamDone);
-        return null;
+        String since = r.param("since");
+        if (since != null && !LiveUpdates.isDigest(since)) {
+          return WebResponse.text(400, "since must be the digest the portal page carries: 24 hex digits")
+              .toHttp(head);
+        }
+        // A reconnecting browser's last event is newer than the page it loaded.
+        String shown = r.lastEventId() == null || r.lastEventId().isEmpty() ? since : r.lastEventId();
+        LiveUpdates.Refused refused = live.open(ctx, s, shown, streamDone);
+        return refused == null ? null : WebResponse.text(429, refused.message()).toHttp(head);
       }
       return route(r).toHttp(head);
     } catch (RuntimeException e) {
@@ -135,15 +143,21 @@ public final class Portal implements AutoCloseable {
     }
     if (r.isPost() && path.equals("/sign-out")) {
       sessions.end(s.id());
+      live.sessionEnded(s.id());
       return WebResponse.redirect(PREFIX + "/sign-in").cookie(cookie.clear());
     }
     if (r.isPost() && path.equals("/pull-secret")) {
       return pullSecret(r, s);
     }
     if (r.isGet() && (path.equals("/") || path.isEmpty())) {
+      PortalView.Model model = view.of(s.principal(), store.snapshot(), clock.instant());
+      String licenses = licensesHtml(model);
       Map<String, Object> params = new HashMap<>();
       params.put("frame", new Frame("Your licenses · Turnstile", "portal", s.csrf(), null, s.take("error", String.class)));
-      params.put("model", view.of(s.principal(), store.snapshot(), clock.instant()));
+      params.put("model", model);
+      params.put("licenses", licenses);
+      // The stream starts from what the page shows, so it sends only what changes after.
+      params.put("stream", PREFIX + "/events?since=" + LiveUpdates.digest(licenses));
       return WebResponse.html(200, pages.render("portal/home.jte", params));
     }
     return WebResponse.text(404, "not found");
@@ -200,9 +214,14 @@ public final class Portal implements AutoCloseable {
         .header("Content-Disposition", "attachment; filename=\"" + PortalView.secretName(user.username()) + ".json\"");
   }
 
-  /** The licenses section of the page, as the page and the live stream both show it. */
+  /** The licenses section of the page, as the live stream shows it. */
   private String licensesHtml(PortalUser user) {
-    return pages.render("portal/licenses.jte", Map.of("model", view.of(user, store.snapshot(), clock.instant())));
+    return licensesHtml(view.of(user, store.snapshot(), clock.instant()));
+  }
+
+  /** The licenses section of the page, as the page and the live stream both show it. */
+  private String licensesHtml(PortalView.Model model) {
+    return pages.render("portal/licenses.jte", Map.of("model", model));
   }
 
   /** A tag list the view waited for came: open pages render again, showing what their ranges grant. */

@@ -15,16 +15,21 @@ import java.util.List;
  * customer ends every session that signed in with it, at the next snapshot ({@link #endDead}) and
  * at the next request at the latest. An expired license does not end it: its holder may watch it
  * being renewed.
+ *
+ * <p>At most {@link #MAX_SESSIONS} sessions in all and {@link #MAX_PER_CREDENTIAL} per key: a key
+ * signing in again beyond that ends its own least recently used session, so one holder cannot push
+ * out other customers' sessions.
  */
 final class PortalSessions {
-  private static final int MAX_SESSIONS = 10_000;
+  static final int MAX_SESSIONS = 10_000;
+  static final int MAX_PER_CREDENTIAL = 16;
 
   private final Sessions<PortalUser> sessions;
   private final LicenseStore store;
 
   PortalSessions(LicenseStore store, Duration idle, Clock clock) {
     this.store = store;
-    this.sessions = new Sessions<>(idle, MAX_SESSIONS, clock);
+    this.sessions = new Sessions<>(idle, MAX_SESSIONS, MAX_PER_CREDENTIAL, PortalUser::credentialId, clock);
   }
 
   Sessions.Session<PortalUser> start(PortalUser user) {

@@ -8,17 +8,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * Server-side sessions: the browser holds only a random id in a cookie ({@link SessionCookie});
  * what the session stands for stays here. A session unused for {@code idle} is gone; {@link #endIf}
  * ends sessions at once, for example every one that signed in with a key just rotated. At most
- * {@code max} live at once: beyond it the oldest idle one is ended. Thread-safe.
+ * {@code max} live at once, and at most {@code perOwner} of one owner (for example the key a session
+ * signed in with): a new session beyond either bound ends the least recently used one of its owner,
+ * or else of all, so that one owner signing in again and again pushes out only its own sessions.
+ * Starting, finding and ending a session take constant time; no call but {@link #endIf} and {@link
+ * #principals} walks the table. Thread-safe.
  *
  * @param <T> what a session stands for (who signed in)
  */
@@ -28,13 +36,15 @@ public final class Sessions<T> {
     private final String id;
     private final String csrf;
     private final T principal;
+    private final Object owner;
     private volatile Instant lastSeen;
     private final Map<String, Object> flash = new ConcurrentHashMap<>();
 
-    private Session(String id, String csrf, T principal, Instant now) {
+    private Session(String id, String csrf, T principal, Object owner, Instant now) {
       this.id = id;
       this.csrf = csrf;
       this.principal = principal;
+      this.owner = owner;
       this.lastSeen = now;
     }
 
@@ -77,15 +87,39 @@ public final class Sessions<T> {
 
   private final Duration idle;
   private final int max;
+  private final int perOwner;
+  private final Function<? super T, ?> owner;
   private final Clock clock;
-  private final Map<String, Session<T>> sessions = new ConcurrentHashMap<>();
+  /**
+   * Every session, least recently used first: {@link #find} moves the one it finds to the end, so
+   * the first is the one to push out and idle ones gather at the front. Guarded by {@code this}.
+   */
+  private final LinkedHashMap<String, Session<T>> byUse = new LinkedHashMap<>();
+  /** Each owner's sessions, least recently used first, as in {@link #byUse}. Guarded by {@code this}. */
+  private final Map<Object, LinkedHashMap<String, Session<T>>> byOwner = new HashMap<>();
 
+  /** Sessions with no bound per owner: only {@code max} in all. */
   public Sessions(Duration idle, int max, Clock clock) {
+    this(idle, max, max, principal -> principal, clock);
+  }
+
+  /**
+   * @param idle how long an unused session lives
+   * @param max most sessions in all
+   * @param perOwner most sessions of one owner
+   * @param owner whose a session is, from what it stands for (compared with {@code equals})
+   */
+  public Sessions(Duration idle, int max, int perOwner, Function<? super T, ?> owner, Clock clock) {
     if (idle.isNegative() || idle.isZero()) {
-      throw new IllegalArgumentException("idle must be positive");
+      throw new IllegalArgumentException("idle must be positive, not " + idle);
+    }
+    if (max < 1 || perOwner < 1) {
+      throw new IllegalArgumentException("max and perOwner must be at least 1, not " + max + " and " + perOwner);
     }
     this.idle = idle;
     this.max = max;
+    this.perOwner = perOwner;
+    this.owner = Objects.requireNonNull(owner, "owner");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
@@ -96,19 +130,27 @@ public final class Sessions<T> {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
-  /** Starts a session for {@code principal}, with a fresh id and CSRF token. */
+  /**
+   * Starts a session for {@code principal}, with a fresh id and CSRF token. When its owner already
+   * has {@code perOwner} sessions, the owner's least recently used one ends; when there are {@code
+   * max} in all, the least recently used of all ends.
+   */
   public Session<T> start(T principal) {
     Objects.requireNonNull(principal, "principal");
-    Instant now = clock.instant();
-    if (sessions.size() >= max) {
-      sweep(now);
-      if (sessions.size() >= max) {
-        sessions.values().stream().min(java.util.Comparator.comparing(s -> s.lastSeen))
-            .ifPresent(s -> sessions.remove(s.id));
+    Object key = Objects.requireNonNull(owner.apply(principal), "owner");
+    Session<T> s = new Session<>(randomToken(), randomToken(), principal, key, clock.instant());
+    synchronized (this) {
+      dropIdle(s.lastSeen);
+      LinkedHashMap<String, Session<T>> own = byOwner.get(key);
+      if (own != null && own.size() >= perOwner) {
+        drop(own.values().iterator().next());
       }
+      if (byUse.size() >= max) {
+        drop(byUse.values().iterator().next());
+      }
+      byUse.put(s.id, s);
+      byOwner.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(s.id, s);
     }
-    Session<T> s = new Session<>(randomToken(), randomToken(), principal, now);
-    sessions.put(s.id, s);
     return s;
   }
 
@@ -117,58 +159,111 @@ public final class Sessions<T> {
     if (id == null) {
       return null;
     }
-    Session<T> s = sessions.get(id);
-    if (s == null) {
-      return null;
-    }
     Instant now = clock.instant();
-    if (!now.isBefore(s.lastSeen.plus(idle))) {
-      sessions.remove(id, s);
-      return null;
+    synchronized (this) {
+      Session<T> s = byUse.get(id);
+      if (s == null) {
+        return null;
+      }
+      if (!now.isBefore(s.lastSeen.plus(idle))) {
+        drop(s);
+        return null;
+      }
+      s.lastSeen = now;
+      // Insertion order is the order of use: taken out and put back, it goes to the end.
+      byUse.remove(id);
+      byUse.put(id, s);
+      LinkedHashMap<String, Session<T>> own = byOwner.get(s.owner);
+      own.remove(id);
+      own.put(id, s);
+      return s;
     }
-    s.lastSeen = now;
-    return s;
   }
 
   /** Whether the session with this id is live, without marking it used (a page's open event stream asks). */
   public boolean isLive(String id) {
-    Session<T> s = id == null ? null : sessions.get(id);
+    if (id == null) {
+      return false;
+    }
+    Session<T> s;
+    synchronized (this) {
+      s = byUse.get(id);
+    }
     return s != null && clock.instant().isBefore(s.lastSeen.plus(idle));
   }
 
   /** Ends the session with this id, if any. */
-  public void end(String id) {
-    if (id != null) {
-      sessions.remove(id);
+  public synchronized void end(String id) {
+    Session<T> s = id == null ? null : byUse.get(id);
+    if (s != null) {
+      drop(s);
     }
   }
 
   /** Ends every session whose principal matches, and says which. */
   public List<Session<T>> endIf(Predicate<T> which) {
+    List<Session<T>> all;
+    synchronized (this) {
+      all = List.copyOf(byUse.values());
+    }
+    // The test may consult a store: it runs outside the lock, and a session found meanwhile still ends.
     List<Session<T>> ended = new ArrayList<>();
-    for (Session<T> s : sessions.values()) {
-      if (which.test(s.principal) && sessions.remove(s.id, s)) {
-        ended.add(s);
+    for (Session<T> s : all) {
+      if (which.test(s.principal)) {
+        synchronized (this) {
+          if (byUse.get(s.id) == s) {
+            drop(s);
+            ended.add(s);
+          }
+        }
       }
     }
     return ended;
   }
 
   /** The principals of the live sessions. */
-  public List<T> principals() {
-    return sessions.values().stream().map(Session::principal).toList();
+  public synchronized List<T> principals() {
+    return byUse.values().stream().map(Session::principal).toList();
   }
 
-  /** Ends the sessions idle too long; {@link #find} does so too, one at a time. */
-  public void sweep() {
-    sweep(clock.instant());
+  /** Ends the sessions idle too long; {@link #find} and {@link #start} do so too. */
+  public synchronized void sweep() {
+    dropIdle(clock.instant());
   }
 
-  private void sweep(Instant now) {
-    sessions.values().removeIf(s -> !now.isBefore(s.lastSeen.plus(idle)));
+  /**
+   * Ends the idle sessions at the front of {@link #byUse}, stopping at the first live one: the
+   * table is in order of use, so behind it is nothing older. (Should the clock step back, an idle
+   * one may hide behind a live one; {@link #find} still ends it when it is asked for.)
+   */
+  private void dropIdle(Instant now) {
+    Iterator<Session<T>> it = byUse.values().iterator();
+    while (it.hasNext()) {
+      Session<T> s = it.next();
+      if (now.isBefore(s.lastSeen.plus(idle))) {
+        return;
+      }
+      it.remove();
+      forgetOwner(s);
+    }
   }
 
-  public int size() {
-    return sessions.size();
+  private void drop(Session<T> s) {
+    byUse.remove(s.id);
+    forgetOwner(s);
+  }
+
+  private void forgetOwner(Session<T> s) {
+    LinkedHashMap<String, Session<T>> own = byOwner.get(s.owner);
+    if (own != null) {
+      own.remove(s.id);
+      if (own.isEmpty()) {
+        byOwner.remove(s.owner);
+      }
+    }
+  }
+
+  public synchronized int size() {
+    return byUse.size();
   }
 }

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,9 +55,22 @@ class PortalIT {
   }
 
   private EventStream events(String lastEventId) throws Exception {
-    EventStream s = EventStream.open(browser, "/portal/events", lastEventId);
+    return events("/portal/events", lastEventId);
+  }
+
+  private EventStream events(String path, String lastEventId) throws Exception {
+    EventStream s = EventStream.open(browser, path, lastEventId);
     open.add(s);
     return s;
+  }
+
+  private static final Pattern STREAM = Pattern.compile("data-stream=\"([^\"]+)\"");
+
+  /** The address of the live stream the page names. */
+  private static String streamOf(String page) {
+    Matcher m = STREAM.matcher(page);
+    assertThat(m.find()).as("the page names its stream").isTrue();
+    return m.group(1);
   }
 
   @Test
@@ -197,6 +212,40 @@ class PortalIT {
   }
 
   @Test
+  void aStreamOpenedFromThePage_sendsNoLicensesUntilSomethingChanges() throws Exception {
+    signIn(login.username(), login.key());
+    EventStream events = events(streamOf(browser.get("/portal/").body()), null);
+    assertThat(events.nextEvent(Duration.ofSeconds(2))).startsWith("retry:");
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
+    assertThat(events.nextEvent(Duration.ofSeconds(2))).as("the first view the stream sends: after the edit")
+        .contains("event: licenses\n").contains("docker pull registry.test:5443/vendor/app:2.0.0");
+  }
+
+  @Test
+  void thePage_carriesTheDigestOfTheSectionTheStreamWouldSend() throws Exception {
+    signIn(login.username(), login.key());
+    String stream = streamOf(browser.get("/portal/").body());
+    assertThat(stream).startsWith("/portal/events?since=");
+    String sent = events(null).next("licenses", Duration.ofSeconds(2));
+    assertThat(stream).endsWith("?since=" + EventStream.id(sent));
+  }
+
+  @Test
+  void theLastEventId_winsOverThePagesDigest() throws Exception {
+    signIn(login.username(), login.key());
+    EventStream events = events(streamOf(browser.get("/portal/").body()), "000000000000000000000000");
+    assertThat(events.next("licenses", Duration.ofSeconds(2))).contains("1.0.0");
+  }
+
+  @Test
+  void aStreamWithAMalformedSince_isRefusedWithAClearError() throws Exception {
+    signIn(login.username(), login.key());
+    EventStream.Refusal r = EventStream.refused(browser, "/portal/events?since=not-a-digest");
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.text()).contains("since must be the digest");
+  }
+
+  @Test
   void aReconnect_withTheLastEventId_getsOnlyWhatChangedMeanwhile() throws Exception {
     signIn(login.username(), login.key());
     EventStream events = events(null);
@@ -230,6 +279,49 @@ class PortalIT {
     assertThat(events.next("licenses", Duration.ofSeconds(1))).contains(">revoked<");
     assertThat(events.next("ended", Duration.ofSeconds(1))).contains("revoked");
     assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void signOut_endsTheSessionsOpenStreams_withoutAnotherUpdate() throws Exception {
+    signIn(login.username(), login.key());
+    EventStream events = events(null);
+    events.next("licenses", Duration.ofSeconds(2));
+    browser.get("/portal/");
+    assertThat(browser.post("/portal/sign-out", Map.of()).statusCode()).isEqualTo(303);
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
+    assertThat(events.untilClosed(Duration.ofSeconds(5)))
+        .anyMatch(e -> e.contains("event: ended\n") && e.contains("signed out"))
+        .noneMatch(e -> e.contains("event: licenses\n"));
+  }
+
+  @Test
+  void aSessionPushedOutByNewerSignInsWithItsKey_endsItsStreamAtTheNextUpdate_withoutShowingIt() throws Exception {
+    signIn(login.username(), login.key());
+    EventStream events = events(null);
+    events.next("licenses", Duration.ofSeconds(2));
+    for (int i = 0; i < PortalSessions.MAX_PER_CREDENTIAL; i++) {
+      Browser other = new Browser(ts.registryUrl());
+      other.get("/portal/sign-in");
+      assertThat(other.post("/portal/sign-in", Map.of("username", login.username(), "key", login.key())).statusCode())
+          .isEqualTo(303);
+    }
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
+    assertThat(events.untilClosed(Duration.ofSeconds(5)))
+        .anyMatch(e -> e.contains("event: ended\n"))
+        .noneMatch(e -> e.contains("event: licenses\n"));
+    assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void aSessionOpensAtMostFourStreams_theFifthIsRefused() throws Exception {
+    signIn(login.username(), login.key());
+    for (int i = 0; i < LiveUpdates.MAX_PER_SESSION; i++) {
+      events(null);
+    }
+    EventStream.Refusal fifth = EventStream.refused(browser, "/portal/events");
+    assertThat(fifth.status()).isEqualTo(429);
+    assertThat(fifth.text()).contains("too many live portal pages in this session (at most 4)");
+    assertThat(browser.get("/portal/").statusCode()).as("the page itself is served").isEqualTo(200);
   }
 
   @Test

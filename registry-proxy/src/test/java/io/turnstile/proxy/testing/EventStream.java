@@ -2,10 +2,14 @@ package io.turnstile.proxy.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +73,56 @@ public final class EventStream implements AutoCloseable {
       if (e.contains("event: " + name + "\n")) {
         return e;
       }
+    }
+  }
+
+  /** The next event of any kind within {@code limit}, keep-alive comments skipped; fails when none comes. */
+  public String nextEvent(Duration limit) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (true) {
+      String e = events.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (e == null) {
+        throw new AssertionError("no event within " + limit);
+      }
+      if (!e.startsWith(":")) {
+        return e;
+      }
+    }
+  }
+
+  /**
+   * Every event until the server closes the stream, keep-alive comments left out; fails when it is
+   * still open after {@code limit}.
+   */
+  public List<String> untilClosed(Duration limit) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    List<String> got = new ArrayList<>();
+    while (true) {
+      String e = events.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (e == null) {
+        throw new AssertionError("still open after " + limit + "; events: " + got);
+      }
+      if (e.equals(CLOSED)) {
+        return got;
+      }
+      if (!e.startsWith(":")) {
+        got.add(e);
+      }
+    }
+  }
+
+  /** What a refused stream was answered. */
+  public record Refusal(int status, String text) {}
+
+  /** Opens {@code path} expecting a refusal; fails, closing it, when it opens as a stream. */
+  public static Refusal refused(Browser browser, String path) throws Exception {
+    HttpResponse<InputStream> r = browser.client().send(
+        HttpRequest.newBuilder(URI.create(browser.base() + path)).build(), HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream body = r.body()) {
+      if (r.statusCode() == 200) {
+        throw new AssertionError("opened as a stream: " + r.headers().firstValue("Content-Type").orElse(""));
+      }
+      return new Refusal(r.statusCode(), new String(body.readAllBytes(), StandardCharsets.UTF_8));
     }
   }
 

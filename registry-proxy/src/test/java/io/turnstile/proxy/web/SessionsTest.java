@@ -1,35 +1,15 @@
 package io.turnstile.proxy.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
+import io.turnstile.store.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class SessionsTest {
-  /** A clock the test moves. */
-  private static final class TestClock extends Clock {
-    Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
-  private final TestClock clock = new TestClock();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final Sessions<String> sessions = new Sessions<>(Duration.ofMinutes(30), 3, clock);
 
   @Test
@@ -45,9 +25,9 @@ class SessionsTest {
   void aSessionUnusedForTheIdleTime_ends_whileOneInUseLivesOn() {
     Sessions.Session<String> used = sessions.start("used");
     Sessions.Session<String> idle = sessions.start("idle");
-    clock.now = clock.now.plus(Duration.ofMinutes(20));
+    clock.advance(Duration.ofMinutes(20));
     assertThat(sessions.find(used.id())).isNotNull();
-    clock.now = clock.now.plus(Duration.ofMinutes(20));
+    clock.advance(Duration.ofMinutes(20));
     assertThat(sessions.find(idle.id())).isNull();
     assertThat(sessions.find(used.id())).as("used 20 minutes ago").isNotNull();
     assertThat(sessions.isLive(idle.id())).isFalse();
@@ -56,9 +36,9 @@ class SessionsTest {
   @Test
   void isLive_doesNotKeepASessionAlive() {
     Sessions.Session<String> s = sessions.start("s");
-    clock.now = clock.now.plus(Duration.ofMinutes(29));
+    clock.advance(Duration.ofMinutes(29));
     assertThat(sessions.isLive(s.id())).isTrue();
-    clock.now = clock.now.plus(Duration.ofMinutes(2));
+    clock.advance(Duration.ofMinutes(2));
     assertThat(sessions.isLive(s.id())).isFalse();
   }
 
@@ -94,14 +74,61 @@ class SessionsTest {
   @Test
   void beyondTheCap_theLeastRecentlyUsedSessionEnds() {
     Sessions.Session<String> oldest = sessions.start("1");
-    clock.now = clock.now.plusSeconds(1);
+    clock.advance(Duration.ofSeconds(1));
     sessions.start("2");
-    clock.now = clock.now.plusSeconds(1);
+    clock.advance(Duration.ofSeconds(1));
     sessions.start("3");
-    clock.now = clock.now.plusSeconds(1);
+    clock.advance(Duration.ofSeconds(1));
     sessions.start("4");
     assertThat(sessions.size()).isEqualTo(3);
     assertThat(sessions.find(oldest.id())).isNull();
+  }
+
+  @Test
+  void anOwnerBeyondItsBound_pushesOutOnlyItsOwnLeastRecentlyUsedSession() {
+    // Owner: the principal's first letter. At most 2 per owner, 10 in all.
+    Sessions<String> byLetter = new Sessions<>(Duration.ofMinutes(30), 10, 2, p -> p.charAt(0), clock);
+    Sessions.Session<String> other = byLetter.start("b");
+    Sessions.Session<String> first = byLetter.start("a1");
+    clock.advance(Duration.ofSeconds(1));
+    Sessions.Session<String> second = byLetter.start("a2");
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(byLetter.find(first.id())).as("used again, so no longer the least recently used").isNotNull();
+    Sessions.Session<String> third = byLetter.start("a3");
+    assertThat(byLetter.find(second.id())).isNull();
+    assertThat(byLetter.find(first.id())).isNotNull();
+    assertThat(byLetter.find(third.id())).isNotNull();
+    assertThat(byLetter.find(other.id())).isNotNull();
+    assertThat(byLetter.size()).isEqualTo(3);
+  }
+
+  @Test
+  void anEndedSession_freesItsPlaceUnderItsOwnersBound() {
+    Sessions<String> byLetter = new Sessions<>(Duration.ofMinutes(30), 10, 2, p -> p.charAt(0), clock);
+    Sessions.Session<String> a1 = byLetter.start("a1");
+    Sessions.Session<String> a2 = byLetter.start("a2");
+    byLetter.end(a2.id());
+    byLetter.start("a3");
+    assertThat(byLetter.find(a1.id())).as("a2's place was free").isNotNull();
+  }
+
+  @Test
+  void idleSessions_endWhenANewOneStarts() {
+    sessions.start("idle");
+    clock.advance(Duration.ofMinutes(31));
+    Sessions.Session<String> fresh = sessions.start("fresh");
+    assertThat(sessions.size()).isEqualTo(1);
+    assertThat(sessions.find(fresh.id())).isNotNull();
+  }
+
+  @Test
+  void badBounds_areRefused() {
+    assertThatThrownBy(() -> new Sessions<String>(Duration.ofMinutes(1), 0, clock))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
+    assertThatThrownBy(() -> new Sessions<String>(Duration.ofMinutes(1), 10, 0, p -> p, clock))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("perOwner");
+    assertThatThrownBy(() -> new Sessions<String>(Duration.ZERO, 10, clock))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("idle");
   }
 
   @Test

@@ -1,7 +1,8 @@
 // The portal's live view: the licenses section follows the vendor's changes through Server-Sent
-// Events. The browser reconnects by itself after a drop and sends the last event id, so the server
-// sends what changed meanwhile. When the session ends (key rotated, license revoked) the stream
-// says so and stops.
+// Events. The stream's address carries the digest of the section the page was rendered with, so the
+// server sends only what changes after. The browser reconnects by itself after a drop and sends the
+// last event id, so the server sends what changed meanwhile. When the session ends (signed out,
+// key rotated, license revoked) the stream says so and stops.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {

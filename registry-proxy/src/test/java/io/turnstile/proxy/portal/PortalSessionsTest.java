@@ -1,0 +1,55 @@
+package io.turnstile.proxy.portal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.turnstile.proxy.web.Sessions;
+import io.turnstile.store.testing.MutableClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PortalSessionsTest {
+  @TempDir Path dir;
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private PortalStore fixture;
+  private PortalSessions sessions;
+
+  @BeforeEach
+  void open() throws Exception {
+    fixture = new PortalStore(dir, clock);
+    sessions = new PortalSessions(fixture.store, Portal.DEFAULT_IDLE, clock);
+  }
+
+  @AfterEach
+  void close() {
+    fixture.close();
+  }
+
+  @Test
+  void oneKeySigningInMoreTimesThanTheTableHolds_pushesOutOnlyItsOwnSessions() {
+    Sessions.Session<PortalUser> a = sessions.start(fixture.customer("A"));
+    PortalUser b = fixture.customer("B");
+    Sessions.Session<PortalUser> lastOfB = null;
+    for (int i = 0; i <= PortalSessions.MAX_SESSIONS; i++) {
+      clock.advance(Duration.ofMillis(1));
+      lastOfB = sessions.start(b);
+    }
+    assertThat(sessions.find(a.id())).as("the other customer's session").isNotNull();
+    assertThat(sessions.find(lastOfB.id())).isNotNull();
+    assertThat(sessions.size()).as("A's one and B's newest").isEqualTo(1 + PortalSessions.MAX_PER_CREDENTIAL);
+  }
+
+  @Test
+  void theBoundIsPerKey_soAnotherKeyOfTheSameCustomerKeepsItsSessions() {
+    PortalUser license = fixture.customer("A");
+    Sessions.Session<PortalUser> byCustomerKey = sessions.start(fixture.customerKey(license));
+    for (int i = 0; i <= PortalSessions.MAX_PER_CREDENTIAL; i++) {
+      sessions.start(license);
+    }
+    assertThat(sessions.find(byCustomerKey.id())).isNotNull();
+  }
+}
