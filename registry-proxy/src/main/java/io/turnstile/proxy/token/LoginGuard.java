@@ -116,13 +116,16 @@ public final class LoginGuard {
 
   /** An address and a username as 128 bits of their SHA-256: a fixed size whatever the username. */
   private record Pair(long high, long low) {
-    static Pair of(InetAddress client, String username) {
-      MessageDigest md;
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
       try {
-        md = MessageDigest.getInstance("SHA-256");
+        return MessageDigest.getInstance("SHA-256");
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException(e);
       }
+    });
+
+    static Pair of(InetAddress client, String username) {
+      MessageDigest md = SHA256.get();
       md.update(client.getAddress());
       md.update((byte) 0);
       ByteBuffer d = ByteBuffer.wrap(md.digest(username.getBytes(StandardCharsets.UTF_8)));
