@@ -85,12 +85,12 @@ class ReplicasE2E {
     content.bigImage("vendor/big", "1.0.0", BIG_MIB);
     postgres = Postgres.start(dir.resolve("postgres"));
 
-    List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < REPLICAS; i++) {
       replicas.add(new TurnstileProcess(dir.resolve("replica-" + i)));
-      ports.add(replicas.get(i).port);
     }
-    balancer = Nginx.balancer(dir.resolve("nginx"), ports);
+    // The replicas' ports are asked for when the balancer starts, after theirs: a replica whose
+    // port was taken before it started has moved to another by then.
+    balancer = Nginx.balancer(dir.resolve("nginx"), () -> replicas.stream().map(r -> r.port).toList());
     String encryptionKey = TurnstileProcess.newEncryptionKey();
     Path signingKey = dir.resolve("signing-key.pem");
     for (TurnstileProcess r : replicas) {
