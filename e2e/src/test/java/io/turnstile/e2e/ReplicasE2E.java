@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -238,30 +239,41 @@ class ReplicasE2E {
     }
   }
 
-  /**
-   * An edit through the first replica's admin API, as the CLI makes it but without the CLI's own
-   * start-up; returns {@link System#nanoTime} just before the request went out.
-   */
-  private long edit(String method, String path, String body) throws Exception {
+  /** A call to the first replica's admin API, where the CLI sends its edits. */
+  private JsonNode admin(String method, String path, String body) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(replicas.get(0).adminUrl() + "/admin/v1" + path))
         .header("Authorization", "Bearer " + TurnstileProcess.ADMIN_TOKEN).timeout(Duration.ofSeconds(30));
     request = body == null ? request.method(method, HttpRequest.BodyPublishers.noBody())
         : request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-    long madeAt = System.nanoTime();
     HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(200);
-    return madeAt;
+    return json.readTree(r.body());
+  }
+
+  /**
+   * An edit of the license through the first replica; returns when the store recorded it, the
+   * newest time in the license's history: the moment the edit exists for the other replicas, by
+   * the clock they and this test share.
+   */
+  private Instant edit(String method, String path, String body) throws Exception {
+    admin(method, path, body);
+    Instant newest = Instant.MIN;
+    for (JsonNode event : admin("GET", "/licenses/" + licenseId, null).get("history")) {
+      Instant at = Instant.parse(event.get("at").asText());
+      newest = at.isAfter(newest) ? at : newest;
+    }
+    return newest;
   }
 
   /**
    * Polls every replica directly until each answers {@code expected} for the manifest HEAD (giving
-   * up after {@link #PATIENCE}), then requires that to have taken less than {@link #PROPAGATION}
-   * from {@code madeAt}, just before the request that made the edit: the figure counts the edit's
-   * own request, so it can only overstate the delay.
+   * up after {@link #PATIENCE}), then requires the last answer to have come less than {@link
+   * #PROPAGATION} after {@code madeAt}. The polls' own time counts as delay, so the figure can only
+   * overstate it.
    */
-  private void awaitEveryReplica(String tag, List<Integer> expected, long madeAt) throws Exception {
+  private void awaitEveryReplica(String tag, List<Integer> expected, Instant madeAt) throws Exception {
     String creds = licenseId + ":" + key;
-    long deadline = madeAt + PATIENCE.toNanos();
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
     List<String> answers = new ArrayList<>();
     while (true) {
       answers.clear();
@@ -280,7 +292,7 @@ class ReplicasE2E {
       }
       Thread.sleep(100);
     }
-    long ms = Duration.ofNanos(System.nanoTime() - madeAt).toMillis();
+    long ms = Duration.between(madeAt, Instant.now()).toMillis();
     System.out.printf("ReplicasE2E: vendor/app:%s edit seen on every replica after %d ms%n", tag, ms);
     assertThat(Duration.ofMillis(ms)).as("vendor/app:%s on every replica %d ms after an edit through replica %s",
         tag, ms, replicas.get(0).host()).isLessThan(PROPAGATION);
@@ -292,7 +304,7 @@ class ReplicasE2E {
     for (TurnstileProcess replica : replicas) {
       assertThat(manifestHead(replica.url(), "vendor/app", "2.0.0", licenseId + ":" + key)).isEqualTo(403);
     }
-    long granted = edit("POST", "/licenses/" + licenseId + "/versions", "{\"versions\":[\"2.0.0\"]}");
+    Instant granted = edit("POST", "/licenses/" + licenseId + "/versions", "{\"versions\":[\"2.0.0\"]}");
     awaitEveryReplica("2.0.0", List.of(200), granted);
     Proc.Result pull = daemons.docker("pull", ref("vendor/app:2.0.0"));
     assertThat(pull.exit()).as(pull.all()).isZero();
@@ -307,7 +319,7 @@ class ReplicasE2E {
     for (TurnstileProcess replica : replicas) {
       assertThat(manifestHead(replica.url(), "vendor/app", "1.0.0", licenseId + ":" + key)).isEqualTo(200);
     }
-    long revoked = edit("DELETE", "/licenses/" + licenseId + "/versions/1.0.0", null);
+    Instant revoked = edit("DELETE", "/licenses/" + licenseId + "/versions/1.0.0", null);
     awaitEveryReplica("1.0.0", List.of(401, 403), revoked);
     // Each of these requests may land on any replica: none of them may still grant 1.0.0.
     for (int i = 0; i < REPLICAS; i++) {
