@@ -113,7 +113,7 @@ class BlobCacheCrashE2E {
     // Read a little, then stop reading: the download is under way and far from its end.
     byte[] buf = new byte[1 << 20];
     assertThat(in.readNBytes(buf, 0, buf.length)).isEqualTo(buf.length);
-    Proc.await("a download under way", Duration.ofSeconds(10), () -> {
+    Proc.await("a download under way", Duration.ofSeconds(60), () -> {
       List<Path> parts = unfinished();
       return parts.size() == 1 && size(parts.get(0)) > 0;
     });
@@ -131,7 +131,7 @@ class BlobCacheCrashE2E {
     HttpResponse<InputStream> again = pull();
     assertThat(again.statusCode()).isEqualTo(200);
     assertThat(digestOf(again)).as("the whole blob, from the upstream").isEqualTo(layer);
-    Proc.await("the blob in place", Duration.ofSeconds(10), () -> Files.exists(cached()));
+    Proc.await("the blob in place", Duration.ofSeconds(60), () -> Files.exists(cached()));
     assertThat(Files.size(cached())).isEqualTo((long) BIG_MIB << 20);
 
     HttpResponse<InputStream> warm = pull();

@@ -44,7 +44,7 @@ final class ContainerdCri implements AutoCloseable {
           config_path = "%s"
         """.formatted(dir.resolve("root"), dir.resolve("state"), socket, dir.resolve("certs.d")));
     containerd = Proc.start(List.of(containerdBin, "--config", config.toString()), Map.of(), dir.resolve("containerd.log"));
-    Proc.await("containerd", Duration.ofSeconds(20), () -> Files.exists(Path.of(socket)));
+    Proc.await("containerd", Duration.ofSeconds(60), () -> Files.exists(Path.of(socket)));
     return this;
   }
 

@@ -41,12 +41,12 @@ final class Daemons implements AutoCloseable {
           address = "%s"
         """.formatted(dir.resolve("containerd/root"), dir.resolve("containerd/state"), containerdSocket));
     containerd = Proc.start(List.of(containerdBin, "--config", config.toString()), Map.of(), dir.resolve("containerd.log"));
-    Proc.await("containerd", Duration.ofSeconds(20), () -> Files.exists(Path.of(containerdSocket)));
+    Proc.await("containerd", Duration.ofSeconds(60), () -> Files.exists(Path.of(containerdSocket)));
     dockerd = Proc.start(List.of(dockerdBin, "--iptables=false", "--ip6tables=false", "--bridge=none",
         "--data-root", dir.resolve("docker/root").toString(), "--exec-root", dir.resolve("docker/exec").toString(),
         "--pidfile", dir.resolve("docker/dockerd.pid").toString(), "-H", dockerEnv.get("DOCKER_HOST"),
         "--containerd", containerdSocket), Map.of(), dir.resolve("dockerd.log"));
-    Proc.await("dockerd", Duration.ofSeconds(40), () -> Proc.run(dockerEnv, "docker", "version").exit() == 0);
+    Proc.await("dockerd", Duration.ofSeconds(60), () -> Proc.run(dockerEnv, "docker", "version").exit() == 0);
     return this;
   }
 

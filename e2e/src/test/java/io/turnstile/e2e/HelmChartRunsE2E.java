@@ -54,8 +54,22 @@ class HelmChartRunsE2E {
     upstream = Distribution.basic(dir.resolve("upstream"), storage, Map.of("vendor", "vendor-secret")).start();
     content = new Seeder(upstream.url(), "vendor", "vendor-secret").seedAll();
 
-    int port = Proc.freePort();
-    int adminPort = Proc.freePort();
+    Proc.onFreePorts("turnstile from the chart", attempt -> {
+      try {
+        startFromTheChart(Proc.freePort(), Proc.freePort());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, () -> dir.resolve("turnstile.log"));
+    tokenRegistry = Distribution.tokenAuth(dir.resolve("token-registry"), storage, publicUrl + "/token",
+        "turnstile", "turnstile", certificate).start();
+  }
+
+  /**
+   * Renders the chart for these ports and runs what it renders, on a data directory of its own (a
+   * rendering generates new keys); returns once it serves.
+   */
+  private void startFromTheChart(int port, int adminPort) throws Exception {
     publicUrl = "http://127.0.0.1:" + port;
     Rendered chart = HelmChart.render("""
         publicUrl: %s
@@ -73,7 +87,7 @@ class HelmChartRunsE2E {
 
     Map<String, String> secret = chart.secretData();
     env = chart.environment(HelmChart.RELEASE + "-turnstile", secret);
-    Path data = Files.createDirectories(dir.resolve("data"));
+    Path data = Files.createTempDirectory(dir, "data-");
     Path secretMount = Files.createDirectories(dir.resolve("secret"));
     Files.writeString(secretMount.resolve("signing-key.pem"), secret.get("signing-key.pem"));
     String pem = secret.get("signing-key.pem");
@@ -88,14 +102,21 @@ class HelmChartRunsE2E {
         .isEqualTo(chart.mountPath("config") + "/turnstile.yaml");
     command.set(command.size() - 1, config.toString());
     turnstile = Proc.start(command, env, dir.resolve("turnstile.log"));
+    Path log = dir.resolve("turnstile.log");
     Proc.await("turnstile from the chart on " + port, Duration.ofSeconds(60), () -> {
       if (!turnstile.isAlive()) {
-        throw new AssertionError("turnstile exited; see " + dir.resolve("turnstile.log"));
+        throw new AssertionError("turnstile exited; see " + log);
+      }
+      // Written once both listeners are bound: until then, an answer could come from another program.
+      try {
+        if (!Files.readString(log).contains("admin API listening on")) {
+          return false;
+        }
+      } catch (java.io.IOException e) {
+        return false;
       }
       return Proc.httpStatus(publicUrl + "/v2/") == 401;
     });
-    tokenRegistry = Distribution.tokenAuth(dir.resolve("token-registry"), storage, publicUrl + "/token",
-        "turnstile", "turnstile", certificate).start();
   }
 
   @AfterAll

@@ -254,7 +254,8 @@ class RealClientsE2E {
     turnstile.cli("license", "update", licenseId, "--expires", "2001-01-01");
     long changed = System.nanoTime();
     assertThat(rawGet("/v2/vendor/app/manifests/1.1.0", token)).as("a token issued before the change").isEqualTo(401);
-    assertThat(Duration.ofNanos(System.nanoTime() - changed)).isLessThan(Duration.ofSeconds(1));
+    long ms = Duration.ofNanos(System.nanoTime() - changed).toMillis();
+    assertThat(ms).as("the next request answered %d ms after the change", ms).isLessThan(1000);
     Proc.Result skopeoAfter = skopeo("inspect", "--tls-verify=false", "--creds", creds, "docker://" + ref("vendor/app:1.1.0"));
     Proc.Result ctrAfter = daemons.ctr("images", "pull", "--plain-http", "--user", creds, ref("vendor/app:1.1.0"));
     Proc.Result dockerAfter = daemons.docker("pull", ref("vendor/app:1.1.0"));
@@ -311,11 +312,22 @@ class RealClientsE2E {
   void upstreamOutage_failsFastWith5xx_andRecoversWithoutARestart() throws Exception {
     String token = token(licenseId, key, "repository:vendor/app:pull");
     upstream.stop();
-    Thread.sleep(1500);
-    long t0 = System.nanoTime();
-    int status = rawGet("/v2/vendor/app/manifests/1.1.0", token);
-    assertThat(status).isBetween(500, 599);
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+    // The tag's digest, resolved before the outage, is trusted for cache.tagTtl (1 s); once that has
+    // passed, the manifest needs the upstream. Each try is timed: the one that fails must fail fast.
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    int status;
+    Duration took;
+    while (true) {
+      long t0 = System.nanoTime();
+      status = rawGet("/v2/vendor/app/manifests/1.1.0", token);
+      took = Duration.ofNanos(System.nanoTime() - t0);
+      if (status != 200 || System.nanoTime() > deadline) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertThat(status).as("the manifest during the outage").isBetween(500, 599);
+    assertThat(took).as("the failure took %d ms", took.toMillis()).isLessThan(Duration.ofSeconds(15));
     Proc.Result during = skopeo("inspect", "--tls-verify=false", "--creds", licenseId + ":" + key, "docker://" + ref("vendor/app:1.1.0"));
     assertThat(during.exit()).isNotZero();
     upstream.start();

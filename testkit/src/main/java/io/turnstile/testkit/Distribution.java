@@ -1,5 +1,11 @@
 package io.turnstile.testkit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,6 +13,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 /**
@@ -15,15 +22,30 @@ import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
  * directory that can be shared.
  */
 public final class Distribution implements AutoCloseable {
+  /** A header every answer of this registry carries, naming it: an answer without it is another program's. */
+  private static final String INSTANCE_HEADER = "X-Testkit-Instance";
+
   private final Path config;
   private final Path log;
-  public final int port;
+  private final Path storage;
+  private final String auth;
+  private final boolean readonly;
+  private final String instance = UUID.randomUUID().toString();
+  /**
+   * Its port: a free one picked when this is made. The first {@link #start} moves to another when a
+   * different program took it meanwhile, so read it once that has returned; a restart keeps it.
+   */
+  public int port;
+  private boolean started;
   private Process process;
 
-  private Distribution(Path config, Path log, int port) {
-    this.config = config;
-    this.log = log;
-    this.port = port;
+  private Distribution(Path dir, Path storage, String auth, boolean readonly) {
+    this.config = dir.resolve("config.yml");
+    this.log = dir.resolve("registry.log");
+    this.storage = storage;
+    this.auth = auth;
+    this.readonly = readonly;
+    this.port = Proc.freePort();
   }
 
   public String url() {
@@ -42,8 +64,7 @@ public final class Distribution implements AutoCloseable {
           .append(OpenBSDBCrypt.generate("2a", u.getValue().toCharArray(), salt, 6)).append('\n');
     }
     Files.writeString(dir.resolve("htpasswd"), htpasswd.toString());
-    int port = Proc.freePort();
-    return write(dir, storage, port, """
+    return new Distribution(dir, storage, """
         auth:
           htpasswd: {realm: upstream, path: %s}
         """.formatted(dir.resolve("htpasswd")), false);
@@ -53,8 +74,7 @@ public final class Distribution implements AutoCloseable {
   public static Distribution tokenAuth(Path dir, Path storage, String realm, String service, String issuer, Path rootCert)
       throws Exception {
     Files.createDirectories(dir);
-    int port = Proc.freePort();
-    return write(dir, storage, port, """
+    return new Distribution(dir, storage, """
         auth:
           token:
             realm: %s
@@ -67,16 +87,16 @@ public final class Distribution implements AutoCloseable {
   /** A registry without authentication on {@code storage}, read-only. */
   public static Distribution anonymousReadOnly(Path dir, Path storage) throws Exception {
     Files.createDirectories(dir);
-    return write(dir, storage, Proc.freePort(), "", true);
+    return new Distribution(dir, storage, "", true);
   }
 
   /** distribution's pull-through cache of {@code remote}, caching into {@code storage}. */
   public static Distribution pullThrough(Path dir, Path storage, String remote) throws Exception {
     Files.createDirectories(dir);
-    return write(dir, storage, Proc.freePort(), "proxy:\n  remoteurl: " + remote + "\n", false);
+    return new Distribution(dir, storage, "proxy:\n  remoteurl: " + remote + "\n", false);
   }
 
-  private static Distribution write(Path dir, Path storage, int port, String auth, boolean readonly) throws Exception {
+  private void writeConfig() throws IOException {
     String yaml = """
         version: 0.1
         log: {level: warn}
@@ -89,20 +109,61 @@ public final class Distribution implements AutoCloseable {
         http:
           addr: 127.0.0.1:%d
           secret: e2e-secret
-        """.formatted(storage, readonly, port) + auth;
-    Path config = dir.resolve("config.yml");
+          headers:
+            %s: [%s]
+        """.formatted(storage, readonly, port, INSTANCE_HEADER, instance) + auth;
     Files.writeString(config, yaml, StandardCharsets.UTF_8);
-    return new Distribution(config, dir.resolve("registry.log"), port);
   }
 
+  /**
+   * Starts the registry; returns once it answers {@code /v2/} as itself (an answer from another
+   * program on the port does not count).
+   */
   public Distribution start() {
     String registry = Proc.require("docker-registry");
-    process = Proc.start(List.of(registry, "serve", config.toString()), Map.of(), log);
-    Proc.await("docker-registry on " + port, Duration.ofSeconds(20), () -> {
-      int status = Proc.httpStatus(url() + "/v2/");
-      return status == 401 || status == 200;
-    });
+    if (started) {
+      launch(registry);
+      return this;
+    }
+    Proc.onFreePorts("docker-registry in " + config.getParent(), attempt -> {
+      if (attempt > 0) {
+        port = Proc.freePort();
+      }
+      launch(registry);
+    }, () -> log);
+    started = true;
     return this;
+  }
+
+  private void launch(String registry) {
+    try {
+      writeConfig();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    process = Proc.start(List.of(registry, "serve", config.toString()), Map.of(), log);
+    HttpClient http = HttpClient.newHttpClient();
+    Proc.await("docker-registry on " + port, Duration.ofSeconds(60), () -> {
+      if (!process.isAlive()) {
+        throw new AssertionError("docker-registry exited" + (Proc.addressInUse(log)
+            ? " (port " + port + " is taken by another program)" : "") + "; see " + log);
+      }
+      return answersAsItself(http);
+    });
+  }
+
+  private boolean answersAsItself(HttpClient http) {
+    try {
+      HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/v2/")).timeout(Duration.ofSeconds(2))
+          .build(), HttpResponse.BodyHandlers.discarding());
+      return (r.statusCode() == 401 || r.statusCode() == 200)
+          && r.headers().firstValue(INSTANCE_HEADER).filter(instance::equals).isPresent();
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
   }
 
   /** Where the registry writes its log, access log lines included. */

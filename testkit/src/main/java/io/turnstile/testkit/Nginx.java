@@ -1,5 +1,7 @@
 package io.turnstile.testkit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,6 +9,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -25,19 +28,39 @@ public final class Nginx implements AutoCloseable {
   /** Response header naming the server that answered, as nginx's {@code $upstream_addr}. */
   public static final String UPSTREAM_HEADER = "X-Upstream-Addr";
 
-  public final int port;
+  /**
+   * Its port: a free one picked when this is made. See {@link #start} for when it may move to
+   * another.
+   */
+  public int port;
   private final Path dir;
   private final Path conf;
+  private final int workers;
+  private final boolean accessLog;
+  private final Supplier<String> upstream;
+  private final String location;
+  private final boolean movable;
+  private boolean started;
   private Process process;
 
-  private Nginx(Path dir, Path conf, int port) {
+  private Nginx(Path dir, int workers, boolean accessLog, Supplier<String> upstream, String location, boolean movable)
+      throws IOException {
+    Files.createDirectories(dir.resolve("logs"));
     this.dir = dir;
-    this.conf = conf;
-    this.port = port;
+    this.conf = dir.resolve("nginx.conf");
+    this.workers = workers;
+    this.accessLog = accessLog;
+    this.upstream = upstream;
+    this.location = location;
+    this.movable = movable;
+    this.port = Proc.freePort();
   }
 
   /**
-   * A balancer over {@code ports} on 127.0.0.1, round robin. A server that refuses the connection
+   * A balancer over {@code ports} on 127.0.0.1, round robin. The ports are asked for when it starts,
+   * so servers started before it may still have moved to other ports. Its own address is known
+   * before it starts (the servers behind it name it as their public URL), so it never moves: a port
+   * taken meanwhile fails its start, saying so. A server that refuses the connection
    * or times out connecting is skipped for the next one ({@code proxy_next_upstream error timeout})
    * and left out for 10 s after one failure, so a dead replica costs a client nothing while another
    * is up. Not {@code http_502}: Turnstile itself answers 502 when the vendor's registry fails, and
@@ -47,16 +70,15 @@ public final class Nginx implements AutoCloseable {
    * that served it, so a test knows which one to kill mid-pull. HTTP/1.1 with kept-alive connections
    * to the replicas; one worker, so the rotation is one sequence.
    */
-  public static Nginx balancer(Path dir, List<Integer> ports) throws Exception {
-    String servers = ports.stream()
-        .map(p -> "    server 127.0.0.1:" + p + " max_fails=1 fail_timeout=10s;")
-        .collect(Collectors.joining("\n"));
-    return write(dir, 1, true, """
+  public static Nginx balancer(Path dir, Supplier<List<Integer>> ports) throws Exception {
+    return new Nginx(dir, 1, true, () -> """
           upstream replicas {
         %s
             keepalive 16;
           }
-        """.formatted(servers), """
+        """.formatted(ports.get().stream()
+            .map(p -> "    server 127.0.0.1:" + p + " max_fails=1 fail_timeout=10s;")
+            .collect(Collectors.joining("\n"))), """
               proxy_pass http://replicas;
               proxy_http_version 1.1;
               proxy_set_header Connection "";
@@ -67,34 +89,34 @@ public final class Nginx implements AutoCloseable {
               proxy_connect_timeout 2s;
               proxy_read_timeout 60s;
               add_header %s $upstream_addr always;
-        """.formatted(UPSTREAM_HEADER));
+        """.formatted(UPSTREAM_HEADER), false);
   }
 
   /** A reverse proxy to the registry on {@code upstreamPort} that adds its Basic credentials. */
   public static Nginx basicAuthProxy(Path dir, int upstreamPort, String user, String password) throws Exception {
     String basic = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-    return write(dir, 0, false, """
+    String upstream = """
           upstream registry { server 127.0.0.1:%d; keepalive 64; }
-        """.formatted(upstreamPort), """
+        """.formatted(upstreamPort);
+    return new Nginx(dir, 0, false, () -> upstream, """
               proxy_pass http://registry;
               proxy_http_version 1.1;
               proxy_set_header Connection "";
               proxy_set_header Authorization "Basic %s";
-        """.formatted(basic));
+        """.formatted(basic), true);
   }
 
   /**
-   * @param workers worker processes; 0 for one per core
-   * @param accessLog whether to log requests, with the replica that served each, to {@code
-   *     logs/access.log} (off where it is measured)
+   * Writes the configuration.
+   *
+   * <p>{@code workers}: worker processes, 0 for one per core. {@code accessLog}: whether to log
+   * requests, with the replica that served each, to {@code logs/access.log} (off where it is
+   * measured).
    */
-  private static Nginx write(Path dir, int workers, boolean accessLog, String upstream, String location)
-      throws Exception {
-    Files.createDirectories(dir.resolve("logs"));
-    int port = Proc.freePort();
+  private void writeConf() throws IOException {
     // "user root" only matters when the master runs as root (then workers would otherwise drop to
     // nobody and could not reach the root-only temporary directories); as anyone else it is ignored.
-    String conf = """
+    String text = """
         daemon off;
         user root;
         worker_processes %5$s;
@@ -121,24 +143,59 @@ public final class Nginx implements AutoCloseable {
             }
           }
         }
-        """.formatted(dir, upstream, port, location, workers == 0 ? "auto" : Integer.toString(workers),
+        """.formatted(dir, upstream.get(), port, location, workers == 0 ? "auto" : Integer.toString(workers),
             accessLog ? dir.resolve("logs/access.log") + " replicas" : "off");
-    Path file = dir.resolve("nginx.conf");
-    Files.writeString(file, conf);
-    return new Nginx(dir, file, port);
+    Files.writeString(conf, text);
   }
 
-  /** Starts nginx; returns when it answers HTTP on its port (whatever the servers behind it say). */
+  /**
+   * Starts nginx; returns when it answers HTTP on its port (whatever the servers behind it say) and
+   * has written its pid file, which it does only once it holds its port: an answer from another
+   * program on the port does not count. The first start of a {@link #basicAuthProxy} moves to
+   * another port when a different program took it meanwhile.
+   */
   public Nginx start() {
     String nginx = Proc.require("nginx");
-    process = Proc.start(List.of(nginx, "-c", conf.toString(), "-p", dir.toString()), Map.of(), dir.resolve("stdout.log"));
-    Proc.await("nginx on " + port, Duration.ofSeconds(10), () -> {
-      if (!process.isAlive()) {
-        throw new AssertionError("nginx exited; see " + dir.resolve("logs/error.log") + " and " + dir.resolve("stdout.log"));
-      }
-      return Proc.httpStatus(url() + "/v2/") > 0;
-    });
+    if (started || !movable) {
+      launch(nginx);
+    } else {
+      Proc.onFreePorts("nginx in " + dir, attempt -> {
+        if (attempt > 0) {
+          port = Proc.freePort();
+        }
+        launch(nginx);
+      }, () -> dir.resolve("logs/error.log"));
+    }
+    started = true;
     return this;
+  }
+
+  private void launch(String nginx) {
+    Path pid = dir.resolve("nginx.pid");
+    try {
+      writeConf();
+      Files.deleteIfExists(pid);
+      Files.deleteIfExists(dir.resolve("logs/error.log"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    process = Proc.start(List.of(nginx, "-c", conf.toString(), "-p", dir.toString()), Map.of(), dir.resolve("stdout.log"));
+    Proc.await("nginx on " + port, Duration.ofSeconds(60), () -> {
+      if (!process.isAlive()) {
+        throw new AssertionError("nginx exited" + (Proc.addressInUse(dir.resolve("logs/error.log"))
+            ? " (port " + port + " is taken by another program)" : "") + "; see " + dir.resolve("logs/error.log")
+            + " and " + dir.resolve("stdout.log"));
+      }
+      return holdsItsPort(pid) && Proc.httpStatus(url() + "/v2/") > 0;
+    });
+  }
+
+  private boolean holdsItsPort(Path pid) {
+    try {
+      return Files.exists(pid) && Files.readString(pid).trim().equals(Long.toString(process.pid()));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   public String host() {

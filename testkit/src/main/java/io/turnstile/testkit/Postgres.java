@@ -39,7 +39,11 @@ public final class Postgres implements AutoCloseable {
   private final Path cluster;
   private final Path logs;
   private final boolean asServiceUser;
-  public final int port;
+  /**
+   * Its port: a free one picked when it is made, or another when a different program took that one
+   * before the first start; restarts keep it.
+   */
+  public int port;
   private final String password;
   private Process process;
   private int starts;
@@ -77,7 +81,12 @@ public final class Postgres implements AutoCloseable {
     Postgres pg = new Postgres(bin, cluster, dir, root, Proc.freePort(),
         HexFormat.of().formatHex(secret));
     pg.initdb();
-    pg.start();
+    Proc.onFreePorts("postgres in " + cluster, attempt -> {
+      if (attempt > 0) {
+        pg.port = Proc.freePort();
+      }
+      pg.start();
+    }, () -> pg.log);
     pg.createDatabase();
     return pg;
   }
@@ -131,11 +140,14 @@ public final class Postgres implements AutoCloseable {
     process = Proc.start(asOwner("postgres", "-D", data().toString(), "-p", Integer.toString(port),
         "-k", cluster.toString(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
         "-c", "synchronous_commit=off", "-c", "full_page_writes=off"), Map.of(), nextLog());
-    Proc.await("postgres on " + port, Duration.ofSeconds(30), () -> {
+    Proc.await("postgres on " + port, Duration.ofSeconds(60), () -> {
       if (!process.isAlive()) {
-        throw new AssertionError("postgres exited; see " + log);
+        throw new AssertionError("postgres exited" + (Proc.addressInUse(log)
+            ? " (port " + port + " is taken by another program)" : "") + "; see " + log);
       }
-      return Proc.run(List.of(bin.resolve("pg_isready").toString(), "-q", "-h", "127.0.0.1", "-p",
+      // Through the socket in the cluster's own directory: only this server answers there, and it
+      // opens that socket only after it holds its TCP port (it exits when it cannot).
+      return Proc.run(List.of(bin.resolve("pg_isready").toString(), "-q", "-h", cluster.toString(), "-p",
           Integer.toString(port)), Map.of(), null, Duration.ofSeconds(5)).exit() == 0;
     });
     return this;

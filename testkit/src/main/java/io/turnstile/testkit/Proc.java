@@ -87,32 +87,81 @@ public final class Proc {
     }
   }
 
-  /** Waits until {@code check} holds, or fails with {@code what}. */
+  /**
+   * Waits until {@code check} holds, or fails with {@code what} after {@code timeout}. A check that
+   * throws a {@link RuntimeException} counts as not yet, and the last one is named in the failure;
+   * an {@link AssertionError} ends the wait at once.
+   */
   public static void await(String what, Duration timeout, java.util.function.BooleanSupplier check) {
     long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end) {
+    RuntimeException last = null;
+    while (true) {
       try {
         if (check.getAsBoolean()) {
           return;
         }
-      } catch (RuntimeException ignored) {
-        // not yet
+      } catch (RuntimeException notYet) {
+        last = notYet;
+      }
+      if (System.nanoTime() >= end) {
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what
+            + (last == null ? "" : "; last: " + last), last);
       }
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        throw new AssertionError("interrupted waiting for " + what, e);
       }
     }
-    throw new AssertionError("timed out waiting for " + what);
   }
 
+  /**
+   * A port that is free now. Another program may bind it before the one it is meant for does: a
+   * program given it should be started through {@link #onFreePorts}, which starts it again on other
+   * ports when that happens.
+   */
   public static int freePort() {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new AssertionError(e);
+    }
+  }
+
+  /** How often {@link #onFreePorts} tries before it gives up. */
+  static final int PORT_ATTEMPTS = 5;
+
+  /**
+   * Starts a program on free ports, and again on others when another program bound one of them
+   * between the pick and the start (their log then says "Address already in use", whatever the
+   * program: the words are the operating system's). {@code start} is given the attempt, 0 first; on
+   * an attempt after the first it picks new ports. It returns once the program listens, or fails.
+   *
+   * @param log where the program reports why it stopped; read after {@code start} failed
+   */
+  public static void onFreePorts(String what, java.util.function.IntConsumer start,
+      java.util.function.Supplier<Path> log) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        start.accept(attempt);
+        return;
+      } catch (AssertionError | RuntimeException e) {
+        if (attempt + 1 >= PORT_ATTEMPTS || !addressInUse(log.get())) {
+          throw e;
+        }
+        System.err.println(what + ": a port was taken before it started; starting again on others");
+      }
+    }
+  }
+
+  /** Whether {@code log} says its program could not listen because the address was taken. */
+  public static boolean addressInUse(Path log) {
+    try {
+      return log != null && Files.exists(log)
+          && Files.readString(log).toLowerCase(java.util.Locale.ROOT).contains("address already in use");
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -25,8 +25,14 @@ public final class TurnstileProcess implements AutoCloseable {
   public static final String ADMIN_TOKEN = "e2e-admin-token-0123456789";
   private final Path dir;
   private final String jar;
-  public final int port;
-  public final int adminPort;
+  /**
+   * The registry port and the admin port: free ports picked when this is made. The first {@link
+   * #start} moves to others when another program took one meanwhile, so read them once it has
+   * returned; a later start (a restart) keeps them.
+   */
+  public int port;
+  public int adminPort;
+  private boolean started;
   private Process process;
   private final ObjectMapper json = new ObjectMapper();
   private String tagTtl = "1s";
@@ -222,8 +228,35 @@ public final class TurnstileProcess implements AutoCloseable {
     return signingKey != null ? signingKey : dir.resolve("signing-key.pem");
   }
 
+  /**
+   * Starts the jar and returns once it serves: its log says both listeners are bound (so the ports
+   * answering are its own, not another program's) and {@code /v2/} answers 401.
+   */
   public TurnstileProcess start(String upstreamUrl, String upstreamUser, String upstreamPassword) throws Exception {
     Files.createDirectories(dir);
+    if (started) {
+      launch(upstreamUrl, upstreamUser, upstreamPassword);
+      return this;
+    }
+    Proc.onFreePorts("turnstile in " + dir, attempt -> {
+      if (attempt > 0) {
+        port = Proc.freePort();
+        adminPort = Proc.freePort();
+      }
+      try {
+        launch(upstreamUrl, upstreamUser, upstreamPassword);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, this::log);
+    started = true;
+    // The signing key's certificate, for a registry's rootcertbundle.
+    String pem = Files.readString(signingKeyFile());
+    Files.writeString(certificate(), pem.substring(pem.indexOf("-----BEGIN CERTIFICATE-----")));
+    return this;
+  }
+
+  private void launch(String upstreamUrl, String upstreamUser, String upstreamPassword) throws java.io.IOException {
     Path config = dir.resolve("turnstile.yaml");
     Map<String, String> env = new HashMap<>();
     env.put("TURNSTILE_ADMIN_TOKEN", ADMIN_TOKEN);
@@ -290,18 +323,27 @@ public final class TurnstileProcess implements AutoCloseable {
     List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
     command.addAll(jvmArgs);
     command.addAll(List.of("-jar", jar, "serve", "--config", config.toString()));
-    process = Proc.start(command, env, dir.resolve("turnstile.log"));
-    Proc.await("turnstile on " + port, Duration.ofSeconds(60), () -> {
+    process = Proc.start(command, env, log());
+    Proc.await("turnstile on " + port + " and " + adminPort, Duration.ofSeconds(60), () -> {
       if (!process.isAlive()) {
-        throw new AssertionError("turnstile exited; see " + log());
+        throw new AssertionError("turnstile exited" + (Proc.addressInUse(log()) ? " (a port of "
+            + host() + " or the admin port " + adminPort + " is taken by another program)" : "") + "; see " + log());
+      }
+      // Written once both listeners are bound: until then, an answer could come from another program.
+      if (!logSays("admin API listening on")) {
+        return false;
       }
       int status = tls == null ? Proc.httpStatus(url() + "/v2/") : Proc.httpsStatus(url() + "/v2/", tlsCa.clientContext());
       return status == 401;
     });
-    // The signing key's certificate, for a registry's rootcertbundle.
-    String pem = Files.readString(signingKeyFile());
-    Files.writeString(certificate(), pem.substring(pem.indexOf("-----BEGIN CERTIFICATE-----")));
-    return this;
+  }
+
+  private boolean logSays(String words) {
+    try {
+      return Files.readString(log()).contains(words);
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /** Runs {@code turnstile <args> -o json} against the admin API. */

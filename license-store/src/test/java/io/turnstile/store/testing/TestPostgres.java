@@ -36,7 +36,8 @@ public final class TestPostgres implements AutoCloseable {
 
   private final Path binaries;
   private final Path data;
-  private final int port;
+  /** A free port picked at launch, or another when a different program took that one first. */
+  private int port;
   private boolean running;
 
   private TestPostgres(Path binaries, Path data, int port) {
@@ -63,14 +64,37 @@ public final class TestPostgres implements AutoCloseable {
     TestPostgres pg = new TestPostgres(bin, data, freePort());
     pg.run(List.of(bin.resolve("bin/initdb").toString(), "-A", "trust", "-U", USER, "-D", data.toString(), "-E", "UTF-8",
         "--no-locale"));
-    pg.start();
-    return pg;
+    // Another program may bind the free port before the server does: then it starts on another.
+    for (int attempt = 1; ; attempt++) {
+      long logged = Files.exists(pg.log()) ? Files.size(pg.log()) : 0;
+      try {
+        pg.start();
+        return pg;
+      } catch (IllegalStateException e) {
+        if (attempt == 5 || !pg.addressInUseSince(logged)) {
+          throw e;
+        }
+        pg.port = freePort();
+      }
+    }
+  }
+
+  private Path log() {
+    return data.resolve("server.log");
+  }
+
+  /** Whether the server's log, past its first {@code offset} bytes, says its address was taken. */
+  private boolean addressInUseSince(long offset) throws IOException {
+    byte[] all = Files.readAllBytes(log());
+    String since = new String(all, (int) Math.min(offset, all.length), all.length - (int) Math.min(offset, all.length),
+        StandardCharsets.UTF_8);
+    return since.contains("Address already in use");
   }
 
   /** Starts (again) the server on the same data and port. */
   public void start() throws Exception {
     run(List.of(binaries.resolve("bin/pg_ctl").toString(), "-D", data.toString(), "-w", "-t", "60",
-        "-l", data.resolve("server.log").toString(),
+        "-l", log().toString(),
         "-o", "-p " + port + " -h 127.0.0.1 -k " + data + " -F -c max_connections=200", "start"));
     running = true;
   }

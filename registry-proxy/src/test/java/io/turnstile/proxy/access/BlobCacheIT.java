@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -54,6 +55,8 @@ class BlobCacheIT {
   private FakeRegistry registry;
   private HttpClient http = HttpClient.newHttpClient();
   private String base;
+  /** Downloads landed since the server started; see {@link #awaitFile}. */
+  private int landed;
   private Image v100;
   private Image v110;
   private Image v200;
@@ -72,6 +75,7 @@ class BlobCacheIT {
   }
 
   private void startTurnstile(String serverYaml) throws Exception {
+    landed = 0;
     ts = new TestTurnstile(dir, upstream.baseUrl(), "    cache:\n      blobs: {directory: " + blobs + ", maxSize: 1MiB}",
         true, serverYaml);
     base = ts.registryUrl();
@@ -178,13 +182,16 @@ class BlobCacheIT {
     assertThat(value(m, "turnstile_blobcache_downloads_total{result=\"stored\",upstream=\"vendor\"}")).isEqualTo(1);
   }
 
-  /** The file lands on the io thread just after the client has its last byte. */
-  private void awaitFile(String digest) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!Files.exists(file(digest)) && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertThat(file(digest)).exists();
+  /**
+   * Waits for the next download to land with {@code digest}'s file: on the io thread, just after the
+   * client has its last byte, the file is moved into place, then indexed and counted, then what no
+   * longer fits is evicted. Waiting for the count, not only the file, leaves no part of the landing
+   * to race what the test does next (evictions aside: the test waits for those itself).
+   */
+  private void awaitFile(String digest) throws Exception {
+    int expected = ++landed;
+    until("the download of " + digest + " to land", () -> Files.exists(file(digest))
+        && value(metrics(), "turnstile_blobcache_downloads_total{result=\"stored\",upstream=\"vendor\"}") >= expected);
   }
 
   @Test
@@ -291,9 +298,9 @@ class BlobCacheIT {
         .willReturn(aResponse().withHeader("Content-Type", "application/octet-stream").withBody(wrong)));
 
     assertThatThrownBy(() -> blob(layer)).as("the connection closes before the end").isInstanceOf(IOException.class);
-    Thread.sleep(200);
+    // The partial file is deleted on the io thread, which may be just after the client saw the close.
+    until("the partial download deleted", () -> unfinished().isEmpty());
     assertThat(file(layer)).doesNotExist();
-    assertThat(unfinished()).isEmpty();
 
     assertThatThrownBy(() -> blob(layer)).isInstanceOf(IOException.class);
     assertThat(upstreamGets(layer)).as("nothing was kept: asked again").isEqualTo(2);
@@ -414,6 +421,8 @@ class BlobCacheIT {
     assertThat(blob(d).statusCode()).isEqualTo(200);
     awaitFile(d);
 
+    // Evicted just after d is counted: the least recently used goes.
+    until("an eviction", () -> !Files.exists(file(b)) || !Files.exists(file(a)) || !Files.exists(file(c)));
     assertThat(file(b)).as("least recently used").doesNotExist();
     assertThat(file(a)).exists();
     assertThat(file(c)).exists();
@@ -434,13 +443,14 @@ class BlobCacheIT {
     assertThat(send("GET", "/v2/vendor/app/manifests/1.1.0", login.basic()).statusCode()).as("closes the first record")
         .isEqualTo(200);
 
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    // A pull is recorded once its answer has been written, which a client can see a moment before.
     List<JsonNode> records = new ArrayList<>();
-    while (records.size() < 2 && System.nanoTime() < deadline) {
+    until("two pull records", () -> {
       assertThat(ts.server.pullAudit().flush(Duration.ofSeconds(10))).isTrue();
       records.clear();
       ts.admin("GET", "/admin/v1/pulls", null).body().get("pulls").forEach(records::add);
-    }
+      return records.size() >= 2;
+    });
     assertThat(records).extracting(p -> p.get("tag").asText() + "=" + p.get("blobBytes").asLong())
         .containsExactly("1.1.0=0", "1.0.0=" + 2 * LAYER);
   }

@@ -3,6 +3,7 @@ package io.turnstile.proxy.access;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,12 +16,12 @@ import io.turnstile.proxy.testing.TestTurnstile;
 import io.turnstile.proxy.testing.TestTurnstile.Answer;
 import io.turnstile.proxy.testing.TestTurnstile.Login;
 import io.turnstile.store.TagsSeen;
+import io.turnstile.store.testing.Eventually;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -180,7 +181,7 @@ class RangeGrantsIT {
     Login kept = license("\"ranges\":[\"2.x\"],\"keepReleasedBeforeExpiry\":true");
     Login lapsed = license("\"ranges\":[\"2.x\"]");
     assertThat(tagList(kept)).containsExactly("2.4.0", "2.4.1");
-    ts.server.sightings().drain(5_000);
+    ts.server.sightings().drain(Eventually.PATIENCE.toMillis());
     TagsSeen seen = ts.server.store().snapshot().tagsSeen();
     assertThat(seen.firstSeen("vendor/app", "2.4.1")).as("dated by the listing").isNotNull();
     assertThat(seen.firstSeen("vendor/app", "3.0.0")).as("every tag listed is dated").isNotNull();
@@ -200,7 +201,7 @@ class RangeGrantsIT {
     assertThat(pull(kept, "/v2/vendor/app/manifests/2.6.0").statusCode()).as("never seen before the expiry")
         .isEqualTo(403);
     assertThat(tagList(kept)).containsExactly("2.4.0", "2.4.1");
-    ts.server.sightings().drain(5_000);
+    ts.server.sightings().drain(Eventually.PATIENCE.toMillis());
     assertThat(seen.firstSeen("vendor/app", "2.6.0")).as("seen now, after the expiry").isAfter(expiry);
     assertThat(pull(kept, "/v2/vendor/app/manifests/2.6.0").statusCode()).isEqualTo(403);
     assertThat(pull(kept, "/v2/vendor/app/blobs/" + v260.layers().get(1)).statusCode()).isEqualTo(403);
@@ -211,15 +212,8 @@ class RangeGrantsIT {
     ts.close();
     ts = TestTurnstile.watchingTags(dir.resolve("watching"), upstream.baseUrl(), "100ms");
     TagsSeen seen = ts.server.store().snapshot().tagsSeen();
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!seen.knows("vendor/app", "2.4.1") && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(seen.knows("vendor/app", "2.4.1")).isTrue();
+    until("the watch to date 2.4.1", () -> seen.knows("vendor/app", "2.4.1"));
     release("2.4.9");
-    while (!seen.knows("vendor/app", "2.4.9") && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(seen.knows("vendor/app", "2.4.9")).isTrue();
+    until("the watch to date 2.4.9, released after it started", () -> seen.knows("vendor/app", "2.4.9"));
   }
 }

@@ -17,6 +17,7 @@ import com.github.tomakehurst.wiremock.core.Options;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.turnstile.proxy.testing.ClosedPort;
 import io.turnstile.proxy.testing.FakeRegistry;
 import io.turnstile.proxy.testing.RawUpstream;
 import io.turnstile.proxy.testing.TestTurnstile;
@@ -270,14 +271,12 @@ class UpstreamBehaviourIT {
 
   @Test
   void upstreamDown_is503_andTheProxyRecoversWhenItReturns() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+    try (ClosedPort closed = new ClosedPort()) {
+      start("http://127.0.0.1:" + closed.port(), "    connectTimeout: 1s", true);
+      HttpResponse<byte[]> r = pull("/v2/vendor/app/manifests/1.0.0");
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("unreachable");
     }
-    start("http://127.0.0.1:" + port, "    connectTimeout: 1s", true);
-    HttpResponse<byte[]> r = pull("/v2/vendor/app/manifests/1.0.0");
-    assertThat(r.statusCode()).isEqualTo(503);
-    assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("unreachable");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.turnstile.proxy.access;
 
+import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnstile.proxy.testing.FakeRegistry;
@@ -119,8 +120,9 @@ class UpstreamConnectionBoundIT {
           .header("Authorization", TestTurnstile.basic(login.username(), login.key())).GET().build(),
           HttpResponse.BodyHandlers.ofByteArray());
       assertThat(manifest.statusCode()).isEqualTo(200);
-      assertThat(metrics())
-          .contains("turnstile_upstream_connections_in_use{upstream=\"vendor\"} 0.0");
+      // The lease goes back as the upstream's answer ends, which the client can see a moment before.
+      until("the upstream connection's lease back",
+          () -> metrics().contains("turnstile_upstream_connections_in_use{upstream=\"vendor\"} 0.0"));
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.turnstile.proxy.audit;
 
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -77,22 +78,20 @@ class PullAuditIT {
   }
 
   /**
-   * The records, newest first, once {@code expected} of them are there (or 5 s passed). A pull is
+   * The records, newest first, once {@code expected} of them are there. A pull is
    * recorded when its answer has been written, which a client can see a moment before.
    */
   private List<JsonNode> records(String query, int expected) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (true) {
+    List<JsonNode> out = new ArrayList<>();
+    until(expected + " pull records for \"" + query + "\"", () -> {
       assertThat(ts.server.pullAudit().flush(Duration.ofSeconds(10))).isTrue();
       TestTurnstile.Answer a = ts.admin("GET", "/admin/v1/pulls" + query, null);
       assertThat(a.status()).as(a.raw()).isEqualTo(200);
-      List<JsonNode> out = new ArrayList<>();
+      out.clear();
       a.body().get("pulls").forEach(out::add);
-      if (out.size() >= expected || System.nanoTime() > deadline) {
-        return out;
-      }
-      Thread.sleep(20);
-    }
+      return out.size() >= expected;
+    });
+    return out;
   }
 
   /** Waits until {@code n} records are written. */

@@ -1,5 +1,6 @@
 package io.turnstile.proxy.audit;
 
+import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnstile.store.CredentialKind;
@@ -12,6 +13,7 @@ import io.turnstile.store.PullQuery;
 import io.turnstile.store.PullRecord;
 import io.turnstile.store.PullSummary;
 import io.turnstile.store.StoreUnavailableException;
+import io.turnstile.store.testing.Eventually;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,7 +105,7 @@ class PullAuditLogTest {
     store.blockWrites();
     PullAuditLog log = open(1000, Duration.ofMillis(1));
     log.pulled(record(0), null);
-    assertThat(store.writing.await(5, TimeUnit.SECONDS)).as("the writer holds a batch and is stuck in the store").isTrue();
+    assertThat(store.writing.await(Eventually.PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the writer holds a batch and is stuck in the store").isTrue();
 
     long start = System.nanoTime();
     for (int i = 1; i <= 1500; i++) {
@@ -193,10 +195,7 @@ class PullAuditLogTest {
     log.blobBytes(KEY_A, 30);
     assertThat(log.stats().open()).isEqualTo(2);
 
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (store.records().size() < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    until("three records written", () -> store.records().size() >= 3);
     assertThat(store.records()).extracting(r -> r.licenseId().value() + "=" + r.blobBytes())
         .containsExactlyInAnyOrder("lic_1=150", "lic_2=30", "lic_3=0");
     assertThat(log.stats().open()).isZero();
@@ -284,10 +283,7 @@ class PullAuditLogTest {
   @Test
   void recordsOlderThanTheRetention_arePrunedAtStart() throws Exception {
     open(1000, Duration.ofMillis(5));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (store.prunedBefore.isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    until("the prune at start", () -> !store.prunedBefore.isEmpty());
     assertThat(store.prunedBefore).containsExactly(NOW.minus(Duration.ofDays(90)));
   }
 

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.turnstile.proxy.Main;
+import io.turnstile.proxy.testing.ClosedPort;
 import io.turnstile.proxy.testing.TestTurnstile;
 import io.turnstile.store.Access;
 import io.turnstile.store.Refusal;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,11 +171,11 @@ class CliIT {
 
   @Test
   void unreachableAdminApi_saysSo() throws Exception {
-    int freePort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      freePort = s.getLocalPort();
+    Run r;
+    try (ClosedPort closed = new ClosedPort()) {
+      r = runRaw("customer", "list", "--admin-url", "http://127.0.0.1:" + closed.port(), "--admin-token-file",
+          tokenFile.toString());
     }
-    Run r = runRaw("customer", "list", "--admin-url", "http://127.0.0.1:" + freePort, "--admin-token-file", tokenFile.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("cannot reach the admin API");
   }

@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.LoggerContext;
@@ -364,14 +365,14 @@ class ConsoleIT {
         .header("Authorization", a.basic()).header("Accept", FakeRegistry.OCI_MANIFEST)
         .header("User-Agent", "docker/27.0.3").build(), HttpResponse.BodyHandlers.discarding());
     assertThat(pull.statusCode()).isEqualTo(200);
-    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    String page = browser.get("/console/licenses/" + a.username()).body();
-    while (!page.contains("docker/27.0.3") && System.nanoTime() < end) {
-      // A record is written once the pull's answer is, and repeats are folded for a while: flush.
+    // A record is written once the pull's answer is, and repeats are folded for a while: flush.
+    String[] page = {""};
+    until("the pull on the license's page", () -> {
       assertThat(ts.server.pullAudit().flush(Duration.ofSeconds(10))).isTrue();
-      page = browser.get("/console/licenses/" + a.username()).body();
-    }
-    assertThat(page).contains("Recent pulls").contains("id=\"recent-pulls\"").contains("vendor/app")
+      page[0] = browser.get("/console/licenses/" + a.username()).body();
+      return page[0].contains("docker/27.0.3");
+    });
+    assertThat(page[0]).contains("Recent pulls").contains("id=\"recent-pulls\"").contains("vendor/app")
         .contains("docker/27.0.3").doesNotContain(a.key());
   }
 

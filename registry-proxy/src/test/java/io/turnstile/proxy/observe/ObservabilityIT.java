@@ -1,6 +1,7 @@
 package io.turnstile.proxy.observe;
 
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -104,21 +105,22 @@ class ObservabilityIT {
     return Double.parseDouble(m.group(1));
   }
 
-  /** The access log lines written so far, once {@code count} of them are in. */
-  private List<ILoggingEvent> accessLines(int count) {
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (true) {
-      List<ILoggingEvent> lines = new ArrayList<>();
+  /**
+   * The access log lines written so far, once {@code count} of them are in: a request is logged once
+   * its answer has been written, which its client can see a moment before.
+   */
+  private List<ILoggingEvent> accessLines(int count) throws Exception {
+    List<ILoggingEvent> lines = new ArrayList<>();
+    until(count + " access log lines", () -> {
+      lines.clear();
       for (ILoggingEvent e : List.copyOf(captured.list)) {
         if (e.getLoggerName().equals(AccessLog.LOGGER)) {
           lines.add(e);
         }
       }
-      if (lines.size() >= count || System.nanoTime() > end) {
-        return lines;
-      }
-      Thread.onSpinWait();
-    }
+      return lines.size() >= count;
+    });
+    return lines;
   }
 
   private static String field(ILoggingEvent e, String key) {
@@ -172,7 +174,9 @@ class ObservabilityIT {
     assertThat(value(m, "cache_gets_total{cache=\"tag\",result=\"miss\"}")).isGreaterThanOrEqualTo(1);
     assertThat(value(m, "cache_gets_total{cache=\"manifest\",result=\"hit\"}")).isGreaterThanOrEqualTo(1);
     assertThat(m).contains("cache_gets_total{cache=\"closure\",result=\"miss\"}");
-    assertThat(ts.server.pullAudit().flush(Duration.ofSeconds(10))).isTrue();
+    // The pull is recorded just after its answer has been written, after its access log line too.
+    until("the pull's record written", () -> ts.server.pullAudit().flush(Duration.ofSeconds(10))
+        && value(metrics(), "turnstile_audit_records_written_total") >= 1);
     String after = metrics();
     assertThat(value(after, "turnstile_audit_records_written_total")).isEqualTo(1);
     assertThat(value(after, "turnstile_audit_records_dropped_total")).isZero();

@@ -1,5 +1,6 @@
 package io.turnstile.proxy.server;
 
+import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,6 +27,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -165,16 +168,18 @@ class GracefulStopIT {
     return Files.readString(dir.resolve("turnstile.log"));
   }
 
+  /**
+   * Starts the jar on ports of its own choosing (port 0) and learns them from its log: ports picked
+   * here and bound there later could be taken by another program in between.
+   */
   private void startTurnstile() throws Exception {
-    port = freePort();
-    adminPort = freePort();
     Path config = dir.resolve("turnstile.yaml");
     Files.writeString(config, """
         server:
-          listen: 127.0.0.1:%d
+          listen: 127.0.0.1:0
           shutdownGrace: 60s
         admin:
-          listen: 127.0.0.1:%d
+          listen: 127.0.0.1:0
           token: ${ADMIN_TOKEN}
         token:
           signingKey: %s/signing-key.pem
@@ -192,20 +197,27 @@ class GracefulStopIT {
                 repository: org/big
         logging:
           format: json
-        """.formatted(port, adminPort, dir, dir, dir, upstreamSocket.getLocalPort()));
+        """.formatted(dir, dir, dir, upstreamSocket.getLocalPort()));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", Path.of("target/turnstile.jar")
         .toAbsolutePath().toString(), "serve", "--config", config.toString()))
         .redirectErrorStream(true).redirectOutput(dir.resolve("turnstile.log").toFile());
     pb.environment().put("ADMIN_TOKEN", TestTurnstile.ADMIN_TOKEN);
     process = pb.start();
-    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (status(admin() + "/readyz") != 200) {
-      if (!process.isAlive() || System.nanoTime() > end) {
-        throw new AssertionError("turnstile did not become ready:\n" + log());
+    until("turnstile to log its ports", () -> {
+      if (!process.isAlive()) {
+        throw new AssertionError("turnstile exited:\n" + log());
       }
-      Thread.sleep(100);
-    }
+      Matcher registry = Pattern.compile("registry listening on /?127\\.0\\.0\\.1:(\\d+)").matcher(log());
+      Matcher admin = Pattern.compile("admin API listening on /?127\\.0\\.0\\.1:(\\d+)").matcher(log());
+      if (!registry.find() || !admin.find()) {
+        return false;
+      }
+      port = Integer.parseInt(registry.group(1));
+      adminPort = Integer.parseInt(admin.group(1));
+      return true;
+    });
+    until("turnstile to be ready", () -> status(admin() + "/readyz") == 200);
   }
 
   private TestTurnstile.Login license() throws Exception {
@@ -232,12 +244,6 @@ class GracefulStopIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return -1;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.turnstile.proxy.server;
 
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.core.Options;
@@ -191,14 +192,8 @@ class TlsListenerIT {
 
     TestCa.Issued second = ca.issueRsa("second");
     second.writeTo(tlsDir);
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    X509Certificate now = presented();
-    while (!now.equals(second.certificate()) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-      now = presented();
-    }
-
-    assertThat(now).as("a new handshake after the files were replaced").isEqualTo(second.certificate());
+    // The files are checked every tls.reloadInterval.
+    until("a new handshake to present the replaced certificate", () -> presented().equals(second.certificate()));
     assertThat(get(open)).as("the open connection goes on").startsWith("HTTP/1.1 401");
     assertThat(open.getSession().getPeerCertificates()[0]).isEqualTo(first.certificate());
     open.close();
