@@ -172,6 +172,9 @@ class BlobCacheIT {
     assertThat(head.headers().firstValue("Docker-Content-Digest")).contains(layer);
     assertThat(head.body()).isEmpty();
 
+    // A hit is counted once its answer is written, which may be just after the client has it.
+    until("four hits counted", () -> value(metrics(),
+        "turnstile_blobcache_requests_total{result=\"hit\",upstream=\"vendor\"}") == 4);
     String m = metrics();
     assertThat(value(m, "turnstile_blobcache_requests_total{result=\"miss\",upstream=\"vendor\"}")).isEqualTo(1);
     assertThat(value(m, "turnstile_blobcache_requests_total{result=\"hit\",upstream=\"vendor\"}")).isEqualTo(4);
