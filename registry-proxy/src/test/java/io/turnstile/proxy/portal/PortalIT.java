@@ -13,6 +13,7 @@ import io.turnstile.proxy.testing.TestTurnstile;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -27,6 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The customer portal on a real Turnstile: sign-in as for docker login, the live stream, sessions ending. */
 class PortalIT {
+  /** How long a wait may last: generous, so a busy machine changes no outcome; bounds are checked apart. */
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+
   @RegisterExtension
   static WireMockExtension upstream = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
@@ -119,13 +123,12 @@ class PortalIT {
   void aGrantByTheVendor_reachesTheOpenStreamWithinOneSecond() throws Exception {
     signIn(login.username(), login.key());
     EventStream events = events(null);
-    String first = events.next("licenses", Duration.ofSeconds(2));
+    String first = events.next("licenses", PATIENCE);
     assertThat(first).contains("1.0.0").doesNotContain("2.0.0");
-    long start = System.nanoTime();
     ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
-    String update = events.next("licenses", Duration.ofSeconds(1));
+    String update = events.next("licenses", PATIENCE);
+    ts.assertWithinASecondOfTheEdit(login.username(), Instant.now(), "the grant");
     assertThat(update).contains("2.0.0").contains("docker pull registry.test:5443/vendor/app:2.0.0");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
   }
 
   private void upstreamTags() {
@@ -138,7 +141,7 @@ class PortalIT {
 
   /** The page once it shows {@code text}: the upstream's tags are listed in the background. */
   private String pageShowing(String text) throws Exception {
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    long end = System.nanoTime() + PATIENCE.toNanos();
     String page = browser.get("/portal/").body();
     while (!page.contains(text) && System.nanoTime() < end) {
       Thread.sleep(50);
@@ -183,13 +186,12 @@ class PortalIT {
     upstreamTags();
     signIn(login.username(), login.key());
     EventStream events = events(null);
-    assertThat(events.next("licenses", Duration.ofSeconds(2))).doesNotContain("(range)");
-    long start = System.nanoTime();
+    assertThat(events.next("licenses", PATIENCE)).doesNotContain("(range)");
     ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/ranges", "{\"ranges\":[\"2.x\"]}");
-    String update = events.next("licenses", Duration.ofSeconds(1));
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    String update = events.next("licenses", PATIENCE);
+    ts.assertWithinASecondOfTheEdit(login.username(), Instant.now(), "the range");
     assertThat(update).contains("1.0.0, 2.x (range)");
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    long end = System.nanoTime() + PATIENCE.toNanos();
     while (!update.contains("vendor/app:2.1.0") && System.nanoTime() < end) {
       update = events.next("licenses", Duration.ofNanos(Math.max(1, end - System.nanoTime())));
       if (update == null) {
@@ -215,9 +217,9 @@ class PortalIT {
   void aStreamOpenedFromThePage_sendsNoLicensesUntilSomethingChanges() throws Exception {
     signIn(login.username(), login.key());
     EventStream events = events(streamOf(browser.get("/portal/").body()), null);
-    assertThat(events.nextEvent(Duration.ofSeconds(2))).startsWith("retry:");
+    assertThat(events.nextEvent(PATIENCE)).startsWith("retry:");
     ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
-    assertThat(events.nextEvent(Duration.ofSeconds(2))).as("the first view the stream sends: after the edit")
+    assertThat(events.nextEvent(PATIENCE)).as("the first view the stream sends: after the edit")
         .contains("event: licenses\n").contains("docker pull registry.test:5443/vendor/app:2.0.0");
   }
 
@@ -226,7 +228,7 @@ class PortalIT {
     signIn(login.username(), login.key());
     String stream = streamOf(browser.get("/portal/").body());
     assertThat(stream).startsWith("/portal/events?since=");
-    String sent = events(null).next("licenses", Duration.ofSeconds(2));
+    String sent = events(null).next("licenses", PATIENCE);
     assertThat(stream).endsWith("?since=" + EventStream.id(sent));
   }
 
@@ -234,7 +236,7 @@ class PortalIT {
   void theLastEventId_winsOverThePagesDigest() throws Exception {
     signIn(login.username(), login.key());
     EventStream events = events(streamOf(browser.get("/portal/").body()), "000000000000000000000000");
-    assertThat(events.next("licenses", Duration.ofSeconds(2))).contains("1.0.0");
+    assertThat(events.next("licenses", PATIENCE)).contains("1.0.0");
   }
 
   @Test
@@ -249,24 +251,24 @@ class PortalIT {
   void aReconnect_withTheLastEventId_getsOnlyWhatChangedMeanwhile() throws Exception {
     signIn(login.username(), login.key());
     EventStream events = events(null);
-    String last = EventStream.id(events.next("licenses", Duration.ofSeconds(2)));
+    String last = EventStream.id(events.next("licenses", PATIENCE));
     open.forEach(EventStream::close);
     EventStream same = events(last);
-    assertThat(same.poll(Duration.ofMillis(500))).as("retry only").startsWith("retry:");
+    assertThat(same.poll(PATIENCE)).as("retry only").startsWith("retry:");
     assertThat(same.poll(Duration.ofMillis(300))).as("nothing changed, nothing sent").isNull();
     open.forEach(EventStream::close);
     ts.admin("PATCH", "/admin/v1/licenses/" + login.username(), "{\"expiresAt\":\"2099-12-31\"}");
     EventStream caughtUp = events(last);
-    assertThat(caughtUp.next("licenses", Duration.ofSeconds(1))).contains("2099-12-31");
+    assertThat(caughtUp.next("licenses", PATIENCE)).contains("2099-12-31");
   }
 
   @Test
   void rotatingTheKey_endsTheSession_andItsStreamAtOnce() throws Exception {
     signIn(login.username(), login.key());
     EventStream events = events(null);
-    events.next("licenses", Duration.ofSeconds(2));
+    events.next("licenses", PATIENCE);
     ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/key", null);
-    assertThat(events.next("ended", Duration.ofSeconds(1))).contains("rotated");
+    assertThat(events.next("ended", PATIENCE)).contains("rotated");
     assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
   }
 
@@ -274,10 +276,10 @@ class PortalIT {
   void revokingTheLicense_showsItRevoked_thenEndsTheSession() throws Exception {
     signIn(login.username(), login.key());
     EventStream events = events(null);
-    events.next("licenses", Duration.ofSeconds(2));
+    events.next("licenses", PATIENCE);
     ts.admin("DELETE", "/admin/v1/licenses/" + login.username(), null);
-    assertThat(events.next("licenses", Duration.ofSeconds(1))).contains(">revoked<");
-    assertThat(events.next("ended", Duration.ofSeconds(1))).contains("revoked");
+    assertThat(events.next("licenses", PATIENCE)).contains(">revoked<");
+    assertThat(events.next("ended", PATIENCE)).contains("revoked");
     assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
   }
 
@@ -285,11 +287,11 @@ class PortalIT {
   void signOut_endsTheSessionsOpenStreams_withoutAnotherUpdate() throws Exception {
     signIn(login.username(), login.key());
     EventStream events = events(null);
-    events.next("licenses", Duration.ofSeconds(2));
+    events.next("licenses", PATIENCE);
     browser.get("/portal/");
     assertThat(browser.post("/portal/sign-out", Map.of()).statusCode()).isEqualTo(303);
     ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
-    assertThat(events.untilClosed(Duration.ofSeconds(5)))
+    assertThat(events.untilClosed(PATIENCE))
         .anyMatch(e -> e.contains("event: ended\n") && e.contains("signed out"))
         .noneMatch(e -> e.contains("event: licenses\n"));
   }
@@ -298,7 +300,7 @@ class PortalIT {
   void aSessionPushedOutByNewerSignInsWithItsKey_endsItsStreamAtTheNextUpdate_withoutShowingIt() throws Exception {
     signIn(login.username(), login.key());
     EventStream events = events(null);
-    events.next("licenses", Duration.ofSeconds(2));
+    events.next("licenses", PATIENCE);
     for (int i = 0; i < PortalSessions.MAX_PER_CREDENTIAL; i++) {
       Browser other = new Browser(ts.registryUrl());
       other.get("/portal/sign-in");
@@ -306,7 +308,7 @@ class PortalIT {
           .isEqualTo(303);
     }
     ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"2.0.0\"]}");
-    assertThat(events.untilClosed(Duration.ofSeconds(5)))
+    assertThat(events.untilClosed(PATIENCE))
         .anyMatch(e -> e.contains("event: ended\n"))
         .noneMatch(e -> e.contains("event: licenses\n"));
     assertThat(browser.get("/portal/").statusCode()).isEqualTo(303);
@@ -362,7 +364,7 @@ class PortalIT {
       String page = browser.get("/portal/").body();
       browser.post("/portal/pull-secret", Map.of("key", login.key()));
       EventStream events = events(null);
-      String update = events.next("licenses", Duration.ofSeconds(2));
+      String update = events.next("licenses", PATIENCE);
       assertThat(page).doesNotContain(login.key());
       assertThat(update).doesNotContain(login.key());
       assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)

@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -172,6 +174,31 @@ public final class TestTurnstile implements AutoCloseable {
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     JsonNode node = r.body().isEmpty() ? null : json.readTree(r.body());
     return new Answer(r.statusCode(), node, r.body());
+  }
+
+  /**
+   * When the store recorded the newest edit of {@code licenseId}: the newest time in its history,
+   * by the clock every replica and the test share. A promise about how soon an edit shows is
+   * measured from here, so that neither a slow admin call nor the test's own waiting counts.
+   */
+  public Instant lastEditOf(String licenseId) throws Exception {
+    Instant newest = Instant.MIN;
+    for (JsonNode event : admin("GET", "/admin/v1/licenses/" + licenseId, null).body().get("history")) {
+      Instant at = Instant.parse(event.get("at").asText());
+      newest = at.isAfter(newest) ? at : newest;
+    }
+    return newest;
+  }
+
+  /**
+   * Requires {@code received} to be within the README's second of the newest edit of {@code
+   * licenseId} ({@link #lastEditOf}); the failure says the measured figure.
+   */
+  public void assertWithinASecondOfTheEdit(String licenseId, Instant received, String what) throws Exception {
+    Duration took = Duration.between(lastEditOf(licenseId), received);
+    org.assertj.core.api.Assertions.assertThat(took)
+        .as("%s reached the open stream %d ms after it was made", what, took.toMillis())
+        .isLessThan(Duration.ofSeconds(1));
   }
 
   @Override
