@@ -3,6 +3,7 @@ package io.turnstile.proxy.access;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.netty.channel.EventLoop;
@@ -20,6 +21,7 @@ import io.turnstile.proxy.upstream.UpstreamResponse;
 import io.turnstile.store.UpstreamCredentials;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -41,6 +43,8 @@ public final class ClosureCache {
   /** Largest manifest read. */
   static final int MAX_MANIFEST = 4 * 1024 * 1024;
   private static final int MAX_DEPTH = 4;
+  /** Longest a tag the upstream did not have is remembered as missing. */
+  static final Duration MISSING_TAG_TTL = Duration.ofSeconds(1);
 
   private final UpstreamClient client;
   private final ObjectMapper json;
@@ -58,8 +62,8 @@ public final class ClosureCache {
   public ClosureCache(UpstreamClient client, ObjectMapper json, CacheConfig config, MeterRegistry meters) {
     this.client = client;
     this.json = json;
-    this.tags = CaffeineCacheMetrics.monitor(meters,
-        Caffeine.newBuilder().expireAfterWrite(config.tagTtl()).maximumSize(100_000).recordStats().buildAsync(), "tag");
+    this.tags = CaffeineCacheMetrics.monitor(meters, Caffeine.newBuilder()
+        .expireAfter(tagExpiry(config.tagTtl())).maximumSize(100_000).recordStats().buildAsync(), "tag");
     this.manifests = CaffeineCacheMetrics.monitor(meters, Caffeine.newBuilder()
         .maximumWeight(Math.max(1, config.manifestMemory()))
         .weigher((String k, CachedManifest m) -> m.body().length + 256)
@@ -67,6 +71,33 @@ public final class ClosureCache {
         .buildAsync(), "manifest");
     this.closures = CaffeineCacheMetrics.monitor(meters,
         Caffeine.newBuilder().maximumSize(100_000).recordStats().buildAsync(), "closure");
+  }
+
+  /**
+   * How long what a tag resolved to is trusted: a digest for {@code tagTtl}, a missing tag for
+   * {@link #MISSING_TAG_TTL} at most, so a release pushed after a customer asked for it is pullable
+   * within about a second, while a flood of pulls of a tag not yet released asks the upstream at
+   * most once a second per repository and tag.
+   */
+  private static Expiry<String, Optional<String>> tagExpiry(Duration tagTtl) {
+    long found = tagTtl.toNanos();
+    long missing = Math.min(found, MISSING_TAG_TTL.toNanos());
+    return new Expiry<>() {
+      @Override
+      public long expireAfterCreate(String key, Optional<String> digest, long now) {
+        return digest.isPresent() ? found : missing;
+      }
+
+      @Override
+      public long expireAfterUpdate(String key, Optional<String> digest, long now, long left) {
+        return expireAfterCreate(key, digest, now);
+      }
+
+      @Override
+      public long expireAfterRead(String key, Optional<String> digest, long now, long left) {
+        return left;
+      }
+    };
   }
 
   /**

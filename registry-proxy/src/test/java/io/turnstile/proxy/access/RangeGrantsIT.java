@@ -1,6 +1,8 @@
 package io.turnstile.proxy.access;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.headRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static io.turnstile.store.testing.Eventually.until;
@@ -22,6 +24,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,6 +157,38 @@ class RangeGrantsIT {
     assertThat(tagList(line)).containsExactly("2.4.0", "2.4.1", "2.4.2");
     assertThat(pull(exact, "/v2/vendor/app/manifests/2.4.2").statusCode()).isEqualTo(403);
     assertThat(pull(exact, "/v2/vendor/app/blobs/" + v242.layers().get(1)).statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void aVersionAskedForBeforeItsRelease_isPullableWithinTwoSecondsOfThePush_byTagAndUnderARange() throws Exception {
+    Login ahead = license("\"versions\":[\"2.6.0\"]");
+    registry.missing("org/app", "2.6.0");
+    for (Login who : List.of(line, ahead)) {
+      assertThat(pull(who, "/v2/vendor/app/manifests/2.6.0").statusCode()).as("not released yet").isEqualTo(404);
+    }
+    // A flood of pulls of the missing tag asks the upstream about once a second, not once a pull.
+    long floodStart = System.nanoTime();
+    for (int i = 0; i < 40; i++) {
+      assertThat(pull(line, "/v2/vendor/app/manifests/2.6.0").statusCode()).isEqualTo(404);
+    }
+    long floodSeconds = Duration.ofNanos(System.nanoTime() - floodStart).toSeconds();
+    assertThat(upstream.findAll(headRequestedFor(urlPathEqualTo("/v2/org/app/manifests/2.6.0"))).size())
+        .as("upstream HEADs of the missing tag, %d s of pulls", floodSeconds).isLessThanOrEqualTo((int) floodSeconds + 3);
+
+    Image v260 = release("2.6.0");
+    long pushed = System.nanoTime();
+    for (Login who : List.of(line, ahead)) {
+      long deadline = pushed + Duration.ofSeconds(30).toNanos();
+      HttpResponse<byte[]> r = pull(who, "/v2/vendor/app/manifests/2.6.0");
+      while (r.statusCode() == 404 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+        r = pull(who, "/v2/vendor/app/manifests/2.6.0");
+      }
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo(v260.manifest());
+      Duration took = Duration.ofNanos(System.nanoTime() - pushed);
+      assertThat(took).as("pullable %d ms after the push", took.toMillis()).isLessThan(Duration.ofSeconds(2));
+    }
   }
 
   @Test

@@ -135,6 +135,18 @@ public final class FakeRegistry {
     return digest;
   }
 
+  /**
+   * {@code tag} is not in {@code repo} (yet): 404 {@code MANIFEST_UNKNOWN}, as distribution answers.
+   * A manifest stubbed for it later wins.
+   */
+  public void missing(String repo, String tag) {
+    String path = "/v2/" + repo + "/manifests/" + tag;
+    String body = "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}";
+    wm.stubFor(authed(get(urlPathEqualTo(path))).willReturn(aResponse().withStatus(404)
+        .withHeader("Content-Type", "application/json").withBody(body)));
+    wm.stubFor(authed(head(urlPathEqualTo(path))).willReturn(aResponse().withStatus(404)));
+  }
+
   /** Stubs a blob and returns its digest. */
   public String blob(String repo, byte[] data) {
     String digest = sha256(data);
