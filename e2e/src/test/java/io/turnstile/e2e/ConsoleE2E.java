@@ -406,8 +406,12 @@ class ConsoleE2E {
     submit(customer, By.id("sign-in"));
     assertThat(customer.getCurrentUrl()).endsWith("/portal/");
     assertThat(text(customer, VERSIONS)).isEqualTo("1.0.0");
+    // charts/app has no 1.0.0 at the upstream (its charts are 0.1.0 and 0.2.0): once the page has
+    // listed the upstream's tags, it says so instead of offering a command that cannot work.
+    assertThat(text(customer, By.cssSelector("[data-version='1.0.0'] [data-not-released='charts/app']")))
+        .contains("not released in this repository");
     assertThat(customer.getPageSource()).contains("docker pull " + turnstile.host() + "/vendor/app:1.0.0")
-        .contains("helm pull oci://" + turnstile.host() + "/charts/app --version 1.0.0").contains("imagePullSecrets")
+        .doesNotContain("helm pull oci://" + turnstile.host() + "/charts/app --version 1.0.0").contains("imagePullSecrets")
         .doesNotContain(key);
     text(customer, By.id("live-status"), t -> t.startsWith("Live"));
     screen(customer, "portal-licenses");

@@ -34,8 +34,11 @@ public final class PortalView {
   /** One repository's command for one version. */
   public record Pull(String repository, String command) {}
 
-  /** The commands of one granted version. */
-  public record Version(String version, List<Pull> docker, List<Pull> helm, String image) {}
+  /**
+   * The commands of one granted version; {@code notReleased} names the repositories whose tag list,
+   * as last listed at the upstream, has no tag for it (no command is offered there).
+   */
+  public record Version(String version, List<Pull> docker, List<Pull> helm, String image, List<String> notReleased) {}
 
   /** Most versions shown under one range, the newest. */
   static final int MAX_COVERED = 25;
@@ -118,10 +121,15 @@ public final class PortalView {
       List<Pull> docker = new ArrayList<>();
       List<Pull> helm = new ArrayList<>();
       String image = null;
+      List<String> notReleased = new ArrayList<>();
       if (app != null) {
         for (RepositoryConfig r : app.repositories()) {
           Set<String> tags = r.tagsFor(v);
           String tag = tags.isEmpty() ? v : tags.iterator().next();
+          if (!released(r, l, tags)) {
+            notReleased.add(r.name());
+            continue;
+          }
           if (kept) {
             // Expired, keeping what was released before: only the tags seen before the expiry.
             Grant g = snapshot.grantOf(l, r.name(), now);
@@ -146,7 +154,7 @@ public final class PortalView {
       if (kept && docker.isEmpty() && helm.isEmpty()) {
         continue;
       }
-      versions.add(new Version(v, List.copyOf(docker), List.copyOf(helm), image));
+      versions.add(new Version(v, List.copyOf(docker), List.copyOf(helm), image, List.copyOf(notReleased)));
     }
     List<GrantView> grants = new ArrayList<>();
     l.versions().forEach(v -> grants.add(new GrantView("exact", v, false)));
@@ -214,9 +222,30 @@ public final class PortalView {
     List<Version> covered = new ArrayList<>();
     for (String v : all.subList(0, Math.min(MAX_COVERED, all.size()))) {
       covered.add(new Version(v, List.copyOf(docker.getOrDefault(v, List.of())), List.copyOf(helm.getOrDefault(v, List.of())),
-          images.get(v)));
+          images.get(v), List.of()));
     }
     return new RangeView(line, List.copyOf(covered), all.size() - covered.size(), listed, error, List.copyOf(templates));
+  }
+
+  /**
+   * Whether {@code r} has one of {@code tags} at the upstream, as its tag list was last listed; true
+   * while it is not listed yet (or cannot be), when nothing says otherwise. Asking lists it in the
+   * background, and open pages follow when it comes.
+   */
+  private boolean released(RepositoryConfig r, License l, Set<String> tags) {
+    if (this.tags == null) {
+      return true;
+    }
+    UpstreamTagList.Listed list = this.tags.known(r, l.upstreamCredentials());
+    if (list == null || list.tags() == null) {
+      return true;
+    }
+    for (String tag : tags) {
+      if (list.tags().contains(tag)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether a tag read back as {@code tag} stands for a version inside {@code range}. */

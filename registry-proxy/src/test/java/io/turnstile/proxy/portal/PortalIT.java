@@ -42,6 +42,8 @@ class PortalIT {
 
   @BeforeEach
   void start() throws Exception {
+    // The upstream's tags, which the page lists in the background to offer only real versions.
+    upstreamTags();
     ts = new TestTurnstile(dir, upstream.baseUrl());
     browser = new Browser(ts.registryUrl());
     login = ts.license("app", "1.0.0");
@@ -171,8 +173,24 @@ class PortalIT {
   }
 
   @Test
+  void anExactVersionARepositoryDoesNotHave_isShownAsNotReleasedThere_notAsACommand() throws Exception {
+    upstream.stubFor(get(urlPathEqualTo("/v2/org/app/tags/list"))
+        .willReturn(okJson("{\"name\":\"org/app\",\"tags\":[\"1.0.0\",\"1.1.0\"]}")));
+    upstream.stubFor(get(urlPathEqualTo("/v2/org/charts/app/tags/list"))
+        .willReturn(okJson("{\"name\":\"org/charts/app\",\"tags\":[\"1.0.0\"]}")));
+    ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/versions", "{\"versions\":[\"1.1.0\"]}");
+    signIn(login.username(), login.key());
+    String page = pageShowing("not released in this repository");
+    assertThat(page).contains("docker pull registry.test:5443/vendor/app:1.1.0")
+        .contains("helm pull oci://registry.test:5443/charts/app --version 1.0.0")
+        .contains("data-not-released=\"charts/app\"")
+        .doesNotContain("helm pull oci://registry.test:5443/charts/app --version 1.1.0");
+    assertThat(page.split("not released in this repository", -1)).as("once: only 1.1.0 in charts/app").hasSize(2);
+  }
+
+  @Test
   void aRangeGrantingNothingYet_showsTheRange_andSaysSo() throws Exception {
-    // The upstream has no tags for it (404): the range is shown, and that nothing is inside it yet.
+    // The upstream has no tags inside it: the range is shown, and that nothing is inside it yet.
     ts.admin("POST", "/admin/v1/licenses/" + login.username() + "/ranges", "{\"ranges\":[\"~2.4.0\"]}");
     signIn(login.username(), login.key());
     String page = browser.get("/portal/").body();

@@ -1,5 +1,8 @@
 package io.turnstile.proxy.portal;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,6 +51,11 @@ class PortalReplicasIT {
 
   @BeforeEach
   void start() throws Exception {
+    // The upstream's tags, which the page lists in the background to offer only real versions.
+    for (String repository : new String[] {"org/app", "org/charts/app"}) {
+      upstream.stubFor(get(urlPathEqualTo("/v2/" + repository + "/tags/list")).willReturn(
+          okJson("{\"name\":\"" + repository + "\",\"tags\":[\"1.0.0\",\"2.0.0\"]}")));
+    }
     String db = postgres.newDatabase();
     a = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s");
     b = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s");
