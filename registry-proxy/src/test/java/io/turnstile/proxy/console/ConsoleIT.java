@@ -107,6 +107,19 @@ class ConsoleIT {
   }
 
   @Test
+  void wrongTokens_areThrottledPerAddress_thenEvenTheRightOneWaits() throws Exception {
+    browser.get("/console/sign-in");
+    for (int i = 0; i < 10; i++) {
+      assertThat(browser.post("/console/sign-in", Map.of("token", "guess-" + i)).statusCode()).isEqualTo(401);
+      browser.get("/console/sign-in");
+    }
+    HttpResponse<String> r = browser.post("/console/sign-in", Map.of("token", TestTurnstile.ADMIN_TOKEN));
+    assertThat(r.statusCode()).isEqualTo(429);
+    assertThat(r.body()).contains("Too many wrong tokens from your address");
+    assertThat(r.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("turnstile_console="));
+  }
+
+  @Test
   void signInWithoutTheFormsCsrfToken_isRefused() throws Exception {
     browser.get("/console/sign-in");
     HttpResponse<String> r = browser.postRaw("/console/sign-in", Map.of("token", TestTurnstile.ADMIN_TOKEN));
