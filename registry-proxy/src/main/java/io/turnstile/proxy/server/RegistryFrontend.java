@@ -332,8 +332,11 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       return;
     }
     state = State.IDLE;
-    if (deadlines != null) {
+    if (deadlines != null && held.isEmpty()) {
       deadlines.awaitNext();
+    } else if (deadlines != null) {
+      // A request sent ahead is under way: it has the request deadline, not the keep-alive one.
+      deadlines.readingAhead();
     }
     takeHeld(ctx);
     if (state != State.BUSY && state != State.CLOSING) {

@@ -70,6 +70,11 @@ final class RequestDeadlines extends ChannelInboundHandlerAdapter {
     phase = Phase.SERVING;
   }
 
+  /** The answer is written, and a request the client sent ahead of it is read now. */
+  void readingAhead() {
+    arm(Phase.READING, requestNanos);
+  }
+
   /** The answer is written and the connection waits for its next request. */
   void awaitNext() {
     arm(Phase.KEEP_ALIVE, keepAliveNanos);
