@@ -1,6 +1,7 @@
 package io.turnstile.proxy.console;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.proxy.admin.Actor;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminToken;
 import io.turnstile.proxy.web.Assets;
@@ -33,8 +34,8 @@ public final class Console {
   public static final Duration DEFAULT_IDLE = Duration.ofMinutes(30);
   private static final int MAX_SESSIONS = 1000;
 
-  /** Who a console session stands for: the holder of the admin token, since {@code since}. */
-  record Operator(Instant since) {}
+  /** Who a console session stands for, since {@code since}. */
+  record Operator(Instant since, Actor actor) {}
 
   private final AdminToken token;
   private final Sessions<Operator> sessions;
@@ -134,7 +135,7 @@ public final class Console {
       log.warn("console sign-in with a wrong admin token from {}", r.client());
       return signInPage(401, "That is not the admin token.");
     }
-    Sessions.Session<Operator> s = sessions.start(new Operator(clock.instant()));
+    Sessions.Session<Operator> s = sessions.start(new Operator(clock.instant(), Actor.ADMIN_TOKEN));
     log.info("console sign-in from {}", r.client());
     return WebResponse.redirect(PREFIX + "/licenses").cookie(cookie.set(s.id())).cookie(cookie.preSignIn().clear());
   }
