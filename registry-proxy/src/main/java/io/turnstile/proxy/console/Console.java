@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class Console {
   private static final Logger log = LoggerFactory.getLogger(Console.class);
   static final String PREFIX = "/console";
+  private static final String FAVICON = "/favicon.ico";
   /** Default idle expiry of a console session. */
   public static final Duration DEFAULT_IDLE = Duration.ofMinutes(30);
   private static final int MAX_SESSIONS = 1000;
@@ -61,9 +62,12 @@ public final class Console {
     this.screens = new ConsoleScreens(new AdminCalls(api, json), pages, applications, registryHost, clock);
   }
 
-  /** Whether {@code path} is the console's. */
+  /**
+   * Whether {@code path} is the console's: under {@value #PREFIX}, and {@code /favicon.ico}, which
+   * browsers ask the admin listener for by themselves.
+   */
   public static boolean owns(String path) {
-    return path.equals(PREFIX) || path.startsWith(PREFIX + "/");
+    return path.equals(PREFIX) || path.startsWith(PREFIX + "/") || path.equals(FAVICON);
   }
 
   /** Answers one request under {@code /console}. */
@@ -77,6 +81,9 @@ public final class Console {
   }
 
   private WebResponse route(WebRequest r) {
+    if (r.path().equals(FAVICON)) {
+      return r.isGet() ? assets.favicon() : WebResponse.text(405, "method not allowed");
+    }
     String path = r.path().length() > PREFIX.length() ? r.path().substring(PREFIX.length()) : "/";
     if (path.startsWith("/static/") && r.isGet()) {
       WebResponse file = assets.get(path.substring("/static/".length()));

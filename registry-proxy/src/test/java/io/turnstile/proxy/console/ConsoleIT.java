@@ -98,6 +98,17 @@ class ConsoleIT {
   }
 
   @Test
+  void theIcon_isServedWithoutASession_andEveryPageNamesIt() throws Exception {
+    HttpResponse<String> icon = browser.get("/favicon.ico");
+    assertThat(icon.statusCode()).isEqualTo(200);
+    assertThat(icon.headers().firstValue("Content-Type")).hasValue("image/svg+xml");
+    assertThat(icon.body()).startsWith("<svg");
+    assertThat(browser.get("/console/static/favicon.svg").statusCode()).isEqualTo(200);
+    assertThat(browser.get("/console/sign-in").body())
+        .contains("<link rel=\"icon\" href=\"/console/static/favicon.svg\" type=\"image/svg+xml\">");
+  }
+
+  @Test
   void wrongToken_startsNoSession() throws Exception {
     browser.get("/console/sign-in");
     HttpResponse<String> r = browser.post("/console/sign-in", Map.of("token", "wrong"));
