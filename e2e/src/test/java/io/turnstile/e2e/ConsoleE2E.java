@@ -271,22 +271,33 @@ class ConsoleE2E {
    * session), which carry no stamp of their own.
    */
   private static void noteWhenAdded(WebDriver d, String id) {
-    ((JavascriptExecutor) d).executeScript("""
-        const id = arguments[0];
-        window.turnstileAdded = window.turnstileAdded || {};
-        new MutationObserver((changes, observer) => {
-          if (document.getElementById(id)) {
-            window.turnstileAdded[id] = Date.now();
-            observer.disconnect();
-          }
-        }).observe(document.body, {childList: true, subtree: true});
-        """, id);
+    noteWhenShown(d, id, "#" + id, null);
   }
 
-  /** When the element {@link #noteWhenAdded} watches for appeared, in epoch milliseconds; waits for it. */
-  private static long appearedAt(WebDriver d, String id) {
-    Object at = look(d, "#" + id + " to appear in the open portal", x -> ((JavascriptExecutor) x).executeScript(
-        "return (window.turnstileAdded || {})[arguments[0]] || null", id), v -> true);
+  /**
+   * From now on, the open page notes, under {@code key}, the moment an element matching {@code css}
+   * first shows {@code text} (or first appears, for null); read it with {@link #appearedAt}. For what
+   * the page may show only for a moment, such as a revoked license's state just before the ended
+   * session takes the licenses off the page.
+   */
+  private static void noteWhenShown(WebDriver d, String key, String css, String text) {
+    ((JavascriptExecutor) d).executeScript("""
+        const [key, css, text] = arguments;
+        window.turnstileAdded = window.turnstileAdded || {};
+        new MutationObserver((changes, observer) => {
+          const shown = document.querySelector(css);
+          if (shown && (text === null || shown.innerText.trim() === text)) {
+            window.turnstileAdded[key] = Date.now();
+            observer.disconnect();
+          }
+        }).observe(document.body, {childList: true, subtree: true, characterData: true});
+        """, key, css, text);
+  }
+
+  /** When what {@link #noteWhenShown} watches for showed, in epoch milliseconds; waits for it. */
+  private static long appearedAt(WebDriver d, String key) {
+    Object at = look(d, key + " to show in the open portal", x -> ((JavascriptExecutor) x).executeScript(
+        "return (window.turnstileAdded || {})[arguments[0]] || null", key), v -> true);
     return ((Number) at).longValue();
   }
 
@@ -511,9 +522,15 @@ class ConsoleE2E {
   void revokingTheLicense_showsInThePortalWithinOneSecond_andPullsFail() throws Exception {
     docker("rmi", turnstile.host() + "/vendor/app:1.1.0");
     vendor.get(console("/licenses/" + licenseId));
+    noteWhenShown(customer, "revoked", "#licenses [data-role=state]", "revoked");
+    noteWhenAdded(customer, "session-ended");
     long revoked = confirm(vendor, By.id("revoke-license"), "Revoke this license?");
-    assertLive("the revocation", revoked, shownAt(customer, "[data-role=state]", s -> s.equals("revoked")));
-    text(customer, By.id("session-ended"));
+    assertLive("the revocation", revoked, appearedAt(customer, "revoked"));
+    appearedAt(customer, "session-ended");
+    // The ended session takes the licenses off the page: nothing is left under the banner.
+    look(customer, "the licenses to leave the page", x -> x.findElements(By.cssSelector("#licenses [data-role=state]")),
+        List::isEmpty);
+    assertThat(text(customer, By.id("licenses"))).contains("Sign in again");
     screen(customer, "portal-license-revoked");
     Proc.Result pull = daemons.docker("pull", turnstile.host() + "/vendor/app:1.1.0");
     assertThat(pull.exit()).isNotZero();

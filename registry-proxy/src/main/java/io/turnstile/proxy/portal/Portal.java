@@ -78,7 +78,7 @@ public final class Portal implements AutoCloseable {
     this.clock = clock;
     this.cookie = new SessionCookie("turnstile_portal", PREFIX, secure);
     this.sessions = new PortalSessions(store, idle, clock);
-    this.view = new PortalView(PullSecrets.registryHost(publicUrl),
+    this.view = new PortalView(PullSecrets.registryHost(publicUrl), "http".equals(publicUrl.getScheme()),
         upstreamTags == null ? null : new UpstreamTagList(upstreamTags, upstreams, this::tagsListed));
     this.live = new LiveUpdates(store, sessions, this::licensesHtml, this::endedMessage, LiveUpdates.HEARTBEAT);
   }
@@ -96,7 +96,7 @@ public final class Portal implements AutoCloseable {
   public FullHttpResponse serve(ChannelHandlerContext ctx, WebRequest r, Runnable streamDone) {
     boolean head = r.method().equals("HEAD");
     try {
-      if (r.path().equals(PREFIX + "/events") && r.isGet()) {
+      if (r.path().equals(PREFIX + "/events") && r.isGet() && !head) {
         Sessions.Session<PortalUser> s = sessions.find(cookie.read(r));
         if (s == null) {
           // No session (or it ended): an event stream cannot redirect, so say it and stop.

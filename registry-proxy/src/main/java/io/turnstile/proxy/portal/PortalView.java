@@ -80,15 +80,27 @@ public final class PortalView {
    * @param secretName the name of the pull secret the portal hands out
    */
   public record Model(String username, String host, String dockerLogin, String helmLogin, String secretName,
-      List<Card> cards) {}
+      boolean plainHttp, List<Card> cards) {}
 
   private final String host;
+  private final boolean plainHttp;
   private final UpstreamTagList tags;
 
-  /** @param tags the upstream's tag lists, for what ranges grant; null to show ranges only */
-  PortalView(String host, UpstreamTagList tags) {
+  /**
+   * @param plainHttp whether customers reach the registry over plain HTTP ({@code server.publicUrl}
+   *     is {@code http://}): Helm then needs {@code --plain-http} (Helm 4; Helm 3 logs in with
+   *     {@code --insecure}), and the commands say so
+   * @param tags the upstream's tag lists, for what ranges grant; null to show ranges only
+   */
+  PortalView(String host, boolean plainHttp, UpstreamTagList tags) {
     this.host = host;
+    this.plainHttp = plainHttp;
     this.tags = tags;
+  }
+
+  /** {@code helm pull} of {@code version} (or a placeholder) from {@code repository}. */
+  private String helmPull(String repository, String version) {
+    return "helm pull oci://" + host + "/" + repository + " --version " + version + (plainHttp ? " --plain-http" : "");
   }
 
   /** The view of {@code user} in {@code snapshot} at {@code now}. */
@@ -107,7 +119,8 @@ public final class PortalView {
       cards.add(card(l, app, snapshot, now, secret));
     }
     return new Model(user.username(), host, "docker login " + host + " -u " + user.username(),
-        "helm registry login " + host + " -u " + user.username(), secret, List.copyOf(cards));
+        "helm registry login " + host + " -u " + user.username() + (plainHttp ? " --plain-http" : ""), secret,
+        plainHttp, List.copyOf(cards));
   }
 
   private Card card(License l, ApplicationConfig app, Snapshot snapshot, Instant now, String secret) {
@@ -138,7 +151,7 @@ public final class PortalView {
             }
           }
           if (isChart(r)) {
-            helm.add(new Pull(r.name(), "helm pull oci://" + host + "/" + r.name() + " --version " + v));
+            helm.add(new Pull(r.name(), helmPull(r.name(), v)));
           } else {
             String ref = host + "/" + r.name() + ":" + tag;
             docker.add(new Pull(r.name(), "docker pull " + ref));
@@ -184,7 +197,7 @@ public final class PortalView {
     String error = null;
     if (app != null) {
       for (RepositoryConfig r : app.repositories()) {
-        templates.add(isChart(r) ? "helm pull oci://" + host + "/" + r.name() + " --version <version>"
+        templates.add(isChart(r) ? helmPull(r.name(), "<version>")
             : "docker pull " + host + "/" + r.name() + ":<tag>");
         Grant g = snapshot.grantOf(l, r.name(), now);
         if (g == null || tags == null) {
@@ -207,7 +220,7 @@ public final class PortalView {
           }
           if (isChart(r)) {
             helm.computeIfAbsent(version, v -> new ArrayList<>())
-                .add(new Pull(r.name(), "helm pull oci://" + host + "/" + r.name() + " --version " + version));
+                .add(new Pull(r.name(), helmPull(r.name(), version)));
           } else {
             String ref = host + "/" + r.name() + ":" + tag;
             docker.computeIfAbsent(version, v -> new ArrayList<>()).add(new Pull(r.name(), "docker pull " + ref));

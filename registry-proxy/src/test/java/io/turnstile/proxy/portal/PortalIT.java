@@ -89,10 +89,23 @@ class PortalIT {
     String page = browser.get("/portal/").body();
     assertThat(page).contains("1.0.0")
         .contains("docker pull registry.test:5443/vendor/app:1.0.0")
-        .contains("helm pull oci://registry.test:5443/charts/app --version 1.0.0")
+        // The public URL is plain http: Helm must be told, or it tries https and fails.
+        .contains("helm pull oci://registry.test:5443/charts/app --version 1.0.0 --plain-http")
+        .contains("helm registry login registry.test:5443 -u " + login.username() + " --plain-http")
+        .contains("Helm 3 logs in with <code>--insecure</code>")
         .contains("docker login registry.test:5443 -u " + login.username())
         .contains("imagePullSecrets")
         .doesNotContain(login.key());
+  }
+
+  @Test
+  void headOfTheEventStream_opensNoStream() throws Exception {
+    signIn(login.username(), login.key());
+    // A stream would hold the answer open for good; HEAD is answered at once, as any page.
+    HttpResponse<String> head = browser.client().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(browser.base() + "/portal/events")).method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+        .timeout(PATIENCE).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(head.headers().firstValue("Content-Type").orElse("")).doesNotContain("text/event-stream");
   }
 
   @Test

@@ -2,7 +2,7 @@
 // Events. The stream's address carries the digest of the section the page was rendered with, so the
 // server sends only what changes after. The browser reconnects by itself after a drop and sends the
 // last event id, so the server sends what changed meanwhile. When the session ends (signed out,
-// key rotated, license revoked) the stream says so and stops.
+// key rotated, license revoked) the stream says so and stops, and the licenses leave the page.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -26,6 +26,14 @@ document.addEventListener("DOMContentLoaded", () => {
     banner.setAttribute("role", "alert");
     banner.textContent = event.data;
     section.before(banner);
+    // What the page showed is no longer this session's to see: the licenses go with it.
+    const again = document.createElement("p");
+    const link = document.createElement("a");
+    link.href = "/portal/sign-in";
+    link.textContent = "Sign in again";
+    again.append(link, " to see your licenses.");
+    section.replaceChildren(again);
+    section.removeAttribute("data-stream");
     say("Signed out.");
   });
   events.addEventListener("error", () => {
