@@ -118,7 +118,8 @@ class RealClientsE2E {
   @Order(2)
   void pullAuditLog_recordsTheDockerPull_withItsVersionClientAndBlobBytes() throws Exception {
     String digest = content.get("vendor/app", "1.0.0").digest();
-    // The record is written once docker's blobs are counted: after its next manifest, or 10 s without a blob.
+    // The record is written at once and completed with docker's blob bytes when its window closes:
+    // after its next version, or 10 s without a blob.
     JsonNode record = null;
     long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (record == null && System.nanoTime() < end) {
@@ -136,6 +137,8 @@ class RealClientsE2E {
     assertThat(record.get("credential").asText()).isEqualTo("license");
     assertThat(record.get("repository").asText()).isEqualTo("vendor/app");
     assertThat(record.get("version").asText()).isEqualTo("1.0.0");
+    // docker asks by digest after a HEAD by tag: the record still names the tag.
+    assertThat(record.get("tag").asText()).isEqualTo("1.0.0");
     assertThat(record.get("clientAddress").asText()).isEqualTo("127.0.0.1");
     assertThat(record.get("userAgent").asText()).startsWith("docker/");
     assertThat(record.toString()).doesNotContain(key);
@@ -154,7 +157,7 @@ class RealClientsE2E {
 
   @Test
   @Order(3)
-  void containerd_pullsAMultiArchIndexWithThePostTokenFlow() {
+  void containerd_pullsAMultiArchIndexWithThePostTokenFlow() throws Exception {
     JsonNode multi = turnstile.cli("license", "create", "--customer", customer, "--application", "multi", "--version", "1.0.0");
     String user = multi.get("id").asText() + ":" + multi.get("key").asText();
     Proc.Result pull = daemons.ctr("images", "pull", "--plain-http", "--user", user, ref("vendor/multi:1.0.0"));
@@ -164,6 +167,22 @@ class RealClientsE2E {
     Proc.Result denied = daemons.ctr("images", "pull", "--plain-http", "--user", user, ref("vendor/multi:2.0.0"));
     assertThat(denied.exit()).isNotZero();
     assertThat(denied.all()).contains("403");
+    // ctr resolves the tag with a HEAD, then fetches the index and its platform manifest by digest:
+    // one pull, one record, naming the tag. Read once the record is completed with its blob bytes,
+    // which is written after every insert of the pull.
+    String index = content.get("vendor/multi", "1.0.0").digest();
+    JsonNode rows = null;
+    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < end) {
+      rows = turnstile.cli("pulls", "--license", multi.get("id").asText()).get("pulls");
+      if (rows.findValues("blobBytes").stream().anyMatch(b -> b.asLong() > 0)) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    assertThat(rows).as("the pull audit log's records of the ctr pull").hasSize(1);
+    assertThat(rows.get(0).get("tag").asText()).isEqualTo("1.0.0");
+    assertThat(rows.get(0).get("digest").asText()).isEqualTo(index);
   }
 
   @Test

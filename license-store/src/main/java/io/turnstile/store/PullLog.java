@@ -9,7 +9,18 @@ import java.util.List;
  */
 public interface PullLog {
   /** Writes {@code records} in one transaction: all of them or, on failure, none. */
-  void append(List<PullRecord> records);
+  default void append(List<PullRecord> records) {
+    write(records.stream().<PullWrite>map(r -> new PullWrite.Insert(newId(), r)).toList());
+  }
+
+  /**
+   * Applies {@code writes} in order, in one transaction: all of them or, on failure, none. A
+   * completion may follow its record's insert in the same list.
+   */
+  void write(List<PullWrite> writes);
+
+  /** A new record id, unique across every replica writing to this log; at most 32 characters. */
+  String newId();
 
   /**
    * One page of the records {@code query} selects, newest first (by time, then by an id that

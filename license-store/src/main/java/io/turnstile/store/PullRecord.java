@@ -77,6 +77,12 @@ public record PullRecord(
         clientAddress, userAgent, bytes, count);
   }
 
+  /** The same record naming {@code tag} as the tag asked for. */
+  public PullRecord withTag(String tag) {
+    return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
+        clientAddress, userAgent, blobBytes, count);
+  }
+
   /** The same record standing for {@code n} GETs. */
   public PullRecord withCount(int n) {
     return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,

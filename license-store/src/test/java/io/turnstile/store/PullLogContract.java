@@ -65,6 +65,24 @@ abstract class PullLogContract {
   }
 
   @Test
+  void aRecordWrittenAtOnce_isCompletedLater_byItsId_andACompletionInTheSameBatchIsFolded() {
+    PullRecord first = pull(t(1), L1, ACME, "1.0.0", "1.0.0").withBlobBytes(0);
+    PullRecord second = pull(t(2), L2, GLOBEX, "1.1.0", "1.1.0").withBlobBytes(0);
+    String a = log.newId();
+    String b = log.newId();
+    assertThat(a).isNotEqualTo(b).hasSizeLessThanOrEqualTo(32);
+    log.write(List.of(new PullWrite.Insert(a, first)));
+    assertThat(log.find(PullQuery.all(10)).pulls()).containsExactly(first);
+    log.write(List.of(new PullWrite.Complete(a, first.at(), 4_096, 3), new PullWrite.Insert(b, second),
+        new PullWrite.Complete(b, second.at(), 7, 1)));
+    assertThat(log.find(PullQuery.all(10)).pulls())
+        .containsExactly(second.withBlobBytes(7), first.withBlobBytes(4_096).withCount(3));
+    // A completion of a record pruned meanwhile changes nothing and fails nothing.
+    log.write(List.of(new PullWrite.Complete(log.newId(), t(3), 1, 1)));
+    assertThat(log.find(PullQuery.all(10)).pulls()).hasSize(2);
+  }
+
+  @Test
   void pages_followTheCursor_throughEqualTimes_withoutLosingOrRepeatingARecord() {
     List<PullRecord> all = new ArrayList<>();
     for (int i = 0; i < 25; i++) {

@@ -11,17 +11,23 @@ import io.turnstile.store.PullLog;
 import io.turnstile.store.PullPage;
 import io.turnstile.store.PullQuery;
 import io.turnstile.store.PullRecord;
+import io.turnstile.store.PullWrite;
 import io.turnstile.store.PullSummary;
 import io.turnstile.store.StoreUnavailableException;
 import io.turnstile.store.internal.db.tables.records.PullsRecord;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -34,7 +40,9 @@ import org.jooq.impl.DSL;
  * write. Records go in as one plain JDBC batch of multi-row INSERTs per call: jOOQ's per-row binding
  * cost several times what SQLite itself did, on a thread that shares the cores with the pulls being
  * recorded. Ids are
- * a random per-process prefix and a counter, not a fresh random number each, for the same reason.
+ * a random per-process prefix and a counter, not a fresh random number each, for the same reason. A
+ * record is inserted as soon as its pull is answered and completed later with its blob bytes and
+ * count: one batched UPDATE by its key.
  * Pages are read by keyset, {@code (at, id)} descending, so a deep page costs what the first does.
  */
 public final class JooqPullLog implements PullLog {
@@ -58,34 +66,84 @@ public final class JooqPullLog implements PullLog {
   }
 
   @Override
-  public void append(List<PullRecord> records) {
-    if (records.isEmpty()) {
+  public void write(List<PullWrite> writes) {
+    if (writes.isEmpty()) {
       return;
+    }
+    // A completion of a record in the same list is folded into its insert: one row written once.
+    Map<String, PullWrite.Complete> completions = new HashMap<>();
+    Set<String> inserted = new HashSet<>();
+    for (PullWrite w : writes) {
+      if (w instanceof PullWrite.Insert i) {
+        inserted.add(i.id());
+      } else if (w instanceof PullWrite.Complete c) {
+        completions.put(c.id(), c);
+      }
+    }
+    List<PullWrite.Insert> inserts = new ArrayList<>(inserted.size());
+    List<PullWrite.Complete> updates = new ArrayList<>();
+    for (PullWrite w : writes) {
+      if (w instanceof PullWrite.Insert i) {
+        PullWrite.Complete c = completions.get(i.id());
+        inserts.add(c == null ? i
+            : new PullWrite.Insert(i.id(), i.record().withBlobBytes(c.blobBytes()).withCount(c.count())));
+      } else if (w instanceof PullWrite.Complete c && !inserted.contains(c.id())) {
+        updates.add(c);
+      }
     }
     try {
       dsl.transaction(cfg -> cfg.dsl().connection(c -> {
-        int full = records.size() / ROWS_PER_INSERT;
-        if (full > 0) {
-          try (PreparedStatement insert = c.prepareStatement(INSERT_FULL)) {
-            for (int i = 0; i < full; i++) {
-              bind(insert, records.subList(i * ROWS_PER_INSERT, (i + 1) * ROWS_PER_INSERT));
-              insert.addBatch();
-            }
-            insert.executeBatch();
-            database.countStatement();
-          }
-        }
-        List<PullRecord> rest = records.subList(full * ROWS_PER_INSERT, records.size());
-        if (!rest.isEmpty()) {
-          try (PreparedStatement insert = c.prepareStatement(insert(rest.size()))) {
-            bind(insert, rest);
-            insert.executeUpdate();
-            database.countStatement();
-          }
-        }
+        insert(c, inserts);
+        complete(c, updates);
       }));
     } catch (RuntimeException e) {
       throw busyIsUnavailable(database.translate(e));
+    }
+  }
+
+  @Override
+  public String newId() {
+    String n = Long.toHexString(nextId.getAndIncrement());
+    return idPrefix + "0".repeat(Math.max(0, 10 - n.length())) + n;
+  }
+
+  private void insert(Connection c, List<PullWrite.Insert> records) throws SQLException {
+    int full = records.size() / ROWS_PER_INSERT;
+    if (full > 0) {
+      try (PreparedStatement insert = c.prepareStatement(INSERT_FULL)) {
+        for (int i = 0; i < full; i++) {
+          bind(insert, records.subList(i * ROWS_PER_INSERT, (i + 1) * ROWS_PER_INSERT));
+          insert.addBatch();
+        }
+        insert.executeBatch();
+        database.countStatement();
+      }
+    }
+    List<PullWrite.Insert> rest = records.subList(full * ROWS_PER_INSERT, records.size());
+    if (!rest.isEmpty()) {
+      try (PreparedStatement insert = c.prepareStatement(insert(rest.size()))) {
+        bind(insert, rest);
+        insert.executeUpdate();
+        database.countStatement();
+      }
+    }
+  }
+
+  private void complete(Connection c, List<PullWrite.Complete> completions) throws SQLException {
+    if (completions.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement update = c.prepareStatement(
+        "UPDATE pulls SET blob_bytes = ?, pull_count = ? WHERE at = ? AND id = ?")) {
+      for (PullWrite.Complete done : completions) {
+        update.setLong(1, done.blobBytes());
+        update.setInt(2, done.count());
+        update.setLong(3, done.at().toEpochMilli());
+        update.setString(4, done.id());
+        update.addBatch();
+      }
+      update.executeBatch();
+      database.countStatement();
     }
   }
 
@@ -99,10 +157,11 @@ public final class JooqPullLog implements PullLog {
   }
 
   /** Binds {@code rows} to a statement of as many rows. */
-  private void bind(PreparedStatement insert, List<PullRecord> rows) throws SQLException {
+  private void bind(PreparedStatement insert, List<PullWrite.Insert> rows) throws SQLException {
     int k = 0;
-    for (PullRecord r : rows) {
-      insert.setString(k + 1, nextId());
+    for (PullWrite.Insert row : rows) {
+      PullRecord r = row.record();
+      insert.setString(k + 1, row.id());
       insert.setLong(k + 2, r.at().toEpochMilli());
       insert.setString(k + 3, r.licenseId() == null ? null : cut(r.licenseId().value(), 64));
       insert.setString(k + 4, cut(r.customerId().value(), 64));
@@ -216,11 +275,6 @@ public final class JooqPullLog implements PullLog {
   }
 
   /** The prefix and ten hex digits of the counter: unique, and in insertion order within a process. */
-  private String nextId() {
-    String n = Long.toHexString(nextId.getAndIncrement());
-    return idPrefix + "0".repeat(Math.max(0, 10 - n.length())) + n;
-  }
-
   private static PullRecord record(PullsRecord r) {
     return new PullRecord(Instant.ofEpochMilli(r.getAt()),
         r.getLicenseId() == null ? null : new LicenseId(r.getLicenseId()), new CustomerId(r.getCustomerId()),

@@ -25,9 +25,12 @@ final class Pulls {
     this.recorder = recorder;
   }
 
-  /** Whether {@code c} is a GET to report once answered, with the log on. */
+  /**
+   * Whether {@code c} is to be reported once answered, with the log on: a GET, or a {@code HEAD} by
+   * tag, which names the tag of the GET by digest that follows.
+   */
   boolean wanted(RegistryCall c) {
-    return recorder != PullRecorder.OFF && !c.head();
+    return recorder != PullRecorder.OFF && (!c.head() || !c.path().isDigestReference());
   }
 
   /** Records a relayed manifest once delivered; {@code known} is its digest when the upstream names none. */
@@ -54,6 +57,12 @@ final class Pulls {
 
   /** Records that {@code c} was answered 200 with the manifest {@code digest}. */
   void delivered(RegistryCall c, String digest) {
+    if (c.head()) {
+      if (digest != null && !c.path().isDigestReference()) {
+        recorder.resolved(joinKey(c), c.path().reference(), digest);
+      }
+      return;
+    }
     Grant g = c.grant();
     Principal who = c.access().principal();
     String tag = c.path().isDigestReference() ? null : c.path().reference();

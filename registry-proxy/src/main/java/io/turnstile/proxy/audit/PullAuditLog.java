@@ -3,6 +3,7 @@ package io.turnstile.proxy.audit;
 import io.turnstile.config.AuditConfig;
 import io.turnstile.store.PullLog;
 import io.turnstile.store.PullRecord;
+import io.turnstile.store.PullWrite;
 import io.turnstile.store.StoreUnavailableException;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,10 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pull audit log's writer. A record is first held open for the blobs the same client pulls
- * after it ({@link OpenPulls}: until its next manifest, or {@link #QUIET} without blob bytes), then
- * goes into an in-memory queue bounded in records ({@code audit.queueSize}) and in bytes ({@link
- * #MAX_QUEUE_BYTES}; each record's fields are cut when it is made), and one background thread
+ * The pull audit log's writer. A record goes at once into an in-memory queue bounded in records
+ * ({@code audit.queueSize}) and in bytes ({@link #MAX_QUEUE_BYTES}; each record's fields are cut
+ * when it is made), and is also held open for what the same client pulls after it ({@link
+ * OpenPulls}: the blobs and the rest of a multi-arch pull, until its next version or {@link #QUIET}
+ * without blob bytes), whose counts are queued as its completion when it closes. One background thread
  * writes them to the store in batches (at most {@link #BATCH} records, at least every {@link
  * #INTERVAL}), each batch in one transaction. A pull never waits: when the queue is full the record
  * is dropped and counted, with a warning at most once a minute. While the database is unreachable
@@ -58,7 +60,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   private final int batchSize;
   private final long intervalNanos;
   private final long firstBackoffMs;
-  private final ArrayBlockingQueue<PullRecord> queue;
+  private final ArrayBlockingQueue<PullWrite> queue;
   private final OpenPulls open;
   private final Thread writer;
 
@@ -99,13 +101,19 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
     writer.start();
   }
 
-  /** Holds {@code record} open for its blobs, or queues it; never blocks. */
+  /** Queues {@code record} and holds it open for what follows; never blocks. */
   @Override
   public void pulled(PullRecord record, JoinKey joinKey) {
-    PullRecord now = joinKey == null || !running ? record : open.open(joinKey, record, System.nanoTime());
-    if (now != null) {
-      enqueue(now);
+    if (joinKey == null || !running) {
+      enqueue(new PullWrite.Insert(store.newId(), record));
+    } else {
+      open.open(joinKey, record, System.nanoTime(), store::newId, this::enqueue);
     }
+  }
+
+  @Override
+  public void resolved(JoinKey joinKey, String tag, String digest) {
+    open.resolved(joinKey, tag, digest, System.nanoTime());
   }
 
   @Override
@@ -113,11 +121,11 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
     open.add(joinKey, bytes, System.nanoTime());
   }
 
-  /** Queues {@code record}; never blocks. A full queue, or a closed log, drops it and counts it. */
-  private void enqueue(PullRecord record) {
-    long weight = weight(record);
+  /** Queues {@code write}; never blocks. A full queue, or a closed log, drops it and counts it. */
+  private void enqueue(PullWrite write) {
+    long weight = weight(write);
     if (running && queuedBytes.addAndGet(weight) <= maxBytes) {
-      if (queue.offer(record)) {
+      if (queue.offer(write)) {
         accepted.increment();
         return;
       }
@@ -182,7 +190,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   }
 
   private void run() {
-    List<PullRecord> batch = null;
+    List<PullWrite> batch = null;
     int attempts = 0;
     long nextPrune = System.nanoTime();
     while (true) {
@@ -209,9 +217,9 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
         continue;
       }
       try {
-        store.append(batch);
+        store.write(batch);
         int n = batch.size();
-        written += n;
+        written += batch.stream().filter(w -> w instanceof PullWrite.Insert).count();
         batch = null;
         inHand = 0;
         // Settled last: whoever waits on a flush then reads stats that include this batch.
@@ -246,7 +254,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
    * reached, or a flush or a close asks. The thread sleeps in short slices meanwhile rather than
    * wait on the queue, which would wake it for every record on the cores the pulls share.
    */
-  private List<PullRecord> nextBatch() {
+  private List<PullWrite> nextBatch() {
     long deadline = System.nanoTime() + intervalNanos;
     while (running && !flushNow && queue.size() < batchSize) {
       long left = deadline - System.nanoTime();
@@ -259,10 +267,10 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
         break;
       }
     }
-    List<PullRecord> batch = new ArrayList<>(Math.min(batchSize, Math.max(16, queue.size())));
+    List<PullWrite> batch = new ArrayList<>(Math.min(batchSize, Math.max(16, queue.size())));
     queue.drainTo(batch, batchSize);
     long weight = 0;
-    for (PullRecord r : batch) {
+    for (PullWrite r : batch) {
       weight += weight(r);
     }
     queuedBytes.addAndGet(-weight);
@@ -270,6 +278,11 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
       flushNow = false;
     }
     return batch;
+  }
+
+  /** About the bytes {@code w} takes in memory: its strings' characters at two bytes, and the objects. */
+  static long weight(PullWrite w) {
+    return w instanceof PullWrite.Insert i ? 64 + weight(i.record()) : 128;
   }
 
   /** About the bytes {@code r} takes in memory: its strings' characters at two bytes, and the objects. */

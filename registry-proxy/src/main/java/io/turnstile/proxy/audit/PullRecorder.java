@@ -5,7 +5,8 @@ import java.net.InetAddress;
 import java.util.Objects;
 
 /**
- * Where the data plane reports each manifest GET it answered 200, and the blob bytes it sent.
+ * Where the data plane reports each manifest GET it answered 200, the tags its {@code HEAD}s
+ * resolved, and the blob bytes it sent.
  * Called on event loops: an implementation never blocks and never throws.
  */
 public interface PullRecorder {
@@ -16,6 +17,9 @@ public interface PullRecorder {
 
     @Override
     public void blobBytes(JoinKey joinKey, long bytes) { }
+
+    @Override
+    public void resolved(JoinKey joinKey, String tag, String digest) { }
   };
 
   /**
@@ -47,4 +51,10 @@ public interface PullRecorder {
 
   /** {@code bytes} of blobs sent under {@code joinKey}. */
   void blobBytes(JoinKey joinKey, long bytes);
+
+  /**
+   * A {@code HEAD} by {@code tag} answered with manifest {@code digest} under {@code joinKey}: the GET
+   * by digest that follows (as docker and containerd pull a tag) is a pull of that tag.
+   */
+  void resolved(JoinKey joinKey, String tag, String digest);
 }

@@ -94,6 +94,40 @@ class PullAuditIT {
     return out;
   }
 
+  @Test
+  void aTagPulledAsDockerDoes_isOneRecordWithItsTag_writtenWhileItsBlobsAreStillCounted() throws Exception {
+    FakeRegistry registry = new FakeRegistry(upstream);
+    Image amd64 = registry.image("org/app", null, 1, 300);
+    Image arm64 = registry.image("org/app", null, 1, 300);
+    Image index = registry.index("org/app", "3.0.0", amd64, arm64);
+    String accept = FakeRegistry.OCI_INDEX + ", " + FakeRegistry.OCI_MANIFEST;
+    // docker pull vendor/app:3.0.0: HEAD by tag, the index by digest, its platform manifest by digest, a layer.
+    for (String[] call : new String[][] {{"HEAD", "manifests/3.0.0"}, {"GET", "manifests/" + index.digest()},
+        {"GET", "manifests/" + amd64.digest()}, {"GET", "blobs/" + amd64.layers().get(0)}}) {
+      HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(ts.registryUrl() + "/v2/vendor/app/" + call[1]))
+          .method(call[0], HttpRequest.BodyPublishers.noBody()).header("Authorization", login.basic())
+          .header("Accept", accept).header("User-Agent", "docker/27.0.3").build(), HttpResponse.BodyHandlers.discarding());
+      assertThat(r.statusCode()).as(call[0] + " " + call[1]).isEqualTo(200);
+    }
+    // No flush: the record is in the log while its window is still open for more blobs.
+    List<JsonNode> rows = new ArrayList<>();
+    until("the pull's record, before its window closes", () -> {
+      rows.clear();
+      ts.admin("GET", "/admin/v1/pulls", null).body().get("pulls").forEach(rows::add);
+      return !rows.isEmpty();
+    });
+    assertThat(ts.server.pullAudit().stats().open()).as("the pull's window is still open").isEqualTo(1);
+    assertThat(rows).hasSize(1);
+    assertThat(rows.get(0).get("tag").asText()).isEqualTo("3.0.0");
+    assertThat(rows.get(0).get("version").asText()).isEqualTo("3.0.0");
+    assertThat(rows.get(0).get("digest").asText()).isEqualTo(index.digest());
+    // Closing the window completes the same record with the layer's bytes; the platform manifest added no row.
+    assertThat(ts.server.pullAudit().flush(Duration.ofSeconds(10))).isTrue();
+    List<JsonNode> done = records("", 1);
+    assertThat(done).hasSize(1);
+    assertThat(done.get(0).get("blobBytes").asLong()).isEqualTo(300);
+  }
+
   /** Waits until {@code n} records are written. */
   private void awaitRecords(int n) throws Exception {
     assertThat(records("", n)).hasSize(n);

@@ -12,6 +12,7 @@ import io.turnstile.store.PullPage;
 import io.turnstile.store.PullQuery;
 import io.turnstile.store.PullRecord;
 import io.turnstile.store.PullSummary;
+import io.turnstile.store.PullWrite;
 import io.turnstile.store.StoreUnavailableException;
 import io.turnstile.store.testing.Eventually;
 import java.time.Clock;
@@ -20,11 +21,15 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -195,10 +200,11 @@ class PullAuditLogTest {
     log.blobBytes(KEY_A, 30);
     assertThat(log.stats().open()).isEqualTo(2);
 
-    until("three records written", () -> store.records().size() >= 3);
+    // Each record is written at once; the quiet spell closes the open ones, and completes lic_2.
+    until("the open records closed by the quiet spell", () -> log.stats().open() == 0);
+    assertThat(log.flush(Duration.ofSeconds(5))).isTrue();
     assertThat(store.records()).extracting(r -> r.licenseId().value() + "=" + r.blobBytes())
         .containsExactlyInAnyOrder("lic_1=150", "lic_2=30", "lic_3=0");
-    assertThat(log.stats().open()).isZero();
   }
 
   @Test
@@ -223,20 +229,65 @@ class PullAuditLogTest {
   void aRepeatAfterTheWindow_startsANewRecord() throws Exception {
     OpenPulls open = new OpenPulls(100, Duration.ofSeconds(10).toNanos());
     PullRecord r = record(1);
-    assertThat(open.open(KEY_A, r, 0)).isNull();
-    assertThat(open.open(KEY_A, r, OpenPulls.REPEAT_WINDOW_NANOS - 1)).isNull();
-    PullRecord closed = open.open(KEY_A, r, OpenPulls.REPEAT_WINDOW_NANOS);
-    assertThat(closed.count()).isEqualTo(2);
-    List<PullRecord> rest = new ArrayList<>();
-    open.close(OpenPulls.REPEAT_WINDOW_NANOS, true, rest::add);
-    assertThat(rest).extracting(PullRecord::count).containsExactly(1);
+    List<PullWrite> out = new ArrayList<>();
+    AtomicInteger ids = new AtomicInteger();
+    Supplier<String> id = () -> "id" + ids.incrementAndGet();
+    open.open(KEY_A, r, 0, id, out::add);
+    open.open(KEY_A, r, OpenPulls.REPEAT_WINDOW_NANOS - 1, id, out::add);
+    // Written at once; the repeat only counts on it.
+    assertThat(out).containsExactly(new PullWrite.Insert("id1", r.withBlobBytes(0)));
+    open.open(KEY_A, r, OpenPulls.REPEAT_WINDOW_NANOS, id, out::add);
+    assertThat(out).hasSize(3);
+    assertThat(out.get(1)).isEqualTo(new PullWrite.Insert("id2", r.withBlobBytes(0)));
+    assertThat(out.get(2)).isEqualTo(new PullWrite.Complete("id1", r.at(), 0, 2));
+    out.clear();
+    open.close(OpenPulls.REPEAT_WINDOW_NANOS, true, out::add);
+    assertThat(out).as("a record with nothing to add is not written again").isEmpty();
+  }
+
+  @Test
+  void aGetByDigestAfterAHeadByTag_takesTheTag_andThePlatformManifestIsPartOfThatPull() throws Exception {
+    PullAuditLog log = open(1000, Duration.ofMillis(5));
+    String index = "sha256:" + "1".repeat(64);
+    String platform = "sha256:" + "2".repeat(64);
+    // docker pull app:1.0.0: HEAD by tag, then the index and its platform manifest by digest, then blobs.
+    log.resolved(KEY_A, "1.0.0", index);
+    log.pulled(byDigest(index, "1.0.0"), KEY_A);
+    log.pulled(byDigest(platform, "1.0.0"), KEY_A);
+    log.blobBytes(KEY_A, 300);
+    // Another version by digest, with no HEAD before it: a pull of its own, with no tag.
+    log.pulled(byDigest("sha256:" + "3".repeat(64), "1.1.0"), KEY_A);
+    assertThat(log.flush(Duration.ofSeconds(5))).isTrue();
+    assertThat(store.records()).extracting(r -> r.tag() + "@" + r.digest().substring(7, 8) + "=" + r.blobBytes())
+        .containsExactlyInAnyOrder("1.0.0@1=300", "null@3=0");
+  }
+
+  @Test
+  void aRecordIsWrittenBeforeItsWindowCloses_andCompletedWhenItDoes() throws Exception {
+    PullAuditLog log = open(1000, Duration.ofMillis(5));
+    log.pulled(record(1), KEY_A);
+    log.blobBytes(KEY_A, 7);
+    until("the record written while it is still open", () -> store.records().size() == 1);
+    assertThat(log.stats().open()).isEqualTo(1);
+    assertThat(store.records().get(0).blobBytes()).isZero();
+    log.blobBytes(KEY_A, 5);
+    assertThat(log.flush(Duration.ofSeconds(5))).isTrue();
+    assertThat(store.records()).extracting(PullRecord::blobBytes).containsExactly(12L);
+    assertThat(log.stats().written()).as("records written, not writes").isEqualTo(1);
+  }
+
+  private static PullRecord byDigest(String digest, String version) {
+    return new PullRecord(NOW, new LicenseId("lic_1"), new CustomerId("cus_a"), CredentialKind.LICENSE_KEY, "app",
+        "vendor/app", null, version, digest, "192.0.2.1", "docker/27", null);
   }
 
   @Test
   void repeatsCountedFromManyThreads_areNeitherLostNorCountedTwice() throws Exception {
     OpenPulls open = new OpenPulls(100, 0);
     PullRecord r = record(1);
-    List<PullRecord> out = Collections.synchronizedList(new ArrayList<>());
+    List<PullWrite> out = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger ids = new AtomicInteger();
+    Supplier<String> id = () -> "id" + ids.incrementAndGet();
     int threads = 4;
     int each = 50_000;
     AtomicBoolean done = new AtomicBoolean();
@@ -251,10 +302,7 @@ class PullAuditLogTest {
     for (int t = 0; t < threads; t++) {
       Thread p = new Thread(() -> {
         for (int i = 0; i < each; i++) {
-          PullRecord handed = open.open(KEY_A, r, 0);
-          if (handed != null) {
-            out.add(handed);
-          }
+          open.open(KEY_A, r, 0, id, out::add);
         }
       });
       pullers.add(p);
@@ -266,7 +314,17 @@ class PullAuditLogTest {
     done.set(true);
     closer.join();
     open.close(Long.MAX_VALUE, true, out::add);
-    assertThat(out.stream().mapToLong(PullRecord::count).sum()).isEqualTo((long) threads * each);
+    Map<String, Integer> counts = new HashMap<>();
+    synchronized (out) {
+      for (PullWrite w : out) {
+        if (w instanceof PullWrite.Insert i) {
+          assertThat(counts.putIfAbsent(i.id(), i.record().count())).as("inserted once").isNull();
+        } else if (w instanceof PullWrite.Complete c) {
+          assertThat(counts.put(c.id(), c.count())).as("completed after its insert").isNotNull();
+        }
+      }
+    }
+    assertThat(counts.values().stream().mapToLong(Integer::longValue).sum()).isEqualTo((long) threads * each);
   }
 
   @Test
@@ -289,7 +347,8 @@ class PullAuditLogTest {
 
   /** A store that keeps what it is given, and fails or blocks when told to. */
   private static final class FakeLog implements PullLog {
-    final List<PullRecord> records = Collections.synchronizedList(new ArrayList<>());
+    final Map<String, PullRecord> records = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final AtomicInteger ids = new AtomicInteger();
     final List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
     final List<Instant> prunedBefore = Collections.synchronizedList(new ArrayList<>());
     final CountDownLatch writing = new CountDownLatch(1);
@@ -308,11 +367,13 @@ class PullAuditLogTest {
     }
 
     List<PullRecord> records() {
-      return List.copyOf(records);
+      synchronized (records) {
+        return List.copyOf(records.values());
+      }
     }
 
     @Override
-    public void append(List<PullRecord> batch) {
+    public void write(List<PullWrite> batch) {
       if (block) {
         writing.countDown();
         try {
@@ -325,7 +386,20 @@ class PullAuditLogTest {
         throw failure.apply("refused");
       }
       batchSizes.add(batch.size());
-      records.addAll(batch);
+      synchronized (records) {
+        for (PullWrite w : batch) {
+          if (w instanceof PullWrite.Insert i) {
+            records.put(i.id(), i.record());
+          } else if (w instanceof PullWrite.Complete c) {
+            records.computeIfPresent(c.id(), (k, r) -> r.withBlobBytes(c.blobBytes()).withCount(c.count()));
+          }
+        }
+      }
+    }
+
+    @Override
+    public String newId() {
+      return "pull" + ids.incrementAndGet();
     }
 
     @Override

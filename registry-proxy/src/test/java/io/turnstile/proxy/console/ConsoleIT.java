@@ -397,7 +397,9 @@ class ConsoleIT {
       return page[0].contains("docker/27.0.3");
     });
     assertThat(page[0]).contains("Recent pulls").contains("id=\"recent-pulls\"").contains("vendor/app")
-        .contains("docker/27.0.3").doesNotContain(a.key());
+        .contains("docker/27.0.3").doesNotContain(a.key())
+        .contains("<th scope=\"col\">When (UTC)</th>").contains("<th scope=\"col\">Client address</th>")
+        .doesNotContain("<th scope=\"col\">clientAddress</th>").contains("<td>1.0.0</td>");
   }
 
   @Test
