@@ -59,26 +59,12 @@ public final class PullsCommand implements Callable<Integer> {
       out().flush();
       return 0;
     }
-    int wanted = limit == null ? 100 : limit;
-    List<JsonNode> pulls = new ArrayList<>();
-    String next = null;
-    do {
-      StringBuilder page = new StringBuilder(q);
-      param(page, "limit", Integer.toString(Math.min(1000, wanted - pulls.size())));
-      param(page, "cursor", next);
-      JsonNode r = admin.call("GET", page.toString(), null);
-      r.path("pulls").forEach(pulls::add);
-      next = r.path("next").isTextual() ? r.path("next").asText() : null;
-    } while (next != null && pulls.size() < wanted);
+    LogPages.Read read = LogPages.read(admin, q, "pulls", limit);
     if (output.equals("json")) {
-      ObjectNode all = admin.json().createObjectNode();
-      ArrayNode list = all.putArray("pulls");
-      pulls.forEach(list::add);
-      all.put("next", next);
-      out().println(all.toPrettyString());
-      out().flush();
-      return 0;
+      return LogPages.printJson(admin, out(), read, "pulls");
     }
+    List<JsonNode> pulls = read.rows();
+    String next = read.next();
     Table t = new Table("TIME", "LICENSE", "CUSTOMER", "KEY", "REPOSITORY", "TAG", "VERSION", "DIGEST", "CLIENT", "GETS");
     for (JsonNode p : pulls) {
       t.row(p.path("at").asText(), text(p, "licenseId"), text(p, "customerId"), text(p, "credential"),
@@ -119,7 +105,7 @@ public final class PullsCommand implements Callable<Integer> {
     return colon < 0 || digest.length() <= colon + 13 ? digest : digest.substring(0, colon + 13);
   }
 
-  private static String time(String option, String value) {
+  static String time(String option, String value) {
     if (value == null) {
       return null;
     }
@@ -130,7 +116,7 @@ public final class PullsCommand implements Callable<Integer> {
     }
   }
 
-  private static void param(StringBuilder q, String name, String value) {
+  static void param(StringBuilder q, String name, String value) {
     if (value != null) {
       if (q.charAt(q.length() - 1) != '?') {
         q.append('&');

@@ -115,7 +115,7 @@ class CliIT {
 
     Run shown = run("license", "show", id);
     assertThat(shown.out()).contains("license.created", "license.versions_granted", "license.version_revoked",
-        "license.expiry_changed", "cli:");
+        "license.expiry_changed", "admin-token");
     assertThat(shown.out()).doesNotContain(key);
 
     assertThat(run("license", "list", "--customer", customer).out()).contains(id, "expired");

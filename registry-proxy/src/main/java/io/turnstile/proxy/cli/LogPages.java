@@ -1,0 +1,46 @@
+package io.turnstile.proxy.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads a log that the admin API answers in pages, newest first (pulls, activity), up to a limit. */
+final class LogPages {
+  /** Records shown when no {@code --limit} is given. */
+  static final int DEFAULT_LIMIT = 100;
+
+  private LogPages() {}
+
+  /** The records read, and the cursor of what is left (null: nothing). */
+  record Read(List<JsonNode> rows, String next) {}
+
+  /** Reads pages of {@code query} (a path with its filters) until {@code limit} records or the last page. */
+  static Read read(AdminOptions admin, StringBuilder query, String field, Integer limit) {
+    int wanted = limit == null ? DEFAULT_LIMIT : limit;
+    List<JsonNode> rows = new ArrayList<>();
+    String next = null;
+    do {
+      StringBuilder page = new StringBuilder(query);
+      PullsCommand.param(page, "limit", Integer.toString(Math.min(1000, wanted - rows.size())));
+      PullsCommand.param(page, "cursor", next);
+      JsonNode r = admin.call("GET", page.toString(), null);
+      r.path(field).forEach(rows::add);
+      next = r.path("next").isTextual() ? r.path("next").asText() : null;
+    } while (next != null && rows.size() < wanted);
+    return new Read(rows, next);
+  }
+
+  /** Prints what was read as one JSON object: {@code {field: [...], "next": ...}}. */
+  static int printJson(AdminOptions admin, PrintWriter out, Read read, String field) {
+    ObjectNode all = admin.json().createObjectNode();
+    ArrayNode list = all.putArray(field);
+    read.rows().forEach(list::add);
+    all.put("next", read.next());
+    out.println(all.toPrettyString());
+    out.flush();
+    return 0;
+  }
+}
