@@ -37,36 +37,13 @@ final class ActivityApi {
     LogQuery q = new LogQuery(query, PARAMETERS, accept);
     String customer = q.text("customerId");
     String license = q.text("licenseId");
-    int limit = q.csv ? Math.min(q.csvCap(), ActivityQuery.MAX_LIMIT) : q.limit == null ? DEFAULT_LIMIT : q.limit;
+    int limit = q.pageLimit(ActivityQuery.MAX_LIMIT, DEFAULT_LIMIT);
     ActivityQuery first = new ActivityQuery(q.text("actor"), customer == null ? null : new CustomerId(customer),
         license == null ? null : new LicenseId(license), q.time("since"), q.time("until"), limit, q.text("cursor"));
     ActivityPage page = log.find(first);
     if (q.csv) {
-      return AdminResponse.streamed(LogQuery.csv(COLUMNS, page, q.csvCap(),
-          new LogQuery.Pages<ActivityPage, ActivityRecord>() {
-            private ActivityQuery at = first;
-
-            @Override
-            public List<ActivityRecord> rows(ActivityPage p) {
-              return p.records();
-            }
-
-            @Override
-            public String next(ActivityPage p) {
-              return p.next();
-            }
-
-            @Override
-            public ActivityPage after(String next) {
-              at = at.after(next);
-              return log.find(at);
-            }
-
-            @Override
-            public Object[] values(ActivityRecord r) {
-              return ActivityApi.values(r);
-            }
-          }));
+      return AdminResponse.streamed(LogQuery.csv(COLUMNS, page, q.csvCap(), new LogQuery.Pages<>(
+          ActivityPage::records, ActivityPage::next, next -> log.find(first.after(next)), ActivityApi::values)));
     }
     ObjectNode out = json.createObjectNode();
     LogQuery.json(out.putArray("activity"), COLUMNS, page.records(), ActivityApi::values);

@@ -63,21 +63,24 @@ final class LogQuery {
     return v == null ? null : Expiry.parse(name, v);
   }
 
+  /**
+   * Records per page read from the store: for CSV, pages as large as the store reads ({@code max});
+   * for JSON, the limit given or {@code byDefault}.
+   */
+  int pageLimit(int max, int byDefault) {
+    return csv ? Math.min(csvCap(), max) : limit == null ? byDefault : limit;
+  }
+
   /** Most records a CSV export holds: the limit given, or all. */
   int csvCap() {
     return limit == null ? Integer.MAX_VALUE : limit;
   }
 
-  /** How one kind of page is read: its rows, its cursor, the page after it, a row's fields. */
-  interface Pages<P, R> {
-    List<R> rows(P page);
-
-    String next(P page);
-
-    P after(String next);
-
-    Object[] values(R row);
-  }
+  /**
+   * How one kind of page is read: its rows, its cursor, the page after a cursor, a row's fields.
+   */
+  record Pages<P, R>(Function<P, List<R>> rows, Function<P, String> next, Function<String, P> after,
+      Function<R, Object[]> values) {}
 
   /**
    * A CSV export of at most {@code cap} rows, starting with {@code first} (read by the caller, so
@@ -98,19 +101,19 @@ final class LogQuery {
         P page = first;
         int left = cap;
         while (true) {
-          for (R r : pages.rows(page)) {
+          for (R r : pages.rows().apply(page)) {
             if (left-- <= 0) {
               break;
             }
-            Csv.row(sb, pages.values(r));
+            Csv.row(sb, pages.values().apply(r));
           }
           out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
           sb.setLength(0);
-          String next = pages.next(page);
+          String next = pages.next().apply(page);
           if (next == null || left <= 0) {
             return;
           }
-          page = pages.after(next);
+          page = pages.after().apply(next);
         }
       }
     };

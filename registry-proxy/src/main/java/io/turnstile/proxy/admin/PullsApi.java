@@ -45,36 +45,14 @@ final class PullsApi {
     LogQuery q = new LogQuery(query, PARAMETERS, accept);
     String license = q.text("licenseId");
     String customer = q.text("customerId");
-    int limit = q.csv ? Math.min(q.csvCap(), PullQuery.MAX_LIMIT) : q.limit == null ? DEFAULT_LIMIT : q.limit;
+    int limit = q.pageLimit(PullQuery.MAX_LIMIT, DEFAULT_LIMIT);
     PullQuery first = new PullQuery(license == null ? null : new LicenseId(license),
         customer == null ? null : new CustomerId(customer), q.text("application"), q.time("since"), q.time("until"),
         limit, q.text("cursor"));
     PullPage page = log.find(first);
     if (q.csv) {
-      return AdminResponse.streamed(LogQuery.csv(COLUMNS, page, q.csvCap(), new LogQuery.Pages<PullPage, PullRecord>() {
-        private PullQuery at = first;
-
-        @Override
-        public List<PullRecord> rows(PullPage p) {
-          return p.pulls();
-        }
-
-        @Override
-        public String next(PullPage p) {
-          return p.next();
-        }
-
-        @Override
-        public PullPage after(String next) {
-          at = at.after(next);
-          return log.find(at);
-        }
-
-        @Override
-        public Object[] values(PullRecord r) {
-          return PullsApi.values(r);
-        }
-      }));
+      return AdminResponse.streamed(LogQuery.csv(COLUMNS, page, q.csvCap(),
+          new LogQuery.Pages<>(PullPage::pulls, PullPage::next, next -> log.find(first.after(next)), PullsApi::values)));
     }
     ObjectNode out = json.createObjectNode();
     LogQuery.json(out.putArray("pulls"), COLUMNS, page.pulls(), PullsApi::values);

@@ -18,7 +18,7 @@ final class LogPages {
   record Read(List<JsonNode> rows, String next) {}
 
   /** Reads pages of {@code query} (a path with its filters) until {@code limit} records or the last page. */
-  static Read read(AdminOptions admin, StringBuilder query, String field, Integer limit) {
+  private static Read read(AdminOptions admin, StringBuilder query, String field, Integer limit) {
     int wanted = limit == null ? DEFAULT_LIMIT : limit;
     List<JsonNode> rows = new ArrayList<>();
     String next = null;
@@ -33,14 +33,38 @@ final class LogPages {
     return new Read(rows, next);
   }
 
-  /** Prints what was read as one JSON object: {@code {field: [...], "next": ...}}. */
-  static int printJson(AdminOptions admin, PrintWriter out, Read read, String field) {
+  /**
+   * For {@code -o csv} or {@code -o json}, prints the whole answer and returns null (CSV as the API
+   * streams it; JSON as one object {@code {field: [...], "next": ...}}); for a table, returns the
+   * records read, for the caller to print with {@link #printMore} after them.
+   */
+  static Read printOrRead(AdminOptions admin, PrintWriter out, StringBuilder query, String field, Integer limit,
+      String output) {
+    if (output.equals("csv")) {
+      PullsCommand.param(query, "limit", limit == null ? null : limit.toString());
+      PullsCommand.param(query, "format", "csv");
+      out.print(admin.text(query.toString(), "text/csv"));
+      out.flush();
+      return null;
+    }
+    Read read = read(admin, query, field, limit);
+    if (!output.equals("json")) {
+      return read;
+    }
     ObjectNode all = admin.json().createObjectNode();
     ArrayNode list = all.putArray(field);
     read.rows().forEach(list::add);
     all.put("next", read.next());
     out.println(all.toPrettyString());
     out.flush();
-    return 0;
+    return null;
+  }
+
+  /** Says so when there are more records than a table showed. */
+  static void printMore(PrintWriter out, Read read) {
+    if (read.next() != null) {
+      out.println("(more: raise --limit, or narrow with --since/--until)");
+    }
+    out.flush();
   }
 }
