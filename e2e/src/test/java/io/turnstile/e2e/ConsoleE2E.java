@@ -550,4 +550,37 @@ class ConsoleE2E {
     vendor.get(console("/licenses"));
     assertThat(vendor.getCurrentUrl()).as("signed out").endsWith("/console/sign-in");
   }
+
+  @Test
+  @Order(13)
+  void apiTokenPage_makesATokenShownOnce_thatDrivesTheCli_untilRevokedThere() throws Exception {
+    vendor.get(console("/sign-in"));
+    id(vendor, "token").sendKeys(TurnstileProcess.ADMIN_TOKEN);
+    submit(vendor, By.cssSelector("form[action='/console/sign-in'] button[type=submit]"));
+    vendor.get(console("/api-tokens"));
+    id(vendor, "token-name").sendKeys("billing-sync");
+    new Select(id(vendor, "token-role")).selectByValue("editor");
+    ((JavascriptExecutor) vendor).executeScript("arguments[0].value = '2099-01-31'", id(vendor, "token-expires"));
+    submit(vendor, By.id("create-token"));
+    String token = text(vendor, By.id("issued-token"));
+    assertThat(token).startsWith("tsa_");
+    screen(vendor, "console-api-tokens");
+
+    Proc.Result made = turnstile.cliRaw(null, Map.of("TURNSTILE_ADMIN_TOKEN", token), "customer", "create",
+        "--name", "Initech");
+    assertThat(made.exit()).as(made.all()).isZero();
+    String initech = json.readTree(made.out()).get("id").asText();
+    vendor.get(console("/activity?customerId=" + initech));
+    assertThat(text(vendor, By.id("activity"))).contains("customer.created")
+        .contains("api-token:billing-sync (admin-token)");
+    screen(vendor, "console-activity");
+
+    vendor.get(console("/api-tokens"));
+    assertThat(vendor.getPageSource()).as("shown once").doesNotContain(token);
+    confirm(vendor, By.cssSelector("button[aria-label='Revoke token billing-sync']"), "Revoke billing-sync?");
+    assertThat(text(vendor, By.id("api-tokens"))).contains("revoked");
+    Proc.Result refused = turnstile.cliRaw(null, Map.of("TURNSTILE_ADMIN_TOKEN", token), "customer", "list");
+    assertThat(refused.exit()).isNotZero();
+    assertThat(refused.err()).contains("unauthorized");
+  }
 }

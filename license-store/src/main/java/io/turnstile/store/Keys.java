@@ -14,6 +14,8 @@ import java.util.HexFormat;
  */
 public final class Keys {
   public static final String KEY_PREFIX = "tsk_";
+  /** How a personal API token of the vendor's team starts, so secret scanners can find a leaked one. */
+  public static final String API_TOKEN_PREFIX = "tsa_";
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
@@ -31,6 +33,13 @@ public final class Keys {
     byte[] b = new byte[32];
     RANDOM.nextBytes(b);
     return KEY_PREFIX + B64.encodeToString(b);
+  }
+
+  /** A fresh API token: {@link #API_TOKEN_PREFIX} and 256 random bits in base64url. */
+  public static String newApiToken() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return API_TOKEN_PREFIX + B64.encodeToString(b);
   }
 
   /** A fresh id: {@code prefix} and 80 random bits in lowercase base32-like hex. */

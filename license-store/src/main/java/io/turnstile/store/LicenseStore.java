@@ -50,6 +50,12 @@ public interface LicenseStore extends AutoCloseable {
   /** The pull audit log, kept in the same database. */
   PullLog pulls();
 
+  /** The vendor team's personal API tokens, kept in the same database. */
+  ApiTokens apiTokens();
+
+  /** The vendor's activity log: every recorded change and sign-in. */
+  ActivityLog activity();
+
   Customer createCustomer(String name, String actor);
 
   List<Customer> customers();

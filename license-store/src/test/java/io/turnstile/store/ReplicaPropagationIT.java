@@ -96,6 +96,18 @@ class ReplicaPropagationIT {
   }
 
   @Test
+  void anApiTokenRevokedOnOneReplicaIsRefusedByTheOtherWithinOneSecond_andSignInsReloadNoSnapshot() throws Exception {
+    IssuedApiToken issued = a.apiTokens().create("deploy", "alice@vendor.example", "editor",
+        java.time.Instant.now().plus(Duration.ofDays(1)), "alice@vendor.example");
+    within(ONE_SECOND, committedAt(a), "b accepts the new token", () -> b.apiTokens().authenticate(issued.secret()) != null);
+    Snapshot before = b.snapshot();
+    a.activity().record("alice@vendor.example", "sign_in.succeeded", "test");
+    a.apiTokens().revoke(issued.token().id(), "alice@vendor.example");
+    within(ONE_SECOND, committedAt(a), "b refuses the revoked token", () -> b.apiTokens().authenticate(issued.secret()) == null);
+    assertThat(b.snapshot()).as("token events and sign-ins reload no customer").isSameAs(before);
+  }
+
+  @Test
   void writesOnBothReplicasAtOnceAreAllSeenByBoth() throws Exception {
     IssuedKey key = license(a, "1.0.0");
     LicenseId id = new LicenseId(key.username());

@@ -1,6 +1,7 @@
 package io.turnstile.proxy;
 
 import io.turnstile.proxy.cli.CliException;
+import io.turnstile.proxy.cli.ActivityCommand;
 import io.turnstile.proxy.cli.CustomerCommand;
 import io.turnstile.proxy.cli.HealthCommand;
 import io.turnstile.proxy.cli.LicenseCommand;
@@ -13,7 +14,8 @@ import picocli.CommandLine;
 /** The {@code turnstile} command: {@code serve}, the admin commands and {@code health}. */
 @Command(name = "turnstile", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "License-aware OCI registry proxy.",
-    subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, PullsCommand.class, SigningKeyCommand.class,
+    subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, PullsCommand.class, ActivityCommand.class,
+        SigningKeyCommand.class,
         HealthCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {

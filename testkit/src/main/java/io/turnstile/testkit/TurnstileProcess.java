@@ -364,7 +364,8 @@ public final class TurnstileProcess implements AutoCloseable {
     cmd.addAll(List.of(args));
     cmd.addAll(List.of("--admin-url", adminUrl(), "-o", "json"));
     Map<String, String> all = new java.util.HashMap<>(env);
-    all.put("TURNSTILE_ADMIN_TOKEN", ADMIN_TOKEN);
+    // A test may call as a personal API token instead of the admin token.
+    all.putIfAbsent("TURNSTILE_ADMIN_TOKEN", ADMIN_TOKEN);
     if (tls != null) {
       all.put("TURNSTILE_ADMIN_CA", tlsCa.certificate().toString());
     }

@@ -2,6 +2,7 @@ package io.turnstile.store.internal;
 
 import static io.turnstile.store.internal.db.Tables.EVENTS;
 
+import io.turnstile.store.ActivityLog;
 import io.turnstile.store.CustomerId;
 import io.turnstile.store.Keys;
 import io.turnstile.store.LicenseEvent;
@@ -75,10 +76,18 @@ final class EventLog {
         .fetch(r -> new LicenseEvent(Instant.ofEpochMilli(r.getAt()), r.getActor(), r.getAction(), r.getDetail()));
   }
 
+  /**
+   * Prefixes of the actions that name no customer and leave the snapshot as it is: what they change
+   * (signing keys, API tokens) is followed on its own, and sign-ins change nothing.
+   */
+  private static final List<String> OUTSIDE_SNAPSHOT =
+      List.of(SigningKeyStore.EVENT_PREFIX, ApiTokenTable.EVENT_PREFIX, ActivityLog.SIGN_IN_PREFIX);
+
   /** An event as a replica follows it: its number and the customer it changed. */
   record Change(long seq, String customer, String action) {
-    boolean aboutSigningKeys() {
-      return action.startsWith(SigningKeyStore.EVENT_PREFIX);
+    /** Whether the snapshot of customers and licenses does not depend on it. */
+    boolean outsideSnapshot() {
+      return OUTSIDE_SNAPSHOT.stream().anyMatch(action::startsWith);
     }
   }
 

@@ -4,6 +4,8 @@ import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
 import static io.turnstile.store.internal.db.Tables.CUSTOMER_KEYS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 
+import io.turnstile.store.ActivityLog;
+import io.turnstile.store.ApiTokens;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.Catalog;
 import io.turnstile.store.Customer;
@@ -61,6 +63,8 @@ public final class JooqLicenseStore implements LicenseStore {
   /** Follows writes made by other replicas; null for a SQLite store, which one process owns. */
   private final ChangeFeed feed;
   private final JooqPullLog pulls;
+  private final ApiTokenTable apiTokens;
+  private final JooqActivityLog activity;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -82,6 +86,8 @@ public final class JooqLicenseStore implements LicenseStore {
     this.signingKeys = new SigningKeyStore(writer, cipher, clock);
     writer.followSigningKeys(signingKeys);
     this.pulls = new JooqPullLog(database);
+    this.apiTokens = new ApiTokenTable(writer, clock);
+    this.activity = new JooqActivityLog(writer, clock);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -321,10 +327,21 @@ public final class JooqLicenseStore implements LicenseStore {
   }
 
   @Override
+  public ApiTokens apiTokens() {
+    return apiTokens;
+  }
+
+  @Override
+  public ActivityLog activity() {
+    return activity;
+  }
+
+  @Override
   public void close() {
     if (feed != null) {
       feed.close();
     }
+    apiTokens.close();
     database.close();
   }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
@@ -66,7 +67,7 @@ final class StoreWriter {
   private volatile Snapshot snapshot;
   private volatile long cursor;
   private volatile List<StoredSigningKey> signingKeys = List.of();
-  private SigningKeyStore keys;
+  private final List<Follower> followers = new CopyOnWriteArrayList<>();
   private volatile Instant snapshotAt;
   private volatile Duration lastReload;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
@@ -85,15 +86,31 @@ final class StoreWriter {
 
   /** Loads the signing keys now and after every signing key event. */
   void followSigningKeys(SigningKeyStore keys) {
+    follow(SigningKeyStore.EVENT_PREFIX, tx -> signingKeys = List.copyOf(keys.load(tx)));
+  }
+
+  /**
+   * Runs {@code load} now and again, under the writer's lock, whenever the events caught up with
+   * include one whose action starts with {@code prefix}, or after a gap in the events: for what is
+   * kept in memory beside the snapshot (signing keys, API tokens).
+   */
+  void follow(String prefix, Consumer<DSLContext> load) {
     lock.lock();
     try {
-      this.keys = keys;
-      this.signingKeys = List.copyOf(keys.load(dsl));
+      load.accept(dsl);
+      followers.add(new Follower(prefix, load));
     } catch (RuntimeException e) {
       throw database.translate(e);
     } finally {
       lock.unlock();
     }
+  }
+
+  private record Follower(String prefix, Consumer<DSLContext> load) {}
+
+  /** The database written to, for reads that need no lock. */
+  Database database() {
+    return database;
   }
 
   /** The signing keys as of the cursor, newest first. */
@@ -188,11 +205,12 @@ final class StoreWriter {
         if (changes.isEmpty()) {
           return applied;
         }
-        boolean keysChanged = changes.stream().anyMatch(EventLog.Change::aboutSigningKeys);
         boolean gap = changes.get(0).seq() != cursor + 1
-            || changes.stream().anyMatch(c -> c.customer() == null && !c.aboutSigningKeys());
-        if (keysChanged && keys != null) {
-          signingKeys = List.copyOf(keys.load(dsl));
+            || changes.stream().anyMatch(c -> c.customer() == null && !c.outsideSnapshot());
+        for (Follower f : followers) {
+          if (gap || changes.stream().anyMatch(c -> c.action().startsWith(f.prefix()))) {
+            f.load().accept(dsl);
+          }
         }
         if (gap || changes.size() == BATCH) {
           long last = EventLog.lastSeq(dsl);

@@ -6,16 +6,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.TokenConfig;
+import io.turnstile.store.ActivityLog;
+import io.turnstile.store.ApiTokens;
 import io.turnstile.store.ConflictException;
 import io.turnstile.store.CustomerId;
 import io.turnstile.store.CustomerKey;
 import io.turnstile.store.InvalidInputException;
 import io.turnstile.store.LicenseStore;
+import io.turnstile.store.NoSuchApiTokenException;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.NoSuchRangeException;
 import io.turnstile.store.NoSuchVersionException;
 import io.turnstile.store.StoreUnavailableException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * The admin API's routes and their JSON, independent of the transport. Each call is one store
  * transaction; nothing here ever returns a license key except the responses that create one, and
  * never an upstream password. Customers and applications are served here; licenses, signing keys
- * and pulls by {@code LicensesApi}, {@code SigningKeyApi} and {@code PullsApi}. Every failure of any
- * of them becomes its answer in {@link #handle}.
+ * and pulls by {@code LicensesApi}, {@code SigningKeyApi} and {@code PullsApi}, API tokens and the
+ * activity log by {@code ApiTokensApi} and {@code ActivityApi}. Every call's role is checked in
+ * {@link #handle} by {@link Permissions}, and every failure of any of them becomes its answer there.
+ * Changes are recorded under the caller's {@link Actor#recorded()} name, never one the client chose.
  */
 public final class AdminApi {
   private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
@@ -45,6 +51,8 @@ public final class AdminApi {
   private final SigningKeyApi signingKeys;
   private final PullsApi pulls;
   private final LicensesApi licenses;
+  private final ApiTokensApi apiTokens;
+  private final ActivityApi activity;
 
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, ObjectMapper json, Clock clock) {
@@ -56,22 +64,37 @@ public final class AdminApi {
     this.signingKeys = new SigningKeyApi(store, tokens, json);
     this.pulls = new PullsApi(store.pulls(), json, clock);
     this.licenses = new LicensesApi(store, views, pulls, publicUrl, json, clock);
+    this.apiTokens = new ApiTokensApi(store.apiTokens(), json, clock);
+    this.activity = new ActivityApi(store.activity(), json);
   }
 
   /**
-   * Serves one call; {@code path} is the raw path without the query, {@code accept} the request's
-   * Accept header (null when absent). The admin listener's handler and the console both come here,
-   * so every rule is checked in one place.
+   * Serves one call made by {@code actor} (from a verified credential); {@code path} is the raw path
+   * without the query, {@code accept} the request's Accept header (null when absent). The admin
+   * listener's handler and the console both come here, so every rule, the role first, is checked in
+   * one place. A call the actor's role does not allow is {@code 403} naming the role it needs, in
+   * {@code roleNeeded}.
    */
-  public AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, String actor,
+  public AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, Actor actor,
       String accept) {
     try {
-      return route(method, segments(path), query, body, actor, accept);
+      List<String> p = segments(path);
+      Role needed = Permissions.needed(method, p);
+      if (!actor.role().includes(needed)) {
+        ObjectNode refusal = json.createObjectNode().put("error", Permissions.refusal(actor, needed))
+            .put("roleNeeded", needed.label());
+        return new AdminResponse(403, refusal);
+      }
+      if (!p.isEmpty() && p.get(0).equals("api-tokens")) {
+        return apiTokens.route(method, p, body, actor);
+      }
+      return route(method, p, query, body, actor.recorded(), accept);
     } catch (ApiError e) {
       return error(e.status, e.field, e.getMessage());
     } catch (InvalidInputException e) {
       return error(400, e.field(), e.getMessage());
-    } catch (NoSuchCustomerException | NoSuchLicenseException | NoSuchVersionException | NoSuchRangeException e) {
+    } catch (NoSuchCustomerException | NoSuchLicenseException | NoSuchVersionException | NoSuchRangeException
+        | NoSuchApiTokenException e) {
       return error(404, null, e.getMessage());
     } catch (ConflictException e) {
       return error(409, null, e.getMessage());
@@ -137,6 +160,12 @@ public final class AdminApi {
           return pulls.list(query, accept);
         }
       }
+      case "activity" -> {
+        if (n == 1) {
+          if (!method.equals("GET")) throw ApiError.notAllowed("GET");
+          return activity.list(query, accept);
+        }
+      }
       case "applications" -> {
         if (n == 1) {
           if (!method.equals("GET")) throw ApiError.notAllowed("GET");
@@ -146,6 +175,32 @@ public final class AdminApi {
       default -> { }
     }
     throw new ApiError(404, "no such admin resource");
+  }
+
+  /** The store's API tokens, for the credentials the admin listener accepts. */
+  ApiTokens apiTokenStore() {
+    return store.apiTokens();
+  }
+
+  /**
+   * Records a console sign-in, or a failed one, in the activity log. Blocking. A store that cannot
+   * record it is logged, not thrown: signing in does not depend on it.
+   *
+   * @param actor who signed in, from the verified credential; null for a failed sign-in whose
+   *     claimed identity was not verified (recorded as {@code unknown})
+   * @param client the address it came from, or null
+   * @param ok whether the sign-in succeeded
+   * @param detail what else to record, e.g. the way of signing in or why it failed; never a secret
+   */
+  public void recordSignIn(Actor actor, InetAddress client, boolean ok, String detail) {
+    String from = client == null ? "" : "from " + client.getHostAddress();
+    String text = detail == null || detail.isBlank() ? from : from.isEmpty() ? detail : from + ": " + detail;
+    try {
+      store.activity().record(actor == null ? "unknown" : actor.recorded(),
+          ActivityLog.SIGN_IN_PREFIX + (ok ? "succeeded" : "failed"), text);
+    } catch (RuntimeException e) {
+      log.warn("cannot record a console sign-in in the activity log: {}", e.getMessage());
+    }
   }
 
   // ---- customers ----

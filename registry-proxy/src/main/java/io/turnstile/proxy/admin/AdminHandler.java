@@ -32,24 +32,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks the admin bearer token, then runs the call on the blocking executor (the store is
- * blocking) and writes the answer back from there; Netty hands the write to the event loop.
+ * Checks the bearer credential (the admin token or a personal API token), then runs the call on
+ * the blocking executor (the store is blocking) as the actor it proves, and writes the answer back
+ * from there; Netty hands the write to the event loop. No header names the actor: a client cannot
+ * choose the name its changes are recorded under.
  */
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
-  private static final String ACTOR_HEADER = "X-Turnstile-Actor";
   /** Longest wait for a client to take one piece of a streamed answer. */
   private static final Duration STALL = Duration.ofSeconds(30);
 
   private final AdminApi api;
-  private final AdminToken token;
+  private final AdminCredentials credentials;
   private final Executor blocking;
   private final ObjectMapper json;
 
-  AdminHandler(AdminApi api, AdminToken token, Executor blocking, ObjectMapper json) {
+  AdminHandler(AdminApi api, AdminCredentials credentials, Executor blocking, ObjectMapper json) {
     this.api = api;
-    this.token = token;
+    this.credentials = credentials;
     this.blocking = blocking;
     this.json = json;
   }
@@ -63,15 +64,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
     InetAddress client = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
-    long wait = token.secondsToWait(client);
+    long wait = credentials.secondsToWait(client);
     if (wait > 0) {
       write(ctx, new AdminResponse(429, json.createObjectNode()
           .put("error", "too many wrong admin tokens from this address; retry in " + wait + " s")
           .put("retryAfter", wait)), false);
       return;
     }
-    if (!token.matchesAuthorization(authorization, client)) {
-      log.warn("admin call with {} admin token from {}", authorization == null ? "no" : "a wrong",
+    Actor actor = credentials.authenticate(authorization, client);
+    if (actor == null) {
+      log.warn("admin call with {} token from {}", authorization == null ? "no" : "a wrong or revoked",
           client == null ? "-" : client.getHostAddress());
       write(ctx, new AdminResponse(401, json.createObjectNode().put("error", "unauthorized")), keepAlive);
       return;
@@ -79,7 +81,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     String method = request.method().name();
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
     byte[] body = ByteBufUtil.getBytes(request.content());
-    String actor = actor(request.headers().get(ACTOR_HEADER));
     try {
       String accept = request.headers().get(HttpHeaderNames.ACCEPT);
       blocking.execute(() -> write(ctx, api.handle(method, uri.rawPath(), uri.parameters(), body, actor, accept),
@@ -87,14 +88,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     } catch (RejectedExecutionException e) {
       write(ctx, new AdminResponse(503, json.createObjectNode().put("error", "admin API busy, retry")), false);
     }
-  }
-
-  private static String actor(String header) {
-    if (header == null || header.isBlank()) {
-      return "admin-api";
-    }
-    String clean = header.strip().replaceAll("[^A-Za-z0-9@._:/ -]", "");
-    return clean.isEmpty() ? "admin-api" : "admin-api:" + clean.substring(0, Math.min(100, clean.length()));
   }
 
   private void write(ChannelHandlerContext ctx, AdminResponse response, boolean keepAlive) {

@@ -45,7 +45,8 @@ public final class AdminServer implements AutoCloseable {
   public static AdminServer start(HostPort listen, ServerTls tls, EventLoopGroup boss, EventLoopGroup workers,
       AdminApi api, AdminToken adminToken, Executor blocking, ObjectMapper json, Operations ops, ChannelHandler pages)
       throws InterruptedException {
-    AdminHandler handler = new AdminHandler(api, adminToken, blocking, json);
+    AdminHandler handler = new AdminHandler(api, new AdminCredentials(adminToken, api.apiTokenStore()), blocking,
+        json);
     OperationsHandler operations = new OperationsHandler(ops, blocking, json);
     Channel ch = new ServerBootstrap()
         .group(boss, workers)

@@ -45,15 +45,14 @@ public final class AdminToken {
         client);
   }
 
-  /**
-   * Whether an {@code Authorization} header carries the admin token as a bearer token; a wrong one
-   * counts against {@code client}, no header at all does not (it guesses nothing).
-   */
-  boolean matchesAuthorization(String header, InetAddress client) {
-    if (header == null) {
-      return false;
-    }
-    return counted(MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), authorization), client);
+  /** Whether an {@code Authorization} header carries the admin token as a bearer token; counts nothing. */
+  boolean isAuthorization(String header) {
+    return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), authorization);
+  }
+
+  /** Counts a wrong credential against {@code client}, as a wrong admin token counts. */
+  void failed(InetAddress client) {
+    counted(false, client);
   }
 
   private boolean counted(boolean right, InetAddress client) {

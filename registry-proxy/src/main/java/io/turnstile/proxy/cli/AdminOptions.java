@@ -28,7 +28,9 @@ public final class AdminOptions {
       defaultValue = "${env:TURNSTILE_ADMIN_CA}")
   Path adminCa;
 
-  @Option(scope = ScopeType.INHERIT, names = "--admin-token-file", description = "File holding the admin token (default: env TURNSTILE_ADMIN_TOKEN)")
+  @Option(scope = ScopeType.INHERIT, names = "--admin-token-file",
+      description = "File holding the admin token or a personal API token (tsa_...); default: env TURNSTILE_ADMIN_TOKEN."
+          + " Changes are recorded under the token's name, never a name the CLI chooses.")
   Path tokenFile;
 
   @Option(scope = ScopeType.INHERIT, names = {"-o", "--output"}, description = "table (default) or json", defaultValue = "table")
@@ -96,7 +98,6 @@ public final class AdminOptions {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri)
         .timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + token())
-        .header("X-Turnstile-Actor", "cli:" + System.getProperty("user.name", "unknown"))
         .header("Accept", accept);
     try {
       if (body == null) {

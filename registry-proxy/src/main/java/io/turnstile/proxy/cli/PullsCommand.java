@@ -1,13 +1,9 @@
 package io.turnstile.proxy.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.store.Expiry;
 import io.turnstile.store.InvalidInputException;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,13 +21,7 @@ public final class PullsCommand implements Callable<Integer> {
   @Option(names = "--license", paramLabel = "LICENSE_ID") String license;
   @Option(names = "--customer", paramLabel = "CUSTOMER_ID") String customer;
   @Option(names = "--application", paramLabel = "APP") String application;
-  @Option(names = "--since", paramLabel = "DATE", description = "From this time on: YYYY-MM-DD (UTC) or RFC 3339")
-  String since;
-  @Option(names = "--until", paramLabel = "DATE", description = "Before this time: YYYY-MM-DD (UTC) or RFC 3339")
-  String until;
-  @Option(names = "--limit", paramLabel = "N",
-      description = "Most records shown; default 100 for a table or JSON, every record for CSV")
-  Integer limit;
+  @Mixin LogOptions window;
 
   private PrintWriter out() {
     return spec.commandLine().getOut();
@@ -40,56 +30,22 @@ public final class PullsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     String output = admin.output;
-    if (!output.equals("table") && !output.equals("json") && !output.equals("csv")) {
-      throw new CliException("--output must be table, json or csv");
-    }
-    if (limit != null && limit < 1) {
-      throw new CliException("--limit must be at least 1");
-    }
-    StringBuilder q = new StringBuilder("pulls?");
+    StringBuilder q = window.query("pulls", output);
     param(q, "licenseId", license);
     param(q, "customerId", customer);
     param(q, "application", application);
-    param(q, "since", time("--since", since));
-    param(q, "until", time("--until", until));
-    if (output.equals("csv")) {
-      param(q, "limit", limit == null ? null : limit.toString());
-      param(q, "format", "csv");
-      out().print(admin.text(q.toString(), "text/csv"));
-      out().flush();
-      return 0;
-    }
-    int wanted = limit == null ? 100 : limit;
-    List<JsonNode> pulls = new ArrayList<>();
-    String next = null;
-    do {
-      StringBuilder page = new StringBuilder(q);
-      param(page, "limit", Integer.toString(Math.min(1000, wanted - pulls.size())));
-      param(page, "cursor", next);
-      JsonNode r = admin.call("GET", page.toString(), null);
-      r.path("pulls").forEach(pulls::add);
-      next = r.path("next").isTextual() ? r.path("next").asText() : null;
-    } while (next != null && pulls.size() < wanted);
-    if (output.equals("json")) {
-      ObjectNode all = admin.json().createObjectNode();
-      ArrayNode list = all.putArray("pulls");
-      pulls.forEach(list::add);
-      all.put("next", next);
-      out().println(all.toPrettyString());
-      out().flush();
+    LogPages.Read read = LogPages.printOrRead(admin, out(), q, "pulls", window.limit, output);
+    if (read == null) {
       return 0;
     }
     Table t = new Table("TIME", "LICENSE", "CUSTOMER", "KEY", "REPOSITORY", "TAG", "VERSION", "DIGEST", "CLIENT", "GETS");
-    for (JsonNode p : pulls) {
+    for (JsonNode p : read.rows()) {
       t.row(p.path("at").asText(), text(p, "licenseId"), text(p, "customerId"), text(p, "credential"),
           text(p, "repository"), text(p, "tag"), text(p, "version"), shortDigest(text(p, "digest")),
           text(p, "clientAddress"), p.path("count").asText("1"));
     }
     t.print(out());
-    if (next != null) {
-      out().println("(more: raise --limit, or narrow with --since/--until)");
-      out().flush();
-    }
+    LogPages.printMore(out(), read);
     return 0;
   }
 
@@ -109,7 +65,8 @@ public final class PullsCommand implements Callable<Integer> {
     out.flush();
   }
 
-  private static String text(JsonNode n, String field) {
+  /** A field of {@code n} as text; null when null or absent. */
+  static String text(JsonNode n, String field) {
     JsonNode v = n.path(field);
     return v.isNull() || v.isMissingNode() ? null : v.asText();
   }
@@ -119,7 +76,7 @@ public final class PullsCommand implements Callable<Integer> {
     return colon < 0 || digest.length() <= colon + 13 ? digest : digest.substring(0, colon + 13);
   }
 
-  private static String time(String option, String value) {
+  static String time(String option, String value) {
     if (value == null) {
       return null;
     }
@@ -130,7 +87,7 @@ public final class PullsCommand implements Callable<Integer> {
     }
   }
 
-  private static void param(StringBuilder q, String name, String value) {
+  static void param(StringBuilder q, String name, String value) {
     if (value != null) {
       if (q.charAt(q.length() - 1) != '?') {
         q.append('&');

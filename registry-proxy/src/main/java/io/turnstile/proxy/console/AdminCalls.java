@@ -2,6 +2,7 @@ package io.turnstile.proxy.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.proxy.admin.Actor;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminResponse;
 import java.net.URLEncoder;
@@ -10,12 +11,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The console's way into the admin API: the very calls an API client makes, so that every rule
- * (what a license needs, what a revoked license refuses, which versions exist) is decided in one
- * place. The console signs its changes as {@value #ACTOR}.
+ * The console's way into the admin API, as the signed-in operator: the very calls an API client
+ * makes, so that every rule (the operator's role, what a license needs, what a revoked license
+ * refuses, which versions exist) is decided in one place, and changes are recorded under the
+ * operator's verified name. A call the operator's role does not allow throws {@link Refused}, which
+ * the console answers with {@code 403} naming the role needed, whatever page asked.
  */
 final class AdminCalls {
-  static final String ACTOR = "console";
+  /** The admin API refused a call for the operator's role; the message names the role needed. */
+  static final class Refused extends RuntimeException {
+    Refused(String message) {
+      super(message);
+    }
+  }
 
   /** An answer; {@code error} is the API's message when the call failed. */
   record Answer(int status, JsonNode body) {
@@ -30,10 +38,17 @@ final class AdminCalls {
 
   private final AdminApi api;
   private final ObjectMapper json;
+  private final Actor actor;
 
-  AdminCalls(AdminApi api, ObjectMapper json) {
+  AdminCalls(AdminApi api, ObjectMapper json, Actor actor) {
     this.api = api;
     this.json = json;
+    this.actor = actor;
+  }
+
+  /** Who the calls are made as. */
+  Actor actor() {
+    return actor;
   }
 
   Answer get(String path) {
@@ -63,7 +78,10 @@ final class AdminCalls {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    AdminResponse r = api.handle(method, "/admin/v1/" + path, query, bytes, ACTOR, "application/json");
+    AdminResponse r = api.handle(method, "/admin/v1/" + path, query, bytes, actor, "application/json");
+    if (r.status() == 403) {
+      throw new Refused(new Answer(r.status(), r.body()).error());
+    }
     return new Answer(r.status(), r.body());
   }
 

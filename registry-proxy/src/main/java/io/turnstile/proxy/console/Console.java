@@ -38,12 +38,15 @@ public final class Console {
   /** Who a console session stands for, since {@code since}. */
   record Operator(Instant since, Actor actor) {}
 
+  private final AdminApi api;
   private final AdminToken token;
+  private final ObjectMapper json;
+  private final List<String> applications;
+  private final String registryHost;
   private final Sessions<Operator> sessions;
   private final SessionCookie cookie;
   private final Pages pages;
   private final Assets assets;
-  private final ConsoleScreens screens;
   private final Clock clock;
 
   /**
@@ -53,13 +56,16 @@ public final class Console {
    */
   public Console(AdminApi api, AdminToken token, ObjectMapper json, List<String> applications,
       String registryHost, boolean secure, Duration idle, Clock clock) {
+    this.api = api;
     this.token = token;
+    this.json = json;
+    this.applications = List.copyOf(applications);
+    this.registryHost = registryHost;
     this.clock = clock;
     this.sessions = new Sessions<>(idle, MAX_SESSIONS, clock);
     this.cookie = new SessionCookie("turnstile_console", PREFIX, secure);
     this.pages = new Pages();
     this.assets = new Assets();
-    this.screens = new ConsoleScreens(new AdminCalls(api, json), pages, applications, registryHost, clock);
   }
 
   /**
@@ -74,6 +80,8 @@ public final class Console {
   public WebResponse serve(WebRequest r) {
     try {
       return route(r);
+    } catch (AdminCalls.Refused e) {
+      return WebResponse.text(403, e.getMessage());
     } catch (RuntimeException e) {
       log.error("console {} {} failed", r.method(), r.path(), e);
       return WebResponse.text(500, "internal error");
@@ -115,13 +123,19 @@ public final class Console {
     }
     Frame frame = frame(session, "Turnstile console");
     List<String> p = Arrays.asList(path.substring(1).split("/", -1));
-    WebResponse answer = screens.route(r, p, session, frame);
+    // Every call a page makes goes through the admin API as the session's operator: the role is
+    // checked there, once, for pages and API alike.
+    AdminCalls calls = new AdminCalls(api, json, session.principal().actor());
+    WebResponse answer = TeamScreens.owns(p)
+        ? new TeamScreens(calls, pages, clock).route(r, p, session, frame)
+        : new ConsoleScreens(calls, pages, applications, registryHost, clock).route(r, p, session, frame);
     return answer != null ? answer : WebResponse.text(404, "not found");
   }
 
   private Frame frame(Sessions.Session<Operator> session, String title) {
+    Actor actor = session.principal().actor();
     return new Frame(title, "console", session.csrf(), session.take("notice", String.class),
-        session.take("error", String.class));
+        session.take("error", String.class), actor.recorded(), actor.role().label());
   }
 
   private WebResponse signInPage(int status, String error) {
@@ -140,11 +154,21 @@ public final class Console {
     }
     if (!token.matches(r.field("token"), r.client())) {
       log.warn("console sign-in with a wrong admin token from {}", r.client());
+      api.recordSignIn(null, r.client(), false, "a wrong admin token");
       return signInPage(401, "That is not the admin token.");
     }
-    Sessions.Session<Operator> s = sessions.start(new Operator(clock.instant(), Actor.ADMIN_TOKEN));
+    api.recordSignIn(Actor.ADMIN_TOKEN, r.client(), true, "with the admin token");
+    Sessions.Session<Operator> s = start(Actor.ADMIN_TOKEN);
     log.info("console sign-in from {}", r.client());
     return WebResponse.redirect(PREFIX + "/licenses").cookie(cookie.set(s.id())).cookie(cookie.preSignIn().clear());
+  }
+
+  /**
+   * A new console session for {@code actor}, whose credential the caller has verified (the
+   * admin-token form here); its id is the session cookie's value.
+   */
+  Sessions.Session<Operator> start(Actor actor) {
+    return sessions.start(new Operator(clock.instant(), actor));
   }
 
   /** Live console sessions, for tests. */

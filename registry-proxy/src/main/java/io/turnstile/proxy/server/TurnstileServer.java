@@ -77,6 +77,7 @@ public final class TurnstileServer implements AutoCloseable {
   private final Metrics metrics;
   private final Health health;
   private final Portal portal;
+  private final Console console;
   private final TagSightings sightings;
   /** Null when {@code cache.tagWatch} is 0. */
   private final TagWatch watch;
@@ -88,8 +89,9 @@ public final class TurnstileServer implements AutoCloseable {
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
       AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
-      Portal portal, TagSightings sightings, TagWatch watch, PullAuditLog pulls, BlobStores blobs) {
+      Portal portal, Console console, TagSightings sightings, TagWatch watch, PullAuditLog pulls, BlobStores blobs) {
     this.portal = portal;
+    this.console = console;
     this.sightings = sightings;
     this.watch = watch;
     this.upstream = upstream;
@@ -236,7 +238,7 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("admin API listening on {}", admin.address());
       tls.reloadEvery(workers, blocking);
       health.started();
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal,
+      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal, console,
           sightings, watch, pulls, blobs);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (watch != null) {
@@ -289,6 +291,11 @@ public final class TurnstileServer implements AutoCloseable {
 
   public LicenseStore store() {
     return store;
+  }
+
+  /** The vendor console, for tests that start a session as someone other than the admin token's holder. */
+  public Console console() {
+    return console;
   }
 
   /** Where tags seen upstream are queued for the store, for tests. */

@@ -98,11 +98,11 @@ public final class LoginGuard {
 
   /**
    * A username as it may go into a log line: printable ASCII, at most 64 characters, and anything
-   * from a key's prefix on masked, since a key typed into the username field is a common mistake.
+   * from a license key's or an API token's prefix on masked, since a secret typed into the username
+   * field is a common mistake.
    */
   public static String printable(String username) {
-    int keyAt = username.indexOf(Keys.KEY_PREFIX);
-    String shown = keyAt < 0 ? username : username.substring(0, keyAt) + Keys.KEY_PREFIX + "***";
+    String shown = masked(masked(username, Keys.KEY_PREFIX), Keys.API_TOKEN_PREFIX);
     StringBuilder sb = new StringBuilder(Math.min(shown.length(), 64) + 5).append('"');
     for (int i = 0; i < shown.length() && i < 64; i++) {
       char c = shown.charAt(i);
@@ -112,6 +112,11 @@ public final class LoginGuard {
       sb.append("...");
     }
     return sb.append('"').toString();
+  }
+
+  private static String masked(String text, String prefix) {
+    int at = text.indexOf(prefix);
+    return at < 0 ? text : text.substring(0, at) + prefix + "***";
   }
 
   /** An address and a username as 128 bits of their SHA-256: a fixed size whatever the username. */

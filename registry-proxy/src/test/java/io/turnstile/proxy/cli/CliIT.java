@@ -73,6 +73,29 @@ class CliIT {
   }
 
   @Test
+  void aPersonalApiToken_drivesTheCli_itsChangesCarryItsName_andOnceRevokedItIsRefused() throws Exception {
+    TestTurnstile.Answer made = ts.admin("POST", "/admin/v1/api-tokens",
+        "{\"name\":\"billing\",\"role\":\"editor\",\"expiresAt\":\"2099-01-01\"}");
+    assertThat(made.status()).as(made.raw()).isEqualTo(201);
+    Files.writeString(tokenFile, made.body().get("token").asText() + "\n");
+
+    String customer = jsonOf(run("customer", "create", "--name", "Initech", "-o", "json")).get("id").asText();
+    Run activity = run("activity", "--customer", customer);
+    assertThat(activity.exit()).as(activity.err()).isZero();
+    assertThat(activity.out()).contains("customer.created", "api-token:billing (admin-token)");
+    Run csv = run("activity", "--actor", "api-token:billing (admin-token)", "-o", "csv");
+    assertThat(csv.out()).startsWith("at,actor,action,customerId,licenseId,detail\r\n").contains(customer);
+    Run signingKeys = run("signing-key", "list");
+    assertThat(signingKeys.exit()).isNotZero();
+    assertThat(signingKeys.err()).contains("needs the admin role");
+
+    ts.admin("DELETE", "/admin/v1/api-tokens/" + made.body().get("id").asText(), null);
+    Run refused = run("customer", "list");
+    assertThat(refused.exit()).isNotZero();
+    assertThat(refused.err()).contains("unauthorized");
+  }
+
+  @Test
   void health_exitsZeroWhenThePublicListenerAnswers_andOneWhenNothingDoes() {
     Run ok = runRaw("health", "--url", ts.registryUrl() + "/healthz");
     assertThat(ok.exit()).as(ok.err()).isZero();
@@ -115,7 +138,7 @@ class CliIT {
 
     Run shown = run("license", "show", id);
     assertThat(shown.out()).contains("license.created", "license.versions_granted", "license.version_revoked",
-        "license.expiry_changed", "cli:");
+        "license.expiry_changed", "admin-token");
     assertThat(shown.out()).doesNotContain(key);
 
     assertThat(run("license", "list", "--customer", customer).out()).contains(id, "expired");

@@ -218,7 +218,7 @@ class ConsoleIT {
     assertThat(license.get("versions")).extracting(JsonNode::asText).containsExactly("1.1.0", "3.0.0");
     assertThat(license.get("expiresAt").asText()).isEqualTo("2099-01-31T00:00:00Z");
     assertThat(license.get("name").asText()).isEqualTo("Production");
-    assertThat(license.get("history").get(0).get("actor").asText()).isEqualTo("console");
+    assertThat(license.get("history").get(0).get("actor").asText()).isEqualTo("admin-token");
     assertNoSecretLogged(key);
   }
 
@@ -270,7 +270,7 @@ class ConsoleIT {
     JsonNode l = ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body();
     assertThat(l.get("grants").toString()).contains("{\"kind\":\"range\",\"value\":\"2.x\",\"includePrerelease\":true}")
         .contains("\"kind\":\"all\",\"value\":\"*\"");
-    assertThat(l.get("history")).anySatisfy(e -> assertThat(e.get("actor").asText()).isEqualTo("console"));
+    assertThat(l.get("history")).anySatisfy(e -> assertThat(e.get("actor").asText()).isEqualTo("admin-token"));
     assertThat(browser.get("/console/licenses").body())
         .contains("1.0.0 (exact), * (all versions), 2.x (range + pre-releases)");
   }

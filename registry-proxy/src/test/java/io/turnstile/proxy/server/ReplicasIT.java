@@ -111,6 +111,20 @@ class ReplicasIT {
   }
 
   @Test
+  void anApiTokenMadeOnOneReplicaWorksOnTheOther_andOnceRevokedIsRefusedThereWithinOneSecond() throws Exception {
+    TestTurnstile.Answer made = a.admin("POST", "/admin/v1/api-tokens",
+        "{\"name\":\"deploy\",\"role\":\"viewer\",\"expiresAt\":\"2099-01-01\"}");
+    assertThat(made.status()).as(made.raw()).isEqualTo(201);
+    String secret = made.body().get("token").asText();
+    until("b accepts the token", () -> b.admin("GET", "/admin/v1/customers", null, secret).status() == 200);
+    assertThat(a.admin("DELETE", "/admin/v1/api-tokens/" + made.body().get("id").asText(), null).status())
+        .isEqualTo(200);
+    Instant revokedAt = committedAt(a.server.store());
+    within(Duration.ofSeconds(1), revokedAt, "b refuses the revoked token",
+        () -> b.admin("GET", "/admin/v1/customers", null, secret).status() == 401);
+  }
+
+  @Test
   void everyEditThroughAIsEnforcedByBWithinOneSecond_forBasicBearerAndRefreshTokens() throws Exception {
     // Each probe's own time counts as delay: B's first answers, which warm it up, come before the edit.
     assertThat(status(b, "/v2/", TestTurnstile.basic("lic_none", "tsk_none"))).isEqualTo(401);

@@ -129,6 +129,7 @@ class LoginGuardTest {
   void printable_masksAKeyAnywhereInTheUsername_andCutsLongNames() {
     assertThat(LoginGuard.printable("lic_0123")).isEqualTo("\"lic_0123\"");
     assertThat(LoginGuard.printable(" tsk_AbCdEf")).isEqualTo("\" tsk_***\"");
+    assertThat(LoginGuard.printable("tsa_AbCdEf")).as("an API token").isEqualTo("\"tsa_***\"");
     assertThat(LoginGuard.printable("a".repeat(100))).isEqualTo("\"" + "a".repeat(64) + "...\"");
     assertThat(LoginGuard.printable("x\ny")).isEqualTo("\"x?y\"");
   }
