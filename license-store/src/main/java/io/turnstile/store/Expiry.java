@@ -1,5 +1,7 @@
 package io.turnstile.store;
 
+import static io.turnstile.store.InvalidInputException.quoted;
+
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -30,7 +32,7 @@ public final class Expiry {
       try {
         return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
       } catch (DateTimeParseException notADate) {
-        throw new InvalidInputException(field, "'" + text + "' is not an RFC 3339 time (e.g. 2027-01-01T00:00:00Z)");
+        throw new InvalidInputException(field, quoted(text) + " is not an RFC 3339 time (e.g. 2027-01-01T00:00:00Z)");
       }
     }
   }

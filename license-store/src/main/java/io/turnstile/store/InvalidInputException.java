@@ -15,6 +15,20 @@ public final class InvalidInputException extends StoreException {
     return field;
   }
 
+  /** Longest part of a bad value an error message repeats. */
+  public static final int MAX_QUOTED = 60;
+
+  /**
+   * {@code value} in single quotes for an error message, cut to {@link #MAX_QUOTED} characters with
+   * an ellipsis: a message names what was wrong without echoing a whole paste back.
+   */
+  public static String quoted(String value) {
+    if (value == null) {
+      return "null";
+    }
+    return "'" + (value.length() <= MAX_QUOTED ? value : value.substring(0, MAX_QUOTED) + "…") + "'";
+  }
+
   /** What is wrong with the value, without the field's name. */
   public String problem() {
     return problem;

@@ -1,5 +1,7 @@
 package io.turnstile.store;
 
+import static io.turnstile.store.InvalidInputException.quoted;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -68,17 +70,17 @@ public final class VersionRange {
     }
     for (String alternative : normal.split(" \\|\\| ", -1)) {
       if (!ALTERNATIVE.matcher(alternative).matches()) {
-        throw new InvalidInputException(field, "'" + alternative + "' is not a version range"
+        throw new InvalidInputException(field, quoted(alternative) + " is not a version range"
             + " (npm syntax, e.g. 2.x, ~2.4.0, ^2.4.1, >=2.0.0 <3.0.0, or * for every version)");
       }
       List<List<Range>> read = read(field, alternative, includePrerelease).get();
       if (read.isEmpty()) {
-        throw new InvalidInputException(field, "'" + alternative + "' matches no version");
+        throw new InvalidInputException(field, quoted(alternative) + " matches no version");
       }
       if (!alternative.contains(" - ") && !read.get(0).equals(comparatorByComparator(alternative, includePrerelease))) {
         // semver4j drops or empties some conjunctions of ~ and ^ with other comparators ("~0 >=0"
         // reads as ">=0.0.0"); such a range would grant other than what it says.
-        throw new InvalidInputException(field, "'" + alternative + "' cannot be read reliably: write it with"
+        throw new InvalidInputException(field, quoted(alternative) + " cannot be read reliably: write it with"
             + " >=, <=, > and < only (e.g. >=2.4.0 <2.5.0 for ~2.4.0)");
       }
     }
@@ -93,7 +95,7 @@ public final class VersionRange {
     try {
       return RangeListFactory.create(text, includePrerelease);
     } catch (NumberFormatException e) {
-      throw new InvalidInputException(field, "'" + text + "' has a version number above " + MAX_NUMBER
+      throw new InvalidInputException(field, quoted(text) + " has a version number above " + MAX_NUMBER
           + ", the largest a range can match");
     }
   }

@@ -1,5 +1,7 @@
 package io.turnstile.store.internal;
 
+import static io.turnstile.store.InvalidInputException.quoted;
+
 import io.turnstile.config.Versions;
 import io.turnstile.store.Catalog;
 import io.turnstile.store.InvalidInputException;
@@ -60,7 +62,7 @@ final class Inputs {
       String v = versions.get(i);
       if (!Versions.isValidVersion(v)) {
         throw new InvalidInputException(field + "[" + i + "]",
-            v == null ? "must not be null" : "'" + v + "' is not a valid version (letters, digits, '.', '_', '-', '+'; at most 128)");
+            v == null ? "must not be null" : quoted(v) + " is not a valid version (letters, digits, '.', '_', '-', '+'; at most 128)");
       }
       out.add(v);
     }

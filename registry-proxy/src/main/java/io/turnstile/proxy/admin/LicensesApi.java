@@ -1,5 +1,7 @@
 package io.turnstile.proxy.admin;
 
+import static io.turnstile.store.InvalidInputException.quoted;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -188,11 +190,11 @@ final class LicensesApi {
     if (name == null) {
       name = "turnstile-" + license.id().value().replace('_', '-');
     } else if (!name.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
-      throw ApiError.badRequest("name", "'" + name + "' is not a valid Kubernetes object name");
+      throw ApiError.badRequest("name", quoted(name) + " is not a valid Kubernetes object name");
     }
     String namespace = b.text("namespace", false);
     if (namespace != null && !namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
-      throw ApiError.badRequest("namespace", "'" + namespace + "' is not a valid Kubernetes namespace");
+      throw ApiError.badRequest("namespace", quoted(namespace) + " is not a valid Kubernetes namespace");
     }
     LicenseState state = license.state(now);
     if (!license.grantsAnythingAt(now)) {

@@ -32,6 +32,7 @@ final class ConsoleScreens {
   private final Clock clock;
   private final RecentPulls pulls;
   private final List<String> applications;
+  private final LicenseForm form;
 
   ConsoleScreens(AdminCalls api, Pages pages, List<String> applications, String registryHost, Clock clock) {
     this.api = api;
@@ -40,6 +41,7 @@ final class ConsoleScreens {
     this.registryHost = registryHost;
     this.clock = clock;
     this.pulls = new RecentPulls(api);
+    this.form = new LicenseForm(api, pages, registryHost, clock);
   }
 
   /** The answer for {@code p} (the path's segments after {@code /console/}), or null for none. */
@@ -70,10 +72,10 @@ final class ConsoleScreens {
       }
       case "licenses" -> {
         if (n == 1) {
-          return r.isPost() ? createLicense(r, s) : licenses(r, frame);
+          return r.isPost() ? form.save(r, s, frame) : licenses(r, frame);
         }
         if (n == 2 && p.get(1).equals("new") && r.isGet()) {
-          return newLicense(r, frame);
+          return form.empty(r, frame);
         }
         String id = p.get(1);
         String page = Console.PREFIX + "/licenses/" + AdminCalls.segment(id);
@@ -86,7 +88,7 @@ final class ConsoleScreens {
         }
         if (n == 3) {
           return switch (p.get(2)) {
-            case "versions" -> grant(r, s, api, page);
+            case "versions" -> grant(r, s, api, page, frame, license(id));
             case "ranges" -> grantRange(r, s, api, page);
             case "keep" -> {
               boolean keep = "true".equals(r.field("keep"));
@@ -98,6 +100,11 @@ final class ConsoleScreens {
             case "expiry" -> {
               ObjectNode body = NODES.objectNode();
               String day = blankToNull(r.field("expiresAt"));
+              if (day != null && form.cutsOffAtOnce(day) && !"true".equals(r.field("confirmExpiry"))) {
+                yield confirm(frame, "Cut the customer off now?", "Expiry " + day + " means 00:00 UTC of that day, which"
+                    + " is already past: the customer's pulls stop at once.", page + "/expiry",
+                    Map.of("expiresAt", List.of(day), "confirmExpiry", List.of("true")), "Set the expiry", page);
+              }
               body.put("expiresAt", day);
               yield change(s, this.api.patch(api, body), day == null ? "The license no longer expires." : "Expiry set to " + day + ".",
                   page, page);
@@ -110,7 +117,7 @@ final class ConsoleScreens {
         if (n == 4 && p.get(2).equals("ranges") && p.get(3).equals("revoke")) {
           String range = r.field("range") == null ? "" : r.field("range");
           return change(s, this.api.delete(api + "/ranges/" + AdminCalls.segment(range)),
-              "Range " + range + " withdrawn.", page, page);
+              "Range " + range + " revoked.", page, page);
         }
         if (n == 5 && p.get(2).equals("versions") && p.get(4).equals("revoke")) {
           return change(s, this.api.delete(api + "/versions/" + AdminCalls.segment(p.get(3))),
@@ -198,50 +205,6 @@ final class ConsoleScreens {
     return page("console/licenses.jte", frame, params);
   }
 
-  private WebResponse newLicense(WebRequest r, Frame frame) {
-    List<Views.Application> applications = new ArrayList<>();
-    api.get("applications").body().path("applications").forEach(a -> applications.add(Views.Application.of(a)));
-    Map<String, Object> params = new HashMap<>();
-    params.put("customers", customerNames());
-    params.put("applications", applications);
-    params.put("customer", r.param("customer") == null ? "" : r.param("customer"));
-    return page("console/license-new.jte", frame, params);
-  }
-
-  private WebResponse createLicense(WebRequest r, Sessions.Session<?> s) {
-    String application = r.field("application") == null ? "" : r.field("application");
-    ObjectNode body = NODES.objectNode();
-    body.put("name", blankToNull(r.field("name")));
-    body.put("customerId", r.field("customerId"));
-    body.put("application", application);
-    body.put("expiresAt", blankToNull(r.field("expiresAt")));
-    Set<String> versions = new LinkedHashSet<>(r.fields("version." + application));
-    versions.addAll(words(r.field("moreVersions")));
-    versions.forEach(body.putArray("versions")::add);
-    List<String> ranges = ranges(r.field("ranges"));
-    if (!ranges.isEmpty()) {
-      boolean prerelease = "true".equals(r.field("includePrerelease"));
-      var list = body.putArray("ranges");
-      ranges.forEach(x -> list.addObject().put("range", x).put("includePrerelease", prerelease));
-    }
-    body.put("keepReleasedBeforeExpiry", "true".equals(r.field("keepReleasedBeforeExpiry")));
-    String user = blankToNull(r.field("upstreamUsername"));
-    String password = r.field("upstreamPassword");
-    if (user != null || (password != null && !password.isEmpty())) {
-      body.putObject("upstreamCredentials").put("username", user).put("password", password);
-    }
-    Answer a = api.post("licenses", body);
-    if (!a.ok()) {
-      s.flash("error", a.error());
-      String customer = r.field("customerId") == null ? "" : r.field("customerId");
-      return WebResponse.redirect(Console.PREFIX + "/licenses/new?customer=" + AdminCalls.segment(customer));
-    }
-    String id = a.body().path("id").asText();
-    s.flash("issued", new Views.IssuedKey(a.body().path("username").asText(), a.body().path("key").asText(), registryHost));
-    s.flash("notice", "License created. Copy its key now: it is shown only once.");
-    return WebResponse.redirect(Console.PREFIX + "/licenses/" + AdminCalls.segment(id));
-  }
-
   private WebResponse license(String id, Sessions.Session<?> s, Frame frame) {
     Answer a = api.get("licenses/" + AdminCalls.segment(id));
     if (!a.ok()) {
@@ -272,16 +235,41 @@ final class ConsoleScreens {
     return out;
   }
 
-  private WebResponse grant(WebRequest r, Sessions.Session<?> s, String apiPath, String page) {
+  private WebResponse grant(WebRequest r, Sessions.Session<?> s, String apiPath, String page, Frame frame,
+      String application) {
     Set<String> versions = new LinkedHashSet<>(r.fields("version"));
-    versions.addAll(words(r.field("moreVersions")));
+    List<String> typed = LicenseDraft.words(r.field("moreVersions"));
+    versions.addAll(typed);
     if (versions.isEmpty()) {
       s.flash("error", "Pick or type at least one version to grant.");
       return WebResponse.redirect(page);
     }
+    List<String> unknown = application == null ? List.of()
+        : LicenseForm.unknownAtTheUpstream(form.applications(), application, typed);
+    if (!unknown.isEmpty() && !"true".equals(r.field("confirmUnknown"))) {
+      return confirm(frame, "Grant a version the upstream does not have?", "Not found at the upstream: "
+          + String.join(", ", unknown) + ". Grant " + (unknown.size() == 1 ? "it" : "them")
+          + " anyway, for a release still to come? Go back to mend a typo.", page + "/versions",
+          Map.of("version", List.copyOf(versions), "confirmUnknown", List.of("true")), "Grant anyway", page);
+    }
     ObjectNode body = NODES.objectNode();
     versions.forEach(body.putArray("versions")::add);
     return change(s, api.post(apiPath + "/versions", body), "Granted " + String.join(", ", versions) + ".", page, page);
+  }
+
+  /** The application of license {@code id}, or null when it cannot be read. */
+  private String license(String id) {
+    Answer a = api.get("licenses/" + AdminCalls.segment(id));
+    return a.ok() ? a.body().path("application").asText(null) : null;
+  }
+
+  /** A page that asks before a change: {@code fields} posted again to {@code action} with the answer. */
+  private WebResponse confirm(Frame frame, String title, String message, String action, Map<String, List<String>> fields,
+      String button, String back) {
+    Map<String, Object> params = new HashMap<>();
+    params.put("confirm", new Views.Confirm(title, message, action, fields, button, back));
+    WebResponse page = page("console/confirm.jte", frame, params);
+    return page;
   }
 
   private WebResponse grantRange(WebRequest r, Sessions.Session<?> s, String apiPath, String page) {
@@ -337,26 +325,5 @@ final class ConsoleScreens {
 
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s.strip();
-  }
-
-  /** Ranges typed one per line or separated by commas (a range itself may hold spaces). */
-  private static List<String> ranges(String s) {
-    if (s == null || s.isBlank()) {
-      return List.of();
-    }
-    List<String> out = new ArrayList<>();
-    for (String part : s.split("[,\\r\\n]+")) {
-      if (!part.isBlank()) {
-        out.add(part.strip());
-      }
-    }
-    return out;
-  }
-
-  private static List<String> words(String s) {
-    if (s == null || s.isBlank()) {
-      return List.of();
-    }
-    return List.of(s.strip().split("[\\s,]+"));
   }
 }

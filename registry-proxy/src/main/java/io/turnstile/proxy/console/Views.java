@@ -102,6 +102,13 @@ public final class Views {
     }
   }
 
+  /**
+   * A question before a change: {@code fields} are posted again to {@code action} when the answer
+   * is {@code button}; {@code back} leaves it.
+   */
+  public record Confirm(String title, String message, String action, java.util.Map<String, List<String>> fields,
+      String button, String back) {}
+
   /** The license list's filters as the form shows them back; empty for none. */
   public record LicenseFilter(String customer, String application, String state, String q) {}
 

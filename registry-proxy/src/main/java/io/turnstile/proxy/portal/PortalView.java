@@ -8,11 +8,11 @@ import io.turnstile.store.License;
 import io.turnstile.store.LicenseState;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.TagVersions;
+import io.turnstile.store.VersionOrder;
 import io.turnstile.store.VersionRange;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -231,7 +231,7 @@ public final class PortalView {
     }
     List<String> all = new ArrayList<>(docker.keySet());
     helm.keySet().stream().filter(v -> !docker.containsKey(v)).forEach(all::add);
-    all.sort(NEWEST_FIRST);
+    all.sort(VersionOrder.NEWEST_FIRST);
     List<Version> covered = new ArrayList<>();
     for (String v : all.subList(0, Math.min(MAX_COVERED, all.size()))) {
       covered.add(new Version(v, List.copyOf(docker.getOrDefault(v, List.of())), List.copyOf(helm.getOrDefault(v, List.of())),
@@ -270,20 +270,6 @@ public final class PortalView {
     }
     return false;
   }
-
-  /** Semantic versions newest first, then anything else in reverse text order. */
-  private static final Comparator<String> NEWEST_FIRST = (a, b) -> {
-    Semver sa = Semver.parse(a);
-    Semver sb = Semver.parse(b);
-    if (sa != null && sb != null) {
-      int c = sb.compareTo(sa);
-      return c != 0 ? c : b.compareTo(a);
-    }
-    if (sa != null || sb != null) {
-      return sa != null ? -1 : 1;
-    }
-    return b.compareTo(a);
-  };
 
   /**
    * Whether a repository holds Helm charts: the configuration does not say, so its name does (a

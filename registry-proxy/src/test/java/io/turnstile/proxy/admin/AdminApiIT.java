@@ -371,7 +371,7 @@ class AdminApiIT {
     JsonNode apps = a.body().get("applications");
     assertThat(apps.get(0).get("name").asText()).isEqualTo("app");
     assertThat(apps.get(0).get("repositories")).extracting(r -> r.get("name").asText()).containsExactly("vendor/app", "charts/app");
-    assertThat(apps.get(0).get("versions")).extracting(JsonNode::asText).containsExactly("1.0.0", "1.1.0", "2.0.0");
+    assertThat(apps.get(0).get("versions")).extracting(JsonNode::asText).containsExactly("2.0.0", "1.1.0", "1.0.0");
     assertThat(apps.get(1).get("versions")).extracting(JsonNode::asText).containsExactly("3.0");
     assertThat(a.raw()).doesNotContain("vendor-secret").doesNotContain("up-token");
   }
@@ -389,7 +389,7 @@ class AdminApiIT {
 
     JsonNode apps = ts.admin("GET", "/admin/v1/applications", null).body().get("applications");
 
-    assertThat(apps.get(0).get("versions")).extracting(JsonNode::asText).containsExactly("1.0.0", "1.1.0", "2.0.0");
+    assertThat(apps.get(0).get("versions")).extracting(JsonNode::asText).containsExactly("2.0.0", "1.1.0", "1.0.0");
     assertThat(apps.get(1).get("versions")).isEmpty();
   }
 

@@ -204,7 +204,7 @@ class ConsoleIT {
         .contains("type=\"date\"");
     HttpResponse<String> r = browser.post("/console/licenses", Map.of(
         "name", "Production", "expiresAt", "2099-01-31", "application", "app",
-        "version.app", "1.1.0", "moreVersions", "3.0.0", "customerId", customer));
+        "version.app", "1.1.0", "moreVersions", "3.0.0", "confirmUnknown", "true", "customerId", customer));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(303);
     String page = r.headers().firstValue("Location").orElseThrow();
     String licenseId = page.substring(page.lastIndexOf('/') + 1);
@@ -220,6 +220,93 @@ class ConsoleIT {
     assertThat(license.get("name").asText()).isEqualTo("Production");
     assertThat(license.get("history").get(0).get("actor").asText()).isEqualTo("admin-token");
     assertNoSecretLogged(key);
+  }
+
+  @Test
+  void aRefusedCreateForm_comesBackAsFilledIn_withTheMessageBesideItsFieldInTheFormsWords() throws Exception {
+    signIn();
+    String customer = createCustomer("Acme");
+    browser.get("/console/licenses/new");
+    HttpResponse<String> r = browser.post("/console/licenses", Map.of("name", "Production", "expiresAt", "2099-01-31",
+        "application", "app", "version.app", "1.1.0", "moreVersions", "foo bar!!", "customerId", customer,
+        "upstreamUsername", "robot", "upstreamPassword", "s3cret-upstream"));
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("id=\"name\" name=\"name\" maxlength=\"200\" value=\"Production\"")
+        .contains("value=\"2099-01-31\"")
+        .contains("value=\"1.1.0\" checked")
+        .contains("value=\"foo bar!!\"")
+        .contains("<option value=\"" + customer + "\" selected>")
+        .contains("value=\"robot\"")
+        .contains("id=\"moreVersions-error\">Other versions: 'bar!!' is not a valid version")
+        .doesNotContain("versions[1]").doesNotContain("s3cret-upstream");
+    assertThat(ts.admin("GET", "/admin/v1/licenses?customerId=" + customer, null).body().get("licenses")).isEmpty();
+    // A paste of 3,000 characters is named, not echoed.
+    browser.get("/console/licenses/new");
+    String paste = "x".repeat(3_000) + "!";
+    String page = browser.post("/console/licenses", Map.of("application", "app", "moreVersions", paste,
+        "customerId", customer)).body();
+    assertThat(page).contains("Other versions: '" + "x".repeat(60) + "…' is not a valid version")
+        .doesNotContain("x".repeat(1_001));
+  }
+
+  @Test
+  void createForm_asksBeforeGrantingNothing_anExpiryInThePast_orAVersionTheUpstreamLacks() throws Exception {
+    signIn();
+    String customer = createCustomer("Acme");
+    String form = browser.get("/console/licenses/new").body();
+    assertThat(form).as("no customer chosen unless opened from one").contains("<option value=\"\" selected>Choose a customer</option>");
+    // The upstream's versions, newest first, and no floating tag among them.
+    assertThat(form.indexOf("value=\"2.0.0\"")).isLessThan(form.indexOf("value=\"1.1.0\""));
+    assertThat(form).doesNotContain("value=\"latest\"");
+
+    HttpResponse<String> empty = browser.post("/console/licenses", Map.of("application", "app", "customerId", customer));
+    assertThat(empty.statusCode()).isEqualTo(400);
+    assertThat(empty.body()).contains("id=\"versions-error\">Versions: pick or type at least one version or range");
+    browser.get("/console/licenses/new");
+    assertThat(browser.post("/console/licenses", Map.of("application", "app", "customerId", customer,
+        "grantNothing", "true")).statusCode()).isEqualTo(303);
+
+    String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+    browser.get("/console/licenses/new");
+    HttpResponse<String> past = browser.post("/console/licenses", Map.of("application", "app", "customerId", customer,
+        "version.app", "1.1.0", "expiresAt", today));
+    assertThat(past.statusCode()).isEqualTo(400);
+    assertThat(past.body()).contains("id=\"expiresAt-error\">Expires on: " + today + " is today or earlier")
+        .contains("id=\"confirmExpiry\"");
+
+    browser.get("/console/licenses/new");
+    HttpResponse<String> typo = browser.post("/console/licenses", Map.of("application", "app", "customerId", customer,
+        "moreVersions", "1.0.O"));
+    assertThat(typo.statusCode()).isEqualTo(400);
+    assertThat(typo.body()).contains("Other versions: not found at the upstream: 1.0.O.").contains("id=\"confirmUnknown\"");
+    HttpResponse<String> confirmed = browser.post("/console/licenses", Map.of("application", "app", "customerId", customer,
+        "moreVersions", "1.0.O", "confirmUnknown", "true"));
+    assertThat(confirmed.statusCode()).isEqualTo(303);
+    assertThat(ts.admin("GET", "/admin/v1/licenses?customerId=" + customer, null).body().get("licenses")).hasSize(2);
+  }
+
+  @Test
+  void licensePage_asksBeforeGrantingAVersionTheUpstreamLacks_orAnExpiryThatCutsOffAtOnce() throws Exception {
+    signIn();
+    TestTurnstile.Login login = ts.license("app", "1.0.0");
+    String page = "/console/licenses/" + login.username();
+    assertThat(browser.get(page).body()).contains("data-confirm=\"Revoke version 1.0.0?");
+    HttpResponse<String> typo = browser.post(page + "/versions", Map.of("moreVersions", "1.0.O"));
+    assertThat(typo.statusCode()).isEqualTo(200);
+    assertThat(typo.body()).contains("Not found at the upstream: 1.0.O.").contains("name=\"confirmUnknown\" value=\"true\"")
+        .contains("name=\"version\" value=\"1.0.O\"");
+    assertThat(ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body().get("versions")).hasSize(1);
+    assertThat(browser.post(page + "/versions", Map.of("version", "1.0.O", "confirmUnknown", "true")).statusCode())
+        .isEqualTo(303);
+    assertThat(ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body().get("versions"))
+        .extracting(JsonNode::asText).contains("1.0.O");
+
+    browser.get(page);
+    HttpResponse<String> past = browser.post(page + "/expiry", Map.of("expiresAt", "2020-01-01"));
+    assertThat(past.body()).contains("Cut the customer off now?");
+    assertThat(ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body().get("expiresAt").isNull()).isTrue();
+    browser.post(page + "/expiry", Map.of("expiresAt", "2098-05-01"));
+    assertThat(browser.get(page).body()).contains("until 2098-05-01 00:00 UTC");
   }
 
   @Test
@@ -304,7 +391,7 @@ class ConsoleIT {
     assertThat(browser.get(page).body()).contains("<li data-kind=\"range\"><span>&gt;=2.0.0 &lt;3.0.0</span>")
         .contains("name=\"range\" value=\">=2.0.0 &lt;3.0.0\"");
     assertThat(browser.post(page + "/ranges/revoke", Map.of("range", ">=2.0.0 <3.0.0")).statusCode()).isEqualTo(303);
-    assertThat(browser.get(page).body()).contains("Range &gt;=2.0.0 &lt;3.0.0 withdrawn.").doesNotContain("data-kind=\"range\"");
+    assertThat(browser.get(page).body()).contains("Range &gt;=2.0.0 &lt;3.0.0 revoked.").doesNotContain("data-kind=\"range\"");
     JsonNode l = ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body();
     assertThat(l.get("grants")).hasSize(1);
     assertThat(l.get("keepReleasedBeforeExpiry").asBoolean()).isFalse();
@@ -339,8 +426,9 @@ class ConsoleIT {
     browser.get("/console/licenses/new?customer=" + customer);
     HttpResponse<String> bad = browser.post("/console/licenses", Map.of("application", "app", "customerId", customer,
         "ranges", "blah"));
-    assertThat(bad.headers().firstValue("Location").orElseThrow()).contains("/console/licenses/new");
-    assertThat(browser.get("/console/licenses/new?customer=" + customer).body()).contains("is not a version range");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("<p class=\"error field-error\" id=\"ranges-error\">Ranges: 'blah' is not a version range")
+        .contains(">blah</textarea>");
     assertThat(ts.admin("GET", "/admin/v1/licenses?customerId=" + customer, null).body().get("licenses")).hasSize(1);
   }
 
