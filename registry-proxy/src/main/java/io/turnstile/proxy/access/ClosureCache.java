@@ -59,15 +59,28 @@ public final class ClosureCache {
 
   /**
    * What a tag resolved to: its digest (empty: the upstream has no such tag), and, when the
-   * upstream failed and the digest is the one the tag last had, why it failed (else null).
+   * upstream failed and the digest is the one the tag last had, why it failed (else null). Inside
+   * the cache, a resolution that failed is a value with its {@code failure}, so that the pulls
+   * waiting on it share it but nobody after them does, and the cache does not log each one.
    */
-  public record Resolved(Optional<String> digest, String stale) {
+  public record Resolved(Optional<String> digest, String stale, Throwable failure) {
+    public Resolved(Optional<String> digest, String stale) {
+      this(digest, stale, null);
+    }
+
     static Resolved live(Optional<String> digest) {
       return new Resolved(digest, null);
     }
 
     public boolean isStale() {
       return stale != null;
+    }
+
+    Resolved orThrow() {
+      if (failure != null) {
+        throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+      }
+      return this;
     }
   }
 
@@ -117,7 +130,7 @@ public final class ClosureCache {
     return new Expiry<>() {
       @Override
       public long expireAfterCreate(String key, Resolved r, long now) {
-        return r.isStale() ? stale : r.digest().isPresent() ? found : missing;
+        return r.failure() != null ? 0 : r.isStale() ? stale : r.digest().isPresent() ? found : missing;
       }
 
       @Override
@@ -156,7 +169,9 @@ public final class ClosureCache {
           }
           return Resolved.live(d);
         })
-        .exceptionallyCompose(err -> lastKnown(loop, source, tag, err)));
+        .exceptionallyCompose(err -> lastKnown(loop, source, tag, err))
+        .exceptionally(err -> new Resolved(Optional.empty(), null, err)))
+        .thenApply(Resolved::orThrow);
   }
 
   /**
