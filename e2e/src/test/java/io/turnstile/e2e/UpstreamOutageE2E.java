@@ -27,7 +27,8 @@ import org.junit.jupiter.api.TestInstance;
  * An upstream outage, with docker and a real distribution upstream: what a customer pulled is
  * pulled again while the upstream is down, also after Turnstile restarts; a version never pulled
  * gets 503 saying the upstream is unreachable; a version revoked during the outage is refused at
- * once; and when the upstream is back, new versions flow again. Tags are trusted for 0 s, so every
+ * once; and when the upstream is back, new versions flow again, one asked for before its push
+ * included. Tags are trusted for 0 s, so every
  * pull here asks the upstream first.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -126,7 +127,13 @@ class UpstreamOutageE2E {
 
     upstream.start();
     pulls("1.1.0");
+    // A version asked for before its release (404), then pushed: pullable within about a second.
+    Proc.Result early = daemons.docker("pull", ref("1.2.0"));
+    assertThat(early.exit()).as(early.all()).isNotZero();
+    assertThat(early.all()).contains("manifest unknown");
     content.release("vendor/app", "1.2.0", 120);
+    Proc.await("1.2.0 pullable after its push", Duration.ofSeconds(10),
+        () -> daemons.docker("pull", ref("1.2.0")).exit() == 0);
     pulls("1.2.0");
   }
 }
