@@ -1,5 +1,7 @@
 package io.turnstile.proxy.access;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoop;
 import io.turnstile.config.UpstreamConfig;
@@ -26,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class KeptManifests {
   private static final Logger log = LoggerFactory.getLogger(KeptManifests.class);
+  /** How often a tag answered again with the same digest is noted on disk again (its confirmation time). */
+  static final Duration NOTE_EVERY = Duration.ofMinutes(1);
   /** None: no upstream keeps manifests. */
   public static final KeptManifests NONE = new KeptManifests(Map.of(), Runnable::run, Clock.systemUTC(), Duration.ZERO,
       null);
@@ -35,6 +39,9 @@ public final class KeptManifests {
   private final Clock clock;
   private final Duration staleIfError;
   private final StaleAnswers stale;
+  /** What was last noted of each tag, so that a popular tag costs one write a minute, not one a pull. */
+  private final Cache<String, String> noted =
+      Caffeine.newBuilder().expireAfterWrite(NOTE_EVERY).maximumSize(100_000).build();
 
   private KeptManifests(Map<String, ManifestFiles> byUpstream, Executor io, Clock clock, Duration staleIfError,
       StaleAnswers stale) {
@@ -95,10 +102,16 @@ public final class KeptManifests {
     }
   }
 
-  /** The upstream just said {@code tag} has {@code digest} (empty: no such tag). */
+  /**
+   * The upstream just said {@code tag} has {@code digest} (empty: no such tag). Noted on disk
+   * when it changed, and otherwise at most once per {@link #NOTE_EVERY}.
+   */
   void saw(ClosureCache.Source source, String tag, Optional<String> digest) {
     ManifestFiles files = byUpstream.get(source.upstream().name());
-    if (files != null) {
+    String key = source.key() + ":" + tag;
+    String note = digest.orElse("");
+    if (files != null && !note.equals(noted.getIfPresent(key))) {
+      noted.put(key, note);
       Instant now = clock.instant();
       later(source, () -> {
         if (digest.isPresent()) {

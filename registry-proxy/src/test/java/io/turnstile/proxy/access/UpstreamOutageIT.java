@@ -77,7 +77,7 @@ class UpstreamOutageIT {
 
   private void startTurnstile(String upstreamUrl) throws Exception {
     ts = TestTurnstile.withCache(dir, upstreamUrl,
-        "    cache:\n      blobs: {directory: " + blobs + ", maxSize: 64MiB}", "  tagTtl: 0s\n");
+        "    readTimeout: 1s\n    cache:\n      blobs: {directory: " + blobs + ", maxSize: 64MiB}", "  tagTtl: 0s\n");
   }
 
   @AfterEach
@@ -172,6 +172,18 @@ class UpstreamOutageIT {
     // Back up: the live answer again, and nothing counted as stale.
     pull("1.0.0", v100);
     assertThat(staleServed()).isEqualTo(3);
+  }
+
+  @Test
+  void aPulledVersion_isServedFromDisk_whenTheUpstreamTimesOut() throws Exception {
+    pullAndKeep("1.0.0", v100);
+    StubMapping slow = fail(aResponse().withStatus(200).withFixedDelay(3000));
+    HttpResponse<byte[]> r = manifest("1.0.0");
+    assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+    assertThat(r.headers().firstValue("Docker-Content-Digest")).contains(v100.digest());
+    assertThat(r.body()).isEqualTo(v100.manifest());
+    assertThat(staleServed()).isEqualTo(1);
+    upstream.removeStub(slow);
   }
 
   @Test
@@ -282,7 +294,7 @@ class UpstreamOutageIT {
   void concurrentPullsOfOneTag_askTheUpstreamOnce() throws Exception {
     // The tag's HEAD is slow, so every pull below arrives while the first is still asking.
     upstream.stubFor(head(urlPathEqualTo("/v2/org/app/manifests/1.1.0")).atPriority(1)
-        .willReturn(aResponse().withFixedDelay(1000).withHeader("Content-Type", FakeRegistry.OCI_MANIFEST)
+        .willReturn(aResponse().withFixedDelay(500).withHeader("Content-Type", FakeRegistry.OCI_MANIFEST)
             .withHeader("Docker-Content-Digest", v110.digest())
             .withHeader("Content-Length", String.valueOf(v110.manifest().length))));
     List<CompletableFuture<HttpResponse<byte[]>>> pulls = new ArrayList<>();
