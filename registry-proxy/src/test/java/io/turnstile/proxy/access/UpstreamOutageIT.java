@@ -76,8 +76,13 @@ class UpstreamOutageIT {
   }
 
   private void startTurnstile(String upstreamUrl) throws Exception {
+    startTurnstile(upstreamUrl, "");
+  }
+
+  private void startTurnstile(String upstreamUrl, String cacheYaml) throws Exception {
     ts = TestTurnstile.withCache(dir, upstreamUrl,
-        "    readTimeout: 1s\n    cache:\n      blobs: {directory: " + blobs + ", maxSize: 64MiB}", "  tagTtl: 0s\n");
+        "    readTimeout: 1s\n    cache:\n      blobs: {directory: " + blobs + ", maxSize: 64MiB}",
+        "  tagTtl: 0s\n" + cacheYaml);
   }
 
   @AfterEach
@@ -257,6 +262,17 @@ class UpstreamOutageIT {
 
     pull("1.0.0", v100);
     assertThat(manifest("1.1.0").statusCode()).isEqualTo(502);
+  }
+
+  @Test
+  void aDigestTheUpstreamConfirmedLongerAgoThanStaleIfError_isNotServed() throws Exception {
+    ts.close();
+    startTurnstile(upstream.baseUrl(), "  staleIfError: 1s\n");
+    login = ts.license("app", "1.0.0");
+    pullAndKeep("1.0.0", v100);
+    fail(aResponse().withStatus(503));
+    until("the last confirmation older than cache.staleIfError", () -> manifest("1.0.0").statusCode() == 503);
+    assertThat(errorOf(manifest("1.0.0")).path("message").asText()).endsWith("no copy of tag 1.0.0 to serve meanwhile");
   }
 
   @Test
