@@ -348,9 +348,24 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> parse(withBlobCache("      blobs: {directory: b, maxSize: 1GiB, ttl: 5m}\n")))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("turnstile.yaml: upstreams[0].cache.blobs.ttl: unknown key");
-    assertThatThrownBy(() -> parse(withBlobCache("      manifests: {}\n")))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("turnstile.yaml: upstreams[0].cache.manifests: unknown key");
+  }
+
+  @Test
+  void manifestCache_isOnWhereverTheBlobCacheIs_andCanBeTurnedOff_butNeedsTheBlobCache() throws Exception {
+    assertThat(parse(VALID).upstreams().get(0).cache().manifests()).isFalse();
+    assertThat(parse(withBlobCache("      blobs: {directory: b, maxSize: 1GiB}\n")).upstreams().get(0)
+        .cache().manifests()).isTrue();
+    assertThat(parse(withBlobCache("      blobs: {directory: b, maxSize: 1GiB}\n      manifests: false\n")).upstreams()
+        .get(0).cache().manifests()).isFalse();
+    assertError(withBlobCache("      manifests: true\n"),
+        "turnstile.yaml: upstreams[0].cache.manifests: needs cache.blobs: manifests are kept in its directory");
+  }
+
+  @Test
+  void staleIfError_defaultsToADay_zeroTurnsItOff_andBeyondAYearIsRefused() throws Exception {
+    assertThat(parse(VALID).cache().staleIfError()).isEqualTo(Duration.ofHours(24));
+    assertThat(parse(VALID + "cache:\n  staleIfError: 0s\n").cache().staleIfError()).isZero();
+    assertError(VALID + "cache:\n  staleIfError: 400d\n", "turnstile.yaml: cache.staleIfError: must be between 0s and 365d");
   }
 
   @Test

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * A license that follows a product line: the vendor pushes a patch release to a real distribution
  * upstream, and a customer holding {@code 2.x} pulls it with docker at once, with no license edit,
- * while a customer holding exactly {@code 2.4.0} cannot.
+ * while a customer holding exactly {@code 2.4.0} cannot; a patch asked for before its push is
+ * pullable seconds after it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -130,5 +131,18 @@ class RangeGrantsE2E {
     assertThat(listTags(pinned)).containsExactly("2.4.0");
     Proc.Result allowed = dockerPull("vendor/app:2.4.0");
     assertThat(allowed.exit()).as(allowed.all()).isZero();
+  }
+
+  @Test
+  @Order(4)
+  void aPatchAskedForBeforeItsPush_isPulledUnder2x_withinSecondsOfThePush() throws Exception {
+    dockerLogin(line);
+    Proc.Result early = dockerPull("vendor/app:2.4.2");
+    assertThat(early.exit()).as(early.all()).isNotZero();
+    assertThat(early.all()).contains("manifest unknown");
+
+    Seeder.Pushed patch = content.release("vendor/app", "2.4.2", 242);
+    Proc.await("2.4.2 pullable after its push", Duration.ofSeconds(10), () -> dockerPull("vendor/app:2.4.2").exit() == 0);
+    assertThat(repoDigest("vendor/app:2.4.2")).contains(patch.digest());
   }
 }

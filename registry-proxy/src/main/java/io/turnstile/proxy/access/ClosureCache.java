@@ -10,6 +10,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.turnstile.config.CacheConfig;
 import io.turnstile.config.UpstreamConfig;
+import io.turnstile.proxy.concurrent.EventLoops;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryErrors;
 import io.turnstile.proxy.oci.RegistryException;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -38,6 +40,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * manifests themselves (immutable, kept by digest within a memory bound) and the closure of each
  * root manifest (every manifest and blob digest reachable from it). Keys include the
  * {@link UpstreamIdentity}, so content fetched with one license's credentials never serves another's.
+ *
+ * <p>For an upstream that keeps manifests on disk ({@link KeptManifests}), every manifest read is
+ * kept there and read from there before the upstream is asked, and every tag answered by {@link
+ * DataPlane} is noted with its digest (a tag the upstream lacks is forgotten). When resolving a tag fails because the upstream is down (unreachable, timed out, 5xx,
+ * or 429 and its {@code Retry-After}), the digest the tag last had is answered instead, if the
+ * upstream said so within {@code cache.staleIfError}; that answer is {@link Resolved#stale()} and
+ * is trusted for {@link #STALE_RECHECK} at most before the upstream is asked again.
  */
 public final class ClosureCache {
   /** Largest manifest read. */
@@ -45,10 +54,40 @@ public final class ClosureCache {
   private static final int MAX_DEPTH = 4;
   /** Longest a tag the upstream did not have is remembered as missing. */
   static final Duration MISSING_TAG_TTL = Duration.ofSeconds(1);
+  /** Longest a tag's last known digest, answered while its upstream failed, is used before asking again. */
+  static final Duration STALE_RECHECK = Duration.ofSeconds(5);
+
+  /**
+   * What a tag resolved to: its digest (empty: the upstream has no such tag), and, when the
+   * upstream failed and the digest is the one the tag last had, why it failed (else null). Inside
+   * the cache, a resolution that failed is a value with its {@code failure}, so that the pulls
+   * waiting on it share it but nobody after them does, and the cache does not log each one.
+   */
+  public record Resolved(Optional<String> digest, String stale, Throwable failure) {
+    public Resolved(Optional<String> digest, String stale) {
+      this(digest, stale, null);
+    }
+
+    static Resolved live(Optional<String> digest) {
+      return new Resolved(digest, null);
+    }
+
+    public boolean isStale() {
+      return stale != null;
+    }
+
+    Resolved orThrow() {
+      if (failure != null) {
+        throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+      }
+      return this;
+    }
+  }
 
   private final UpstreamClient client;
   private final ObjectMapper json;
-  private final AsyncCache<String, Optional<String>> tags;
+  private final KeptManifests kept;
+  private final AsyncCache<String, Resolved> tags;
   private final AsyncCache<String, CachedManifest> manifests;
   private final AsyncCache<String, Set<String>> closures;
   /** Subject digest to referrer manifest digests learned from referrers answers and cosign tags. */
@@ -58,10 +97,13 @@ public final class ClosureCache {
   /**
    * @param meters where the tag, manifest and closure caches report hits, misses, evictions and
    *     size ({@code cache_*{cache="tag|manifest|closure"}})
+   * @param kept the manifests and tags kept on disk, for the upstreams that keep them
    */
-  public ClosureCache(UpstreamClient client, ObjectMapper json, CacheConfig config, MeterRegistry meters) {
+  public ClosureCache(UpstreamClient client, ObjectMapper json, CacheConfig config, MeterRegistry meters,
+      KeptManifests kept) {
     this.client = client;
     this.json = json;
+    this.kept = kept;
     this.tags = CaffeineCacheMetrics.monitor(meters, Caffeine.newBuilder()
         .expireAfter(tagExpiry(config.tagTtl())).maximumSize(100_000).recordStats().buildAsync(), "tag");
     this.manifests = CaffeineCacheMetrics.monitor(meters, Caffeine.newBuilder()
@@ -77,24 +119,27 @@ public final class ClosureCache {
    * How long what a tag resolved to is trusted: a digest for {@code tagTtl}, a missing tag for
    * {@link #MISSING_TAG_TTL} at most, so a release pushed after a customer asked for it is pullable
    * within about a second, while a flood of pulls of a tag not yet released asks the upstream at
-   * most once a second per repository and tag.
+   * most once a second per repository and tag; a last known digest answered while the upstream
+   * failed for {@link #STALE_RECHECK} at most, so the upstream is tried again soon without every
+   * pull waiting on it.
    */
-  private static Expiry<String, Optional<String>> tagExpiry(Duration tagTtl) {
+  private static Expiry<String, Resolved> tagExpiry(Duration tagTtl) {
     long found = tagTtl.toNanos();
     long missing = Math.min(found, MISSING_TAG_TTL.toNanos());
+    long stale = Math.min(found, STALE_RECHECK.toNanos());
     return new Expiry<>() {
       @Override
-      public long expireAfterCreate(String key, Optional<String> digest, long now) {
-        return digest.isPresent() ? found : missing;
+      public long expireAfterCreate(String key, Resolved r, long now) {
+        return r.failure() != null ? 0 : r.isStale() ? stale : r.digest().isPresent() ? found : missing;
       }
 
       @Override
-      public long expireAfterUpdate(String key, Optional<String> digest, long now, long left) {
-        return expireAfterCreate(key, digest, now);
+      public long expireAfterUpdate(String key, Resolved r, long now, long left) {
+        return expireAfterCreate(key, r, now);
       }
 
       @Override
-      public long expireAfterRead(String key, Optional<String> digest, long now, long left) {
+      public long expireAfterRead(String key, Resolved r, long now, long left) {
         return left;
       }
     };
@@ -112,7 +157,57 @@ public final class ClosureCache {
 
   /** The digest {@code tag} points at upstream, or empty when the tag does not exist. */
   public CompletableFuture<Optional<String>> tagDigest(EventLoop loop, Source source, String tag) {
-    return tags.get(source.key() + ":" + tag, (k, e) -> resolveTag(loop, source, tag));
+    return resolve(loop, source, tag).thenApply(Resolved::digest);
+  }
+
+  /** As {@link #tagDigest}, saying whether the digest is the last known one, answered while the upstream failed. */
+  public CompletableFuture<Resolved> resolve(EventLoop loop, Source source, String tag) {
+    return tags.get(source.key() + ":" + tag, (k, e) -> resolveTag(loop, source, tag)
+        .thenApply(d -> {
+          if (d.isEmpty()) {
+            kept.saw(source, tag, d);
+          }
+          return Resolved.live(d);
+        })
+        .exceptionallyCompose(err -> lastKnown(loop, source, tag, err))
+        .exceptionally(err -> new Resolved(Optional.empty(), null, err)))
+        .thenApply(Resolved::orThrow);
+  }
+
+  /**
+   * The digest {@code tag} last had, when resolving it failed with {@code err} because the upstream
+   * is down and the upstream said so within {@code cache.staleIfError}; else {@code err}, told that
+   * nothing is kept to answer with meanwhile.
+   */
+  private CompletableFuture<Resolved> lastKnown(EventLoop loop, Source source, String tag, Throwable err) {
+    if (!(err instanceof UpstreamDown) && !(err.getCause() instanceof UpstreamDown) || !kept.servesStale(source)) {
+      return CompletableFuture.failedFuture(err);
+    }
+    RegistryException why = RegistryErrors.from(err);
+    return kept.lastSeen(loop, source, tag).thenApply(d -> {
+      if (d.isEmpty()) {
+        throw new CompletionException(why.withMessage(why.getMessage() + "; Turnstile has no copy of tag " + tag
+            + " to serve meanwhile"));
+      }
+      return new Resolved(d, why.getMessage());
+    });
+  }
+
+  /**
+   * A manifest went out by tag, as {@code r} resolved it: a live digest is noted on disk (only
+   * what was served is served again during an outage), a stale one is counted and told.
+   */
+  void served(Source source, String tag, Resolved r) {
+    if (r.isStale()) {
+      kept.stale().served(source.upstream().name(), source.repository(), tag, r.stale());
+    } else {
+      kept.saw(source, tag, r.digest());
+    }
+  }
+
+  /** The manifests and tags kept on disk. */
+  KeptManifests kept() {
+    return kept;
   }
 
   private CompletableFuture<Optional<String>> resolveTag(EventLoop loop, Source source, String tag) {
@@ -135,15 +230,21 @@ public final class ClosureCache {
     });
   }
 
-  /** The manifest with {@code digest}, verified against it. */
+  /** The manifest with {@code digest}, verified against it: from memory, else from disk, else from the upstream. */
   public CompletableFuture<CachedManifest> manifest(EventLoop loop, Source source, String digest) {
-    return manifests.get(source.key() + "@" + digest, (k, e) -> fetch(loop, source, "GET", digest).thenApply(r -> {
-      if (r.status() == 404) {
-        throw new java.util.concurrent.CompletionException(
-            new RegistryException(RegistryError.MANIFEST_UNKNOWN, "manifest unknown"));
+    return manifests.get(source.key() + "@" + digest, (k, e) -> kept.manifest(loop, source, digest).thenCompose(onDisk -> {
+      if (onDisk.isPresent()) {
+        return CompletableFuture.completedFuture(parse(digest, onDisk.get().body(), onDisk.get().contentType()));
       }
-      requireOk(r, "reading manifest " + digest);
-      return parse(digest, r);
+      return fetch(loop, source, "GET", digest).thenApply(r -> {
+        if (r.status() == 404) {
+          throw new CompletionException(new RegistryException(RegistryError.MANIFEST_UNKNOWN, "manifest unknown"));
+        }
+        requireOk(r, "reading manifest " + digest);
+        CachedManifest m = parse(digest, r);
+        kept.keep(source, m);
+        return m;
+      });
     }));
   }
 
@@ -151,6 +252,7 @@ public final class ClosureCache {
     try {
       CachedManifest m = parse(digest, r);
       manifests.put(source.key() + "@" + digest, CompletableFuture.completedFuture(m));
+      kept.keep(source, m);
     } catch (RuntimeException ignored) {
       // not a manifest we can use; it will be fetched by digest when needed
     }
@@ -158,15 +260,18 @@ public final class ClosureCache {
 
   private CachedManifest parse(String digest, UpstreamResponse r) {
     if (digest.startsWith("sha256:") && !("sha256:" + sha256(r.body())).equals(digest)) {
-      throw new java.util.concurrent.CompletionException(new RegistryException(RegistryError.UPSTREAM_FAILED,
+      throw new CompletionException(new RegistryException(RegistryError.UPSTREAM_FAILED,
           "the upstream registry returned a manifest that does not match its digest"));
     }
-    String contentType = r.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    return parse(digest, r.body(), r.headers().get(HttpHeaderNames.CONTENT_TYPE));
+  }
+
+  private CachedManifest parse(String digest, byte[] body, String contentType) {
     try {
-      ManifestInfo info = ManifestInfo.parse(json, r.body(), contentType);
-      return new CachedManifest(digest, contentType == null ? info.mediaType() : contentType, r.body(), info);
+      ManifestInfo info = ManifestInfo.parse(json, body, contentType);
+      return new CachedManifest(digest, contentType == null ? info.mediaType() : contentType, body, info);
     } catch (java.io.IOException e) {
-      throw new java.util.concurrent.CompletionException(new RegistryException(RegistryError.UPSTREAM_FAILED,
+      throw new CompletionException(new RegistryException(RegistryError.UPSTREAM_FAILED,
           "the upstream registry returned a malformed manifest"));
     }
   }
@@ -211,13 +316,24 @@ public final class ClosureCache {
     client.send(loop, source.upstream(), source.creds(), new UpstreamRequest(method,
         "/v2/" + source.repository() + "/manifests/" + reference, source.repository(),
         Map.of(HttpHeaderNames.ACCEPT.toString(), ManifestInfo.ACCEPT_ALL), false), sink);
-    return sink.result();
+    // No answer at all (unreachable, timed out, cut off, held back by a rate limit): the upstream is down.
+    return sink.result().exceptionally(err -> {
+      throw new UpstreamDown(EventLoops.unwrap(err));
+    });
   }
 
   private static void requireOk(UpstreamResponse r, String what) {
     if (r.status() / 100 != 2) {
-      throw new java.util.concurrent.CompletionException(RegistryErrors.fromUpstream(r.status(),
-          RegistryError.MANIFEST_UNKNOWN, what, r.headers().get(HttpHeaderNames.RETRY_AFTER)));
+      RegistryException e = RegistryErrors.fromUpstream(r.status(), RegistryError.MANIFEST_UNKNOWN, what,
+          r.headers().get(HttpHeaderNames.RETRY_AFTER));
+      throw r.status() >= 500 || r.status() == 429 ? new UpstreamDown(e) : new CompletionException(e);
+    }
+  }
+
+  /** A failure that means the upstream is down, rather than that it refused or lacks what was asked. */
+  static final class UpstreamDown extends CompletionException {
+    UpstreamDown(Throwable cause) {
+      super(cause);
     }
   }
 

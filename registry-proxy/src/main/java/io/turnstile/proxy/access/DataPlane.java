@@ -68,7 +68,7 @@ public final class DataPlane implements RegistryBackend {
   public DataPlane(TurnstileConfig config, UpstreamClient client, ClosureCache closures, TagSightings sightings,
       ObjectMapper json, PullRecorder pulls, BlobStores blobs) {
     this.sources = new Sources(config.upstreams());
-    this.tagLists = new TagLists(new UpstreamTags(client, json), config.cache());
+    this.tagLists = new TagLists(new UpstreamTags(client, json), config.cache(), closures.kept());
     this.listings = new Listings(tagLists, sources, sightings, json);
     this.client = client;
     this.closures = closures;
@@ -164,9 +164,10 @@ public final class DataPlane implements RegistryBackend {
    */
   private void serveManifest(RegistryCall c, ClosureCache.Source src, String reference, Grant granting) {
     String accept = header(c.request(), HttpHeaderNames.ACCEPT);
-    CompletableFuture<Optional<String>> digest = reference.indexOf(':') > 0
-        ? CompletableFuture.completedFuture(Optional.of(reference))
-        : closures.tagDigest(c.loop(), src, reference);
+    CompletableFuture<ClosureCache.Resolved> resolved = reference.indexOf(':') > 0
+        ? CompletableFuture.completedFuture(new ClosureCache.Resolved(Optional.of(reference), null))
+        : closures.resolve(c.loop(), src, reference);
+    CompletableFuture<Optional<String>> digest = resolved.thenApply(ClosureCache.Resolved::digest);
     if (granting != null) {
       digest = digest.thenApply(d -> {
         if (d.isPresent()) {
@@ -186,6 +187,9 @@ public final class DataPlane implements RegistryBackend {
           } else if (manifest == null) {
             c.error(new RegistryException(RegistryError.MANIFEST_UNKNOWN, "manifest unknown"));
           } else if (manifest.acceptableTo(accept)) {
+            if (reference.indexOf(':') < 0) {
+              closures.served(src, reference, resolved.join());
+            }
             writeManifest(c, manifest);
           } else {
             // The client does not take the stored form: let the upstream negotiate.

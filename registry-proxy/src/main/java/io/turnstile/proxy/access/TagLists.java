@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The upstream's tag list of each repository, for deciding digests under range grants (which tags
@@ -16,7 +17,10 @@ import java.util.concurrent.CompletableFuture;
  * caller that found nothing in it can ask for a {@link #refreshed} one, so a release pushed a
  * moment ago is pullable at once, while a flood of denied digests lists the upstream at most once
  * per {@link #MIN_AGE} per repository. A tag a pull resolved is added to the remembered list, so
- * the blobs of a release pulled by tag are found without listing again.
+ * the blobs of a release pulled by tag are found without listing again. When listing fails and the
+ * upstream keeps manifests on disk, the tags it resolved within {@code cache.staleIfError} stand in
+ * for the list (each still resolved, or answered stale, by {@link ClosureCache}), and the next
+ * {@link #refreshed} call lists again.
  */
 final class TagLists {
   static final Duration MIN_AGE = Duration.ofSeconds(1);
@@ -25,9 +29,11 @@ final class TagLists {
 
   private final UpstreamTags upstream;
   private final AsyncCache<String, Listed> lists;
+  private final KeptManifests kept;
 
-  TagLists(UpstreamTags upstream, CacheConfig config) {
+  TagLists(UpstreamTags upstream, CacheConfig config, KeptManifests kept) {
     this.upstream = upstream;
+    this.kept = kept;
     this.lists = Caffeine.newBuilder().expireAfterWrite(config.tagTtl()).maximumSize(10_000).buildAsync();
   }
 
@@ -71,6 +77,14 @@ final class TagLists {
 
   private CompletableFuture<Listed> list(EventLoop loop, ClosureCache.Source source) {
     return upstream.tags(loop, source.upstream(), source.creds(), source.repository())
-        .thenApply(tags -> new Listed(tags, System.nanoTime()));
+        .thenApply(tags -> new Listed(tags, System.nanoTime()))
+        .exceptionallyCompose(err -> !kept.servesStale(source) ? CompletableFuture.failedFuture(err)
+            : kept.tagsSeen(loop, source).thenApply(seen -> {
+              if (seen.isEmpty()) {
+                throw err instanceof CompletionException ce ? ce : new CompletionException(err);
+              }
+              // Old enough that the next refreshed() lists again.
+              return new Listed(seen, System.nanoTime() - MIN_AGE.toNanos());
+            }));
   }
 }

@@ -41,6 +41,11 @@ public final class RegistryException extends Exception {
     return new RegistryException(error, getMessage(), detail, more, oauthError, denial);
   }
 
+  /** The same failure, with {@code message} shown instead. */
+  public RegistryException withMessage(String message) {
+    return new RegistryException(error, message, detail, headers, oauthError, denial);
+  }
+
   /** The same failure, answered as {@code other}. */
   public RegistryException as(RegistryError other) {
     return new RegistryException(other, getMessage(), detail, headers, oauthError, denial);

@@ -9,6 +9,7 @@ import io.turnstile.config.TurnstileConfig;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.access.ClosureCache;
 import io.turnstile.proxy.access.DataPlane;
+import io.turnstile.proxy.access.KeptManifests;
 import io.turnstile.proxy.access.TagSightings;
 import io.turnstile.proxy.access.TagWatch;
 import io.turnstile.proxy.access.RegistryAuthenticator;
@@ -218,7 +219,9 @@ public final class TurnstileServer implements AutoCloseable {
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
           new DataPlane(config, upstream,
-              new ClosureCache(upstream, json, config.cache(), meters), sightings, json,
+              new ClosureCache(upstream, json, config.cache(), meters,
+                  KeptManifests.open(config.upstreams(), config.cache().staleIfError(), blocking, clock, meters)),
+              sightings, json,
               pulls == null ? PullRecorder.OFF : pulls, blobs),
           json,
           new Jwks(tokens, json),

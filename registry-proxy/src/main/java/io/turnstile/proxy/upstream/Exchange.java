@@ -104,6 +104,14 @@ final class Exchange {
 
   void start() {
     startNanos = System.nanoTime();
+    RegistryException held = tokenCall ? null : client.rateLimits().heldBack(upstream.name());
+    if (held != null) {
+      // Not made at all, so neither answered nor failed at the upstream: no meter counts it.
+      state = State.DONE;
+      notified = true;
+      sink.onError(held);
+      return;
+    }
     if (tokenCall) {
       connect();
       return;
@@ -212,6 +220,9 @@ final class Exchange {
     }
     state = State.STREAMING;
     meter.answered(status, System.nanoTime() - startNanos);
+    if (status == 429 && !tokenCall) {
+      client.rateLimits().limited(upstream.name(), head.headers().get(HttpHeaderNames.RETRY_AFTER));
+    }
     sink.onHead(head);
   }
 

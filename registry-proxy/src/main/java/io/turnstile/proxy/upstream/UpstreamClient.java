@@ -16,13 +16,16 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The one client for the vendor's upstream registries: every call to them (manifests, blobs, tag
  * listings, and the token dance itself) goes through it over pooled Netty connections, so TLS
- * trust, timeouts, redirects and credential handling are decided in one place ({@link Exchange}).
+ * trust, timeouts, redirects and credential handling are decided in one place ({@link Exchange}),
+ * and so is an upstream's rate limit: after a 429 nothing is sent to it before its {@code
+ * Retry-After} ({@link RateLimits}).
  */
 public final class UpstreamClient implements AutoCloseable {
   private final EventLoopGroup loops;
   private final UpstreamConnections connections;
   private final UpstreamAuth auth;
   private final UpstreamMetrics metrics;
+  private final RateLimits rateLimits;
 
   /**
    * @param loops the event loops calls run on; callers on one of them pass their own, others get
@@ -41,6 +44,7 @@ public final class UpstreamClient implements AutoCloseable {
       metrics.connections(u.name(), l.max(), l::inUse, l::waiting);
     });
     this.auth = new UpstreamAuth(json, clock, this::tokenCall);
+    this.rateLimits = new RateLimits(clock);
   }
 
   /**
@@ -104,6 +108,10 @@ public final class UpstreamClient implements AutoCloseable {
 
   UpstreamAuth auth() {
     return auth;
+  }
+
+  RateLimits rateLimits() {
+    return rateLimits;
   }
 
   UpstreamMetrics metrics() {

@@ -79,6 +79,16 @@ public final class TestTurnstile implements AutoCloseable {
         tagWatch);
   }
 
+  /**
+   * A Turnstile with more keys for {@code cache}, each line indented by two spaces, e.g. {@code "
+   * tagTtl: 0s"}, and for the upstream as in {@link #TestTurnstile(Path, String, String)}.
+   */
+  public static TestTurnstile withCache(Path dir, String upstreamUrl, String extraUpstreamYaml, String cacheYaml)
+      throws Exception {
+    return new TestTurnstile(dir, upstreamUrl, extraUpstreamYaml, true, "",
+        "  url: jdbc:sqlite:" + dir + "/turnstile.db\n", "", "0s\n" + cacheYaml);
+  }
+
   private TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
       String extraServerYaml, String storeYaml, String tokenYaml, String tagWatch) throws Exception {
     String yaml = """
