@@ -8,8 +8,15 @@ package io.turnstile.proxy.web;
  *     when nobody is signed in
  * @param notice a one-time message of success, or null
  * @param error a one-time message of failure, or null
+ * @param who who is signed in, as the page header names them (e.g. {@code alice@vendor.example
+ *     (editor)}); null to name nobody
  */
-public record Frame(String title, String area, String csrf, String notice, String error) {
+public record Frame(String title, String area, String csrf, String notice, String error, String who) {
+  /** A frame that names nobody in its header. */
+  public Frame(String title, String area, String csrf, String notice, String error) {
+    this(title, area, csrf, notice, error, null);
+  }
+
   public boolean signedIn() {
     return csrf != null;
   }
