@@ -197,7 +197,7 @@ public final class TurnstileServer implements AutoCloseable {
       AdminToken adminToken = new AdminToken(config.admin().token());
       String registryHost = PullSecrets.registryHost(config.server().publicUrl());
       OidcSignIn oidc = config.admin().oidc() == null ? null
-          : new OidcSignIn(config.admin().oidc(), config.admin().publicUrl(), Console.DEFAULT_IDLE, clock);
+          : new OidcSignIn(config.admin().oidc(), config.admin().publicUrl(), clock);
       // The one place sign-ins are recorded: the activity log takes over from this log line.
       SignIns signIns = SignIns.logged();
       Console console = new Console(api, adminToken, json,

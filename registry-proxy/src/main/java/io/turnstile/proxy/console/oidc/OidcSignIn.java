@@ -59,7 +59,8 @@ public final class OidcSignIn {
   public static final String CALLBACK = "/console/oidc/callback";
   /** How long a browser has at the provider before the attempt lapses. */
   public static final Duration PENDING = Duration.ofMinutes(10);
-  private static final int MAX_REMEMBERED = 1000;
+  /** ID tokens kept for sign-out: one per console session, and the console keeps at most 1,000. */
+  private static final int MAX_REMEMBERED = 2000;
 
   /** Where to send the browser, and the sealed attempt for its cookie. */
   public record Start(URI authorize, String pending) {}
@@ -101,11 +102,8 @@ public final class OidcSignIn {
   /** The ID token of each console session signed in here, for the provider's sign-out (its hint). */
   private final Cache<String, JWT> idTokens;
 
-  /**
-   * @param publicUrl the admin listener's public URL ({@code admin.publicUrl})
-   * @param idle how long an unused console session lives: a session's ID token is kept as long
-   */
-  public OidcSignIn(OidcConfig config, URI publicUrl, Duration idle, Clock clock) {
+  /** @param publicUrl the admin listener's public URL ({@code admin.publicUrl}) */
+  public OidcSignIn(OidcConfig config, URI publicUrl, Clock clock) {
     this.config = Objects.requireNonNull(config, "config");
     this.clientId = new ClientID(config.clientId());
     String base = publicUrl.toString().replaceAll("/+$", "");
@@ -115,7 +113,9 @@ public final class OidcSignIn {
     this.sealer = new PendingSignIn.Sealer(config.clientSecret());
     this.claims = new Claims(new RoleClaim(config.roleClaim(), config.roles()));
     this.clock = clock;
-    this.idTokens = Caffeine.newBuilder().maximumSize(MAX_REMEMBERED).expireAfterAccess(idle).build();
+    // No expiry by time: a session in use lives on past any idle period, and its sign-out still
+    // needs the hint. One that ended idle leaves its token until the size bound pushes it out.
+    this.idTokens = Caffeine.newBuilder().maximumSize(MAX_REMEMBERED).build();
   }
 
   /** The redirect URI to register at the provider. */

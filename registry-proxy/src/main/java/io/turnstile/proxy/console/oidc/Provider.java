@@ -33,9 +33,15 @@ final class Provider {
   /** The discovered provider: its endpoints, and the validator of its ID tokens. */
   record Discovered(OIDCProviderMetadata metadata, IDTokenValidator validator) {}
 
+  /** How long a failed discovery is answered from memory, so a provider that is down is not asked at every click. */
+  private static final long RETRY_AFTER_NANOS = 5_000_000_000L;
+
   private final Issuer issuer;
   private final ClientID clientId;
   private volatile Discovered discovered;
+  /** The last failed discovery and when it failed (System.nanoTime); guarded by {@code this}. */
+  private Exception failed;
+  private long failedAt;
 
   Provider(Issuer issuer, ClientID clientId) {
     this.issuer = issuer;
@@ -49,11 +55,26 @@ final class Provider {
       return d;
     }
     synchronized (this) {
-      if (discovered == null) {
-        discovered = discover();
+      if (discovered != null) {
+        return discovered;
       }
-      return discovered;
+      if (failed != null && System.nanoTime() - failedAt < RETRY_AFTER_NANOS) {
+        throw rethrown(failed);
+      }
+      try {
+        discovered = discover();
+        failed = null;
+        return discovered;
+      } catch (IOException | GeneralException e) {
+        failed = e;
+        failedAt = System.nanoTime();
+        throw e;
+      }
     }
+  }
+
+  private static GeneralException rethrown(Exception e) {
+    return new GeneralException(e.getMessage() + " (a moment ago; asked again after 5 s)", e);
   }
 
   /** The provider if discovered already, else null; never calls it. */
