@@ -86,8 +86,9 @@ keycloak="$cache/keycloak-$keycloak_version"
 if [[ ! -x "$keycloak/bin/kc.sh" ]]; then
   echo "e2e: installing keycloak-quarkus-dist $keycloak_version from Maven Central"
   tmp=$(mktemp -d)
-  mvn -B -q dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$keycloak_version:zip" \
-    -DoutputDirectory="$tmp" >/dev/null
+  # From the temp dir: a plain goal, not one run over every module of the build here.
+  (cd "$tmp" && mvn -B -q dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$keycloak_version:zip" \
+    -DoutputDirectory="$tmp" >/dev/null)
   unzip -q "$tmp/keycloak-quarkus-dist-$keycloak_version.zip" -d "$tmp"
   mkdir -p "$(dirname "$keycloak")" && rm -rf "$keycloak" && mv "$tmp/keycloak-$keycloak_version" "$keycloak"
   rm -rf "$tmp"
