@@ -4,7 +4,8 @@
 # skopeo, podman, Helm 3 and Helm 4, and in the JVM Jib and the ORAS Java SDK; for replicas,
 # PostgreSQL as the shared store and nginx as the balancer; helm over the chart in
 # deploy/helm/turnstile; the console and portal in headless Chromium (Debian's chromium and
-# chromium-driver), checked with axe-core from npm. Needs root (it starts its own daemons under a
+# chromium-driver), checked with axe-core from npm; the console's single sign-on against Keycloak
+# (keycloak-quarkus-dist from Maven Central). Needs root (it starts its own daemons under a
 # temp dir). Installs the Debian packages it needs when they are missing, builds
 # the jar, runs the JUnit suite in e2e/ and prints "e2e: N passed, N failed". A missing program
 # fails the suite; nothing skips.
@@ -77,6 +78,22 @@ if [[ ! -f "$axe/axe.min.js" ]]; then
   rm -rf "$tmp"
 fi
 export TURNSTILE_AXE_JS="$axe/axe.min.js"
+
+# Keycloak, the identity provider the console's single sign-on is tested against: the pinned
+# keycloak-quarkus-dist zip from Maven Central, unpacked once into the same cache.
+keycloak_version=26.7.3
+keycloak="$cache/keycloak-$keycloak_version"
+if [[ ! -x "$keycloak/bin/kc.sh" ]]; then
+  echo "e2e: installing keycloak-quarkus-dist $keycloak_version from Maven Central"
+  tmp=$(mktemp -d)
+  # From the temp dir: a plain goal, not one run over every module of the build here.
+  (cd "$tmp" && mvn -B -q dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$keycloak_version:zip" \
+    -DoutputDirectory="$tmp" >/dev/null)
+  unzip -q "$tmp/keycloak-quarkus-dist-$keycloak_version.zip" -d "$tmp"
+  mkdir -p "$(dirname "$keycloak")" && rm -rf "$keycloak" && mv "$tmp/keycloak-$keycloak_version" "$keycloak"
+  rm -rf "$tmp"
+fi
+export TURNSTILE_KEYCLOAK_HOME="$keycloak"
 
 status=0
 mvn -B -Pe2e -pl e2e -am verify -DskipTests -DskipITs || status=$?

@@ -100,7 +100,8 @@ Included by every template that depends on the values it checks, so `helm templa
 {{- /* Keys the chart sets itself, with the value to use instead. */ -}}
 {{- $owned := dict
   "server" (dict "listen" "ports.registry" "publicUrl" "publicUrl")
-  "admin" (dict "listen" "ports.admin" "token" "secrets.adminToken or secrets.existingSecret")
+  "admin" (dict "listen" "ports.admin" "token" "secrets.adminToken or secrets.existingSecret"
+                "oidc" "oidc" "publicUrl" "oidc.publicUrl")
   "token" (dict "signingKey" "secrets.signingKey or secrets.existingSecret")
   "store" (dict "encryptionKey" "secrets.storeEncryptionKey or secrets.existingSecret"
                 "encryptionKeyFile" "secrets.storeEncryptionKey or secrets.existingSecret"
@@ -129,6 +130,18 @@ Included by every template that depends on the values it checks, so `helm templa
 {{- end -}}
 {{- if and .Values.secrets.storeEncryptionKey (ne (len (b64dec .Values.secrets.storeEncryptionKey)) 32) -}}
 {{- fail "secrets.storeEncryptionKey: must be base64 of 32 bytes (openssl rand -base64 32)" -}}
+{{- end -}}
+{{- $oidc := .Values.oidc | default dict -}}
+{{- if $oidc.issuer -}}
+{{- if not $oidc.clientId -}}
+{{- fail "oidc.clientId: required with oidc.issuer" -}}
+{{- end -}}
+{{- if not $oidc.publicUrl -}}
+{{- fail "oidc.publicUrl: required with oidc.issuer: the console's URL as browsers reach it (the redirect URI is <publicUrl>/console/oidc/callback)" -}}
+{{- end -}}
+{{- if and (not ($oidc.clientSecret | default dict).existingSecret) (not .Values.secrets.existingSecret) (not .Values.secrets.oidcClientSecret) -}}
+{{- fail "oidc.issuer is set: set secrets.oidcClientSecret, or oidc.clientSecret.existingSecret (and .key) naming a Secret that holds it" -}}
+{{- end -}}
 {{- end -}}
 {{- if and .Values.ingress.enabled (not .Values.ingress.host) -}}
 {{- fail "ingress.host: required when ingress.enabled is true" -}}

@@ -172,7 +172,7 @@ public final class ConfigLoader {
     }
     Throwable cause = e.getCause();
     if (cause instanceof InvalidValueException invalid) {
-      String field = path.isEmpty() ? invalid.field() : path + "." + invalid.field();
+      String field = path.isEmpty() ? invalid.field() : invalid.field().isEmpty() ? path : path + "." + invalid.field();
       return new ConfigException(source, field, invalid.problem());
     }
     if (e instanceof ValueInstantiationException || e instanceof InvalidFormatException) {

@@ -52,6 +52,8 @@ public final class TurnstileProcess implements AutoCloseable {
   private TestCa tlsCa;
   private Path blobCache;
   private String blobCacheMaxSize;
+  private java.util.function.Function<TurnstileProcess, String> adminYaml = t -> "";
+  private Map<String, String> adminEnv = Map.of();
 
   /** The configured {@code cache.tagTtl}; default 1s, so tags moved upstream are seen at once. */
   public TurnstileProcess tagTtl(String ttl) {
@@ -111,6 +113,17 @@ public final class TurnstileProcess implements AutoCloseable {
    */
   public TurnstileProcess signingKey(Path pem) {
     this.signingKey = pem;
+    return this;
+  }
+
+  /**
+   * More keys of the {@code admin} section (e.g. {@code oidc}), each line indented by two spaces;
+   * computed at each launch, so they may name {@link #adminUrl()}. {@code env} adds the variables
+   * they use.
+   */
+  public TurnstileProcess admin(java.util.function.Function<TurnstileProcess, String> yaml, Map<String, String> env) {
+    this.adminYaml = yaml;
+    this.adminEnv = Map.copyOf(env);
     return this;
   }
 
@@ -261,6 +274,8 @@ public final class TurnstileProcess implements AutoCloseable {
     Map<String, String> env = new HashMap<>();
     env.put("TURNSTILE_ADMIN_TOKEN", ADMIN_TOKEN);
     env.put("UPSTREAM_PASSWORD", upstreamPassword);
+    env.putAll(adminEnv);
+    String admin = adminYaml.apply(this).stripTrailing();
     StringBuilder store = new StringBuilder("store:\n");
     store.append("  url: ").append(storeUrl != null ? storeUrl : "jdbc:sqlite:" + dir + "/turnstile.db").append('\n');
     if (storeUser != null) {
@@ -315,7 +330,8 @@ public final class TurnstileProcess implements AutoCloseable {
             repositories:
               - name: vendor/multi
                 upstream: vendor
-        """.formatted(host(), publicUrl != null ? publicUrl : url(), tlsYaml(), adminPort, tlsYaml(), tokenTtl,
+        """.formatted(host(), publicUrl != null ? publicUrl : url(), tlsYaml(), adminPort,
+            tlsYaml() + (admin.isEmpty() ? "" : "\n" + admin), tokenTtl,
             signingKeyFile(), nativeSignatures ? "" : "\n  nativeSignatures: false", tagTtl,
             store.toString().stripTrailing(), upstreamUrl, upstreamUser,
             blobCache == null ? "" : "\n    cache:\n      blobs: {directory: " + blobCache + ", maxSize: " + blobCacheMaxSize + "}"));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.turnstile.proxy.admin.Actor;
 import io.turnstile.proxy.admin.AdminApi;
 import io.turnstile.proxy.admin.AdminToken;
+import io.turnstile.proxy.console.oidc.OidcSignIn;
 import io.turnstile.proxy.web.Assets;
 import io.turnstile.proxy.web.Frame;
 import io.turnstile.proxy.web.Pages;
@@ -11,6 +12,7 @@ import io.turnstile.proxy.web.SessionCookie;
 import io.turnstile.proxy.web.Sessions;
 import io.turnstile.proxy.web.WebRequest;
 import io.turnstile.proxy.web.WebResponse;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,9 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The vendor console under {@code /console} on the admin listener: sign-in with the admin token,
- * then server-side sessions; every form checked against the session's CSRF token; every change
- * made through the admin API ({@link AdminCalls}). Blocking: runs on the admin executor.
+ * The vendor console under {@code /console} on the admin listener: sign-in through the OpenID
+ * Connect provider when {@code admin.oidc} is set ({@link ConsoleSignIn}), and with the admin token
+ * (the break-glass way when a provider is set, the only one otherwise), then server-side sessions;
+ * every form checked against the session's CSRF token; every change made through the admin API
+ * ({@link AdminCalls}). Blocking: runs on the admin executor.
  *
  * <p>The admin token is read from the sign-in form, compared and forgotten: it is kept in no
  * session, page or log. A key appears on exactly one page, the one right after it was issued.
@@ -30,7 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class Console {
   private static final Logger log = LoggerFactory.getLogger(Console.class);
   static final String PREFIX = "/console";
-  private static final String FAVICON = "/favicon.ico";
   /** Default idle expiry of a console session. */
   public static final Duration DEFAULT_IDLE = Duration.ofMinutes(30);
   private static final int MAX_SESSIONS = 1000;
@@ -38,11 +41,15 @@ public final class Console {
   /** Who a console session stands for, since {@code since}. */
   record Operator(Instant since, Actor actor) {}
 
+  private static final String FAVICON = "/favicon.ico";
+
   private final AdminApi api;
-  private final AdminToken token;
   private final ObjectMapper json;
   private final List<String> applications;
   private final String registryHost;
+  private final AdminToken token;
+  private final SignIns signIns;
+  private final ConsoleSignIn sso;
   private final Sessions<Operator> sessions;
   private final SessionCookie cookie;
   private final Pages pages;
@@ -53,18 +60,22 @@ public final class Console {
    * @param secure whether the admin listener speaks TLS: the session cookie is then {@code Secure}
    * @param applications the configured applications' names, for the license list's filter
    * @param registryHost the registry host customers log in to, for the {@code docker login} line
+   * @param oidc sign-in through an OpenID Connect provider; null for the admin token only
+   * @param signIns where every sign-in and refused sign-in is reported
    */
   public Console(AdminApi api, AdminToken token, ObjectMapper json, List<String> applications,
-      String registryHost, boolean secure, Duration idle, Clock clock) {
+      String registryHost, boolean secure, Duration idle, Clock clock, OidcSignIn oidc, SignIns signIns) {
     this.api = api;
-    this.token = token;
     this.json = json;
     this.applications = List.copyOf(applications);
     this.registryHost = registryHost;
+    this.token = token;
+    this.signIns = signIns;
     this.clock = clock;
     this.sessions = new Sessions<>(idle, MAX_SESSIONS, clock);
     this.cookie = new SessionCookie("turnstile_console", PREFIX, secure);
     this.pages = new Pages();
+    this.sso = oidc == null ? null : new ConsoleSignIn(oidc, sessions, cookie, pages, signIns, clock, secure);
     this.assets = new Assets();
   }
 
@@ -79,7 +90,8 @@ public final class Console {
   /** Answers one request under {@code /console}. */
   public WebResponse serve(WebRequest r) {
     try {
-      return route(r);
+      WebResponse answer = route(r);
+      return sso == null ? answer : sso.allowSignOutForms(answer);
     } catch (AdminCalls.Refused e) {
       return WebResponse.text(403, e.getMessage());
     } catch (RuntimeException e) {
@@ -98,12 +110,18 @@ public final class Console {
       return file != null ? file : WebResponse.text(404, "not found");
     }
     if (path.equals("/sign-in")) {
-      return r.isPost() ? signIn(r) : signInPage(200, null);
+      return r.isPost() ? signIn(r) : signInPage(200, null, r.param("next"));
+    }
+    if (sso != null && path.startsWith("/oidc/") && r.isGet()) {
+      WebResponse answer = sso.serve(path, r);
+      if (answer != null) {
+        return answer;
+      }
     }
     Sessions.Session<Operator> session = sessions.find(cookie.read(r));
     if (session == null) {
       if (r.isGet()) {
-        return WebResponse.redirect(PREFIX + "/sign-in");
+        return WebResponse.redirect(PREFIX + "/sign-in" + (sso == null ? "" : "?next=" + ConsoleSignIn.encode(r.path())));
       }
       return WebResponse.text(403, "your console session has ended: sign in again").cookie(cookie.clear());
     }
@@ -116,7 +134,9 @@ public final class Console {
     }
     if (path.equals("/sign-out") && r.isPost()) {
       sessions.end(session.id());
-      return WebResponse.redirect(PREFIX + "/sign-in").cookie(cookie.clear());
+      URI atProvider = sso == null ? null : sso.signOut(session.id());
+      return WebResponse.redirect(atProvider != null ? atProvider.toString() : PREFIX + "/sign-in")
+          .cookie(cookie.clear());
     }
     if (path.equals("/") || path.isEmpty()) {
       return WebResponse.redirect(PREFIX + "/licenses");
@@ -138,9 +158,10 @@ public final class Console {
         session.take("error", String.class), actor.recorded(), actor.role().label());
   }
 
-  private WebResponse signInPage(int status, String error) {
-    return pages.signInForm(status, "console/signin.jte",
-        new Frame("Sign in · Turnstile console", "console", null, null, error), cookie);
+  private WebResponse signInPage(int status, String error, String next) {
+    Frame frame = new Frame("Sign in · Turnstile console", "console", null, null, error);
+    return sso == null ? pages.signInForm(status, "console/signin.jte", frame, cookie)
+        : sso.signInPage(status, frame, next);
   }
 
   private WebResponse signIn(WebRequest r) {
@@ -150,16 +171,17 @@ public final class Console {
     }
     long wait = token.secondsToWait(r.client());
     if (wait > 0) {
-      return signInPage(429, "Too many wrong tokens from your address; wait " + wait + " s and try again.");
+      signIns.failed(null, r.client(), "admin token throttled");
+      return signInPage(429, "Too many wrong tokens from your address; wait " + wait + " s and try again.", null);
     }
     if (!token.matches(r.field("token"), r.client())) {
-      log.warn("console sign-in with a wrong admin token from {}", r.client());
-      api.recordSignIn(null, r.client(), false, "a wrong admin token");
-      return signInPage(401, "That is not the admin token.");
+      signIns.failed(null, r.client(), "wrong admin token");
+      return signInPage(401, "That is not the admin token.", null);
     }
-    api.recordSignIn(Actor.ADMIN_TOKEN, r.client(), true, "with the admin token");
+    // A new session id, whatever the browser brought: a planted id never becomes a signed-in one.
+    sessions.end(cookie.read(r));
     Sessions.Session<Operator> s = start(Actor.ADMIN_TOKEN);
-    log.info("console sign-in from {}", r.client());
+    signIns.succeeded(Actor.ADMIN_TOKEN, r.client());
     return WebResponse.redirect(PREFIX + "/licenses").cookie(cookie.set(s.id())).cookie(cookie.preSignIn().clear());
   }
 

@@ -20,6 +20,8 @@ import io.turnstile.proxy.admin.Operations;
 import io.turnstile.proxy.admin.UpstreamVersions;
 import io.turnstile.proxy.console.Console;
 import io.turnstile.proxy.console.ConsoleHandler;
+import io.turnstile.proxy.console.SignIns;
+import io.turnstile.proxy.console.oidc.OidcSignIn;
 import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.proxy.audit.AuditMetrics;
 import io.turnstile.proxy.audit.PullAuditLog;
@@ -197,9 +199,15 @@ public final class TurnstileServer implements AutoCloseable {
           config.token(), json, clock);
       AdminToken adminToken = new AdminToken(config.admin().token());
       String registryHost = PullSecrets.registryHost(config.server().publicUrl());
+      OidcSignIn oidc = config.admin().oidc() == null ? null
+          : new OidcSignIn(config.admin().oidc(), config.admin().publicUrl(), clock);
+      // The one place sign-ins are recorded: a log line and the activity log.
+      SignIns signIns = SignIns.recorded(api);
       Console console = new Console(api, adminToken, json,
           config.applications().stream().map(ApplicationConfig::name).toList(), registryHost,
-          tls.admin() != null, Console.DEFAULT_IDLE, clock);
+          tls.admin() != null || config.admin().publicUrl() != null
+              && "https".equalsIgnoreCase(config.admin().publicUrl().getScheme()),
+          Console.DEFAULT_IDLE, clock, oidc, signIns);
       AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
           adminToken, blocking, json, new Operations(metrics, health), new ConsoleHandler(console, blocking));
       pulls = config.audit().enabled() ? new PullAuditLog(store.pulls(), config.audit(), clock) : null;

@@ -89,8 +89,25 @@ public final class TestTurnstile implements AutoCloseable {
         "  url: jdbc:sqlite:" + dir + "/turnstile.db\n", "", "0s\n" + cacheYaml);
   }
 
+  /**
+   * A Turnstile whose {@code admin} section has more keys, each line indented by two spaces (e.g.
+   * {@code admin.oidc}); {@code env} adds variables for them.
+   */
+  public static TestTurnstile withAdmin(Path dir, String upstreamUrl, String extraAdminYaml, Map<String, String> env)
+      throws Exception {
+    return new TestTurnstile(dir, upstreamUrl, "", true, "", "  url: jdbc:sqlite:" + dir + "/turnstile.db\n", "",
+        "0s", extraAdminYaml, env);
+  }
+
   private TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
       String extraServerYaml, String storeYaml, String tokenYaml, String tagWatch) throws Exception {
+    this(dir, upstreamUrl, extraUpstreamYaml, upstreamCredentials, extraServerYaml, storeYaml, tokenYaml, tagWatch,
+        "", Map.of());
+  }
+
+  private TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
+      String extraServerYaml, String storeYaml, String tokenYaml, String tagWatch, String extraAdminYaml,
+      Map<String, String> extraEnv) throws Exception {
     String yaml = """
         server:
           listen: 127.0.0.1:0
@@ -99,6 +116,7 @@ public final class TestTurnstile implements AutoCloseable {
         admin:
           listen: 127.0.0.1:0
           token: ${ADMIN_TOKEN}
+        %9$s
         cache:
           tagWatch: %8$s
         token:
@@ -128,8 +146,10 @@ public final class TestTurnstile implements AutoCloseable {
                 tags: ["v{version}"]
         """.formatted(dir, upstreamUrl, extraUpstreamYaml,
             upstreamCredentials ? "    username: vendor\n    password: ${UPSTREAM_PASSWORD}" : "", extraServerYaml,
-            storeYaml, tokenYaml, tagWatch);
-    Map<String, String> env = Map.of("ADMIN_TOKEN", ADMIN_TOKEN, "UPSTREAM_PASSWORD", "vendor-secret");
+            storeYaml, tokenYaml, tagWatch, extraAdminYaml);
+    Map<String, String> env = new java.util.HashMap<>(extraEnv);
+    env.put("ADMIN_TOKEN", ADMIN_TOKEN);
+    env.put("UPSTREAM_PASSWORD", "vendor-secret");
     this.config = new ConfigLoader(env::get).parse("test.yaml", yaml);
     this.server = TurnstileServer.start(config);
   }

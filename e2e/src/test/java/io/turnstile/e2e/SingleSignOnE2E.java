@@ -1,0 +1,178 @@
+package io.turnstile.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.turnstile.testkit.Distribution;
+import io.turnstile.testkit.Proc;
+import io.turnstile.testkit.TurnstileProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TimeoutException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Console sign-in through a real Keycloak, in headless Chromium: each of the realm's three people
+ * signs in on Keycloak's own login page and the console names them with the role their group gives;
+ * signing out ends the session at Keycloak too; someone taken out of their group loses the role at
+ * their next sign-in. Keycloak starts once for the class, while the rest is set up.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SingleSignOnE2E {
+  /** How long a read waits for what it reads: generous, for a busy machine. */
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private static final By SIGNED_IN_AS = By.id("signed-in-as");
+
+  private Path dir;
+  private Keycloak keycloak;
+  private Distribution upstream;
+  private TurnstileProcess turnstile;
+  private WebDriver browser;
+
+  @BeforeAll
+  void start() throws Exception {
+    String chromium = Proc.require("chromium");
+    String driver = Proc.require("chromedriver");
+    dir = Files.createTempDirectory("turnstile-sso-e2e");
+    keycloak = Keycloak.start(dir.resolve("keycloak.log"));
+    upstream = Distribution.basic(dir.resolve("upstream"), dir.resolve("storage"),
+        Map.of("vendor", "vendor-secret")).start();
+    turnstile = new TurnstileProcess(dir.resolve("turnstile")).admin(t -> """
+          publicUrl: %s
+          oidc:
+            issuer: %s
+            clientId: %s
+            clientSecret: ${OIDC_CLIENT_SECRET}
+            roles:
+              admin: [turnstile-admins]
+              editor: [turnstile-editors]
+              viewer: [turnstile-viewers]
+        """.formatted(t.adminUrl(), keycloak.issuer(), Keycloak.CLIENT_ID),
+        Map.of("OIDC_CLIENT_SECRET", Keycloak.CLIENT_SECRET)).start(upstream.url(), "vendor", "vendor-secret");
+    browser = browser(chromium, driver);
+    keycloak.awaitReady().redirectTo(turnstile.adminUrl() + "/console/oidc/callback",
+        turnstile.adminUrl() + "/console/sign-in");
+  }
+
+  private static WebDriver browser(String chromium, String driver) {
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(chromium);
+    // --no-sandbox: the suite runs as root, where Chromium's sandbox refuses to start.
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
+        "--lang=en-US");
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(Path.of(driver).toFile())
+        .usingAnyFreePort().build();
+    WebDriver d = new ChromeDriver(service, options);
+    d.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    return d;
+  }
+
+  @AfterAll
+  void stop() {
+    if (browser != null) browser.quit();
+    if (turnstile != null) turnstile.close();
+    if (upstream != null) upstream.close();
+    if (keycloak != null) keycloak.close();
+  }
+
+  /**
+   * What {@code read} finds on the page once it holds for {@code until}, finding afresh each time
+   * (a page replaced under a read makes the element stale), within {@link #PATIENCE}.
+   */
+  private <T> T await(String what, Function<WebDriver, T> read, java.util.function.Predicate<T> until) {
+    WebDriverWait wait = new WebDriverWait(browser, PATIENCE);
+    wait.pollingEvery(Duration.ofMillis(50)).ignoring(StaleElementReferenceException.class)
+        .ignoring(org.openqa.selenium.NoSuchElementException.class);
+    try {
+      return wait.until(d -> {
+        T seen = read.apply(d);
+        return seen != null && until.test(seen) ? seen : null;
+      });
+    } catch (TimeoutException e) {
+      throw new AssertionError("waited " + PATIENCE.toSeconds() + " s for " + what + " at " + browser.getCurrentUrl()
+          + "; the page says: " + browser.findElement(By.tagName("body")).getText(), e);
+    }
+  }
+
+  private WebElement element(By by) {
+    return await(by.toString(), d -> d.findElement(by), e -> true);
+  }
+
+  /** Signs in on Keycloak's login page, starting from the console's sign-in page. */
+  private void signInAtKeycloak(String user, String password) {
+    browser.get(turnstile.adminUrl() + "/console/sign-in");
+    element(By.id("sign-in-sso")).click();
+    await("Keycloak's login page", d -> d.getCurrentUrl(), url -> url.startsWith(keycloak.issuer()));
+    element(By.id("username")).sendKeys(user);
+    element(By.id("password")).sendKeys(password);
+    element(By.id("kc-login")).click();
+  }
+
+  private String signedInAs() {
+    return await("the console to name who is signed in", d -> d.findElement(SIGNED_IN_AS).getText(), t -> true);
+  }
+
+  private void signOut() {
+    element(By.id("sign-out")).click();
+    // Through Keycloak's end-session endpoint and back to the console's sign-in page.
+    await("the console's sign-in page after sign-out", d -> d.getCurrentUrl(),
+        url -> url.startsWith(turnstile.adminUrl() + "/console/sign-in"));
+    element(By.id("sign-in-sso"));
+  }
+
+  @Test
+  @Order(1)
+  void eachPerson_signsInAtKeycloak_andTheConsoleNamesThemWithTheirGroupsRole() {
+    for (String role : new String[] {"admin", "editor", "viewer"}) {
+      signInAtKeycloak(role + "@vendor.example", role + "-password-e2e");
+      assertThat(signedInAs()).isEqualTo("Signed in as " + role + "@vendor.example (" + role + ")");
+      assertThat(browser.getCurrentUrl()).isEqualTo(turnstile.adminUrl() + "/console/licenses");
+      signOut();
+    }
+  }
+
+  @Test
+  @Order(2)
+  void aConsolePageAskedForBeforeSignIn_isWhereTheBrowserArrivesAfter() {
+    browser.get(turnstile.adminUrl() + "/console/customers");
+    element(By.id("sign-in-sso")).click();
+    await("Keycloak's login page", d -> d.getCurrentUrl(), url -> url.startsWith(keycloak.issuer()));
+    element(By.id("username")).sendKeys("viewer@vendor.example");
+    element(By.id("password")).sendKeys("viewer-password-e2e");
+    element(By.id("kc-login")).click();
+    assertThat(signedInAs()).isEqualTo("Signed in as viewer@vendor.example (viewer)");
+    assertThat(browser.getCurrentUrl()).isEqualTo(turnstile.adminUrl() + "/console/customers");
+    signOut();
+  }
+
+  @Test
+  @Order(3)
+  void someoneTakenOutOfTheirGroup_losesTheRoleAtTheirNextSignIn() throws Exception {
+    keycloak.removeFromGroup("editor@vendor.example", "turnstile-editors");
+    signInAtKeycloak("editor@vendor.example", "editor-password-e2e");
+    String refused = await("the console's refusal", d -> d.findElement(By.id("refused")).getText(), t -> true);
+    assertThat(refused).contains("signed you in as editor@vendor.example")
+        .contains("holds no value that gives a Turnstile console role");
+    browser.get(turnstile.adminUrl() + "/console/licenses");
+    element(By.id("sign-in-sso"));
+    assertThat(Files.readString(turnstile.log())).contains("console sign-in refused: no role for editor@vendor.example")
+        .doesNotContain(Keycloak.CLIENT_SECRET);
+  }
+}
