@@ -50,6 +50,9 @@ public interface LicenseStore extends AutoCloseable {
   /** The pull audit log, kept in the same database. */
   PullLog pulls();
 
+  /** Aggregates over the pull audit log, for the fleet view. */
+  PullStats pullStats();
+
   Customer createCustomer(String name, String actor);
 
   List<Customer> customers();

@@ -24,6 +24,7 @@ import io.turnstile.store.NewSigningKey;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.PullLog;
+import io.turnstile.store.PullStats;
 import io.turnstile.store.RangeGrant;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoreStats;
@@ -61,6 +62,7 @@ public final class JooqLicenseStore implements LicenseStore {
   /** Follows writes made by other replicas; null for a SQLite store, which one process owns. */
   private final ChangeFeed feed;
   private final JooqPullLog pulls;
+  private final JooqPullStats pullStats;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -82,6 +84,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.signingKeys = new SigningKeyStore(writer, cipher, clock);
     writer.followSigningKeys(signingKeys);
     this.pulls = new JooqPullLog(database);
+    this.pullStats = new JooqPullStats(database);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -143,6 +146,11 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public PullLog pulls() {
     return pulls;
+  }
+
+  @Override
+  public PullStats pullStats() {
+    return pullStats;
   }
 
   // ---- customers ----
