@@ -45,6 +45,7 @@ public final class AdminApi {
   private final SigningKeyApi signingKeys;
   private final PullsApi pulls;
   private final LicensesApi licenses;
+  private final FleetApi fleet;
 
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, ObjectMapper json, Clock clock) {
@@ -56,6 +57,7 @@ public final class AdminApi {
     this.signingKeys = new SigningKeyApi(store, tokens, json);
     this.pulls = new PullsApi(store.pulls(), json, clock);
     this.licenses = new LicensesApi(store, views, pulls, publicUrl, json, clock);
+    this.fleet = new FleetApi(store, applications, json, clock);
   }
 
   /**
@@ -137,6 +139,9 @@ public final class AdminApi {
           return pulls.list(query, accept);
         }
       }
+      case "fleet" -> {
+        return fleet.route(method, p, query, accept);
+      }
       case "applications" -> {
         if (n == 1) {
           if (!method.equals("GET")) throw ApiError.notAllowed("GET");
@@ -185,6 +190,7 @@ public final class AdminApi {
             .put("repository", r.repository());
         r.tags().forEach(ro.putArray("tags")::add);
       }
+      app.endOfLife().forEach(a.putArray("endOfLife")::add);
       try {
         ArrayNode vs = a.putArray("versions");
         versions.versions(app).forEach(vs::add);

@@ -1,5 +1,7 @@
 package io.turnstile.proxy.admin;
 
+import static io.turnstile.proxy.admin.Query.one;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -50,11 +52,7 @@ final class PullsApi {
         throw ApiError.badRequest(name, "unknown parameter (expected one of " + PARAMETERS + ")");
       }
     }
-    String format = one(query, "format");
-    if (format != null && !format.equals("json") && !format.equals("csv")) {
-      throw ApiError.badRequest("format", "must be json or csv");
-    }
-    boolean csv = format != null ? format.equals("csv") : accept != null && accept.contains("text/csv");
+    boolean csv = Query.csv(query, accept);
     String limitText = one(query, "limit");
     Integer limit = null;
     if (limitText != null) {
@@ -162,18 +160,6 @@ final class PullsApi {
         }
       }
     };
-  }
-
-  private static String one(Map<String, List<String>> query, String name) {
-    List<String> values = query.get(name);
-    if (values == null || values.isEmpty()) {
-      return null;
-    }
-    if (values.size() > 1) {
-      throw ApiError.badRequest(name, "give it once");
-    }
-    String v = values.get(0);
-    return v.isEmpty() ? null : v;
   }
 
   private static Instant time(Map<String, List<String>> query, String name) {
