@@ -219,7 +219,7 @@ abstract class PullLogContract {
   }
 
   private static PullRecord from(Instant at, LicenseId license, String application, String version, String address) {
-    return new PullRecord(at, license, license == L2 ? GLOBEX : ACME, CredentialKind.LICENSE_KEY, application,
+    return new PullRecord(at, license, L2.equals(license) ? GLOBEX : ACME, CredentialKind.LICENSE_KEY, application,
         "vendor/" + application, version, version, DIGEST, address, "docker/27", null);
   }
 

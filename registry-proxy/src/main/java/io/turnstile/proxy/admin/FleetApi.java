@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * {@code GET /admin/v1/fleet/...}: the fleet at a glance, from the pull audit log. Read-only; each
@@ -48,6 +49,7 @@ final class FleetApi {
   /** How recent a pull of an end-of-life version must be to need attention. */
   static final Duration STILL_PULLING = Duration.ofDays(30);
   private static final Set<String> PARAMETERS = Set.of("application", "days", "format");
+  private static final Set<String> ROUTES = Set.of("versions", "adoption", "attention");
 
   private final LicenseStore store;
   private final PullStats stats;
@@ -66,26 +68,17 @@ final class FleetApi {
   }
 
   AdminResponse route(String method, List<String> p, Map<String, List<String>> query, String accept) {
-    if (p.size() != 2) {
+    if (p.size() != 2 || !ROUTES.contains(p.get(1))) {
       throw new ApiError(404, "no such admin resource");
     }
-    Runnable get = () -> {
-      if (!method.equals("GET")) throw ApiError.notAllowed("GET");
-    };
+    if (!method.equals("GET")) {
+      throw ApiError.notAllowed("GET");
+    }
+    Ask ask = new Ask(query, accept);
     return switch (p.get(1)) {
-      case "versions" -> {
-        get.run();
-        yield versions(new Ask(query, accept));
-      }
-      case "adoption" -> {
-        get.run();
-        yield adoption(new Ask(query, accept));
-      }
-      case "attention" -> {
-        get.run();
-        yield attention(new Ask(query, accept));
-      }
-      default -> throw new ApiError(404, "no such admin resource");
+      case "versions" -> versions(ask);
+      case "adoption" -> adoption(ask);
+      default -> attention(ask);
     };
   }
 
@@ -153,7 +146,7 @@ final class FleetApi {
       return csv(new String[] {"day", "application", "version", "licenses"}, table);
     }
     // Dense series, one count per day oldest first, ready for a chart.
-    Map<List<String>, long[]> series = new java.util.TreeMap<>(
+    Map<List<String>, long[]> series = new TreeMap<>(
         (a, b) -> a.get(0).equals(b.get(0)) ? VersionOrder.ASCENDING.compare(a.get(1), b.get(1)) : a.get(0).compareTo(b.get(0)));
     for (DailyAdoption r : rows) {
       long[] counts = series.computeIfAbsent(List.of(r.application(), r.version()), k -> new long[ask.days]);
