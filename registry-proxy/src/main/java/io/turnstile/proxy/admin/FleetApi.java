@@ -1,5 +1,6 @@
 package io.turnstile.proxy.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,7 +33,8 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>{@code versions}: per license, the version it pulled last within {@code days} (default 90),
- *       when, and from how many distinct client addresses;
+ *       when, and from how many distinct client addresses; in JSON also every version it pulled then
+ *       ({@code pulled});
  *   <li>{@code adoption}: distinct licenses pulling each version per UTC day, the last {@code days};
  *   <li>{@code attention}: licenses expiring within 30 days, active licenses older than 90 days with
  *       no pull for 90 days, and licenses that pulled an end-of-life version within 30 days.
@@ -118,18 +120,32 @@ final class FleetApi {
     Instant since = now.minus(Duration.ofDays(ask.days));
     List<VersionPulls> rows = stats.versionsPulled(ask.application, since, PullStats.MAX_ROWS);
     // Newest first: the first row of a license is the version it pulled last.
-    Map<LicenseId, VersionPulls> last = new LinkedHashMap<>();
-    rows.forEach(r -> last.putIfAbsent(r.licenseId(), r));
+    Map<LicenseId, List<VersionPulls>> byLicense = new LinkedHashMap<>();
+    rows.forEach(r -> byLicense.computeIfAbsent(r.licenseId(), k -> new ArrayList<>()).add(r));
     Names names = new Names();
     List<Object[]> table = new ArrayList<>();
-    for (VersionPulls r : last.values()) {
+    for (List<VersionPulls> pulled : byLicense.values()) {
+      VersionPulls r = pulled.get(0);
       table.add(new Object[] {r.customerId().value(), names.customer(r.customerId().value()), r.licenseId().value(),
           names.license(r.licenseId()), r.application(), r.version(), r.last(), (long) r.clientAddresses(),
           endOfLife.covers(r.application(), r.version())});
     }
     String[] columns = {"customerId", "customerName", "licenseId", "licenseName", "application", "version",
         "lastPulledAt", "clientAddresses", "endOfLife"};
-    return answer(ask, "licenses", columns, table, since, rows.size() == PullStats.MAX_ROWS);
+    AdminResponse answer = answer(ask, "licenses", columns, table, since, rows.size() == PullStats.MAX_ROWS);
+    if (!ask.csv) {
+      // In JSON, each license also lists every version it pulled in the period: the matrix's other cells.
+      JsonNode licenses = answer.body().get("licenses");
+      int i = 0;
+      for (List<VersionPulls> pulled : byLicense.values()) {
+        ArrayNode list = ((ObjectNode) licenses.get(i++)).putArray("pulled");
+        for (VersionPulls r : pulled) {
+          list.addObject().put("version", r.version()).put("lastPulledAt", r.last().toString())
+              .put("clientAddresses", r.clientAddresses()).put("endOfLife", endOfLife.covers(r.application(), r.version()));
+        }
+      }
+    }
+    return answer;
   }
 
   // ---- adoption ----

@@ -1,6 +1,7 @@
 package io.turnstile.proxy.console;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the console's fleet page shows, read from the admin API's {@code /fleet} answers. The chart
@@ -10,7 +11,7 @@ public final class Fleet {
   private Fleet() {}
 
   /**
-   * Versions in use: one row per license, one column per version seen (oldest first).
+   * Versions in use: one row per license, one column per version pulled (oldest first).
    *
    * @param versions the column headings
    * @param endOfLife for each column, whether that version is end of life
@@ -18,16 +19,20 @@ public final class Fleet {
   public record Matrix(List<String> versions, List<Boolean> endOfLife, List<MatrixRow> rows, boolean truncated) {}
 
   /**
-   * A license's row: its last version pulled and, in that version's column, when and from how many
-   * client addresses.
+   * A license's row: the version it pulled last and, in each version's column, when it last pulled
+   * that version and from how many client addresses.
+   *
+   * @param cells by version, the text of its cell
    */
   public record MatrixRow(String customerId, String customerName, String licenseId, String licenseName,
-      String application, String version, String lastPulled, long clientAddresses, boolean endOfLife) {
-    /** The cell of column {@code v}: empty unless it is the version pulled last. */
+      String application, String version, Map<String, String> cells) {
+    /** The cell of column {@code v}; empty when the license did not pull it. */
     public String cell(String v) {
-      if (!v.equals(version)) {
-        return "";
-      }
+      return cells.getOrDefault(v, "");
+    }
+
+    /** The text of a cell: when (UTC, to the minute) and from how many addresses. */
+    static String cellText(String lastPulled, long clientAddresses) {
       return lastPulled + " · " + clientAddresses + (clientAddresses == 1 ? " address" : " addresses");
     }
   }

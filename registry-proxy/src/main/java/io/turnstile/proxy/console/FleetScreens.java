@@ -77,12 +77,15 @@ final class FleetScreens {
     List<Fleet.MatrixRow> rows = new ArrayList<>();
     TreeMap<String, Boolean> versions = new TreeMap<>(VersionOrder.ASCENDING);
     for (JsonNode l : body.path("licenses")) {
-      Fleet.MatrixRow row = new Fleet.MatrixRow(l.path("customerId").asText(), text(l, "customerName"),
+      Map<String, String> cells = new HashMap<>();
+      for (JsonNode v : l.path("pulled")) {
+        cells.put(v.path("version").asText(),
+            Fleet.MatrixRow.cellText(minutes(v.path("lastPulledAt").asText()), v.path("clientAddresses").asLong()));
+        versions.put(v.path("version").asText(), v.path("endOfLife").asBoolean());
+      }
+      rows.add(new Fleet.MatrixRow(l.path("customerId").asText(), text(l, "customerName"),
           l.path("licenseId").asText(), text(l, "licenseName"), l.path("application").asText(),
-          l.path("version").asText(), minutes(l.path("lastPulledAt").asText()), l.path("clientAddresses").asLong(),
-          l.path("endOfLife").asBoolean());
-      rows.add(row);
-      versions.put(row.version(), row.endOfLife());
+          l.path("version").asText(), cells));
     }
     rows.sort((a, b) -> a.customerName().equalsIgnoreCase(b.customerName())
         ? a.licenseName().compareTo(b.licenseName()) : a.customerName().compareToIgnoreCase(b.customerName()));

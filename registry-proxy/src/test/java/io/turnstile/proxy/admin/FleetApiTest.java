@@ -155,6 +155,10 @@ class FleetApiTest {
     assertThat(first.get("lastPulledAt").asText()).isEqualTo(now.minus(Duration.ofHours(1)).toString());
     assertThat(first.get("clientAddresses").asLong()).isEqualTo(2);
     assertThat(first.get("endOfLife").asBoolean()).isFalse();
+    assertThat(first.get("pulled").toString()).as("every version it pulled, last first").isEqualTo(
+        "[{\"version\":\"1.1.0\",\"lastPulledAt\":\"" + now.minus(Duration.ofHours(1)) + "\",\"clientAddresses\":2,"
+            + "\"endOfLife\":false},{\"version\":\"1.0.0\",\"lastPulledAt\":\"" + now.minus(Duration.ofDays(5))
+            + "\",\"clientAddresses\":1,\"endOfLife\":true}]");
     JsonNode second = v.get("licenses").get(1);
     assertThat(second.get("customerName").asText()).isEqualTo("Globex");
     assertThat(second.get("version").asText()).isEqualTo("1.0.0");

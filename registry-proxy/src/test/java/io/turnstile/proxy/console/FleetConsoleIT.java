@@ -69,7 +69,7 @@ class FleetConsoleIT {
     String today = LocalDate.now(ZoneOffset.UTC).toString();
     assertThat(page[0])
         .contains("<th scope=\"col\" class=\"eol\">1.0.0 (end of life)</th>")
-        .contains("1 address</td>")
+        .contains("1 address</strong> <span class=\"kind\">last pulled</span>")
         .contains("<tr><th scope=\"row\">" + today + "</th><td>1</td></tr>")
         .contains("id=\"adoption-chart\"")
         .contains("<tr data-reason=\"endOfLife\" data-license=\"" + a.username() + "\">")
