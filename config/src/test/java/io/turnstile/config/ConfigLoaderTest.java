@@ -218,6 +218,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void endOfLife_isReadPerApplication_andDefaultsToNone() throws Exception {
+    String yaml = VALID.replace("  - name: app\n    repositories:",
+        "  - name: app\n    endOfLife: [\"1.0.0\", \"<2.0.0\", \"1.x || 3.0.0-rc.1\"]\n    repositories:");
+    assertThat(parse(yaml).applications().get(0).endOfLife()).containsExactly("1.0.0", "<2.0.0", "1.x || 3.0.0-rc.1");
+    assertThat(parse(VALID).applications().get(0).endOfLife()).isEmpty();
+  }
+
+  @Test
+  void endOfLife_thatIsNeitherAVersionNorARange_orListedTwice_isRejected() {
+    assertError(VALID.replace("  - name: app\n    repositories:",
+            "  - name: app\n    endOfLife: [\"1.0.0\", \"$(rm -rf)\"]\n    repositories:"),
+        "turnstile.yaml: applications[0].endOfLife[1]: '$(rm -rf)' is not a version or a version range"
+            + " (e.g. 1.0.0, 1.x, <2.0.0; at most 256 characters)");
+    assertError(VALID.replace("  - name: app\n    repositories:",
+            "  - name: app\n    endOfLife: [\"1.0.0\", \"1.0.0\"]\n    repositories:"),
+        "turnstile.yaml: applications[0].endOfLife[1]: '1.0.0' is listed twice");
+  }
+
+  @Test
   void invalidRepositoryName_isRejected() {
     assertError(VALID.replace("- name: vendor/app", "- name: Vendor/App"),
         "turnstile.yaml: applications[0].repositories[0].name: 'Vendor/App' is not a valid repository name (lowercase path components)");

@@ -539,6 +539,45 @@ class ConsoleE2E {
 
   @Test
   @Order(12)
+  void fleetPage_showsTheVersionDockerPulledLast_itsAdoptionChart_andTheEndOfLifePull() throws Exception {
+    // Docker pulled 1.0.0, then 1.1.0, with the Production license; a pull is recorded a moment
+    // after its answer, so the page is loaded again until it shows.
+    By row = By.cssSelector("#fleet-versions tr[data-license='" + licenseId + "']");
+    look(vendor, "the license's row in the versions matrix", x -> {
+      x.get(console("/fleet?application=app"));
+      List<WebElement> rows = x.findElements(row);
+      return rows.isEmpty() ? null : rows.get(0).getDomAttribute("data-version");
+    }, "1.1.0"::equals);
+    assertThat(text(vendor, row)).contains("Acme Corp").contains("Production").contains("1 address")
+        .contains("last pulled");
+    assertThat(text(vendor, By.cssSelector("#fleet-versions tr[data-license='" + licenseId + "'] td.last")))
+        .as("the last version's cell").contains("last pulled");
+    String last = read(vendor, By.cssSelector("#fleet-versions tr[data-license='" + licenseId + "'] td.last"),
+        e -> e.getDomAttribute("data-version"));
+    assertThat(last).isEqualTo("1.1.0");
+    assertThat(text(vendor, By.cssSelector("#fleet-versions thead"))).contains("1.0.0 (end of life)").contains("1.1.0");
+    // The chart is drawn by uPlot from the table's numbers: a canvas, and one line per version.
+    int width = read(vendor, By.cssSelector("#adoption-chart canvas"), e -> e.getSize().getWidth());
+    assertThat(width).isPositive();
+    String lines = read(vendor, By.id("adoption-chart"), e -> e.getDomAttribute("data-drawn"));
+    assertThat(lines).isEqualTo("2");
+    String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+    List<String> todays = read(vendor, By.xpath("//table[@id='adoption-table']/tbody/tr[th='" + today + "']/td"),
+        e -> e.findElements(By.xpath("../td")).stream().map(td -> td.getDomProperty("textContent")).toList());
+    assertThat(todays).as("one license pulled each version today").containsExactly("1", "1");
+    assertThat(text(vendor, By.cssSelector("#fleet-attention tr[data-reason=endOfLife]")))
+        .contains("Acme Corp").contains("1.0.0");
+    screen(vendor, "console-fleet");
+    // The chart's numbers, one click away.
+    read(vendor, By.cssSelector("#adoption-numbers summary"), e -> {
+      e.click();
+      return e;
+    });
+    look(vendor, "the adoption table to open", x -> x.findElement(By.id("adoption-table")).isDisplayed(), v -> v);
+  }
+
+  @Test
+  @Order(13)
   void licenseList_filtersAndSignOut() throws Exception {
     vendor.get(console("/licenses"));
     new Select(id(vendor, "f-state")).selectByValue("revoked");

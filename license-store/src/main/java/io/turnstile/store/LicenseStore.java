@@ -55,6 +55,8 @@ public interface LicenseStore extends AutoCloseable {
 
   /** The vendor's activity log: every recorded change and sign-in. */
   ActivityLog activity();
+  /** Aggregates over the pull audit log, for the fleet view. */
+  PullStats pullStats();
 
   Customer createCustomer(String name, String actor);
 

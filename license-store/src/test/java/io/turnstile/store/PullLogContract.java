@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ abstract class PullLogContract {
   @TempDir java.nio.file.Path dir;
   LicenseStore store;
   PullLog log;
+  PullStats stats;
 
   private static final LicenseId L1 = new LicenseId("lic_one");
   private static final LicenseId L2 = new LicenseId("lic_two");
@@ -36,6 +38,7 @@ abstract class PullLogContract {
   void openStore() throws Exception {
     store = StoreFactory.open(config(), StoreFixture.CATALOG, new MutableClock(StoreFixture.T0));
     log = store.pulls();
+    stats = store.pullStats();
   }
 
   @AfterEach
@@ -213,5 +216,68 @@ abstract class PullLogContract {
         DIGEST, "192.0.2.1", "x".repeat(5000), null);
     log.append(List.of(r));
     assertThat(log.find(PullQuery.all(1)).pulls().get(0).userAgent()).hasSize(400);
+  }
+
+  private static PullRecord from(Instant at, LicenseId license, String application, String version, String address) {
+    return new PullRecord(at, license, L2.equals(license) ? GLOBEX : ACME, CredentialKind.LICENSE_KEY, application,
+        "vendor/" + application, version, version, DIGEST, address, "docker/27", null);
+  }
+
+  @Test
+  void versionsPulled_givesEachLicensesVersions_withTheirLastPullAndDistinctAddresses_sinceTheStart() {
+    log.append(List.of(
+        from(t(0), L1, "app", "0.9.0", "192.0.2.1"),
+        from(t(10), L1, "app", "1.0.0", "192.0.2.1"),
+        from(t(11), L1, "app", "1.0.0", "192.0.2.2"),
+        from(t(12), L1, "app", "1.0.0", "192.0.2.2"),
+        from(t(13), L1, "app", "1.0.0", null),
+        from(t(20), L2, "app", "1.1.0", "192.0.2.9"),
+        from(t(30), L1, "tool", "2", "192.0.2.1"),
+        from(t(40), null, "app", "1.1.0", "192.0.2.3"),
+        pull(t(50), L2, GLOBEX, null, null)));
+
+    List<PullStats.VersionPulls> all = stats.versionsPulled(null, t(5), 100);
+    assertThat(all).containsExactly(
+        new PullStats.VersionPulls(L1, ACME, "tool", "2", t(30), 1),
+        new PullStats.VersionPulls(L2, GLOBEX, "app", "1.1.0", t(20), 1),
+        new PullStats.VersionPulls(L1, ACME, "app", "1.0.0", t(13), 2));
+    assertThat(stats.versionsPulled("app", t(0), 100)).extracting(PullStats.VersionPulls::version)
+        .containsExactly("1.1.0", "1.0.0", "0.9.0");
+    assertThat(stats.versionsPulled("app", t(0), 2)).as("bounded, newest kept").hasSize(2);
+    assertThat(stats.versionsPulled("nothing", t(0), 100)).isEmpty();
+    assertThatThrownBy(() -> stats.versionsPulled(null, t(0), PullStats.MAX_ROWS + 1))
+        .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("limit:");
+  }
+
+  @Test
+  void adoption_countsDistinctLicensesPerUtcDayAndVersion_newestDayFirst() {
+    Instant day1 = StoreFixture.T0.truncatedTo(java.time.temporal.ChronoUnit.DAYS).plus(Duration.ofHours(1));
+    Instant day2 = day1.plus(Duration.ofDays(1));
+    log.append(List.of(
+        from(day1, L1, "app", "1.0.0", "192.0.2.1"),
+        from(day1.plus(Duration.ofHours(2)), L1, "app", "1.0.0", "192.0.2.2"),
+        from(day1.plus(Duration.ofHours(3)), L2, "app", "1.0.0", "192.0.2.3"),
+        from(day2, L1, "app", "1.1.0", "192.0.2.1"),
+        from(day2, L2, "app", "1.0.0", "192.0.2.3"),
+        from(day2, L1, "tool", "2", "192.0.2.1")));
+
+    java.time.LocalDate d1 = java.time.LocalDate.ofInstant(day1, java.time.ZoneOffset.UTC);
+    java.time.LocalDate d2 = d1.plusDays(1);
+    assertThat(stats.adoption("app", day1, 100)).containsExactly(
+        new PullStats.DailyAdoption(d2, "app", "1.0.0", 1),
+        new PullStats.DailyAdoption(d2, "app", "1.1.0", 1),
+        new PullStats.DailyAdoption(d1, "app", "1.0.0", 2));
+    assertThat(stats.adoption(null, day2, 100)).extracting(PullStats.DailyAdoption::application)
+        .containsExactly("app", "app", "tool");
+  }
+
+  @Test
+  void lastPulls_givesEachLicensesLastPull() {
+    log.append(List.of(
+        from(t(1), L1, "app", "1.0.0", null),
+        from(t(9), L1, "tool", "2", null),
+        from(t(5), L2, "app", "1.0.0", null),
+        from(t(20), null, "app", "1.0.0", null)));
+    assertThat(stats.lastPulls(100)).containsExactly(Map.entry(L1, t(9)), Map.entry(L2, t(5)));
   }
 }

@@ -319,6 +319,7 @@ public final class TurnstileProcess implements AutoCloseable {
             readTimeout: 10s%s
         applications:
           - name: app
+            endOfLife: ["1.0.0"]
             repositories:
               - name: vendor/app
                 upstream: vendor

@@ -26,6 +26,7 @@ import io.turnstile.store.NewSigningKey;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.PullLog;
+import io.turnstile.store.PullStats;
 import io.turnstile.store.RangeGrant;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoreStats;
@@ -65,6 +66,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final JooqPullLog pulls;
   private final ApiTokenTable apiTokens;
   private final JooqActivityLog activity;
+  private final JooqPullStats pullStats;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -88,6 +90,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.pulls = new JooqPullLog(database);
     this.apiTokens = new ApiTokenTable(writer, clock);
     this.activity = new JooqActivityLog(writer, clock);
+    this.pullStats = new JooqPullStats(database);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -149,6 +152,11 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public PullLog pulls() {
     return pulls;
+  }
+
+  @Override
+  public PullStats pullStats() {
+    return pullStats;
   }
 
   // ---- customers ----

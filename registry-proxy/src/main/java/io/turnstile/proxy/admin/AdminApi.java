@@ -53,6 +53,7 @@ public final class AdminApi {
   private final LicensesApi licenses;
   private final ApiTokensApi apiTokens;
   private final ActivityApi activity;
+  private final FleetApi fleet;
 
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, ObjectMapper json, Clock clock) {
@@ -66,6 +67,7 @@ public final class AdminApi {
     this.licenses = new LicensesApi(store, views, pulls, publicUrl, json, clock);
     this.apiTokens = new ApiTokensApi(store.apiTokens(), json, clock);
     this.activity = new ActivityApi(store.activity(), json);
+    this.fleet = new FleetApi(store, applications, json, clock);
   }
 
   /**
@@ -166,6 +168,9 @@ public final class AdminApi {
           return activity.list(query, accept);
         }
       }
+      case "fleet" -> {
+        return fleet.route(method, p, query, accept);
+      }
       case "applications" -> {
         if (n == 1) {
           if (!method.equals("GET")) throw ApiError.notAllowed("GET");
@@ -240,6 +245,7 @@ public final class AdminApi {
             .put("repository", r.repository());
         r.tags().forEach(ro.putArray("tags")::add);
       }
+      app.endOfLife().forEach(a.putArray("endOfLife")::add);
       try {
         ArrayNode vs = a.putArray("versions");
         versions.versions(app).forEach(vs::add);

@@ -26,4 +26,15 @@ public record AdminResponse(int status, JsonNode body, StreamedBody streamed) {
   static AdminResponse noContent() {
     return new AdminResponse(204, null);
   }
+
+  /** The whole of a streamed body, for a caller in this process that wants it at once. */
+  public byte[] streamedBytes() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      streamed.writeTo(out::write);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
 }

@@ -23,6 +23,7 @@ public final class Permissions {
       "applications", new Need(Role.VIEWER, Role.EDITOR),
       "pulls", new Need(Role.VIEWER, Role.EDITOR),
       "activity", new Need(Role.VIEWER, Role.EDITOR),
+      "fleet", new Need(Role.VIEWER, Role.ADMIN),
       "signing-keys", new Need(Role.ADMIN, Role.ADMIN),
       "api-tokens", new Need(Role.VIEWER, Role.VIEWER));
 

@@ -1,6 +1,7 @@
 package io.turnstile.proxy.cli;
 
 import io.turnstile.config.ConfigException;
+import io.turnstile.config.InvalidValueException;
 import io.turnstile.config.ConfigLoader;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.observe.Logging;
@@ -41,8 +42,10 @@ public final class ServeCommand implements Callable<Integer> {
       server = TurnstileServer.start(cfg);
     } catch (TlsMaterialException e) {
       // Files named by the configuration are part of it: same message form, same exit code.
-      String source = config.getFileName() == null ? config.toString() : config.getFileName().toString();
-      throw new CliException(new ConfigException(source, e.field(), e.problem()).getMessage(), 2);
+      throw configError(e.field(), e.problem());
+    } catch (InvalidValueException e) {
+      // A value only the server reads whole (an end-of-life range): same message form too.
+      throw configError(e.field(), e.problem());
     }
     // A thread killed by an error (the log writer's among them) fails the probes, so the process is
     // restarted; an event loop, the audit writer and the store's feed are also watched directly.
@@ -63,5 +66,10 @@ public final class ServeCommand implements Callable<Integer> {
     boolean finished = server.stop(grace);
     log.info(finished ? "stopped" : "stopped; some answers were cut short");
     return 0;
+  }
+
+  private CliException configError(String field, String problem) {
+    String source = config.getFileName() == null ? config.toString() : config.getFileName().toString();
+    return new CliException(new ConfigException(source, field, problem).getMessage(), 2);
   }
 }

@@ -85,6 +85,15 @@ final class AdminCalls {
     return new Answer(r.status(), r.body());
   }
 
+  /**
+   * The CSV export of the read-only route {@code path}, read whole (the console offers only bounded
+   * exports), or null when the call failed.
+   */
+  byte[] csv(String path, Map<String, List<String>> query) {
+    AdminResponse r = api.handle("GET", "/admin/v1/" + path, query, new byte[0], actor, "text/csv");
+    return r.streamed() == null ? null : r.streamedBytes();
+  }
+
   /** One path segment, percent-encoded as the API decodes it. */
   static String segment(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");

@@ -33,6 +33,7 @@ final class ConsoleScreens {
   private final RecentPulls pulls;
   private final List<String> applications;
   private final LicenseForm form;
+  private final FleetScreens fleet;
 
   ConsoleScreens(AdminCalls api, Pages pages, List<String> applications, String registryHost, Clock clock) {
     this.api = api;
@@ -42,6 +43,7 @@ final class ConsoleScreens {
     this.clock = clock;
     this.pulls = new RecentPulls(api);
     this.form = new LicenseForm(api, pages, registryHost, clock);
+    this.fleet = new FleetScreens(api, pages, applications);
   }
 
   /** The answer for {@code p} (the path's segments after {@code /console/}), or null for none. */
@@ -123,6 +125,9 @@ final class ConsoleScreens {
           return change(s, this.api.delete(api + "/versions/" + AdminCalls.segment(p.get(3))),
               "Version " + p.get(3) + " revoked.", page, page);
         }
+      }
+      case "fleet" -> {
+        return fleet.route(r, p, frame);
       }
       default -> { }
     }

@@ -246,4 +246,34 @@ class CliIT {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().strip()).isEqualTo("turnstile: error: turnstile.yaml: upstreams[0].url: not an absolute http(s) URL");
   }
+
+  @Test
+  void serveWithAnEndOfLifeRangeItCannotRead_exitsNonZeroNamingTheEntry() throws Exception {
+    Path bad = dir.resolve("eol.yaml");
+    Files.writeString(bad, """
+        server:
+          listen: 127.0.0.1:0
+        admin:
+          listen: 127.0.0.1:0
+          token: test-admin-token-0123456789
+        token:
+          signingKey: %1$s/eol-signing-key.pem
+        store:
+          url: jdbc:sqlite:%1$s/eol.db
+          encryptionKeyFile: %1$s/eol-store.key
+        upstreams:
+          - name: vendor
+            url: http://127.0.0.1:9
+        applications:
+          - name: app
+            endOfLife: ["1.0.0", ">=1.0.0 <"]
+            repositories:
+              - name: vendor/app
+                upstream: vendor
+        """.formatted(dir));
+    Run r = runRaw("serve", "--config", bad.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().strip()).isEqualTo("turnstile: error: eol.yaml: applications[0].endOfLife[1]: '>=1.0.0 <' is"
+        + " neither a version nor a version range (npm syntax, e.g. 1.x, <2.0.0)");
+  }
 }

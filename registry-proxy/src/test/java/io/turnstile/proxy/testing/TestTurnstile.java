@@ -132,6 +132,7 @@ public final class TestTurnstile implements AutoCloseable {
         %3$s
         applications:
           - name: app
+            endOfLife: ["1.0.0"]
             repositories:
               - name: vendor/app
                 upstream: vendor
