@@ -25,6 +25,8 @@ import java.util.Set;
  */
 final class ConsoleScreens {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  /** How a license whose customer was deleted names it. */
+  static final String DELETED_CUSTOMER = "(deleted customer)";
 
   private final AdminCalls api;
   private final Pages pages;
@@ -112,6 +114,23 @@ final class ConsoleScreens {
                   page, page);
             }
             case "key" -> issued(s, this.api.post(api + "/key", null), page);
+            case "name" -> {
+              String name = blankToNull(r.field("name"));
+              yield change(s, this.api.patch(api, NODES.objectNode().put("name", name)),
+                  name == null ? "The license's name is cleared." : "Renamed to " + name + ".", page, page);
+            }
+            case "upstream" -> {
+              ObjectNode body = NODES.objectNode();
+              String user = blankToNull(r.field("upstreamUsername"));
+              if ("true".equals(r.field("clear")) || user == null) {
+                body.putNull("upstreamCredentials");
+              } else {
+                body.putObject("upstreamCredentials").put("username", user).put("password", r.field("upstreamPassword"));
+              }
+              yield change(s, this.api.patch(api, body), body.get("upstreamCredentials").isNull()
+                  ? "The license pulls with the upstream's own credentials." : "Upstream credentials set for " + user + ".",
+                  page, page);
+            }
             case "revoke" -> change(s, this.api.delete(api), "License revoked.", page, page);
             default -> null;
           };
@@ -150,13 +169,22 @@ final class ConsoleScreens {
   }
 
   private WebResponse createCustomer(WebRequest r, Sessions.Session<?> s) {
-    ObjectNode body = NODES.objectNode().put("name", r.field("name") == null ? "" : r.field("name"));
+    String name = r.field("name") == null ? "" : r.field("name");
+    List<String> sameName = new ArrayList<>();
+    customerNames().forEach((id, existing) -> {
+      if (existing.strip().equalsIgnoreCase(name.strip())) {
+        sameName.add(id);
+      }
+    });
+    ObjectNode body = NODES.objectNode().put("name", name);
     Answer a = api.post("customers", body);
     if (!a.ok()) {
       s.flash("error", a.error());
       return WebResponse.redirect(Console.PREFIX + "/customers");
     }
-    s.flash("notice", "Customer created.");
+    s.flash("notice", sameName.isEmpty() ? "Customer created."
+        : "Customer created. Note: " + String.join(", ", sameName) + " already bears the name " + name.strip()
+            + "; tell them apart by their ids.");
     return WebResponse.redirect(Console.PREFIX + "/customers/" + AdminCalls.segment(a.body().path("id").asText()));
   }
 
@@ -194,7 +222,7 @@ final class ConsoleScreens {
     Instant now = clock.instant();
     if (a.ok()) {
       a.body().path("licenses").forEach(l -> {
-        Views.License v = Views.License.of(l, names.getOrDefault(l.path("customerId").asText(), ""), now);
+        Views.License v = Views.License.of(l, names.getOrDefault(l.path("customerId").asText(), DELETED_CUSTOMER), now);
         if ((application == null || v.application().equals(application)) && (state == null || v.state().equals(state))
             && (q.isEmpty() || contains(v.name(), q) || contains(v.id(), q) || contains(v.customerName(), q))) {
           list.add(v);
@@ -217,7 +245,7 @@ final class ConsoleScreens {
     }
     String customerId = a.body().path("customerId").asText();
     Answer c = api.get("customers/" + AdminCalls.segment(customerId));
-    Views.License license = Views.License.of(a.body(), c.ok() ? c.body().path("name").asText() : "(deleted)", clock.instant());
+    Views.License license = Views.License.of(a.body(), c.ok() ? c.body().path("name").asText() : DELETED_CUSTOMER, clock.instant());
     Map<String, Object> params = new HashMap<>();
     params.put("license", license);
     params.put("issued", s.take("issued", Views.IssuedKey.class));

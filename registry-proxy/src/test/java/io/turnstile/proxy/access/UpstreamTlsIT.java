@@ -137,7 +137,7 @@ class UpstreamTlsIT {
 
     assertThat(pulled.statusCode()).as(pulled.body()).isEqualTo(200);
     assertThat(apps.body().get("applications").get(0).get("versions")).as(apps.raw())
-        .extracting(com.fasterxml.jackson.databind.JsonNode::asText).containsExactly("1.0.0", "1.1.0");
+        .extracting(com.fasterxml.jackson.databind.JsonNode::asText).containsExactly("1.1.0", "1.0.0");
   }
 
   @Test

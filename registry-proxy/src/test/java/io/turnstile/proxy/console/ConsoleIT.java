@@ -310,6 +310,32 @@ class ConsoleIT {
   }
 
   @Test
+  void licensePage_renames_setsAndClearsUpstreamCredentials_andCustomersShowTheirIds() throws Exception {
+    signIn();
+    TestTurnstile.Login login = ts.license("app", "1.0.0");
+    String page = "/console/licenses/" + login.username();
+    browser.get(page);
+    assertThat(browser.post(page + "/name", Map.of("name", "Staging")).statusCode()).isEqualTo(303);
+    assertThat(browser.get(page).body()).contains("Renamed to Staging.").contains("<h1>Staging</h1>");
+    browser.post(page + "/upstream", Map.of("upstreamUsername", "robot", "upstreamPassword", "s3cret-robot"));
+    String withCredentials = browser.get(page).body();
+    assertThat(withCredentials).contains("pulls from the upstream as robot").doesNotContain("s3cret-robot");
+    JsonNode l = ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body();
+    assertThat(l.get("name").asText()).isEqualTo("Staging");
+    assertThat(l.get("upstreamCredentials").get("username").asText()).isEqualTo("robot");
+    browser.post(page + "/upstream", Map.of("clear", "true"));
+    assertThat(browser.get(page).body()).contains("with the upstream's own credentials");
+    assertThat(ts.admin("GET", "/admin/v1/licenses/" + login.username(), null).body().get("upstreamCredentials").isNull())
+        .isTrue();
+    assertThat(browser.get("/console/licenses").body()).contains("Acme (" + login.customer() + ")");
+
+    String twin = createCustomer("Acme");
+    assertThat(browser.get("/console/customers/" + twin).body()).contains(login.customer() + " already bears the name Acme");
+    ts.admin("DELETE", "/admin/v1/customers/" + login.customer(), null);
+    assertThat(browser.get("/console/licenses?state=revoked").body()).contains("(deleted customer)");
+  }
+
+  @Test
   void licensePage_grantsRevokesRotatesAndRevokes_throughTheAdminApisRules() throws Exception {
     signIn();
     TestTurnstile.Login login = ts.license("app", "1.0.0");
