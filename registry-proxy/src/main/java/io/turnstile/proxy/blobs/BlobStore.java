@@ -1,6 +1,7 @@
 package io.turnstile.proxy.blobs;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.turnstile.proxy.token.SignatureProvider;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -102,9 +104,9 @@ public final class BlobStore implements AutoCloseable {
     BlobScan.Result found = BlobScan.read(blobs, tmp);
     List<Entry> evicted = index.load(found.oldestFirst());
     delete(evicted);
-    log.info("blob cache of upstream {}: {} blobs, {} bytes in {} ({} unfinished downloads deleted), read in {} ms",
-        upstream, found.oldestFirst().size() - evicted.size(), index.bytes(), blobs.getParent(), found.leftovers(),
-        (System.nanoTime() - start) / 1_000_000);
+    log.info("blob cache of upstream {}: {} blobs, {} bytes in {} ({} unfinished downloads deleted), read in {} ms;"
+        + " SHA-256 by {}", upstream, found.oldestFirst().size() - evicted.size(), index.bytes(), blobs.getParent(),
+        found.leftovers(), (System.nanoTime() - start) / 1_000_000, sha256().getProvider().getName());
   }
 
   /** The upstream's name. */
@@ -207,8 +209,13 @@ public final class BlobStore implements AutoCloseable {
   /** Download the blob into {@code fill}: nobody else is. */
   public record Lead(Fill fill) implements Claim {}
 
-  /** Another caller is downloading it: {@code result} completes with the entry, or fails with {@link FillFailedException}. */
-  public record Follow(CompletableFuture<Entry> result) implements Claim {}
+  /** Another caller is downloading it into {@code fill}: follow its file as it grows, or wait for it. */
+  public record Follow(Fill fill) implements Claim {
+    /** Completes with the entry once the download lands, or fails with {@link FillFailedException}. */
+    public CompletableFuture<Entry> result() {
+      return fill.result();
+    }
+  }
 
   /** It landed meanwhile. */
   public record Ready(Entry entry) implements Claim {}
@@ -227,7 +234,7 @@ public final class BlobStore implements AutoCloseable {
     Fill mine = new Fill(this, digest, hex);
     Fill under = fills.putIfAbsent(hex, mine);
     if (under != null) {
-      return new Follow(under.result());
+      return new Follow(under);
     }
     // It may have landed between the caller's lookup and now: a fill ends by entering the index
     // before it leaves the map.
@@ -280,9 +287,14 @@ public final class BlobStore implements AutoCloseable {
     }
   }
 
+  /**
+   * A SHA-256 in native code (the Amazon Corretto Crypto Provider, with the CPU's SHA instructions)
+   * where it loads, as for token signatures; the JDK's otherwise. Either hashes on the io executor.
+   */
   static MessageDigest sha256() {
     try {
-      return MessageDigest.getInstance("SHA-256");
+      Provider p = SignatureProvider.nativeOrNull();
+      return p != null ? MessageDigest.getInstance("SHA-256", p) : MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

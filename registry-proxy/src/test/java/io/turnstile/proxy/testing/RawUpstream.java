@@ -104,6 +104,37 @@ public final class RawUpstream {
     });
   }
 
+  /**
+   * A raw upstream with one blob, {@code blob}, which it sends in two halves: the first at once, the
+   * second only once {@code release} has been counted down (for at most a minute). Every blob GET
+   * is counted in {@code gets}.
+   */
+  public static void serveGatedBlob(ServerSocket server, byte[] manifest, byte[] blob,
+      java.util.concurrent.CountDownLatch release, java.util.concurrent.atomic.AtomicInteger gets) {
+    acceptOnThreads(server, (in, out) -> {
+      while (true) {
+        String line = readHead(in);
+        if (line == null) {
+          return;
+        }
+        if (!line.contains("/blobs/")) {
+          answerManifest(out, line, manifest);
+          continue;
+        }
+        gets.incrementAndGet();
+        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + blob.length
+            + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(blob, 0, blob.length / 2);
+        out.flush();
+        if (!release.await(1, java.util.concurrent.TimeUnit.MINUTES)) {
+          return;
+        }
+        out.write(blob, blob.length / 2, blob.length - blob.length / 2);
+        out.flush();
+      }
+    });
+  }
+
   /** What a raw upstream does with one connection. */
   private interface Connection {
     void serve(InputStream in, OutputStream out) throws Exception;
