@@ -16,8 +16,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +23,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One blob being downloaded into the cache while it streams to the client that asked first. The
  * producer (that client's event loop) hands each piece of the body to {@link #write}, which queues
- * it; the io executor hashes the queue (SHA-256, natively where it can: see {@link BlobStore}) and
- * writes it to a file in the cache's {@code tmp} directory, in order, so no event loop hashes.
- * {@link #finish} completes with whether the SHA-256 matched the digest; only a match is flushed to
- * disk and moved into place, and only then does {@link #result()} complete. A mismatch, {@link
- * #abort} or a disk failure deletes the partial file and fails the result, and says why in the log.
+ * it for two {@link Lane}s on the io executor, side by side: one hashes (SHA-256, natively where it
+ * can: see {@link BlobStore}), one writes a file in the cache's {@code tmp} directory; no event loop
+ * does either. {@link #finish} completes with whether the SHA-256 matched the digest as soon as the
+ * last piece is hashed; once the disk has it all too, only a match is flushed and moved into place,
+ * and only then does {@link #result()} complete. A mismatch, {@link #abort} or a disk failure
+ * deletes the partial file and fails the result, and says why in the log.
  *
  * <p>Others asking for the blob meanwhile follow the growing file ({@link #published}, {@link
  * #awaitProgress}): they may read what is {@linkplain #published published} of {@link #part()}, which
@@ -37,17 +36,17 @@ import org.slf4j.LoggerFactory;
  * follower never holds the whole of a blob that failed verification, just as the first client
  * never gets its last piece then.
  *
- * <p>The producer's memory is bounded: past {@link #MAX_QUEUED} bytes not yet on disk, {@link
- * #whenCaughtUp} holds the next upstream read until the disk has caught up. The producer's methods
- * are not thread-safe: call them from one thread; the followers' are.
+ * <p>The producer's memory is bounded: past {@link #MAX_QUEUED} bytes not yet hashed or not yet on
+ * disk, {@link #whenCaughtUp} holds the next upstream read until both lanes have caught up. The
+ * producer's methods are not thread-safe: call them from one thread; the followers' are.
  */
 public final class Fill {
   private static final Logger log = LoggerFactory.getLogger(Fill.class);
-  /** Bytes queued for the disk beyond which the producer waits. */
+  /** Bytes queued for a lane beyond which the producer waits. */
   static final long MAX_QUEUED = 16L << 20;
   /** Followers are woken when this many more bytes are published, or the download ends. */
   static final long PROGRESS_STEP = 256 << 10;
-  private static final Object COMMIT = new Object();
+  private static final Object END = new Object();
   private static final Object ABORT = new Object();
 
   /** Where a download stands, for its followers. */
@@ -65,9 +64,9 @@ public final class Fill {
   private final String hex;
   private final CompletableFuture<BlobStore.Entry> result = new CompletableFuture<>();
   private final CompletableFuture<Boolean> verdict = new CompletableFuture<>();
-  private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean draining = new AtomicBoolean();
-  private final AtomicLong queued = new AtomicLong();
+  private final CompletableFuture<Void> onDisk = new CompletableFuture<>();
+  private final Lane hashing;
+  private final Lane disk;
   private final AtomicReference<Runnable> onCaughtUp = new AtomicReference<>();
   private final Queue<Runnable> followers = new ConcurrentLinkedQueue<>();
   // Producer side.
@@ -80,8 +79,9 @@ public final class Fill {
   private volatile Path part;
   private volatile long published;
   private volatile State state = State.RUNNING;
-  // io side.
+  // The hashing lane's.
   private final MessageDigest sha = BlobStore.sha256();
+  // The disk lane's.
   private FileChannel out;
   private long written;
   private long woken;
@@ -91,6 +91,8 @@ public final class Fill {
     this.store = store;
     this.digest = digest;
     this.hex = hex;
+    this.hashing = new Lane(store.io(), this::hash, this::caughtUp);
+    this.disk = new Lane(store.io(), this::toDisk, this::caughtUp);
   }
 
   String hex() {
@@ -121,9 +123,8 @@ public final class Fill {
       abort("it is larger than the cache's maxSize", null);
       return;
     }
-    queued.addAndGet(n);
-    queue.add(data.retainedDuplicate());
-    drainSoon();
+    hashing.add(data.retainedDuplicate());
+    disk.add(data.retainedDuplicate());
   }
 
   /** Whether the download is still going: neither finished nor abandoned. */
@@ -133,7 +134,7 @@ public final class Fill {
 
   /** Whether the disk is far enough behind that the producer should wait before reading more. */
   public boolean behind() {
-    return queued.get() > MAX_QUEUED;
+    return hashing.queued() > MAX_QUEUED || disk.queued() > MAX_QUEUED;
   }
 
   /** Runs {@code readMore} on {@code loop} once the disk is no longer {@link #behind}: at once when it is not. */
@@ -162,8 +163,11 @@ public final class Fill {
       return CompletableFuture.completedFuture(false);
     }
     ended = true;
-    queue.add(COMMIT);
-    drainSoon();
+    hashing.add(END);
+    disk.add(END);
+    // Settled on an io thread of its own: flushing must hold up neither lane's thread nor the
+    // first client's last piece, which waits for the verdict alone.
+    verdict.thenAcceptBothAsync(onDisk, (matched, v) -> settle(matched), store.io());
     return verdict;
   }
 
@@ -180,8 +184,8 @@ public final class Fill {
     ended = true;
     this.why = reason;
     this.answer = answer;
-    queue.add(ABORT);
-    drainSoon();
+    hashing.add(ABORT);
+    disk.add(ABORT);
   }
 
   // ---- for followers, on any thread ----
@@ -226,68 +230,71 @@ public final class Fill {
     }
   }
 
-  // ---- io side ----
+  // ---- io side: two lanes side by side, then settling once both are done ----
 
-  private void drainSoon() {
-    if (draining.compareAndSet(false, true)) {
-      store.io().execute(this::drain);
+  private void caughtUp() {
+    if (hashing.queued() <= MAX_QUEUED / 2 && disk.queued() <= MAX_QUEUED / 2) {
+      Runnable r = onCaughtUp.getAndSet(null);
+      if (r != null) {
+        r.run();
+      }
     }
   }
 
-  private void drain() {
-    do {
-      Object item;
-      while ((item = queue.poll()) != null) {
-        if (item == COMMIT) {
-          commit();
-        } else if (item == ABORT) {
-          store.metrics().abandoned();
-          if (answer == null) {
-            log.info("blob cache of upstream {}: not keeping {}: {}", store.upstream(), digest, why);
-          }
-          fail();
-        } else {
-          toDisk((ByteBuf) item);
-        }
+  /** The hashing lane: the verdict comes as soon as the last piece is hashed, whatever the disk does. */
+  private void hash(Object item) {
+    if (item instanceof ByteBuf data) {
+      for (ByteBuffer b : data.nioBuffers()) {
+        sha.update(b);
       }
-      draining.set(false);
-    } while (!queue.isEmpty() && draining.compareAndSet(false, true));
+    } else if (item == END) {
+      String got = HexFormat.of().formatHex(sha.digest());
+      if (!got.equals(hex)) {
+        why = "the upstream sent content whose digest is sha256:" + got + " (" + received + " bytes)";
+        store.metrics().mismatched();
+        log.warn("blob cache of upstream {}: not keeping {}: {}", store.upstream(), digest, why);
+      }
+      verdict.complete(got.equals(hex));
+    }
   }
 
-  private void toDisk(ByteBuf data) {
-    int n = data.readableBytes();
-    try {
-      ByteBuffer[] buffers = data.nioBuffers();
-      // Hashed whatever the disk does: the first client's last piece waits for the digest alone.
-      for (ByteBuffer b : buffers) {
-        sha.update(b.duplicate());
+  /** The disk lane: writes each piece and publishes it to followers once the next is written. */
+  private void toDisk(Object item) {
+    if (item == END) {
+      onDisk.complete(null);
+      return;
+    }
+    if (item == ABORT) {
+      store.metrics().abandoned();
+      if (answer == null) {
+        log.info("blob cache of upstream {}: not keeping {}: {}", store.upstream(), digest, why);
       }
-      if (diskFailure == null) {
-        if (out == null) {
-          openPart();
-        }
-        long left = n;
-        while (left > 0) {
-          left -= out.write(buffers);
-        }
-        // The piece written last stays unpublished until the next one or the digest's match: it may be the end.
-        published = written;
-        written += n;
-        if (published - woken >= PROGRESS_STEP || (woken == 0 && published > 0)) {
-          woken = published;
-          wakeFollowers();
-        }
+      fail();
+      return;
+    }
+    ByteBuf data = (ByteBuf) item;
+    if (diskFailure != null) {
+      return;
+    }
+    try {
+      if (out == null) {
+        openPart();
+      }
+      ByteBuffer[] buffers = data.nioBuffers();
+      long n = data.readableBytes();
+      long left = n;
+      while (left > 0) {
+        left -= out.write(buffers);
+      }
+      // The piece written last stays unpublished until the next one or the digest's match: it may be the end.
+      published = written;
+      written += n;
+      if (published - woken >= PROGRESS_STEP || (woken == 0 && published > 0)) {
+        woken = published;
+        wakeFollowers();
       }
     } catch (IOException e) {
       diskFailure = e;
-    } finally {
-      data.release();
-      if (queued.addAndGet(-n) <= MAX_QUEUED / 2) {
-        Runnable r = onCaughtUp.getAndSet(null);
-        if (r != null) {
-          r.run();
-        }
-      }
     }
   }
 
@@ -306,12 +313,9 @@ public final class Fill {
     part = p;
   }
 
-  private void commit() {
-    String got = HexFormat.of().formatHex(sha.digest());
-    if (!got.equals(hex)) {
-      why = "the upstream sent content whose digest is sha256:" + got + " (" + received + " bytes)";
-      store.metrics().mismatched();
-      log.warn("blob cache of upstream {}: not keeping {}: {}", store.upstream(), digest, why);
+  /** Both lanes are done: keeps a verified blob, flushed and moved into place, or nothing. */
+  private void settle(boolean matched) {
+    if (!matched) {
       fail();
       return;
     }
@@ -328,8 +332,6 @@ public final class Fill {
       state = State.COMPLETE;
       wakeFollowers();
     }
-    // The first client gets its last piece now, whatever the disk does next.
-    verdict.complete(true);
     try {
       if (diskFailure != null) {
         throw diskFailure;

@@ -179,9 +179,10 @@ class BlobStoreTest {
     assertThat(Arrays.copyOf(onDisk, 400_000)).isEqualTo(Arrays.copyOf(data, 400_000));
 
     assertThat(f.finish().get(5, TimeUnit.SECONDS)).isTrue();
+    BlobStore.Entry landed = follow.result().get(5, TimeUnit.SECONDS);
     assertThat(f.state()).isEqualTo(Fill.State.COMPLETE);
     assertThat(f.published()).isEqualTo(data.length);
-    assertThat(Files.readAllBytes(follow.result().get(5, TimeUnit.SECONDS).path())).isEqualTo(data);
+    assertThat(Files.readAllBytes(landed.path())).isEqualTo(data);
   }
 
   @Test
