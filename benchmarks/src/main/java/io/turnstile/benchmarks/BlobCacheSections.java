@@ -42,15 +42,11 @@ final class BlobCacheSections {
       Stats direct, Stats viaNginx, Stats pullWarm, Stats noCache, Supplier<Double> noCacheRun) throws Exception {
     int pairs = 2 * runs;
     Path cacheDir = dir.resolve("blob-cache");
-    try (TurnstileProcess cached = new TurnstileProcess(dir.resolve("turnstile-cached")).tagTtl("60s")
-        .jvmArgs(System.getProperty("turnstile.transport") == null ? List.of()
-            : List.of("-Dturnstile.transport=" + System.getProperty("turnstile.transport")))
-        .blobCache(cacheDir, "4GiB")
+    try (TurnstileProcess cached = cachedTurnstile(dir.resolve("turnstile-cached"), cacheDir)
         .start(upstream.url(), "vendor", "vendor-secret")) {
       Login licensee = Login.license(cached, "1.0.0");
       String url = cached.url() + "/v2/vendor/big/blobs/" + layer;
-      String hex = layer.substring("sha256:".length());
-      Path file = cacheDir.resolve("sha256").resolve(hex.substring(0, 2)).resolve(hex);
+      Path file = cachedFile(cacheDir, layer);
       String auth = licensee.bearer(cached, "repository:vendor/big:pull");
       Curl.download(url, auth, bytes);
       awaitFile(file);
@@ -126,6 +122,20 @@ final class BlobCacheSections {
       line.accept("- the cached Turnstile's peak RSS over this section: " + cached.peakRssKb() / 1024 + " MB");
       line.accept("");
     }
+  }
+
+  /** A Turnstile in {@code dir} with a blob cache in {@code cacheDir}, on the run's transport; not started. */
+  static TurnstileProcess cachedTurnstile(Path dir, Path cacheDir) {
+    return new TurnstileProcess(dir).tagTtl("60s")
+        .jvmArgs(System.getProperty("turnstile.transport") == null ? List.of()
+            : List.of("-Dturnstile.transport=" + System.getProperty("turnstile.transport")))
+        .blobCache(cacheDir, "4GiB");
+  }
+
+  /** Where the blob {@code layer} lands in the cache in {@code cacheDir}. */
+  static Path cachedFile(Path cacheDir, String layer) {
+    String hex = layer.substring("sha256:".length());
+    return cacheDir.resolve("sha256").resolve(hex.substring(0, 2)).resolve(hex);
   }
 
   /** Waits for a download into the cache to land: the file appears just after the client's last byte. */

@@ -44,15 +44,11 @@ final class ThrottledHerd {
     int runs = quick ? 1 : 3;
     Path cacheDir = dir.resolve("herd-cache");
     try (Nginx slow = Nginx.throttledProxy(dir.resolve("nginx-throttled"), upstream.port, RATE).start();
-        TurnstileProcess cached = new TurnstileProcess(dir.resolve("turnstile-herd")).tagTtl("60s")
-            .jvmArgs(System.getProperty("turnstile.transport") == null ? List.of()
-                : List.of("-Dturnstile.transport=" + System.getProperty("turnstile.transport")))
-            .blobCache(cacheDir, "4GiB")
+        TurnstileProcess cached = BlobCacheSections.cachedTurnstile(dir.resolve("turnstile-herd"), cacheDir)
             .start(slow.url(), "vendor", "vendor-secret")) {
       Login licensee = Login.license(cached, "1.0.0");
       String url = cached.url() + "/v2/vendor/big/blobs/" + layer;
-      String hex = layer.substring("sha256:".length());
-      Path file = cacheDir.resolve("sha256").resolve(hex.substring(0, 2)).resolve(hex);
+      Path file = BlobCacheSections.cachedFile(cacheDir, layer);
       Stats single = Stats.of(runs, () -> Curl.download(slow.url() + "/v2/vendor/big/blobs/" + layer, vendor.basic(), bytes));
 
       line.accept("### 2d. Blob cache, " + CLIENTS + " clients asking for one cold blob behind a slow upstream");

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,6 +95,33 @@ class BlobCacheHerdIT {
   }
 
   /**
+   * The first client's pull, once it has read its first MiB (the download is under way), then
+   * {@link #FOLLOWERS} more, each once it answered 200 and its first MiB came; {@code check} is
+   * given each of those and its first MiB.
+   */
+  private List<HttpResponse<InputStream>> underWay(TestTurnstile.Login login, String layer,
+      BiConsumer<HttpResponse<InputStream>, byte[]> check) throws Exception {
+    List<HttpResponse<InputStream>> pulls = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<InputStream>>> asked = new ArrayList<>();
+    asked.add(pull(login, layer));
+    for (int i = 0; i <= FOLLOWERS; i++) {
+      HttpResponse<InputStream> r = asked.get(i).get(30, TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+      byte[] start = read(r.body(), GLIMPSE);
+      if (i > 0) {
+        check.accept(r, start);
+      }
+      pulls.add(r);
+      if (i == 0) {
+        for (int j = 0; j < FOLLOWERS; j++) {
+          asked.add(pull(login, layer));
+        }
+      }
+    }
+    return pulls;
+  }
+
+  /**
    * The first client starts the download; the others ask while only half the blob has arrived and
    * get their first MiB then, before the upstream has sent the rest; all end with the whole blob.
    */
@@ -103,23 +131,11 @@ class BlobCacheHerdIT {
     String layer = FakeRegistry.sha256(blob);
     try (ServerSocket fake = new ServerSocket(0)) {
       TestTurnstile.Login login = start(fake, blob, layer, serverYaml);
-      List<HttpResponse<InputStream>> pulls = new ArrayList<>();
-      pulls.add(pull(login, layer).get(30, TimeUnit.SECONDS));
-      assertThat(read(pulls.get(0).body(), GLIMPSE)).as("the first client's start").isEqualTo(Arrays.copyOf(blob, GLIMPSE));
-
-      List<CompletableFuture<HttpResponse<InputStream>>> asked = new ArrayList<>();
-      for (int i = 0; i < FOLLOWERS; i++) {
-        asked.add(pull(login, layer));
-      }
-      for (CompletableFuture<HttpResponse<InputStream>> a : asked) {
-        HttpResponse<InputStream> r = a.get(30, TimeUnit.SECONDS);
-        assertThat(r.statusCode()).isEqualTo(200);
+      List<HttpResponse<InputStream>> pulls = underWay(login, layer, (r, start) -> {
         assertThat(r.headers().firstValue("Content-Length")).contains(Integer.toString(SIZE));
         assertThat(r.headers().firstValue("Docker-Content-Digest")).contains(layer);
-        assertThat(read(r.body(), GLIMPSE)).as("a waiting client's start, the rest held upstream")
-            .isEqualTo(Arrays.copyOf(blob, GLIMPSE));
-        pulls.add(r);
-      }
+        assertThat(start).as("a client's first MiB, the rest held upstream").isEqualTo(Arrays.copyOf(blob, GLIMPSE));
+      });
       assertThat(file(layer)).as("not in place while the upstream holds the rest").doesNotExist();
 
       release.countDown();
@@ -158,19 +174,7 @@ class BlobCacheHerdIT {
     String layer = FakeRegistry.sha256(new byte[] {1, 2, 3});
     try (ServerSocket fake = new ServerSocket(0)) {
       TestTurnstile.Login login = start(fake, blob, layer, "");
-      List<HttpResponse<InputStream>> pulls = new ArrayList<>();
-      pulls.add(pull(login, layer).get(30, TimeUnit.SECONDS));
-      read(pulls.get(0).body(), GLIMPSE);
-      List<CompletableFuture<HttpResponse<InputStream>>> asked = new ArrayList<>();
-      for (int i = 0; i < FOLLOWERS; i++) {
-        asked.add(pull(login, layer));
-      }
-      for (CompletableFuture<HttpResponse<InputStream>> a : asked) {
-        HttpResponse<InputStream> r = a.get(30, TimeUnit.SECONDS);
-        assertThat(r.statusCode()).isEqualTo(200);
-        read(r.body(), GLIMPSE);
-        pulls.add(r);
-      }
+      List<HttpResponse<InputStream>> pulls = underWay(login, layer, (r, start) -> { });
 
       release.countDown();
       for (HttpResponse<InputStream> r : pulls) {
