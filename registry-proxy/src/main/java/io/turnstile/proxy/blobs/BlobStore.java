@@ -1,7 +1,6 @@
 package io.turnstile.proxy.blobs;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.turnstile.proxy.token.SignatureProvider;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -54,10 +53,13 @@ public final class BlobStore implements AutoCloseable {
   private final BlobCacheMetrics metrics;
   private final BlobIndex index;
   private final Map<String, Fill> fills = new ConcurrentHashMap<>();
+  /** Computes SHA-256; null for the JDK's providers. */
+  private final Provider digests;
 
   private BlobStore(String upstream, Path directory, long maxSize, Executor io, FileChannel lockFile,
-      MeterRegistry meters) {
+      MeterRegistry meters, Provider digests) {
     this.upstream = upstream;
+    this.digests = digests;
     this.blobs = directory.resolve("sha256");
     this.tmp = directory.resolve("tmp");
     this.maxSize = maxSize;
@@ -76,6 +78,15 @@ public final class BlobStore implements AutoCloseable {
    */
   public static BlobStore open(String upstream, Path directory, long maxSize, Executor io, MeterRegistry meters)
       throws IOException {
+    return open(upstream, directory, maxSize, io, meters, null);
+  }
+
+  /**
+   * As {@link #open(String, Path, long, Executor, MeterRegistry)}, hashing with {@code digests}
+   * (null for the JDK's providers).
+   */
+  public static BlobStore open(String upstream, Path directory, long maxSize, Executor io, MeterRegistry meters,
+      Provider digests) throws IOException {
     Files.createDirectories(directory);
     FileChannel lock = FileChannel.open(directory.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock held;
@@ -89,7 +100,7 @@ public final class BlobStore implements AutoCloseable {
       lock.close();
       throw new IOException("blob cache directory " + directory + " is in use by another process");
     }
-    BlobStore store = new BlobStore(upstream, directory, maxSize, io, lock, meters);
+    BlobStore store = new BlobStore(upstream, directory, maxSize, io, lock, meters, digests);
     try {
       store.rebuild();
     } catch (IOException | RuntimeException e) {
@@ -287,14 +298,10 @@ public final class BlobStore implements AutoCloseable {
     }
   }
 
-  /**
-   * A SHA-256 in native code (the Amazon Corretto Crypto Provider, with the CPU's SHA instructions)
-   * where it loads, as for token signatures; the JDK's otherwise. Either hashes on the io executor.
-   */
-  static MessageDigest sha256() {
+  /** A SHA-256 from the store's provider: in native code where the server found it (see {@link BlobStores}). */
+  MessageDigest sha256() {
     try {
-      Provider p = SignatureProvider.nativeOrNull();
-      return p != null ? MessageDigest.getInstance("SHA-256", p) : MessageDigest.getInstance("SHA-256");
+      return digests != null ? MessageDigest.getInstance("SHA-256", digests) : MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

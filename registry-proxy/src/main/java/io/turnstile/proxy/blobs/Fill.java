@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * One blob being downloaded into the cache while it streams to the client that asked first. The
  * producer (that client's event loop) hands each piece of the body to {@link #write}, which queues
  * it for two {@link Lane}s on the io executor, side by side: one hashes (SHA-256, natively where it
- * can: see {@link BlobStore}), one writes a file in the cache's {@code tmp} directory; no event loop
+ * can: see {@link BlobStores}), one writes a file in the cache's {@code tmp} directory; no event loop
  * does either. {@link #finish} completes with whether the SHA-256 matched the digest as soon as the
  * last piece is hashed; once the disk has it all too, only a match is flushed and moved into place,
  * and only then does {@link #result()} complete. A mismatch, {@link #abort} or a disk failure
@@ -80,7 +80,7 @@ public final class Fill {
   private volatile long published;
   private volatile State state = State.RUNNING;
   // The hashing lane's.
-  private final MessageDigest sha = BlobStore.sha256();
+  private final MessageDigest sha;
   // The disk lane's.
   private FileChannel out;
   private long written;
@@ -91,6 +91,7 @@ public final class Fill {
     this.store = store;
     this.digest = digest;
     this.hex = hex;
+    this.sha = store.sha256();
     this.hashing = new Lane(store.io(), this::hash, this::caughtUp);
     this.disk = new Lane(store.io(), this::toDisk, this::caughtUp);
   }
