@@ -12,7 +12,9 @@
 # Installs what it needs from Debian when missing (docker-registry, nginx, hey, skopeo, curl,
 # postgresql), builds the jar and the benchmark module, runs:
 #   - peers: blob throughput (one and 16/64 clients, with Turnstile's peak RSS), the same with
-#     Turnstile's blob cache cold and warm, 64 clients on one cold blob (upstream fetches counted),
+#     Turnstile's blob cache cold (each run beside an uncached one) and warm, 64 clients on one cold
+#     blob (upstream fetches counted), and again behind a throttled upstream (nginx limit_rate:
+#     each client's time to first byte, the whole herd against one download),
 #     manifest request rates, token issuance, skopeo copies: upstream (distribution), nginx,
 #     distribution's pull-through cache and Turnstile (PeerBenchmarks);
 #   - audit: manifest GET rates with the pull audit log on and off, side by side (AuditBenchmark);
@@ -68,7 +70,8 @@ if ((${#need[@]})); then
 fi
 
 cd "$root"
-mvn -B -q -Pbenchmarks -DskipTests -DskipITs install
+# package, not install: the reactor resolves the modules from each other, and nothing leaves the tree.
+mvn -B -q -Pbenchmarks -DskipTests -DskipITs package
 
 results="$here/results"
 mkdir -p "$results"

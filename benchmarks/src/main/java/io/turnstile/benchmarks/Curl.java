@@ -30,6 +30,37 @@ final class Curl {
     return Double.parseDouble(parts[2]);
   }
 
+  /**
+   * {@code clients} simultaneous downloads, each timed by curl itself: to its first byte
+   * ({@code time_starttransfer}) and to its end; {@code seconds} from the first start to the last
+   * exit.
+   */
+  record Herd(List<Double> firstByte, List<Double> total, double seconds, int failed) {}
+
+  static Herd herd(int clients, String url, String header, long bytes) throws Exception {
+    List<Process> ps = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < clients; i++) {
+      ps.add(new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-w",
+          "%{http_code} %{size_download} %{time_starttransfer} %{time_total}", "-H", header, url)
+          .redirectErrorStream(true).start());
+    }
+    List<Double> first = new ArrayList<>();
+    List<Double> total = new ArrayList<>();
+    int failed = 0;
+    for (Process p : ps) {
+      String[] out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split(" ");
+      p.waitFor();
+      if (out.length == 4 && out[0].equals("200") && out[1].equals(Long.toString(bytes))) {
+        first.add(Double.parseDouble(out[2]));
+        total.add(Double.parseDouble(out[3]));
+      } else {
+        failed++;
+      }
+    }
+    return new Herd(first, total, (System.nanoTime() - t0) / 1e9, failed);
+  }
+
   /** Aggregate MiB/s of {@code clients} simultaneous downloads; negative when any failed. */
   static double concurrent(int clients, String url, String header, long bytes) throws Exception {
     List<Process> ps = new ArrayList<>();

@@ -132,8 +132,10 @@ public final class PeerBenchmarks {
         line("");
 
         // 2a. The blob cache.
+        Supplier<Double> uncached = () -> Curl.download(turnstile.url() + "/v2/vendor/big/blobs/" + layer, freshBearer.get(), bytes);
         new BlobCacheSections(this::line, quick)
-            .run(dir, upstream, vendor, layer, bytes, bigMib, runs, direct, viaNginx, pullWarm, ts);
+            .run(dir, upstream, vendor, layer, bytes, bigMib, runs, direct, viaNginx, pullWarm, ts, uncached);
+        new ThrottledHerd(this::line, quick).run(dir, upstream, vendor, layer, bytes, bigMib);
         if (blobsOnly) {
           return;
         }

@@ -1,6 +1,7 @@
 package io.turnstile.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The built jar with a blob cache, in front of a real distribution upstream, killed with SIGKILL in
- * the middle of a cold pull and started again: no partial file is ever served.
+ * the middle of a cold pull, which a second client follows, and started again: no partial file is
+ * ever served, and the follower's answer ends short rather than whole.
  */
 class BlobCacheCrashE2E {
   private static final int BIG_MIB = 64;
@@ -106,7 +108,7 @@ class BlobCacheCrashE2E {
   }
 
   @Test
-  void killedMidColdPull_thenRestarted_neverServesAPartialFile() throws Exception {
+  void killedMidColdPull_withAnotherClientFollowing_thenRestarted_neverServesAPartialFile() throws Exception {
     HttpResponse<InputStream> first = pull();
     assertThat(first.statusCode()).isEqualTo(200);
     InputStream in = first.body();
@@ -117,8 +119,18 @@ class BlobCacheCrashE2E {
       List<Path> parts = unfinished();
       return parts.size() == 1 && size(parts.get(0)) > 0;
     });
+    // A second client follows the growing file.
+    HttpResponse<InputStream> second = pull();
+    assertThat(second.statusCode()).isEqualTo(200);
+    InputStream following = second.body();
+    byte[] start = new byte[64 << 10];
+    assertThat(following.readNBytes(start, 0, start.length)).isEqualTo(start.length);
+    assertThat(start).isEqualTo(java.util.Arrays.copyOf(buf, start.length));
     turnstile.kill();
     in.close();
+    assertThatThrownBy(following::readAllBytes).as("the follower is cut short, never given a whole answer")
+        .isInstanceOf(java.io.IOException.class);
+    following.close();
 
     assertThat(cached()).as("nothing in place").doesNotExist();
     assertThat(unfinished()).as("the crash left its partial download behind").hasSize(1);

@@ -14,14 +14,16 @@ import java.util.stream.Collectors;
 
 /**
  * nginx (Debian's {@code nginx} package) in the foreground on a free port on 127.0.0.1, with its
- * pid file, logs and temporary files under its own directory, so it touches no system nginx. Two
- * shapes, both plain HTTP that stream bodies both ways ({@code proxy_buffering off}, {@code
- * proxy_request_buffering off}, no body size limit):
+ * pid file, logs and temporary files under its own directory, so it touches no system nginx. Three
+ * shapes, all plain HTTP that stream bodies both ways ({@code proxy_request_buffering off}, no body
+ * size limit; answers unbuffered, {@code proxy_buffering off}, except where a rate is imposed):
  *
  * <ul>
  *   <li>{@link #balancer}: round robin over several Turnstile replicas, as an operator runs them.
  *   <li>{@link #basicAuthProxy}: a plain reverse proxy to the upstream that adds its Basic
  *       credentials, what an operator might run instead of Turnstile (the benchmarks' peer).
+ *   <li>{@link #throttledProxy}: a reverse proxy that sends answers at a bounded rate, a slow
+ *       upstream (the benchmarks' herd on one cold blob).
  * </ul>
  */
 public final class Nginx implements AutoCloseable {
@@ -80,6 +82,7 @@ public final class Nginx implements AutoCloseable {
             .map(p -> "    server 127.0.0.1:" + p + " max_fails=1 fail_timeout=10s;")
             .collect(Collectors.joining("\n"))), """
               proxy_pass http://replicas;
+              proxy_buffering off;
               proxy_http_version 1.1;
               proxy_set_header Connection "";
               proxy_set_header Host $http_host;
@@ -100,10 +103,37 @@ public final class Nginx implements AutoCloseable {
         """.formatted(upstreamPort);
     return new Nginx(dir, 0, false, () -> upstream, """
               proxy_pass http://registry;
+              proxy_buffering off;
               proxy_http_version 1.1;
               proxy_set_header Connection "";
               proxy_set_header Authorization "Basic %s";
         """.formatted(basic), true);
+  }
+
+  /**
+   * A reverse proxy to the registry on {@code upstreamPort} that sends each answer no faster than
+   * {@code rate} (nginx's {@code limit_rate}, e.g. {@code "20m"} for 20 MiB/s per connection): an
+   * upstream in another region, as far as a blob's download time goes. Requests pass as sent,
+   * credentials included.
+   */
+  public static Nginx throttledProxy(Path dir, int upstreamPort, String rate) throws Exception {
+    if (!rate.matches("[0-9]+[km]?")) {
+      throw new IllegalArgumentException("not an nginx rate (such as 20m): " + rate);
+    }
+    String upstream = """
+          upstream registry { server 127.0.0.1:%d; keepalive 64; }
+        """.formatted(upstreamPort);
+    return new Nginx(dir, 1, false, () -> upstream, """
+              proxy_pass http://registry;
+              proxy_http_version 1.1;
+              proxy_set_header Connection "";
+              proxy_set_header Host $http_host;
+              # limit_rate holds only when nginx buffers the answer; in memory alone, so the
+              # upstream is read as fast as the client is sent.
+              proxy_buffering on;
+              proxy_max_temp_file_size 0;
+              limit_rate %s;
+        """.formatted(rate), true);
   }
 
   /**
@@ -137,7 +167,6 @@ public final class Nginx implements AutoCloseable {
             listen 127.0.0.1:%3$d;
             client_max_body_size 0;
             location / {
-              proxy_buffering off;
               proxy_request_buffering off;
         %4$s
             }

@@ -12,10 +12,10 @@ import java.util.function.Function;
  * the blob (never before: the cache widens nothing). A blob in the cache is served from its file
  * ({@link FileAnswer}), checked first when it was found on disk at start. A blob not there is
  * fetched once however many ask at the same time: the first GET streams it from the upstream to its
- * client and into the cache ({@link FillingSink}); the others wait for the file to land and are
- * then served from it, or, when the download fails, ask the upstream themselves (or answer with the
- * upstream's refusal, such as a 404). HEAD and {@code Range} requests for a blob not in the cache
- * are relayed and start no download.
+ * client and into the cache ({@link FillingSink}); the others follow the growing file as it is
+ * written ({@link FollowingAnswer}), or, when the download fails before its first bytes, ask the
+ * upstream themselves (or answer with the upstream's refusal, such as a 404). HEAD and {@code
+ * Range} requests for a blob not in the cache are relayed and start no download.
  */
 final class CachedBlobs {
   /** Relays {@code c}'s request to the upstream through {@code relay}, the sink wrapping it as given. */
@@ -65,20 +65,25 @@ final class CachedBlobs {
     if (claim instanceof BlobStore.Ready ready) {
       fromDisk(c, store, ready.entry(), observer);
     } else if (claim instanceof BlobStore.Follow follow) {
-      c.onLoop(follow.result(), (entry, err) -> {
-        if (err == null) {
-          fromDisk(c, store, entry, observer);
-        } else if (err instanceof FillFailedException failed && failed.answer() != null) {
-          c.error(failed.answer());
-        } else {
-          store.metrics().miss();
-          upstream.relay(c, counting(store, observer), relay -> relay);
-        }
-      });
+      new FollowingAnswer(c, store, follow.fill(), observer, () -> afterDownload(c, store, follow, observer)).start();
     } else if (claim instanceof BlobStore.Lead lead) {
       store.metrics().miss();
       upstream.relay(c, counting(store, observer), relay -> new FillingSink(c.ctx(), relay, lead.fill(), store.maxSize()));
     }
+  }
+
+  /** Once the download {@code follow}ed has landed, from its file; when it failed, as the upstream says. */
+  private void afterDownload(RegistryCall c, BlobStore store, BlobStore.Follow follow, Relay.Observer observer) {
+    c.onLoop(follow.result(), (entry, err) -> {
+      if (err == null) {
+        fromDisk(c, store, entry, observer);
+      } else if (err instanceof FillFailedException failed && failed.answer() != null) {
+        c.error(failed.answer());
+      } else {
+        store.metrics().miss();
+        upstream.relay(c, counting(store, observer), relay -> relay);
+      }
+    });
   }
 
   /** {@code observer}, and the cache's count of bytes sent from the upstream. */

@@ -84,19 +84,10 @@ final class FileAnswer {
     }
     long start = range == null ? 0 : range.start();
     long length = range == null ? size : range.length();
-    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-        range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT);
-    head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
-    head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
-    head.headers().set("Docker-Content-Digest", digest);
-    head.headers().set(HttpHeaderNames.ETAG, "\"" + digest + "\"");
-    head.headers().set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
-    head.headers().set(HttpHeaderNames.CACHE_CONTROL, "max-age=31536000");
+    HttpResponse head = head(c, digest, range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT, length);
     if (range != null) {
       head.headers().set(HttpHeaderNames.CONTENT_RANGE, range.contentRange(size));
     }
-    head.headers().set(HttpResponses.API_VERSION_HEADER, HttpResponses.API_VERSION);
-    HttpUtil.setKeepAlive(head, c.keepAlive());
     ChannelHandlerContext ctx = c.ctx();
     if (c.head() || length == 0) {
       close(file);
@@ -134,6 +125,27 @@ final class FileAnswer {
       }
     });
     return true;
+  }
+
+  /**
+   * The head of an answer with the blob {@code digest}'s bytes: {@code length} of them, or chunked
+   * when it is -1 (not known yet).
+   */
+  static HttpResponse head(RegistryCall c, String digest, HttpResponseStatus status, long length) {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+    head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
+    if (length >= 0) {
+      head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+    } else {
+      HttpUtil.setTransferEncodingChunked(head, true);
+    }
+    head.headers().set("Docker-Content-Digest", digest);
+    head.headers().set(HttpHeaderNames.ETAG, "\"" + digest + "\"");
+    head.headers().set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
+    head.headers().set(HttpHeaderNames.CACHE_CONTROL, "max-age=31536000");
+    head.headers().set(HttpResponses.API_VERSION_HEADER, HttpResponses.API_VERSION);
+    HttpUtil.setKeepAlive(head, c.keepAlive());
+    return head;
   }
 
   private static void close(FileChannel file) {

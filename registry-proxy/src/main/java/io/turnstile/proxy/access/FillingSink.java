@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import io.turnstile.proxy.blobs.Fill;
+import io.turnstile.proxy.concurrent.EventLoops;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryErrors;
 import io.turnstile.proxy.oci.RegistryException;
@@ -16,11 +17,12 @@ import io.turnstile.proxy.upstream.ResponseSink;
 /**
  * A cold blob GET: the upstream's answer goes to the client through a {@link Relay} and, piece by
  * piece, into a {@link Fill} at the same time. The client does not wait for the disk, which has its
- * own thread; only when the disk falls {@link Fill#behind} does the next upstream read wait for it,
- * so memory stays bounded. The last piece reaches the client only once the whole body's SHA-256
- * matched the digest: on a mismatch the connection closes short of it, so the client never holds the
- * wrong content whole. Anything but a 200, a body larger than the cache, an upstream failure or the
- * client leaving abandons the fill: nothing is kept, and those waiting for it learn why.
+ * own thread, and that thread hashes too, so no event loop does; only when the disk falls {@link
+ * Fill#behind} does the next upstream read wait for it, so memory stays bounded. The last piece
+ * reaches the client only once the whole body's SHA-256 matched the digest: on a mismatch the
+ * connection closes short of it, so the client never holds the wrong content whole. Anything but a
+ * 200, a body larger than the cache, an upstream failure or the client leaving abandons the fill:
+ * nothing is kept, and those waiting for it learn why.
  */
 final class FillingSink implements ResponseSink {
   private final Relay relay;
@@ -55,6 +57,8 @@ final class FillingSink implements ResponseSink {
         && !head.headers().contains(HttpHeaderNames.CONTENT_ENCODING, "identity", true)) {
       // Encoded in transit: what arrives is not the bytes the digest names.
       stop("the upstream sent it with Content-Encoding " + head.headers().get(HttpHeaderNames.CONTENT_ENCODING), null);
+    } else {
+      fill.started(HttpUtil.getContentLength(head, -1L));
     }
     relay.onHead(head);
   }
@@ -76,13 +80,16 @@ final class FillingSink implements ResponseSink {
     if (last) {
       filling = false;
       ctx.channel().closeFuture().removeListener(onClientClose);
-      if (!fill.finish()) {
+      // The digest is computed off the event loop: the last piece waits for it there.
+      EventLoops.whenDone(ctx.channel().eventLoop(), fill.finish(), (matched, err) -> {
+        if (Boolean.TRUE.equals(matched)) {
+          relay.onContent(content, true, readMore);
+          return;
+        }
         content.release();
         relay.onError(new RegistryException(RegistryError.UPSTREAM_FAILED,
             "the upstream registry sent a blob that does not match its digest"));
-        return;
-      }
-      relay.onContent(content, true, readMore);
+      });
       return;
     }
     relay.onContent(content, false, () -> fill.whenCaughtUp(ctx.executor(), readMore));

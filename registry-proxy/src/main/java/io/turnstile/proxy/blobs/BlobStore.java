@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -52,10 +53,13 @@ public final class BlobStore implements AutoCloseable {
   private final BlobCacheMetrics metrics;
   private final BlobIndex index;
   private final Map<String, Fill> fills = new ConcurrentHashMap<>();
+  /** Computes SHA-256; null for the JDK's providers. */
+  private final Provider digests;
 
   private BlobStore(String upstream, Path directory, long maxSize, Executor io, FileChannel lockFile,
-      MeterRegistry meters) {
+      MeterRegistry meters, Provider digests) {
     this.upstream = upstream;
+    this.digests = digests;
     this.blobs = directory.resolve("sha256");
     this.tmp = directory.resolve("tmp");
     this.maxSize = maxSize;
@@ -74,6 +78,15 @@ public final class BlobStore implements AutoCloseable {
    */
   public static BlobStore open(String upstream, Path directory, long maxSize, Executor io, MeterRegistry meters)
       throws IOException {
+    return open(upstream, directory, maxSize, io, meters, null);
+  }
+
+  /**
+   * As {@link #open(String, Path, long, Executor, MeterRegistry)}, hashing with {@code digests}
+   * (null for the JDK's providers).
+   */
+  public static BlobStore open(String upstream, Path directory, long maxSize, Executor io, MeterRegistry meters,
+      Provider digests) throws IOException {
     Files.createDirectories(directory);
     FileChannel lock = FileChannel.open(directory.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock held;
@@ -87,7 +100,7 @@ public final class BlobStore implements AutoCloseable {
       lock.close();
       throw new IOException("blob cache directory " + directory + " is in use by another process");
     }
-    BlobStore store = new BlobStore(upstream, directory, maxSize, io, lock, meters);
+    BlobStore store = new BlobStore(upstream, directory, maxSize, io, lock, meters, digests);
     try {
       store.rebuild();
     } catch (IOException | RuntimeException e) {
@@ -102,9 +115,9 @@ public final class BlobStore implements AutoCloseable {
     BlobScan.Result found = BlobScan.read(blobs, tmp);
     List<Entry> evicted = index.load(found.oldestFirst());
     delete(evicted);
-    log.info("blob cache of upstream {}: {} blobs, {} bytes in {} ({} unfinished downloads deleted), read in {} ms",
-        upstream, found.oldestFirst().size() - evicted.size(), index.bytes(), blobs.getParent(), found.leftovers(),
-        (System.nanoTime() - start) / 1_000_000);
+    log.info("blob cache of upstream {}: {} blobs, {} bytes in {} ({} unfinished downloads deleted), read in {} ms;"
+        + " SHA-256 by {}", upstream, found.oldestFirst().size() - evicted.size(), index.bytes(), blobs.getParent(),
+        found.leftovers(), (System.nanoTime() - start) / 1_000_000, sha256().getProvider().getName());
   }
 
   /** The upstream's name. */
@@ -207,8 +220,13 @@ public final class BlobStore implements AutoCloseable {
   /** Download the blob into {@code fill}: nobody else is. */
   public record Lead(Fill fill) implements Claim {}
 
-  /** Another caller is downloading it: {@code result} completes with the entry, or fails with {@link FillFailedException}. */
-  public record Follow(CompletableFuture<Entry> result) implements Claim {}
+  /** Another caller is downloading it into {@code fill}: follow its file as it grows, or wait for it. */
+  public record Follow(Fill fill) implements Claim {
+    /** Completes with the entry once the download lands, or fails with {@link FillFailedException}. */
+    public CompletableFuture<Entry> result() {
+      return fill.result();
+    }
+  }
 
   /** It landed meanwhile. */
   public record Ready(Entry entry) implements Claim {}
@@ -227,7 +245,7 @@ public final class BlobStore implements AutoCloseable {
     Fill mine = new Fill(this, digest, hex);
     Fill under = fills.putIfAbsent(hex, mine);
     if (under != null) {
-      return new Follow(under.result());
+      return new Follow(under);
     }
     // It may have landed between the caller's lookup and now: a fill ends by entering the index
     // before it leaves the map.
@@ -280,9 +298,10 @@ public final class BlobStore implements AutoCloseable {
     }
   }
 
-  static MessageDigest sha256() {
+  /** A SHA-256 from the store's provider: in native code where the server found it (see {@link BlobStores}). */
+  MessageDigest sha256() {
     try {
-      return MessageDigest.getInstance("SHA-256");
+      return digests != null ? MessageDigest.getInstance("SHA-256", digests) : MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

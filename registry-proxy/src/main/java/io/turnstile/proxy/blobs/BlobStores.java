@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.turnstile.config.BlobCacheConfig;
 import io.turnstile.config.UpstreamConfig;
 import java.io.IOException;
+import java.security.Provider;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +32,15 @@ public final class BlobStores implements AutoCloseable {
     this.io = io;
   }
 
-  /** Opens the cache of every upstream configured with one; on failure those opened are closed. */
-  public static BlobStores open(List<UpstreamConfig> upstreams, MeterRegistry meters) throws IOException {
+  /**
+   * Opens the cache of every upstream configured with one; on failure those opened are closed.
+   *
+   * @param digests computes the blobs' SHA-256: the native provider the server loaded for token
+   *     signatures (the Amazon Corretto Crypto Provider, with the CPU's SHA instructions), or null
+   *     for the JDK's
+   */
+  public static BlobStores open(List<UpstreamConfig> upstreams, MeterRegistry meters, Provider digests)
+      throws IOException {
     if (upstreams.stream().allMatch(u -> u.cache().blobs() == null)) {
       return NONE;
     }
@@ -49,7 +57,7 @@ public final class BlobStores implements AutoCloseable {
       for (UpstreamConfig u : upstreams) {
         BlobCacheConfig c = u.cache().blobs();
         if (c != null) {
-          stores.put(u.name(), BlobStore.open(u.name(), c.directory(), c.maxSize(), io, meters));
+          stores.put(u.name(), BlobStore.open(u.name(), c.directory(), c.maxSize(), io, meters, digests));
         }
       }
     } catch (IOException | RuntimeException e) {

@@ -7,8 +7,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -16,57 +16,84 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One blob being downloaded into the cache while it streams to the client that asked first. The
- * producer (that client's event loop) hands each piece of the body to {@link #write}, which hashes
- * it there and queues it for the disk; the io executor writes the queue to a file in the cache's
- * {@code tmp} directory in order. {@link #finish} compares the SHA-256 with the digest: only a match
- * is flushed to disk and moved into place, and only then does {@link #result()} complete, so those
- * waiting are served the file. A mismatch, {@link #abort} or a disk failure deletes the partial file
- * and fails the result, and says why in the log.
+ * producer (that client's event loop) hands each piece of the body to {@link #write}, which queues
+ * it for two {@link Lane}s on the io executor, side by side: one hashes (SHA-256, natively where it
+ * can: see {@link BlobStores}), one writes a file in the cache's {@code tmp} directory; no event loop
+ * does either. {@link #finish} completes with whether the SHA-256 matched the digest as soon as the
+ * last piece is hashed; once the disk has it all too, only a match is flushed and moved into place,
+ * and only then does {@link #result()} complete. A mismatch, {@link #abort} or a disk failure
+ * deletes the partial file and fails the result, and says why in the log.
  *
- * <p>The producer's memory is bounded: past {@link #MAX_QUEUED} bytes not yet on disk, {@link
- * #whenCaughtUp} holds the next upstream read until the disk has caught up. The producer's methods
- * are not thread-safe: call them from one thread.
+ * <p>Others asking for the blob meanwhile follow the growing file ({@link #published}, {@link
+ * #awaitProgress}): they may read what is {@linkplain #published published} of {@link #part()}, which
+ * is every byte on disk except those of the piece written last, until the digest has matched. So a
+ * follower never holds the whole of a blob that failed verification, just as the first client
+ * never gets its last piece then.
+ *
+ * <p>The producer's memory is bounded: past {@link #MAX_QUEUED} bytes not yet hashed or not yet on
+ * disk, {@link #whenCaughtUp} holds the next upstream read until both lanes have caught up. The
+ * producer's methods are not thread-safe: call them from one thread; the followers' are.
  */
 public final class Fill {
   private static final Logger log = LoggerFactory.getLogger(Fill.class);
-  /** Bytes queued for the disk beyond which the producer waits. */
+  /** Bytes queued for a lane beyond which the producer waits. */
   static final long MAX_QUEUED = 16L << 20;
-  private static final Object COMMIT = new Object();
+  /** Followers are woken when this many more bytes are published, or the download ends. */
+  static final long PROGRESS_STEP = 256 << 10;
+  private static final Object END = new Object();
   private static final Object ABORT = new Object();
+
+  /** Where a download stands, for its followers. */
+  public enum State {
+    /** Bytes are still arriving. */
+    RUNNING,
+    /** The digest matched and every byte is on disk and published. */
+    COMPLETE,
+    /** Given up: what was published will never be whole. */
+    FAILED
+  }
 
   private final BlobStore store;
   private final String digest;
   private final String hex;
-  private final MessageDigest sha = BlobStore.sha256();
   private final CompletableFuture<BlobStore.Entry> result = new CompletableFuture<>();
-  private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean draining = new AtomicBoolean();
-  private final AtomicLong queued = new AtomicLong();
+  private final CompletableFuture<Boolean> verdict = new CompletableFuture<>();
+  private final CompletableFuture<Void> onDisk = new CompletableFuture<>();
+  private final Lane hashing;
+  private final Lane disk;
   private final AtomicReference<Runnable> onCaughtUp = new AtomicReference<>();
+  private final Queue<Runnable> followers = new ConcurrentLinkedQueue<>();
   // Producer side.
   private long received;
   private boolean ended;
   private String why;
   private RegistryException answer;
-  private boolean mismatch;
-  // io side.
-  private Path part;
+  // For followers: written on the io side, read anywhere.
+  private volatile long length = -1;
+  private volatile Path part;
+  private volatile long published;
+  private volatile State state = State.RUNNING;
+  // The hashing lane's.
+  private final MessageDigest sha;
+  // The disk lane's.
   private FileChannel out;
   private long written;
+  private long woken;
   private IOException diskFailure;
 
   Fill(BlobStore store, String digest, String hex) {
     this.store = store;
     this.digest = digest;
     this.hex = hex;
+    this.sha = store.sha256();
+    this.hashing = new Lane(store.io(), this::hash, this::caughtUp);
+    this.disk = new Lane(store.io(), this::toDisk, this::caughtUp);
   }
 
   String hex() {
@@ -78,7 +105,12 @@ public final class Fill {
     return result;
   }
 
-  /** Hashes {@code data} and queues it for the disk; the caller keeps its own reference. */
+  /** The upstream answered 200 with {@code length} bytes to come (-1 when it did not say). */
+  public void started(long length) {
+    this.length = length;
+  }
+
+  /** Queues {@code data} to be hashed and written; the caller keeps its own reference. */
   public void write(ByteBuf data) {
     if (ended) {
       return;
@@ -92,16 +124,8 @@ public final class Fill {
       abort("it is larger than the cache's maxSize", null);
       return;
     }
-    if (data.nioBufferCount() == 1) {
-      sha.update(data.nioBuffer());
-    } else {
-      for (ByteBuffer b : data.nioBuffers()) {
-        sha.update(b);
-      }
-    }
-    queued.addAndGet(n);
-    queue.add(data.retainedDuplicate());
-    drainSoon();
+    hashing.add(data.retainedDuplicate());
+    disk.add(data.retainedDuplicate());
   }
 
   /** Whether the download is still going: neither finished nor abandoned. */
@@ -111,7 +135,7 @@ public final class Fill {
 
   /** Whether the disk is far enough behind that the producer should wait before reading more. */
   public boolean behind() {
-    return queued.get() > MAX_QUEUED;
+    return hashing.queued() > MAX_QUEUED || disk.queued() > MAX_QUEUED;
   }
 
   /** Runs {@code readMore} on {@code loop} once the disk is no longer {@link #behind}: at once when it is not. */
@@ -131,24 +155,21 @@ public final class Fill {
   }
 
   /**
-   * The body is complete: whether its SHA-256 matches the digest. On a match the file is flushed and
-   * moved into place on the io executor; on a mismatch nothing is kept.
+   * The body is complete. Completes, on the io executor once it has hashed every piece, with
+   * whether the SHA-256 matches the digest; on a match the file is then flushed and moved into
+   * place, on a mismatch nothing is kept. False at once when the download was already given up.
    */
-  public boolean finish() {
+  public CompletableFuture<Boolean> finish() {
     if (ended) {
-      return false;
-    }
-    String got = HexFormat.of().formatHex(sha.digest());
-    if (!got.equals(hex)) {
-      store.metrics().mismatched();
-      mismatch = true;
-      abort("the upstream sent content whose digest is sha256:" + got + " (" + received + " bytes)", null);
-      return false;
+      return CompletableFuture.completedFuture(false);
     }
     ended = true;
-    queue.add(COMMIT);
-    drainSoon();
-    return true;
+    hashing.add(END);
+    disk.add(END);
+    // Settled on an io thread of its own: flushing must hold up neither lane's thread nor the
+    // first client's last piece, which waits for the verdict alone.
+    verdict.thenAcceptBothAsync(onDisk, (matched, v) -> settle(matched), store.io());
+    return verdict;
   }
 
   /**
@@ -164,65 +185,117 @@ public final class Fill {
     ended = true;
     this.why = reason;
     this.answer = answer;
-    queue.add(ABORT);
-    drainSoon();
+    hashing.add(ABORT);
+    disk.add(ABORT);
   }
 
-  private void drainSoon() {
-    if (draining.compareAndSet(false, true)) {
-      store.io().execute(this::drain);
+  // ---- for followers, on any thread ----
+
+  /** The body's length as the upstream announced it; -1 when it did not. Known once anything is published. */
+  public long length() {
+    return length;
+  }
+
+  /** The partial file; null until anything is published. It is renamed once the blob lands. */
+  public Path part() {
+    return part;
+  }
+
+  /** Bytes of {@link #part()} that followers may send: on disk, and never the whole of a blob not yet verified. */
+  public long published() {
+    return published;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /**
+   * Runs {@code wake} once, on the io executor or the caller's thread, when more than {@code seen}
+   * bytes are published (waking at most every {@link #PROGRESS_STEP} bytes) or the download ended:
+   * at once when that is so already. {@code wake} must not block.
+   */
+  public void awaitProgress(long seen, Runnable wake) {
+    followers.add(wake);
+    // Progress may have been published between the caller's look and the add.
+    if ((published > seen || state != State.RUNNING) && followers.remove(wake)) {
+      wake.run();
     }
   }
 
-  private void drain() {
-    do {
-      Object item;
-      while ((item = queue.poll()) != null) {
-        if (item == COMMIT) {
-          commit();
-        } else if (item == ABORT) {
-          cleanUp();
-          if (mismatch) {
-            log.warn("blob cache of upstream {}: not keeping {}: {}", store.upstream(), digest, why);
-          } else {
-            store.metrics().abandoned();
-            if (answer == null) {
-              log.info("blob cache of upstream {}: not keeping {}: {}", store.upstream(), digest, why);
-            }
-          }
-          result.completeExceptionally(new FillFailedException(why, answer));
-        } else {
-          toDisk((ByteBuf) item);
-        }
-      }
-      draining.set(false);
-    } while (!queue.isEmpty() && draining.compareAndSet(false, true));
+  /** Wakes those waiting now; one that starts waiting meanwhile waits for the next progress. */
+  private void wakeFollowers() {
+    Runnable r;
+    for (int n = followers.size(); n > 0 && (r = followers.poll()) != null; n--) {
+      r.run();
+    }
   }
 
-  private void toDisk(ByteBuf data) {
-    int n = data.readableBytes();
+  // ---- io side: two lanes side by side, then settling once both are done ----
+
+  private void caughtUp() {
+    if (hashing.queued() <= MAX_QUEUED / 2 && disk.queued() <= MAX_QUEUED / 2) {
+      Runnable r = onCaughtUp.getAndSet(null);
+      if (r != null) {
+        r.run();
+      }
+    }
+  }
+
+  /** The hashing lane: the verdict comes as soon as the last piece is hashed, whatever the disk does. */
+  private void hash(Object item) {
+    if (item instanceof ByteBuf data) {
+      for (ByteBuffer b : data.nioBuffers()) {
+        sha.update(b);
+      }
+    } else if (item == END) {
+      String got = HexFormat.of().formatHex(sha.digest());
+      if (!got.equals(hex)) {
+        why = "the upstream sent content whose digest is sha256:" + got + " (" + received + " bytes)";
+        store.metrics().mismatched();
+        log.warn("blob cache of upstream {}: not keeping {}: {}", store.upstream(), digest, why);
+      }
+      verdict.complete(got.equals(hex));
+    }
+  }
+
+  /** The disk lane: writes each piece and publishes it to followers once the next is written. */
+  private void toDisk(Object item) {
+    if (item == END) {
+      onDisk.complete(null);
+      return;
+    }
+    if (item == ABORT) {
+      store.metrics().abandoned();
+      if (answer == null) {
+        log.info("blob cache of upstream {}: not keeping {}: {}", store.upstream(), digest, why);
+      }
+      fail();
+      return;
+    }
+    ByteBuf data = (ByteBuf) item;
+    if (diskFailure != null) {
+      return;
+    }
     try {
-      if (diskFailure == null && !result.isDone()) {
-        if (out == null) {
-          openPart();
-        }
-        ByteBuffer[] buffers = data.nioBuffers();
-        long left = n;
-        while (left > 0) {
-          left -= out.write(buffers);
-        }
-        written += n;
+      if (out == null) {
+        openPart();
+      }
+      ByteBuffer[] buffers = data.nioBuffers();
+      long n = data.readableBytes();
+      long left = n;
+      while (left > 0) {
+        left -= out.write(buffers);
+      }
+      // The piece written last stays unpublished until the next one or the digest's match: it may be the end.
+      published = written;
+      written += n;
+      if (published - woken >= PROGRESS_STEP || (woken == 0 && published > 0)) {
+        woken = published;
+        wakeFollowers();
       }
     } catch (IOException e) {
       diskFailure = e;
-    } finally {
-      data.release();
-      if (queued.addAndGet(-n) <= MAX_QUEUED / 2) {
-        Runnable r = onCaughtUp.getAndSet(null);
-        if (r != null) {
-          r.run();
-        }
-      }
     }
   }
 
@@ -231,37 +304,58 @@ public final class Fill {
    * the cache directory may be emptied at any time, Turnstile running.
    */
   private void openPart() throws IOException {
-    part = store.tmp().resolve(hex + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".part");
+    Path p = store.tmp().resolve(hex + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".part");
     try {
-      out = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      out = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     } catch (NoSuchFileException e) {
-      Files.createDirectories(part.getParent());
-      out = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      Files.createDirectories(p.getParent());
+      out = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
+    part = p;
   }
 
-  private void commit() {
+  /** Both lanes are done: keeps a verified blob, flushed and moved into place, or nothing. */
+  private void settle(boolean matched) {
+    if (!matched) {
+      fail();
+      return;
+    }
+    try {
+      if (diskFailure == null && out == null) {
+        // An empty blob: nothing was written.
+        openPart();
+      }
+    } catch (IOException e) {
+      diskFailure = e;
+    }
+    if (diskFailure == null) {
+      published = written;
+      state = State.COMPLETE;
+      wakeFollowers();
+    }
     try {
       if (diskFailure != null) {
         throw diskFailure;
-      }
-      if (out == null) {
-        // An empty blob: nothing was written.
-        openPart();
       }
       out.force(true);
       out.close();
       out = null;
       result.complete(store.land(this, part, written));
     } catch (IOException e) {
-      cleanUp();
+      why = "the disk failed: " + e.getMessage();
       store.metrics().abandoned();
       log.warn("blob cache of upstream {}: cannot keep {}: {}", store.upstream(), digest, e.toString());
-      result.completeExceptionally(new FillFailedException("the disk failed: " + e.getMessage(), null));
+      fail();
     }
   }
 
-  private void cleanUp() {
+  /** Nothing is kept: deletes the partial file, tells followers that have not got it all, fails the result. */
+  private void fail() {
+    if (state == State.RUNNING) {
+      state = State.FAILED;
+    }
+    verdict.complete(false);
+    wakeFollowers();
     store.failed(this);
     try {
       if (out != null) {
@@ -274,5 +368,6 @@ public final class Fill {
     } catch (IOException e) {
       log.warn("blob cache of upstream {}: cannot delete {}: {}", store.upstream(), part, e.toString());
     }
+    result.completeExceptionally(new FillFailedException(why, answer));
   }
 }

@@ -215,7 +215,7 @@ public final class TurnstileServer implements AutoCloseable {
         AuditMetrics.bind(meters, pulls);
         health.vitals().essential("pull audit writer", pulls::writing);
       }
-      blobs = BlobStores.open(config.upstreams(), meters);
+      blobs = BlobStores.open(config.upstreams(), meters, SignatureProvider.nativeOrNull());
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
       TokenService tokens = new TokenService(keys, config.token(), clock);
       log.info("token signatures by {}", tokens.signatureProvider());

@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -75,7 +77,7 @@ class BlobStoreTest {
       f.write(b);
       b.release();
     }
-    if (!f.finish()) {
+    if (!f.finish().get(5, TimeUnit.SECONDS)) {
       // Abandoned: its partial file is deleted on the io executor before the result fails.
       assertThatThrownBy(() -> f.result().get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(FillFailedException.class);
       return null;
@@ -107,7 +109,7 @@ class BlobStoreTest {
     ByteBuf b = Unpooled.wrappedBuffer(data);
     lead.fill().write(b);
     b.release();
-    assertThat(lead.fill().finish()).isFalse();
+    assertThat(lead.fill().finish().get(5, TimeUnit.SECONDS)).isFalse();
     assertThatThrownBy(() -> ((BlobStore.Follow) other).result().get(5, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(FillFailedException.class);
     assertThat(file(d)).doesNotExist();
@@ -141,9 +143,77 @@ class BlobStoreTest {
     ByteBuf b = Unpooled.wrappedBuffer(data);
     lead.fill().write(b);
     b.release();
-    assertThat(lead.fill().finish()).isTrue();
+    assertThat(lead.fill().finish().get(5, TimeUnit.SECONDS)).isTrue();
     assertThat(follow.result().get(5, TimeUnit.SECONDS).digest()).isEqualTo(d);
     assertThat(store.claim(d)).isInstanceOf(BlobStore.Ready.class);
+  }
+
+  /** Writes {@code data} in two pieces, the second the last, and waits until followers may read anything. */
+  private Fill growing(String name, byte[] data, int first) throws Exception {
+    Fill f = ((BlobStore.Lead) store.claim(name)).fill();
+    f.started(data.length);
+    CountDownLatch progress = new CountDownLatch(1);
+    f.awaitProgress(0, progress::countDown);
+    ByteBuf a = Unpooled.copiedBuffer(data, 0, first);
+    ByteBuf b = Unpooled.copiedBuffer(data, first, data.length - first);
+    f.write(a);
+    f.write(b);
+    a.release();
+    b.release();
+    assertThat(progress.await(5, TimeUnit.SECONDS)).as("followers woken").isTrue();
+    return f;
+  }
+
+  @Test
+  void followers_readTheGrowingFile_butNotItsLastPiece_untilTheDigestMatched() throws Exception {
+    open(10 * MIB);
+    byte[] data = bytes(1_000_000, 10);
+    String d = digest(data);
+    Fill f = growing(d, data, 400_000);
+    BlobStore.Follow follow = (BlobStore.Follow) store.claim(d);
+    assertThat(follow.fill()).isSameAs(f);
+    assertThat(f.length()).isEqualTo(data.length);
+    assertThat(f.state()).isEqualTo(Fill.State.RUNNING);
+    assertThat(f.published()).as("everything but the last piece").isEqualTo(400_000);
+    byte[] onDisk = Files.readAllBytes(f.part());
+    assertThat(Arrays.copyOf(onDisk, 400_000)).isEqualTo(Arrays.copyOf(data, 400_000));
+
+    assertThat(f.finish().get(5, TimeUnit.SECONDS)).isTrue();
+    BlobStore.Entry landed = follow.result().get(5, TimeUnit.SECONDS);
+    assertThat(f.state()).isEqualTo(Fill.State.COMPLETE);
+    assertThat(f.published()).isEqualTo(data.length);
+    assertThat(Files.readAllBytes(landed.path())).isEqualTo(data);
+  }
+
+  @Test
+  void followersOfContentNotMatchingItsDigest_neverHaveItWhole() throws Exception {
+    open(10 * MIB);
+    byte[] data = bytes(1_000_000, 11);
+    String d = digest(bytes(1_000_000, 12));
+    Fill f = growing(d, data, 400_000);
+    CountDownLatch ended = new CountDownLatch(1);
+    assertThat(f.finish().get(5, TimeUnit.SECONDS)).isFalse();
+    f.awaitProgress(f.published(), ended::countDown);
+    assertThat(ended.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(f.state()).isEqualTo(Fill.State.FAILED);
+    assertThat(f.published()).isEqualTo(400_000);
+    assertThatThrownBy(() -> f.result().get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(FillFailedException.class);
+    assertThat(parts()).isZero();
+  }
+
+  @Test
+  void aDownloadGivenUp_tellsItsFollowers() throws Exception {
+    open(10 * MIB);
+    byte[] data = bytes(1_000_000, 13);
+    String d = digest(data);
+    Fill f = growing(d, data, 400_000);
+    CountDownLatch ended = new CountDownLatch(1);
+    f.awaitProgress(f.published(), ended::countDown);
+    f.abort("the client left", null);
+    assertThat(ended.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(f.state()).isEqualTo(Fill.State.FAILED);
+    assertThatThrownBy(() -> f.result().get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(FillFailedException.class);
+    assertThat(parts()).isZero();
   }
 
   @Test

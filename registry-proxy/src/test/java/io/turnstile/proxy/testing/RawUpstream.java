@@ -70,35 +70,66 @@ public final class RawUpstream {
    */
   public static void serveSlowBlobs(ServerSocket server, byte[] manifest, int chunks, long every,
       java.util.concurrent.atomic.AtomicInteger sending, java.util.concurrent.atomic.AtomicInteger peak) {
+    serveManifestAndBlobs(server, manifest, (in, out) -> {
+      peak.accumulateAndGet(sending.incrementAndGet(), Math::max);
+      boolean counted = true;
+      try {
+        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+            + chunks * 8192 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < chunks; i++) {
+          Thread.sleep(every);
+          if (i == chunks - 1) {
+            // Uncounted before the last piece goes: nothing can reuse the connection sooner.
+            sending.decrementAndGet();
+            counted = false;
+          }
+          out.write(new byte[8192]);
+          out.flush();
+        }
+      } finally {
+        if (counted) {
+          sending.decrementAndGet();
+        }
+      }
+    });
+  }
+
+  /**
+   * A raw upstream with one blob, {@code blob}, which it sends in two halves: the first at once, the
+   * second only once {@code release} has been counted down (for at most a minute). Every blob GET
+   * is counted in {@code gets}.
+   */
+  public static void serveGatedBlob(ServerSocket server, byte[] manifest, byte[] blob,
+      java.util.concurrent.CountDownLatch release, java.util.concurrent.atomic.AtomicInteger gets) {
+    serveManifestAndBlobs(server, manifest, (in, out) -> {
+      gets.incrementAndGet();
+      out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + blob.length
+          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(blob, 0, blob.length / 2);
+      out.flush();
+      if (!release.await(1, java.util.concurrent.TimeUnit.MINUTES)) {
+        throw new java.io.IOException("never released");
+      }
+      out.write(blob, blob.length / 2, blob.length - blob.length / 2);
+      out.flush();
+    });
+  }
+
+  /**
+   * Serves each connection's requests in turn, on a thread per connection: manifests with {@code
+   * manifest}, blobs by {@code blob}; a blob answer that throws ends its connection.
+   */
+  private static void serveManifestAndBlobs(ServerSocket server, byte[] manifest, Connection blob) {
     acceptOnThreads(server, (in, out) -> {
       while (true) {
         String line = readHead(in);
         if (line == null) {
           return;
         }
-        if (!line.contains("/blobs/")) {
+        if (line.contains("/blobs/")) {
+          blob.serve(in, out);
+        } else {
           answerManifest(out, line, manifest);
-          continue;
-        }
-        peak.accumulateAndGet(sending.incrementAndGet(), Math::max);
-        boolean counted = true;
-        try {
-          out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
-              + chunks * 8192 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-          for (int i = 0; i < chunks; i++) {
-            Thread.sleep(every);
-            if (i == chunks - 1) {
-              // Uncounted before the last piece goes: nothing can reuse the connection sooner.
-              sending.decrementAndGet();
-              counted = false;
-            }
-            out.write(new byte[8192]);
-            out.flush();
-          }
-        } finally {
-          if (counted) {
-            sending.decrementAndGet();
-          }
         }
       }
     });
