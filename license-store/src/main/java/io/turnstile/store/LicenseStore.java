@@ -56,6 +56,9 @@ public interface LicenseStore extends AutoCloseable {
   /** The vendor's activity log: every recorded change and sign-in. */
   ActivityLog activity();
 
+  /** Webhook endpoints, the outbox of events for them, and its deliveries. */
+  Webhooks webhooks();
+
   Customer createCustomer(String name, String actor);
 
   List<Customer> customers();

@@ -65,6 +65,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final JooqPullLog pulls;
   private final ApiTokenTable apiTokens;
   private final JooqActivityLog activity;
+  private final WebhookTable webhooks;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -88,10 +89,16 @@ public final class JooqLicenseStore implements LicenseStore {
     this.pulls = new JooqPullLog(database);
     this.apiTokens = new ApiTokenTable(writer, clock);
     this.activity = new JooqActivityLog(writer, clock);
+    this.webhooks = new WebhookTable(writer, cipher, loader, clock);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
     }
+  }
+
+  @Override
+  public io.turnstile.store.Webhooks webhooks() {
+    return webhooks;
   }
 
   @Override

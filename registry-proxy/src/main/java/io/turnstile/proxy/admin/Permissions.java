@@ -24,6 +24,7 @@ public final class Permissions {
       "pulls", new Need(Role.VIEWER, Role.EDITOR),
       "activity", new Need(Role.VIEWER, Role.EDITOR),
       "signing-keys", new Need(Role.ADMIN, Role.ADMIN),
+      "webhooks", new Need(Role.ADMIN, Role.ADMIN),
       "api-tokens", new Need(Role.VIEWER, Role.VIEWER));
 
   private Permissions() {}
