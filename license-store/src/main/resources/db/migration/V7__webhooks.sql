@@ -61,3 +61,12 @@ CREATE TABLE expiry_notices (
   at          BIGINT       NOT NULL,
   PRIMARY KEY (license_id, days, expires_at)
 );
+
+-- Versions each license has pulled, for pull.first_of_version: inserted with the event, so the
+-- first pull of a version is announced once whichever replica wrote it.
+CREATE TABLE first_pulls (
+  license_id  VARCHAR(64)   NOT NULL,
+  version     VARCHAR(128)  NOT NULL,
+  at          BIGINT        NOT NULL,
+  PRIMARY KEY (license_id, version)
+);

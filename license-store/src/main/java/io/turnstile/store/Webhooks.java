@@ -63,8 +63,13 @@ public interface Webhooks {
   /** The thresholds already recorded for license {@code id} and its expiry {@code expiresAt}. */
   List<Integer> expiryNotices(LicenseId id, Instant expiresAt);
 
-  /** Queues {@code pull.first_of_version}: license {@code id} pulled {@code version} of {@code repository}. */
-  void firstPull(LicenseId id, String repository, String version, Instant at);
+  /**
+   * Queues {@code pull.first_of_version} when license {@code id} had not pulled {@code version}
+   * before {@code at} (by the pull audit log): once per license and version, whichever replica asks.
+   *
+   * @return whether this call queued the event
+   */
+  boolean firstPull(LicenseId id, String repository, String version, Instant at);
 
   /**
    * Leases up to {@code limit} deliveries that are due, each the oldest pending one of its license

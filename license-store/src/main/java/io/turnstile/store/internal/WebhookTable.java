@@ -1,6 +1,8 @@
 package io.turnstile.store.internal;
 
 import static io.turnstile.store.internal.db.Tables.EXPIRY_NOTICES;
+import static io.turnstile.store.internal.db.Tables.FIRST_PULLS;
+import static io.turnstile.store.internal.db.Tables.PULLS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 import static io.turnstile.store.internal.db.Tables.WEBHOOK_DELIVERIES;
 import static io.turnstile.store.internal.db.Tables.WEBHOOK_ENDPOINTS;
@@ -240,9 +242,23 @@ final class WebhookTable implements Webhooks {
   }
 
   @Override
-  public void firstPull(LicenseId id, String repository, String version, Instant at) {
-    writer.write(tx -> outbox.enqueue(tx, WebhookEvent.PULL_FIRST_OF_VERSION, at, null, id,
-        Map.of("repository", List.of(repository), "version", List.of(version)), null));
+  public boolean firstPull(LicenseId id, String repository, String version, Instant at) {
+    return writer.write(tx -> {
+      boolean first = tx.insertInto(FIRST_PULLS)
+          .set(FIRST_PULLS.LICENSE_ID, id.value())
+          .set(FIRST_PULLS.VERSION, version)
+          .set(FIRST_PULLS.AT, at.toEpochMilli())
+          .onConflictDoNothing()
+          .execute() == 1;
+      // A version pulled before webhooks were on is not new: the audit log remembers it.
+      if (!first || tx.fetchExists(PULLS, PULLS.LICENSE_ID.eq(id.value()), PULLS.VERSION.eq(version),
+          PULLS.AT.lt(at.toEpochMilli()))) {
+        return false;
+      }
+      outbox.enqueue(tx, WebhookEvent.PULL_FIRST_OF_VERSION, at, null, id,
+          Map.of("repository", List.of(repository), "version", List.of(version)), null);
+      return true;
+    });
   }
 
   @Override

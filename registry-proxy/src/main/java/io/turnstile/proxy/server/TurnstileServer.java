@@ -213,6 +213,7 @@ public final class TurnstileServer implements AutoCloseable {
       if (pulls != null) {
         AuditMetrics.bind(meters, pulls);
         health.vitals().essential("pull audit writer", pulls::writing);
+        pulls.onWritten(webhooks::pulled);
       }
       blobs = BlobStores.open(config.upstreams(), meters);
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());

@@ -1,11 +1,14 @@
 package io.turnstile.proxy.webhooks;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.turnstile.config.WebhooksConfig;
 import io.turnstile.proxy.transport.Transport;
 import io.turnstile.store.LicenseStore;
+import io.turnstile.store.PullRecord;
 import io.turnstile.store.WebhookPayloads;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -20,9 +23,12 @@ public final class WebhookService implements AutoCloseable {
   private final WebhookDispatcher dispatcher;
   private final ExpiryWatch expiry;
   private final LicenseStore.Subscription wakeOnWrite;
+  private final LicenseStore store;
+  private final Cache<String, Boolean> asked = Caffeine.newBuilder().maximumSize(100_000).build();
 
-  private WebhookService(EventLoopGroup loop, WebhookDispatcher dispatcher, ExpiryWatch expiry,
+  private WebhookService(LicenseStore store, EventLoopGroup loop, WebhookDispatcher dispatcher, ExpiryWatch expiry,
       LicenseStore.Subscription wakeOnWrite) {
+    this.store = store;
     this.loop = loop;
     this.dispatcher = dispatcher;
     this.expiry = expiry;
@@ -37,7 +43,23 @@ public final class WebhookService implements AutoCloseable {
     WebhookClient client = new WebhookClient(loop, new AddressPolicy(config), config.timeout());
     WebhookDispatcher dispatcher = new WebhookDispatcher(store.webhooks(), config, client, clock, meters).start();
     LicenseStore.Subscription wake = store.onSnapshot(dispatcher::wake);
-    return new WebhookService(loop, dispatcher, new ExpiryWatch(store, clock, config.expiryCheck(), meters), wake);
+    return new WebhookService(store, loop, dispatcher, new ExpiryWatch(store, clock, config.expiryCheck(), meters), wake);
+  }
+
+  /**
+   * Announces a license's first pull of a version ({@code pull.first_of_version}), for the pull
+   * audit log's writer thread: the store decides once across replicas; this replica remembers the
+   * versions it has asked about, so a busy registry asks about each only once.
+   */
+  public void pulled(PullRecord record) {
+    if (record.version() == null || record.licenseId() == null || !store.webhooks().active()) {
+      return;
+    }
+    String key = record.licenseId().value() + "\n" + record.version();
+    if (asked.getIfPresent(key) == null) {
+      store.webhooks().firstPull(record.licenseId(), record.repository(), record.version(), record.at());
+      asked.put(key, Boolean.TRUE);
+    }
   }
 
   /** Whether the delivery poller is alive, for the process's vitals. */
