@@ -40,7 +40,8 @@ public final class ExpiryWatch implements AutoCloseable {
 
   private final Counter passes;
 
-  public ExpiryWatch(LicenseStore store, Clock clock, Duration every, MeterRegistry meters) {
+  /** A watch that checks only when {@link #check} is called, until {@link #start}. */
+  public ExpiryWatch(LicenseStore store, Clock clock, MeterRegistry meters) {
     this.store = store;
     this.clock = clock;
     this.passes = Counter.builder("turnstile_webhook_expiry_checks")
@@ -50,7 +51,12 @@ public final class ExpiryWatch implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /** Checks now and then every {@code every}, on a thread of its own. */
+  public ExpiryWatch start(Duration every) {
     timer.scheduleWithFixedDelay(this::checkSafely, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
   }
 
   private void checkSafely() {
@@ -62,8 +68,8 @@ public final class ExpiryWatch implements AutoCloseable {
     }
   }
 
-  /** One pass over the snapshot; returns how many events it queued. */
-  int check() {
+  /** One pass over the snapshot; returns how many events it queued. Blocking. */
+  public int check() {
     if (!store.webhooks().active()) {
       return 0;
     }

@@ -43,7 +43,7 @@ public final class WebhookService implements AutoCloseable {
     WebhookClient client = new WebhookClient(loop, new AddressPolicy(config), config.timeout());
     WebhookDispatcher dispatcher = new WebhookDispatcher(store.webhooks(), config, client, clock, meters).start();
     LicenseStore.Subscription wake = store.onSnapshot(dispatcher::wake);
-    return new WebhookService(store, loop, dispatcher, new ExpiryWatch(store, clock, config.expiryCheck(), meters), wake);
+    return new WebhookService(store, loop, dispatcher, new ExpiryWatch(store, clock, meters).start(config.expiryCheck()), wake);
   }
 
   /**
