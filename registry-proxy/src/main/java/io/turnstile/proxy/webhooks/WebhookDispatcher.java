@@ -180,7 +180,11 @@ public final class WebhookDispatcher implements AutoCloseable {
     if (retryAt.isAfter(d.createdAt().plus(config.retryFor()))) {
       retryAt = null;
     }
-    store.failed(d, replica, outcome.status(), outcome.error(), outcome.took(), retryAt, now.minus(config.retryFor()));
+    // Disabled once it has failed for retryFor: a run of failures that began that long ago, or, when
+    // this delivery gives up, one that began no later than its first attempt (no success since).
+    Instant disableBefore = retryAt != null ? now.minus(config.retryFor())
+        : d.createdAt().plus(config.timeout()).plus(config.poll()).plusMillis(1);
+    store.failed(d, replica, outcome.status(), outcome.error(), outcome.took(), retryAt, disableBefore);
     if (retryAt == null) {
       failed.increment();
       log.warn("webhook {} to {} failed after {} attempts: {}", d.eventId(), d.endpointId(), d.attempts() + 1,

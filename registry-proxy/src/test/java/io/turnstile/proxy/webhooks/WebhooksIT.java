@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.standardwebhooks.Webhook;
+import io.turnstile.proxy.testing.Browser;
 import io.turnstile.proxy.testing.TestTurnstile;
 import io.turnstile.proxy.testing.TestTurnstile.Answer;
 import io.turnstile.proxy.testing.WebhookReceiver;
@@ -257,5 +258,30 @@ class WebhooksIT {
     assertThat(d.get("error").asText()).contains("loopback");
     assertThat(d.get("responseStatus").isNull()).isTrue();
     assertThat(receiver.received()).isEmpty();
+  }
+
+  @Test
+  void theConsole_addsAnEndpointShowingItsSecretOnce_andWarnsWhenTurnstileDisabledIt() throws Exception {
+    start(WEBHOOKS_YAML.replace("poll: 50ms", "poll: 50ms\n  retryFor: 1s"));
+    receiver.answer(java.util.stream.IntStream.range(0, 1000).map(i -> 500).toArray());
+    Browser b = new Browser(ts.adminUrl());
+    b.get("/console/sign-in");
+    assertThat(b.post("/console/sign-in", Map.of("token", TestTurnstile.ADMIN_TOKEN)).statusCode()).isEqualTo(303);
+    assertThat(b.get("/console/webhooks").body()).contains("No webhook endpoints.");
+    assertThat(b.post("/console/webhooks", Map.of("url", receiver.url(), "description", "Support desk",
+        "events", "license.created, webhook.test")).statusCode()).isEqualTo(303);
+    String page = b.get("/console/webhooks").body();
+    java.util.regex.Matcher secret = java.util.regex.Pattern.compile("id=\"issued-secret\">(whsec_[^<]+)<").matcher(page);
+    assertThat(secret.find()).isTrue();
+    assertThat(b.get("/console/webhooks").body()).as("shown once").doesNotContain(secret.group(1))
+        .contains("Support desk").contains("license.created, webhook.test");
+    String id = ts.admin("GET", "/admin/v1/webhooks", null).body().get("webhooks").get(0).get("id").asText();
+    assertThat(b.post("/console/webhooks/" + id + "/test", Map.of()).statusCode()).isEqualTo(303);
+    Eventually.until("Turnstile disabled the failing endpoint", () ->
+        !ts.admin("GET", "/admin/v1/webhooks/" + id, null).body().get("enabled").asBoolean());
+    assertThat(b.get("/console/webhooks").body()).contains("Disabled: disabled by Turnstile").contains("answered 500");
+    assertThat(receiver.received()).isNotEmpty();
+    assertThat(b.post("/console/webhooks/" + id + "/enable", Map.of()).statusCode()).isEqualTo(303);
+    assertThat(ts.admin("GET", "/admin/v1/webhooks/" + id, null).body().get("disabledReason").isNull()).isTrue();
   }
 }
