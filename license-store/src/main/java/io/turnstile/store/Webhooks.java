@@ -89,6 +89,13 @@ public interface Webhooks {
   void failed(DueDelivery d, String replica, Integer status, String error, Duration took, Instant retryAt,
       Instant disableBefore);
 
+  /**
+   * Deletes deliveries delivered or failed before {@code before}, and events left with none.
+   *
+   * @return how many deliveries were deleted
+   */
+  long prune(Instant before);
+
   /** Deliveries by state ({@code pending}, {@code delivered}, {@code failed}), for the metrics. */
   java.util.Map<String, Long> countsByState();
 }

@@ -73,6 +73,10 @@ class OutboxTest {
       store.webhooks().delivered(taken.get(1), "r2", 200, Duration.ofMillis(5));
       assertThat(store.webhooks().claim("r3", 10, Duration.ofSeconds(30))).extracting(DueDelivery::eventType)
           .containsExactly("license.version_granted");
+      clock.advance(Duration.ofDays(31));
+      assertThat(store.webhooks().prune(clock.instant().minus(Duration.ofDays(30)))).as("only the delivered one")
+          .isEqualTo(1);
+      assertThat(store.webhooks().countsByState()).containsEntry("delivered", 0L).containsEntry("pending", 2L);
     }
   }
 }

@@ -197,6 +197,20 @@ final class WebhookDeliveries {
         .orElseThrow(() -> new NoSuchWebhookException(id));
   }
 
+  long prune(Instant before) {
+    return writer.writeWithoutEvents(tx -> {
+      int n = tx.deleteFrom(WEBHOOK_DELIVERIES)
+          .where(WEBHOOK_DELIVERIES.STATE.ne(PENDING), WEBHOOK_DELIVERIES.CREATED_AT.lt(before.toEpochMilli()))
+          .execute();
+      if (n > 0) {
+        tx.deleteFrom(OUTBOX_EVENTS).where(OUTBOX_EVENTS.AT.lt(before.toEpochMilli()),
+            DSL.notExists(DSL.selectOne().from(WEBHOOK_DELIVERIES).where(WEBHOOK_DELIVERIES.SEQ.eq(OUTBOX_EVENTS.SEQ))))
+            .execute();
+      }
+      return (long) n;
+    });
+  }
+
   Map<String, Long> countsByState() {
     Map<String, Long> out = new HashMap<>(Map.of(PENDING, 0L, DELIVERED, 0L, FAILED, 0L));
     writer.database().dsl().select(WEBHOOK_DELIVERIES.STATE, DSL.count()).from(WEBHOOK_DELIVERIES)

@@ -278,6 +278,11 @@ final class WebhookTable implements Webhooks {
   }
 
   @Override
+  public long prune(Instant before) {
+    return deliveries.prune(before);
+  }
+
+  @Override
   public Map<String, Long> countsByState() {
     return deliveries.countsByState();
   }

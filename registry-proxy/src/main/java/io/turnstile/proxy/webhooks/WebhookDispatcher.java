@@ -33,11 +33,15 @@ import org.slf4j.LoggerFactory;
  * de-duplicate by it). A failure is retried after {@code webhooks.retryBase}, doubling with jitter
  * up to an hour between attempts, until {@code webhooks.retryFor} after the event; then the delivery
  * is marked failed. An endpoint whose deliveries have failed for {@code retryFor} is disabled.
+ * Deliveries delivered or failed more than 30 days ago are deleted hourly, with their events.
  */
 public final class WebhookDispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
   private static final Duration MAX_WAIT = Duration.ofHours(1);
   private static final Duration COUNT_EVERY = Duration.ofSeconds(5);
+  /** How long settled deliveries stay listed, and how often older ones are deleted. */
+  static final Duration KEEP = Duration.ofDays(30);
+  private static final Duration PRUNE_EVERY = Duration.ofHours(1);
 
   private final Webhooks store;
   private final WebhooksConfig config;
@@ -55,6 +59,8 @@ public final class WebhookDispatcher implements AutoCloseable {
   private final AtomicLong pending = new AtomicLong();
   private volatile boolean woken;
   private volatile boolean closed;
+  private boolean storeOut;
+  private long prunedAt;
   private long countedAt;
 
   public WebhookDispatcher(Webhooks store, WebhooksConfig config, WebhookClient client, Clock clock,
@@ -107,6 +113,10 @@ public final class WebhookDispatcher implements AutoCloseable {
     while (!closed) {
       try {
         pollOnce();
+        if (storeOut) {
+          storeOut = false;
+          log.info("looking for due webhook deliveries again");
+        }
         synchronized (signal) {
           if (!woken && !closed) {
             signal.wait(config.poll().toMillis());
@@ -116,8 +126,13 @@ public final class WebhookDispatcher implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
-        // The store may be out for a while; the outbox keeps everything until it is back.
-        log.warn("cannot look for due webhook deliveries: {}", e.getMessage());
+        // The store may be out for a while; the outbox keeps everything until it is back. Said once
+        // per outage, not at every poll.
+        if (!storeOut) {
+          storeOut = true;
+          log.warn("cannot look for due webhook deliveries, trying again every {} ms: {}", config.poll().toMillis(),
+              e.getMessage());
+        }
         sleepQuietly();
       }
     }
@@ -128,6 +143,13 @@ public final class WebhookDispatcher implements AutoCloseable {
     if (now - countedAt >= COUNT_EVERY.toMillis()) {
       countedAt = now;
       pending.set(store.countsByState().getOrDefault("pending", 0L));
+    }
+    if (now - prunedAt >= PRUNE_EVERY.toMillis()) {
+      prunedAt = now;
+      long pruned = store.prune(clock.instant().minus(KEEP));
+      if (pruned > 0) {
+        log.info("pruned {} webhook deliveries settled more than {} days ago", pruned, KEEP.toDays());
+      }
     }
     int free = config.concurrency() - inFlight.get();
     if (free <= 0) {
