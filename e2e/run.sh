@@ -5,7 +5,8 @@
 # PostgreSQL as the shared store and nginx as the balancer; helm over the chart in
 # deploy/helm/turnstile; the console and portal in headless Chromium (Debian's chromium and
 # chromium-driver), checked with axe-core from npm; the console's single sign-on against Keycloak
-# (keycloak-quarkus-dist from Maven Central). Needs root (it starts its own daemons under a
+# (keycloak-quarkus-dist from Maven Central); webhooks to a Node receiver that verifies them with
+# the npm standardwebhooks package. Needs root (it starts its own daemons under a
 # temp dir). Installs the Debian packages it needs when they are missing, builds
 # the jar, runs the JUnit suite in e2e/ and prints "e2e: N passed, N failed". A missing program
 # fails the suite; nothing skips.
@@ -94,6 +95,16 @@ if [[ ! -x "$keycloak/bin/kc.sh" ]]; then
   rm -rf "$tmp"
 fi
 export TURNSTILE_KEYCLOAK_HOME="$keycloak"
+# standardwebhooks, with which the webhook suite's Node receiver verifies each delivery: a pinned
+# npm package and its dependencies, installed once into the same cache.
+webhooks_node="${TURNSTILE_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/turnstile-e2e}/standardwebhooks-1.1.1"
+if [[ ! -f "$webhooks_node/node_modules/standardwebhooks/package.json" ]]; then
+  echo "e2e: installing standardwebhooks@1.1.1 from npm"
+  tmp=$(mktemp -d)
+  npm install --silent --no-audit --no-fund --prefix "$tmp" standardwebhooks@1.1.1 >/dev/null
+  mkdir -p "$(dirname "$webhooks_node")" && rm -rf "$webhooks_node" && mv "$tmp" "$webhooks_node"
+fi
+export TURNSTILE_WEBHOOKS_NODE_PATH="$webhooks_node/node_modules"
 
 status=0
 mvn -B -Pe2e -pl e2e -am verify -DskipTests -DskipITs || status=$?

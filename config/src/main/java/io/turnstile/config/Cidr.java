@@ -80,7 +80,7 @@ public record Cidr(InetAddress network, int prefix) {
    * The address written in {@code text} when it is an IPv4 or IPv6 literal, else null; never a
    * name lookup.
    */
-  static InetAddress literal(String text) {
+  public static InetAddress literal(String text) {
     if (!IPV4.matcher(text).matches() && !IPV6.matcher(text).matches()) {
       return null;
     }

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param applications what licenses grant versions of
  * @param logging how the log is written; default {@link LoggingConfig#defaults()}
  * @param audit the pull audit log
+ * @param webhooks how webhooks are delivered; default {@link WebhooksConfig#defaults()}
  */
 public record TurnstileConfig(
     ServerConfig server,
@@ -27,7 +28,8 @@ public record TurnstileConfig(
     List<UpstreamConfig> upstreams,
     List<ApplicationConfig> applications,
     LoggingConfig logging,
-    AuditConfig audit) {
+    AuditConfig audit,
+    WebhooksConfig webhooks) {
   public TurnstileConfig {
     server = server == null ? ServerConfig.defaults() : server;
     Check.required("admin", admin);
@@ -38,6 +40,7 @@ public record TurnstileConfig(
     applications = Check.list(applications);
     logging = logging == null ? LoggingConfig.defaults() : logging;
     audit = audit == null ? AuditConfig.defaults() : audit;
+    webhooks = webhooks == null ? WebhooksConfig.defaults() : webhooks;
     if (server.listen().equals(admin.listen()) && server.listen().port() != 0) {
       throw new InvalidValueException("admin.listen", "must differ from server.listen");
     }

@@ -58,6 +58,9 @@ public interface LicenseStore extends AutoCloseable {
   /** Aggregates over the pull audit log, for the fleet view. */
   PullStats pullStats();
 
+  /** Webhook endpoints, the outbox of events for them, and its deliveries. */
+  Webhooks webhooks();
+
   Customer createCustomer(String name, String actor);
 
   List<Customer> customers();

@@ -8,6 +8,7 @@ import io.turnstile.proxy.cli.LicenseCommand;
 import io.turnstile.proxy.cli.PullsCommand;
 import io.turnstile.proxy.cli.ServeCommand;
 import io.turnstile.proxy.cli.SigningKeyCommand;
+import io.turnstile.proxy.cli.WebhookCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -15,7 +16,7 @@ import picocli.CommandLine;
 @Command(name = "turnstile", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "License-aware OCI registry proxy.",
     subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, PullsCommand.class, ActivityCommand.class,
-        SigningKeyCommand.class,
+        SigningKeyCommand.class, WebhookCommand.class,
         HealthCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {

@@ -45,6 +45,7 @@ public final class TurnstileProcess implements AutoCloseable {
   private String encryptionKey;
   private Path signingKey;
   private String publicUrl;
+  private String extraYaml = "";
   private Boolean audit;
   private String pollInterval;
   private String listenHost = "127.0.0.1";
@@ -178,6 +179,15 @@ public final class TurnstileProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Top-level keys added to the configuration as they are, e.g. a {@code webhooks:} block. Written
+   * only when set.
+   */
+  public TurnstileProcess extraYaml(String yaml) {
+    this.extraYaml = yaml.stripTrailing();
+    return this;
+  }
+
   public long pid() {
     return process.pid();
   }
@@ -296,6 +306,9 @@ public final class TurnstileProcess implements AutoCloseable {
     }
     if (audit != null) {
       store.append("audit:\n  enabled: ").append(audit).append('\n');
+    }
+    if (!extraYaml.isEmpty()) {
+      store.append(extraYaml).append('\n');
     }
     Files.writeString(config, """
         server:

@@ -38,7 +38,7 @@ import org.jooq.impl.DefaultConfiguration;
  */
 public final class Database implements AutoCloseable {
   /** The newest migration in {@code db/migration} ({@code V<n>__*.sql}); a test checks it. */
-  static final int LATEST_MIGRATION = 6;
+  static final int LATEST_MIGRATION = 7;
 
   private final StoreConfig config;
   private final HikariDataSource dataSource;

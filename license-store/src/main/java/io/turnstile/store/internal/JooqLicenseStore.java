@@ -67,6 +67,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final ApiTokenTable apiTokens;
   private final JooqActivityLog activity;
   private final JooqPullStats pullStats;
+  private final WebhookTable webhooks;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -91,10 +92,16 @@ public final class JooqLicenseStore implements LicenseStore {
     this.apiTokens = new ApiTokenTable(writer, clock);
     this.activity = new JooqActivityLog(writer, clock);
     this.pullStats = new JooqPullStats(database);
+    this.webhooks = new WebhookTable(writer, cipher, loader, clock);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
     }
+  }
+
+  @Override
+  public io.turnstile.store.Webhooks webhooks() {
+    return webhooks;
   }
 
   @Override

@@ -71,6 +71,8 @@ final class StoreWriter {
   private volatile Instant snapshotAt;
   private volatile Duration lastReload;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  /** Turns each write's events into webhook events in the same transaction; null until set. */
+  private volatile OutboxWriter outbox;
 
   /** Loads the whole store into the first snapshot. */
   StoreWriter(Database database, SnapshotLoader loader, Clock clock) {
@@ -104,6 +106,11 @@ final class StoreWriter {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Writes the outbox of every later write, in the write's own transaction. */
+  void outbox(OutboxWriter writer) {
+    this.outbox = writer;
   }
 
   private record Follower(String prefix, Consumer<DSLContext> load) {}
@@ -181,7 +188,12 @@ final class StoreWriter {
       if (database.shared()) {
         tx.execute("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")");
       }
+      OutboxWriter events = outbox;
+      long before = events != null && events.active() ? EventLog.lastSeq(tx) : -1;
       T result = work.apply(tx);
+      if (before >= 0) {
+        events.afterWork(tx, before);
+      }
       if (database.shared()) {
         tx.execute("NOTIFY " + CHANNEL);
       }

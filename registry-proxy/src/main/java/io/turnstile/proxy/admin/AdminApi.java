@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.TokenConfig;
+import io.turnstile.config.WebhooksConfig;
+import io.turnstile.proxy.webhooks.AddressPolicy;
 import io.turnstile.store.ActivityLog;
 import io.turnstile.store.ApiTokens;
 import io.turnstile.store.ConflictException;
@@ -18,6 +20,7 @@ import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.NoSuchRangeException;
 import io.turnstile.store.NoSuchVersionException;
+import io.turnstile.store.NoSuchWebhookException;
 import io.turnstile.store.StoreUnavailableException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -54,9 +57,16 @@ public final class AdminApi {
   private final ApiTokensApi apiTokens;
   private final ActivityApi activity;
   private final FleetApi fleet;
+  private final WebhooksApi webhooks;
 
+  /** An admin API whose webhook endpoints follow the default {@code webhooks} settings. */
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, ObjectMapper json, Clock clock) {
+    this(store, applications, versions, publicUrl, tokens, WebhooksConfig.defaults(), json, clock);
+  }
+
+  public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
+      URI publicUrl, TokenConfig tokens, WebhooksConfig webhookConfig, ObjectMapper json, Clock clock) {
     this.store = store;
     this.applications = List.copyOf(applications);
     this.versions = versions;
@@ -68,6 +78,7 @@ public final class AdminApi {
     this.apiTokens = new ApiTokensApi(store.apiTokens(), json, clock);
     this.activity = new ActivityApi(store.activity(), json);
     this.fleet = new FleetApi(store, applications, json, clock);
+    this.webhooks = new WebhooksApi(store.webhooks(), new AddressPolicy(webhookConfig), json);
   }
 
   /**
@@ -96,7 +107,7 @@ public final class AdminApi {
     } catch (InvalidInputException e) {
       return error(400, e.field(), e.getMessage());
     } catch (NoSuchCustomerException | NoSuchLicenseException | NoSuchVersionException | NoSuchRangeException
-        | NoSuchApiTokenException e) {
+        | NoSuchApiTokenException | NoSuchWebhookException e) {
       return error(404, null, e.getMessage());
     } catch (ConflictException e) {
       return error(409, null, e.getMessage());
@@ -170,6 +181,9 @@ public final class AdminApi {
       }
       case "fleet" -> {
         return fleet.route(method, p, query, accept);
+      }
+      case "webhooks" -> {
+        return webhooks.route(method, p, query, body, actor);
       }
       case "applications" -> {
         if (n == 1) {

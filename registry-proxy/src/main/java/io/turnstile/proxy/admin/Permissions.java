@@ -25,6 +25,7 @@ public final class Permissions {
       "activity", new Need(Role.VIEWER, Role.EDITOR),
       "fleet", new Need(Role.VIEWER, Role.ADMIN),
       "signing-keys", new Need(Role.ADMIN, Role.ADMIN),
+      "webhooks", new Need(Role.ADMIN, Role.ADMIN),
       "api-tokens", new Need(Role.VIEWER, Role.VIEWER));
 
   private Permissions() {}

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -84,6 +85,8 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
         Duration.ofMillis(500), QUIET);
   }
 
+  private volatile Consumer<PullRecord> writtenListener = r -> { };
+
   PullAuditLog(PullLog store, Clock clock, Duration retention, int capacity, long maxBytes, int batchSize,
       Duration interval, Duration firstBackoff, Duration quiet) {
     this.store = Objects.requireNonNull(store, "store");
@@ -99,6 +102,14 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
     this.writer = new Thread(this::run, "turnstile-pull-audit");
     writer.setDaemon(true);
     writer.start();
+  }
+
+  /**
+   * Calls {@code listener} on the writer thread with each record once it is written, e.g. to
+   * announce a license's first pull of a version; a listener that throws is logged and kept.
+   */
+  public void onWritten(Consumer<PullRecord> listener) {
+    this.writtenListener = Objects.requireNonNull(listener, "listener");
   }
 
   /** Queues {@code record} and holds it open for what follows; never blocks. */
@@ -189,6 +200,19 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
     }
   }
 
+  private void announce(List<PullWrite> batch) {
+    Consumer<PullRecord> listener = writtenListener;
+    for (PullWrite w : batch) {
+      if (w instanceof PullWrite.Insert i) {
+        try {
+          listener.accept(i.record());
+        } catch (RuntimeException e) {
+          log.warn("pull audit log: a listener failed: {}", e.getMessage());
+        }
+      }
+    }
+  }
+
   private void run() {
     List<PullWrite> batch = null;
     int attempts = 0;
@@ -218,6 +242,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
       }
       try {
         store.write(batch);
+        announce(batch);
         int n = batch.size();
         written += batch.stream().filter(w -> w instanceof PullWrite.Insert).count();
         batch = null;

@@ -148,6 +148,7 @@ public final class Console {
     AdminCalls calls = new AdminCalls(api, json, session.principal().actor());
     WebResponse answer = TeamScreens.owns(p)
         ? new TeamScreens(calls, pages, clock).route(r, p, session, frame)
+        : WebhookScreens.owns(p) ? new WebhookScreens(calls, pages).route(r, p, session, frame)
         : new ConsoleScreens(calls, pages, applications, registryHost, clock).route(r, p, session, frame);
     return answer != null ? answer : WebResponse.text(404, "not found");
   }

@@ -14,6 +14,7 @@ import io.turnstile.proxy.access.TagSightings;
 import io.turnstile.proxy.access.TagWatch;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.AdminApi;
+import io.turnstile.proxy.admin.WebhookPayloadViews;
 import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.admin.AdminToken;
 import io.turnstile.proxy.admin.Operations;
@@ -44,6 +45,7 @@ import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.proxy.token.TokenService;
 import io.turnstile.proxy.transport.Transport;
 import io.turnstile.proxy.upstream.UpstreamClient;
+import io.turnstile.proxy.webhooks.WebhookService;
 import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.StoreFactory;
@@ -87,12 +89,15 @@ public final class TurnstileServer implements AutoCloseable {
   /** The pull audit log's writer; null when {@code audit.enabled} is false. */
   private final PullAuditLog pulls;
   private final BlobStores blobs;
+  private final WebhookService webhooks;
   private final AtomicBoolean closed = new AtomicBoolean();
   private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
       AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
-      Portal portal, Console console, TagSightings sightings, TagWatch watch, PullAuditLog pulls, BlobStores blobs) {
+      Portal portal, Console console, TagSightings sightings, TagWatch watch, PullAuditLog pulls, BlobStores blobs,
+      WebhookService webhooks) {
+    this.webhooks = webhooks;
     this.portal = portal;
     this.console = console;
     this.sightings = sightings;
@@ -183,6 +188,7 @@ public final class TurnstileServer implements AutoCloseable {
     TagWatch watch = null;
     PullAuditLog pulls = null;
     BlobStores blobs = null;
+    WebhookService webhooks = null;
     try {
       Clock clock = Clock.systemUTC();
       MeterRegistry meters = metrics.registry();
@@ -196,7 +202,9 @@ public final class TurnstileServer implements AutoCloseable {
       watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
-          config.token(), json, clock);
+          config.token(), config.webhooks(), json, clock);
+      webhooks = WebhookService.start(config.webhooks(), store, new WebhookPayloadViews(json, clock), meters, clock);
+      health.vitals().essential("webhook poller", webhooks::running);
       AdminToken adminToken = new AdminToken(config.admin().token());
       String registryHost = PullSecrets.registryHost(config.server().publicUrl());
       OidcSignIn oidc = config.admin().oidc() == null ? null
@@ -214,6 +222,7 @@ public final class TurnstileServer implements AutoCloseable {
       if (pulls != null) {
         AuditMetrics.bind(meters, pulls);
         health.vitals().essential("pull audit writer", pulls::writing);
+        pulls.onWritten(webhooks::pulled);
       }
       blobs = BlobStores.open(config.upstreams(), meters, SignatureProvider.nativeOrNull());
       KeyRing keys = fileKeys != null ? KeyRing.fixed(fileKeys) : KeyRing.fromStore(store, config.token().algorithm());
@@ -250,10 +259,13 @@ public final class TurnstileServer implements AutoCloseable {
       tls.reloadEvery(workers, blocking);
       health.started();
       return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal, console,
-          sightings, watch, pulls, blobs);
+          sightings, watch, pulls, blobs, webhooks);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (watch != null) {
         watch.close();
+      }
+      if (webhooks != null) {
+        webhooks.close();
       }
       if (sightings != null) {
         sightings.close();
@@ -372,6 +384,8 @@ public final class TurnstileServer implements AutoCloseable {
     shutdown(boss, workers, blocking);
     // After the event loops: no download is fed any more; those complete land first.
     blobs.close();
+    // Before the store: whatever is not delivered stays in the outbox for the next start.
+    webhooks.close();
     if (pulls != null) {
       // After the listeners: the last pulls are queued by now, and written before the store closes.
       pulls.close();

@@ -50,6 +50,7 @@ class LayeringTest {
         .layer("concurrent").definedBy("io.turnstile.proxy.concurrent..")
         .layer("tls").definedBy("io.turnstile.proxy.tls..")
         .layer("observe").definedBy("io.turnstile.proxy.observe..")
+        .layer("webhooks").definedBy("io.turnstile.proxy.webhooks..")
         .whereLayer("main").mayNotBeAccessedByAnyLayer()
         .whereLayer("cli").mayOnlyBeAccessedByLayers("main")
         .whereLayer("server").mayOnlyBeAccessedByLayers("main", "cli")
@@ -65,10 +66,11 @@ class LayeringTest {
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access")
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access", "token", "upstream",
             "blobs", "observe")
-        .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream")
+        .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream", "webhooks")
         .whereLayer("concurrent").mayOnlyBeAccessedByLayers("access", "upstream")
         .whereLayer("tls").mayOnlyBeAccessedByLayers("cli", "server", "admin")
         .whereLayer("observe").mayOnlyBeAccessedByLayers("cli", "server", "admin", "access", "token", "upstream")
+        .whereLayer("webhooks").mayOnlyBeAccessedByLayers("server", "admin")
         .check(CLASSES);
   }
 }

@@ -73,6 +73,27 @@ class CliIT {
   }
 
   @Test
+  void webhookEndpoints_areManagedFromTheCli_theSecretShownOnlyWhenMade() throws Exception {
+    Run made = run("webhook", "create", "--url", "https://hooks.example.com/turnstile", "--event",
+        "license.created,license.revoked", "--description", "CRM");
+    assertThat(made.exit()).as(made.err()).isZero();
+    assertThat(made.out()).contains("signing secret (shown once): whsec_").contains("license.created,license.revoked");
+    JsonNode list = jsonOf(run("webhook", "list", "-o", "json"));
+    String id = list.get("webhooks").get(0).get("id").asText();
+    assertThat(list.toString()).doesNotContain("whsec_");
+    JsonNode off = jsonOf(run("webhook", "update", id, "--enabled", "false", "-o", "json"));
+    assertThat(off.get("enabled").asBoolean()).isFalse();
+    Run bad = run("webhook", "create", "--url", "http://hooks.example.com/", "--event", "license.created");
+    assertThat(bad.exit()).isNotZero();
+    assertThat(bad.err()).contains("https");
+    Run unknown = run("webhook", "create", "--url", "https://hooks.example.com/", "--event", "license.made");
+    assertThat(unknown.err()).contains("events[0]").contains("not an event type");
+    assertThat(run("webhook", "test", id).out()).startsWith("queued msg_");
+    assertThat(run("webhook", "deliveries", id).out()).contains("webhook.test");
+    assertThat(run("webhook", "delete", id).out()).contains("deleted " + id);
+  }
+
+  @Test
   void aPersonalApiToken_drivesTheCli_itsChangesCarryItsName_andOnceRevokedItIsRefused() throws Exception {
     TestTurnstile.Answer made = ts.admin("POST", "/admin/v1/api-tokens",
         "{\"name\":\"billing\",\"role\":\"editor\",\"expiresAt\":\"2099-01-01\"}");

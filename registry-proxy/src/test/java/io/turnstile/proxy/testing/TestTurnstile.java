@@ -70,6 +70,13 @@ public final class TestTurnstile implements AutoCloseable {
         keysInStore ? "  keySource: store\n" : "", "0s");
   }
 
+  /** As {@link #replica(Path, String, String, String)}, with top-level keys {@code extraYaml} (e.g. {@code webhooks:}). */
+  public static TestTurnstile replica(Path dir, String upstreamUrl, String jdbcUrl, String pollInterval,
+      String extraYaml) throws Exception {
+    return new TestTurnstile(dir, upstreamUrl, "", true, extraYaml,
+        "  url: " + jdbcUrl + "\n  username: postgres\n  pollInterval: " + pollInterval + "\n", "", "0s");
+  }
+
   /**
    * A Turnstile that lists every repository's tags upstream every {@code tagWatch}; the others
    * never watch, so that the upstream sees only what each test asks for.

@@ -1,0 +1,228 @@
+package io.turnstile.store.internal;
+
+import static io.turnstile.store.internal.db.Tables.OUTBOX_EVENTS;
+import static io.turnstile.store.internal.db.Tables.WEBHOOK_DELIVERIES;
+import static io.turnstile.store.internal.db.Tables.WEBHOOK_ENDPOINTS;
+
+import io.turnstile.store.DueDelivery;
+import io.turnstile.store.NoSuchWebhookException;
+import io.turnstile.store.WebhookDelivery;
+import io.turnstile.store.internal.db.tables.records.WebhookDeliveriesRecord;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jooq.Record;
+import org.jooq.impl.DSL;
+
+/**
+ * The deliveries table: what is due, who holds it, and how each attempt went.
+ *
+ * <p>A replica leases a delivery by a conditional update (pending, due, and no lease or an ended
+ * one), which only one replica can win on PostgreSQL as on SQLite; the outcome is recorded only
+ * while that lease holds, so a replica killed mid-delivery leaves it to another once its lease ends.
+ * A delivery is due only when no earlier delivery of its license (its ordering key) to the same
+ * endpoint is still pending: deliveries of one license arrive in order.
+ */
+final class WebhookDeliveries {
+  static final String PENDING = "pending";
+  static final String DELIVERED = "delivered";
+  static final String FAILED = "failed";
+  private static final int MAX_ERROR = 400;
+
+  private final StoreWriter writer;
+  private final CredentialCipher cipher;
+  private final Clock clock;
+
+  WebhookDeliveries(StoreWriter writer, CredentialCipher cipher, Clock clock) {
+    this.writer = writer;
+    this.cipher = cipher;
+    this.clock = clock;
+  }
+
+  List<DueDelivery> claim(String replica, int limit, Duration lease) {
+    long now = clock.millis();
+    io.turnstile.store.internal.db.tables.WebhookDeliveries d = WEBHOOK_DELIVERIES.as("d");
+    io.turnstile.store.internal.db.tables.WebhookDeliveries e = WEBHOOK_DELIVERIES.as("e");
+    List<? extends Record> due = writer.database().dsl()
+        .select(d.ID, d.ENDPOINT_ID, d.ATTEMPTS, d.CREATED_AT, WEBHOOK_ENDPOINTS.URL, WEBHOOK_ENDPOINTS.SECRET_ENC,
+            OUTBOX_EVENTS.ID, OUTBOX_EVENTS.TYPE, OUTBOX_EVENTS.PAYLOAD)
+        .from(d)
+        .join(WEBHOOK_ENDPOINTS).on(WEBHOOK_ENDPOINTS.ID.eq(d.ENDPOINT_ID))
+        .join(OUTBOX_EVENTS).on(OUTBOX_EVENTS.SEQ.eq(d.SEQ))
+        .where(d.STATE.eq(PENDING), d.NEXT_ATTEMPT_AT.le(now), WEBHOOK_ENDPOINTS.ENABLED.isTrue(),
+            d.LEASE_UNTIL.isNull().or(d.LEASE_UNTIL.lt(now)),
+            DSL.notExists(DSL.selectOne().from(e).where(e.ENDPOINT_ID.eq(d.ENDPOINT_ID),
+                e.ORDERING_KEY.eq(d.ORDERING_KEY), e.STATE.eq(PENDING), e.SEQ.lt(d.SEQ))))
+        .orderBy(d.SEQ)
+        .limit(limit)
+        .fetch();
+    if (due.isEmpty()) {
+      return List.of();
+    }
+    long until = now + lease.toMillis();
+    List<DueDelivery> won = new ArrayList<>();
+    writer.writeWithoutEvents(tx -> {
+      for (Record r : due) {
+        int taken = tx.update(WEBHOOK_DELIVERIES)
+            .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, until)
+            .set(WEBHOOK_DELIVERIES.LEASED_BY, replica)
+            .where(WEBHOOK_DELIVERIES.ID.eq(r.get(d.ID)), WEBHOOK_DELIVERIES.STATE.eq(PENDING),
+                WEBHOOK_DELIVERIES.LEASE_UNTIL.isNull().or(WEBHOOK_DELIVERIES.LEASE_UNTIL.lt(now)))
+            .execute();
+        if (taken == 1) {
+          String endpoint = r.get(d.ENDPOINT_ID);
+          won.add(new DueDelivery(r.get(d.ID), endpoint, URI.create(r.get(WEBHOOK_ENDPOINTS.URL)),
+              cipher.decrypt(r.get(WEBHOOK_ENDPOINTS.SECRET_ENC), endpoint), r.get(OUTBOX_EVENTS.ID),
+              r.get(OUTBOX_EVENTS.TYPE), r.get(OUTBOX_EVENTS.PAYLOAD), r.get(d.ATTEMPTS),
+              Instant.ofEpochMilli(r.get(d.CREATED_AT)), Instant.ofEpochMilli(until)));
+        }
+      }
+      return null;
+    });
+    return won;
+  }
+
+  void delivered(DueDelivery dd, String replica, int status, Duration took) {
+    long now = clock.millis();
+    writer.writeWithoutEvents(tx -> {
+      int n = tx.update(WEBHOOK_DELIVERIES)
+          .set(WEBHOOK_DELIVERIES.STATE, DELIVERED)
+          .set(WEBHOOK_DELIVERIES.ATTEMPTS, dd.attempts() + 1)
+          .set(WEBHOOK_DELIVERIES.LAST_ATTEMPT_AT, now)
+          .set(WEBHOOK_DELIVERIES.LAST_STATUS, status)
+          .set(WEBHOOK_DELIVERIES.LAST_DURATION_MS, took.toMillis())
+          .setNull(WEBHOOK_DELIVERIES.LAST_ERROR)
+          .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
+          .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
+          .where(held(dd, replica))
+          .execute();
+      if (n == 1) {
+        tx.update(WEBHOOK_ENDPOINTS).setNull(WEBHOOK_ENDPOINTS.FAILING_SINCE)
+            .where(WEBHOOK_ENDPOINTS.ID.eq(dd.endpointId()), WEBHOOK_ENDPOINTS.FAILING_SINCE.isNotNull())
+            .execute();
+      }
+      return null;
+    });
+  }
+
+  void failed(DueDelivery dd, String replica, Integer status, String error, Duration took, Instant retryAt,
+      Instant disableBefore) {
+    long now = clock.millis();
+    String why = error == null ? null : error.length() <= MAX_ERROR ? error : error.substring(0, MAX_ERROR);
+    boolean disabled = writer.write(tx -> {
+      int n = tx.update(WEBHOOK_DELIVERIES)
+          .set(WEBHOOK_DELIVERIES.STATE, retryAt == null ? FAILED : PENDING)
+          .set(WEBHOOK_DELIVERIES.ATTEMPTS, dd.attempts() + 1)
+          .set(WEBHOOK_DELIVERIES.NEXT_ATTEMPT_AT, retryAt == null ? now : retryAt.toEpochMilli())
+          .set(WEBHOOK_DELIVERIES.LAST_ATTEMPT_AT, now)
+          .set(WEBHOOK_DELIVERIES.LAST_STATUS, status)
+          .set(WEBHOOK_DELIVERIES.LAST_DURATION_MS, took.toMillis())
+          .set(WEBHOOK_DELIVERIES.LAST_ERROR, why)
+          .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
+          .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
+          .where(held(dd, replica))
+          .execute();
+      if (n == 0) {
+        return false;
+      }
+      tx.update(WEBHOOK_ENDPOINTS).set(WEBHOOK_ENDPOINTS.FAILING_SINCE, now)
+          .where(WEBHOOK_ENDPOINTS.ID.eq(dd.endpointId()), WEBHOOK_ENDPOINTS.FAILING_SINCE.isNull())
+          .execute();
+      int off = tx.update(WEBHOOK_ENDPOINTS)
+          .set(WEBHOOK_ENDPOINTS.ENABLED, false)
+          .set(WEBHOOK_ENDPOINTS.UPDATED_AT, now)
+          .set(WEBHOOK_ENDPOINTS.DISABLED_REASON, "disabled by Turnstile at " + Instant.ofEpochMilli(now)
+              + ": every delivery failed for longer than allowed")
+          .where(WEBHOOK_ENDPOINTS.ID.eq(dd.endpointId()), WEBHOOK_ENDPOINTS.ENABLED.isTrue(),
+              WEBHOOK_ENDPOINTS.FAILING_SINCE.lt(disableBefore.toEpochMilli()))
+          .execute();
+      if (off == 1) {
+        // An event, so every replica's endpoint list follows, and the activity log says why.
+        EventLog.record(tx, now, "turnstile", WebhookTable.EVENT_PREFIX + "endpoint_disabled", null, null,
+            "id=" + dd.endpointId() + " failing for longer than allowed");
+      }
+      return off == 1;
+    });
+    if (disabled) {
+      org.slf4j.LoggerFactory.getLogger(WebhookDeliveries.class)
+          .warn("webhook endpoint {} disabled: its deliveries have failed for too long", dd.endpointId());
+    }
+  }
+
+  private static org.jooq.Condition held(DueDelivery dd, String replica) {
+    return WEBHOOK_DELIVERIES.ID.eq(dd.id()).and(WEBHOOK_DELIVERIES.LEASED_BY.eq(replica))
+        .and(WEBHOOK_DELIVERIES.LEASE_UNTIL.eq(dd.leaseUntil().toEpochMilli()));
+  }
+
+  List<WebhookDelivery> recent(String endpointId, int limit) {
+    return writer.database().dsl()
+        .select(WEBHOOK_DELIVERIES.asterisk(), OUTBOX_EVENTS.ID, OUTBOX_EVENTS.TYPE)
+        .from(WEBHOOK_DELIVERIES).join(OUTBOX_EVENTS).on(OUTBOX_EVENTS.SEQ.eq(WEBHOOK_DELIVERIES.SEQ))
+        .where(WEBHOOK_DELIVERIES.ENDPOINT_ID.eq(endpointId))
+        .orderBy(WEBHOOK_DELIVERIES.SEQ.desc(), WEBHOOK_DELIVERIES.CREATED_AT.desc())
+        .limit(limit)
+        .fetch(r -> view(r.into(WEBHOOK_DELIVERIES), r.get(OUTBOX_EVENTS.ID), r.get(OUTBOX_EVENTS.TYPE)));
+  }
+
+  WebhookDelivery redeliver(String endpointId, String deliveryId, String actor) {
+    long now = clock.millis();
+    String id = writer.write(tx -> {
+      WebhookDeliveriesRecord old = tx.selectFrom(WEBHOOK_DELIVERIES)
+          .where(WEBHOOK_DELIVERIES.ID.eq(deliveryId), WEBHOOK_DELIVERIES.ENDPOINT_ID.eq(endpointId)).fetchOne();
+      if (old == null) {
+        throw new NoSuchWebhookException(deliveryId);
+      }
+      // Keyed by its own id: a redelivery is asked for on purpose and waits for nothing earlier.
+      String fresh = io.turnstile.store.Keys.newId("dlv_");
+      tx.insertInto(WEBHOOK_DELIVERIES)
+          .set(WEBHOOK_DELIVERIES.ID, fresh)
+          .set(WEBHOOK_DELIVERIES.SEQ, old.getSeq())
+          .set(WEBHOOK_DELIVERIES.ENDPOINT_ID, endpointId)
+          .set(WEBHOOK_DELIVERIES.ORDERING_KEY, fresh)
+          .set(WEBHOOK_DELIVERIES.STATE, PENDING)
+          .set(WEBHOOK_DELIVERIES.ATTEMPTS, 0)
+          .set(WEBHOOK_DELIVERIES.CREATED_AT, now)
+          .set(WEBHOOK_DELIVERIES.NEXT_ATTEMPT_AT, now)
+          .execute();
+      EventLog.record(tx, now, actor, WebhookTable.EVENT_PREFIX + "redelivered", null, null,
+          "id=" + endpointId + " delivery=" + deliveryId);
+      return fresh;
+    });
+    return recent(endpointId, Integer.MAX_VALUE).stream().filter(x -> x.id().equals(id)).findFirst()
+        .orElseThrow(() -> new NoSuchWebhookException(id));
+  }
+
+  long prune(Instant before) {
+    return writer.writeWithoutEvents(tx -> {
+      int n = tx.deleteFrom(WEBHOOK_DELIVERIES)
+          .where(WEBHOOK_DELIVERIES.STATE.ne(PENDING), WEBHOOK_DELIVERIES.CREATED_AT.lt(before.toEpochMilli()))
+          .execute();
+      if (n > 0) {
+        tx.deleteFrom(OUTBOX_EVENTS).where(OUTBOX_EVENTS.AT.lt(before.toEpochMilli()),
+            DSL.notExists(DSL.selectOne().from(WEBHOOK_DELIVERIES).where(WEBHOOK_DELIVERIES.SEQ.eq(OUTBOX_EVENTS.SEQ))))
+            .execute();
+      }
+      return (long) n;
+    });
+  }
+
+  Map<String, Long> countsByState() {
+    Map<String, Long> out = new HashMap<>(Map.of(PENDING, 0L, DELIVERED, 0L, FAILED, 0L));
+    writer.database().dsl().select(WEBHOOK_DELIVERIES.STATE, DSL.count()).from(WEBHOOK_DELIVERIES)
+        .groupBy(WEBHOOK_DELIVERIES.STATE)
+        .forEach(r -> out.put(r.value1(), r.value2().longValue()));
+    return out;
+  }
+
+  private static WebhookDelivery view(WebhookDeliveriesRecord r, String eventId, String type) {
+    return new WebhookDelivery(r.getId(), r.getEndpointId(), eventId, type, r.getState(), r.getAttempts(),
+        Instant.ofEpochMilli(r.getCreatedAt()), Instant.ofEpochMilli(r.getNextAttemptAt()),
+        r.getLastAttemptAt() == null ? null : Instant.ofEpochMilli(r.getLastAttemptAt()), r.getLastStatus(),
+        r.getLastDurationMs() == null ? null : Duration.ofMillis(r.getLastDurationMs()), r.getLastError());
+  }
+}

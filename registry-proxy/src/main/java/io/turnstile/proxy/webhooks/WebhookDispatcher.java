@@ -1,0 +1,250 @@
+package io.turnstile.proxy.webhooks;
+
+import com.standardwebhooks.Webhook;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.turnstile.config.WebhooksConfig;
+import io.turnstile.store.DueDelivery;
+import io.turnstile.store.Keys;
+import io.turnstile.store.Webhooks;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers the outbox. One thread looks for due deliveries (every {@code webhooks.poll}, and at
+ * once after this replica writes), leases at most as many as there are free delivery threads, and
+ * hands them to a pool of {@code webhooks.concurrency} threads of its own: a slow receiver never
+ * holds up a pull or an admin call, only other deliveries. Each attempt is signed the Standard
+ * Webhooks way ({@code webhook-id} is the event's id, the same at every attempt, so receivers
+ * de-duplicate by it). A failure is retried after {@code webhooks.retryBase}, doubling with jitter
+ * up to an hour between attempts, until {@code webhooks.retryFor} after the event; then the delivery
+ * is marked failed. An endpoint whose deliveries have failed for {@code retryFor} is disabled.
+ * Deliveries delivered or failed more than 30 days ago are deleted hourly, with their events.
+ */
+public final class WebhookDispatcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
+  private static final Duration MAX_WAIT = Duration.ofHours(1);
+  private static final Duration COUNT_EVERY = Duration.ofSeconds(5);
+  /** How long settled deliveries stay listed, and how often older ones are deleted. */
+  static final Duration KEEP = Duration.ofDays(30);
+  private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+
+  private final Webhooks store;
+  private final WebhooksConfig config;
+  private final WebhookClient client;
+  private final Clock clock;
+  private final String replica = Keys.newId("rep_");
+  private final Duration lease;
+  private final ExecutorService pool;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Object signal = new Object();
+  private final Thread poller;
+  private final Counter delivered;
+  private final Counter retried;
+  private final Counter failed;
+  private final AtomicLong pending = new AtomicLong();
+  private volatile boolean woken;
+  private volatile boolean closed;
+  private boolean storeOut;
+  private long prunedAt;
+  private long countedAt;
+
+  public WebhookDispatcher(Webhooks store, WebhooksConfig config, WebhookClient client, Clock clock,
+      MeterRegistry meters) {
+    this.store = store;
+    this.config = config;
+    this.client = client;
+    this.clock = clock;
+    // Longer than any attempt can take, so a lease never ends under a live attempt; a replica that
+    // died mid-attempt hands the delivery on once it does.
+    this.lease = config.timeout().multipliedBy(2).plusSeconds(5);
+    AtomicInteger n = new AtomicInteger();
+    this.pool = new ThreadPoolExecutor(config.concurrency(), config.concurrency(), 60, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "turnstile-webhook-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    this.delivered = Counter.builder("turnstile_webhook_deliveries").tag("outcome", "delivered")
+        .description("Webhook attempts that a receiver accepted").register(meters);
+    this.retried = Counter.builder("turnstile_webhook_deliveries").tag("outcome", "retried")
+        .description("Webhook attempts that failed and will be tried again").register(meters);
+    this.failed = Counter.builder("turnstile_webhook_deliveries").tag("outcome", "failed")
+        .description("Webhook deliveries given up after their last attempt").register(meters);
+    Gauge.builder("turnstile_webhook_pending", pending, AtomicLong::get)
+        .description("Webhook deliveries not yet delivered or given up, all replicas").register(meters);
+    this.poller = new Thread(this::run, "turnstile-webhook-poller");
+    poller.setDaemon(true);
+  }
+
+  public WebhookDispatcher start() {
+    poller.start();
+    return this;
+  }
+
+  /** Looks for due deliveries now rather than at the next poll: after a write of this replica. */
+  public void wake() {
+    woken = true;
+    synchronized (signal) {
+      signal.notifyAll();
+    }
+  }
+
+  /** Whether the poller is alive, for the process's vitals. */
+  public boolean running() {
+    return poller.isAlive() || closed;
+  }
+
+  private void run() {
+    while (!closed) {
+      try {
+        pollOnce();
+        if (storeOut) {
+          storeOut = false;
+          log.info("looking for due webhook deliveries again");
+        }
+        synchronized (signal) {
+          if (!woken && !closed) {
+            signal.wait(config.poll().toMillis());
+          }
+          woken = false;
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // The store may be out for a while; the outbox keeps everything until it is back. Said once
+        // per outage, not at every poll.
+        if (!storeOut) {
+          storeOut = true;
+          log.warn("cannot look for due webhook deliveries, trying again every {} ms: {}", config.poll().toMillis(),
+              e.getMessage());
+        }
+        sleepQuietly();
+      }
+    }
+  }
+
+  private void pollOnce() {
+    long now = clock.millis();
+    if (now - countedAt >= COUNT_EVERY.toMillis()) {
+      countedAt = now;
+      pending.set(store.countsByState().getOrDefault("pending", 0L));
+    }
+    if (now - prunedAt >= PRUNE_EVERY.toMillis()) {
+      prunedAt = now;
+      long pruned = store.prune(clock.instant().minus(KEEP));
+      if (pruned > 0) {
+        log.info("pruned {} webhook deliveries settled more than {} days ago", pruned, KEEP.toDays());
+      }
+    }
+    int free = config.concurrency() - inFlight.get();
+    if (free <= 0) {
+      return;
+    }
+    List<DueDelivery> due = store.claim(replica, free, lease);
+    for (DueDelivery d : due) {
+      inFlight.incrementAndGet();
+      pool.execute(() -> {
+        try {
+          attempt(d);
+        } finally {
+          inFlight.decrementAndGet();
+          wake();
+        }
+      });
+    }
+  }
+
+  private void attempt(DueDelivery d) {
+    byte[] body = d.payload().getBytes(StandardCharsets.UTF_8);
+    WebhookClient.Outcome outcome;
+    try {
+      long timestamp = clock.instant().getEpochSecond();
+      String signature = new Webhook(d.secret()).sign(d.eventId(), timestamp, d.payload());
+      outcome = client.post(d.url(), Map.of("webhook-id", d.eventId(),
+          "webhook-timestamp", Long.toString(timestamp), "webhook-signature", signature), body);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (Exception e) {
+      outcome = new WebhookClient.Outcome(null, "cannot sign: " + e.getClass().getSimpleName(), Duration.ZERO);
+    }
+    try {
+      record(d, outcome);
+    } catch (RuntimeException e) {
+      // The lease runs out and another attempt follows: at least once, never lost.
+      log.warn("cannot record the outcome of {}: {}", d, e.getMessage());
+    }
+  }
+
+  private void record(DueDelivery d, WebhookClient.Outcome outcome) {
+    if (outcome.succeeded()) {
+      store.delivered(d, replica, outcome.status(), outcome.took());
+      delivered.increment();
+      return;
+    }
+    Instant now = clock.instant();
+    Instant retryAt = now.plus(backoff(d.attempts() + 1));
+    if (retryAt.isAfter(d.createdAt().plus(config.retryFor()))) {
+      retryAt = null;
+    }
+    // Disabled once it has failed for retryFor: a run of failures that began that long ago, or, when
+    // this delivery gives up, one that began no later than its first attempt (no success since).
+    Instant disableBefore = retryAt != null ? now.minus(config.retryFor())
+        : d.createdAt().plus(config.timeout()).plus(config.poll()).plusMillis(1);
+    store.failed(d, replica, outcome.status(), outcome.error(), outcome.took(), retryAt, disableBefore);
+    if (retryAt == null) {
+      failed.increment();
+      log.warn("webhook {} to {} failed after {} attempts: {}", d.eventId(), d.endpointId(), d.attempts() + 1,
+          outcome.error());
+    } else {
+      retried.increment();
+      log.info("webhook {} to {} failed ({}); next attempt at {}", d.eventId(), d.endpointId(), outcome.error(),
+          retryAt);
+    }
+  }
+
+  /** The wait after the {@code failures}-th failure: the base doubled each time, at most an hour, less up to half. */
+  Duration backoff(int failures) {
+    long base = config.retryBase().toMillis();
+    long full = failures >= 40 ? MAX_WAIT.toMillis() : Math.min(MAX_WAIT.toMillis(), base << (failures - 1));
+    long jittered = full / 2 + ThreadLocalRandom.current().nextLong(full / 2 + 1);
+    return Duration.ofMillis(Math.max(1, jittered));
+  }
+
+  private void sleepQuietly() {
+    try {
+      Thread.sleep(config.poll().toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    wake();
+    poller.interrupt();
+    pool.shutdownNow();
+    try {
+      poller.join(2000);
+      pool.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
