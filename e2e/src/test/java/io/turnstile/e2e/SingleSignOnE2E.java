@@ -30,8 +30,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * Console sign-in through a real Keycloak, in headless Chromium: each of the realm's three people
  * signs in on Keycloak's own login page and the console names them with the role their group gives;
- * signing out ends the session at Keycloak too; someone taken out of their group loses the role at
- * their next sign-in. Keycloak starts once for the class, while the rest is set up.
+ * the viewer sees no edit buttons and a forged change is refused; the editor's changes are named in
+ * the history and the activity log; signing out ends the session at Keycloak too; someone taken out
+ * of their group loses the role at their next sign-in. Keycloak starts once for the class, while the rest is set up.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -164,6 +165,49 @@ class SingleSignOnE2E {
 
   @Test
   @Order(3)
+  void theViewer_seesNoEditButtons_andAForgedChangeIsRefused() {
+    signInAtKeycloak("viewer@vendor.example", "viewer-password-e2e");
+    signedInAs();
+    browser.get(turnstile.adminUrl() + "/console/customers");
+    element(By.id("q"));
+    assertThat(browser.findElements(By.id("create-customer"))).as("the viewer's customers page offers no create").isEmpty();
+    // A change forged in the viewer's own signed-in page, with its valid CSRF token: the role decides.
+    Object status = ((org.openqa.selenium.JavascriptExecutor) browser).executeAsyncScript("""
+        const done = arguments[arguments.length - 1];
+        const csrf = document.querySelector("input[name=csrf]").value;
+        fetch("/console/customers", {method: "POST", headers: {"Content-Type": "application/x-www-form-urlencoded"},
+            body: "csrf=" + encodeURIComponent(csrf) + "&name=Forged", redirect: "manual"})
+          .then(r => done(r.status), e => done(String(e)));
+        """);
+    assertThat(status).isEqualTo(403L);
+    browser.get(turnstile.adminUrl() + "/console/customers");
+    assertThat(element(By.tagName("main")).getText()).doesNotContain("Forged");
+    signOut();
+  }
+
+  @Test
+  @Order(4)
+  void theEditorsChanges_areNamedInTheHistoryAndTheActivityLog() {
+    signInAtKeycloak("editor@vendor.example", "editor-password-e2e");
+    assertThat(signedInAs()).isEqualTo("Signed in as editor@vendor.example (editor)");
+    browser.get(turnstile.adminUrl() + "/console/customers");
+    element(By.id("name")).sendKeys("Initech");
+    element(By.id("create-customer")).click();
+    String customer = await("the new customer's page", d -> d.findElement(By.id("customer-id")).getText(), t -> t.startsWith("cus_"));
+    element(By.id("new-license")).click();
+    element(By.id("grantNothing")).click();
+    element(By.id("save-license")).click();
+    String license = await("the new license's page", d -> d.findElement(By.id("license-id")).getText(), t -> t.startsWith("lic_"));
+    assertThat(element(By.tagName("main")).getText()).contains("editor@vendor.example");
+    browser.get(turnstile.adminUrl() + "/console/activity?customerId=" + customer);
+    String activity = await("the activity log's entries", d -> d.findElement(By.id("activity")).getText(),
+        t -> t.contains("license.created"));
+    assertThat(activity).contains("editor@vendor.example").contains("customer.created").contains(license);
+    signOut();
+  }
+
+  @Test
+  @Order(5)
   void someoneTakenOutOfTheirGroup_losesTheRoleAtTheirNextSignIn() throws Exception {
     keycloak.removeFromGroup("editor@vendor.example", "turnstile-editors");
     signInAtKeycloak("editor@vendor.example", "editor-password-e2e");
