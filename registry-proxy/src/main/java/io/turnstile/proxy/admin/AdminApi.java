@@ -18,6 +18,7 @@ import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.NoSuchRangeException;
 import io.turnstile.store.NoSuchVersionException;
+import io.turnstile.store.StoreOutcomeUnknownException;
 import io.turnstile.store.StoreUnavailableException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -42,6 +43,14 @@ import org.slf4j.LoggerFactory;
 public final class AdminApi {
   private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
   static final String PREFIX = "/admin/v1/";
+  /** The {@code code} of a {@code 503} that wrote nothing: the store's database is unreachable. */
+  public static final String STORE_UNAVAILABLE = "STORE_UNAVAILABLE";
+  /**
+   * The {@code code} of a {@code 503} whose change may or may not have been applied (the database
+   * went away during its commit): the caller reads the object back, or retries with the same
+   * {@code Idempotency-Key}.
+   */
+  public static final String OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN";
 
   private final LicenseStore store;
   private final List<ApplicationConfig> applications;
@@ -99,8 +108,14 @@ public final class AdminApi {
     } catch (ConflictException e) {
       return error(409, null, e.getMessage());
     } catch (StoreUnavailableException e) {
-      log.warn("admin call {} {} refused: {}", method, path, e.getMessage());
-      return error(503, null, e.getMessage());
+      log.warn("admin call {} {} by {} refused: {}", method, path, actor.recorded(), e.getMessage());
+      return error(503, null, e.getMessage()).withCode(STORE_UNAVAILABLE);
+    } catch (StoreOutcomeUnknownException e) {
+      // The one answer that does not say whether the change happened: the log names the request,
+      // so that an operator can match it to what the caller reads back.
+      log.warn("admin call {} {} by {}: outcome unknown, the caller is told to read it back: {}", method, path,
+          actor.recorded(), e.getMessage());
+      return error(503, null, e.getMessage()).withCode(OUTCOME_UNKNOWN);
     } catch (RuntimeException e) {
       log.error("admin call {} {} failed", method, path, e);
       return error(500, null, "internal error");
@@ -175,6 +190,14 @@ public final class AdminApi {
       default -> { }
     }
     throw new ApiError(404, "no such admin resource");
+  }
+
+  /**
+   * Since when the store's database is known to be unreachable, or null while it answers: for the
+   * console's banner. Pulls go on from the snapshot meanwhile; writes are refused.
+   */
+  public java.time.Instant storeUnreachableSince() {
+    return store.stats().unreachableSince();
   }
 
   /** The store's API tokens, for the credentials the admin listener accepts. */

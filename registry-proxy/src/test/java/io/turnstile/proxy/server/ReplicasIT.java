@@ -225,23 +225,49 @@ class ReplicasIT {
   }
 
   @Test
-  void whileTheDatabaseIsDown_pullsGoOn_adminWritesAre503_andBothCatchUpAfter() throws Exception {
+  void whileTheDatabaseIsDown_pullsGoOn_writesAre503WithinTwoSeconds_theConsoleAndMetricsSaySo_andBothCatchUpAfter()
+      throws Exception {
     TestTurnstile.Login login = a.license("app", "1.0.0", "2.0.0");
     until("B grants the license created through A", () -> manifest(b, "2.0.0", login.basic()) == 200);
+    io.turnstile.proxy.testing.Browser console = new io.turnstile.proxy.testing.Browser(a.adminUrl());
+    console.get("/console/sign-in");
+    assertThat(console.post("/console/sign-in", java.util.Map.of("token", TestTurnstile.ADMIN_TOKEN)).statusCode())
+        .isEqualTo(303);
+    assertThat(console.get("/console/licenses").body()).doesNotContain("store-outage");
     postgres.stop();
     try {
+      String revoke = "/admin/v1/licenses/" + login.username() + "/versions/2.0.0";
+      // The first write right after the stop, and the ones after it, each answered within 2 s.
+      for (int i = 0; i < 3; i++) {
+        long sent = System.nanoTime();
+        TestTurnstile.Answer refused = a.admin("DELETE", revoke, null);
+        Duration took = Duration.ofNanos(System.nanoTime() - sent);
+        assertThat(refused.status()).as(refused.raw()).isEqualTo(503);
+        assertThat(refused.body().get("code").asText()).isEqualTo("STORE_UNAVAILABLE");
+        assertThat(refused.body().get("error").asText()).contains("license store's database", "nothing was written");
+        assertThat(took).as("write " + i + " refused after " + took.toMillis() + " ms").isLessThan(Duration.ofSeconds(2));
+      }
       assertThat(manifest(a, "2.0.0", login.basic())).isEqualTo(200);
       assertThat(manifest(b, "1.0.0", login.basic())).isEqualTo(200);
-      TestTurnstile.Answer refused = a.admin("DELETE", "/admin/v1/licenses/" + login.username() + "/versions/2.0.0", null);
-      assertThat(refused.status()).isEqualTo(503);
-      assertThat(refused.body().get("error").asText()).contains("unreachable", "nothing was written");
       assertThat(manifest(b, "2.0.0", login.basic())).as("nothing half-written").isEqualTo(200);
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(a.adminUrl() + "/readyz")).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode()).as("pulls are served: ready").isEqualTo(200);
+      until("A's metrics say the store is unreachable", () -> metrics(a).contains("\nturnstile_store_reachable 0.0"));
+      assertThat(metrics(a)).contains("\nturnstile_store_snapshot_age_seconds ");
+      String page = console.get("/console/licenses").body();
+      assertThat(page).contains("id=\"store-outage\"", "unreachable since", "edits are refused");
     } finally {
       postgres.start();
     }
     until("a write through A, once the database is back",
         () -> a.admin("DELETE", "/admin/v1/licenses/" + login.username() + "/versions/2.0.0", null).status() == 200);
-    // B's listener comes back with backoff; until then its poll catches up.
-    until("B refuses the version revoked after the outage", () -> manifest(b, "2.0.0", login.basic()) == 403);
+    within(ONE_SECOND, committed(a), "B refuses the version revoked after the outage",
+        () -> manifest(b, "2.0.0", login.basic()) == 403);
+    assertThat(console.get("/console/licenses").body()).doesNotContain("store-outage");
+  }
+
+  private String metrics(TestTurnstile on) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(on.adminUrl() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
   }
 }
