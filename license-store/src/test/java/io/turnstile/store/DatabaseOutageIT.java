@@ -85,7 +85,8 @@ class DatabaseOutageIT {
     until("b grants the new license", () -> grants(b, key, "2.0.0"));
 
     relay.cutAfterNextCommit();
-    assertThatThrownBy(() -> a.revokeVersion(new LicenseId(key.username()), "2.0.0", "t"))
+    assertThatThrownBy(() -> a.idempotencyKeys().claiming("t", "revoke-2", "fp",
+            () -> a.revokeVersion(new LicenseId(key.username()), "2.0.0", "t")))
         .isInstanceOf(StoreOutcomeUnknownException.class)
         .isNotInstanceOf(StoreUnavailableException.class)
         .hasMessageContaining("read it back");
@@ -93,6 +94,8 @@ class DatabaseOutageIT {
 
     until("b enforces the edit whose acknowledgement was lost", () -> !grants(b, key, "2.0.0"));
     until("a catches up with its own edit", () -> !grants(a, key, "2.0.0"));
+    // The idempotency key committed with the change: a retry with it learns that it was applied.
+    assertThat(b.idempotencyKeys().find("t", "revoke-2")).hasValueSatisfying(r -> assertThat(r.fingerprint()).isEqualTo("fp"));
     assertThat(a.history(new LicenseId(key.username()))).as("applied once")
         .filteredOn(e -> e.action().equals("license.version_revoked")).hasSize(1);
   }

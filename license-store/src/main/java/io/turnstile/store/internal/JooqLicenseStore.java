@@ -65,6 +65,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final JooqPullLog pulls;
   private final ApiTokenTable apiTokens;
   private final JooqActivityLog activity;
+  private final IdempotencyTable idempotencyKeys;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -88,6 +89,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.pulls = new JooqPullLog(database);
     this.apiTokens = new ApiTokenTable(writer, clock);
     this.activity = new JooqActivityLog(writer, clock);
+    this.idempotencyKeys = new IdempotencyTable(writer, clock);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -324,6 +326,11 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public License revokeLicense(LicenseId id, String actor) {
     return licenseWrites.revoke(id, actor);
+  }
+
+  @Override
+  public io.turnstile.store.IdempotencyKeys idempotencyKeys() {
+    return idempotencyKeys;
   }
 
   @Override

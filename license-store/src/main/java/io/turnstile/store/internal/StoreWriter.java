@@ -183,6 +183,7 @@ final class StoreWriter {
         tx.execute("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")");
       }
       T result = work.apply(tx);
+      IdempotencyTable.claim(tx, clock);
       if (database.shared()) {
         tx.execute("NOTIFY " + CHANNEL);
       }

@@ -62,6 +62,7 @@ public final class AdminApi {
   private final LicensesApi licenses;
   private final ApiTokensApi apiTokens;
   private final ActivityApi activity;
+  private final Idempotency idempotency;
 
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, ObjectMapper json, Clock clock) {
@@ -75,6 +76,7 @@ public final class AdminApi {
     this.licenses = new LicensesApi(store, views, pulls, publicUrl, json, clock);
     this.apiTokens = new ApiTokensApi(store.apiTokens(), json, clock);
     this.activity = new ActivityApi(store.activity(), json);
+    this.idempotency = new Idempotency(store.idempotencyKeys(), json);
   }
 
   /**
@@ -86,6 +88,16 @@ public final class AdminApi {
    */
   public AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, Actor actor,
       String accept) {
+    return handle(method, path, query, body, actor, accept, null);
+  }
+
+  /**
+   * {@link #handle(String, String, Map, byte[], Actor, String)} with the request's {@code
+   * Idempotency-Key} (null when absent): a write retried with the same key and body is applied at
+   * most once, on any replica, and answered as the first time; see {@link Idempotency}.
+   */
+  public AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, Actor actor,
+      String accept, String idempotencyKey) {
     try {
       List<String> p = segments(path);
       Role needed = Permissions.needed(method, p);
@@ -94,10 +106,10 @@ public final class AdminApi {
             .put("roleNeeded", needed.label());
         return new AdminResponse(403, refusal);
       }
-      if (!p.isEmpty() && p.get(0).equals("api-tokens")) {
-        return apiTokens.route(method, p, body, actor);
-      }
-      return route(method, p, query, body, actor.recorded(), accept);
+      return idempotency.run(method, path, body, actor.recorded(), idempotencyKey,
+          () -> !p.isEmpty() && p.get(0).equals("api-tokens")
+              ? apiTokens.route(method, p, body, actor)
+              : route(method, p, query, body, actor.recorded(), accept));
     } catch (ApiError e) {
       return error(e.status, e.field, e.getMessage());
     } catch (InvalidInputException e) {

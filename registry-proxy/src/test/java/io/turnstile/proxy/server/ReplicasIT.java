@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -264,6 +265,58 @@ class ReplicasIT {
     within(ONE_SECOND, committed(a), "B refuses the version revoked after the outage",
         () -> manifest(b, "2.0.0", login.basic()) == 403);
     assertThat(console.get("/console/licenses").body()).doesNotContain("store-outage");
+  }
+
+  @Test
+  void aWriteSentToBothReplicasWithOneIdempotencyKey_isAppliedOnce() throws Exception {
+    TestTurnstile.Login login = a.license("app", "1.0.0");
+    String rotate = "/admin/v1/licenses/" + login.username() + "/key";
+    // A rotation sent to both at once, as a client retrying on another replica behind the balancer
+    // does: rotated once. Its new key is never kept, so the answer that is not the first says so.
+    java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<TestTurnstile.Answer> answers;
+    try {
+      var onA = two.submit(() -> {
+        go.await();
+        return a.adminWithKey("POST", rotate, null, "rotate-once");
+      });
+      var onB = two.submit(() -> {
+        go.await();
+        return b.adminWithKey("POST", rotate, null, "rotate-once");
+      });
+      go.countDown();
+      answers = List.of(onA.get(), onB.get());
+    } finally {
+      two.shutdownNow();
+    }
+    assertThat(answers).extracting(TestTurnstile.Answer::status).as(answers.toString()).containsExactlyInAnyOrder(201, 409);
+    TestTurnstile.Answer issued = answers.stream().filter(x -> x.status() == 201).findFirst().orElseThrow();
+    TestTurnstile.Answer retried = answers.stream().filter(x -> x.status() == 409).findFirst().orElseThrow();
+    String newKey = issued.body().get("key").asText();
+    assertThat(retried.body().get("code").asText()).isEqualTo("KEY_ALREADY_ISSUED");
+    assertThat(retried.raw()).doesNotContain(newKey);
+    assertThat(history(b, login.username())).filteredOn("license.key_rotated"::equals).hasSize(1);
+    until("B takes the rotated key", () -> status(b, "/v2/", TestTurnstile.basic(login.username(), newKey)) == 200);
+    assertThat(status(b, "/v2/", login.basic())).as("the key before the rotation").isEqualTo(401);
+
+    // An edit retried on the other replica is answered as the first time; the key on another body is 422.
+    String grant = "/admin/v1/licenses/" + login.username() + "/versions";
+    TestTurnstile.Answer first = a.adminWithKey("POST", grant, "{\"versions\":[\"2.0.0\"]}", "grant-once");
+    assertThat(first.status()).as(first.raw()).isEqualTo(200);
+    TestTurnstile.Answer again = b.adminWithKey("POST", grant, "{\"versions\":[\"2.0.0\"]}", "grant-once");
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.body()).isEqualTo(first.body());
+    TestTurnstile.Answer reused = b.adminWithKey("POST", grant, "{\"versions\":[\"3.0.0\"]}", "grant-once");
+    assertThat(reused.status()).as(reused.raw()).isEqualTo(422);
+    assertThat(reused.body().get("code").asText()).isEqualTo("IDEMPOTENCY_KEY_REUSED");
+    assertThat(history(b, login.username())).filteredOn("license.versions_granted"::equals).hasSize(1);
+  }
+
+  private List<String> history(TestTurnstile on, String license) throws Exception {
+    TestTurnstile.Answer r = on.admin("GET", "/admin/v1/licenses/" + license, null);
+    assertThat(r.status()).as(r.raw()).isEqualTo(200);
+    return r.body().path("history").findValuesAsText("action");
   }
 
   private String metrics(TestTurnstile on) throws Exception {
