@@ -65,7 +65,7 @@ final class ChangeFeed implements AutoCloseable {
 
   /** Whether the database answers, as far as this replica knows. */
   boolean reachable() {
-    return database.unreachableSince() == null;
+    return database.reachability().unreachableSince() == null;
   }
 
   /** When the database last answered the feed. */
@@ -130,7 +130,7 @@ final class ChangeFeed implements AutoCloseable {
     try {
       int applied = connection == null ? writer.catchUp() : writer.catchUp(database.over(connection));
       lastContact = clock.instant();
-      database.reachable();
+      database.reachability().answered();
       if (!reported) {
         reported = true;
         log.info("the license store's database is reachable again; caught up to event {} ({} applied)",
@@ -147,7 +147,7 @@ final class ChangeFeed implements AutoCloseable {
   }
 
   private void failed(Exception e) {
-    database.unreachable(clock.instant());
+    database.reachability().failed(clock.instant());
     if (reported) {
       reported = false;
       log.warn("the license store's database is unreachable ({}); serving pulls from the snapshot of event {}"

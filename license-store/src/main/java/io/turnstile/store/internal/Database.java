@@ -61,12 +61,7 @@ public final class Database implements AutoCloseable {
   private final FileChannel processLock;
 
   private final AtomicLong queries = new AtomicLong();
-  /** Since when the database is known to be unreachable; null while it answers. */
-  private volatile Instant unreachableSince;
-  /** When the database last failed to answer, by {@link System#nanoTime}. */
-  private volatile long lastFailureNanos;
-  /** How long a failure to reach the database refuses writes without waiting for the pool. */
-  private static final long REFUSAL_WINDOW_NANOS = 1_000_000_000L;
+  private final Reachability reachability = new Reachability();
 
   private Database(StoreConfig config, HikariDataSource dataSource, SQLDialect dialect, FileChannel processLock) {
     this.config = config;
@@ -102,8 +97,8 @@ public final class Database implements AutoCloseable {
 
       @Override
       public void executeEnd(ExecuteContext ctx) {
-        if (unreachableSince != null && ctx.sqlException() == null) {
-          unreachableSince = null;
+        if (ctx.sqlException() == null) {
+          reachability.answered();
         }
       }
 
@@ -132,7 +127,7 @@ public final class Database implements AutoCloseable {
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t == cause || (t instanceof SQLException sql && lostConnection(sql))) {
-        unreachable(Instant.now());
+        reachability.failed(Instant.now());
         return unavailable(t);
       }
     }
@@ -175,40 +170,9 @@ public final class Database implements AutoCloseable {
         + " before this replica could read it back: read it back once the database answers", true, cause);
   }
 
-  /** Since when the database is known to be unreachable, or null while it answers. */
-  Instant unreachableSince() {
-    return unreachableSince;
-  }
-
-  /** Records that the database answered. */
-  void reachable() {
-    unreachableSince = null;
-  }
-
-  /**
-   * Records that the database did not answer, keeping the time of the first failure. The change
-   * feed calls this every time it fails to connect, at least every {@link ChangeFeed#MAX_BACKOFF_MS}
-   * ms while the outage lasts.
-   */
-  void unreachable(Instant now) {
-    lastFailureNanos = System.nanoTime();
-    if (unreachableSince == null) {
-      unreachableSince = now;
-    }
-  }
-
-  /**
-   * Refuses a write at once while the database is known to be unreachable, failing within the last
-   * {@link #REFUSAL_WINDOW_NANOS}: waiting for the pool to give up would hold the caller for a
-   * second, then say the same. One lost connection alone (a killed backend) refuses writes for at
-   * most that window, unless the change feed, which tries again meanwhile, confirms the outage.
-   */
-  void refuseIfUnreachable() {
-    Instant since = unreachableSince;
-    if (since != null && System.nanoTime() - lastFailureNanos < REFUSAL_WINDOW_NANOS) {
-      throw new StoreUnavailableException("the license store's database has been unreachable since " + since
-          + "; nothing was written", null);
-    }
+  /** Whether the database answers, as this process last found. */
+  Reachability reachability() {
+    return reachability;
   }
 
   private static boolean lostConnection(SQLException e) {

@@ -145,7 +145,7 @@ public final class JooqLicenseStore implements LicenseStore {
   public StoreStats stats() {
     return new StoreStats(database.queriesExecuted(), writer.cursor(), feed == null || feed.reachable(),
         feed == null ? null : feed.lastContact(), writer.snapshotAt(), writer.lastReload(),
-        feed == null || feed.running(), feed == null ? null : database.unreachableSince());
+        feed == null || feed.running(), feed == null ? null : database.reachability().unreachableSince());
   }
 
   @Override

@@ -255,14 +255,14 @@ final class StoreWriter {
   private void lockForWrite() {
     try {
       do {
-        database.refuseIfUnreachable();
+        database.reachability().refuseIfUnreachable();
       } while (!lock.tryLock(50, TimeUnit.MILLISECONDS));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreUnavailableException("interrupted while waiting to write; nothing was written", e);
     }
     try {
-      database.refuseIfUnreachable();
+      database.reachability().refuseIfUnreachable();
     } catch (RuntimeException e) {
       lock.unlock();
       throw e;
