@@ -62,6 +62,8 @@ final class IdempotencyTable implements IdempotencyKeys {
 
   @Override
   public Optional<Recorded> find(String actor, String key) {
+    // Asked before every keyed write: while the database is known to be down, refuse at once too.
+    writer.database().reachability().refuseIfUnreachable();
     DSLContext dsl = writer.database().dsl();
     try {
       Record r = dsl.fetchOne("SELECT fingerprint, status, response, secret_withheld FROM idempotency_keys"
