@@ -53,6 +53,8 @@ class HelmChartE2E {
       metrics:
         serviceMonitor:
           enabled: true
+        prometheusRule:
+          enabled: true
       """;
   /** The same, with the PostgreSQL and upstream passwords given to the chart. */
   private static final String REPLICATED = REPLICATED_WITHOUT_SECRETS + """
@@ -86,6 +88,18 @@ class HelmChartE2E {
     assertThat(r.all("PodDisruptionBudget")).isEmpty();
     assertThat(r.all("Ingress")).isEmpty();
     assertThat(r.all("ServiceMonitor")).isEmpty();
+    assertThat(r.all("PrometheusRule")).isEmpty();
+  }
+
+  @Test
+  void prometheusRule_alertsOnAnUnreachableStoreAndAStaleSnapshot() {
+    Rendered r = HelmChart.render(REPLICATED, "--set", "metrics.prometheusRule.unreachableFor=30s", "--set", "metrics.prometheusRule.staleAfterSeconds=60");
+    JsonNode rules = r.one("PrometheusRule").path("spec").path("groups").get(0).path("rules");
+    assertThat(rules.get(0).path("alert").asText()).isEqualTo("TurnstileStoreUnreachable");
+    assertThat(rules.get(0).path("expr").asText()).contains("turnstile_store_reachable", "== 0");
+    assertThat(rules.get(0).path("for").asText()).isEqualTo("30s");
+    assertThat(rules.get(1).path("alert").asText()).isEqualTo("TurnstileSnapshotStale");
+    assertThat(rules.get(1).path("expr").asText()).contains("turnstile_store_snapshot_age_seconds", "> 60");
   }
 
   @Test

@@ -53,6 +53,9 @@ public interface LicenseStore extends AutoCloseable {
   /** The vendor team's personal API tokens, kept in the same database. */
   ApiTokens apiTokens();
 
+  /** Idempotency keys of admin writes, kept in the same database. */
+  IdempotencyKeys idempotencyKeys();
+
   /** The vendor's activity log: every recorded change and sign-in. */
   ActivityLog activity();
   /** Aggregates over the pull audit log, for the fleet view. */

@@ -17,6 +17,8 @@ import java.time.Instant;
  * @param lastReload how long making the current snapshot took, reading the database included
  * @param following whether the thread that follows other replicas' writes runs (always true for
  *     SQLite, which has none); false once it has ended, by closing the store or by an error
+ * @param unreachableSince since when the database is known to be unreachable (writes are refused
+ *     meanwhile); null while it answers, and always for SQLite
  */
 public record StoreStats(long statementsExecuted, long cursor, boolean reachable, Instant lastContact,
-    Instant snapshotAt, Duration lastReload, boolean following) {}
+    Instant snapshotAt, Duration lastReload, boolean following, Instant unreachableSince) {}

@@ -178,12 +178,12 @@ class ReplicaPropagationIT {
         () -> !grants(b, key, "2.0.0"));
   }
 
-  /** {@code select} over this database's LISTEN connections, e.g. a count. */
+  /** {@code select} over this database's change feed connections (they LISTEN), e.g. a count. */
   private int listeners(String select) {
     try (Connection c = DriverManager.getConnection(url, TestPostgres.USER, "");
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(select + " from pg_stat_activity"
-            + " where query like 'LISTEN turnstile_events%' and datname = current_database()")) {
+            + " where application_name = 'turnstile-store-feed' and datname = current_database()")) {
       rs.next();
       return rs.getInt(1);
     } catch (java.sql.SQLException e) {

@@ -47,6 +47,8 @@ public final class Postgres implements AutoCloseable {
   private final String password;
   private Process process;
   private int starts;
+  /** {@code synchronous_commit}: off (fast) unless a synchronous standby is to keep every commit. */
+  private String synchronousCommit = "off";
   private Path log;
 
   private Postgres(Path bin, Path cluster, Path logs, boolean asServiceUser, int port, String password) {
@@ -139,7 +141,7 @@ public final class Postgres implements AutoCloseable {
     // The socket goes into the cluster's own directory, never the system's /var/run/postgresql.
     process = Proc.start(asOwner("postgres", "-D", data().toString(), "-p", Integer.toString(port),
         "-k", cluster.toString(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-        "-c", "synchronous_commit=off", "-c", "full_page_writes=off"), Map.of(), nextLog());
+        "-c", "synchronous_commit=" + synchronousCommit, "-c", "full_page_writes=off"), Map.of(), nextLog());
     Proc.await("postgres on " + port, Duration.ofSeconds(60), () -> {
       if (!process.isAlive()) {
         throw new AssertionError("postgres exited" + (Proc.addressInUse(log)
@@ -184,6 +186,69 @@ public final class Postgres implements AutoCloseable {
         Duration.ofSeconds(30));
     Proc.stop(process);
     process = null;
+  }
+
+  /**
+   * Makes a streaming-replication standby of this server with {@code pg_basebackup}, on a free
+   * port of its own, and makes it synchronous: from then on this server acknowledges a commit only
+   * once the standby has it ({@code synchronous_standby_names = '*'}, {@code synchronous_commit =
+   * on}), so a failover loses no acknowledged write. Returns once the standby streams in sync.
+   *
+   * @param dir where the standby's logs go
+   */
+  public Postgres synchronousStandby(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Path standbyCluster = Files.createTempDirectory("turnstile-postgres-standby");
+    if (asServiceUser) {
+      Proc.Result chown = Proc.run(Map.of(), "chown", SERVICE_USER + ":" + SERVICE_USER, standbyCluster.toString());
+      if (chown.exit() != 0) {
+        throw new AssertionError("cannot give " + standbyCluster + " to " + SERVICE_USER + ": " + chown.all());
+      }
+    }
+    Postgres standby = new Postgres(bin, standbyCluster, dir, asServiceUser, Proc.freePort(), password);
+    // -R writes standby.signal and primary_conninfo: the standby follows this server over its socket.
+    Proc.Result backup = Proc.run(asOwner("pg_basebackup", "-h", cluster.toString(), "-p", Integer.toString(port),
+        "-U", SERVICE_USER, "-D", standby.data().toString(), "-X", "stream", "-R", "--no-sync"), Map.of(), null,
+        Duration.ofMinutes(2));
+    if (backup.exit() != 0) {
+      throw new AssertionError("pg_basebackup failed: " + backup.all());
+    }
+    Proc.onFreePorts("postgres standby in " + standbyCluster, attempt -> {
+      if (attempt > 0) {
+        standby.port = Proc.freePort();
+      }
+      standby.start();
+    }, () -> standby.log);
+    psql("ALTER SYSTEM SET synchronous_standby_names = '*'");
+    synchronousCommit = "on";
+    stop();
+    start();
+    Proc.await("the standby streaming in sync", Duration.ofSeconds(60), () -> psqlValue(
+        "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'").equals("1"));
+    return standby;
+  }
+
+  /** Promotes this standby to a primary ({@code pg_ctl promote}); returns once it takes writes. */
+  public void promote() {
+    Proc.Result r = Proc.run(asOwner("pg_ctl", "promote", "-D", data().toString(), "-w"), Map.of(), null,
+        Duration.ofSeconds(60));
+    if (r.exit() != 0) {
+      throw new AssertionError("pg_ctl promote failed: " + r.all());
+    }
+  }
+
+  private void psql(String sql) {
+    Proc.Result r = Proc.run(List.of(bin.resolve("psql").toString(), "-h", cluster.toString(), "-p",
+        Integer.toString(port), "-U", SERVICE_USER, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql), Map.of(),
+        null, Duration.ofMinutes(1));
+    if (r.exit() != 0) {
+      throw new AssertionError(sql + " failed: " + r.all());
+    }
+  }
+
+  private String psqlValue(String sql) {
+    return Proc.run(List.of(bin.resolve("psql").toString(), "-h", cluster.toString(), "-p", Integer.toString(port),
+        "-U", SERVICE_USER, "-d", "postgres", "-tAc", sql), Map.of(), null, Duration.ofSeconds(30)).out().trim();
   }
 
   /** The JDBC URL of the {@link #DATABASE} database, for {@code store.url}. */

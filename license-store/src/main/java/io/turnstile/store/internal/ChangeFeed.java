@@ -1,5 +1,6 @@
 package io.turnstile.store.internal;
 
+import io.turnstile.store.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -13,15 +14,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps a replica's snapshot in step with writes made by other replicas sharing PostgreSQL. A
  * dedicated connection, outside the pool, {@code LISTEN}s on {@value StoreWriter#CHANNEL}; every
- * notification, and every {@code pollInterval} without one, the writer catches up from its cursor.
- * The poll covers a lost notification, a dropped listener (reconnected with backoff) and poolers
- * such as PgBouncer in transaction mode, where {@code LISTEN} does not work. While the database
- * is unreachable pulls go on from the last snapshot; the feed says so once, and catches up when
- * the database returns.
+ * notification, and every {@code pollInterval} without one, the writer catches up from its cursor,
+ * reading through that same connection. The poll covers a lost notification and poolers such as
+ * PgBouncer in transaction mode, where {@code LISTEN} does not work.
+ *
+ * <p>While the database is unreachable pulls go on from the last snapshot, writes are refused at
+ * once, and the feed tries to connect again every {@value #MAX_BACKOFF_MS} ms at most. The moment a
+ * connection succeeds, before anything else, it listens and catches up from the cursor over that
+ * connection: the pool, which backs off on its own schedule, is not in the way, so every edit
+ * committed before or during the outage is enforced within a round trip of the database's return.
  */
 final class ChangeFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChangeFeed.class);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  /** The longest wait between two attempts to reach the database. */
+  static final long MAX_BACKOFF_MS = 500;
 
   private final Database database;
   private final StoreWriter writer;
@@ -30,12 +36,12 @@ final class ChangeFeed implements AutoCloseable {
   private final Clock clock;
   private final Thread thread;
   private volatile boolean running = true;
-  private volatile boolean reachable = true;
+  private boolean reported = true;
   private volatile Instant lastContact;
   private volatile Connection listener;
 
   /**
-   * @param listen whether to {@code LISTEN} at all; without it the feed only polls
+   * @param listen whether to {@code LISTEN} at all; without it the feed only polls, through the pool
    */
   ChangeFeed(Database database, StoreWriter writer, Duration pollInterval, boolean listen, Clock clock) {
     this.database = database;
@@ -57,9 +63,9 @@ final class ChangeFeed implements AutoCloseable {
     return thread.isAlive();
   }
 
-  /** Whether the last attempt to read the events table succeeded. */
+  /** Whether the database answers, as far as this replica knows. */
   boolean reachable() {
-    return reachable;
+    return database.reachability().unreachableSince() == null;
   }
 
   /** When the database last answered the feed. */
@@ -68,34 +74,42 @@ final class ChangeFeed implements AutoCloseable {
   }
 
   private void run() {
-    long backoff = 100;
+    long backoff = 50;
     while (running) {
-      if (listen && listener == null) {
+      if (!listen) {
+        sleep(pollInterval.toMillis());
+        poll(null);
+        continue;
+      }
+      if (listener == null) {
         try {
           listener = subscribe();
-          backoff = 100;
         } catch (SQLException e) {
-          sleep(Math.min(backoff, pollInterval.toMillis()));
-          backoff = Math.min(backoff * 2, MAX_BACKOFF.toMillis());
+          failed(e);
+          sleep(backoff);
+          backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+          continue;
         }
+        backoff = 50;
+        // Listening before reading: a write committed in between is both read and announced.
+        poll(listener);
+        continue;
       }
       Connection c = listener;
-      if (c != null) {
-        try {
-          // Returns at the first notification, or after the poll interval without one.
-          c.unwrap(PGConnection.class).getNotifications((int) pollInterval.toMillis());
-        } catch (SQLException e) {
-          if (running) {
-            log.warn("the license store's change listener was cut ({}); polling every {} ms until it is back",
-                e.getMessage(), pollInterval.toMillis());
-          }
-          closeListener();
+      try {
+        // Returns at the first notification, or after the poll interval without one.
+        c.unwrap(PGConnection.class).getNotifications((int) pollInterval.toMillis());
+      } catch (SQLException e) {
+        // Only the connection may be gone (a killed backend, a pooler's restart): connecting again
+        // at once tells whether the database is.
+        if (running) {
+          log.info("the license store's change listener was cut ({}); connecting again", rootMessage(e));
         }
-      } else if (!listen) {
-        sleep(pollInterval.toMillis());
+        closeListener();
+        continue;
       }
       if (running) {
-        poll();
+        poll(c);
       }
     }
   }
@@ -111,21 +125,33 @@ final class ChangeFeed implements AutoCloseable {
     return c;
   }
 
-  private void poll() {
+  /** Catches up through {@code connection}, or through the pool when it is null. */
+  private void poll(Connection connection) {
     try {
-      int applied = writer.catchUp();
+      int applied = connection == null ? writer.catchUp() : writer.catchUp(database.over(connection));
       lastContact = clock.instant();
-      if (!reachable) {
-        reachable = true;
+      database.reachability().answered();
+      if (!reported) {
+        reported = true;
         log.info("the license store's database is reachable again; caught up to event {} ({} applied)",
             writer.cursor(), applied);
       }
-    } catch (RuntimeException e) {
-      if (reachable) {
-        reachable = false;
-        log.warn("the license store's database is unreachable ({}); serving pulls from the snapshot of event {}",
-            rootMessage(e), writer.cursor());
+    } catch (StoreUnavailableException e) {
+      failed(e);
+      if (connection != null) {
+        closeListener();
       }
+    } catch (RuntimeException e) {
+      log.warn("catching up with other replicas' writes failed; trying again at the next poll", e);
+    }
+  }
+
+  private void failed(Exception e) {
+    database.reachability().failed(clock.instant());
+    if (reported) {
+      reported = false;
+      log.warn("the license store's database is unreachable ({}); serving pulls from the snapshot of event {}"
+          + " and refusing writes until it answers", rootMessage(e), writer.cursor());
     }
   }
 
@@ -134,7 +160,7 @@ final class ChangeFeed implements AutoCloseable {
     while (t.getCause() != null) {
       t = t.getCause();
     }
-    return t.getMessage();
+    return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
   }
 
   private static void sleep(long millis) {

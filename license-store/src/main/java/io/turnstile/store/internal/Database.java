@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.turnstile.config.StoreConfig;
 import io.turnstile.store.StoreException;
+import io.turnstile.store.StoreOutcomeUnknownException;
 import io.turnstile.store.StoreUnavailableException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -19,13 +20,19 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.flywaydb.core.Flyway;
 import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
 import org.jooq.ExecuteContext;
 import org.jooq.ExecuteListener;
 import org.jooq.SQLDialect;
+import org.jooq.TransactionContext;
+import org.jooq.TransactionListener;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 import org.jooq.impl.DefaultConfiguration;
@@ -33,12 +40,17 @@ import org.jooq.impl.DefaultConfiguration;
 /**
  * Opens the store's database: a small Hikari pool, Flyway migrations, a jOOQ context. A connection
  * that cannot be had, or one lost mid-statement, is a {@link StoreUnavailableException}: the
- * caller learns at once that nothing was written. A SQLite file is held by one process, with an
+ * caller learns at once that nothing was written; one lost while its commit was on the way is a
+ * {@link StoreOutcomeUnknownException}, since the commit may have happened. A SQLite file is held by one process, with an
  * exclusive lock on {@code <file>.lock}; PostgreSQL is for several.
  */
 public final class Database implements AutoCloseable {
+  /** The {@code application_name} of each replica's change feed connection. */
+  static final String FEED_APPLICATION_NAME = "turnstile-store-feed";
   /** The newest migration in {@code db/migration} ({@code V<n>__*.sql}); a test checks it. */
-  static final int LATEST_MIGRATION = 7;
+  static final int LATEST_MIGRATION = 8;
+  /** Every migration this build carries, by version; a test checks it against the files. */
+  static final java.util.BitSet MIGRATIONS = java.util.BitSet.valueOf(new long[] {0b1_1111_1110L});
 
   private final StoreConfig config;
   private final HikariDataSource dataSource;
@@ -46,6 +58,7 @@ public final class Database implements AutoCloseable {
   private final FileChannel processLock;
 
   private final AtomicLong queries = new AtomicLong();
+  private final Reachability reachability = new Reachability();
 
   private Database(StoreConfig config, HikariDataSource dataSource, SQLDialect dialect, FileChannel processLock) {
     this.config = config;
@@ -80,6 +93,13 @@ public final class Database implements AutoCloseable {
       }
 
       @Override
+      public void executeEnd(ExecuteContext ctx) {
+        if (ctx.sqlException() == null) {
+          reachability.answered();
+        }
+      }
+
+      @Override
       public void exception(ExecuteContext ctx) {
         if (lostConnection(ctx.sqlException())) {
           lost.set(ctx.sqlException());
@@ -99,15 +119,57 @@ public final class Database implements AutoCloseable {
   RuntimeException translate(RuntimeException e) {
     SQLException cause = lost.get();
     lost.remove();
-    if (e instanceof StoreUnavailableException) {
+    if (e instanceof StoreUnavailableException || e instanceof StoreOutcomeUnknownException) {
       return e;
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t == cause || (t instanceof SQLException sql && lostConnection(sql))) {
+        reachability.failed(Instant.now());
         return unavailable(t);
       }
     }
     return e;
+  }
+
+  /**
+   * Runs {@code work} in one transaction, telling apart the ways a lost connection ends it: before
+   * the {@code COMMIT} was sent nothing was written ({@link StoreUnavailableException}); once it was
+   * sent, the database may have committed and only its answer was lost ({@link
+   * StoreOutcomeUnknownException}).
+   */
+  <T> T transactionResult(Function<DSLContext, T> work) {
+    AtomicBoolean committing = new AtomicBoolean();
+    DSLContext tracked = dsl.configuration().derive(new TransactionListener() {
+      @Override
+      public void commitStart(TransactionContext ctx) {
+        committing.set(true);
+      }
+    }).dsl();
+    try {
+      return tracked.transactionResult(cfg -> work.apply(cfg.dsl()));
+    } catch (RuntimeException e) {
+      RuntimeException translated = translate(e);
+      if (committing.get() && translated instanceof StoreUnavailableException) {
+        throw new StoreOutcomeUnknownException("the license store's database went away while this change was being"
+            + " committed, so it may or may not have been applied: read it back once the database answers,"
+            + " or retry with the same Idempotency-Key", false, translated.getCause());
+      }
+      throw translated;
+    }
+  }
+
+  /**
+   * The answer to a change that was committed but could not be read back into this replica's
+   * snapshot, because the database went away in between.
+   */
+  StoreOutcomeUnknownException committedUnread(RuntimeException cause) {
+    return new StoreOutcomeUnknownException("the change was committed, but the license store's database went away"
+        + " before this replica could read it back: read it back once the database answers", true, cause);
+  }
+
+  /** Whether the database answers, as this process last found. */
+  Reachability reachability() {
+    return reachability;
   }
 
   private static boolean lostConnection(SQLException e) {
@@ -134,7 +196,20 @@ public final class Database implements AutoCloseable {
    * handed to others and lose the subscription.
    */
   Connection dedicatedConnection() throws SQLException {
-    return DriverManager.getConnection(config.url(), config.username(), config.password());
+    Properties props = new Properties();
+    if (config.username() != null) props.setProperty("user", config.username());
+    if (config.password() != null) props.setProperty("password", config.password());
+    // A host that does not answer at all (a failed-over primary's address) must not hold the feed.
+    props.setProperty("connectTimeout", "2");
+    props.setProperty("socketTimeout", "30");
+    // Named, so that operators (and tests) can tell the feed's connection in pg_stat_activity.
+    props.setProperty("ApplicationName", FEED_APPLICATION_NAME);
+    return DriverManager.getConnection(config.url(), props);
+  }
+
+  /** This database's jOOQ context over {@code connection}, with its dialect, settings and listeners. */
+  DSLContext over(Connection connection) {
+    return dsl.configuration().derive(new org.jooq.impl.DefaultConnectionProvider(connection)).dsl();
   }
 
   /** How many SQL statements this database has executed; a batch counts once. */
@@ -171,9 +246,11 @@ public final class Database implements AutoCloseable {
       dialect = SQLDialect.POSTGRES;
       if (config.username() != null) hikari.setUsername(config.username());
       if (config.password() != null) hikari.setPassword(config.password());
-      // While the database is down, an admin write fails within this instead of hanging.
-      hikari.setConnectionTimeout(2000);
-      hikari.setValidationTimeout(1000);
+      // While the database is down, an admin write fails within this instead of hanging (and the
+      // writes queued behind it at once, by refuseIfUnreachable): well within 2 s.
+      hikari.setConnectionTimeout(1000);
+      hikari.setValidationTimeout(500);
+      hikari.addDataSourceProperty("connectTimeout", "1");
     }
     HikariDataSource ds;
     try {
@@ -200,8 +277,8 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Whether the schema already has every migration this build carries, {@code V1} to {@link
-   * #LATEST_MIGRATION}, each applied successfully and nothing newer: then there is nothing for
+   * Whether the schema already has every migration this build carries ({@link #MIGRATIONS}), each
+   * applied successfully, and nothing newer: then there is nothing for
    * Flyway to do, and a start skips loading it and scanning for migrations (half a second). A
    * store without Flyway's history, or with anything else in it, goes through Flyway.
    */
@@ -223,7 +300,7 @@ public final class Database implements AutoCloseable {
         }
       }
       applied.clear(0);
-      return applied.cardinality() == LATEST_MIGRATION;
+      return applied.equals(MIGRATIONS);
     } catch (SQLException e) {
       // No history table (a new store) or one unlike Flyway's: Flyway decides.
       return false;

@@ -68,6 +68,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final JooqActivityLog activity;
   private final JooqPullStats pullStats;
   private final WebhookTable webhooks;
+  private final IdempotencyTable idempotencyKeys;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -93,6 +94,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.activity = new JooqActivityLog(writer, clock);
     this.pullStats = new JooqPullStats(database);
     this.webhooks = new WebhookTable(writer, cipher, loader, clock);
+    this.idempotencyKeys = new IdempotencyTable(writer, clock);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -153,7 +155,7 @@ public final class JooqLicenseStore implements LicenseStore {
   public StoreStats stats() {
     return new StoreStats(database.queriesExecuted(), writer.cursor(), feed == null || feed.reachable(),
         feed == null ? null : feed.lastContact(), writer.snapshotAt(), writer.lastReload(),
-        feed == null || feed.running());
+        feed == null || feed.running(), feed == null ? null : database.reachability().unreachableSince());
   }
 
   @Override
@@ -339,6 +341,11 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public License revokeLicense(LicenseId id, String actor) {
     return licenseWrites.revoke(id, actor);
+  }
+
+  @Override
+  public io.turnstile.store.IdempotencyKeys idempotencyKeys() {
+    return idempotencyKeys;
   }
 
   @Override

@@ -5,6 +5,7 @@ import static io.turnstile.store.internal.db.Tables.LICENSE_RANGES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 
+import io.turnstile.store.StoreOutcomeUnknownException;
 import io.turnstile.store.Catalog;
 import io.turnstile.store.Change;
 import io.turnstile.store.InvalidInputException;
@@ -242,13 +243,21 @@ final class LicenseWrites {
     String key = Keys.newKey();
     String keyId = Keys.newId("lk_");
     long now = clock.millis();
-    writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
-      r.setKeyId(keyId);
-      r.setKeyHash(Keys.hash(key));
-      r.setUpdatedAt(now);
-      r.store();
-      EventLog.record(tx, now, actor, "license.key_rotated", r, null);
-    });
+    try {
+      writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
+        r.setKeyId(keyId);
+        r.setKeyHash(Keys.hash(key));
+        r.setUpdatedAt(now);
+        r.store();
+        EventLog.record(tx, now, actor, "license.key_rotated", r, null);
+      });
+    } catch (StoreOutcomeUnknownException e) {
+      if (!e.committed()) {
+        throw e;
+      }
+      // The new key is in force and the old one is dead: answering anything but the key would
+      // lock the customer out until the next rotation.
+    }
     return new IssuedKey(id.value(), key, keyId);
   }
 

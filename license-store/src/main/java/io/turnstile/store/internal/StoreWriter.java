@@ -9,6 +9,7 @@ import io.turnstile.store.LicenseId;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.Snapshot;
+import io.turnstile.store.StoreUnavailableException;
 import io.turnstile.store.StoredSigningKey;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Clock;
@@ -18,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -169,10 +171,10 @@ final class StoreWriter {
    * other replicas) name what is reloaded.
    */
   <T> T write(Function<DSLContext, T> work) {
-    lock.lock();
+    lockForWrite();
     try {
       T result = transaction(work);
-      catchUp();
+      catchUpAfterCommit();
       return result;
     } catch (RuntimeException e) {
       throw database.translate(e);
@@ -183,8 +185,7 @@ final class StoreWriter {
 
   /** One transaction, numbered in commit order and announced to the other replicas. */
   private <T> T transaction(Function<DSLContext, T> work) {
-    return dsl.transactionResult(cfg -> {
-      DSLContext tx = cfg.dsl();
+    return database.transactionResult(tx -> {
       if (database.shared()) {
         tx.execute("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")");
       }
@@ -194,6 +195,7 @@ final class StoreWriter {
       if (before >= 0) {
         events.afterWork(tx, before);
       }
+      IdempotencyTable.claim(tx, clock);
       if (database.shared()) {
         tx.execute("NOTIFY " + CHANNEL);
       }
@@ -208,12 +210,17 @@ final class StoreWriter {
    * @return how many events were applied
    */
   int catchUp() {
+    return catchUp(dsl);
+  }
+
+  /** {@link #catchUp()} reading through {@code db}: the change feed's own connection. */
+  int catchUp(DSLContext db) {
     lock.lock();
     try {
       int applied = 0;
       while (true) {
         long started = System.nanoTime();
-        List<EventLog.Change> changes = EventLog.after(dsl, cursor, BATCH);
+        List<EventLog.Change> changes = EventLog.after(db, cursor, BATCH);
         if (changes.isEmpty()) {
           return applied;
         }
@@ -221,12 +228,12 @@ final class StoreWriter {
             || changes.stream().anyMatch(c -> c.customer() == null && !c.outsideSnapshot());
         for (Follower f : followers) {
           if (gap || changes.stream().anyMatch(c -> c.action().startsWith(f.prefix()))) {
-            f.load().accept(dsl);
+            f.load().accept(db);
           }
         }
         if (gap || changes.size() == BATCH) {
-          long last = EventLog.lastSeq(dsl);
-          publish(loader.loadAll(dsl), started);
+          long last = EventLog.lastSeq(db);
+          publish(loader.loadAll(db), started);
           cursor = last;
           return applied + changes.size();
         }
@@ -238,7 +245,7 @@ final class StoreWriter {
         }
         Snapshot next = snapshot;
         for (String customer : customers) {
-          next = loader.reload(dsl, next, new CustomerId(customer));
+          next = loader.reload(db, next, new CustomerId(customer));
         }
         publish(next, started);
         cursor = changes.get(changes.size() - 1).seq();
@@ -252,14 +259,59 @@ final class StoreWriter {
   }
 
   /**
+   * Takes the writer's lock for a write. While the database is known to be unreachable a write is
+   * refused at once, also while it waits behind another one, instead of each waiting its turn for
+   * the pool to give up; while the database answers, a write waits as long as the one before it
+   * takes (an import may take seconds).
+   */
+  private void lockForWrite() {
+    try {
+      do {
+        database.reachability().refuseIfUnreachable();
+      } while (!lock.tryLock(50, TimeUnit.MILLISECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreUnavailableException("interrupted while waiting to write; nothing was written", e);
+    }
+    try {
+      database.reachability().refuseIfUnreachable();
+    } catch (RuntimeException e) {
+      lock.unlock();
+      throw e;
+    }
+  }
+
+  /**
+   * Catches up after a commit whose result the caller already has: when the database went away in
+   * between, the write stands and its result is answered; the change feed catches up once the
+   * database is back.
+   */
+  private void catchUpAfterCommit() {
+    try {
+      catchUp();
+    } catch (RuntimeException e) {
+      notReadBack(e);
+    }
+  }
+
+  private void notReadBack(RuntimeException e) {
+    RuntimeException translated = database.translate(e);
+    if (!(translated instanceof StoreUnavailableException)) {
+      throw translated;
+    }
+    log.warn("a change was committed but not yet read back into this replica's snapshot ({}); it will be once"
+        + " the database answers", translated.getMessage());
+  }
+
+  /**
    * One transaction that changes no customer, license or key, so records no event and leaves the
    * snapshot as it is: for bookkeeping such as first sightings of tags. Serialised with the other
    * writes (SQLite has one writer), but neither numbered nor announced to other replicas.
    */
   <T> T writeWithoutEvents(Function<DSLContext, T> work) {
-    lock.lock();
+    lockForWrite();
     try {
-      return dsl.transactionResult(cfg -> work.apply(cfg.dsl()));
+      return database.transactionResult(work);
     } catch (RuntimeException e) {
       throw database.translate(e);
     } finally {
@@ -272,13 +324,17 @@ final class StoreWriter {
    * store: for imports, where reloading customer by customer would cost more.
    */
   <T> T writeAll(Function<DSLContext, T> work) {
-    lock.lock();
+    lockForWrite();
     try {
       T result = transaction(work);
-      long started = System.nanoTime();
-      long last = EventLog.lastSeq(dsl);
-      publish(loader.loadAll(dsl), started);
-      cursor = last;
+      try {
+        long started = System.nanoTime();
+        long last = EventLog.lastSeq(dsl);
+        publish(loader.loadAll(dsl), started);
+        cursor = last;
+      } catch (RuntimeException e) {
+        notReadBack(e);
+      }
       return result;
     } catch (RuntimeException e) {
       throw database.translate(e);
@@ -292,7 +348,7 @@ final class StoreWriter {
    * The row is read once, inside the transaction; its customer is the one reloaded.
    */
   License writeLicense(LicenseId id, IfRevoked ifRevoked, LicenseChange change) {
-    lock.lock();
+    lockForWrite();
     try {
       LicensesRecord row = transaction(tx -> {
         LicensesRecord r = tx.selectFrom(LICENSES).where(LICENSES.ID.eq(id.value())).fetchOne();
@@ -306,7 +362,13 @@ final class StoreWriter {
         }
         return r;
       });
-      catchUp();
+      try {
+        catchUp();
+      } catch (RuntimeException e) {
+        // Committed, but the license after it cannot be read: the caller learns it was written.
+        RuntimeException translated = database.translate(e);
+        throw translated instanceof StoreUnavailableException ? database.committedUnread(translated) : translated;
+      }
       License fresh = snapshot.license(id);
       if (fresh != null) {
         return fresh;

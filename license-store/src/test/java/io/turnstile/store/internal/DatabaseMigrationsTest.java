@@ -21,15 +21,18 @@ class DatabaseMigrationsTest {
   void latestMigration_isTheNewestFileThisBuildCarries() throws Exception {
     Pattern name = Pattern.compile("V(\\d+)__.*\\.sql");
     int newest = 0;
+    java.util.BitSet carried = new java.util.BitSet();
     try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration"))) {
       for (Path f : (Iterable<Path>) files::iterator) {
         Matcher m = name.matcher(f.getFileName().toString());
         if (m.matches()) {
           newest = Math.max(newest, Integer.parseInt(m.group(1)));
+          carried.set(Integer.parseInt(m.group(1)));
         }
       }
     }
     assertThat(Database.LATEST_MIGRATION).isEqualTo(newest);
+    assertThat(Database.MIGRATIONS).isEqualTo(carried);
   }
 
   @Test

@@ -91,8 +91,11 @@ public final class TestPostgres implements AutoCloseable {
     return since.contains("Address already in use");
   }
 
-  /** Starts (again) the server on the same data and port. */
+  /** Starts (again) the server on the same data and port; does nothing while it runs. */
   public void start() throws Exception {
+    if (running) {
+      return;
+    }
     run(List.of(binaries.resolve("bin/pg_ctl").toString(), "-D", data.toString(), "-w", "-t", "60",
         "-l", log().toString(),
         "-o", "-p " + port + " -h 127.0.0.1 -k " + data + " -F -c max_connections=200", "start"));
@@ -115,6 +118,11 @@ public final class TestPostgres implements AutoCloseable {
       s.execute("CREATE DATABASE " + name);
     }
     return url(name);
+  }
+
+  /** The loopback port the server listens on. */
+  public int port() {
+    return port;
   }
 
   public String url(String database) {

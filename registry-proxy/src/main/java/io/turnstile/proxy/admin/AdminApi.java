@@ -21,6 +21,7 @@ import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.NoSuchRangeException;
 import io.turnstile.store.NoSuchVersionException;
 import io.turnstile.store.NoSuchWebhookException;
+import io.turnstile.store.StoreOutcomeUnknownException;
 import io.turnstile.store.StoreUnavailableException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -45,6 +46,14 @@ import org.slf4j.LoggerFactory;
 public final class AdminApi {
   private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
   static final String PREFIX = "/admin/v1/";
+  /** The {@code code} of a {@code 503} that wrote nothing: the store's database is unreachable. */
+  public static final String STORE_UNAVAILABLE = "STORE_UNAVAILABLE";
+  /**
+   * The {@code code} of a {@code 503} whose change may or may not have been applied (the database
+   * went away during its commit): the caller reads the object back, or retries with the same
+   * {@code Idempotency-Key}.
+   */
+  public static final String OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN";
 
   private final LicenseStore store;
   private final List<ApplicationConfig> applications;
@@ -58,6 +67,7 @@ public final class AdminApi {
   private final ActivityApi activity;
   private final FleetApi fleet;
   private final WebhooksApi webhooks;
+  private final Idempotency idempotency;
 
   /** An admin API whose webhook endpoints follow the default {@code webhooks} settings. */
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
@@ -79,6 +89,7 @@ public final class AdminApi {
     this.activity = new ActivityApi(store.activity(), json);
     this.fleet = new FleetApi(store, applications, json, clock);
     this.webhooks = new WebhooksApi(store.webhooks(), new AddressPolicy(webhookConfig), json);
+    this.idempotency = new Idempotency(store.idempotencyKeys(), json);
   }
 
   /**
@@ -90,6 +101,16 @@ public final class AdminApi {
    */
   public AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, Actor actor,
       String accept) {
+    return handle(method, path, query, body, actor, accept, null);
+  }
+
+  /**
+   * {@link #handle(String, String, Map, byte[], Actor, String)} with the request's {@code
+   * Idempotency-Key} (null when absent): a write retried with the same key and body is applied at
+   * most once, on any replica, and answered as the first time; see {@link Idempotency}.
+   */
+  public AdminResponse handle(String method, String path, Map<String, List<String>> query, byte[] body, Actor actor,
+      String accept, String idempotencyKey) {
     try {
       List<String> p = segments(path);
       Role needed = Permissions.needed(method, p);
@@ -98,10 +119,10 @@ public final class AdminApi {
             .put("roleNeeded", needed.label());
         return new AdminResponse(403, refusal);
       }
-      if (!p.isEmpty() && p.get(0).equals("api-tokens")) {
-        return apiTokens.route(method, p, body, actor);
-      }
-      return route(method, p, query, body, actor.recorded(), accept);
+      return idempotency.run(method, path, body, actor.recorded(), idempotencyKey,
+          () -> !p.isEmpty() && p.get(0).equals("api-tokens")
+              ? apiTokens.route(method, p, body, actor)
+              : route(method, p, query, body, actor.recorded(), accept));
     } catch (ApiError e) {
       return error(e.status, e.field, e.getMessage());
     } catch (InvalidInputException e) {
@@ -112,8 +133,14 @@ public final class AdminApi {
     } catch (ConflictException e) {
       return error(409, null, e.getMessage());
     } catch (StoreUnavailableException e) {
-      log.warn("admin call {} {} refused: {}", method, path, e.getMessage());
-      return error(503, null, e.getMessage());
+      log.warn("admin call {} {} by {} refused: {}", method, path, actor.recorded(), e.getMessage());
+      return error(503, null, e.getMessage()).withCode(STORE_UNAVAILABLE);
+    } catch (StoreOutcomeUnknownException e) {
+      // The one answer that does not say whether the change happened: the log names the request,
+      // so that an operator can match it to what the caller reads back.
+      log.warn("admin call {} {} by {}: outcome unknown, the caller is told to read it back: {}", method, path,
+          actor.recorded(), e.getMessage());
+      return error(503, null, e.getMessage()).withCode(OUTCOME_UNKNOWN);
     } catch (RuntimeException e) {
       log.error("admin call {} {} failed", method, path, e);
       return error(500, null, "internal error");
@@ -194,6 +221,14 @@ public final class AdminApi {
       default -> { }
     }
     throw new ApiError(404, "no such admin resource");
+  }
+
+  /**
+   * Since when the store's database is known to be unreachable, or null while it answers: for the
+   * console's banner. Pulls go on from the snapshot meanwhile; writes are refused.
+   */
+  public java.time.Instant storeUnreachableSince() {
+    return store.stats().unreachableSince();
   }
 
   /** The store's API tokens, for the credentials the admin listener accepts. */

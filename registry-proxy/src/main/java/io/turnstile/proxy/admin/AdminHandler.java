@@ -83,8 +83,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     byte[] body = ByteBufUtil.getBytes(request.content());
     try {
       String accept = request.headers().get(HttpHeaderNames.ACCEPT);
-      blocking.execute(() -> write(ctx, api.handle(method, uri.rawPath(), uri.parameters(), body, actor, accept),
-          keepAlive));
+      String idempotencyKey = request.headers().get("Idempotency-Key");
+      blocking.execute(() -> write(ctx, api.handle(method, uri.rawPath(), uri.parameters(), body, actor, accept,
+          idempotencyKey), keepAlive));
     } catch (RejectedExecutionException e) {
       write(ctx, new AdminResponse(503, json.createObjectNode().put("error", "admin API busy, retry")), false);
     }

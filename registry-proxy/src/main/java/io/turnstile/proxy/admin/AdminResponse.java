@@ -11,6 +11,12 @@ public record AdminResponse(int status, JsonNode body, StreamedBody streamed) {
     this(status, body, null);
   }
 
+  /** This answer with {@code code} added to its JSON error, a name a program can test. */
+  AdminResponse withCode(String code) {
+    ((com.fasterxml.jackson.databind.node.ObjectNode) body).put("code", code);
+    return this;
+  }
+
   static AdminResponse streamed(StreamedBody body) {
     return new AdminResponse(200, null, body);
   }

@@ -99,6 +99,11 @@ public final class AdminOptions {
         .timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + token())
         .header("Accept", accept);
+    if (!method.equals("GET")) {
+      // One key per write: should this request be sent again (by a proxy, or by hand with the same
+      // key), Turnstile applies it once.
+      b.header("Idempotency-Key", java.util.UUID.randomUUID().toString());
+    }
     try {
       if (body == null) {
         b.method(method, HttpRequest.BodyPublishers.noBody());

@@ -78,7 +78,9 @@ final class AdminCalls {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    AdminResponse r = api.handle(method, "/admin/v1/" + path, query, bytes, actor, "application/json");
+    // Every write carries a key of its own, so that a retry of it inside Turnstile is applied once.
+    String idempotencyKey = method.equals("GET") ? null : java.util.UUID.randomUUID().toString();
+    AdminResponse r = api.handle(method, "/admin/v1/" + path, query, bytes, actor, "application/json", idempotencyKey);
     if (r.status() == 403) {
       throw new Refused(new Answer(r.status(), r.body()).error());
     }

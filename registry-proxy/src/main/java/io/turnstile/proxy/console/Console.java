@@ -156,7 +156,18 @@ public final class Console {
   private Frame frame(Sessions.Session<Operator> session, String title) {
     Actor actor = session.principal().actor();
     return new Frame(title, "console", session.csrf(), session.take("notice", String.class),
-        session.take("error", String.class), actor.recorded(), actor.role().label());
+        session.take("error", String.class), actor.recorded(), actor.role().label(), outage());
+  }
+
+  /** The banner while the store's database is unreachable, or null. */
+  private String outage() {
+    java.time.Instant since = api.storeUnreachableSince();
+    if (since == null) {
+      return null;
+    }
+    return "The license database has been unreachable since "
+        + java.time.format.DateTimeFormatter.ISO_INSTANT.format(since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+        + ": edits are refused until it is back. Pulls go on from the last licenses this replica read.";
   }
 
   private WebResponse signInPage(int status, String error, String next) {

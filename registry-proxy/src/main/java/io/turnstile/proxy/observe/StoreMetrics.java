@@ -31,8 +31,12 @@ public final class StoreMetrics {
         .description("How long making the current snapshot took").baseUnit("seconds").strongReference(true)
         .register(registry);
     Gauge.builder("turnstile.store.reachable", store, s -> s.stats().reachable() ? 1 : 0)
-        .description("1 while the store's database answered its last look for other replicas' writes")
+        .description("1 while the store's database answers; 0 while it is unreachable and writes are refused")
         .strongReference(true).register(registry);
+    Gauge.builder("turnstile.store.snapshot.age", store, s -> staleness(s.stats(), clock))
+        .description("How long ago the snapshot pulls are decided from was last known to hold every change in the"
+            + " database: at most the poll interval while it answers, the outage's length while it does not")
+        .baseUnit("seconds").strongReference(true).register(registry);
     FunctionCounter.builder("turnstile.store.statements", store, s -> s.stats().statementsExecuted())
         .description("SQL statements sent to the store's database").register(registry);
     if (store.stats().lastContact() != null) {
@@ -45,6 +49,15 @@ public final class StoreMetrics {
   private static double age(StoreStats stats, Clock clock) {
     Instant last = stats.lastContact();
     return last == null ? Double.NaN : seconds(Duration.between(last, clock.instant()));
+  }
+
+  /**
+   * A SQLite store is written by this process alone, so its snapshot is always current; a shared
+   * one is current as of the change feed's last catch-up.
+   */
+  private static double staleness(StoreStats stats, Clock clock) {
+    Instant last = stats.lastContact();
+    return last == null ? 0 : Math.max(0, seconds(Duration.between(last, clock.instant())));
   }
 
   private static double seconds(Duration d) {

@@ -11,12 +11,14 @@ package io.turnstile.proxy.web;
  * @param operator who is signed in to the console, as the activity log names them; null elsewhere
  * @param role the console operator's role label ({@code viewer}, {@code editor}, {@code admin});
  *     null elsewhere. It only decides which buttons a page shows: the admin API checks every call.
+ * @param outage a banner at the top of every page saying the license store's database is
+ *     unreachable, and since when; null while it answers (and always outside the console)
  */
 public record Frame(String title, String area, String csrf, String notice, String error, String operator,
-    String role) {
+    String role, String outage) {
   /** A frame with no console operator: the portal's pages and the sign-in page. */
   public Frame(String title, String area, String csrf, String notice, String error) {
-    this(title, area, csrf, notice, error, null, null);
+    this(title, area, csrf, notice, error, null, null, null);
   }
 
   public boolean signedIn() {

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -225,23 +226,103 @@ class ReplicasIT {
   }
 
   @Test
-  void whileTheDatabaseIsDown_pullsGoOn_adminWritesAre503_andBothCatchUpAfter() throws Exception {
+  void whileTheDatabaseIsDown_pullsGoOn_writesAre503WithinTwoSeconds_theConsoleAndMetricsSaySo_andBothCatchUpAfter()
+      throws Exception {
     TestTurnstile.Login login = a.license("app", "1.0.0", "2.0.0");
     until("B grants the license created through A", () -> manifest(b, "2.0.0", login.basic()) == 200);
+    io.turnstile.proxy.testing.Browser console = new io.turnstile.proxy.testing.Browser(a.adminUrl());
+    console.get("/console/sign-in");
+    assertThat(console.post("/console/sign-in", java.util.Map.of("token", TestTurnstile.ADMIN_TOKEN)).statusCode())
+        .isEqualTo(303);
+    assertThat(console.get("/console/licenses").body()).doesNotContain("store-outage");
     postgres.stop();
     try {
+      String revoke = "/admin/v1/licenses/" + login.username() + "/versions/2.0.0";
+      // The first write right after the stop, and the ones after it, each answered within 2 s;
+      // with an Idempotency-Key too, which is looked up first.
+      for (int i = 0; i < 4; i++) {
+        long sent = System.nanoTime();
+        TestTurnstile.Answer refused = i % 2 == 0 ? a.admin("DELETE", revoke, null)
+            : a.adminWithKey("DELETE", revoke, null, "outage-" + i);
+        Duration took = Duration.ofNanos(System.nanoTime() - sent);
+        assertThat(refused.status()).as(refused.raw()).isEqualTo(503);
+        assertThat(refused.body().get("code").asText()).isEqualTo("STORE_UNAVAILABLE");
+        assertThat(refused.body().get("error").asText()).contains("license store's database", "nothing was written");
+        assertThat(took).as("write " + i + " refused after " + took.toMillis() + " ms").isLessThan(Duration.ofSeconds(2));
+      }
       assertThat(manifest(a, "2.0.0", login.basic())).isEqualTo(200);
       assertThat(manifest(b, "1.0.0", login.basic())).isEqualTo(200);
-      TestTurnstile.Answer refused = a.admin("DELETE", "/admin/v1/licenses/" + login.username() + "/versions/2.0.0", null);
-      assertThat(refused.status()).isEqualTo(503);
-      assertThat(refused.body().get("error").asText()).contains("unreachable", "nothing was written");
       assertThat(manifest(b, "2.0.0", login.basic())).as("nothing half-written").isEqualTo(200);
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(a.adminUrl() + "/readyz")).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode()).as("pulls are served: ready").isEqualTo(200);
+      until("A's metrics say the store is unreachable", () -> metrics(a).contains("\nturnstile_store_reachable 0.0"));
+      assertThat(metrics(a)).contains("\nturnstile_store_snapshot_age_seconds ");
+      String page = console.get("/console/licenses").body();
+      assertThat(page).contains("id=\"store-outage\"", "unreachable since", "edits are refused");
     } finally {
       postgres.start();
     }
     until("a write through A, once the database is back",
         () -> a.admin("DELETE", "/admin/v1/licenses/" + login.username() + "/versions/2.0.0", null).status() == 200);
-    // B's listener comes back with backoff; until then its poll catches up.
-    until("B refuses the version revoked after the outage", () -> manifest(b, "2.0.0", login.basic()) == 403);
+    within(ONE_SECOND, committed(a), "B refuses the version revoked after the outage",
+        () -> manifest(b, "2.0.0", login.basic()) == 403);
+    assertThat(console.get("/console/licenses").body()).doesNotContain("store-outage");
+  }
+
+  @Test
+  void aWriteSentToBothReplicasWithOneIdempotencyKey_isAppliedOnce() throws Exception {
+    TestTurnstile.Login login = a.license("app", "1.0.0");
+    String rotate = "/admin/v1/licenses/" + login.username() + "/key";
+    // A rotation sent to both at once, as a client retrying on another replica behind the balancer
+    // does: rotated once. Its new key is never kept, so the answer that is not the first says so.
+    java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<TestTurnstile.Answer> answers;
+    try {
+      var onA = two.submit(() -> {
+        go.await();
+        return a.adminWithKey("POST", rotate, null, "rotate-once");
+      });
+      var onB = two.submit(() -> {
+        go.await();
+        return b.adminWithKey("POST", rotate, null, "rotate-once");
+      });
+      go.countDown();
+      answers = List.of(onA.get(), onB.get());
+    } finally {
+      two.shutdownNow();
+    }
+    assertThat(answers).extracting(TestTurnstile.Answer::status).as(answers.toString()).containsExactlyInAnyOrder(201, 409);
+    TestTurnstile.Answer issued = answers.stream().filter(x -> x.status() == 201).findFirst().orElseThrow();
+    TestTurnstile.Answer retried = answers.stream().filter(x -> x.status() == 409).findFirst().orElseThrow();
+    String newKey = issued.body().get("key").asText();
+    assertThat(retried.body().get("code").asText()).isEqualTo("KEY_ALREADY_ISSUED");
+    assertThat(retried.raw()).doesNotContain(newKey);
+    assertThat(history(b, login.username())).filteredOn("license.key_rotated"::equals).hasSize(1);
+    until("B takes the rotated key", () -> status(b, "/v2/", TestTurnstile.basic(login.username(), newKey)) == 200);
+    assertThat(status(b, "/v2/", login.basic())).as("the key before the rotation").isEqualTo(401);
+
+    // An edit retried on the other replica is answered as the first time; the key on another body is 422.
+    String grant = "/admin/v1/licenses/" + login.username() + "/versions";
+    TestTurnstile.Answer first = a.adminWithKey("POST", grant, "{\"versions\":[\"2.0.0\"]}", "grant-once");
+    assertThat(first.status()).as(first.raw()).isEqualTo(200);
+    TestTurnstile.Answer again = b.adminWithKey("POST", grant, "{\"versions\":[\"2.0.0\"]}", "grant-once");
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.body()).isEqualTo(first.body());
+    TestTurnstile.Answer reused = b.adminWithKey("POST", grant, "{\"versions\":[\"3.0.0\"]}", "grant-once");
+    assertThat(reused.status()).as(reused.raw()).isEqualTo(422);
+    assertThat(reused.body().get("code").asText()).isEqualTo("IDEMPOTENCY_KEY_REUSED");
+    assertThat(history(b, login.username())).filteredOn("license.versions_granted"::equals).hasSize(1);
+  }
+
+  private List<String> history(TestTurnstile on, String license) throws Exception {
+    TestTurnstile.Answer r = on.admin("GET", "/admin/v1/licenses/" + license, null);
+    assertThat(r.status()).as(r.raw()).isEqualTo(200);
+    return r.body().path("history").findValuesAsText("action");
+  }
+
+  private String metrics(TestTurnstile on) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(on.adminUrl() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
   }
 }

@@ -201,8 +201,21 @@ public final class TestTurnstile implements AutoCloseable {
   }
 
   public Answer admin(String method, String path, String body, String token) throws Exception {
+    return admin(method, path, body, token, null);
+  }
+
+  /** An admin call sent with {@code Idempotency-Key: idempotencyKey}. */
+  public Answer adminWithKey(String method, String path, String body, String idempotencyKey) throws Exception {
+    return admin(method, path, body, ADMIN_TOKEN, idempotencyKey);
+  }
+
+  private Answer admin(String method, String path, String body, String token, String idempotencyKey)
+      throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(adminUrl() + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (idempotencyKey != null) {
+      b.header("Idempotency-Key", idempotencyKey);
+    }
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
