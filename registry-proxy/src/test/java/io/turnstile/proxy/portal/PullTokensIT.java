@@ -202,4 +202,32 @@ class PullTokensIT {
     assertThat(browser.postRaw("/portal/tokens", Map.of("license", login.username(), "name", "x")).statusCode())
         .isEqualTo(403);
   }
+
+  @Test
+  void theVendor_seesTheTokenInTheConsole_andRevokesIt_butAViewerCannot() throws Exception {
+    signIn(login.username(), login.key());
+    String secret = create("ci", "");
+    String tokenId = tokenIdOn(browser.get("/portal/").body());
+
+    String viewer = ts.admin("POST", "/admin/v1/api-tokens", "{\"name\":\"look\",\"role\":\"viewer\",\"expiresAt\":\""
+        + java.time.Instant.now().plus(Duration.ofDays(7)) + "\"}").body().get("token").asText();
+    TestTurnstile.Answer listed = ts.admin("GET", "/admin/v1/licenses/" + login.username() + "/pull-tokens", null, viewer);
+    assertThat(listed.status()).isEqualTo(200);
+    assertThat(listed.body().get("pullTokens").get(0).get("name").asText()).isEqualTo("ci");
+    assertThat(listed.raw()).doesNotContain(secret).doesNotContain("tpt_");
+    assertThat(ts.admin("DELETE", "/admin/v1/licenses/" + login.username() + "/pull-tokens/" + tokenId, null, viewer)
+        .status()).isEqualTo(403);
+
+    Browser console = new Browser(ts.adminUrl());
+    console.get("/console/sign-in");
+    assertThat(console.post("/console/sign-in", Map.of("token", TestTurnstile.ADMIN_TOKEN)).statusCode()).isEqualTo(303);
+    String page = console.get("/console/licenses/" + login.username()).body();
+    assertThat(page).contains("data-token=\"ci\"").contains(tokenId).doesNotContain(secret);
+    HttpResponse<String> r = console.post("/console/licenses/" + login.username() + "/pull-tokens/" + tokenId + "/revoke",
+        Map.of());
+    assertThat(r.statusCode()).isEqualTo(303);
+    assertThat(console.get("/console/licenses/" + login.username()).body()).contains("Pull token revoked")
+        .doesNotContain("data-token=\"ci\"").contains("license.pull_token_revoked");
+    assertThat(token(login.username(), secret, "vendor/app").statusCode()).isEqualTo(401);
+  }
 }
