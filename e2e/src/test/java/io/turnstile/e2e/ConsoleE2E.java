@@ -498,6 +498,33 @@ class ConsoleE2E {
   }
 
   @Test
+  @Order(9)
+  void portal_pullToken_madeThere_logsDockerInAndPulls_untilRevokedThere() throws Exception {
+    customer.get(portal("/"));
+    id(customer, "token-name-" + licenseId).sendKeys("ci-e2e");
+    submit(customer, By.id("create-token-" + licenseId));
+    String secret = text(customer, By.id("issued-secret"));
+    assertThat(secret).startsWith("tpt_");
+    assertThat(text(customer, By.id("issued-login"))).contains("docker login " + turnstile.host() + " -u " + licenseId);
+    screen(customer, "portal-pull-tokens");
+    // 1.1.0, the version docker pulled last so far: the fleet page's checks below stay as they were.
+    docker("rmi", turnstile.host() + "/vendor/app:1.1.0");
+    dockerLogin(licenseId, secret);
+    docker("pull", turnstile.host() + "/vendor/app:1.1.0");
+
+    customer.get(portal("/"));
+    assertThat(customer.getPageSource()).as("shown once").doesNotContain(secret);
+    confirm(customer, By.cssSelector("button[aria-label='Revoke ci-e2e']"), "Revoke pull token ci-e2e?");
+    assertThat(text(customer, By.cssSelector(".notice"))).contains("revoked");
+    Proc.Result refused = daemons.docker("pull", turnstile.host() + "/vendor/app:1.1.0");
+    assertThat(refused.exit()).as(refused.all()).isNotZero();
+    dockerLogin(licenseId, key);
+    // Back on the plain page (the forms answered with #pull-tokens), following the vendor's edits.
+    customer.get(portal("/"));
+    text(customer, By.id("live-status"), t -> t.startsWith("Live"));
+  }
+
+  @Test
   @Order(10)
   void rotatingTheKey_endsThePortalSessionAtOnce() throws Exception {
     vendor.get(console("/licenses/" + licenseId));

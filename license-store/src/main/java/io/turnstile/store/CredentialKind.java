@@ -5,7 +5,9 @@ public enum CredentialKind {
   /** A license's own key: {@code docker login -u lic_...}. */
   LICENSE_KEY("license"),
   /** A customer-level key covering all of the customer's licenses: {@code docker login -u cus_...}. */
-  CUSTOMER_KEY("customer");
+  CUSTOMER_KEY("customer"),
+  /** A pull token of one license: {@code docker login -u lic_... -p tpt_...}. */
+  PULL_TOKEN("token");
 
   private final String wireName;
 
@@ -13,13 +15,13 @@ public enum CredentialKind {
     this.wireName = wireName;
   }
 
-  /** How the admin API and the database write it: {@code license} or {@code customer}. */
+  /** How the admin API and the database write it: {@code license}, {@code customer} or {@code token}. */
   public String wireName() {
     return wireName;
   }
 
   public static CredentialKind of(Principal principal) {
-    return principal.isCustomerKey() ? CUSTOMER_KEY : LICENSE_KEY;
+    return principal.isPullToken() ? PULL_TOKEN : principal.isCustomerKey() ? CUSTOMER_KEY : LICENSE_KEY;
   }
 
   /** The kind written {@code name}; null for an unknown name. */

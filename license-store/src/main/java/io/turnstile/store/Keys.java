@@ -16,6 +16,10 @@ public final class Keys {
   public static final String KEY_PREFIX = "tsk_";
   /** How a personal API token of the vendor's team starts, so secret scanners can find a leaked one. */
   public static final String API_TOKEN_PREFIX = "tsa_";
+  /** How a customer's pull token starts, so secret scanners can find a leaked one. */
+  public static final String PULL_TOKEN_PREFIX = "tpt_";
+  /** How the id of a pull token starts; the id names it in the pull log and in tokens. */
+  public static final String PULL_TOKEN_ID_PREFIX = "ptk_";
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
@@ -40,6 +44,13 @@ public final class Keys {
     byte[] b = new byte[32];
     RANDOM.nextBytes(b);
     return API_TOKEN_PREFIX + B64.encodeToString(b);
+  }
+
+  /** A fresh pull token: {@link #PULL_TOKEN_PREFIX} and 256 random bits in base64url. */
+  public static String newPullToken() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return PULL_TOKEN_PREFIX + B64.encodeToString(b);
   }
 
   /** A fresh id: {@code prefix} and 80 random bits in lowercase base32-like hex. */

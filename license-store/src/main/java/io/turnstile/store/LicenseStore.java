@@ -50,6 +50,9 @@ public interface LicenseStore extends AutoCloseable {
   /** The pull audit log, kept in the same database. */
   PullLog pulls();
 
+  /** The customers' pull tokens, each of one license; part of the snapshot. */
+  PullTokens pullTokens();
+
   /** The vendor team's personal API tokens, kept in the same database. */
   ApiTokens apiTokens();
 

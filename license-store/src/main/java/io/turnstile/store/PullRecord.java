@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param blobBytes blob bytes sent for this pull, where they could be joined to it; null when not
  *     counted
  * @param count how many identical GETs this record stands for, the first at {@code at}; at least 1
+ * @param tokenId the pull token the pull was made with ({@code ptk_...}); null for a license or
+ *     customer key
  */
 public record PullRecord(
     Instant at,
@@ -33,7 +35,8 @@ public record PullRecord(
     String clientAddress,
     String userAgent,
     Long blobBytes,
-    int count) {
+    int count,
+    String tokenId) {
   /** The longest {@code User-Agent} kept; a longer one is cut when the record is made. */
   public static final int MAX_USER_AGENT = 400;
 
@@ -58,7 +61,15 @@ public record PullRecord(
       String application, String repository, String tag, String version, String digest, String clientAddress,
       String userAgent, Long blobBytes) {
     this(at, licenseId, customerId, credential, application, repository, tag, version, digest, clientAddress,
-        userAgent, blobBytes, 1);
+        userAgent, blobBytes, 1, null);
+  }
+
+  /** {@code count} GETs made with a license or customer key. */
+  public PullRecord(Instant at, LicenseId licenseId, CustomerId customerId, CredentialKind credential,
+      String application, String repository, String tag, String version, String digest, String clientAddress,
+      String userAgent, Long blobBytes, int count) {
+    this(at, licenseId, customerId, credential, application, repository, tag, version, digest, clientAddress,
+        userAgent, blobBytes, count, null);
   }
 
   /**
@@ -74,18 +85,24 @@ public record PullRecord(
   /** The same record with {@code bytes} of blobs joined to it. */
   public PullRecord withBlobBytes(long bytes) {
     return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
-        clientAddress, userAgent, bytes, count);
+        clientAddress, userAgent, bytes, count, tokenId);
   }
 
   /** The same record naming {@code tag} as the tag asked for. */
   public PullRecord withTag(String tag) {
     return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
-        clientAddress, userAgent, blobBytes, count);
+        clientAddress, userAgent, blobBytes, count, tokenId);
+  }
+
+  /** The same record naming the pull token {@code id} it was made with. */
+  public PullRecord withToken(String id) {
+    return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
+        clientAddress, userAgent, blobBytes, count, id);
   }
 
   /** The same record standing for {@code n} GETs. */
   public PullRecord withCount(int n) {
     return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
-        clientAddress, userAgent, blobBytes, n);
+        clientAddress, userAgent, blobBytes, n, tokenId);
   }
 }

@@ -15,13 +15,23 @@ import java.util.Set;
  * ask it with the store's clock.
  */
 public final class Snapshot {
-  /** One customer with its keys and licenses, as loaded from the store. */
-  public record CustomerEntry(Customer customer, List<KeyEntry> keys, List<LicenseEntry> licenses) {
+  /** One customer with its keys, licenses and live pull tokens, as loaded from the store. */
+  public record CustomerEntry(Customer customer, List<KeyEntry> keys, List<LicenseEntry> licenses,
+      List<TokenEntry> tokens) {
     public CustomerEntry {
       keys = List.copyOf(keys);
       licenses = List.copyOf(licenses);
+      tokens = List.copyOf(tokens);
+    }
+
+    /** A customer without pull tokens. */
+    public CustomerEntry(Customer customer, List<KeyEntry> keys, List<LicenseEntry> licenses) {
+      this(customer, keys, licenses, List.of());
     }
   }
+
+  /** A pull token not revoked, with the SHA-256 of its secret. */
+  public record TokenEntry(PullToken token, String tokenHash) {}
 
   /** A live customer key: its id and the SHA-256 of its secret. */
   public record KeyEntry(String keyId, String keyHash) {}
@@ -40,14 +50,19 @@ public final class Snapshot {
     abstract AuthResult access(Instant now);
   }
 
-  private static final class LicenseCredential extends Credential {
+  private static class LicenseCredential extends Credential {
     final License license;
     final Access access;
     /** What the license grants once expired, when it keeps what was released before; else null. */
     final Access kept;
 
     LicenseCredential(License license, Catalog catalog, TagsSeen seen) {
-      super(new Principal(license.id().value(), license.customerId(), license.id(), license.keyId()));
+      this(new Principal(license.id().value(), license.customerId(), license.id(), license.keyId()), license, catalog,
+          seen);
+    }
+
+    LicenseCredential(Principal principal, License license, Catalog catalog, TagsSeen seen) {
+      super(principal);
       this.license = license;
       this.access = new Access(principal, List.of(license), Set.of(), catalog, seen);
       this.kept = license.keepReleasedBeforeExpiry() && license.expiresAt() != null
@@ -62,6 +77,24 @@ public final class Snapshot {
         case EXPIRED -> kept != null ? kept : Refusal.EXPIRED;
         case REVOKED -> Refusal.REVOKED;
       };
+    }
+  }
+
+  /**
+   * A pull token: what its license grants, decided as the license's key would be, and nothing once
+   * the token itself has expired. Its username is the license id.
+   */
+  private static final class TokenCredential extends LicenseCredential {
+    final PullToken token;
+
+    TokenCredential(PullToken token, License license, Catalog catalog, TagsSeen seen) {
+      super(new Principal(license.id().value(), license.customerId(), license.id(), token.id()), license, catalog, seen);
+      this.token = token;
+    }
+
+    @Override
+    AuthResult access(Instant now) {
+      return token.expiresAt() != null && !now.isBefore(token.expiresAt()) ? Refusal.TOKEN_EXPIRED : super.access(now);
     }
   }
 
@@ -209,6 +242,16 @@ public final class Snapshot {
         byKeyHash.put(k.keyHash(), cred);
         byCredentialId.put(k.keyId(), cred);
       }
+      Map<LicenseId, License> byId = new java.util.HashMap<>();
+      c.licenses().forEach(l -> byId.put(l.license().id(), l.license()));
+      for (TokenEntry t : c.tokens()) {
+        License license = byId.get(t.token().licenseId());
+        if (license != null) {
+          Credential cred = new TokenCredential(t.token(), license, catalog, seen);
+          byKeyHash.put(t.tokenHash(), cred);
+          byCredentialId.put(t.token().id(), cred);
+        }
+      }
     }
 
     private void unindex(CustomerEntry c) {
@@ -220,6 +263,10 @@ public final class Snapshot {
       for (KeyEntry k : c.keys()) {
         byKeyHash.remove(k.keyHash());
         byCredentialId.remove(k.keyId());
+      }
+      for (TokenEntry t : c.tokens()) {
+        byKeyHash.remove(t.tokenHash());
+        byCredentialId.remove(t.token().id());
       }
     }
   }
@@ -275,6 +322,26 @@ public final class Snapshot {
   public AuthResult accessFor(String credentialId, Instant now) {
     Credential cred = credentialId == null ? null : byCredentialId.get(credentialId);
     return cred == null ? Refusal.BAD_CREDENTIALS : cred.access(now);
+  }
+
+  /**
+   * The pull tokens of {@code license} that are not revoked, oldest first, without their last use
+   * ({@link PullTokens#list} adds it); empty for an unknown license or a deleted customer.
+   */
+  public List<PullToken> tokensOf(LicenseId license) {
+    License l = license == null ? null : licenses.get(license);
+    CustomerEntry entry = l == null ? null : customers.get(l.customerId());
+    if (entry == null) {
+      return List.of();
+    }
+    List<PullToken> out = new ArrayList<>();
+    for (TokenEntry t : entry.tokens()) {
+      if (t.token().licenseId().equals(license)) {
+        out.add(t.token());
+      }
+    }
+    out.sort(java.util.Comparator.comparing(PullToken::createdAt).thenComparing(PullToken::id));
+    return out;
   }
 
   /** The license with this id, if its customer is live. */

@@ -211,6 +211,19 @@ abstract class PullLogContract {
   }
 
   @Test
+  void aPullWithAPullToken_namesTheToken_andOneWithAKey_namesNone() {
+    PullRecord withToken = new PullRecord(t(1), L1, ACME, CredentialKind.PULL_TOKEN, "app", "vendor/app", "1.0.0",
+        "1.0.0", DIGEST, "192.0.2.1", "docker/27", null).withToken("ptk_0123456789abcdef0123");
+    PullRecord withKey = new PullRecord(t(2), L1, ACME, CredentialKind.LICENSE_KEY, "app", "vendor/app", "1.0.0",
+        "1.0.0", DIGEST, "192.0.2.1", "docker/27", null);
+    log.append(List.of(withToken, withKey));
+    List<PullRecord> found = log.find(PullQuery.all(10)).pulls();
+    assertThat(found).extracting(PullRecord::credential, PullRecord::tokenId).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(CredentialKind.LICENSE_KEY, null),
+        org.assertj.core.groups.Tuple.tuple(CredentialKind.PULL_TOKEN, "ptk_0123456789abcdef0123"));
+  }
+
+  @Test
   void overlongValues_areCutToTheirColumns_notRefused() {
     PullRecord r = new PullRecord(t(1), L1, ACME, CredentialKind.LICENSE_KEY, "app", "vendor/app", "1.0.0", "1.0.0",
         DIGEST, "192.0.2.1", "x".repeat(5000), null);

@@ -108,6 +108,18 @@ class ReplicaPropagationIT {
   }
 
   @Test
+  void aPullTokenRevokedOnOneReplicaIsRefusedByTheOtherWithinOneSecond() throws Exception {
+    IssuedKey key = license(a, "1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    IssuedPullToken token = a.pullTokens().create(id, "ci", null, "t");
+    within(ONE_SECOND, committedAt(a), "b accepts the new pull token",
+        () -> b.authorize(key.username(), token.secret()) instanceof Access);
+    a.pullTokens().revoke(id, token.token().id(), "t");
+    within(ONE_SECOND, committedAt(a), "b refuses the revoked pull token",
+        () -> b.authorize(key.username(), token.secret()) == Refusal.BAD_CREDENTIALS);
+  }
+
+  @Test
   void writesOnBothReplicasAtOnceAreAllSeenByBoth() throws Exception {
     IssuedKey key = license(a, "1.0.0");
     LicenseId id = new LicenseId(key.username());

@@ -27,6 +27,7 @@ import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.PullLog;
 import io.turnstile.store.PullStats;
+import io.turnstile.store.PullTokens;
 import io.turnstile.store.RangeGrant;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoreStats;
@@ -65,6 +66,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final ChangeFeed feed;
   private final JooqPullLog pulls;
   private final ApiTokenTable apiTokens;
+  private final PullTokenTable pullTokens;
   private final JooqActivityLog activity;
   private final JooqPullStats pullStats;
   private final WebhookTable webhooks;
@@ -91,6 +93,7 @@ public final class JooqLicenseStore implements LicenseStore {
     writer.followSigningKeys(signingKeys);
     this.pulls = new JooqPullLog(database);
     this.apiTokens = new ApiTokenTable(writer, clock);
+    this.pullTokens = new PullTokenTable(writer, clock);
     this.activity = new JooqActivityLog(writer, clock);
     this.pullStats = new JooqPullStats(database);
     this.webhooks = new WebhookTable(writer, cipher, loader, clock);
@@ -113,12 +116,20 @@ public final class JooqLicenseStore implements LicenseStore {
 
   @Override
   public AuthResult authorize(String username, String secret) {
-    return writer.snapshot().authenticate(username, secret, clock.instant());
+    return notingTokenUse(writer.snapshot().authenticate(username, secret, clock.instant()));
   }
 
   @Override
   public AuthResult authorizeCredential(String credentialId) {
-    return writer.snapshot().accessFor(credentialId, clock.instant());
+    return notingTokenUse(writer.snapshot().accessFor(credentialId, clock.instant()));
+  }
+
+  /** A pull token's use is noted in memory for its last use; written later, in a batch. */
+  private AuthResult notingTokenUse(AuthResult result) {
+    if (result instanceof io.turnstile.store.Access a && a.principal().isPullToken()) {
+      pullTokens.used(a.principal().credentialId());
+    }
+    return result;
   }
 
   @Override
@@ -349,6 +360,11 @@ public final class JooqLicenseStore implements LicenseStore {
   }
 
   @Override
+  public PullTokens pullTokens() {
+    return pullTokens;
+  }
+
+  @Override
   public ApiTokens apiTokens() {
     return apiTokens;
   }
@@ -364,6 +380,7 @@ public final class JooqLicenseStore implements LicenseStore {
       feed.close();
     }
     apiTokens.close();
+    pullTokens.close();
     database.close();
   }
 

@@ -51,7 +51,7 @@ public final class JooqPullLog implements PullLog {
 
   /** Rows per INSERT statement: on SQLite a quarter less work per row than one row each. */
   private static final int ROWS_PER_INSERT = 50;
-  private static final int COLUMNS = 14;
+  private static final int COLUMNS = 15;
   private static final String INSERT_FULL = insert(ROWS_PER_INSERT);
 
   private final Database database;
@@ -149,9 +149,9 @@ public final class JooqPullLog implements PullLog {
 
   private static String insert(int rows) {
     StringBuilder sql = new StringBuilder("INSERT INTO pulls (id, at, license_id, customer_id, credential, application,"
-        + " repository, tag, version, digest, client_address, user_agent, blob_bytes, pull_count) VALUES ");
+        + " repository, tag, version, digest, client_address, user_agent, blob_bytes, pull_count, token_id) VALUES ");
     for (int r = 0; r < rows; r++) {
-      sql.append(r == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      sql.append(r == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     }
     return sql.toString();
   }
@@ -179,6 +179,7 @@ public final class JooqPullLog implements PullLog {
         insert.setLong(k + 13, r.blobBytes());
       }
       insert.setInt(k + 14, r.count());
+      insert.setString(k + 15, cut(r.tokenId(), 64));
       k += COLUMNS;
     }
   }
@@ -279,7 +280,8 @@ public final class JooqPullLog implements PullLog {
     return new PullRecord(Instant.ofEpochMilli(r.getAt()),
         r.getLicenseId() == null ? null : new LicenseId(r.getLicenseId()), new CustomerId(r.getCustomerId()),
         CredentialKind.fromWireName(r.getCredential()), r.getApplication(), r.getRepository(), r.getTag(),
-        r.getVersion(), r.getDigest(), r.getClientAddress(), r.getUserAgent(), r.getBlobBytes(), r.getPullCount());
+        r.getVersion(), r.getDigest(), r.getClientAddress(), r.getUserAgent(), r.getBlobBytes(), r.getPullCount(),
+        r.getTokenId());
   }
 
   private static String cut(String s, int max) {

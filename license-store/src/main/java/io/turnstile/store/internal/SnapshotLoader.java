@@ -5,6 +5,7 @@ import static io.turnstile.store.internal.db.Tables.CUSTOMER_KEYS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_RANGES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
+import static io.turnstile.store.internal.db.Tables.PULL_TOKENS;
 
 import io.turnstile.store.Catalog;
 import io.turnstile.store.Customer;
@@ -12,10 +13,12 @@ import io.turnstile.store.CustomerId;
 import io.turnstile.store.InvalidInputException;
 import io.turnstile.store.License;
 import io.turnstile.store.LicenseId;
+import io.turnstile.store.PullToken;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.Snapshot.CustomerEntry;
 import io.turnstile.store.Snapshot.KeyEntry;
 import io.turnstile.store.Snapshot.LicenseEntry;
+import io.turnstile.store.Snapshot.TokenEntry;
 import io.turnstile.store.TagsSeen;
 import io.turnstile.store.UpstreamCredentials;
 import io.turnstile.store.VersionRange;
@@ -59,7 +62,7 @@ final class SnapshotLoader {
     this.seen = seen;
   }
 
-  /** Every live customer, in three queries whatever the store's size. */
+  /** Every live customer, in four queries whatever the store's size. */
   Snapshot loadAll(DSLContext dsl) {
     return new Snapshot(catalog, seen, load(dsl, DSL.noCondition()));
   }
@@ -72,10 +75,10 @@ final class SnapshotLoader {
 
   /**
    * The live customers that {@code customerFilter} selects, each entry built as the rows stream:
-   * one query for the customers, one for their keys and one for their licenses, each license row
+   * one query for the customers, one for their keys, one for their licenses and one for their pull tokens, each license row
    * carrying its versions and ranges aggregated by the database. No map of versions, ranges or
    * licenses by id is ever held; only the customers' entries being built. All in one transaction,
-   * so the three queries read the same state (and PostgreSQL streams them in batches).
+   * so the four queries read the same state (and PostgreSQL streams them in batches).
    */
   private Map<CustomerId, CustomerEntry> load(DSLContext dsl, Condition customerFilter) {
     return dsl.transactionResult(cfg -> stream(cfg.dsl(), customerFilter));
@@ -122,6 +125,17 @@ final class SnapshotLoader {
         }
       }
     }
+    try (var cursor = dsl.select(PULL_TOKENS.fields()).from(PULL_TOKENS)
+        .join(CUSTOMERS).on(CUSTOMERS.ID.eq(PULL_TOKENS.CUSTOMER_ID))
+        .where(live, PULL_TOKENS.REVOKED_AT.isNull())
+        .fetchSize(FETCH_SIZE).fetchLazy()) {
+      for (Record row : cursor) {
+        EntryBuilder entry = building.get(row.get(PULL_TOKENS.CUSTOMER_ID));
+        if (entry != null) {
+          entry.tokens.add(new TokenEntry(pullToken(row), row.get(PULL_TOKENS.TOKEN_HASH)));
+        }
+      }
+    }
     Map<CustomerId, CustomerEntry> out = new HashMap<>(building.size() * 4 / 3 + 1);
     building.values().forEach(b -> out.put(b.customer.id(), b.build()));
     return out;
@@ -132,13 +146,14 @@ final class SnapshotLoader {
     final Customer customer;
     final List<KeyEntry> keys = new ArrayList<>(1);
     final List<LicenseEntry> licenses = new ArrayList<>();
+    final List<TokenEntry> tokens = new ArrayList<>(0);
 
     EntryBuilder(Customer customer) {
       this.customer = customer;
     }
 
     CustomerEntry build() {
-      return new CustomerEntry(customer, keys, licenses);
+      return new CustomerEntry(customer, keys, licenses, tokens);
     }
   }
 
@@ -269,6 +284,14 @@ final class SnapshotLoader {
         creds,
         Instant.ofEpochMilli(r.get(LICENSES.CREATED_AT)),
         Instant.ofEpochMilli(r.get(LICENSES.UPDATED_AT)));
+  }
+
+  /** A pull token from a row holding the {@code pull_tokens} columns; its last use as stored. */
+  static PullToken pullToken(Record r) {
+    return new PullToken(r.get(PULL_TOKENS.ID), new LicenseId(r.get(PULL_TOKENS.LICENSE_ID)),
+        new CustomerId(r.get(PULL_TOKENS.CUSTOMER_ID)), r.get(PULL_TOKENS.NAME),
+        Instant.ofEpochMilli(r.get(PULL_TOKENS.CREATED_AT)), instant(r.get(PULL_TOKENS.EXPIRES_AT)),
+        instant(r.get(PULL_TOKENS.REVOKED_AT)), instant(r.get(PULL_TOKENS.LAST_USED_AT)));
   }
 
   private static Instant instant(Long ms) {

@@ -76,7 +76,8 @@ final class Pulls {
     recorder.pulled(new PullRecord(Instant.now(), licenseId, who.customerId(), CredentialKind.of(who),
         g.licenses().get(0).application(), g.repository().name(), tag, version, digest,
         key.client() == null ? null : key.client().getHostAddress(),
-        c.request().headers().get(HttpHeaderNames.USER_AGENT), null), key);
+        c.request().headers().get(HttpHeaderNames.USER_AGENT), null).withToken(who.isPullToken() ? who.credentialId() : null),
+        key);
   }
 
   private static PullRecorder.JoinKey joinKey(RegistryCall c) {

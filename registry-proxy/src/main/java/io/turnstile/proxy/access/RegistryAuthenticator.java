@@ -110,6 +110,7 @@ public final class RegistryAuthenticator {
     Denial why = switch (reason) {
       case LICENSE_REVOKED -> Denial.LICENSE_REVOKED;
       case LICENSE_EXPIRED -> Denial.LICENSE_EXPIRED;
+      case TOKEN_EXPIRED -> Denial.TOKEN_EXPIRED;
       // A token naming a key that is gone is a dead token; a login with a wrong key, bad credentials.
       case BAD_CREDENTIALS -> error == null ? Denial.BAD_CREDENTIALS : Denial.INVALID_TOKEN;
     };

@@ -128,7 +128,7 @@ public final class AdminApi {
     } catch (InvalidInputException e) {
       return error(400, e.field(), e.getMessage());
     } catch (NoSuchCustomerException | NoSuchLicenseException | NoSuchVersionException | NoSuchRangeException
-        | NoSuchApiTokenException | NoSuchWebhookException e) {
+        | NoSuchApiTokenException | NoSuchWebhookException | io.turnstile.store.NoSuchPullTokenException e) {
       return error(404, null, e.getMessage());
     } catch (ConflictException e) {
       return error(409, null, e.getMessage());

@@ -102,6 +102,18 @@ final class LicensesApi {
           return AdminResponse.created(views.issuedKey(store.rotateKey(id, actor)));
         }
       }
+      case "pull-tokens" -> {
+        // The customer makes them in the portal; the vendor sees them and can revoke one.
+        if (n == 3) {
+          if (!method.equals("GET")) throw ApiError.notAllowed("GET");
+          store.license(id);
+          return AdminResponse.ok(pullTokens(store.pullTokens().list(id)));
+        }
+        if (n == 4) {
+          if (!method.equals("DELETE")) throw ApiError.notAllowed("DELETE");
+          return AdminResponse.ok(pullToken(json.createObjectNode(), store.pullTokens().revoke(id, p.get(3), actor)));
+        }
+      }
       case "pull-secret" -> {
         if (n == 3) {
           if (!method.equals("POST")) {
@@ -113,6 +125,23 @@ final class LicensesApi {
       default -> { }
     }
     throw new ApiError(404, "no such admin resource");
+  }
+
+  /** {@code {"pullTokens": [...]}}: never a secret, which only the portal shows, once. */
+  private com.fasterxml.jackson.databind.node.ObjectNode pullTokens(List<io.turnstile.store.PullToken> tokens) {
+    var out = json.createObjectNode();
+    var list = out.putArray("pullTokens");
+    tokens.forEach(t -> pullToken(list.addObject(), t));
+    return out;
+  }
+
+  private static com.fasterxml.jackson.databind.node.ObjectNode pullToken(
+      com.fasterxml.jackson.databind.node.ObjectNode o, io.turnstile.store.PullToken t) {
+    return o.put("id", t.id()).put("name", t.name()).put("licenseId", t.licenseId().value())
+        .put("createdAt", t.createdAt().toString())
+        .put("expiresAt", t.expiresAt() == null ? null : t.expiresAt().toString())
+        .put("revokedAt", t.revokedAt() == null ? null : t.revokedAt().toString())
+        .put("lastUsedAt", t.lastUsedAt() == null ? null : t.lastUsedAt().toString());
   }
 
   private AdminResponse create(byte[] body, String actor) {

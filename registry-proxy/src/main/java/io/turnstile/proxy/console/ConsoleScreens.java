@@ -140,6 +140,10 @@ final class ConsoleScreens {
           return change(s, this.api.delete(api + "/ranges/" + AdminCalls.segment(range)),
               "Range " + range + " revoked.", page, page);
         }
+        if (n == 5 && p.get(2).equals("pull-tokens") && p.get(4).equals("revoke")) {
+          return change(s, this.api.delete(api + "/pull-tokens/" + AdminCalls.segment(p.get(3))),
+              "Pull token revoked: it no longer works.", page, page);
+        }
         if (n == 5 && p.get(2).equals("versions") && p.get(4).equals("revoke")) {
           return change(s, this.api.delete(api + "/versions/" + AdminCalls.segment(p.get(3))),
               "Version " + p.get(3) + " revoked.", page, page);
@@ -251,7 +255,20 @@ final class ConsoleScreens {
     params.put("issued", s.take("issued", Views.IssuedKey.class));
     params.put("available", availableVersions(license));
     params.put("pulls", pulls.of(id));
+    params.put("tokens", pullTokens(id));
     return page("console/license.jte", frame, params);
+  }
+
+  /** The license's pull tokens that are not revoked; empty when they cannot be read. */
+  private List<Views.PullToken> pullTokens(String id) {
+    Answer a = api.get("licenses/" + AdminCalls.segment(id) + "/pull-tokens");
+    List<Views.PullToken> out = new ArrayList<>();
+    if (a.ok()) {
+      a.body().path("pullTokens").forEach(t -> out.add(new Views.PullToken(t.path("id").asText(), t.path("name").asText(),
+          t.path("createdAt").asText(), t.path("expiresAt").isNull() ? "with the license" : t.path("expiresAt").asText(),
+          t.path("lastUsedAt").isNull() ? "never" : t.path("lastUsedAt").asText())));
+    }
+    return out;
   }
 
   private List<String> availableVersions(Views.License license) {

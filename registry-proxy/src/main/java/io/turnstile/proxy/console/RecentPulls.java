@@ -27,7 +27,7 @@ final class RecentPulls {
 
   /** The fields of a pull record the license page shows, in order, with their column headings. */
   static final Map<String, String> COLUMNS = columns(
-      "at", "When (UTC)", "repository", "Repository", "tag", "Tag", "version", "Version", "credential", "Key",
+      "at", "When (UTC)", "repository", "Repository", "tag", "Tag", "version", "Version", "credential", "Key", "tokenId", "Pull token",
       "clientAddress", "Client address", "userAgent", "Client", "count", "GETs", "blobBytes", "Layer bytes");
 
   private static Map<String, String> columns(String... pairs) {

@@ -25,6 +25,9 @@ public final class Views {
 
   public record Key(String keyId, String createdAt) {}
 
+  /** A pull token of a license, as the license page lists it; never its secret. */
+  public record PullToken(String id, String name, String createdAt, String expiresAt, String lastUsedAt) {}
+
   public record Event(String at, String actor, String action, String detail) {}
 
   /** A license; {@code state} is active, expiring (active, within 30 days of its expiry), expired or revoked. */

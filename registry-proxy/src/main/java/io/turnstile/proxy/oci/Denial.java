@@ -14,6 +14,8 @@ public enum Denial {
   BAD_CREDENTIALS,
   LICENSE_REVOKED,
   LICENSE_EXPIRED,
+  /** A pull token past its own expiry. */
+  TOKEN_EXPIRED,
   /** A bearer or refresh token that does not verify, or whose key is gone. */
   INVALID_TOKEN,
   /** Credentials or a token that do not grant the scope the request needs. */

@@ -28,6 +28,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +63,7 @@ public final class Portal implements AutoCloseable {
   private final Pages pages = new Pages();
   private final Assets assets = new Assets();
   private final LiveUpdates live;
+  private final PortalTokens tokens;
 
   /**
    * @param secure whether the portal is reached over TLS (the listener's or a proxy's): the session
@@ -68,9 +71,10 @@ public final class Portal implements AutoCloseable {
    * @param upstreamTags lists the upstream's tags, to show which versions a range grants; null to
    *     show ranges without them
    * @param upstreams the configured upstreams
+   * @param blocking runs the store writes of the pull token forms, off the event loops
    */
   public Portal(LicenseStore store, LoginGuard logins, ObjectMapper json, URI publicUrl, boolean secure, Duration idle,
-      Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams) {
+      Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams, Executor blocking) {
     this.store = store;
     this.logins = logins;
     this.json = json;
@@ -80,6 +84,7 @@ public final class Portal implements AutoCloseable {
     this.sessions = new PortalSessions(store, idle, clock);
     this.view = new PortalView(PullSecrets.registryHost(publicUrl), "http".equals(publicUrl.getScheme()),
         upstreamTags == null ? null : new UpstreamTagList(upstreamTags, upstreams, this::tagsListed));
+    this.tokens = new PortalTokens(store, blocking, clock, PullSecrets.registryHost(publicUrl));
     this.live = new LiveUpdates(store, sessions, this::licensesHtml, this::endedMessage, LiveUpdates.HEARTBEAT);
   }
 
@@ -90,10 +95,12 @@ public final class Portal implements AutoCloseable {
 
   /**
    * Answers one request under {@code /portal}; null when the request became an event stream that
-   * now owns the connection, and runs {@code streamDone} when that ends. A stream beyond what its
-   * session or key may open is answered {@code 429}.
+   * now owns the connection, and runs {@code streamDone} when that ends, or when a store write is
+   * under way, and {@code later} gets the answer on the connection's event loop. A stream beyond
+   * what its session or key may open is answered {@code 429}.
    */
-  public FullHttpResponse serve(ChannelHandlerContext ctx, WebRequest r, Runnable streamDone) {
+  public FullHttpResponse serve(ChannelHandlerContext ctx, WebRequest r, Runnable streamDone,
+      Consumer<FullHttpResponse> later) {
     boolean head = r.method().equals("HEAD");
     try {
       if (r.path().equals(PREFIX + "/events") && r.isGet() && !head) {
@@ -112,14 +119,15 @@ public final class Portal implements AutoCloseable {
         LiveUpdates.Refused refused = live.open(ctx, s, shown, streamDone);
         return refused == null ? null : WebResponse.text(429, refused.message()).toHttp(head);
       }
-      return route(r).toHttp(head);
+      WebResponse answer = route(r, w -> ctx.executor().execute(() -> later.accept(w.toHttp(false))));
+      return answer == null ? null : answer.toHttp(head);
     } catch (RuntimeException e) {
       log.error("portal {} {} failed", r.method(), r.path(), e);
       return WebResponse.text(500, "internal error").toHttp(head);
     }
   }
 
-  private WebResponse route(WebRequest r) {
+  private WebResponse route(WebRequest r, Consumer<WebResponse> later) {
     String path = r.path().length() > PREFIX.length() ? r.path().substring(PREFIX.length()) : "/";
     if (path.startsWith("/static/") && r.isGet()) {
       WebResponse file = assets.get(path.substring("/static/".length()));
@@ -149,13 +157,19 @@ public final class Portal implements AutoCloseable {
     if (r.isPost() && path.equals("/pull-secret")) {
       return pullSecret(r, s);
     }
+    if (r.isPost() && (path.equals("/tokens") || path.startsWith("/tokens/"))) {
+      return tokens.serve(path.equals("/tokens") ? "create" : path.substring("/tokens/".length()), r, s, later);
+    }
     if (r.isGet() && (path.equals("/") || path.isEmpty())) {
       PortalView.Model model = view.of(s.principal(), store.snapshot(), clock.instant());
       String licenses = licensesHtml(model);
       Map<String, Object> params = new HashMap<>();
-      params.put("frame", new Frame("Your licenses · Turnstile", "portal", s.csrf(), null, s.take("error", String.class)));
+      params.put("frame", new Frame("Your licenses · Turnstile", "portal", s.csrf(), s.take("notice", String.class),
+          s.take("error", String.class)));
       params.put("model", model);
       params.put("licenses", licenses);
+      params.put("tokens", tokens.sections(s.principal(), store.snapshot()));
+      params.put("issued", s.take(PortalTokens.ISSUED, PortalTokens.Issued.class));
       // The stream starts from what the page shows, so it sends only what changes after.
       params.put("stream", PREFIX + "/events?since=" + LiveUpdates.digest(licenses));
       return WebResponse.html(200, pages.render("portal/home.jte", params));
@@ -183,6 +197,10 @@ public final class Portal implements AutoCloseable {
       Refusal.Reason why = ((Refusal) result).reason();
       return signInPage(401, null, why == Refusal.Reason.BAD_CREDENTIALS
           ? "Wrong license id, customer id or key." : "You cannot sign in: " + why.message() + ".");
+    }
+    if (access.principal().isPullToken()) {
+      // A token handed to a cluster or CI system must not reach the portal, where tokens are made.
+      return signInPage(401, null, "A pull token cannot sign in to the portal: sign in with your license key or customer key.");
     }
     Sessions.Session<PortalUser> s = sessions.start(PortalUser.of(access.principal()));
     log.info("portal sign-in of {}", s.principal().username());

@@ -263,8 +263,12 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       form = null;
     }
     FullHttpResponse response = services.portal().serve(ctx, WebRequest.of(current, body, clientAddress(ctx)),
-        () -> finish(ctx, false));
+        () -> finish(ctx, false), later -> {
+          streaming = false;
+          reply(ctx, later, true);
+        });
     if (response == null) {
+      // An event stream, or a store write whose answer comes later: either way a stop closes it.
       streaming = true;
     } else {
       reply(ctx, response, true);

@@ -98,11 +98,11 @@ public final class LoginGuard {
 
   /**
    * A username as it may go into a log line: printable ASCII, at most 64 characters, and anything
-   * from a license key's or an API token's prefix on masked, since a secret typed into the username
+   * from a license key's, an API token's or a pull token's prefix on masked, since a secret typed into the username
    * field is a common mistake.
    */
   public static String printable(String username) {
-    String shown = masked(masked(username, Keys.KEY_PREFIX), Keys.API_TOKEN_PREFIX);
+    String shown = masked(masked(masked(username, Keys.KEY_PREFIX), Keys.API_TOKEN_PREFIX), Keys.PULL_TOKEN_PREFIX);
     StringBuilder sb = new StringBuilder(Math.min(shown.length(), 64) + 5).append('"');
     for (int i = 0; i < shown.length() && i < 64; i++) {
       char c = shown.charAt(i);

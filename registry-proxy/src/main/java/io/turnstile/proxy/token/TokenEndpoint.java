@@ -205,6 +205,7 @@ public final class TokenEndpoint {
         case BAD_CREDENTIALS -> Denial.BAD_CREDENTIALS;
         case LICENSE_REVOKED -> Denial.LICENSE_REVOKED;
         case LICENSE_EXPIRED -> Denial.LICENSE_EXPIRED;
+        case TOKEN_EXPIRED -> Denial.TOKEN_EXPIRED;
       });
     }
     // Normalised before anything is keyed by it: resource classes dropped, one scope per
