@@ -10,32 +10,21 @@ import io.turnstile.store.Keys;
 import io.turnstile.store.NoSuchApiTokenException;
 import io.turnstile.store.internal.db.tables.records.ApiTokensRecord;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The API tokens on jOOQ. Writes go through the {@link StoreWriter} as events, and every replica
  * follows them: the usable tokens are reloaded into memory, by hash, on each token event, so
- * {@link #authenticate} is a hash and a map lookup. Uses are noted in memory and written every
- * {@link #FLUSH_EVERY} in one batch, not one write per call.
+ * {@link #authenticate} is a hash and a map lookup. Uses are noted by {@link LastUses}.
  */
 final class ApiTokenTable implements ApiTokens, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ApiTokenTable.class);
   /** Event actions about API tokens; they name no customer. */
   static final String EVENT_PREFIX = "api_token.";
-  /** How often noted uses are written. */
-  static final Duration FLUSH_EVERY = Duration.ofSeconds(5);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_NAME + "}");
   private static final int MAX_ROLE = 16;
 
@@ -43,21 +32,13 @@ final class ApiTokenTable implements ApiTokens, AutoCloseable {
   private final Clock clock;
   /** The tokens not revoked, by hash; replaced whole on each reload. */
   private volatile Map<String, ApiToken> byHash = Map.of();
-  /** Uses not written yet: token id to epoch milliseconds. */
-  private final Map<String, Long> uses = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService flusher;
+  private final LastUses uses;
 
   ApiTokenTable(StoreWriter writer, Clock clock) {
     this.writer = writer;
     this.clock = clock;
     writer.follow(EVENT_PREFIX, this::load);
-    this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "turnstile-api-token-uses");
-      t.setDaemon(true);
-      return t;
-    });
-    flusher.scheduleWithFixedDelay(this::flushQuietly, FLUSH_EVERY.toMillis(), FLUSH_EVERY.toMillis(),
-        TimeUnit.MILLISECONDS);
+    this.uses = new LastUses(writer, API_TOKENS, API_TOKENS.ID, API_TOKENS.LAST_USED_AT, "API tokens");
   }
 
   private void load(DSLContext dsl) {
@@ -155,48 +136,12 @@ final class ApiTokenTable implements ApiTokens, AutoCloseable {
     if (t == null || !t.usableAt(now)) {
       return null;
     }
-    uses.merge(t.id(), now.toEpochMilli(), Math::max);
+    uses.note(t.id(), now.toEpochMilli());
     return t;
   }
 
-  /** Writes the uses noted since the last flush, in one transaction; a later use is never overwritten by an earlier one. */
-  void flush() {
-    if (uses.isEmpty()) {
-      return;
-    }
-    Map<String, Long> batch = new HashMap<>();
-    for (String id : List.copyOf(uses.keySet())) {
-      Long at = uses.remove(id);
-      if (at != null) {
-        batch.put(id, at);
-      }
-    }
-    try {
-      writer.writeWithoutEvents(tx -> {
-        tx.batch(batch.entrySet().stream()
-            .map(e -> tx.update(API_TOKENS).set(API_TOKENS.LAST_USED_AT, e.getValue())
-                .where(API_TOKENS.ID.eq(e.getKey()),
-                    API_TOKENS.LAST_USED_AT.isNull().or(API_TOKENS.LAST_USED_AT.lt(e.getValue()))))
-            .toList()).execute();
-        return null;
-      });
-    } catch (RuntimeException e) {
-      // Kept for the next flush: the database may be back by then.
-      batch.forEach((id, at) -> uses.merge(id, at, Math::max));
-      throw e;
-    }
-  }
-
-  private void flushQuietly() {
-    try {
-      flush();
-    } catch (RuntimeException e) {
-      log.warn("cannot write the last use of API tokens yet: {}", e.getMessage());
-    }
-  }
-
   private ApiToken withUse(ApiToken t) {
-    Long pending = uses.get(t.id());
+    Long pending = uses.pending(t.id());
     return pending == null ? t : t.usedAt(Instant.ofEpochMilli(pending));
   }
 
@@ -210,15 +155,9 @@ final class ApiTokenTable implements ApiTokens, AutoCloseable {
         r.getLastUsedAt() == null ? null : Instant.ofEpochMilli(r.getLastUsedAt()));
   }
 
-  /** Stops the flusher after writing what it holds. */
+  /** Stops noting uses after writing what it holds. */
   @Override
   public void close() {
-    flusher.shutdown();
-    try {
-      flusher.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    flushQuietly();
+    uses.close();
   }
 }

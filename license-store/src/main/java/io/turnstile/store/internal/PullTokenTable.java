@@ -16,54 +16,35 @@ import io.turnstile.store.PullTokens;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import io.turnstile.store.internal.db.tables.records.PullTokensRecord;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The pull tokens on jOOQ. Creation and revocation are events of the license's customer, so the
  * snapshot (and every replica's, through the change feed) reloads that customer with its live
- * tokens. Uses are noted in memory and written every {@link #FLUSH_EVERY} in one batch, not one
- * write per pull.
+ * tokens. Uses are noted by {@link LastUses}, not written once per pull.
  */
 final class PullTokenTable implements PullTokens, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(PullTokenTable.class);
-  /** How often noted uses are written. */
-  static final Duration FLUSH_EVERY = Duration.ofSeconds(5);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_NAME + "}");
 
   private final StoreWriter writer;
   private final Clock clock;
-  /** Uses not written yet: token id to epoch milliseconds. */
-  private final Map<String, Long> pending = new ConcurrentHashMap<>();
+  private final LastUses pending;
   /**
    * The last use this replica saw of each token: the snapshot keeps the stored time of its last
    * load, which batched writes do not refresh. One entry per token used since the start.
    */
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService flusher;
 
   PullTokenTable(StoreWriter writer, Clock clock) {
     this.writer = writer;
     this.clock = clock;
-    this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "turnstile-pull-token-uses");
-      t.setDaemon(true);
-      return t;
-    });
-    flusher.scheduleWithFixedDelay(this::flushQuietly, FLUSH_EVERY.toMillis(), FLUSH_EVERY.toMillis(),
-        TimeUnit.MILLISECONDS);
+    this.pending = new LastUses(writer, PULL_TOKENS, PULL_TOKENS.ID, PULL_TOKENS.LAST_USED_AT, "pull tokens");
   }
 
   @Override
@@ -115,7 +96,7 @@ final class PullTokenTable implements PullTokens, AutoCloseable {
   /** Notes a use of {@code tokenId} now; written with the next batch. Memory only: safe on an event loop. */
   void used(String tokenId) {
     long now = clock.millis();
-    pending.merge(tokenId, now, Math::max);
+    pending.note(tokenId, now);
     lastSeen.merge(tokenId, now, Math::max);
   }
 
@@ -182,51 +163,9 @@ final class PullTokenTable implements PullTokens, AutoCloseable {
     return "pull token " + name + " (" + id + ")";
   }
 
-  /** Writes the uses noted since the last flush, in one transaction; a later use is never overwritten by an earlier one. */
-  void flush() {
-    if (pending.isEmpty()) {
-      return;
-    }
-    Map<String, Long> batch = new HashMap<>();
-    for (String id : List.copyOf(pending.keySet())) {
-      Long at = pending.remove(id);
-      if (at != null) {
-        batch.put(id, at);
-      }
-    }
-    try {
-      writer.writeWithoutEvents(tx -> {
-        tx.batch(batch.entrySet().stream()
-            .map(e -> tx.update(PULL_TOKENS).set(PULL_TOKENS.LAST_USED_AT, e.getValue())
-                .where(PULL_TOKENS.ID.eq(e.getKey()),
-                    PULL_TOKENS.LAST_USED_AT.isNull().or(PULL_TOKENS.LAST_USED_AT.lt(e.getValue()))))
-            .toList()).execute();
-        return null;
-      });
-    } catch (RuntimeException e) {
-      // Kept for the next flush: the database may be back by then.
-      batch.forEach((id, at) -> pending.merge(id, at, Math::max));
-      throw e;
-    }
-  }
-
-  private void flushQuietly() {
-    try {
-      flush();
-    } catch (RuntimeException e) {
-      log.warn("cannot write the last use of pull tokens yet: {}", e.getMessage());
-    }
-  }
-
-  /** Stops the flusher after writing what it holds. */
+  /** Stops noting uses after writing what it holds. */
   @Override
   public void close() {
-    flusher.shutdown();
-    try {
-      flusher.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    flushQuietly();
+    pending.close();
   }
 }
