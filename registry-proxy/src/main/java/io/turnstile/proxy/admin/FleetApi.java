@@ -13,6 +13,7 @@ import io.turnstile.store.LicenseStore;
 import io.turnstile.store.PullStats;
 import io.turnstile.store.PullStats.DailyAdoption;
 import io.turnstile.store.PullStats.VersionPulls;
+import io.turnstile.store.VersionOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.turnstile.proxy.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.turnstile.proxy.admin.VersionOrder;
+import io.turnstile.store.VersionOrder;
 import io.turnstile.proxy.console.AdminCalls.Answer;
 import io.turnstile.proxy.web.Frame;
 import io.turnstile.proxy.web.Pages;
