@@ -301,8 +301,12 @@ class ConfigLoaderTest {
     assertThat(defaults.enabled()).isTrue();
     assertThat(defaults.retention()).isEqualTo(Duration.ofDays(90));
     assertThat(defaults.queueSize()).isEqualTo(100_000);
-    AuditConfig set = parse(VALID + "audit:\n  enabled: false\n  retention: 30d\n  queueSize: 5000\n").audit();
-    assertThat(set).isEqualTo(new AuditConfig(false, Duration.ofDays(30), 5000));
+    assertThat(defaults.pullWindow()).isEqualTo(Duration.ofSeconds(10));
+    AuditConfig set = parse(VALID + "audit:\n  enabled: false\n  retention: 30d\n  queueSize: 5000\n  pullWindow: 2m\n")
+        .audit();
+    assertThat(set).isEqualTo(new AuditConfig(false, Duration.ofDays(30), 5000, Duration.ofMinutes(2)));
+    assertThatThrownBy(() -> parse(VALID + "audit:\n  pullWindow: 500ms\n"))
+        .hasMessageContaining("audit.pullWindow: must be between 1s and 10m");
   }
 
   @Test

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * The pull audit log's writer. A record goes at once into an in-memory queue bounded in records
  * ({@code audit.queueSize}) and in bytes ({@link #MAX_QUEUE_BYTES}; each record's fields are cut
  * when it is made), and is also held open for what the same client pulls after it ({@link
- * OpenPulls}: the blobs and the rest of a multi-arch pull, until its next version or {@link #QUIET}
+ * OpenPulls}: the blobs and the rest of a multi-arch pull, until its next version or {@code audit.pullWindow}
  * without blob bytes), whose counts are queued as its completion when it closes. One background thread
  * writes them to the store in batches (at most {@link #BATCH} records, at least every {@link
  * #INTERVAL}), each batch in one transaction. A pull never waits: when the queue is full the record
@@ -45,8 +45,6 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
   /** How long {@link #close} waits for the queue to be written. */
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
-  /** How long a record stays open for blob bytes after the last came. */
-  static final Duration QUIET = Duration.ofSeconds(10);
   /** Most bytes the queued records may take, whatever their count. */
   static final long MAX_QUEUE_BYTES = 64L << 20;
   /** Most records held open at once; beyond them, records are queued without their blob bytes. */
@@ -82,7 +80,7 @@ public final class PullAuditLog implements PullRecorder, AutoCloseable {
   /** The log {@code config} describes, writing to {@code store}; its thread starts at once. */
   public PullAuditLog(PullLog store, AuditConfig config, Clock clock) {
     this(store, clock, config.retention(), config.queueSize(), MAX_QUEUE_BYTES, BATCH, INTERVAL,
-        Duration.ofMillis(500), QUIET);
+        Duration.ofMillis(500), config.pullWindow());
   }
 
   private volatile Consumer<PullRecord> writtenListener = r -> { };

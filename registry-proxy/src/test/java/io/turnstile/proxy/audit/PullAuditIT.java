@@ -53,7 +53,8 @@ class PullAuditIT {
     v100 = registry.image("org/app", "1.0.0", 1, 500);
     v110 = registry.image("org/app", "1.1.0", 1, 500);
     registry.image("org/app", "2.0.0", 1, 500);
-    ts = new TestTurnstile(dir, upstream.baseUrl());
+    // A window far longer than any test, so that a record is open until the test closes it.
+    ts = new TestTurnstile(dir, upstream.baseUrl(), "", true, "audit:\n  pullWindow: 10m\n");
     login = ts.license("app", "1.0.0", "1.1.0", "3.0.0");
   }
 
