@@ -1,5 +1,13 @@
 package io.turnstile.e2e;
 
+import static io.turnstile.e2e.Browser.PATIENCE;
+import static io.turnstile.e2e.Browser.confirm;
+import static io.turnstile.e2e.Browser.look;
+import static io.turnstile.e2e.Browser.read;
+import static io.turnstile.e2e.Browser.screen;
+import static io.turnstile.e2e.Browser.submit;
+import static io.turnstile.e2e.Browser.text;
+import static io.turnstile.e2e.Browser.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,8 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,23 +29,12 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebDriverException;
-import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The vendor console and the customer portal in headless Chromium (Debian's chromium and
@@ -54,11 +49,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class ConsoleE2E {
   /** The README's promise: an edit in the console shows in the open portal within a second. */
   private static final Duration LIVE = Duration.ofSeconds(1);
-  /**
-   * How long a read waits for what it reads, and a click for the next page: generous, so that a slow
-   * or busy machine makes no difference to the outcome, and a real failure says what it waited for.
-   */
-  private static final Duration PATIENCE = Duration.ofSeconds(20);
   private static final By VERSIONS = By.cssSelector("[data-role=versions]");
 
   private Path dir;
@@ -67,7 +57,6 @@ class ConsoleE2E {
   private TurnstileProcess turnstile;
   private WebDriver vendor;
   private WebDriver customer;
-  private String axe;
   private final ObjectMapper json = new ObjectMapper();
   private String customerId;
   private String licenseId;
@@ -75,33 +64,14 @@ class ConsoleE2E {
 
   @BeforeAll
   void start() throws Exception {
-    String chromium = Proc.require("chromium");
-    String driver = Proc.require("chromedriver");
-    String axePath = System.getenv("TURNSTILE_AXE_JS");
-    assertThat(axePath).as("TURNSTILE_AXE_JS (axe.min.js from the npm package axe-core; e2e/run.sh sets it)").isNotBlank();
-    axe = Files.readString(Path.of(axePath));
     dir = Files.createTempDirectory("turnstile-console-e2e");
     upstream = Distribution.basic(dir.resolve("upstream"), dir.resolve("storage"),
         Map.of("vendor", "vendor-secret")).start();
     new Seeder(upstream.url(), "vendor", "vendor-secret").seedAll();
     daemons = new Daemons(dir.resolve("daemons")).start();
     turnstile = new TurnstileProcess(dir.resolve("turnstile")).start(upstream.url(), "vendor", "vendor-secret");
-    vendor = browser(chromium, driver);
-    customer = browser(chromium, driver);
-    Files.createDirectories(screenshots());
-  }
-
-  private static WebDriver browser(String chromium, String driver) {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(chromium);
-    // --no-sandbox: the suite runs as root, where Chromium's sandbox refuses to start.
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-        "--lang=en-US");
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(Path.of(driver).toFile())
-        .usingAnyFreePort().build();
-    WebDriver d = new ChromeDriver(service, options);
-    d.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
-    return d;
+    vendor = Browser.chromium();
+    customer = Browser.chromium();
   }
 
   @AfterAll
@@ -111,26 +81,6 @@ class ConsoleE2E {
     if (turnstile != null) turnstile.close();
     if (daemons != null) daemons.close();
     if (upstream != null) upstream.close();
-  }
-
-  private static Path screenshots() {
-    return Path.of(System.getProperty("turnstile.screenshots", "target/screenshots"));
-  }
-
-  /** Saves the screen as {name}.png in the screenshots folder and checks it with axe-core. */
-  private void screen(WebDriver d, String name) throws Exception {
-    Files.write(screenshots().resolve(name + ".png"), ((TakesScreenshot) d).getScreenshotAs(OutputType.BYTES));
-    JavascriptExecutor js = (JavascriptExecutor) d;
-    // WebDriver's scripts are not bound by the page's Content-Security-Policy.
-    js.executeScript(axe);
-    Object result = js.executeAsyncScript("""
-        const done = arguments[arguments.length - 1];
-        axe.run(document).then(r => done(JSON.stringify(r.violations
-            .filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html)})))))
-          .catch(e => done('axe failed: ' + e));
-        """);
-    assertThat(String.valueOf(result)).as("serious accessibility violations on " + name).isEqualTo("[]");
   }
 
   private String console(String path) {
@@ -146,111 +96,8 @@ class ConsoleE2E {
   }
 
   /**
-   * What {@code look} sees on the page once {@code until} holds for it; every read of the suite goes
-   * through here. The portal's live stream replaces its licenses whenever an update arrives, so an
-   * element found a moment ago may be gone when it is read: each look finds afresh, and a look that
-   * meets a stale or missing element looks again, until {@link #PATIENCE} has passed. The failure
-   * names what was awaited and the last thing seen.
-   */
-  private static <T> T look(WebDriver d, String what, Function<WebDriver, T> look, Predicate<T> until) {
-    AtomicReference<Object> last = new AtomicReference<>("nothing");
-    try {
-      return waitFor(d, PATIENCE).until(x -> {
-        T seen = look.apply(x);
-        last.set(seen);
-        return seen != null && until.test(seen) ? seen : null;
-      });
-    } catch (TimeoutException e) {
-      throw new AssertionError("waited " + PATIENCE.toSeconds() + " s for " + what + "; last seen: " + last.get(), e);
-    }
-  }
-
-  /** {@code read} of the element {@code by} finds, once there is one; see {@link #look}. */
-  private static <T> T read(WebDriver d, By by, Function<WebElement, T> read) {
-    return look(d, by.toString(), x -> read.apply(x.findElement(by)), v -> true);
-  }
-
-  /** The text of the element {@code by} finds; see {@link #look}. */
-  private static String text(WebDriver d, By by) {
-    return read(d, by, WebElement::getText);
-  }
-
-  /** The text of the element {@code by} finds, once {@code until} holds for it; see {@link #look}. */
-  private static String text(WebDriver d, By by, Predicate<String> until) {
-    return look(d, by + " to satisfy the test's condition", x -> x.findElement(by).getText(), until);
-  }
-
-  /** The {@code value} of the form field {@code by} finds; see {@link #look}. */
-  private static String value(WebDriver d, By by) {
-    return read(d, by, e -> e.getDomProperty("value"));
-  }
-
-  /**
-   * Clicks what {@code by} finds, a form's button or a link that leaves the page, and waits for the
-   * next page: the click returns before the browser has left the page it was on, so a read right
-   * after it could see the old page.
-   *
-   * @return the wall-clock time just before the click, in epoch milliseconds: when the change the
-   *     click makes was made, as the browsers' {@code Date.now()} counts (one machine, one clock)
-   */
-  private static long submit(WebDriver d, By by) {
-    WebElement button = read(d, by, e -> e);
-    leaving(d);
-    long at = System.currentTimeMillis();
-    button.click();
-    arrived(d);
-    return at;
-  }
-
-  /**
-   * Clicks what {@code by} finds, a button whose form asks first ({@code data-confirm}), checks the
-   * question, accepts it and waits for the next page. The question is a dialog that blocks the page:
-   * a script run while it is open would dismiss it (WebDriver's default), so nothing touches the page
-   * between the click and the answer.
-   *
-   * @return the wall-clock time just before the answer, in epoch milliseconds: the form is sent,
-   *     and the change made, only once the question is answered
-   */
-  private static long confirm(WebDriver d, By by, String question) {
-    WebElement button = read(d, by, e -> e);
-    leaving(d);
-    button.click();
-    Alert dialog = new WebDriverWait(d, PATIENCE).until(ExpectedConditions.alertIsPresent());
-    assertThat(dialog.getText()).contains(question);
-    long at = System.currentTimeMillis();
-    dialog.accept();
-    arrived(d);
-    return at;
-  }
-
-  /** Marks the page about to be left; the next page, once loaded, has no mark. */
-  private static void leaving(WebDriver d) {
-    ((JavascriptExecutor) d).executeScript("window.turnstileLeaving = true");
-  }
-
-  /** Waits until the page marked by {@link #leaving} has been replaced by one loaded whole. */
-  private static void arrived(WebDriver d) {
-    try {
-      waitFor(d, PATIENCE).ignoring(WebDriverException.class).until(x -> Boolean.TRUE.equals(
-          ((JavascriptExecutor) x).executeScript(
-              "return window.turnstileLeaving === undefined && document.readyState === 'complete'")));
-    } catch (TimeoutException e) {
-      throw new AssertionError("the browser did not leave " + d.getCurrentUrl() + " within "
-          + PATIENCE.toSeconds() + " s", e);
-    }
-  }
-
-  private static WebDriverWait waitFor(WebDriver d, Duration limit) {
-    WebDriverWait w = new WebDriverWait(d, limit);
-    w.pollingEvery(Duration.ofMillis(25));
-    // A live update replaces the licenses between finding an element and reading it: look again.
-    w.ignoring(StaleElementReferenceException.class);
-    return w;
-  }
-
-  /**
    * When the open portal page applied the live update that made what {@code css} finds in its
-   * licenses satisfy {@code until}, in epoch milliseconds; waits for it up to {@link #PATIENCE}.
+   * licenses satisfy {@code until}, in epoch milliseconds; waits for it up to {@link Browser#PATIENCE}.
    * portal.js stamps the licenses with {@code Date.now()} as it applies each update; the text and
    * the stamp are read in one script, so they belong to the same update.
    */

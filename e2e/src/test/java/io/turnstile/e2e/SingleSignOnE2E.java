@@ -3,13 +3,12 @@ package io.turnstile.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.turnstile.testkit.Distribution;
-import io.turnstile.testkit.Proc;
 import io.turnstile.testkit.TurnstileProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -18,14 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
-import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Console sign-in through a real Keycloak, in headless Chromium: each of the realm's three people
@@ -37,8 +30,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SingleSignOnE2E {
-  /** How long a read waits for what it reads: generous, for a busy machine. */
-  private static final Duration PATIENCE = Duration.ofSeconds(30);
   private static final By SIGNED_IN_AS = By.id("signed-in-as");
 
   private Path dir;
@@ -49,8 +40,6 @@ class SingleSignOnE2E {
 
   @BeforeAll
   void start() throws Exception {
-    String chromium = Proc.require("chromium");
-    String driver = Proc.require("chromedriver");
     dir = Files.createTempDirectory("turnstile-sso-e2e");
     keycloak = Keycloak.start(dir.resolve("keycloak.log"));
     upstream = Distribution.basic(dir.resolve("upstream"), dir.resolve("storage"),
@@ -67,22 +56,9 @@ class SingleSignOnE2E {
               viewer: [turnstile-viewers]
         """.formatted(t.adminUrl(), keycloak.issuer(), Keycloak.CLIENT_ID),
         Map.of("OIDC_CLIENT_SECRET", Keycloak.CLIENT_SECRET)).start(upstream.url(), "vendor", "vendor-secret");
-    browser = browser(chromium, driver);
+    browser = Browser.chromium();
     keycloak.awaitReady().redirectTo(turnstile.adminUrl() + "/console/oidc/callback",
         turnstile.adminUrl() + "/console/sign-in");
-  }
-
-  private static WebDriver browser(String chromium, String driver) {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(chromium);
-    // --no-sandbox: the suite runs as root, where Chromium's sandbox refuses to start.
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-        "--lang=en-US");
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(Path.of(driver).toFile())
-        .usingAnyFreePort().build();
-    WebDriver d = new ChromeDriver(service, options);
-    d.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
-    return d;
   }
 
   @AfterAll
@@ -93,27 +69,12 @@ class SingleSignOnE2E {
     if (keycloak != null) keycloak.close();
   }
 
-  /**
-   * What {@code read} finds on the page once it holds for {@code until}, finding afresh each time
-   * (a page replaced under a read makes the element stale), within {@link #PATIENCE}.
-   */
-  private <T> T await(String what, Function<WebDriver, T> read, java.util.function.Predicate<T> until) {
-    WebDriverWait wait = new WebDriverWait(browser, PATIENCE);
-    wait.pollingEvery(Duration.ofMillis(50)).ignoring(StaleElementReferenceException.class)
-        .ignoring(org.openqa.selenium.NoSuchElementException.class);
-    try {
-      return wait.until(d -> {
-        T seen = read.apply(d);
-        return seen != null && until.test(seen) ? seen : null;
-      });
-    } catch (TimeoutException e) {
-      throw new AssertionError("waited " + PATIENCE.toSeconds() + " s for " + what + " at " + browser.getCurrentUrl()
-          + "; the page says: " + browser.findElement(By.tagName("body")).getText(), e);
-    }
+  private <T> T await(String what, Function<WebDriver, T> read, Predicate<T> until) {
+    return Browser.look(browser, what, read, until);
   }
 
   private WebElement element(By by) {
-    return await(by.toString(), d -> d.findElement(by), e -> true);
+    return Browser.element(browser, by);
   }
 
   /** Signs in on Keycloak's login page, starting from the console's sign-in page. */
