@@ -83,6 +83,9 @@ public interface LicenseStore extends AutoCloseable {
 
   void revokeCustomerKey(CustomerId id, String keyId, String actor);
 
+  /** Renames a live customer; recorded as {@code customer.renamed}. */
+  Customer renameCustomer(CustomerId id, String name, String actor);
+
   IssuedKey createLicense(NewLicense license, String actor);
 
   /**
@@ -105,6 +108,13 @@ public interface LicenseStore extends AutoCloseable {
   List<LicenseEvent> history(LicenseId id);
 
   License update(LicenseId id, LicensePatch patch, String actor);
+
+  /**
+   * Moves a live license to another live customer, with its key, grants and pull tokens; the old
+   * customer's key stops covering it at once. Recorded in the license's history as {@code
+   * license.moved} (sent to webhooks as {@code license.updated} with {@code customerId} changed).
+   */
+  License moveLicense(LicenseId id, CustomerId to, String actor);
 
   License grantVersions(LicenseId id, List<String> versions, String actor);
 

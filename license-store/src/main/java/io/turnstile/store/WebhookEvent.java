@@ -16,6 +16,7 @@ public record WebhookEvent(String id, String type, Instant at, Customer customer
     Map<String, List<String>> details) {
   public static final String CUSTOMER_CREATED = "customer.created";
   public static final String CUSTOMER_DELETED = "customer.deleted";
+  public static final String CUSTOMER_UPDATED = "customer.updated";
   public static final String LICENSE_CREATED = "license.created";
   public static final String LICENSE_UPDATED = "license.updated";
   public static final String VERSION_GRANTED = "license.version_granted";
@@ -30,7 +31,7 @@ public record WebhookEvent(String id, String type, Instant at, Customer customer
   public static final String TEST = "webhook.test";
 
   /** Every type an endpoint can ask for. */
-  public static final List<String> TYPES = List.of(CUSTOMER_CREATED, CUSTOMER_DELETED, LICENSE_CREATED,
+  public static final List<String> TYPES = List.of(CUSTOMER_CREATED, CUSTOMER_DELETED, CUSTOMER_UPDATED, LICENSE_CREATED,
       LICENSE_UPDATED, VERSION_GRANTED, VERSION_REVOKED, RANGE_GRANTED, RANGE_WITHDRAWN, KEY_ROTATED,
       LICENSE_REVOKED, LICENSE_EXPIRING, LICENSE_EXPIRED, PULL_FIRST_OF_VERSION, TEST);
 

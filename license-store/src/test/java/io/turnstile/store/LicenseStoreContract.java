@@ -288,6 +288,65 @@ abstract class LicenseStoreContract {
   }
 
   @Test
+  void movingALicense_takesItsKeyGrantsAndPullTokensAlong_andTheOldCustomerKeyLetsGo() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    IssuedKey acmeKey = store.createCustomerKey(acme, "test");
+    CustomerId initech = store.createCustomer("Initech", "test").id();
+    IssuedKey initechKey = store.createCustomerKey(initech, "test");
+    IssuedPullToken token = store.pullTokens().create(id, "ci", null, "portal");
+
+    License moved = store.moveLicense(id, initech, "alice");
+
+    assertThat(moved.customerId()).isEqualTo(initech);
+    assertThat(access(store.authorize(key.username(), key.key())).allowsTag("vendor/app", "1.0.0")).isTrue();
+    assertThat(access(store.authorize(initechKey.username(), initechKey.key())).allowsTag("vendor/app", "1.0.0")).isTrue();
+    assertThat(access(store.authorize(acmeKey.username(), acmeKey.key())).allowsTag("vendor/app", "1.0.0"))
+        .as("the old customer's key no longer covers the license").isFalse();
+    assertThat(access(store.authorize(key.username(), token.secret())).allowsTag("vendor/app", "1.0.0")).isTrue();
+    assertThat(store.snapshot().licensesOf(acme)).isEmpty();
+    assertThat(store.snapshot().licensesOf(initech)).extracting(License::id).containsExactly(id);
+    LicenseEvent last = store.history(id).get(store.history(id).size() - 1);
+    assertThat(last.action()).isEqualTo("license.moved");
+    assertThat(last.actor()).isEqualTo("alice");
+    assertThat(last.detail()).isEqualTo(acme + " -> " + initech);
+  }
+
+  @Test
+  void movingALicense_refusesAMissingCustomer_aRevokedLicense_andChangesNothingToTheSameCustomer() {
+    IssuedKey key = license("1.0.0");
+    LicenseId id = new LicenseId(key.username());
+    int events = store.history(id).size();
+    assertThat(store.moveLicense(id, acme, "test").customerId()).isEqualTo(acme);
+    assertThat(store.history(id)).as("a move to where it is records nothing").hasSize(events);
+    assertThatThrownBy(() -> store.moveLicense(id, new CustomerId("cus_nobody"), "test"))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("no customer cus_nobody");
+    CustomerId gone = store.createCustomer("Gone", "test").id();
+    store.deleteCustomer(gone, "test");
+    assertThatThrownBy(() -> store.moveLicense(id, gone, "test")).isInstanceOf(InvalidInputException.class);
+    store.revokeLicense(id, "test");
+    CustomerId other = store.createCustomer("Other", "test").id();
+    assertThatThrownBy(() -> store.moveLicense(id, other, "test")).isInstanceOf(ConflictException.class);
+    assertThat(store.license(id).customerId()).isEqualTo(acme);
+  }
+
+  @Test
+  void renamingACustomer_isRecordedAndRefusesABadName() {
+    Customer renamed = store.renameCustomer(acme, "Acme Corporation", "alice");
+    assertThat(renamed.name()).isEqualTo("Acme Corporation");
+    assertThat(store.customer(acme).name()).isEqualTo("Acme Corporation");
+    assertThat(store.activity().find(new ActivityQuery(null, acme, null, null, null, 10, null)).records())
+        .anySatisfy(r -> {
+          assertThat(r.action()).isEqualTo("customer.renamed");
+          assertThat(r.detail()).isEqualTo("Acme -> Acme Corporation");
+        });
+    assertThatThrownBy(() -> store.renameCustomer(acme, " ", "alice")).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("name");
+    assertThatThrownBy(() -> store.renameCustomer(new CustomerId("cus_nobody"), "X", "alice"))
+        .isInstanceOf(NoSuchCustomerException.class);
+  }
+
+  @Test
   void deletingACustomer_revokesItsLicensesAndKeys() {
     IssuedKey key = license("1.0.0");
     IssuedKey ck = store.createCustomerKey(acme, "test");

@@ -39,6 +39,32 @@ class OutboxTest {
   }
 
   @Test
+  void aRenamedCustomer_isCustomerUpdated_andAMovedLicense_isLicenseUpdatedWithItsCustomerId() throws Exception {
+    try (LicenseStore store = StoreFixture.open(dir, clock)) {
+      String endpoint = store.webhooks().create(URI.create("https://hooks.example.com/"), "crm", List.of("*"), true,
+          "test").endpoint().id();
+      List<String> rendered = new java.util.concurrent.CopyOnWriteArrayList<>();
+      store.webhooks().renderWith(e -> {
+        String what = e.type() + " " + e.details().getOrDefault("changes", List.of())
+            + (e.license() == null ? "" : " " + e.license().customerId()) + (e.customer() == null ? "" : " " + e.customer().name());
+        rendered.add(what);
+        return "{}";
+      });
+      CustomerId acme = store.createCustomer("Acme", "test").id();
+      CustomerId initech = store.createCustomer("Initech", "test").id();
+      LicenseId license = new LicenseId(store.createLicense(new NewLicense("prod", acme, "app", null,
+          List.of("1.0.0"), null), "test").username());
+      rendered.clear();
+      store.renameCustomer(acme, "Acme Corporation", "test");
+      store.moveLicense(license, initech, "test");
+      assertThat(rendered).containsExactly("customer.updated [name] Acme Corporation",
+          "license.updated [customerId] " + initech + " Initech");
+      assertThat(store.webhooks().deliveries(endpoint, 10)).extracting(WebhookDelivery::eventType)
+          .contains("customer.updated", "license.updated");
+    }
+  }
+
+  @Test
   void withNoEndpointEnabled_nothingIsWritten() throws Exception {
     try (LicenseStore store = StoreFixture.open(dir, clock)) {
       String endpoint = store.webhooks().create(URI.create("https://hooks.example.com/"), "crm", List.of("*"), false,

@@ -49,7 +49,7 @@ import org.jooq.DSLContext;
 
 /**
  * The license store on jOOQ: authorization from the snapshot, reads from the database, customer
- * writes here, license writes in {@link LicenseWrites} and imports in {@link CustomerImports}. Every write goes through one {@link
+ * writes in {@link CustomerWrites}, license writes in {@link LicenseWrites} and imports in {@link CustomerImports}. Every write goes through one {@link
  * StoreWriter}, which serialises them and catches the snapshot up from the events they write.
  */
 public final class JooqLicenseStore implements LicenseStore {
@@ -59,6 +59,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final SnapshotLoader loader;
   private final StoreWriter writer;
   private final LicenseWrites licenseWrites;
+  private final CustomerWrites customerWrites;
   private final CustomerImports imports;
   private final SigningKeyStore signingKeys;
   private final TagsSeenTable tagsSeen;
@@ -88,6 +89,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.tagsSeen = new TagsSeenTable(writer, seen, clock);
     tagsSeen.loadAll(dsl);
     this.licenseWrites = new LicenseWrites(writer, cipher, catalog, clock);
+    this.customerWrites = new CustomerWrites(writer, clock);
     this.imports = new CustomerImports(writer, cipher, catalog, clock);
     this.signingKeys = new SigningKeyStore(writer, cipher, clock);
     writer.followSigningKeys(signingKeys);
@@ -183,18 +185,7 @@ public final class JooqLicenseStore implements LicenseStore {
 
   @Override
   public Customer createCustomer(String name, String actor) {
-    String clean = Inputs.name("name", name);
-    CustomerId id = new CustomerId(Keys.newId(CustomerId.PREFIX));
-    long now = clock.millis();
-    return writer.write(tx -> {
-      tx.insertInto(CUSTOMERS)
-          .set(CUSTOMERS.ID, id.value())
-          .set(CUSTOMERS.NAME, clean)
-          .set(CUSTOMERS.CREATED_AT, now)
-          .execute();
-      EventLog.record(tx, now, actor, "customer.created", id, null, "name=" + clean);
-      return new Customer(id, clean, Instant.ofEpochMilli(now));
-    });
+    return customerWrites.create(name, actor);
   }
 
   @Override
@@ -207,52 +198,22 @@ public final class JooqLicenseStore implements LicenseStore {
 
   @Override
   public Customer customer(CustomerId id) {
-    return customer(liveCustomer(dsl, id));
+    return customer(CustomerWrites.liveCustomer(dsl, id));
   }
 
   @Override
   public void deleteCustomer(CustomerId id, String actor) {
-    long now = clock.millis();
-    writer.write(tx -> {
-      liveCustomer(tx, id);
-      tx.update(CUSTOMERS).set(CUSTOMERS.DELETED_AT, now).where(CUSTOMERS.ID.eq(id.value())).execute();
-      tx.update(CUSTOMER_KEYS).set(CUSTOMER_KEYS.REVOKED_AT, now)
-          .where(CUSTOMER_KEYS.CUSTOMER_ID.eq(id.value()), CUSTOMER_KEYS.REVOKED_AT.isNull())
-          .execute();
-      List<String> live = tx.select(LICENSES.ID).from(LICENSES)
-          .where(LICENSES.CUSTOMER_ID.eq(id.value()), LICENSES.REVOKED_AT.isNull())
-          .fetch(LICENSES.ID);
-      for (String licenseId : live) {
-        tx.update(LICENSES).set(LICENSES.REVOKED_AT, now).set(LICENSES.UPDATED_AT, now)
-            .where(LICENSES.ID.eq(licenseId)).execute();
-        EventLog.record(tx, now, actor, "license.revoked", id, new LicenseId(licenseId), "customer deleted");
-      }
-      EventLog.record(tx, now, actor, "customer.deleted", id, null, null);
-      return null;
-    });
+    customerWrites.delete(id, actor);
   }
 
   @Override
   public IssuedKey createCustomerKey(CustomerId id, String actor) {
-    String key = Keys.newKey();
-    String keyId = Keys.newId("key_");
-    long now = clock.millis();
-    return writer.write(tx -> {
-      liveCustomer(tx, id);
-      tx.insertInto(CUSTOMER_KEYS)
-          .set(CUSTOMER_KEYS.ID, keyId)
-          .set(CUSTOMER_KEYS.CUSTOMER_ID, id.value())
-          .set(CUSTOMER_KEYS.KEY_HASH, Keys.hash(key))
-          .set(CUSTOMER_KEYS.CREATED_AT, now)
-          .execute();
-      EventLog.record(tx, now, actor, "customer.key_created", id, null, "keyId=" + keyId);
-      return new IssuedKey(id.value(), key, keyId);
-    });
+    return customerWrites.createKey(id, actor);
   }
 
   @Override
   public List<CustomerKey> customerKeys(CustomerId id) {
-    liveCustomer(dsl, id);
+    CustomerWrites.liveCustomer(dsl, id);
     return dsl.selectFrom(CUSTOMER_KEYS)
         .where(CUSTOMER_KEYS.CUSTOMER_ID.eq(id.value()), CUSTOMER_KEYS.REVOKED_AT.isNull())
         .orderBy(CUSTOMER_KEYS.CREATED_AT)
@@ -261,19 +222,12 @@ public final class JooqLicenseStore implements LicenseStore {
 
   @Override
   public void revokeCustomerKey(CustomerId id, String keyId, String actor) {
-    long now = clock.millis();
-    writer.write(tx -> {
-      liveCustomer(tx, id);
-      int n = tx.update(CUSTOMER_KEYS).set(CUSTOMER_KEYS.REVOKED_AT, now)
-          .where(CUSTOMER_KEYS.ID.eq(keyId), CUSTOMER_KEYS.CUSTOMER_ID.eq(id.value()),
-              CUSTOMER_KEYS.REVOKED_AT.isNull())
-          .execute();
-      if (n == 0) {
-        throw new InvalidInputException("keyId", "customer " + id + " has no active key " + keyId);
-      }
-      EventLog.record(tx, now, actor, "customer.key_revoked", id, null, "keyId=" + keyId);
-      return null;
-    });
+    customerWrites.revokeKey(id, keyId, actor);
+  }
+
+  @Override
+  public Customer renameCustomer(CustomerId id, String name, String actor) {
+    return customerWrites.rename(id, name, actor);
   }
 
   // ---- licenses ----
@@ -317,6 +271,11 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public License update(LicenseId id, LicensePatch patch, String actor) {
     return licenseWrites.update(id, patch, actor);
+  }
+
+  @Override
+  public License moveLicense(LicenseId id, CustomerId to, String actor) {
+    return licenseWrites.move(id, to, actor);
   }
 
   @Override
@@ -382,16 +341,6 @@ public final class JooqLicenseStore implements LicenseStore {
     apiTokens.close();
     pullTokens.close();
     database.close();
-  }
-
-  private static CustomersRecord liveCustomer(DSLContext tx, CustomerId id) {
-    CustomersRecord r = tx.selectFrom(CUSTOMERS)
-        .where(CUSTOMERS.ID.eq(id.value()), CUSTOMERS.DELETED_AT.isNull())
-        .fetchOne();
-    if (r == null) {
-      throw new NoSuchCustomerException(id.value());
-    }
-    return r;
   }
 
   private static Customer customer(CustomersRecord r) {

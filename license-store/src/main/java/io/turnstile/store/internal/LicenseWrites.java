@@ -4,10 +4,12 @@ import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
 import static io.turnstile.store.internal.db.Tables.LICENSE_RANGES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
+import static io.turnstile.store.internal.db.Tables.PULL_TOKENS;
 
 import io.turnstile.store.StoreOutcomeUnknownException;
 import io.turnstile.store.Catalog;
 import io.turnstile.store.Change;
+import io.turnstile.store.CustomerId;
 import io.turnstile.store.InvalidInputException;
 import io.turnstile.store.IssuedKey;
 import io.turnstile.store.Keys;
@@ -85,6 +87,35 @@ final class LicenseWrites {
       }
       EventLog.record(tx, now, actor, "license.created", request.customerId(), l.id(), l.createdDetail());
       return l.issuedKey();
+    });
+  }
+
+  /**
+   * Moves license {@code id} to customer {@code to}, with its key, grants and pull tokens: the old
+   * customer's key stops covering it and the new one's starts, on the next request. Recorded in the
+   * license's history ({@code license.moved}) and in the old customer's events.
+   */
+  License move(LicenseId id, CustomerId to, String actor) {
+    if (to == null) {
+      throw new InvalidInputException("customerId", "is required");
+    }
+    long now = clock.millis();
+    return writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
+      CustomerId from = new CustomerId(r.getCustomerId());
+      if (from.equals(to)) {
+        return;
+      }
+      if (!tx.fetchExists(CUSTOMERS, CUSTOMERS.ID.eq(to.value()), CUSTOMERS.DELETED_AT.isNull())) {
+        throw new InvalidInputException("customerId", "no customer " + to);
+      }
+      r.setCustomerId(to.value());
+      r.setUpdatedAt(now);
+      r.store();
+      tx.update(PULL_TOKENS).set(PULL_TOKENS.CUSTOMER_ID, to.value())
+          .where(PULL_TOKENS.LICENSE_ID.eq(id.value())).execute();
+      // The old customer's event reloads it too, so its key and portal let go of the license at once.
+      EventLog.record(tx, now, actor, "customer.license_moved_out", from, null, id + " -> " + to);
+      EventLog.record(tx, now, actor, "license.moved", to, id, from + " -> " + to);
     });
   }
 

@@ -33,6 +33,7 @@ final class OutboxWriter {
   /** Event-log actions that are fields of one {@code license.updated}, and the field each names. */
   private static final Map<String, String> UPDATES = Map.of(
       "license.renamed", "name",
+      "license.moved", "customerId",
       "license.expiry_changed", "expiresAt",
       "license.keep_released_before_expiry_changed", "keepReleasedBeforeExpiry",
       "license.upstream_credentials_changed", "upstreamCredentials");
@@ -88,6 +89,10 @@ final class OutboxWriter {
       if (update != null) {
         emitUpdate(tx, update, changed);
         update = null;
+      }
+      if (r.getAction().equals("customer.renamed")) {
+        emit(tx, r, WebhookEvent.CUSTOMER_UPDATED, Map.of("changes", List.of("name")));
+        continue;
       }
       String[] direct = DIRECT.get(r.getAction());
       if (direct != null) {

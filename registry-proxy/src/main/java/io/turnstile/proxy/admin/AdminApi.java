@@ -166,11 +166,12 @@ public final class AdminApi {
         if (n == 2) {
           return switch (method) {
             case "GET" -> AdminResponse.ok(views.customer(store.customer(id)).set("pulls", pulls.summary(id)));
+            case "PATCH" -> renameCustomer(id, body, actor);
             case "DELETE" -> {
               store.deleteCustomer(id, actor);
               yield AdminResponse.noContent();
             }
-            default -> throw ApiError.notAllowed("GET, DELETE");
+            default -> throw ApiError.notAllowed("GET, PATCH, DELETE");
           };
         }
         if (p.get(2).equals("keys")) {
@@ -262,6 +263,11 @@ public final class AdminApi {
   private AdminResponse createCustomer(byte[] body, String actor) {
     JsonBody b = JsonBody.parse(json, body, Set.of("name"));
     return AdminResponse.created(views.customer(store.createCustomer(b.text("name", true), actor)));
+  }
+
+  private AdminResponse renameCustomer(CustomerId id, byte[] body, String actor) {
+    JsonBody b = JsonBody.parse(json, body, Set.of("name"));
+    return AdminResponse.ok(views.customer(store.renameCustomer(id, b.text("name", true), actor)));
   }
 
   private AdminResponse listCustomers() {

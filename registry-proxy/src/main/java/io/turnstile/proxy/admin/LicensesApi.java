@@ -96,6 +96,14 @@ final class LicensesApi {
           return AdminResponse.ok(views.license(store.revokeRange(id, p.get(3), actor), null));
         }
       }
+      case "move" -> {
+        if (n == 3) {
+          if (!method.equals("POST")) throw ApiError.notAllowed("POST");
+          JsonBody b = JsonBody.parse(json, body, Set.of("customerId"));
+          CustomerId to = new CustomerId(b.text("customerId", true));
+          return AdminResponse.ok(views.license(store.moveLicense(id, to, actor), null));
+        }
+      }
       case "key" -> {
         if (n == 3) {
           if (!method.equals("POST")) throw ApiError.notAllowed("POST");

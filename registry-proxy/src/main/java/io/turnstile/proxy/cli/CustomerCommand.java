@@ -48,6 +48,14 @@ public final class CustomerCommand {
     });
   }
 
+  @Command(name = "rename", description = "Rename a customer.")
+  int rename(@Parameters(paramLabel = "CUSTOMER_ID") String id,
+      @Option(names = "--name", required = true, description = "The new name") String name) {
+    JsonNode c = admin.call("PATCH", "customers/" + Paths.segment(id), Map.of("name", name));
+    return print(c, () -> new Table("ID", "NAME", "CREATED").row(c.path("id").asText(), c.path("name").asText(),
+        c.path("createdAt").asText()).print(out()));
+  }
+
   @Command(name = "delete", description = "Delete a customer; its licenses and keys are revoked.")
   int delete(@Parameters(paramLabel = "CUSTOMER_ID") String id) {
     admin.call("DELETE", "customers/" + Paths.segment(id), null);

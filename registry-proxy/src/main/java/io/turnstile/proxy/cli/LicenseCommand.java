@@ -184,6 +184,13 @@ public final class LicenseCommand {
     return printLicense(admin.call("PATCH", "licenses/" + Paths.segment(id), body));
   }
 
+  @Command(name = "move", description = "Move a license to another customer, with its key, grants and pull tokens.")
+  int move(@Parameters(paramLabel = "LICENSE_ID") String id,
+      @Option(names = "--customer", required = true, paramLabel = "CUSTOMER_ID", description = "The customer it moves to") String customer) {
+    ObjectNode body = admin.json().createObjectNode().put("customerId", customer);
+    return printLicense(admin.call("POST", "licenses/" + Paths.segment(id) + "/move", body));
+  }
+
   @Command(name = "rotate-key", description = "Replace the license key; the old key, and tokens issued for it, stop working.")
   int rotateKey(@Parameters(paramLabel = "LICENSE_ID") String id) {
     JsonNode k = admin.call("POST", "licenses/" + Paths.segment(id) + "/key", null);

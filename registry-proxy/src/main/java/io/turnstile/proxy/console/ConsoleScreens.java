@@ -64,6 +64,12 @@ final class ConsoleScreens {
           return change(s, api.delete("customers/" + AdminCalls.segment(id)), "Customer deleted; its licenses and keys are revoked.",
               Console.PREFIX + "/customers", Console.PREFIX + "/customers/" + AdminCalls.segment(id));
         }
+        if (n == 3 && r.isPost() && p.get(2).equals("name")) {
+          String name = r.field("name") == null ? "" : r.field("name").strip();
+          String back = Console.PREFIX + "/customers/" + AdminCalls.segment(id);
+          return change(s, api.patch("customers/" + AdminCalls.segment(id), NODES.objectNode().put("name", name)),
+              "Renamed to " + name + ".", back, back);
+        }
         if (n == 3 && r.isPost() && p.get(2).equals("keys")) {
           return issued(s, api.post("customers/" + AdminCalls.segment(id) + "/keys", null),
               Console.PREFIX + "/customers/" + AdminCalls.segment(id));
@@ -118,6 +124,13 @@ final class ConsoleScreens {
               String name = blankToNull(r.field("name"));
               yield change(s, this.api.patch(api, NODES.objectNode().put("name", name)),
                   name == null ? "The license's name is cleared." : "Renamed to " + name + ".", page, page);
+            }
+            case "move" -> {
+              String to = blankToNull(r.field("customerId"));
+              Answer moved = this.api.post(api + "/move", NODES.objectNode().put("customerId", to));
+              String name = moved.ok() ? this.api.get("customers/" + AdminCalls.segment(to)).body().path("name").asText(to) : to;
+              yield change(s, moved, "Moved to " + name + ". Its key logs in as before; the previous customer's"
+                  + " customer key no longer covers it.", page, page);
             }
             case "upstream" -> {
               ObjectNode body = NODES.objectNode();
@@ -256,6 +269,15 @@ final class ConsoleScreens {
     params.put("available", availableVersions(license));
     params.put("pulls", pulls.of(id));
     params.put("tokens", pullTokens(id));
+    List<Views.Customer> others = new ArrayList<>();
+    if (frame.mayEdit()) {
+      api.get("customers").body().path("customers").forEach(o -> {
+        if (!o.path("id").asText().equals(customerId)) {
+          others.add(Views.Customer.of(o));
+        }
+      });
+    }
+    params.put("customers", others);
     return page("console/license.jte", frame, params);
   }
 

@@ -173,6 +173,30 @@ class CliIT {
   }
 
   @Test
+  void aCustomerIsRenamed_andALicenseMovedToAnother_fromTheCli() throws Exception {
+    String acme = jsonOf(run("customer", "create", "--name", "Acme", "-o", "json")).get("id").asText();
+    String initech = jsonOf(run("customer", "create", "--name", "Initech", "-o", "json")).get("id").asText();
+    JsonNode created = jsonOf(run("license", "create", "--customer", acme, "--application", "app", "--version", "1.0.0",
+        "-o", "json"));
+    String id = created.get("id").asText();
+
+    Run renamed = run("customer", "rename", acme, "--name", "Acme Corporation");
+    assertThat(renamed.exit()).as(renamed.err()).isZero();
+    assertThat(renamed.out()).contains(acme, "Acme Corporation");
+
+    Run moved = run("license", "move", id, "--customer", initech);
+    assertThat(moved.exit()).as(moved.err()).isZero();
+    assertThat(ts.server.store().license(new io.turnstile.store.LicenseId(id)).customerId().value()).isEqualTo(initech);
+    assertThat(run("license", "show", id).out()).contains("license.moved", acme + " -> " + initech);
+    assertThat(((Access) ts.server.store().authorize(id, created.get("key").asText())).allowsTag("vendor/app", "1.0.0"))
+        .isTrue();
+
+    Run nowhere = run("license", "move", id, "--customer", "cus_nobody");
+    assertThat(nowhere.exit()).isNotZero();
+    assertThat(nowhere.err()).contains("customerId").contains("no customer cus_nobody");
+  }
+
+  @Test
   void ranges_grantRevokeAndShowTheirKind() throws Exception {
     String customer = jsonOf(run("customer", "create", "--name", "Acme", "-o", "json")).get("id").asText();
     Run created = run("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",

@@ -336,6 +336,33 @@ class ConsoleIT {
   }
 
   @Test
+  void customerPage_renamesTheCustomer_andLicensePage_movesTheLicenseToAnother() throws Exception {
+    signIn();
+    TestTurnstile.Login login = ts.license("app", "1.0.0");
+    String customerPage = "/console/customers/" + login.customer();
+    browser.get(customerPage);
+    assertThat(browser.post(customerPage + "/name", Map.of("name", "Acme Corporation")).statusCode()).isEqualTo(303);
+    assertThat(browser.get(customerPage).body()).contains("Renamed to Acme Corporation.")
+        .contains("<h1>Acme Corporation</h1>");
+    browser.post(customerPage + "/name", Map.of("name", " "));
+    assertThat(browser.get(customerPage).body()).as("a blank name is refused with the API's message")
+        .contains("<h1>Acme Corporation</h1>").contains("name");
+
+    String initech = createCustomer("Initech");
+    String page = "/console/licenses/" + login.username();
+    String before = browser.get(page).body();
+    assertThat(before).contains("data-confirm=\"Move this license to the chosen customer?")
+        .contains("<option value=\"" + initech + "\">Initech (" + initech + ")</option>")
+        .doesNotContain("<option value=\"" + login.customer() + "\">");
+    assertThat(browser.post(page + "/move", Map.of("customerId", initech)).statusCode()).isEqualTo(303);
+    String after = browser.get(page).body();
+    assertThat(after).contains("Moved to Initech.").contains("/console/customers/" + initech + "\">Initech</a>")
+        .contains("license.moved");
+    assertThat(browser.get("/console/customers/" + initech).body()).contains("/console/licenses/" + login.username());
+    assertThat(browser.get(customerPage).body()).doesNotContain("/console/licenses/" + login.username());
+  }
+
+  @Test
   void licensePage_grantsRevokesRotatesAndRevokes_throughTheAdminApisRules() throws Exception {
     signIn();
     TestTurnstile.Login login = ts.license("app", "1.0.0");
