@@ -5,8 +5,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.GenericFutureListener;
 import io.turnstile.proxy.blobs.Fill;
 import io.turnstile.proxy.concurrent.EventLoops;
 import io.turnstile.proxy.oci.RegistryError;
@@ -21,16 +19,21 @@ import io.turnstile.proxy.upstream.ResponseSink;
  * Fill#behind} does the next upstream read wait for it, so memory stays bounded. The last piece
  * reaches the client only once the whole body's SHA-256 matched the digest: on a mismatch the
  * connection closes short of it, so the client never holds the wrong content whole. Anything but a
- * 200, a body larger than the cache, an upstream failure or the client leaving abandons the fill:
- * nothing is kept, and those waiting for it learn why.
+ * 200, a body larger than the cache or an upstream failure abandons the fill: nothing is kept, and
+ * those waiting for it learn why. The client leaving abandons it too, unless others follow the
+ * download: then it goes on without that client, paced by the cache's lanes alone, so the followers
+ * still get the whole blob.
  */
 final class FillingSink implements ResponseSink {
   private final Relay relay;
   private final Fill fill;
   private final ChannelHandlerContext ctx;
   private final long maxSize;
-  private final GenericFutureListener<Future<? super Void>> onClientClose;
   private boolean filling;
+  /** The client left while others followed: the download goes on into the cache, for them. */
+  private boolean detached;
+  /** The next upstream read while the relay holds it for the client's socket to drain; null once run. */
+  private Runnable outstanding;
 
   /** @param ctx the client's: its closing abandons the fill */
   FillingSink(ChannelHandlerContext ctx, Relay relay, Fill fill, long maxSize) {
@@ -38,10 +41,20 @@ final class FillingSink implements ResponseSink {
     this.fill = fill;
     this.ctx = ctx;
     this.maxSize = maxSize;
-    this.onClientClose = f -> stop("the client left before the end", null);
-    // Until the head arrives, the fill is this request's: a client that leaves ends it.
     this.filling = true;
-    ctx.channel().closeFuture().addListener(onClientClose);
+    relay.onClientLeft(() -> {
+      if (filling && fill.hasFollowers()) {
+        detached = true;
+        // The relay drops a read it held for the client: the cache's lanes pace the download now.
+        Runnable held = outstanding;
+        if (held != null) {
+          ctx.executor().execute(held);
+        }
+        return true;
+      }
+      stop("the client left before the end", null);
+      return false;
+    });
   }
 
   @Override
@@ -70,16 +83,18 @@ final class FillingSink implements ResponseSink {
       return;
     }
     fill.write(content.content());
+    if (detached) {
+      carryOn(content, last, readMore);
+      return;
+    }
     if (!fill.active()) {
       // Grown beyond the cache's maxSize: relayed on, not kept.
       filling = false;
-      ctx.channel().closeFuture().removeListener(onClientClose);
       relay.onContent(content, last, readMore);
       return;
     }
     if (last) {
       filling = false;
-      ctx.channel().closeFuture().removeListener(onClientClose);
       // The digest is computed off the event loop: the last piece waits for it there.
       EventLoops.whenDone(ctx.channel().eventLoop(), fill.finish(), (matched, err) -> {
         if (Boolean.TRUE.equals(matched)) {
@@ -92,7 +107,35 @@ final class FillingSink implements ResponseSink {
       });
       return;
     }
-    relay.onContent(content, false, () -> fill.whenCaughtUp(ctx.executor(), readMore));
+    relay.onContent(content, false, once(readMore));
+  }
+
+  /** {@code readMore} once the cache's lanes keep up, run at most once: by the relay, or on detaching. */
+  private Runnable once(Runnable readMore) {
+    boolean[] ran = {false};
+    Runnable r = () -> {
+      if (!ran[0]) {
+        ran[0] = true;
+        outstanding = null;
+        fill.whenCaughtUp(ctx.executor(), readMore);
+      }
+    };
+    outstanding = r;
+    return r;
+  }
+
+  /** With the client gone: the piece is in the fill's lanes already; read on as they keep up. */
+  private void carryOn(HttpContent content, boolean last, Runnable readMore) {
+    content.release();
+    if (!fill.active()) {
+      filling = false;
+      relay.cancelUpstream();
+    } else if (last) {
+      filling = false;
+      fill.finish();
+    } else {
+      fill.whenCaughtUp(ctx.executor(), readMore);
+    }
   }
 
   @Override
@@ -104,7 +147,6 @@ final class FillingSink implements ResponseSink {
   private void stop(String why, RegistryException answer) {
     if (filling) {
       filling = false;
-      ctx.channel().closeFuture().removeListener(onClientClose);
       fill.abort(why, answer);
     }
   }

@@ -67,6 +67,7 @@ final class Relay implements ResponseSink {
   }
 
   private static final long TELL_EVERY = 1 << 20;
+  private java.util.function.BooleanSupplier clientLeft = () -> false;
 
   /** @param observer told what reached the client; null for nobody */
   Relay(ChannelHandlerContext ctx, boolean head, boolean keepAlive, RegistryError notFound,
@@ -79,12 +80,33 @@ final class Relay implements ResponseSink {
     this.done = done;
     this.record = RequestRecord.of(ctx.channel());
     this.onClientClose = f -> {
-      if (call != null) {
+      if (call != null && !clientLeft.getAsBoolean()) {
         call.cancel();
       }
       finish(false);
     };
     ctx.channel().closeFuture().addListener(onClientClose);
+  }
+
+  /**
+   * Asked once, on the event loop, when the client leaves before the end (it closed, or a write to it
+   * failed): true to let the upstream
+   * download go on without this client (a cache fill that others follow), false to cancel it.
+   */
+  void onClientLeft(java.util.function.BooleanSupplier keepUpstream) {
+    this.clientLeft = keepUpstream;
+  }
+
+  /** Cancels the upstream call, if any: for a sink that carries on after the client left and then gives up. */
+  void cancelUpstream() {
+    if (call != null) {
+      call.cancel();
+    }
+  }
+
+  /** Whether the client has left (or the answer ended): nothing more reaches it. */
+  boolean finished() {
+    return finished;
   }
 
   /** The client's socket drained below the low watermark (the frontend says so): read on. */
@@ -165,7 +187,7 @@ final class Relay implements ResponseSink {
         }
       }
       if (!w.isSuccess()) {
-        if (call != null) {
+        if (!finished && call != null && !clientLeft.getAsBoolean()) {
           call.cancel();
         }
         ctx.close();

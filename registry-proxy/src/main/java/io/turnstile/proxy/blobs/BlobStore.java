@@ -245,6 +245,7 @@ public final class BlobStore implements AutoCloseable {
     Fill mine = new Fill(this, digest, hex);
     Fill under = fills.putIfAbsent(hex, mine);
     if (under != null) {
+      under.followed();
       return new Follow(under);
     }
     // It may have landed between the caller's lookup and now: a fill ends by entering the index

@@ -69,6 +69,8 @@ public final class Fill {
   private final Lane disk;
   private final AtomicReference<Runnable> onCaughtUp = new AtomicReference<>();
   private final Queue<Runnable> followers = new ConcurrentLinkedQueue<>();
+  /** Whether anyone has followed this download: then it goes on when its first client leaves. */
+  private volatile boolean followed;
   // Producer side.
   private long received;
   private boolean ended;
@@ -126,6 +128,16 @@ public final class Fill {
     }
     hashing.add(data.retainedDuplicate());
     disk.add(data.retainedDuplicate());
+  }
+
+  /** Notes that another request follows this download (the store says so when it hands out a follow). */
+  void followed() {
+    followed = true;
+  }
+
+  /** Whether another request has followed this download since it started. */
+  public boolean hasFollowers() {
+    return followed;
   }
 
   /** Whether the download is still going: neither finished nor abandoned. */

@@ -1,5 +1,6 @@
 package io.turnstile.proxy.access;
 
+import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -165,6 +166,29 @@ class BlobCacheHerdIT {
             certificate: %1$s/tls.crt
             privateKey: %1$s/tls.key
         """.formatted(tls));
+  }
+
+  @Test
+  void theFirstClientLeavingMidDownload_leavesTheOthersToGetTheWholeBlob_fromOneUpstreamGet() throws Exception {
+    byte[] blob = new byte[SIZE];
+    new Random(3).nextBytes(blob);
+    String layer = FakeRegistry.sha256(blob);
+    try (ServerSocket fake = new ServerSocket(0)) {
+      TestTurnstile.Login login = start(fake, blob, layer, "");
+      List<HttpResponse<InputStream>> pulls = underWay(login, layer, (r, start) -> { });
+      // The client whose GET started the download goes away with most of the blob still to come.
+      pulls.get(0).body().close();
+      release.countDown();
+      for (HttpResponse<InputStream> r : pulls.subList(1, pulls.size())) {
+        try (InputStream in = r.body()) {
+          assertThat(read(in, SIZE)).isEqualTo(Arrays.copyOfRange(blob, GLIMPSE, SIZE));
+          assertThat(in.read()).as("nothing after the blob").isEqualTo(-1);
+        }
+      }
+      until("the blob landed in the cache", () -> Files.exists(file(layer)));
+      assertThat(Files.readAllBytes(file(layer))).isEqualTo(blob);
+      assertThat(gets.get()).as("upstream GETs of the blob").isEqualTo(1);
+    }
   }
 
   @Test

@@ -61,10 +61,13 @@ class FillingSinkTest {
     assertThat(io.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
   }
 
+  /** Times the upstream call was cancelled. */
+  private final java.util.concurrent.atomic.AtomicInteger cancels = new java.util.concurrent.atomic.AtomicInteger();
+
   private FillingSink sink(String digest) {
     ChannelHandlerContext ctx = ch.pipeline().firstContext();
     Relay relay = new Relay(ctx, false, true, RegistryError.BLOB_UNKNOWN, finished::add);
-    relay.call(() -> { });
+    relay.call(cancels::incrementAndGet);
     return new FillingSink(ctx, relay, ((BlobStore.Lead) store.claim(digest)).fill(), 1 << 20);
   }
 
@@ -145,15 +148,38 @@ class FillingSinkTest {
   }
 
   @Test
-  void theClientLeaving_abandonsTheDownload() throws Exception {
+  void theClientLeaving_withNobodyFollowing_abandonsTheDownloadAndCancelsTheUpstream() throws Exception {
+    String d = digest(data);
+    FillingSink sink = sink(d);
+    sink.onHead(ok(data.length));
+    sink.onContent(new DefaultHttpContent(Unpooled.copiedBuffer(data, 0, 1000)), false, () -> { });
+    ch.close();
+    assertThat(cancels.get()).isEqualTo(1);
+    assertThat(store.lookup(d)).isNull();
+    until("the abandoned fill is let go", () -> store.claim(d) instanceof BlobStore.Lead);
+    sent(new boolean[1]);
+    assertFalse(ch.finishAndReleaseAll());
+  }
+
+  @Test
+  void theClientLeaving_whileOthersFollow_keepsTheDownloadGoing_andTheyGetTheWholeBlob() throws Exception {
     String d = digest(data);
     FillingSink sink = sink(d);
     BlobStore.Follow waiting = (BlobStore.Follow) store.claim(d);
     sink.onHead(ok(data.length));
     sink.onContent(new DefaultHttpContent(Unpooled.copiedBuffer(data, 0, 1000)), false, () -> { });
     ch.close();
-    assertThatThrownBy(() -> waiting.result().get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(FillFailedException.class);
-    assertThat(store.lookup(d)).isNull();
+    assertThat(cancels.get()).as("the upstream download goes on").isZero();
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    sink.onContent(new DefaultHttpContent(Unpooled.copiedBuffer(data, 1000, 1000)), false, reads::incrementAndGet);
+    until("the next upstream read, paced by the cache alone", () -> {
+      ch.runPendingTasks();
+      return reads.get() == 1;
+    });
+    sink.onContent(new DefaultLastHttpContent(Unpooled.copiedBuffer(data, 2000, data.length - 2000)), true, () -> { });
+    BlobStore.Entry landed = waiting.result().get(5, TimeUnit.SECONDS);
+    assertThat(Files.readAllBytes(landed.path())).isEqualTo(data);
+    assertThat(finished).containsExactly(false);
     sent(new boolean[1]);
     assertFalse(ch.finishAndReleaseAll());
   }
