@@ -4,7 +4,7 @@
 #   benchmarks/run.sh [--quick] [--only PART,...]
 #
 #   --quick  small sizes, short runs: a smoke check, not figures
-#   --only   some of the parts below (peers, audit, scale, replicas, authorize, blobindex, chaos), e.g. --only scale,replicas
+#   --only   some of the parts below (peers, blobs, audit, scale, replicas, authorize, blobindex, chaos), e.g. --only scale,replicas
 #
 # A full run writes benchmarks/results/<date>.md; a partial one <date>-<parts>.md and a quick one
 # <date>-quick.md (or <date>-<parts>-quick.md), so neither replaces a full run's figures.
@@ -17,6 +17,9 @@
 #     each client's time to first byte, the whole herd against one download),
 #     manifest request rates, token issuance, skopeo copies: upstream (distribution), nginx,
 #     distribution's pull-through cache and Turnstile (PeerBenchmarks);
+#   - blobs: the blob sections of peers only (throughput, the blob cache cold and warm, the herds, and
+#     pulls while the upstream is down), for a run about releases and outages; not part of a full run,
+#     which has them in peers;
 #   - audit: manifest GET rates with the pull audit log on and off, side by side (AuditBenchmark);
 #   - scale: a store of 100,000 licenses and 1,000,000 versions (10,000 with --quick), on SQLite and
 #     on PostgreSQL: start-up and snapshot memory (ScaleBenchmark);
@@ -39,7 +42,7 @@ root=$(cd "$here/.." && pwd)
 # nginx lives in /usr/sbin, which a non-login root shell may lack.
 PATH="$PATH:/usr/sbin:/sbin"
 all=(peers audit scale replicas authorize blobindex chaos)
-usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,audit,scale,replicas,authorize,blobindex,chaos]" >&2; exit 2; }
+usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,blobs,audit,scale,replicas,authorize,blobindex,chaos]" >&2; exit 2; }
 quick=()
 only=""
 while (($#)); do
@@ -55,7 +58,7 @@ parts=("${all[@]}")
 if [[ -n "$only" ]]; then
   IFS=, read -ra parts <<< "$only"
   for p in "${parts[@]}"; do
-    [[ " ${all[*]} " == *" $p "* ]] || { echo "unknown part '$p'; parts: ${all[*]}" >&2; exit 2; }
+    [[ " ${all[*]} blobs " == *" $p "* ]] || { echo "unknown part '$p'; parts: ${all[*]} blobs" >&2; exit 2; }
   done
 fi
 wants() { [[ " ${parts[*]} " == *" $1 "* ]]; }
@@ -92,6 +95,9 @@ bench() {
 }
 if wants peers; then
   bench peers -Xmx1g io.turnstile.benchmarks.PeerBenchmarks "${quick[@]}" "$tmp/peers.md"
+fi
+if wants blobs; then
+  bench blobs -Xmx1g io.turnstile.benchmarks.PeerBenchmarks "${quick[@]}" --blobs "$tmp/blobs.md"
 fi
 if wants audit; then
   bench audit -Xmx1g io.turnstile.benchmarks.AuditBenchmark "${quick[@]}" "$tmp/audit.md"
@@ -137,7 +143,7 @@ lines = ["# Turnstile benchmark run", "",
          f"- machine: {os.cpu_count()} cores, {platform.machine()}, Java {java}",
          f"- mode: {mode}" + ("" if parts == "peers audit scale replicas authorize blobindex chaos" else f"; parts: {', '.join(parts.split())}"),
          f"- load average (1, 5, 15 min) before the run: {load_before.replace(' ', ', ')}; after: {load_after.replace(' ', ', ')}", ""]
-for section in ("peers.md", "audit.md", "scale.md", "scale-postgres.md", "replicas.md", "chaos.md", "blobindex.md"):
+for section in ("peers.md", "blobs.md", "audit.md", "scale.md", "scale-postgres.md", "replicas.md", "chaos.md", "blobindex.md"):
     if os.path.exists(f"{tmp}/{section}"):
         lines.append(open(f"{tmp}/{section}").read())
 if os.path.exists(f"{tmp}/authorize.json"):

@@ -136,6 +136,7 @@ public final class PeerBenchmarks {
         new BlobCacheSections(this::line, quick)
             .run(dir, upstream, vendor, layer, bytes, bigMib, runs, direct, viaNginx, pullWarm, ts, uncached);
         new ThrottledHerd(this::line, quick).run(dir, upstream, vendor, layer, bytes, bigMib);
+        new UpstreamOutageSection(this::line).run(dir, storage, layer, bytes, bigMib, load);
         if (blobsOnly) {
           return;
         }
