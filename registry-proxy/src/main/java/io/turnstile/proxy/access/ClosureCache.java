@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -46,7 +47,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * DataPlane} is noted with its digest (a tag the upstream lacks is forgotten). When resolving a tag fails because the upstream is down (unreachable, timed out, 5xx,
  * or 429 and its {@code Retry-After}), the digest the tag last had is answered instead, if the
  * upstream said so within {@code cache.staleIfError}; that answer is {@link Resolved#stale()} and
- * is trusted for {@link #STALE_RECHECK} at most before the upstream is asked again.
+ * is trusted for {@link #STALE_RECHECK} at most before the upstream is asked again. While that ask
+ * is in flight (a timing-out upstream takes its whole {@code readTimeout}), pulls of the tag get the
+ * same stale answer at once instead of waiting for it.
  */
 public final class ClosureCache {
   /** Largest manifest read. */
@@ -56,6 +59,11 @@ public final class ClosureCache {
   static final Duration MISSING_TAG_TTL = Duration.ofSeconds(1);
   /** Longest a tag's last known digest, answered while its upstream failed, is used before asking again. */
   static final Duration STALE_RECHECK = Duration.ofSeconds(5);
+  /**
+   * Longest a pull waits for a tag's resolution, once the tag was last answered stale, before it
+   * gets that stale answer again: an upstream that hangs is not waited for up to its readTimeout.
+   */
+  static final Duration STALE_WAIT = Duration.ofMillis(500);
 
   /**
    * What a tag resolved to: its digest (empty: the upstream has no such tag), and, when the
@@ -88,6 +96,12 @@ public final class ClosureCache {
   private final ObjectMapper json;
   private final KeptManifests kept;
   private final AsyncCache<String, Resolved> tags;
+  /**
+   * Each tag's last answer from the digest it last had while its upstream failed, until a live
+   * answer replaces it: given to pulls while the next resolution of the tag is in flight.
+   */
+  private final com.github.benmanes.caffeine.cache.Cache<String, Resolved> staleAnswers =
+      Caffeine.newBuilder().maximumSize(100_000).build();
   private final AsyncCache<String, CachedManifest> manifests;
   private final AsyncCache<String, Set<String>> closures;
   /** Subject digest to referrer manifest digests learned from referrers answers and cosign tags. */
@@ -162,7 +176,8 @@ public final class ClosureCache {
 
   /** As {@link #tagDigest}, saying whether the digest is the last known one, answered while the upstream failed. */
   public CompletableFuture<Resolved> resolve(EventLoop loop, Source source, String tag) {
-    return tags.get(source.key() + ":" + tag, (k, e) -> resolveTag(loop, source, tag)
+    String key = source.key() + ":" + tag;
+    CompletableFuture<Resolved> asked = tags.get(key, (k, e) -> resolveTag(loop, source, tag)
         .thenApply(d -> {
           if (d.isEmpty()) {
             kept.saw(source, tag, d);
@@ -170,8 +185,31 @@ public final class ClosureCache {
           return Resolved.live(d);
         })
         .exceptionallyCompose(err -> lastKnown(loop, source, tag, err))
-        .exceptionally(err -> new Resolved(Optional.empty(), null, err)))
-        .thenApply(Resolved::orThrow);
+        .exceptionally(err -> new Resolved(Optional.empty(), null, err))
+        .whenComplete((r, err) -> {
+          if (r != null && r.isStale()) {
+            staleAnswers.put(key, r);
+          } else {
+            staleAnswers.invalidate(key);
+          }
+        }));
+    // While the upstream is down, a pull does not wait for it to time out again every STALE_RECHECK:
+    // when the tag's resolution, in flight, has no answer within STALE_WAIT, the tag's last stale
+    // answer goes out, and the resolution goes on for the pulls after it.
+    Resolved meanwhile = asked.isDone() ? null : staleAnswers.getIfPresent(key);
+    if (meanwhile == null) {
+      return asked.thenApply(Resolved::orThrow);
+    }
+    CompletableFuture<Resolved> first = new CompletableFuture<>();
+    asked.whenComplete((r, err) -> {
+      if (err != null) {
+        first.completeExceptionally(err);
+      } else {
+        first.complete(r);
+      }
+    });
+    loop.schedule(() -> first.complete(meanwhile), STALE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    return first.thenApply(Resolved::orThrow);
   }
 
   /**

@@ -80,8 +80,12 @@ class UpstreamOutageIT {
   }
 
   private void startTurnstile(String upstreamUrl, String cacheYaml) throws Exception {
+    startTurnstile(upstreamUrl, cacheYaml, "1s");
+  }
+
+  private void startTurnstile(String upstreamUrl, String cacheYaml, String readTimeout) throws Exception {
     ts = TestTurnstile.withCache(dir, upstreamUrl,
-        "    readTimeout: 1s\n    cache:\n      blobs: {directory: " + blobs + ", maxSize: 64MiB}",
+        "    readTimeout: " + readTimeout + "\n    cache:\n      blobs: {directory: " + blobs + ", maxSize: 64MiB}",
         "  tagTtl: 0s\n" + cacheYaml);
   }
 
@@ -189,6 +193,25 @@ class UpstreamOutageIT {
     assertThat(r.body()).isEqualTo(v100.manifest());
     assertThat(staleServed()).isEqualTo(1);
     upstream.removeStub(slow);
+  }
+
+  @Test
+  void onceATagWasAnsweredStale_aHangingUpstreamIsNotWaitedForUpToItsReadTimeout() throws Exception {
+    ts.close();
+    startTurnstile(upstream.baseUrl(), "", "60s");
+    pullAndKeep("1.0.0", v100);
+    StubMapping down = fail(aResponse().withStatus(503));
+    assertThat(manifest("1.0.0").statusCode()).isEqualTo(200);
+    upstream.removeStub(down);
+    // Now the upstream takes its time: far longer than the client below waits, and than the test runs.
+    StubMapping hanging = fail(aResponse().withStatus(200).withFixedDelay(120_000));
+    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(ts.registryUrl() + "/v2/vendor/app/manifests/1.0.0"))
+        .header("Authorization", login.basic()).header("Accept", FakeRegistry.OCI_MANIFEST)
+        .timeout(java.time.Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+    assertThat(r.headers().firstValue("Docker-Content-Digest")).contains(v100.digest());
+    assertThat(staleServed()).isEqualTo(2);
+    upstream.removeStub(hanging);
   }
 
   @Test
