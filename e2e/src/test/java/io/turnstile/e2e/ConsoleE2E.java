@@ -242,9 +242,17 @@ class ConsoleE2E {
 
   @Test
   @Order(4)
-  void docker_pullsTheGrantedVersion_withTheKeyShownOnce() {
+  void docker_pullsTheGrantedVersion_withTheKeyShownOnce_andTheConsoleListsThePullWithItsTag() {
     dockerLogin(licenseId, key);
     docker("pull", turnstile.host() + "/vendor/app:1.0.0");
+    // Written at once, not when the pull's window closes: a reload or two finds it.
+    String pulls = look(vendor, "docker's pull among the license's recent pulls", x -> {
+      x.get(console("/licenses/" + licenseId));
+      return x.findElement(By.id("recent-pulls")).getText();
+    }, t -> t.contains("vendor/app") && !t.contains("No pulls recorded."));
+    assertThat(text(vendor, By.cssSelector("#recent-pulls thead"))).contains("Tag").contains("Version");
+    assertThat(pulls).as("one row, with the tag docker asked for").contains("1.0.0").contains("docker");
+    assertThat(vendor.findElements(By.cssSelector("#recent-pulls tbody tr"))).hasSize(1);
   }
 
   @Test
