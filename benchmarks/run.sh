@@ -91,7 +91,10 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 bench() {
   local name=$1 heap=$2
   shift 2
-  java "$heap" -cp "$jar" "$@" > "$tmp/$name.log" 2>&1 || { cat "$tmp/$name.log"; exit 1; }
+  # Each benchmark's temporary directories (upstream storage, caches, databases) go under $tmp,
+  # which the trap above deletes, so a run leaves nothing in /tmp.
+  mkdir -p "$tmp/java"
+  java "$heap" -Djava.io.tmpdir="$tmp/java" -cp "$jar" "$@" > "$tmp/$name.log" 2>&1 || { cat "$tmp/$name.log"; exit 1; }
 }
 if wants peers; then
   bench peers -Xmx1g io.turnstile.benchmarks.PeerBenchmarks "${quick[@]}" "$tmp/peers.md"
