@@ -98,8 +98,11 @@ class OpenApiContractIT {
 
     // A pull, so that the logs and the fleet have rows to show.
     assertThat(pull(license, key)).isEqualTo(200);
-    assertThat(ts.server.pullAudit().flush(Duration.ofSeconds(10))).isTrue();
-    assertThat(call("GET", "/admin/v1/pulls?licenseId=" + license + "&limit=1", null, 200).get("pulls")).hasSize(1);
+    // A pull is recorded once its answer is written, which the client can see a moment before.
+    until("the pull's record", () -> {
+      assertThat(ts.server.pullAudit().flush(Duration.ofSeconds(10))).isTrue();
+      return call("GET", "/admin/v1/pulls?licenseId=" + license + "&limit=1", null, 200).get("pulls").size() == 1;
+    });
     call("GET", "/admin/v1/pulls?format=csv", null, 200);
     call("GET", l, null, 200);
     call("GET", "/admin/v1/customers/" + customer, null, 200);
