@@ -4,7 +4,8 @@
 #   benchmarks/run.sh [--quick] [--only PART,...]
 #
 #   --quick  small sizes, short runs: a smoke check, not figures
-#   --only   some of the parts below (peers, blobs, audit, scale, replicas, authorize, blobindex, chaos), e.g. --only scale,replicas
+#   --only   some of the parts below (peers, blobs, audit, scale, replicas, authorize, blobindex, chaos,
+#            webhooks), e.g. --only scale,replicas
 #
 # A full run writes benchmarks/results/<date>.md; a partial one <date>-<parts>.md and a quick one
 # <date>-quick.md (or <date>-<parts>-quick.md), so neither replaces a full run's figures.
@@ -30,7 +31,9 @@
 #     (BlobIndexBenchmark);
 #   - chaos: three replicas on one PostgreSQL store under paced pulls and edits for 4 minutes (40 s
 #     with --quick), the database stopped for 10 s and a replica killed and restarted; every pull
-#     answer checked against the license's state at that time (ChaosBenchmark).
+#     answer checked against the license's state at that time (ChaosBenchmark);
+#   - webhooks: one Turnstile with no enabled webhook endpoint and with one whose receiver is on
+#     loopback, in turn: admin write latency and manifest GET rates (WebhooksBenchmark).
 # Every process it starts is stopped when it ends.
 #
 # PostgreSQL runs from testkit's fixture (initdb under a temp dir, a free port on 127.0.0.1), never
@@ -41,8 +44,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 # nginx lives in /usr/sbin, which a non-login root shell may lack.
 PATH="$PATH:/usr/sbin:/sbin"
-all=(peers audit scale replicas authorize blobindex chaos)
-usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,blobs,audit,scale,replicas,authorize,blobindex,chaos]" >&2; exit 2; }
+all=(peers audit scale replicas authorize blobindex chaos webhooks)
+usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,blobs,audit,scale,replicas,authorize,blobindex,chaos,webhooks]" >&2; exit 2; }
 quick=()
 only=""
 while (($#)); do
@@ -115,6 +118,9 @@ fi
 if wants chaos; then
   bench chaos -Xmx1g io.turnstile.benchmarks.ChaosBenchmark "${quick[@]}" "$tmp/chaos.md"
 fi
+if wants webhooks; then
+  bench webhooks -Xmx1g io.turnstile.benchmarks.WebhooksBenchmark "${quick[@]}" "$tmp/webhooks.md"
+fi
 if wants blobindex; then
   bench blobindex -Xmx1g io.turnstile.benchmarks.BlobIndexBenchmark "${quick[@]}" "$tmp/blobindex.md"
 fi
@@ -144,9 +150,10 @@ def f(v):
     except (TypeError, ValueError): return "-"
 lines = ["# Turnstile benchmark run", "",
          f"- machine: {os.cpu_count()} cores, {platform.machine()}, Java {java}",
-         f"- mode: {mode}" + ("" if parts == "peers audit scale replicas authorize blobindex chaos" else f"; parts: {', '.join(parts.split())}"),
+         f"- mode: {mode}" + ("" if parts == "peers audit scale replicas authorize blobindex chaos webhooks" else f"; parts: {', '.join(parts.split())}"),
          f"- load average (1, 5, 15 min) before the run: {load_before.replace(' ', ', ')}; after: {load_after.replace(' ', ', ')}", ""]
-for section in ("peers.md", "blobs.md", "audit.md", "scale.md", "scale-postgres.md", "replicas.md", "chaos.md", "blobindex.md"):
+for section in ("peers.md", "blobs.md", "audit.md", "scale.md", "scale-postgres.md", "replicas.md", "chaos.md",
+                "webhooks.md", "blobindex.md"):
     if os.path.exists(f"{tmp}/{section}"):
         lines.append(open(f"{tmp}/{section}").read())
 if os.path.exists(f"{tmp}/authorize.json"):

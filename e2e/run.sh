@@ -6,7 +6,8 @@
 # deploy/helm/turnstile; the console and portal in headless Chromium (Debian's chromium and
 # chromium-driver), checked with axe-core from npm; the console's single sign-on against Keycloak
 # (keycloak-quarkus-dist from Maven Central); webhooks to a Node receiver that verifies them with
-# the npm standardwebhooks package. Needs root (it starts its own daemons under a
+# the npm standardwebhooks package; the admin API's OpenAPI document linted with @redocly/cli and
+# used through a client openapi-generator made from it. Needs root (it starts its own daemons under a
 # temp dir). Installs the Debian packages it needs when they are missing, builds
 # the jar, runs the JUnit suite in e2e/ and prints "e2e: N passed, N failed". A missing program
 # fails the suite; nothing skips.
@@ -105,6 +106,16 @@ if [[ ! -f "$webhooks_node/node_modules/standardwebhooks/package.json" ]]; then
   mkdir -p "$(dirname "$webhooks_node")" && rm -rf "$webhooks_node" && mv "$tmp" "$webhooks_node"
 fi
 export TURNSTILE_WEBHOOKS_NODE_PATH="$webhooks_node/node_modules"
+# @redocly/cli, which lints the admin API's OpenAPI document (OpenApiE2E): a pinned npm package and
+# its dependencies, installed once into the same cache.
+redocly="$cache/redocly-cli-2.77.0"
+if [[ ! -x "$redocly/node_modules/.bin/redocly" ]]; then
+  echo "e2e: installing @redocly/cli@2.77.0 from npm"
+  tmp=$(mktemp -d)
+  npm install --silent --no-audit --no-fund --prefix "$tmp" @redocly/cli@2.77.0 >/dev/null
+  mkdir -p "$(dirname "$redocly")" && rm -rf "$redocly" && mv "$tmp" "$redocly"
+fi
+export TURNSTILE_REDOCLY="$redocly/node_modules/.bin/redocly"
 
 status=0
 mvn -B -Pe2e -pl e2e -am verify -DskipTests -DskipITs || status=$?

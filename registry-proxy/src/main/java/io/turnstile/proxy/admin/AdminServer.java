@@ -21,8 +21,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The admin listener: the operator endpoints (metrics, health, readiness; no token), the vendor
- * console's pages when given, then the admin API; small requests only, aggregated with a tight cap;
+ * The admin listener: the operator endpoints (metrics, health, readiness; no token), the admin
+ * API's OpenAPI document and Swagger UI (no token), the vendor console's pages when given, then the
+ * admin API; small requests only, aggregated with a tight cap;
  * TLS when configured.
  */
 public final class AdminServer implements AutoCloseable {
@@ -48,6 +49,7 @@ public final class AdminServer implements AutoCloseable {
     AdminHandler handler = new AdminHandler(api, new AdminCredentials(adminToken, api.apiTokenStore()), blocking,
         json);
     OperationsHandler operations = new OperationsHandler(ops, blocking, json);
+    ApiDocsHandler docs = new ApiDocsHandler(json);
     Channel ch = new ServerBootstrap()
         .group(boss, workers)
         .channel(Transport.serverChannel())
@@ -69,6 +71,7 @@ public final class AdminServer implements AutoCloseable {
             p.addLast("keepAlive", new HttpServerKeepAliveHandler());
             p.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
             p.addLast("operations", operations);
+            p.addLast("apiDocs", docs);
             if (pages != null) {
               p.addLast("console", pages);
             }

@@ -15,7 +15,7 @@ import java.util.function.Function;
  */
 final class LogQuery {
   private final Map<String, List<String>> query;
-  /** Whether the answer is CSV ({@code Accept: text/csv} or {@code ?format=csv}). */
+  /** Whether the answer is CSV ({@code ?format=csv}, or an Accept that prefers text/csv). */
   final boolean csv;
   /** The {@code limit} given, or null. */
   final Integer limit;
@@ -32,7 +32,7 @@ final class LogQuery {
     if (format != null && !format.equals("json") && !format.equals("csv")) {
       throw ApiError.badRequest("format", "must be json or csv");
     }
-    this.csv = format != null ? format.equals("csv") : accept != null && accept.contains("text/csv");
+    this.csv = format != null ? format.equals("csv") : Query.prefersCsv(accept);
     String limitText = text("limit");
     try {
       this.limit = limitText == null ? null : Integer.valueOf(limitText);

@@ -59,7 +59,7 @@ class LayeringTest {
         .whereLayer("portal").mayOnlyBeAccessedByLayers("server", "pages")
         .whereLayer("access").mayOnlyBeAccessedByLayers("server")
         .whereLayer("pages").mayNotBeAccessedByAnyLayer()
-        .whereLayer("web").mayOnlyBeAccessedByLayers("server", "console", "portal", "pages")
+        .whereLayer("web").mayOnlyBeAccessedByLayers("server", "admin", "console", "portal", "pages")
         .whereLayer("token").mayOnlyBeAccessedByLayers("server", "admin", "access", "portal")
         .whereLayer("audit").mayOnlyBeAccessedByLayers("server", "access")
         .whereLayer("blobs").mayOnlyBeAccessedByLayers("server", "access")

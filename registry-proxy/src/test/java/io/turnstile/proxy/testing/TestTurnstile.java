@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -75,6 +76,15 @@ public final class TestTurnstile implements AutoCloseable {
       String extraYaml) throws Exception {
     return new TestTurnstile(dir, upstreamUrl, "", true, extraYaml,
         "  url: " + jdbcUrl + "\n  username: postgres\n  pollInterval: " + pollInterval + "\n", "", "0s");
+  }
+
+  /**
+   * A Turnstile whose token signing keys are kept in the store ({@code token.keySource: store}),
+   * with top-level keys {@code extraYaml} (e.g. {@code webhooks:}).
+   */
+  public static TestTurnstile keysInStore(Path dir, String upstreamUrl, String extraYaml) throws Exception {
+    return new TestTurnstile(dir, upstreamUrl, "", true, extraYaml, "  url: jdbc:sqlite:" + dir + "/turnstile.db\n",
+        "  keySource: store\n", "0s");
   }
 
   /**
@@ -223,7 +233,17 @@ public final class TestTurnstile implements AutoCloseable {
       b.header("Content-Type", "application/json");
     }
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    JsonNode node = r.body().isEmpty() ? null : json.readTree(r.body());
+    if (path.startsWith("/admin/v1/")) {
+      // Every admin call a test makes is also a check of the OpenAPI document against the server.
+      List<String> violations = OpenApiContract.admin().violations(method, path, body, r.statusCode(),
+          r.headers().firstValue("Content-Type").orElse(null), r.body());
+      if (!violations.isEmpty()) {
+        throw new AssertionError("the admin API and its OpenAPI document (openapi/admin-v1.yaml) disagree:\n  "
+            + String.join("\n  ", violations));
+      }
+    }
+    JsonNode node = r.body().isEmpty() || !r.headers().firstValue("Content-Type").orElse("").contains("json")
+        ? null : json.readTree(r.body());
     return new Answer(r.statusCode(), node, r.body());
   }
 

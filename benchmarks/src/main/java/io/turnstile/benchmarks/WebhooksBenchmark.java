@@ -1,0 +1,200 @@
+package io.turnstile.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.turnstile.testkit.Distribution;
+import io.turnstile.testkit.Proc;
+import io.turnstile.testkit.Seeder;
+import io.turnstile.testkit.TurnstileProcess;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What webhooks cost the calls that cause events and the pulls beside them: one Turnstile, measured
+ * in turn with no enabled webhook endpoint (no event is written at all) and with one enabled
+ * endpoint whose receiver, in this process, answers {@code 204} to every delivery. Each run pair
+ * alternates which goes first. Per run: admin writes (a version granted, then revoked; one event
+ * each) one at a time, their latency; then manifest GETs with {@code hey -c 32}, their rate.
+ * Writes a markdown section.
+ *
+ * <p>Usage: {@code WebhooksBenchmark [--quick] REPORT.md}
+ */
+public final class WebhooksBenchmark {
+  private static final String WEBHOOKS_YAML = """
+      webhooks:
+        allowHttp: true
+        allowAddresses: [127.0.0.0/8]
+      """;
+
+  private final boolean quick;
+  private final StringBuilder report = new StringBuilder();
+  private final ObjectMapper json = new ObjectMapper();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final AtomicLong delivered = new AtomicLong();
+
+  private WebhooksBenchmark(boolean quick) {
+    this.quick = quick;
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = List.of(args).contains("--quick");
+    Path out = Path.of(args[args.length - 1]);
+    WebhooksBenchmark b = new WebhooksBenchmark(quick);
+    try {
+      b.run();
+    } finally {
+      Files.writeString(out, b.report.toString());
+      System.out.println(b.report);
+    }
+    System.exit(0);
+  }
+
+  private void line(String s) {
+    report.append(s).append('\n');
+    System.err.println(s);
+  }
+
+  /** One run's figures: admin write latencies (ms, each call) and the manifest GET rate. */
+  private record Run(List<Double> writeMs, Hey gets) {}
+
+  private void run() throws Exception {
+    int runs = quick ? 1 : 4;
+    int writes = quick ? 40 : 100;
+    Duration load = Duration.ofSeconds(quick ? 3 : 6);
+    Path dir = Files.createTempDirectory("turnstile-bench-webhooks");
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hooks", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      delivered.incrementAndGet();
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try (Distribution upstream = Distribution.basic(dir.resolve("upstream"), dir.resolve("storage"),
+            Map.of("vendor", "vendor-secret")).start();
+        TurnstileProcess t = new TurnstileProcess(dir.resolve("turnstile")).tagTtl("1h").extraYaml(WEBHOOKS_YAML)
+            .start(upstream.url(), "vendor", "vendor-secret")) {
+      new Seeder(upstream.url(), "vendor", "vendor-secret").seedAll();
+      String customer = t.cli("customer", "create", "--name", "Bench").get("id").asText();
+      JsonNode license = t.cli("license", "create", "--customer", customer, "--application", "app", "--version",
+          "1.0.0");
+      String id = license.get("id").asText();
+      List<String> headers = List.of(bearer(t, id, license.get("key").asText()), "Accept: " + Seeder.OCI_MANIFEST);
+      String manifest = t.url() + "/v2/vendor/app/manifests/1.0.0";
+      String endpoint = t.cli("webhook", "create", "--url", "http://127.0.0.1:" + receiver.getAddress().getPort()
+          + "/hooks", "--disabled").get("id").asText();
+
+      // Warm-up of both states: the JIT, the manifest cache, the delivery threads.
+      for (boolean on : new boolean[] {true, false}) {
+        enabled(t, endpoint, on);
+        measure(t, id, writes / 2, manifest, headers, Duration.ofSeconds(2));
+      }
+      List<Run> without = new ArrayList<>();
+      List<Run> with = new ArrayList<>();
+      for (int i = 0; i < runs; i++) {
+        for (boolean on : i % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+          enabled(t, endpoint, on);
+          (on ? with : without).add(measure(t, id, writes, manifest, headers, load));
+        }
+      }
+      long expected = (long) writes * runs + writes / 2;
+      Proc.await("the receiver to get every event of the runs with the endpoint on", Duration.ofMinutes(1),
+          () -> delivered.get() >= expected);
+
+      line("### Webhooks on and off: admin writes and manifest GETs (" + runs + " runs each, alternating which goes "
+          + "first; median with range)");
+      line("");
+      line("One Turnstile (SQLite store), measured with no enabled webhook endpoint (no event is written) and with one "
+          + "enabled endpoint whose receiver on loopback answers 204. Writes: " + writes + " admin calls per run, one at "
+          + "a time, each granting or revoking a version (one event each); GETs: `hey -c 32`, " + load.toSeconds()
+          + " s per run, by tag with a Bearer token.");
+      line("");
+      line("| measure | no endpoint | one endpoint | on / off, medians | on / off, run by run (median, range) |");
+      line("|---|---|---|---|---|");
+      row("admin write latency, median (ms)", without, with, r -> Stats.percentile(r.writeMs(), 50), "%.1f ms");
+      row("admin write latency, p99 (ms)", without, with, r -> Stats.percentile(r.writeMs(), 99), "%.1f ms");
+      row("manifest GETs (req/s)", without, with, r -> r.gets().requestsPerSecond(), "%,.0f req/s");
+      line("");
+      long failed = without.stream().mapToLong(r -> r.gets().failed()).sum()
+          + with.stream().mapToLong(r -> r.gets().failed()).sum();
+      line(String.format("The receiver got %,d deliveries (%,d events were caused while the endpoint was on); "
+          + "%d GETs failed.", delivered.get(), expected, failed));
+      line("");
+    } finally {
+      receiver.stop(0);
+      Proc.run(Map.of(), "rm", "-rf", dir.toString());
+    }
+  }
+
+  private void row(String name, List<Run> off, List<Run> on, java.util.function.ToDoubleFunction<Run> f,
+      String format) {
+    Stats a = Stats.of(off.stream().map(f::applyAsDouble).toList());
+    Stats b = Stats.of(on.stream().map(f::applyAsDouble).toList());
+    List<Double> paired = new ArrayList<>();
+    for (int i = 0; i < off.size(); i++) {
+      paired.add(f.applyAsDouble(on.get(i)) / f.applyAsDouble(off.get(i)));
+    }
+    Stats p = Stats.of(paired);
+    line("| " + name + " | " + range(a, format) + " | " + range(b, format) + " | "
+        + String.format("%.2f | %.2f (%.2f–%.2f)", b.median() / a.median(), p.median(), p.min(), p.max()) + " |");
+  }
+
+  private static String range(Stats s, String format) {
+    return String.format(format, s.median()) + " (" + String.format(format, s.min()).split(" ")[0] + "–"
+        + String.format(format, s.max()) + ")";
+  }
+
+  private Run measure(TurnstileProcess t, String license, int writes, String manifest, List<String> headers,
+      Duration load) throws Exception {
+    List<Double> ms = new ArrayList<>(writes);
+    for (int i = 0; i < writes; i++) {
+      long start = System.nanoTime();
+      int status = i % 2 == 0
+          ? admin(t, "POST", "/admin/v1/licenses/" + license + "/versions", "{\"versions\":[\"1.1.0\"]}")
+          : admin(t, "DELETE", "/admin/v1/licenses/" + license + "/versions/1.1.0", null);
+      ms.add((System.nanoTime() - start) / 1e6);
+      if (status != 200) {
+        throw new IllegalStateException("admin write answered " + status);
+      }
+    }
+    return new Run(ms, Hey.run(manifest, "GET", headers, 32, load, 0));
+  }
+
+  private void enabled(TurnstileProcess t, String endpoint, boolean on) throws Exception {
+    int status = admin(t, "PATCH", "/admin/v1/webhooks/" + endpoint, "{\"enabled\":" + on + "}");
+    if (status != 200) {
+      throw new IllegalStateException("enabling the endpoint answered " + status);
+    }
+  }
+
+  private int admin(TurnstileProcess t, String method, String path, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(t.adminUrl() + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .header("Authorization", "Bearer " + TurnstileProcess.ADMIN_TOKEN);
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  private String bearer(TurnstileProcess t, String username, String key) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(t.url()
+        + "/token?service=turnstile&scope=repository:vendor/app:pull"))
+        .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+            (username + ":" + key).getBytes(StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+    return "Authorization: Bearer " + json.readTree(r.body()).get("token").asText();
+  }
+}
