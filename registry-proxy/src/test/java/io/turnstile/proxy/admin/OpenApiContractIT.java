@@ -95,6 +95,10 @@ class OpenApiContractIT {
     call("DELETE", l + "/ranges/" + URLEncoder.encode(">=4.0.0 <5.0.0", StandardCharsets.UTF_8).replace("+", "%20"),
         null, 200);
     call("POST", l + "/pull-secret", "{\"key\": \"" + key + "\", \"namespace\": \"prod\"}", 200);
+    call("PATCH", "/admin/v1/customers/" + customer, "{\"name\": \"Acme Corporation\"}", 200);
+    String other = call("POST", "/admin/v1/customers", "{\"name\":\"Initech\"}", 201).get("id").asText();
+    call("POST", l + "/move", "{\"customerId\": \"" + other + "\"}", 200);
+    call("POST", l + "/move", "{\"customerId\": \"" + customer + "\"}", 200);
 
     // A pull, so that the logs and the fleet have rows to show.
     assertThat(pull(license, key)).isEqualTo(200);
