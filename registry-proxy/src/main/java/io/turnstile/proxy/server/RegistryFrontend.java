@@ -55,6 +55,9 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   /** Most request body bytes read and dropped before answering; beyond it the connection closes. */
   static final int MAX_DRAIN = 1024 * 1024;
 
+  /** Where air-gap bundles are asked for: {@code /bundles/{licenseId}}. */
+  private static final String BUNDLES = "/bundles/";
+
   private enum State { IDLE, COLLECTING, DRAINING, BUSY, CLOSING }
 
   private final RegistryServices services;
@@ -244,6 +247,10 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       reply(ctx, HttpResponses.json(200, services.jwks().document(), current.method().equals(HttpMethod.HEAD)), true);
       return;
     }
+    if (path.startsWith(BUNDLES) && isRead(current)) {
+      bundle(ctx, path.substring(BUNDLES.length()));
+      return;
+    }
     if (path.equals("/v2") || path.startsWith("/v2/")) {
       registry(ctx, current, path.equals("/v2") ? "/v2/" : path);
       return;
@@ -302,6 +309,28 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       call = services.backend().serve(ctx, request, parsed, access, reusable -> finish(ctx, keepAlive && reusable));
     } catch (RegistryException e) {
       fail(ctx, e, head);
+    }
+  }
+
+  /**
+   * An air-gap bundle: only with Basic credentials (a license or customer key, or a pull token),
+   * since a registry token is scoped to single repositories and a bundle spans them all.
+   */
+  private void bundle(ChannelHandlerContext ctx, String licenseId) {
+    boolean head = current.method().equals(HttpMethod.HEAD);
+    String authorization = current.headers().get(HttpHeaderNames.AUTHORIZATION);
+    try {
+      if (authorization != null && !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+        throw new RegistryException(RegistryError.UNAUTHORIZED, "a bundle is asked for with Basic credentials")
+            .withHeader("WWW-Authenticate", "Basic realm=\"turnstile\"").deniedFor(Denial.BAD_CREDENTIALS);
+      }
+      Access access = services.authenticator().authenticate(authorization, null, clientAddress(ctx));
+      record.principal(access.principal());
+      boolean keepAlive = HttpUtil.isKeepAlive(current);
+      call = services.backend().bundle(ctx, current, licenseId, access, reusable -> finish(ctx, keepAlive && reusable));
+    } catch (RegistryException e) {
+      fail(ctx, e.error() == RegistryError.UNAUTHORIZED
+          ? e.withHeader("WWW-Authenticate", "Basic realm=\"turnstile\"") : e, head);
     }
   }
 
