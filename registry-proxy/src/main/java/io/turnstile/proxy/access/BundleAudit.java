@@ -12,13 +12,16 @@ import io.turnstile.store.Principal;
 import io.turnstile.store.PullRecord;
 import java.net.InetAddress;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Puts a bundle download in the pull audit log once it ends: one record per image the bundle
- * names (repository, tag, version, digest, as a pull of it would be), made with the user agent
- * {@code turnstile-bundle} appended, and the archive bytes sent joined to the first of them. A
- * download cut short is recorded too, with the bytes that went out.
+ * Puts each bundle download in the pull audit log once it ends, as one record of kind {@value
+ * PullRecord#BUNDLE}: the license and key that asked, its versions (comma-separated, in {@code
+ * version}), the repositories it holds (in {@code repository}), its content tag as a digest, the
+ * archive bytes sent (in {@code blobBytes}) and whether the whole answer went out. A download cut
+ * short, and each resumption of one, is a record of its own.
  */
 final class BundleAudit {
   private final PullRecorder recorder;
@@ -27,28 +30,22 @@ final class BundleAudit {
     this.recorder = recorder;
   }
 
+  /** What to tell when the download of {@code layout} ends. */
   BundleStream.Outcome outcome(Access access, License license, List<String> versions, BundleContent content,
-      HttpRequest request, ChannelHandlerContext ctx) {
+      BundleLayout layout, HttpRequest request, ChannelHandlerContext ctx) {
     if (recorder == PullRecorder.OFF) {
       return (sent, complete) -> { };
     }
     Principal who = access.principal();
     InetAddress client = RequestRecord.of(ctx.channel()).clientAddress();
     String agent = request.headers().get(HttpHeaderNames.USER_AGENT);
-    String userAgent = (agent == null ? "" : agent + " ") + "turnstile-bundle";
-    return (sent, complete) -> {
-      boolean first = true;
-      for (BundleContent.Ref r : content.refs()) {
-        if (!r.kind().equals("image")) {
-          continue;
-        }
-        PullRecord record = new PullRecord(Instant.now(), license.id(), who.customerId(), CredentialKind.of(who),
-            license.application(), r.repository(), r.tag(), r.version(), r.digest(),
-            client == null ? null : client.getHostAddress(), userAgent + (complete ? "" : " (cut short)"),
-            first ? sent : null).withToken(who.isPullToken() ? who.credentialId() : null);
-        recorder.pulled(record, null);
-        first = false;
-      }
-    };
+    Set<String> repositories = new LinkedHashSet<>();
+    content.refs().forEach(r -> repositories.add(r.repository()));
+    // The ETag is the SHA-256 of the archive's layout: the same bundle has the same one.
+    String tag = "sha256:" + layout.etag().replace("\"", "");
+    return (sent, complete) -> recorder.pulled(new PullRecord(Instant.now(), license.id(), who.customerId(),
+        CredentialKind.of(who), license.application(), String.join(",", repositories), null,
+        String.join(",", versions), tag, client == null ? null : client.getHostAddress(), agent, sent)
+        .withToken(who.isPullToken() ? who.credentialId() : null).asBundle(complete), null);
   }
 }

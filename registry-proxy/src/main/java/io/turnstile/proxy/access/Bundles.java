@@ -77,7 +77,7 @@ final class Bundles {
           }
           BundleLayout layout = BundleArchive.layout(json, license.get(), versions, content);
           pending.stream = answer(ctx, request, head, keepAlive, layout, done,
-              audit.outcome(access, license.get(), versions, content, request, ctx));
+              audit.outcome(access, license.get(), versions, content, layout, request, ctx));
         });
     return pending;
   }

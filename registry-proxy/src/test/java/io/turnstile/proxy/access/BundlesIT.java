@@ -182,6 +182,30 @@ class BundlesIT {
   }
 
   @Test
+  void eachDownload_isInThePullAuditLog_asABundleWithItsVersionsBytesAndWhetherItCompleted() throws Exception {
+    byte[] whole = bundle(login, "?version=1.0.0&version=1.1.0").body();
+    bundle(login, "?version=1.0.0&version=1.1.0", "Range", "bytes=0-99");
+    assertThat(ts.server.pullAudit().flush(java.time.Duration.ofSeconds(10))).isTrue();
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(ts.adminUrl() + "/admin/v1/pulls?licenseId="
+        + login.username())).header("Authorization", "Bearer " + TestTurnstile.ADMIN_TOKEN).build(),
+        HttpResponse.BodyHandlers.ofString());
+    List<JsonNode> bundles = new ArrayList<>();
+    json.readTree(r.body()).get("pulls").forEach(p -> {
+      if (p.get("kind").asText().equals("bundle")) {
+        bundles.add(p);
+      }
+    });
+    assertThat(bundles).hasSize(2);
+    // Newest first: the range, then the whole archive.
+    assertThat(bundles.get(1).get("version").asText()).isEqualTo("1.0.0,1.1.0");
+    assertThat(bundles.get(1).get("repository").asText()).isEqualTo("vendor/app,charts/app");
+    assertThat(bundles.get(1).get("blobBytes").asLong()).isEqualTo(whole.length);
+    assertThat(bundles.get(1).get("completed").asBoolean()).isTrue();
+    assertThat(bundles.get(1).get("credential").asText()).isEqualTo("license");
+    assertThat(bundles.get(0).get("blobBytes").asLong()).isEqualTo(100);
+  }
+
+  @Test
   void versionNotGranted_isRefusedWithThePullsMessage_beforeAnyUpstreamRead() throws Exception {
     upstream.resetRequests();
     HttpResponse<byte[]> r = bundle(login, "?version=1.0.0&version=2.0.0");
