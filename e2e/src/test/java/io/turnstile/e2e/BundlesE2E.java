@@ -134,8 +134,8 @@ class BundlesE2E {
   @Test
   @Order(3)
   void anImage_isCopiedIntoDocker_andRuns() {
-    Proc.Result copy = skopeo(daemons.dockerEnv, "copy", "oci-archive:" + bundle + ":vendor/app:1.2.0",
-        "docker-daemon:vendor/app:1.2.0");
+    Proc.Result copy = skopeo(Map.of(), "copy", "--dest-daemon-host", daemons.dockerEnv.get("DOCKER_HOST"),
+        "oci-archive:" + bundle + ":vendor/app:1.2.0", "docker-daemon:vendor/app:1.2.0");
     assertThat(copy.exit()).as(copy.all()).isZero();
     Proc.Result run = daemons.docker("run", "--rm", "--network", "none", "vendor/app:1.2.0");
     assertThat(run.exit()).as(run.all()).isZero();

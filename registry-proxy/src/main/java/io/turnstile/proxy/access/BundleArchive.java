@@ -1,9 +1,9 @@
 package io.turnstile.proxy.access;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.turnstile.store.License;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -217,6 +217,10 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     }
     QueryStringDecoder uri = new QueryStringDecoder(current.uri());
     String path = uri.rawPath();
+    if (services.portal() != null && Portal.bundleLicense(path) != null && isRead(current)) {
+      bundle(ctx, Portal.bundleLicense(path), true);
+      return;
+    }
     if (Portal.owns(path) && services.portal() != null) {
       portal(ctx, path);
       return;
@@ -248,7 +252,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       return;
     }
     if (path.startsWith(BUNDLES) && isRead(current)) {
-      bundle(ctx, path.substring(BUNDLES.length()));
+      bundle(ctx, path.substring(BUNDLES.length()), false);
       return;
     }
     if (path.equals("/v2") || path.startsWith("/v2/")) {
@@ -312,25 +316,14 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /**
-   * An air-gap bundle: only with Basic credentials (a license or customer key, or a pull token),
-   * since a registry token is scoped to single repositories and a bundle spans them all.
-   */
-  private void bundle(ChannelHandlerContext ctx, String licenseId) {
-    boolean head = current.method().equals(HttpMethod.HEAD);
-    String authorization = current.headers().get(HttpHeaderNames.AUTHORIZATION);
+  /** An air-gap bundle, asked for with credentials or from a portal session. */
+  private void bundle(ChannelHandlerContext ctx, String licenseId, boolean fromPortal) {
+    boolean keepAlive = HttpUtil.isKeepAlive(current);
     try {
-      if (authorization != null && !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-        throw new RegistryException(RegistryError.UNAUTHORIZED, "a bundle is asked for with Basic credentials")
-            .withHeader("WWW-Authenticate", "Basic realm=\"turnstile\"").deniedFor(Denial.BAD_CREDENTIALS);
-      }
-      Access access = services.authenticator().authenticate(authorization, null, clientAddress(ctx));
-      record.principal(access.principal());
-      boolean keepAlive = HttpUtil.isKeepAlive(current);
-      call = services.backend().bundle(ctx, current, licenseId, access, reusable -> finish(ctx, keepAlive && reusable));
+      call = BundleCalls.start(services, ctx, current, licenseId, fromPortal, clientAddress(ctx), record,
+          reusable -> finish(ctx, keepAlive && reusable));
     } catch (RegistryException e) {
-      fail(ctx, e.error() == RegistryError.UNAUTHORIZED
-          ? e.withHeader("WWW-Authenticate", "Basic realm=\"turnstile\"") : e, head);
+      fail(ctx, e, current.method().equals(HttpMethod.HEAD));
     }
   }
 

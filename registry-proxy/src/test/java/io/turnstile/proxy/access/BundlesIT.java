@@ -206,6 +206,51 @@ class BundlesIT {
   }
 
   @Test
+  void vendorsCli_writesTheSameArchiveThroughTheAdminApi_andFinishesACutOne() throws Exception {
+    byte[] whole = bundle(login, "?version=1.0.0&version=1.1.0").body();
+    java.nio.file.Path token = dir.resolve("admin-token");
+    java.nio.file.Files.writeString(token, TestTurnstile.ADMIN_TOKEN);
+    java.nio.file.Path file = dir.resolve("app.tar");
+    String[] cli = {"bundle", login.username(), "--version", "1.0.0", "--version", "1.1.0", "-o", file.toString(),
+        "--admin-url", ts.adminUrl(), "--admin-token-file", token.toString()};
+    assertThat(io.turnstile.proxy.Main.run(cli)).isZero();
+    assertThat(java.nio.file.Files.readAllBytes(file)).isEqualTo(whole);
+    // Cut at 60 %, then finished with --continue: byte-identical.
+    java.nio.file.Files.write(file, java.util.Arrays.copyOf(whole, whole.length * 6 / 10));
+    String[] resume = java.util.Arrays.copyOf(cli, cli.length + 1);
+    resume[cli.length] = "--continue";
+    assertThat(io.turnstile.proxy.Main.run(resume)).isZero();
+    assertThat(java.nio.file.Files.readAllBytes(file)).isEqualTo(whole);
+    HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create(ts.adminUrl()
+        + "/admin/v1/licenses/lic_unknown/bundle?version=1.0.0")).header("Authorization", "Bearer " + TestTurnstile.ADMIN_TOKEN)
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    HttpResponse<String> noToken = http.send(HttpRequest.newBuilder(URI.create(ts.adminUrl() + "/admin/v1/licenses/"
+        + login.username() + "/bundle?version=1.0.0")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(noToken.statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void portal_offersEachVersionForOfflineInstall_andTheSignedInSessionDownloadsIt() throws Exception {
+    io.turnstile.proxy.testing.Browser browser = new io.turnstile.proxy.testing.Browser(ts.registryUrl());
+    String link = "/portal/bundles/" + login.username() + "?version=1.1.0";
+    HttpResponse<byte[]> signedOut = browser.client().send(HttpRequest.newBuilder(URI.create(browser.base() + link))
+        .build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(signedOut.statusCode()).isEqualTo(401);
+    browser.get("/portal/sign-in");
+    browser.post("/portal/sign-in", Map.of("username", login.username(), "key", login.key()));
+    assertThat(browser.get("/portal/").body()).contains("href=\"" + link + "\"")
+        .contains(">Download for offline install</a>");
+    HttpResponse<byte[]> head = browser.client().send(HttpRequest.newBuilder(URI.create(browser.base() + link))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> download = browser.client().send(HttpRequest.newBuilder(URI.create(browser.base() + link))
+        .build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(download.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValueAsLong("Content-Length").orElseThrow()).isEqualTo(download.body().length);
+    assertThat(download.body()).isEqualTo(bundle(login, "?version=1.1.0").body());
+  }
+
+  @Test
   void versionNotGranted_isRefusedWithThePullsMessage_beforeAnyUpstreamRead() throws Exception {
     upstream.resetRequests();
     HttpResponse<byte[]> r = bundle(login, "?version=1.0.0&version=2.0.0");
