@@ -8,6 +8,7 @@ import io.turnstile.proxy.observe.RequestRecord;
 import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryException;
+import io.turnstile.proxy.portal.Portal;
 import io.turnstile.store.Access;
 import java.net.InetAddress;
 
@@ -22,7 +23,17 @@ import java.net.InetAddress;
 final class BundleCalls {
   private static final String BASIC_CHALLENGE = "Basic realm=\"turnstile\"";
 
+  private static final String BUNDLES = "/bundles/";
+
   private BundleCalls() {}
+
+  /** The license id a bundle path names ({@code /bundles/{id}}, or the portal's with a portal); else null. */
+  static String licenseOf(String path, boolean portal) {
+    if (path.startsWith(BUNDLES) && path.length() > BUNDLES.length()) {
+      return path.substring(BUNDLES.length());
+    }
+    return portal ? Portal.bundleLicense(path) : null;
+  }
 
   static RegistryBackend.Call start(RegistryServices services, ChannelHandlerContext ctx, HttpRequest request,
       String licenseId, boolean fromPortal, InetAddress client, RequestRecord record,

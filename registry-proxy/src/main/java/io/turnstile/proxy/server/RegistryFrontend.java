@@ -55,9 +55,6 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   /** Most request body bytes read and dropped before answering; beyond it the connection closes. */
   static final int MAX_DRAIN = 1024 * 1024;
 
-  /** Where air-gap bundles are asked for: {@code /bundles/{licenseId}}. */
-  private static final String BUNDLES = "/bundles/";
-
   private enum State { IDLE, COLLECTING, DRAINING, BUSY, CLOSING }
 
   private final RegistryServices services;
@@ -217,8 +214,9 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     }
     QueryStringDecoder uri = new QueryStringDecoder(current.uri());
     String path = uri.rawPath();
-    if (services.portal() != null && Portal.bundleLicense(path) != null && isRead(current)) {
-      bundle(ctx, Portal.bundleLicense(path), true);
+    String bundleOf = BundleCalls.licenseOf(path, services.portal() != null);
+    if (bundleOf != null && isRead(current)) {
+      bundle(ctx, bundleOf, path.startsWith("/portal/"));
       return;
     }
     if (Portal.owns(path) && services.portal() != null) {
@@ -249,10 +247,6 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     }
     if (path.equals("/.well-known/jwks.json") && isRead(current)) {
       reply(ctx, HttpResponses.json(200, services.jwks().document(), current.method().equals(HttpMethod.HEAD)), true);
-      return;
-    }
-    if (path.startsWith(BUNDLES) && isRead(current)) {
-      bundle(ctx, path.substring(BUNDLES.length()), false);
       return;
     }
     if (path.equals("/v2") || path.startsWith("/v2/")) {
