@@ -251,6 +251,18 @@ class BundlesIT {
   }
 
   @Test
+  void aManifestNamingAPathInsteadOfADigest_isRefused_neverWrittenAsAPath() throws Exception {
+    String evil = "{\"schemaVersion\":2,\"mediaType\":\"" + FakeRegistry.OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
+        + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:../../../../etc/cron.d/x\",\"size\":2},"
+        + "\"layers\":[]}";
+    registry.manifest("org/app", "1.2.0", evil.getBytes(StandardCharsets.UTF_8), FakeRegistry.OCI_MANIFEST);
+    Login holder = ts.license("app", "1.2.0");
+    HttpResponse<byte[]> r = bundle(holder, "?version=1.2.0");
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("only sha256 is supported");
+  }
+
+  @Test
   void versionNotGranted_isRefusedWithThePullsMessage_beforeAnyUpstreamRead() throws Exception {
     upstream.resetRequests();
     HttpResponse<byte[]> r = bundle(login, "?version=1.0.0&version=2.0.0");
