@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AttributeKey;
-import io.turnstile.proxy.access.RegistryBackend;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.store.Access;
 import io.turnstile.store.License;
@@ -21,7 +20,6 @@ import io.turnstile.store.LicenseId;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Supplier;
 
 /**
  * {@code GET|HEAD /admin/v1/licenses/{id}/bundle?version=..}: the vendor's way to an air-gap
@@ -35,16 +33,16 @@ final class AdminBundles {
   private static final String PREFIX = "/admin/v1/licenses/";
   private static final String SUFFIX = "/bundle";
   /** The bundle under way on a connection, told when the client's socket drains. */
-  static final AttributeKey<RegistryBackend.Call> CALL = AttributeKey.valueOf("turnstile.adminBundle");
+  static final AttributeKey<BundleSource.Streaming> CALL = AttributeKey.valueOf("turnstile.adminBundle");
 
   private final LicenseStore store;
-  private final Supplier<RegistryBackend> backend;
+  private final BundleSource source;
   private final ObjectMapper json;
 
-  /** @param backend the data plane, known once the public listener's services are built */
-  AdminBundles(LicenseStore store, Supplier<RegistryBackend> backend, ObjectMapper json) {
+  /** @param source the data plane's bundles */
+  AdminBundles(LicenseStore store, BundleSource source, ObjectMapper json) {
     this.store = store;
-    this.backend = backend;
+    this.source = source;
     this.json = json;
   }
 
@@ -58,10 +56,9 @@ final class AdminBundles {
   }
 
   void serve(ChannelHandlerContext ctx, HttpRequest request, String licenseId, boolean keepAlive) {
-    RegistryBackend plane = backend.get();
     License license = store.snapshot().license(new LicenseId(licenseId));
-    if (plane == null || license == null) {
-      error(ctx, 404, plane == null ? "bundles are not available yet" : "no such license: " + licenseId, keepAlive);
+    if (license == null) {
+      error(ctx, 404, "no such license: " + licenseId, keepAlive);
       return;
     }
     if (!(store.authorizeCredential(license.keyId()) instanceof Access access)) {
@@ -70,7 +67,7 @@ final class AdminBundles {
       return;
     }
     try {
-      ctx.channel().attr(CALL).set(plane.bundle(ctx, request, licenseId, access, reusable -> {
+      ctx.channel().attr(CALL).set(source.start(ctx, request, licenseId, access, reusable -> {
         ctx.channel().attr(CALL).set(null);
         if (!keepAlive || !reusable) {
           ctx.close();

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.turnstile.config.HostPort;
-import io.turnstile.proxy.access.RegistryBackend;
 import io.turnstile.proxy.tls.ServerTls;
 import io.turnstile.proxy.transport.Transport;
 import io.turnstile.store.LicenseStore;
@@ -21,7 +20,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * The admin listener: the operator endpoints (metrics, health, readiness; no token), the vendor
@@ -47,7 +45,7 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(HostPort listen, ServerTls tls, EventLoopGroup boss, EventLoopGroup workers,
       AdminApi api, AdminToken adminToken, Executor blocking, ObjectMapper json, Operations ops, ChannelHandler pages,
-      LicenseStore store, Supplier<RegistryBackend> bundles) throws InterruptedException {
+      LicenseStore store, BundleSource bundles) throws InterruptedException {
     AdminHandler handler = new AdminHandler(api, new AdminCredentials(adminToken, api.apiTokenStore()), blocking,
         json, new AdminBundles(store, bundles, json));
     OperationsHandler operations = new OperationsHandler(ops, blocking, json);

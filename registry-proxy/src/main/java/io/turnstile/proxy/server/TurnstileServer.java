@@ -35,6 +35,8 @@ import io.turnstile.proxy.observe.StoreMetrics;
 import io.turnstile.proxy.observe.UpstreamMetrics;
 import io.turnstile.proxy.observe.Vitals;
 import io.turnstile.proxy.oci.PullSecrets;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.portal.Portal;
 import io.turnstile.proxy.tls.TlsMaterialException;
 import io.turnstile.proxy.token.Jwks;
@@ -222,7 +224,12 @@ public final class TurnstileServer implements AutoCloseable {
       AtomicReference<RegistryBackend> dataPlane = new AtomicReference<>();
       AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
           adminToken, blocking, json, new Operations(metrics, health), new ConsoleHandler(console, blocking), store,
-          dataPlane::get);
+          (ctx, request, licenseId, access, done) -> {
+            if (dataPlane.get() == null) {
+              throw new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, "Turnstile is still starting");
+            }
+            return dataPlane.get().bundle(ctx, request, licenseId, access, done::finished)::writable;
+          });
       pulls = config.audit().enabled() ? new PullAuditLog(store.pulls(), config.audit(), clock) : null;
       if (pulls != null) {
         AuditMetrics.bind(meters, pulls);
