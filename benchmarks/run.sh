@@ -4,8 +4,8 @@
 #   benchmarks/run.sh [--quick] [--only PART,...]
 #
 #   --quick  small sizes, short runs: a smoke check, not figures
-#   --only   some of the parts below (peers, blobs, audit, scale, replicas, authorize, blobindex, chaos,
-#            webhooks), e.g. --only scale,replicas
+#   --only   some of the parts below (peers, blobs, audit, scale, replicas, authorize, blobindex, chaos, webhooks, bundle),
+#            e.g. --only scale,replicas
 #
 # A full run writes benchmarks/results/<date>.md; a partial one <date>-<parts>.md and a quick one
 # <date>-quick.md (or <date>-<parts>-quick.md), so neither replaces a full run's figures.
@@ -34,6 +34,8 @@
 #     answer checked against the license's state at that time (ChaosBenchmark);
 #   - webhooks: one Turnstile with no enabled webhook endpoint and with one whose receiver is on
 #     loopback, in turn: admin write latency and manifest GET rates (WebhooksBenchmark).
+#   - bundle: an air-gap bundle of a 1 GiB image (64 MiB with --quick) at -Xmx256m, its
+#     throughput beside a plain pull of the same layer, and Turnstile's peak RSS (BundleBenchmark).
 # Every process it starts is stopped when it ends.
 #
 # PostgreSQL runs from testkit's fixture (initdb under a temp dir, a free port on 127.0.0.1), never
@@ -44,8 +46,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 # nginx lives in /usr/sbin, which a non-login root shell may lack.
 PATH="$PATH:/usr/sbin:/sbin"
-all=(peers audit scale replicas authorize blobindex chaos webhooks)
-usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,blobs,audit,scale,replicas,authorize,blobindex,chaos,webhooks]" >&2; exit 2; }
+all=(peers audit scale replicas authorize blobindex chaos webhooks bundle)
+usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,blobs,audit,scale,replicas,authorize,blobindex,chaos,webhooks,bundle]" >&2; exit 2; }
 quick=()
 only=""
 while (($#)); do
@@ -121,6 +123,9 @@ fi
 if wants webhooks; then
   bench webhooks -Xmx1g io.turnstile.benchmarks.WebhooksBenchmark "${quick[@]}" "$tmp/webhooks.md"
 fi
+if wants bundle; then
+  bench bundle -Xmx1g io.turnstile.benchmarks.BundleBenchmark "${quick[@]}" "$tmp/bundle.md"
+fi
 if wants blobindex; then
   bench blobindex -Xmx1g io.turnstile.benchmarks.BlobIndexBenchmark "${quick[@]}" "$tmp/blobindex.md"
 fi
@@ -150,10 +155,9 @@ def f(v):
     except (TypeError, ValueError): return "-"
 lines = ["# Turnstile benchmark run", "",
          f"- machine: {os.cpu_count()} cores, {platform.machine()}, Java {java}",
-         f"- mode: {mode}" + ("" if parts == "peers audit scale replicas authorize blobindex chaos webhooks" else f"; parts: {', '.join(parts.split())}"),
+         f"- mode: {mode}" + ("" if parts == "peers audit scale replicas authorize blobindex chaos webhooks bundle" else f"; parts: {', '.join(parts.split())}"),
          f"- load average (1, 5, 15 min) before the run: {load_before.replace(' ', ', ')}; after: {load_after.replace(' ', ', ')}", ""]
-for section in ("peers.md", "blobs.md", "audit.md", "scale.md", "scale-postgres.md", "replicas.md", "chaos.md",
-                "webhooks.md", "blobindex.md"):
+for section in ("peers.md", "blobs.md", "audit.md", "scale.md", "scale-postgres.md", "replicas.md", "chaos.md", "webhooks.md", "bundle.md", "blobindex.md"):
     if os.path.exists(f"{tmp}/{section}"):
         lines.append(open(f"{tmp}/{section}").read())
 if os.path.exists(f"{tmp}/authorize.json"):

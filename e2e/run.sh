@@ -25,6 +25,8 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v containerd >/dev/null || need+=(containerd)
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v skopeo >/dev/null || need+=(skopeo)
+# A static executable for an image that docker runs from an air-gap bundle.
+command -v busybox >/dev/null || need+=(busybox-static)
 # containers/image as podman (and so CRI-O) uses it.
 command -v podman >/dev/null || need+=(podman)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)

@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param count how many identical GETs this record stands for, the first at {@code at}; at least 1
  * @param tokenId the pull token the pull was made with ({@code ptk_...}); null for a license or
  *     customer key
+ * @param kind {@value #PULL}, or {@value #BUNDLE} for an air-gap bundle download: then {@code
+ *     version} names its versions (comma-separated), {@code repository} its repositories, {@code
+ *     digest} its content tag and {@code blobBytes} the archive bytes sent
+ * @param completed for a bundle, whether its whole answer was sent; null for a pull
  */
 public record PullRecord(
     Instant at,
@@ -36,7 +40,14 @@ public record PullRecord(
     String userAgent,
     Long blobBytes,
     int count,
-    String tokenId) {
+    String tokenId,
+    String kind,
+    Boolean completed) {
+  /** A manifest GET. */
+  public static final String PULL = "pull";
+  /** An air-gap bundle download. */
+  public static final String BUNDLE = "bundle";
+
   /** The longest {@code User-Agent} kept; a longer one is cut when the record is made. */
   public static final int MAX_USER_AGENT = 400;
 
@@ -51,9 +62,18 @@ public record PullRecord(
     Objects.requireNonNull(application, "application");
     Objects.requireNonNull(repository, "repository");
     Objects.requireNonNull(digest, "digest");
+    kind = kind == null ? PULL : kind;
     if (count < 1) {
       throw new IllegalArgumentException("count must be at least 1");
     }
+  }
+
+  /** {@code count} GETs, with the pull token they were made with (null: none). */
+  public PullRecord(Instant at, LicenseId licenseId, CustomerId customerId, CredentialKind credential,
+      String application, String repository, String tag, String version, String digest, String clientAddress,
+      String userAgent, Long blobBytes, int count, String tokenId) {
+    this(at, licenseId, customerId, credential, application, repository, tag, version, digest, clientAddress,
+        userAgent, blobBytes, count, tokenId, PULL, null);
   }
 
   /** One GET. */
@@ -77,7 +97,8 @@ public record PullRecord(
    * digest, address and client. The caller knows the key and address are the same.
    */
   public boolean repeatedBy(PullRecord other) {
-    return Objects.equals(tag, other.tag) && digest.equals(other.digest) && Objects.equals(userAgent, other.userAgent)
+    // Every bundle download is a record of its own.
+    return kind.equals(PULL) && other.kind.equals(PULL) && Objects.equals(tag, other.tag) && digest.equals(other.digest) && Objects.equals(userAgent, other.userAgent)
         && Objects.equals(licenseId, other.licenseId) && Objects.equals(clientAddress, other.clientAddress)
         && repository.equals(other.repository);
   }
@@ -85,24 +106,30 @@ public record PullRecord(
   /** The same record with {@code bytes} of blobs joined to it. */
   public PullRecord withBlobBytes(long bytes) {
     return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
-        clientAddress, userAgent, bytes, count, tokenId);
+        clientAddress, userAgent, bytes, count, tokenId, kind, completed);
   }
 
   /** The same record naming {@code tag} as the tag asked for. */
   public PullRecord withTag(String tag) {
     return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
-        clientAddress, userAgent, blobBytes, count, tokenId);
+        clientAddress, userAgent, blobBytes, count, tokenId, kind, completed);
   }
 
   /** The same record naming the pull token {@code id} it was made with. */
   public PullRecord withToken(String id) {
     return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
-        clientAddress, userAgent, blobBytes, count, id);
+        clientAddress, userAgent, blobBytes, count, id, kind, completed);
   }
 
   /** The same record standing for {@code n} GETs. */
   public PullRecord withCount(int n) {
     return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
-        clientAddress, userAgent, blobBytes, n, tokenId);
+        clientAddress, userAgent, blobBytes, n, tokenId, kind, completed);
+  }
+
+  /** The same record as a bundle download, sent whole or not. */
+  public PullRecord asBundle(boolean completed) {
+    return new PullRecord(at, licenseId, customerId, credential, application, repository, tag, version, digest,
+        clientAddress, userAgent, blobBytes, count, tokenId, BUNDLE, completed);
   }
 }

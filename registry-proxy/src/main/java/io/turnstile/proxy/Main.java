@@ -2,6 +2,7 @@ package io.turnstile.proxy;
 
 import io.turnstile.proxy.cli.CliException;
 import io.turnstile.proxy.cli.ActivityCommand;
+import io.turnstile.proxy.cli.BundleCommand;
 import io.turnstile.proxy.cli.CustomerCommand;
 import io.turnstile.proxy.cli.HealthCommand;
 import io.turnstile.proxy.cli.LicenseCommand;
@@ -16,6 +17,7 @@ import picocli.CommandLine;
 @Command(name = "turnstile", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "License-aware OCI registry proxy.",
     subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, PullsCommand.class, ActivityCommand.class,
+        BundleCommand.class,
         SigningKeyCommand.class, WebhookCommand.class,
         HealthCommand.class,
         CommandLine.HelpCommand.class})

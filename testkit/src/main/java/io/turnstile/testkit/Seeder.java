@@ -249,7 +249,37 @@ public final class Seeder {
     return sha256(body);
   }
 
+  /**
+   * Pushes a single-platform image whose one layer holds {@code binary} (a static executable) as
+   * {@code bin/NAME}, run with {@code args}, so that a container runtime can start it.
+   */
+  public Pushed runnable(String repo, String tag, java.nio.file.Path binary, String... args) throws Exception {
+    String name = "bin/" + binary.getFileName();
+    byte[] tar = tar(name, java.nio.file.Files.readAllBytes(binary), 0755);
+    byte[] gz = gzip(tar);
+    String layer = putBlob(repo, gz);
+    StringBuilder cmd = new StringBuilder("\"/" + name + "\"");
+    for (String a : args) {
+      cmd.append(",\"").append(a).append('"');
+    }
+    byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[" + cmd + "]},"
+        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + sha256(tar) + "\"]}}").getBytes(StandardCharsets.UTF_8);
+    String configDigest = putBlob(repo, config);
+    byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
+        + descriptor(OCI_CONFIG, configDigest, config.length, null) + ",\"layers\":["
+        + descriptor(OCI_LAYER, layer, gz.length, null) + "]}").getBytes(StandardCharsets.UTF_8);
+    String digest = putManifest(repo, tag, manifest, OCI_MANIFEST);
+    Pushed p = new Pushed(digest, configDigest, List.of(layer), Map.of());
+    record(repo, tag, p);
+    return p;
+  }
+
   public static byte[] tar(String name, byte[] content) throws IOException {
+    return tar(name, content, 0644);
+  }
+
+  /** A tar of {@code name} (one directory deep) holding {@code content} with file mode {@code mode}. */
+  public static byte[] tar(String name, byte[] content, int mode) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
       TarArchiveEntry dirEntry = new TarArchiveEntry(name.substring(0, name.indexOf('/') + 1));
@@ -260,7 +290,7 @@ public final class Seeder {
       TarArchiveEntry e = new TarArchiveEntry(name);
       e.setSize(content.length);
       e.setModTime(0);
-      e.setMode(0644);
+      e.setMode(mode);
       tar.putArchiveEntry(e);
       tar.write(content);
       tar.closeArchiveEntry();

@@ -51,7 +51,7 @@ public final class JooqPullLog implements PullLog {
 
   /** Rows per INSERT statement: on SQLite a quarter less work per row than one row each. */
   private static final int ROWS_PER_INSERT = 50;
-  private static final int COLUMNS = 15;
+  private static final int COLUMNS = 17;
   private static final String INSERT_FULL = insert(ROWS_PER_INSERT);
 
   private final Database database;
@@ -149,9 +149,9 @@ public final class JooqPullLog implements PullLog {
 
   private static String insert(int rows) {
     StringBuilder sql = new StringBuilder("INSERT INTO pulls (id, at, license_id, customer_id, credential, application,"
-        + " repository, tag, version, digest, client_address, user_agent, blob_bytes, pull_count, token_id) VALUES ");
+        + " repository, tag, version, digest, client_address, user_agent, blob_bytes, pull_count, token_id, kind, completed) VALUES ");
     for (int r = 0; r < rows; r++) {
-      sql.append(r == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      sql.append(r == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     }
     return sql.toString();
   }
@@ -180,6 +180,12 @@ public final class JooqPullLog implements PullLog {
       }
       insert.setInt(k + 14, r.count());
       insert.setString(k + 15, cut(r.tokenId(), 64));
+      insert.setString(k + 16, r.kind());
+      if (r.completed() == null) {
+        insert.setNull(k + 17, Types.BOOLEAN);
+      } else {
+        insert.setBoolean(k + 17, r.completed());
+      }
       k += COLUMNS;
     }
   }
@@ -281,7 +287,7 @@ public final class JooqPullLog implements PullLog {
         r.getLicenseId() == null ? null : new LicenseId(r.getLicenseId()), new CustomerId(r.getCustomerId()),
         CredentialKind.fromWireName(r.getCredential()), r.getApplication(), r.getRepository(), r.getTag(),
         r.getVersion(), r.getDigest(), r.getClientAddress(), r.getUserAgent(), r.getBlobBytes(), r.getPullCount(),
-        r.getTokenId());
+        r.getTokenId(), r.getKind(), r.getCompleted());
   }
 
   private static String cut(String s, int max) {

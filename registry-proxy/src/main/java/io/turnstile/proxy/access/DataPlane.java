@@ -60,6 +60,7 @@ public final class DataPlane implements RegistryBackend {
   private final Referrers referrers;
   private final Pulls pulls;
   private final BlobStores blobs;
+  private final Bundles bundles;
 
   /**
    * @param pulls told of every manifest GET answered 200, for the audit log
@@ -77,6 +78,14 @@ public final class DataPlane implements RegistryBackend {
     this.referrers = new Referrers(client, closures, sources, json);
     this.pulls = new Pulls(pulls);
     this.blobs = blobs;
+    this.bundles = new Bundles(new BundlePlanner(config.applications(), sources, closures, client, json), client, json,
+        pulls);
+  }
+
+  @Override
+  public RegistryBackend.Call bundle(ChannelHandlerContext ctx, HttpRequest request, String licenseId, Access access,
+      Completion done) throws RegistryException {
+    return bundles.serve(ctx, request, licenseId, access, done);
   }
 
   @Override

@@ -2,6 +2,8 @@ package io.turnstile.proxy.access;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpRequest;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.oci.RegistryPath;
 import io.turnstile.store.Access;
 
@@ -18,6 +20,17 @@ public interface RegistryBackend {
    * @return the request being answered, to be told when the client's socket becomes writable again
    */
   Call serve(ChannelHandlerContext ctx, HttpRequest request, RegistryPath path, Access access, Completion done);
+
+  /**
+   * Answers {@code GET /bundles/{licenseId}} (an air-gap bundle of the license's versions) as
+   * {@link #serve} answers a registry request. None by default.
+   *
+   * @throws RegistryException when the request is refused before anything is written
+   */
+  default Call bundle(ChannelHandlerContext ctx, HttpRequest request, String licenseId, Access access,
+      Completion done) throws RegistryException {
+    throw new RegistryException(RegistryError.NOT_FOUND, "not found");
+  }
 
   /** How a backend says it has finished one request. */
   interface Completion {

@@ -47,12 +47,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final AdminCredentials credentials;
   private final Executor blocking;
   private final ObjectMapper json;
+  /** Air-gap bundles; null for none. */
+  private final AdminBundles bundles;
 
-  AdminHandler(AdminApi api, AdminCredentials credentials, Executor blocking, ObjectMapper json) {
+  AdminHandler(AdminApi api, AdminCredentials credentials, Executor blocking, ObjectMapper json,
+      AdminBundles bundles) {
     this.api = api;
     this.credentials = credentials;
     this.blocking = blocking;
     this.json = json;
+    this.bundles = bundles;
   }
 
   @Override
@@ -80,6 +84,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     String method = request.method().name();
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    String bundleOf = bundles == null ? null : AdminBundles.licenseOf(uri.rawPath());
+    if (bundleOf != null && (method.equals("GET") || method.equals("HEAD"))) {
+      // Streamed from the upstream on this event loop, as the public listener streams it.
+      bundles.serve(ctx, request, bundleOf, keepAlive);
+      return;
+    }
     byte[] body = ByteBufUtil.getBytes(request.content());
     try {
       String accept = request.headers().get(HttpHeaderNames.ACCEPT);
@@ -147,6 +157,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       log.warn("admin export cut short: {}", e.toString());
       ctx.close();
     }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    var call = ctx.channel().attr(AdminBundles.CALL).get();
+    if (call != null && ctx.channel().isWritable()) {
+      call.writable();
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override

@@ -15,6 +15,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.turnstile.config.HostPort;
 import io.turnstile.proxy.tls.ServerTls;
 import io.turnstile.proxy.transport.Transport;
+import io.turnstile.store.LicenseStore;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -44,10 +45,10 @@ public final class AdminServer implements AutoCloseable {
    *     sharable, it passes on what is not its own
    */
   public static AdminServer start(HostPort listen, ServerTls tls, EventLoopGroup boss, EventLoopGroup workers,
-      AdminApi api, AdminToken adminToken, Executor blocking, ObjectMapper json, Operations ops, ChannelHandler pages)
-      throws InterruptedException {
+      AdminApi api, AdminToken adminToken, Executor blocking, ObjectMapper json, Operations ops, ChannelHandler pages,
+      LicenseStore store, BundleSource bundles) throws InterruptedException {
     AdminHandler handler = new AdminHandler(api, new AdminCredentials(adminToken, api.apiTokenStore()), blocking,
-        json);
+        json, new AdminBundles(store, bundles, json));
     OperationsHandler operations = new OperationsHandler(ops, blocking, json);
     ApiDocsHandler docs = new ApiDocsHandler(json);
     Channel ch = new ServerBootstrap()

@@ -119,7 +119,7 @@ final class LogQuery {
     };
   }
 
-  /** A page's rows as JSON objects, one field per column; whole numbers stay numbers. */
+  /** A page's rows as JSON objects, one field per column; whole numbers and booleans stay what they are. */
   static <R> void json(com.fasterxml.jackson.databind.node.ArrayNode out, String[] columns, List<R> rows,
       Function<R, Object[]> values) {
     for (R r : rows) {
@@ -128,6 +128,8 @@ final class LogQuery {
       for (int i = 0; i < columns.length; i++) {
         if (fields[i] instanceof Long n) {
           v.put(columns[i], n);
+        } else if (fields[i] instanceof Boolean b) {
+          v.put(columns[i], b);
         } else {
           v.put(columns[i], fields[i] == null ? null : fields[i].toString());
         }

@@ -29,7 +29,7 @@ final class PullsApi {
   private static final Set<String> PARAMETERS =
       Set.of("licenseId", "customerId", "application", "since", "until", "limit", "cursor", "format");
   private static final String[] COLUMNS = {"at", "licenseId", "customerId", "credential", "application",
-      "repository", "tag", "version", "digest", "clientAddress", "userAgent", "blobBytes", "count", "tokenId"};
+      "repository", "tag", "version", "digest", "clientAddress", "userAgent", "blobBytes", "count", "tokenId", "kind", "completed"};
 
   private final PullLog log;
   private final ObjectMapper json;
@@ -82,6 +82,6 @@ final class PullsApi {
   private static Object[] values(PullRecord r) {
     return new Object[] {r.at(), r.licenseId(), r.customerId(), r.credential().wireName(), r.application(),
         r.repository(), r.tag(), r.version(), r.digest(), r.clientAddress(), r.userAgent(), r.blobBytes(),
-        (long) r.count(), r.tokenId()};
+        (long) r.count(), r.tokenId(), r.kind(), r.completed()};
   }
 }

@@ -87,6 +87,57 @@ public final class AdminOptions {
     return new String(send("GET", path, null, accept), java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  /**
+   * GETs {@code path} (a large binary answer, an air-gap bundle) into {@code file} as it arrives,
+   * from {@code from} bytes on (a {@code Range}, to finish a cut download; 0 for all of it).
+   *
+   * @return the bytes written
+   */
+  long download(String path, Path file, long from) {
+    String base = adminUrl.endsWith("/") ? adminUrl.substring(0, adminUrl.length() - 1) : adminUrl;
+    URI uri = URI.create(base + "/admin/v1/" + path);
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5))
+        .header("Authorization", "Bearer " + token()).GET();
+    if (from > 0) {
+      b.header("Range", "bytes=" + from + "-");
+    }
+    try {
+      HttpResponse<java.io.InputStream> r = client(uri).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      try (java.io.InputStream in = r.body()) {
+        if (r.statusCode() != 200 && r.statusCode() != 206) {
+          String message = "HTTP " + r.statusCode();
+          try {
+            JsonNode error = json.readTree(in.readAllBytes());
+            message = error.path("error").asText(error.path("errors").path(0).path("message").asText(message));
+          } catch (IOException notJson) {
+            // keep the status
+          }
+          throw new CliException(message + (r.statusCode() == 401 ? " (check TURNSTILE_ADMIN_TOKEN)" : ""));
+        }
+        boolean append = r.statusCode() == 206;
+        try (java.io.OutputStream out = Files.newOutputStream(file, append
+            ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.APPEND}
+            : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE})) {
+          long n = in.transferTo(out);
+          long expected = r.headers().firstValueAsLong("Content-Length").orElse(n);
+          if (n != expected) {
+            throw new CliException("the download was cut short after " + n + " of " + expected
+                + " bytes; run again with --continue to finish it", 2);
+          }
+          return n;
+        }
+      }
+    } catch (ConnectException e) {
+      throw new CliException("cannot reach the admin API at " + base + " (is 'turnstile serve' running?)", 2);
+    } catch (IOException e) {
+      throw new CliException("download failed: " + e.getMessage() + "; run again with --continue to finish it", 2);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted", 2);
+    }
+  }
+
   private byte[] send(String method, String path, Object body, String accept) {
     String base = adminUrl.endsWith("/") ? adminUrl.substring(0, adminUrl.length() - 1) : adminUrl;
     URI uri;

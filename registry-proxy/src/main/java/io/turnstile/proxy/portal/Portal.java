@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpRequest;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.proxy.oci.RegistryException;
@@ -22,6 +23,7 @@ import io.turnstile.store.License;
 import io.turnstile.store.LicenseState;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
+import java.net.InetAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -175,6 +177,24 @@ public final class Portal implements AutoCloseable {
       return WebResponse.html(200, pages.render("portal/home.jte", params));
     }
     return WebResponse.text(404, "not found");
+  }
+
+  /**
+   * The live access of the portal session {@code request} carries, for a download from the portal
+   * (an air-gap bundle); null without a live session or when its key no longer grants anything.
+   */
+  public Access sessionAccess(HttpRequest request, InetAddress client) {
+    Sessions.Session<PortalUser> s = sessions.find(cookie.read(WebRequest.of(request, new byte[0], client)));
+    if (s == null) {
+      return null;
+    }
+    return store.authorizeCredential(s.principal().credentialId()) instanceof Access a ? a : null;
+  }
+
+  /** Whether {@code path} is a bundle download from the portal: {@code /portal/bundles/{licenseId}}. */
+  public static String bundleLicense(String path) {
+    String prefix = PREFIX + "/bundles/";
+    return path.startsWith(prefix) && path.length() > prefix.length() ? path.substring(prefix.length()) : null;
   }
 
   private WebResponse signInPage(int status, String notice, String error) {

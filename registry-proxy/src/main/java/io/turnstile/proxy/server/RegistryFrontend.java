@@ -214,6 +214,11 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     }
     QueryStringDecoder uri = new QueryStringDecoder(current.uri());
     String path = uri.rawPath();
+    String bundleOf = BundleCalls.licenseOf(path, services.portal() != null);
+    if (bundleOf != null && isRead(current)) {
+      bundle(ctx, bundleOf, path.startsWith("/portal/"));
+      return;
+    }
     if (Portal.owns(path) && services.portal() != null) {
       portal(ctx, path);
       return;
@@ -302,6 +307,17 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       call = services.backend().serve(ctx, request, parsed, access, reusable -> finish(ctx, keepAlive && reusable));
     } catch (RegistryException e) {
       fail(ctx, e, head);
+    }
+  }
+
+  /** An air-gap bundle, asked for with credentials or from a portal session. */
+  private void bundle(ChannelHandlerContext ctx, String licenseId, boolean fromPortal) {
+    boolean keepAlive = HttpUtil.isKeepAlive(current);
+    try {
+      call = BundleCalls.start(services, ctx, current, licenseId, fromPortal, clientAddress(ctx), record,
+          reusable -> finish(ctx, keepAlive && reusable));
+    } catch (RegistryException e) {
+      fail(ctx, e, current.method().equals(HttpMethod.HEAD));
     }
   }
 

@@ -10,31 +10,34 @@ import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.access.ClosureCache;
 import io.turnstile.proxy.access.DataPlane;
 import io.turnstile.proxy.access.KeptManifests;
+import io.turnstile.proxy.access.RegistryAuthenticator;
+import io.turnstile.proxy.access.RegistryBackend;
 import io.turnstile.proxy.access.TagSightings;
 import io.turnstile.proxy.access.TagWatch;
-import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.admin.AdminApi;
-import io.turnstile.proxy.admin.WebhookPayloadViews;
 import io.turnstile.proxy.admin.AdminServer;
 import io.turnstile.proxy.admin.AdminToken;
 import io.turnstile.proxy.admin.Operations;
 import io.turnstile.proxy.admin.UpstreamVersions;
-import io.turnstile.proxy.console.Console;
-import io.turnstile.proxy.console.ConsoleHandler;
-import io.turnstile.proxy.console.SignIns;
-import io.turnstile.proxy.console.oidc.OidcSignIn;
-import io.turnstile.proxy.oci.PullSecrets;
+import io.turnstile.proxy.admin.WebhookPayloadViews;
 import io.turnstile.proxy.audit.AuditMetrics;
 import io.turnstile.proxy.audit.PullAuditLog;
 import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.blobs.BlobStores;
+import io.turnstile.proxy.console.Console;
+import io.turnstile.proxy.console.ConsoleHandler;
+import io.turnstile.proxy.console.SignIns;
+import io.turnstile.proxy.console.oidc.OidcSignIn;
 import io.turnstile.proxy.observe.Health;
-import io.turnstile.proxy.observe.Vitals;
-import io.turnstile.proxy.portal.Portal;
 import io.turnstile.proxy.observe.Metrics;
 import io.turnstile.proxy.observe.RequestMetrics;
 import io.turnstile.proxy.observe.StoreMetrics;
 import io.turnstile.proxy.observe.UpstreamMetrics;
+import io.turnstile.proxy.observe.Vitals;
+import io.turnstile.proxy.oci.PullSecrets;
+import io.turnstile.proxy.oci.RegistryError;
+import io.turnstile.proxy.oci.RegistryException;
+import io.turnstile.proxy.portal.Portal;
 import io.turnstile.proxy.tls.TlsMaterialException;
 import io.turnstile.proxy.token.Jwks;
 import io.turnstile.proxy.token.KeyRing;
@@ -45,8 +48,8 @@ import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.proxy.token.TokenService;
 import io.turnstile.proxy.transport.Transport;
 import io.turnstile.proxy.upstream.UpstreamClient;
-import io.turnstile.proxy.webhooks.WebhookService;
 import io.turnstile.proxy.upstream.UpstreamTags;
+import io.turnstile.proxy.webhooks.WebhookService;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.StoreFactory;
 import java.io.IOException;
@@ -61,6 +64,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -216,8 +220,16 @@ public final class TurnstileServer implements AutoCloseable {
           tls.admin() != null || config.admin().publicUrl() != null
               && "https".equalsIgnoreCase(config.admin().publicUrl().getScheme()),
           Console.DEFAULT_IDLE, clock, oidc, signIns);
+      // The data plane is built after the admin listener starts; bundles wait for it.
+      AtomicReference<RegistryBackend> dataPlane = new AtomicReference<>();
       AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
-          adminToken, blocking, json, new Operations(metrics, health), new ConsoleHandler(console, blocking));
+          adminToken, blocking, json, new Operations(metrics, health), new ConsoleHandler(console, blocking), store,
+          (ctx, request, licenseId, access, done) -> {
+            if (dataPlane.get() == null) {
+              throw new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, "Turnstile is still starting");
+            }
+            return dataPlane.get().bundle(ctx, request, licenseId, access, done::finished)::writable;
+          });
       pulls = config.audit().enabled() ? new PullAuditLog(store.pulls(), config.audit(), clock) : null;
       if (pulls != null) {
         AuditMetrics.bind(meters, pulls);
@@ -232,14 +244,15 @@ public final class TurnstileServer implements AutoCloseable {
       Portal portal = new Portal(store, logins, json, config.server().publicUrl(),
           tls.registry() != null || "https".equalsIgnoreCase(config.server().publicUrl().getScheme()),
           Portal.DEFAULT_IDLE, clock, new UpstreamTags(upstream, json), config.upstreams(), blocking);
+      dataPlane.set(new DataPlane(config, upstream,
+          new ClosureCache(upstream, json, config.cache(), meters,
+              KeptManifests.open(config.upstreams(), config.cache().staleIfError(), blocking, clock, meters)),
+          sightings, json,
+          pulls == null ? PullRecorder.OFF : pulls, blobs));
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
-          new DataPlane(config, upstream,
-              new ClosureCache(upstream, json, config.cache(), meters,
-                  KeptManifests.open(config.upstreams(), config.cache().staleIfError(), blocking, clock, meters)),
-              sightings, json,
-              pulls == null ? PullRecorder.OFF : pulls, blobs),
+          dataPlane.get(),
           json,
           new Jwks(tokens, json),
           new RequestMetrics(meters),

@@ -260,11 +260,11 @@ class PullAuditIT {
     String byAccept = csv("", "text/csv");
     String[] lines = byAccept.split("\r\n");
     assertThat(lines[0]).isEqualTo(
-        "at,licenseId,customerId,credential,application,repository,tag,version,digest,clientAddress,userAgent,blobBytes,count,tokenId");
+        "at,licenseId,customerId,credential,application,repository,tag,version,digest,clientAddress,userAgent,blobBytes,count,tokenId,kind,completed");
     assertThat(lines).hasSize(3);
-    assertThat(lines[1]).contains(",1.1.0,1.1.0,").endsWith(",\"'=HYPERLINK(\"\"http://evil\"\")\",0,1,");
+    assertThat(lines[1]).contains(",1.1.0,1.1.0,").endsWith(",\"'=HYPERLINK(\"\"http://evil\"\")\",0,1,,pull,");
     assertThat(lines[2]).contains("," + login.username() + "," + login.customer() + ",license,app,vendor/app,1.0.0,")
-        .endsWith(",\"Tool \"\"x\"\", v1\",0,1,");
+        .endsWith(",\"Tool \"\"x\"\", v1\",0,1,,pull,");
     assertThat(csv("?format=csv", null)).isEqualTo(byAccept);
     assertThat(csv("?format=csv&limit=1", null).split("\r\n")).hasSize(2);
   }

@@ -147,6 +147,16 @@ public final class FakeRegistry {
     wm.stubFor(authed(head(urlPathEqualTo(path))).willReturn(aResponse().withStatus(404)));
   }
 
+  /**
+   * Anything not stubbed, asked with the registry's credentials, is not there (404), as a registry
+   * without it answers: signature tags never pushed, a referrers API with nothing to list.
+   */
+  public void unknownIsNotFound() {
+    wm.stubFor(authed(any(anyUrl())).atPriority(9).willReturn(aResponse().withStatus(404)
+        .withHeader("Content-Type", "application/json")
+        .withBody("{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}")));
+  }
+
   /** Stubs a blob and returns its digest. */
   public String blob(String repo, byte[] data) {
     String digest = sha256(data);

@@ -5,8 +5,31 @@
 // key rotated, license revoked) the stream says so and stops, and the licenses leave the page.
 "use strict";
 
+// Each version's "Download for offline install" shows the bundle's size before the download: a
+// HEAD of the same address answers with its exact Content-Length without sending it.
+const sizeBundles = (root) => {
+  for (const link of root.querySelectorAll("a[data-bundle]")) {
+    const size = link.parentElement.querySelector("[data-role=bundle-size]");
+    if (!size || size.dataset.known) continue;
+    size.dataset.known = "asking";
+    fetch(link.href, { method: "HEAD", credentials: "same-origin" }).then((r) => {
+      const bytes = Number(r.headers.get("Content-Length"));
+      size.textContent = r.ok && bytes > 0 ? "(" + human(bytes) + ")" : "(size unknown now)";
+      size.dataset.known = r.ok ? String(bytes) : "error";
+    }).catch(() => { size.textContent = "(size unknown now)"; });
+  }
+};
+const human = (bytes) => {
+  const units = ["bytes", "KB", "MB", "GB", "TB"];
+  let n = bytes;
+  let u = 0;
+  while (n >= 1000 && u < units.length - 1) { n /= 1000; u++; }
+  return (u === 0 ? String(n) : n.toFixed(1)) + " " + units[u];
+};
+
 document.addEventListener("DOMContentLoaded", () => {
   const section = document.getElementById("licenses");
+  if (section) sizeBundles(section);
   const status = document.getElementById("live-status");
   if (!section || !section.dataset.stream || !window.EventSource) return;
   const say = (text) => { if (status) status.textContent = text; };
@@ -15,6 +38,7 @@ document.addEventListener("DOMContentLoaded", () => {
   events.addEventListener("licenses", (event) => {
     // Server-rendered and escaped by the same template as the page itself.
     section.innerHTML = event.data;
+    sizeBundles(section);
     section.dataset.updated = String(Date.now());
     say("Live. Updated " + new Date().toLocaleTimeString() + ".");
   });
