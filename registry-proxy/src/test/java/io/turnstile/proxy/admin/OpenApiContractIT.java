@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -159,7 +160,9 @@ class OpenApiContractIT {
     call("DELETE", "/admin/v1/customers/" + customer, null, 204);
 
     Set<String> documented = new HashSet<>();
-    OpenApiContract.admin().operations().forEach(op -> documented.add(op.method() + " " + op.path()));
+    // A license's bundle streams a tar from the upstream's content; BundlesIT and BundlesE2E call it.
+    OpenApiContract.admin().operations().stream().filter(op -> !op.path().endsWith("/bundle"))
+        .forEach(op -> documented.add(op.method() + " " + op.path()));
     assertThat(succeeded).as("operations called with success").containsExactlyInAnyOrderElementsOf(documented);
   }
 
