@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param logging how the log is written; default {@link LoggingConfig#defaults()}
  * @param audit the pull audit log
  * @param webhooks how webhooks are delivered; default {@link WebhooksConfig#defaults()}
+ * @param licenseFiles the keys of signed license files; default {@link LicenseFilesConfig#defaults()}
  */
 public record TurnstileConfig(
     ServerConfig server,
@@ -29,8 +30,10 @@ public record TurnstileConfig(
     List<ApplicationConfig> applications,
     LoggingConfig logging,
     AuditConfig audit,
-    WebhooksConfig webhooks) {
+    WebhooksConfig webhooks,
+    LicenseFilesConfig licenseFiles) {
   public TurnstileConfig {
+    licenseFiles = licenseFiles == null ? LicenseFilesConfig.defaults() : licenseFiles;
     server = server == null ? ServerConfig.defaults() : server;
     Check.required("admin", admin);
     token = token == null ? TokenConfig.defaults() : token;
