@@ -33,7 +33,6 @@ public record TurnstileConfig(
     WebhooksConfig webhooks,
     LicenseFilesConfig licenseFiles) {
   public TurnstileConfig {
-    licenseFiles = licenseFiles == null ? LicenseFilesConfig.defaults() : licenseFiles;
     server = server == null ? ServerConfig.defaults() : server;
     Check.required("admin", admin);
     token = token == null ? TokenConfig.defaults() : token;
@@ -44,6 +43,9 @@ public record TurnstileConfig(
     logging = logging == null ? LoggingConfig.defaults() : logging;
     audit = audit == null ? AuditConfig.defaults() : audit;
     webhooks = webhooks == null ? WebhooksConfig.defaults() : webhooks;
+    // Beside the token key unless named: where the operator already keeps (and backs up) keys.
+    licenseFiles = (licenseFiles == null ? LicenseFilesConfig.defaults() : licenseFiles)
+        .withDefaultKeyIn(token.signingKey().get(0).getParent());
     if (server.listen().equals(admin.listen()) && server.listen().port() != 0) {
       throw new InvalidValueException("admin.listen", "must differ from server.listen");
     }

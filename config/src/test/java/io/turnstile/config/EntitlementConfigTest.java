@@ -79,4 +79,11 @@ class EntitlementConfigTest {
     assertThatThrownBy(() -> EntitlementType.DATE.canonical("2027-02-30")).hasMessage("'2027-02-30' is not a date (YYYY-MM-DD)");
     assertThatThrownBy(() -> EntitlementType.STRING.canonical("a\nb")).hasMessage("must not hold control characters");
   }
+
+  @Test
+  void withoutALicenseKeyNamed_theKeyGoesBesideTheTokenKey() throws Exception {
+    TurnstileConfig c = new ConfigLoader(Map.<String, String>of()::get).parse("turnstile.yaml",
+        BASE.replace("admin:", "token:\n  signingKey: /keys/token.pem\nadmin:") + "        - {name: seats, type: integer}\n");
+    assertThat(c.licenseFiles().signingKey()).containsExactly(java.nio.file.Path.of("/keys/license-signing-key.jwk"));
+  }
 }

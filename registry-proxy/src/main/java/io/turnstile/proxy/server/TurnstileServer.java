@@ -205,12 +205,13 @@ public final class TurnstileServer implements AutoCloseable {
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       sightings = new TagSightings(store);
-      watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
       LicenseFiles licenseFiles = new LicenseFiles(() -> licenseKeys, new Catalog(config.applications()),
           config.licenseFiles().issuer(), clock);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
           config.token(), config.webhooks(), json, clock, licenseFiles);
+      // After the admin API, which refuses a configuration it cannot read: no watch runs for nothing.
+      watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
       webhooks = WebhookService.start(config.webhooks(), store, new WebhookPayloadViews(json, clock, new Catalog(config.applications())), meters, clock);
       health.vitals().essential("webhook poller", webhooks::running);
       AdminToken adminToken = new AdminToken(config.admin().token());
