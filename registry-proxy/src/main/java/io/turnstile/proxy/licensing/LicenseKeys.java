@@ -18,8 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The license-signing keys: ES256 (P-256) keys, each a JSON Web Key file holding the private key,
- * separate from the registry token keys so that neither kind can stand in for the other. The first
+ * The license-signing keys: ES256 (P-256) keys, each a file holding the private key as a JSON Web
+ * Key or as PEM (an {@code EC PRIVATE KEY}, e.g. from {@code openssl ecparam -name prime256v1
+ * -genkey} or Helm's {@code genPrivateKey "ecdsa"}), separate from the registry token keys so that neither kind can stand in for the other. The first
  * key signs; every key verifies, so a rotation lists a new key first and keeps the old one until it
  * is retired by removing it. A missing file is generated, mode 0600. Key ids are RFC 7638
  * thumbprints.
@@ -46,7 +47,7 @@ public final class LicenseKeys {
     return new LicenseKeys(keys);
   }
 
-  /** Keys from private JWK texts, the first one signing. */
+  /** Keys already made (private), the first one signing. */
   public static LicenseKeys of(List<ECKey> keys) {
     return new LicenseKeys(keys);
   }
@@ -76,12 +77,12 @@ public final class LicenseKeys {
   private static ECKey parse(String source, String text) throws IOException {
     JWK jwk;
     try {
-      jwk = JWK.parse(text.strip());
-    } catch (ParseException e) {
-      throw new IOException(source + ": not a JSON Web Key: " + e.getMessage(), e);
+      jwk = text.strip().startsWith("-----BEGIN") ? fromPem(text) : JWK.parse(text.strip());
+    } catch (ParseException | java.security.GeneralSecurityException e) {
+      throw new IOException(source + ": not a JSON Web Key or a PEM EC private key: " + e.getMessage(), e);
     }
     if (!(jwk instanceof ECKey ec) || !Curve.P_256.equals(ec.getCurve()) || !ec.isPrivate()) {
-      throw new IOException(source + ": must hold a private EC P-256 key (ES256) as a JSON Web Key");
+      throw new IOException(source + ": must hold a private EC P-256 key (ES256), as a JSON Web Key or PEM");
     }
     try {
       // The key id is always the thumbprint, whatever the file says, so ids cannot collide.
@@ -89,6 +90,36 @@ public final class LicenseKeys {
     } catch (JOSEException e) {
       throw new IOException(source + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A P-256 private key from PEM (SEC1 {@code EC PRIVATE KEY} or PKCS#8 {@code PRIVATE KEY}). The
+   * public key is derived from the private one, as not every writer includes it.
+   */
+  private static ECKey fromPem(String text) throws IOException, java.security.GeneralSecurityException {
+    Object o;
+    try (org.bouncycastle.openssl.PEMParser parser = new org.bouncycastle.openssl.PEMParser(new java.io.StringReader(text))) {
+      o = parser.readObject();
+    }
+    org.bouncycastle.asn1.pkcs.PrivateKeyInfo info = o instanceof org.bouncycastle.openssl.PEMKeyPair pair
+        ? pair.getPrivateKeyInfo() : o instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo i ? i : null;
+    if (info == null) {
+      throw new java.security.GeneralSecurityException("no private key in the PEM");
+    }
+    java.security.PrivateKey key = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().getPrivateKey(info);
+    if (!(key instanceof java.security.interfaces.ECPrivateKey ec)) {
+      throw new java.security.GeneralSecurityException("not an EC key");
+    }
+    org.bouncycastle.math.ec.ECPoint q = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByName("secp256r1").getG()
+        .multiply(ec.getS()).normalize();
+    java.security.spec.ECPoint w = new java.security.spec.ECPoint(q.getAffineXCoord().toBigInteger(),
+        q.getAffineYCoord().toBigInteger());
+    java.security.interfaces.ECPublicKey pub = (java.security.interfaces.ECPublicKey) java.security.KeyFactory
+        .getInstance("EC").generatePublic(new java.security.spec.ECPublicKeySpec(w, ec.getParams()));
+    if (Curve.forECParameterSpec(ec.getParams()) != Curve.P_256) {
+      throw new java.security.GeneralSecurityException("not on P-256");
+    }
+    return new ECKey.Builder(Curve.P_256, pub).privateKey(ec).build();
   }
 
   /** The key that signs new files and answers. */

@@ -120,4 +120,30 @@ class LicenseFilesTest {
     LicenseFiles files = LicenseFiles.ephemeral(CATALOG, Clock.fixed(NOW, ZoneOffset.UTC));
     assertThatThrownBy(() -> files.issue(license(Map.of(), NOW), ACME)).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void aPemEcPrivateKey_asHelmOrOpensslWriteIt_isAKeyToo() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    java.security.KeyPair pair = g.generateKeyPair();
+    java.math.BigInteger d = ((java.security.interfaces.ECPrivateKey) pair.getPrivate()).getS();
+    // SEC1 as openssl ecparam and Helm's genPrivateKey "ecdsa" write it (here without the optional
+    // public key, which is then derived), and PKCS#8 as openssl genpkey writes it.
+    byte[] sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(256, d,
+        org.bouncycastle.asn1.x9.X9ObjectIdentifiers.prime256v1).getEncoded();
+    for (var object : List.of(new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1),
+        new org.bouncycastle.util.io.pem.PemObject("PRIVATE KEY", pair.getPrivate().getEncoded()))) {
+      java.io.StringWriter pem = new java.io.StringWriter();
+      try (org.bouncycastle.util.io.pem.PemWriter w = new org.bouncycastle.util.io.pem.PemWriter(pem)) {
+        w.writeObject(object);
+      }
+      Path file = dir.resolve(object.getType().replace(' ', '-') + ".pem");
+      Files.writeString(file, pem.toString());
+      LicenseKeys keys = LicenseKeys.load(List.of(file));
+      assertThat(keys.signingKey().toECPublicKey()).as(object.getType()).isEqualTo(pair.getPublic());
+      LicenseFiles files = new LicenseFiles(() -> keys, CATALOG, "turnstile", Clock.fixed(NOW, ZoneOffset.UTC));
+      assertThat(LicenseVerifier.files(keys.publicJwks()).verify(files.issue(license(Map.of(), null), ACME))
+          .getSubject()).isEqualTo("lic_one");
+    }
+  }
 }
