@@ -7,7 +7,8 @@
 # chromium-driver), checked with axe-core from npm; the console's single sign-on against Keycloak
 # (keycloak-quarkus-dist from Maven Central); webhooks to a Node receiver that verifies them with
 # the npm standardwebhooks package; the admin API's OpenAPI document linted with @redocly/cli and
-# used through a client openapi-generator made from it. Needs root (it starts its own daemons under a
+# used through a client openapi-generator made from it; license files verified by Node's jose (npm)
+# and Python's PyJWT (Debian's python3-jwt). Needs root (it starts its own daemons under a
 # temp dir). Installs the Debian packages it needs when they are missing, builds
 # the jar, runs the JUnit suite in e2e/ and prints "e2e: N passed, N failed". A missing program
 # fails the suite; nothing skips.
@@ -37,6 +38,9 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 # The TLS suite's private CA.
 command -v openssl >/dev/null || need+=(openssl)
+# PyJWT, with which the license file suite verifies a file as a Python application would. Debian's
+# python3 (not whatever python3 comes first on PATH) is the one its package installs into.
+/usr/bin/python3 -c 'import jwt, cryptography' 2>/dev/null || need+=(python3-jwt python3-cryptography)
 if ((${#need[@]})); then
   echo "e2e: installing ${need[*]}"
   apt-get update -qq >/dev/null
@@ -118,6 +122,18 @@ if [[ ! -x "$redocly/node_modules/.bin/redocly" ]]; then
   mkdir -p "$(dirname "$redocly")" && rm -rf "$redocly" && mv "$tmp" "$redocly"
 fi
 export TURNSTILE_REDOCLY="$redocly/node_modules/.bin/redocly"
+# jose, with which the license file suite verifies a file as a Node application would: the pinned npm
+# package (no dependencies), unpacked once into the same cache.
+jose="$cache/jose-6.2.17"
+if [[ ! -f "$jose/dist/webapi/index.js" ]]; then
+  echo "e2e: installing jose@6.2.17 from npm"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent jose@6.2.17 >/dev/null)
+  tar xzf "$tmp"/*.tgz -C "$tmp"
+  mkdir -p "$(dirname "$jose")" && rm -rf "$jose" && mv "$tmp/package" "$jose"
+  rm -rf "$tmp"
+fi
+export TURNSTILE_JOSE_JS="$jose/dist/webapi/index.js"
 
 status=0
 mvn -B -Pe2e -pl e2e -am verify -DskipTests -DskipITs || status=$?

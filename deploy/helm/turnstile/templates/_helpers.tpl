@@ -103,6 +103,7 @@ Included by every template that depends on the values it checks, so `helm templa
   "admin" (dict "listen" "ports.admin" "token" "secrets.adminToken or secrets.existingSecret"
                 "oidc" "oidc" "publicUrl" "oidc.publicUrl")
   "token" (dict "signingKey" "secrets.signingKey or secrets.existingSecret")
+  "licenseFiles" (dict "signingKey" "secrets.licenseSigningKey or secrets.existingSecret")
   "store" (dict "encryptionKey" "secrets.storeEncryptionKey or secrets.existingSecret"
                 "encryptionKeyFile" "secrets.storeEncryptionKey or secrets.existingSecret"
                 "password" "secrets.storePassword or secrets.existingSecret") -}}

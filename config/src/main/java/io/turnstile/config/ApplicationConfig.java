@@ -15,8 +15,11 @@ import java.util.regex.Pattern;
  *     version is end of life when it equals an entry or, being a semantic version, lies in an entry's
  *     range (pre-releases included). Default none. Here only the characters and length are checked;
  *     the server reads each range when it starts and refuses to start on one it cannot read.
+ * @param entitlements the fields a license of this application carries for the application itself
+ *     (seats, features, ...), in the order files and pages show them; default none
  */
-public record ApplicationConfig(String name, List<RepositoryConfig> repositories, List<String> endOfLife) {
+public record ApplicationConfig(String name, List<RepositoryConfig> repositories, List<String> endOfLife,
+    List<EntitlementField> entitlements) {
   /** Longest entry of {@link #endOfLife}, as long as a license's range may be. */
   public static final int MAX_END_OF_LIFE = 256;
   private static final Pattern VERSION_OR_RANGE = Pattern.compile("[0-9A-Za-z.*+^~<>=|_ -]+");
@@ -48,10 +51,58 @@ public record ApplicationConfig(String name, List<RepositoryConfig> repositories
         throw new InvalidValueException(field, "'" + entry + "' is listed twice");
       }
     }
+    entitlements = Check.list(entitlements);
+    Set<String> fields = new HashSet<>();
+    for (int i = 0; i < entitlements.size(); i++) {
+      Check.required("entitlements[" + i + "]", entitlements.get(i));
+      if (!fields.add(entitlements.get(i).name())) {
+        throw new InvalidValueException("entitlements[" + i + "].name",
+            "'" + entitlements.get(i).name() + "' is listed twice");
+      }
+    }
   }
 
   /** An application with no version marked end of life. */
   public ApplicationConfig(String name, List<RepositoryConfig> repositories) {
     this(name, repositories, List.of());
+  }
+
+  /** An application without entitlement fields. */
+  public ApplicationConfig(String name, List<RepositoryConfig> repositories, List<String> endOfLife) {
+    this(name, repositories, endOfLife, List.of());
+  }
+
+  /** The entitlement field named {@code name}, or null. */
+  public EntitlementField entitlement(String name) {
+    for (EntitlementField f : entitlements) {
+      if (f.name().equals(name)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * What a license of this application is entitled to: each field's value in {@code values}
+   * (canonical texts, as the store keeps them), else its default, typed ({@link
+   * EntitlementType#typed}), in the order of {@link #entitlements}. A field with neither is left
+   * out, and so is a stored value of a field no longer defined.
+   */
+  public java.util.Map<String, Object> entitlementValues(java.util.Map<String, String> values) {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    for (EntitlementField f : entitlements) {
+      String v = values.getOrDefault(f.name(), f.defaultValue());
+      if (v != null) {
+        try {
+          out.put(f.name(), f.type().typed(f.type().canonical(v)));
+        } catch (IllegalArgumentException changedType) {
+          // The field's type changed since the value was set: the default stands in for it.
+          if (f.defaultValue() != null) {
+            out.put(f.name(), f.type().typed(f.defaultValue()));
+          }
+        }
+      }
+    }
+    return out;
   }
 }

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param logging how the log is written; default {@link LoggingConfig#defaults()}
  * @param audit the pull audit log
  * @param webhooks how webhooks are delivered; default {@link WebhooksConfig#defaults()}
+ * @param licenseFiles the keys of signed license files; default {@link LicenseFilesConfig#defaults()}
  */
 public record TurnstileConfig(
     ServerConfig server,
@@ -29,7 +30,8 @@ public record TurnstileConfig(
     List<ApplicationConfig> applications,
     LoggingConfig logging,
     AuditConfig audit,
-    WebhooksConfig webhooks) {
+    WebhooksConfig webhooks,
+    LicenseFilesConfig licenseFiles) {
   public TurnstileConfig {
     server = server == null ? ServerConfig.defaults() : server;
     Check.required("admin", admin);
@@ -41,6 +43,9 @@ public record TurnstileConfig(
     logging = logging == null ? LoggingConfig.defaults() : logging;
     audit = audit == null ? AuditConfig.defaults() : audit;
     webhooks = webhooks == null ? WebhooksConfig.defaults() : webhooks;
+    // Beside the token key unless named: where the operator already keeps (and backs up) keys.
+    licenseFiles = (licenseFiles == null ? LicenseFilesConfig.defaults() : licenseFiles)
+        .withDefaultKeyIn(token.signingKey().get(0).getParent());
     if (server.listen().equals(admin.listen()) && server.listen().port() != 0) {
       throw new InvalidValueException("admin.listen", "must differ from server.listen");
     }

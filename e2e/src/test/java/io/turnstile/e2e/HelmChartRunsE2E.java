@@ -90,6 +90,7 @@ class HelmChartRunsE2E {
     Path data = Files.createTempDirectory(dir, "data-");
     Path secretMount = Files.createDirectories(dir.resolve("secret"));
     Files.writeString(secretMount.resolve("signing-key.pem"), secret.get("signing-key.pem"));
+    Files.writeString(secretMount.resolve("license-signing-key.pem"), secret.get("license-signing-key.pem"));
     String pem = secret.get("signing-key.pem");
     certificate = Files.writeString(dir.resolve("token-cert.pem"), pem.substring(pem.indexOf("-----BEGIN CERTIFICATE-----")));
     Path config = Files.writeString(dir.resolve("turnstile.yaml"), chart.configFile()

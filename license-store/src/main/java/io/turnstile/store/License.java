@@ -4,6 +4,7 @@ import io.turnstile.config.Versions;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.semver4j.Semver;
@@ -21,6 +22,9 @@ import org.semver4j.Semver;
  * @param keyId changes whenever the key is rotated; refresh tokens carry it
  * @param upstreamCredentials the license's own upstream credentials, decrypted, or null. Never
  *     serialised to any API answer.
+ * @param entitlements the entitlement values this license sets, by field name, each the canonical
+ *     text of its field's type; fields it does not set take their defaults ({@link
+ *     io.turnstile.config.ApplicationConfig#entitlementValues})
  */
 public record License(
     LicenseId id,
@@ -35,10 +39,20 @@ public record License(
     String keyId,
     UpstreamCredentials upstreamCredentials,
     Instant createdAt,
-    Instant updatedAt) {
+    Instant updatedAt,
+    Map<String, String> entitlements) {
   public License {
     versions = sortedDistinct(versions);
     ranges = sorted(ranges);
+    entitlements = entitlements == null || entitlements.isEmpty() ? Map.of() : Map.copyOf(entitlements);
+  }
+
+  /** A license that sets no entitlement value. */
+  public License(LicenseId id, CustomerId customerId, String name, String application, Instant expiresAt,
+      Instant revokedAt, List<String> versions, List<VersionRange> ranges, boolean keepReleasedBeforeExpiry,
+      String keyId, UpstreamCredentials upstreamCredentials, Instant createdAt, Instant updatedAt) {
+    this(id, customerId, name, application, expiresAt, revokedAt, versions, ranges, keepReleasedBeforeExpiry, keyId,
+        upstreamCredentials, createdAt, updatedAt, Map.of());
   }
 
   /** {@code versions} as an immutable list, sorted and distinct; sorted only when it is not yet. */

@@ -364,6 +364,12 @@ public final class Snapshot {
     return out;
   }
 
+  /** A live customer, or null for an unknown or deleted one; from memory. */
+  public Customer customer(CustomerId id) {
+    CustomerEntry entry = id == null ? null : customers.get(id);
+    return entry == null ? null : entry.customer();
+  }
+
   /** Every license of a live customer, revoked ones too, in no particular order. */
   public Collection<License> licenses() {
     return licenses.values();

@@ -6,6 +6,7 @@ import io.turnstile.proxy.cli.BundleCommand;
 import io.turnstile.proxy.cli.CustomerCommand;
 import io.turnstile.proxy.cli.HealthCommand;
 import io.turnstile.proxy.cli.LicenseCommand;
+import io.turnstile.proxy.cli.LicenseKeyCommand;
 import io.turnstile.proxy.cli.PullsCommand;
 import io.turnstile.proxy.cli.ServeCommand;
 import io.turnstile.proxy.cli.SigningKeyCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine;
     description = "License-aware OCI registry proxy.",
     subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, PullsCommand.class, ActivityCommand.class,
         BundleCommand.class,
-        SigningKeyCommand.class, WebhookCommand.class,
+        SigningKeyCommand.class, LicenseKeyCommand.class, WebhookCommand.class,
         HealthCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {

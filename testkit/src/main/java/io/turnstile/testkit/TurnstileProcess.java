@@ -46,6 +46,7 @@ public final class TurnstileProcess implements AutoCloseable {
   private Path signingKey;
   private String publicUrl;
   private String extraYaml = "";
+  private String entitlementsYaml = "";
   private Boolean audit;
   private String pollInterval;
   private String listenHost = "127.0.0.1";
@@ -183,6 +184,19 @@ public final class TurnstileProcess implements AutoCloseable {
    * Top-level keys added to the configuration as they are, e.g. a {@code webhooks:} block. Written
    * only when set.
    */
+  /**
+   * Entitlement fields of application {@code app}: YAML list items, e.g. {@code "{name: seats,
+   * type: integer, default: 5, visible: true}"}, one per element.
+   */
+  public TurnstileProcess entitlements(String... fields) {
+    StringBuilder b = new StringBuilder("\n    entitlements:");
+    for (String f : fields) {
+      b.append("\n      - ").append(f);
+    }
+    this.entitlementsYaml = b.toString();
+    return this;
+  }
+
   public TurnstileProcess extraYaml(String yaml) {
     this.extraYaml = yaml.stripTrailing();
     return this;
@@ -332,7 +346,7 @@ public final class TurnstileProcess implements AutoCloseable {
             readTimeout: 10s%s
         applications:
           - name: app
-            endOfLife: ["1.0.0"]
+            endOfLife: ["1.0.0"]%s
             repositories:
               - name: vendor/app
                 upstream: vendor
@@ -348,7 +362,8 @@ public final class TurnstileProcess implements AutoCloseable {
             tlsYaml() + (admin.isEmpty() ? "" : "\n" + admin), tokenTtl,
             signingKeyFile(), nativeSignatures ? "" : "\n  nativeSignatures: false", tagTtl,
             store.toString().stripTrailing(), upstreamUrl, upstreamUser,
-            blobCache == null ? "" : "\n    cache:\n      blobs: {directory: " + blobCache + ", maxSize: " + blobCacheMaxSize + "}"));
+            blobCache == null ? "" : "\n    cache:\n      blobs: {directory: " + blobCache + ", maxSize: " + blobCacheMaxSize + "}",
+            entitlementsYaml));
     // As the image and the README start it: an OutOfMemoryError ends the process.
     List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
     command.addAll(jvmArgs);

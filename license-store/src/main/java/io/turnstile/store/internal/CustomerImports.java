@@ -3,6 +3,7 @@ package io.turnstile.store.internal;
 import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
 import static io.turnstile.store.internal.db.Tables.LICENSE_RANGES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
+import static io.turnstile.store.internal.db.Tables.LICENSE_ENTITLEMENTS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 
 import io.turnstile.store.Catalog;
@@ -110,6 +111,10 @@ final class CustomerImports {
         tx.insertInto(LICENSE_RANGES, LICENSE_RANGES.LICENSE_ID, LICENSE_RANGES.EXPRESSION,
                 LICENSE_RANGES.INCLUDE_PRERELEASE, LICENSE_RANGES.GRANTED_AT)
             .values((String) null, null, null, null));
+    BatchInsert entitlements = new BatchInsert(tx,
+        tx.insertInto(LICENSE_ENTITLEMENTS, LICENSE_ENTITLEMENTS.LICENSE_ID, LICENSE_ENTITLEMENTS.NAME,
+                LICENSE_ENTITLEMENTS.VALUE)
+            .values((String) null, null, null));
     EventLog.Bulk events = new EventLog.Bulk(tx, now, actor);
     for (Entry e : entries) {
       CustomerId customer = e.customer().id();
@@ -136,10 +141,12 @@ final class CustomerImports {
         for (VersionRange r : l.ranges()) {
           ranges.add(l.id().value(), r.expression(), r.includePrerelease(), now);
         }
+        l.entitlements().forEach((name, value) -> entitlements.add(l.id().value(), name, value));
       }
     }
     versions.flush();
     ranges.flush();
+    entitlements.flush();
     events.flush();
   }
 }

@@ -86,6 +86,39 @@ final class Inputs {
     return out;
   }
 
+  /**
+   * Entitlement values for a license of {@code application}, checked against its fields and made
+   * canonical. A null value stays null (a patch's "back to the default"). An unknown field or a
+   * value not of its field's type is refused naming {@code entitlements.<name>}.
+   */
+  static Map<String, String> entitlements(Catalog catalog, String application, Map<String, String> values) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    if (values == null) {
+      return out;
+    }
+    io.turnstile.config.ApplicationConfig app = catalog.application(application).orElse(null);
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      String field = "entitlements." + e.getKey();
+      io.turnstile.config.EntitlementField f = app == null ? null : app.entitlement(e.getKey());
+      if (f == null) {
+        List<String> known = app == null ? List.of()
+            : app.entitlements().stream().map(io.turnstile.config.EntitlementField::name).toList();
+        throw new InvalidInputException(field, "application '" + application + "' has no entitlement field "
+            + quoted(e.getKey()) + " (fields: " + known + ")");
+      }
+      if (e.getValue() == null) {
+        out.put(e.getKey(), null);
+        continue;
+      }
+      try {
+        out.put(e.getKey(), f.type().canonical(e.getValue()));
+      } catch (IllegalArgumentException bad) {
+        throw new InvalidInputException(field, bad.getMessage() + " (the field is of type " + f.type().wireName() + ")");
+      }
+    }
+    return out;
+  }
+
   static void checkCredentials(UpstreamCredentials creds) {
     if (creds != null && (creds.username().isBlank() || creds.password().isEmpty())) {
       throw new InvalidInputException("upstreamCredentials", "username and password must not be empty");

@@ -250,9 +250,11 @@ public final class JooqLicenseStore implements LicenseStore {
         : query.where(LICENSES.CUSTOMER_ID.eq(customer.value())).orderBy(LICENSES.CREATED_AT, LICENSES.ID).fetch();
     Map<String, List<String>> versions = loader.versionsOf(dsl, customer);
     Map<String, List<VersionRange>> ranges = loader.rangesOf(dsl, customer);
+    Map<String, Map<String, String>> entitlements = loader.entitlementsOf(dsl, customer);
     List<License> out = new ArrayList<>(records.size());
     for (LicensesRecord r : records) {
-      out.add(loader.license(r, versions.getOrDefault(r.getId(), List.of()), ranges.getOrDefault(r.getId(), List.of())));
+      out.add(loader.license(r, versions.getOrDefault(r.getId(), List.of()), ranges.getOrDefault(r.getId(), List.of()),
+          entitlements.getOrDefault(r.getId(), Map.of())));
     }
     return out;
   }

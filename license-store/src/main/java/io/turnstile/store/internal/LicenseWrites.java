@@ -5,6 +5,7 @@ import static io.turnstile.store.internal.db.Tables.LICENSE_RANGES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
 import static io.turnstile.store.internal.db.Tables.PULL_TOKENS;
+import static io.turnstile.store.internal.db.Tables.LICENSE_ENTITLEMENTS;
 
 import io.turnstile.store.StoreOutcomeUnknownException;
 import io.turnstile.store.Catalog;
@@ -85,6 +86,11 @@ final class LicenseWrites {
       for (VersionRange range : l.ranges()) {
         insertRange(tx, l.id(), range, now);
       }
+      l.entitlements().forEach((name, value) -> tx.insertInto(LICENSE_ENTITLEMENTS)
+          .set(LICENSE_ENTITLEMENTS.LICENSE_ID, l.id().value())
+          .set(LICENSE_ENTITLEMENTS.NAME, name)
+          .set(LICENSE_ENTITLEMENTS.VALUE, value)
+          .execute());
       EventLog.record(tx, now, actor, "license.created", request.customerId(), l.id(), l.createdDetail());
       return l.issuedKey();
     });
@@ -127,6 +133,11 @@ final class LicenseWrites {
     if (patch.upstreamCredentials() instanceof Change.SetTo<UpstreamCredentials> set) {
       Inputs.checkCredentials(set.value());
     }
+    if (patch.entitlements() instanceof Change.Clear) {
+      throw new InvalidInputException("entitlements", "cannot be cleared; set a field to null to reset it");
+    }
+    Map<String, String> requested = patch.entitlements() instanceof Change.SetTo<Map<String, String>> set
+        ? set.value() : Map.of();
     long now = clock.millis();
     return writer.writeLicense(id, IfRevoked.REFUSE, (tx, r) -> {
       boolean changed = false;
@@ -157,11 +168,49 @@ final class LicenseWrites {
             creds == null ? "cleared" : "upstreamUsername=" + creds.username());
         changed = true;
       }
+      // Checked against the license's application, known once its row is read; a refusal rolls back.
+      Map<String, String> entitlements = Inputs.entitlements(catalog, r.getApplication(), requested);
+      if (!entitlements.isEmpty() && setEntitlements(tx, id, entitlements, now, actor, r)) {
+        changed = true;
+      }
       if (changed) {
         r.setUpdatedAt(now);
         r.store();
       }
     });
+  }
+
+  /** Sets (or, for null, removes) the given values; records one event naming what changed. */
+  private static boolean setEntitlements(DSLContext tx, LicenseId id, Map<String, String> values, long now,
+      String actor, LicensesRecord r) {
+    Map<String, String> have = new HashMap<>();
+    tx.select(LICENSE_ENTITLEMENTS.NAME, LICENSE_ENTITLEMENTS.VALUE).from(LICENSE_ENTITLEMENTS)
+        .where(LICENSE_ENTITLEMENTS.LICENSE_ID.eq(id.value()))
+        .forEach(x -> have.put(x.value1(), x.value2()));
+    List<String> changes = new ArrayList<>();
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      String before = have.get(e.getKey());
+      if (Objects.equals(before, e.getValue())) {
+        continue;
+      }
+      tx.deleteFrom(LICENSE_ENTITLEMENTS)
+          .where(LICENSE_ENTITLEMENTS.LICENSE_ID.eq(id.value()), LICENSE_ENTITLEMENTS.NAME.eq(e.getKey()))
+          .execute();
+      if (e.getValue() != null) {
+        tx.insertInto(LICENSE_ENTITLEMENTS)
+            .set(LICENSE_ENTITLEMENTS.LICENSE_ID, id.value())
+            .set(LICENSE_ENTITLEMENTS.NAME, e.getKey())
+            .set(LICENSE_ENTITLEMENTS.VALUE, e.getValue())
+            .execute();
+      }
+      changes.add(e.getKey() + ": " + (before == null ? "default" : before) + " -> "
+          + (e.getValue() == null ? "default" : e.getValue()));
+    }
+    if (changes.isEmpty()) {
+      return false;
+    }
+    EventLog.record(tx, now, actor, "license.entitlements_changed", r, String.join(", ", changes));
+    return true;
   }
 
   License grantVersions(LicenseId id, List<String> versions, String actor) {

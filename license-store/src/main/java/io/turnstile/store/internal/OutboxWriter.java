@@ -36,7 +36,8 @@ final class OutboxWriter {
       "license.moved", "customerId",
       "license.expiry_changed", "expiresAt",
       "license.keep_released_before_expiry_changed", "keepReleasedBeforeExpiry",
-      "license.upstream_credentials_changed", "upstreamCredentials");
+      "license.upstream_credentials_changed", "upstreamCredentials",
+      "license.entitlements_changed", "entitlements");
   /** Event-log actions that are a webhook event of their own, and the detail's key (null: none). */
   private static final Map<String, String[]> DIRECT = Map.of(
       "customer.created", new String[] {WebhookEvent.CUSTOMER_CREATED, null},

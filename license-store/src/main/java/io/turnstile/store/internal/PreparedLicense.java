@@ -1,6 +1,7 @@
 package io.turnstile.store.internal;
 
 import io.turnstile.store.Catalog;
+import io.turnstile.store.InvalidInputException;
 import io.turnstile.store.IssuedKey;
 import io.turnstile.store.Keys;
 import io.turnstile.store.LicenseId;
@@ -25,7 +26,8 @@ record PreparedLicense(
     boolean keepReleasedBeforeExpiry,
     UpstreamCredentials upstreamCredentials,
     String key,
-    String keyId) {
+    String keyId,
+    java.util.Map<String, String> entitlements) {
 
   /** Checks {@code request} (but not its customer) and draws the new license's id and key. */
   static PreparedLicense of(NewLicense request, Catalog catalog) {
@@ -34,9 +36,14 @@ record PreparedLicense(
     Set<String> versions = Inputs.versions("versions", request.versions());
     List<VersionRange> ranges = List.copyOf(Inputs.ranges("ranges", request.ranges()).values());
     Inputs.checkCredentials(request.upstreamCredentials());
+    java.util.Map<String, String> entitlements = Inputs.entitlements(catalog, application, request.entitlements());
+    if (entitlements.containsValue(null)) {
+      throw new InvalidInputException("entitlements." + entitlements.entrySet().stream()
+          .filter(e -> e.getValue() == null).findFirst().orElseThrow().getKey(), "must not be null");
+    }
     return new PreparedLicense(new LicenseId(Keys.newId(LicenseId.PREFIX)), name, application,
         request.expiresAt(), versions, ranges, request.keepReleasedBeforeExpiry(), request.upstreamCredentials(),
-        Keys.newKey(), Keys.newId("lk_"));
+        Keys.newKey(), Keys.newId("lk_"), entitlements);
   }
 
   String keyHash() {
@@ -56,7 +63,8 @@ record PreparedLicense(
     return "application=" + application + " versions=" + versions
         + (ranges.isEmpty() ? "" : " ranges=" + ranges)
         + (keepReleasedBeforeExpiry ? " keepReleasedBeforeExpiry=true" : "") + " expiresAt=" + expiresAt
-        + (upstreamCredentials == null ? "" : " upstreamUsername=" + upstreamCredentials.username());
+        + (upstreamCredentials == null ? "" : " upstreamUsername=" + upstreamCredentials.username())
+        + (entitlements.isEmpty() ? "" : " entitlements=" + entitlements);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.turnstile.store.internal;
 import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
 import static io.turnstile.store.internal.db.Tables.CUSTOMER_KEYS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
+import static io.turnstile.store.internal.db.Tables.LICENSE_ENTITLEMENTS;
 import static io.turnstile.store.internal.db.Tables.LICENSE_RANGES;
 import static io.turnstile.store.internal.db.Tables.LICENSE_VERSIONS;
 import static io.turnstile.store.internal.db.Tables.PULL_TOKENS;
@@ -111,8 +112,12 @@ final class SnapshotLoader {
             DSL.when(LICENSE_RANGES.INCLUDE_PRERELEASE, DSL.inline("+")).otherwise(DSL.inline("-"))
                 .concat(LICENSE_RANGES.EXPRESSION)).separator(RANGE_SEPARATOR))
         .from(LICENSE_RANGES).where(LICENSE_RANGES.LICENSE_ID.eq(LICENSES.ID))).as("granted_ranges");
+    // Names hold no '=' and values no control characters (Inputs.entitlements): '\n' parts them.
+    Field<String> entitlements = DSL.field(DSL.select(DSL.groupConcat(
+            LICENSE_ENTITLEMENTS.NAME.concat(DSL.inline("=")).concat(LICENSE_ENTITLEMENTS.VALUE)).separator("\n"))
+        .from(LICENSE_ENTITLEMENTS).where(LICENSE_ENTITLEMENTS.LICENSE_ID.eq(LICENSES.ID))).as("entitlement_values");
     Interner interner = new Interner();
-    try (var cursor = dsl.select(LICENSES.fields()).select(versions, ranges)
+    try (var cursor = dsl.select(LICENSES.fields()).select(versions, ranges, entitlements)
         .from(LICENSES).join(CUSTOMERS).on(CUSTOMERS.ID.eq(LICENSES.CUSTOMER_ID))
         .where(live)
         .fetchSize(FETCH_SIZE).fetchLazy()) {
@@ -120,7 +125,7 @@ final class SnapshotLoader {
         EntryBuilder entry = building.get(row.get(LICENSES.CUSTOMER_ID));
         if (entry != null) {
           License license = license(row, splitVersions(row.get(versions), interner),
-              splitRanges(row.get(LICENSES.ID), row.get(ranges)));
+              splitRanges(row.get(LICENSES.ID), row.get(ranges)), splitEntitlements(row.get(entitlements)));
           entry.licenses.add(new LicenseEntry(license, row.get(LICENSES.KEY_HASH)));
         }
       }
@@ -196,6 +201,31 @@ final class SnapshotLoader {
     return out;
   }
 
+  /** The entitlement values aggregated in one column as {@code name=value} lines. */
+  private static Map<String, String> splitEntitlements(String joined) {
+    if (joined == null || joined.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> out = new HashMap<>();
+    for (String line : joined.split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        out.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    return out;
+  }
+
+  /** Entitlement values per license id, for all licenses or one customer's. */
+  Map<String, Map<String, String>> entitlementsOf(DSLContext dsl, CustomerId customer) {
+    Map<String, Map<String, String>> out = new HashMap<>();
+    var select = dsl.select(LICENSE_ENTITLEMENTS.LICENSE_ID, LICENSE_ENTITLEMENTS.NAME, LICENSE_ENTITLEMENTS.VALUE)
+        .from(LICENSE_ENTITLEMENTS).join(LICENSES).on(LICENSES.ID.eq(LICENSE_ENTITLEMENTS.LICENSE_ID));
+    (customer == null ? select : select.where(LICENSES.CUSTOMER_ID.eq(customer.value())))
+        .forEach(r -> out.computeIfAbsent(r.value1(), k -> new HashMap<>()).put(r.value2(), r.value3()));
+    return out;
+  }
+
   /** Versions per license id, for all licenses or one customer's. */
   Map<String, List<String>> versionsOf(DSLContext dsl, CustomerId customer) {
     Map<String, List<String>> versions = new HashMap<>();
@@ -259,11 +289,15 @@ final class SnapshotLoader {
             ranges.add(range);
           }
         });
-    return Optional.of(license(r, versions, ranges));
+    Map<String, String> entitlements = new HashMap<>();
+    dsl.select(LICENSE_ENTITLEMENTS.NAME, LICENSE_ENTITLEMENTS.VALUE).from(LICENSE_ENTITLEMENTS)
+        .where(LICENSE_ENTITLEMENTS.LICENSE_ID.eq(id.value()))
+        .forEach(x -> entitlements.put(x.value1(), x.value2()));
+    return Optional.of(license(r, versions, ranges, entitlements));
   }
 
   /** A license from a row holding the {@code licenses} columns (a {@link LicensesRecord} or a wider row). */
-  License license(Record r, List<String> versions, List<VersionRange> ranges) {
+  License license(Record r, List<String> versions, List<VersionRange> ranges, Map<String, String> entitlements) {
     String id = r.get(LICENSES.ID);
     String username = r.get(LICENSES.UPSTREAM_USERNAME);
     String passwordEnc = r.get(LICENSES.UPSTREAM_PASSWORD_ENC);
@@ -283,7 +317,8 @@ final class SnapshotLoader {
         r.get(LICENSES.KEY_ID),
         creds,
         Instant.ofEpochMilli(r.get(LICENSES.CREATED_AT)),
-        Instant.ofEpochMilli(r.get(LICENSES.UPDATED_AT)));
+        Instant.ofEpochMilli(r.get(LICENSES.UPDATED_AT)),
+        entitlements);
   }
 
   /** A pull token from a row holding the {@code pull_tokens} columns; its last use as stored. */

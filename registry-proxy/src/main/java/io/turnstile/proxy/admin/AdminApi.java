@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.config.ApplicationConfig;
+import io.turnstile.config.EntitlementField;
+import io.turnstile.proxy.licensing.LicenseFiles;
+import io.turnstile.store.Catalog;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.TokenConfig;
 import io.turnstile.config.WebhooksConfig;
@@ -68,6 +71,7 @@ public final class AdminApi {
   private final FleetApi fleet;
   private final WebhooksApi webhooks;
   private final Idempotency idempotency;
+  private final LicenseFiles files;
 
   /** An admin API whose webhook endpoints follow the default {@code webhooks} settings. */
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
@@ -75,16 +79,26 @@ public final class AdminApi {
     this(store, applications, versions, publicUrl, tokens, WebhooksConfig.defaults(), json, clock);
   }
 
+  /** An admin API whose license files are signed with a key made for this instance alone (tests). */
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, WebhooksConfig webhookConfig, ObjectMapper json, Clock clock) {
+    this(store, applications, versions, publicUrl, tokens, webhookConfig, json, clock,
+        LicenseFiles.ephemeral(new Catalog(applications), clock));
+  }
+
+  /** @param files signs license files, with the license-signing keys */
+  public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
+      URI publicUrl, TokenConfig tokens, WebhooksConfig webhookConfig, ObjectMapper json, Clock clock,
+      LicenseFiles files) {
     this.store = store;
+    this.files = files;
     this.applications = List.copyOf(applications);
     this.versions = versions;
     this.json = json;
-    this.views = new AdminViews(json, clock);
+    this.views = new AdminViews(json, clock, new Catalog(applications));
     this.signingKeys = new SigningKeyApi(store, tokens, json);
     this.pulls = new PullsApi(store.pulls(), json, clock);
-    this.licenses = new LicensesApi(store, views, pulls, publicUrl, json, clock);
+    this.licenses = new LicensesApi(store, views, pulls, publicUrl, json, clock, files);
     this.apiTokens = new ApiTokensApi(store.apiTokens(), json, clock);
     this.activity = new ActivityApi(store.activity(), json);
     this.fleet = new FleetApi(store, applications, json, clock);
@@ -218,6 +232,20 @@ public final class AdminApi {
           if (!method.equals("GET")) throw ApiError.notAllowed("GET");
           return listApplications();
         }
+        if (n == 3 && p.get(2).equals("entitlements")) {
+          if (!method.equals("GET")) throw ApiError.notAllowed("GET");
+          ApplicationConfig app = applications.stream().filter(a -> a.name().equals(p.get(1))).findFirst()
+              .orElseThrow(() -> new ApiError(404, "no application '" + p.get(1) + "'"));
+          ObjectNode out = json.createObjectNode();
+          out.set("entitlements", entitlementFields(app));
+          return AdminResponse.ok(out);
+        }
+      }
+      case "license-keys" -> {
+        if (n == 1) {
+          if (!method.equals("GET")) throw ApiError.notAllowed("GET");
+          return AdminResponse.ok(json.valueToTree(files.keys().publicJwks().toJSONObject()));
+        }
       }
       default -> { }
     }
@@ -301,6 +329,7 @@ public final class AdminApi {
         r.tags().forEach(ro.putArray("tags")::add);
       }
       app.endOfLife().forEach(a.putArray("endOfLife")::add);
+      a.set("entitlements", entitlementFields(app));
       try {
         ArrayNode vs = a.putArray("versions");
         versions.versions(app).forEach(vs::add);
@@ -316,6 +345,17 @@ public final class AdminApi {
     ObjectNode out = json.createObjectNode();
     out.set("applications", list);
     return AdminResponse.ok(out);
+  }
+
+  /** An application's entitlement fields, as configured: read-only through the API. */
+  private ArrayNode entitlementFields(ApplicationConfig app) {
+    ArrayNode out = json.createArrayNode();
+    for (EntitlementField f : app.entitlements()) {
+      ObjectNode o = out.addObject().put("name", f.name()).put("type", f.type().wireName());
+      o.set("default", f.defaultValue() == null ? null : json.valueToTree(f.type().typed(f.defaultValue())));
+      o.put("visible", f.visible());
+    }
+    return out;
   }
 
   // ---- plumbing ----

@@ -3,6 +3,7 @@ package io.turnstile.proxy.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.turnstile.store.Catalog;
 import io.turnstile.store.Customer;
 import io.turnstile.store.GrantKind;
 import io.turnstile.store.IssuedKey;
@@ -16,15 +17,18 @@ import java.util.List;
  * How the admin API shows customers, licenses and new keys as JSON. A key appears only in the
  * answer that issues it; an upstream password never appears. A license lists its exact versions
  * under {@code versions}, as it always has, and every grant with its kind under {@code grants}:
- * {@code {"kind": "exact|range|all", "value": ..., "includePrerelease"?}}.
+ * {@code {"kind": "exact|range|all", "value": ..., "includePrerelease"?}}, and its entitlements,
+ * set or default, typed, under {@code entitlements}.
  */
 final class AdminViews {
   private final ObjectMapper json;
   private final Clock clock;
+  private final Catalog catalog;
 
-  AdminViews(ObjectMapper json, Clock clock) {
+  AdminViews(ObjectMapper json, Clock clock, Catalog catalog) {
     this.json = json;
     this.clock = clock;
+    this.catalog = catalog;
   }
 
   ObjectNode customer(Customer c) {
@@ -56,6 +60,9 @@ final class AdminViews {
       }
     }
     v.put("keepReleasedBeforeExpiry", l.keepReleasedBeforeExpiry());
+    // Every field with a value, set or default, typed: what the license file carries.
+    v.set("entitlements", json.valueToTree(catalog.application(l.application())
+        .map(app -> app.entitlementValues(l.entitlements())).orElse(java.util.Map.of())));
     v.put("expiresAt", l.expiresAt() == null ? null : l.expiresAt().toString());
     v.put("state", l.state(clock.instant()).wireName());
     v.put("revokedAt", l.revokedAt() == null ? null : l.revokedAt().toString());

@@ -173,4 +173,32 @@ final class JsonBody {
     }
     return new JsonBody(n);
   }
+
+  /**
+   * An object of entitlement values ({@code {"seats": 25, "sso": true}}) as texts by name, or null
+   * when absent; a JSON null value stays null ("back to the default"). Which names and texts are
+   * right is the store's to say, against the application's fields.
+   */
+  java.util.Map<String, String> entitlements(String field) {
+    JsonNode n = root.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isObject()) {
+      throw ApiError.badRequest(field, "must be an object of field names and values");
+    }
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (Iterator<java.util.Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+      java.util.Map.Entry<String, JsonNode> e = it.next();
+      JsonNode v = e.getValue();
+      if (v.isNull()) {
+        out.put(e.getKey(), null);
+      } else if (v.isTextual() || v.isBoolean() || v.isNumber()) {
+        out.put(e.getKey(), v.asText());
+      } else {
+        throw ApiError.badRequest(field + "." + e.getKey(), "must be a number, a boolean, a string or null");
+      }
+    }
+    return out;
+  }
 }

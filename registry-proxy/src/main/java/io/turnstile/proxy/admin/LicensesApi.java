@@ -5,6 +5,7 @@ import static io.turnstile.store.InvalidInputException.quoted;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.turnstile.proxy.licensing.LicenseFiles;
 import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
@@ -43,8 +44,11 @@ final class LicensesApi {
   private final URI publicUrl;
   private final ObjectMapper json;
   private final Clock clock;
+  private final LicenseFiles files;
 
-  LicensesApi(LicenseStore store, AdminViews views, PullsApi pulls, URI publicUrl, ObjectMapper json, Clock clock) {
+  LicensesApi(LicenseStore store, AdminViews views, PullsApi pulls, URI publicUrl, ObjectMapper json, Clock clock,
+      LicenseFiles files) {
+    this.files = files;
     this.store = store;
     this.views = views;
     this.pulls = pulls;
@@ -122,6 +126,12 @@ final class LicensesApi {
           return AdminResponse.ok(pullToken(json.createObjectNode(), store.pullTokens().revoke(id, p.get(3), actor)));
         }
       }
+      case "file" -> {
+        if (n == 3) {
+          if (!method.equals("GET")) throw ApiError.notAllowed("GET");
+          return file(id);
+        }
+      }
       case "pull-secret" -> {
         if (n == 3) {
           if (!method.equals("POST")) {
@@ -154,7 +164,7 @@ final class LicensesApi {
 
   private AdminResponse create(byte[] body, String actor) {
     JsonBody b = JsonBody.parse(json, body, Set.of("name", "customerId", "application", "expiresAt", "versions",
-        "ranges", "keepReleasedBeforeExpiry", "upstreamCredentials"));
+        "ranges", "keepReleasedBeforeExpiry", "upstreamCredentials", "entitlements"));
     Boolean keep = b.bool("keepReleasedBeforeExpiry");
     NewLicense request = new NewLicense(
         b.text("name", false),
@@ -164,7 +174,8 @@ final class LicensesApi {
         b.strings("versions", false),
         b.ranges("ranges", false),
         keep != null && keep,
-        credentials(b.object("upstreamCredentials", CREDENTIAL_FIELDS)));
+        credentials(b.object("upstreamCredentials", CREDENTIAL_FIELDS)),
+        b.entitlements("entitlements"));
     IssuedKey key = store.createLicense(request, actor);
     License license = store.license(new LicenseId(key.username()));
     ObjectNode view = views.license(license, null);
@@ -186,7 +197,8 @@ final class LicensesApi {
   }
 
   private AdminResponse update(LicenseId id, byte[] body, String actor) {
-    JsonBody b = JsonBody.parse(json, body, Set.of("name", "expiresAt", "upstreamCredentials", "keepReleasedBeforeExpiry"));
+    JsonBody b = JsonBody.parse(json, body, Set.of("name", "expiresAt", "upstreamCredentials", "keepReleasedBeforeExpiry",
+        "entitlements"));
     Change<String> name = b.has("name") ? Change.set(b.text("name", true)) : Change.keep();
     Change<Instant> expiresAt = b.has("expiresAt") ? Change.setOrClear(b.instant("expiresAt")) : Change.keep();
     Change<UpstreamCredentials> creds = b.has("upstreamCredentials")
@@ -194,7 +206,33 @@ final class LicensesApi {
         : Change.keep();
     Change<Boolean> keep = b.has("keepReleasedBeforeExpiry") ? Change.setOrClear(b.bool("keepReleasedBeforeExpiry"))
         : Change.keep();
-    return AdminResponse.ok(views.license(store.update(id, new LicensePatch(name, expiresAt, creds, keep), actor), null));
+    Map<String, String> entitlements = b.entitlements("entitlements");
+    Change<Map<String, String>> values = entitlements == null ? Change.keep() : Change.set(entitlements);
+    return AdminResponse.ok(views.license(store.update(id, new LicensePatch(name, expiresAt, creds, keep, values), actor),
+        null));
+  }
+
+  /**
+   * The license file, made from the license as it is now (so one fetched after an edit carries it),
+   * as {@code application/jwt}. A revoked license has none: 409.
+   */
+  private AdminResponse file(LicenseId id) {
+    License license = store.license(id);
+    if (license.revokedAt() != null) {
+      throw new ApiError(409, "license " + id + " is revoked: it has no license file");
+    }
+    byte[] jws = files.issue(license, store.customer(license.customerId())).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return AdminResponse.streamed(new StreamedBody() {
+      @Override
+      public String contentType() {
+        return LicenseFiles.MEDIA_TYPE;
+      }
+
+      @Override
+      public void writeTo(Sink out) throws java.io.IOException {
+        out.write(jws);
+      }
+    });
   }
 
   private static UpstreamCredentials credentials(JsonBody b) {

@@ -26,7 +26,8 @@ public final class Permissions {
       "fleet", new Need(Role.VIEWER, Role.ADMIN),
       "signing-keys", new Need(Role.ADMIN, Role.ADMIN),
       "webhooks", new Need(Role.ADMIN, Role.ADMIN),
-      "api-tokens", new Need(Role.VIEWER, Role.VIEWER));
+      "api-tokens", new Need(Role.VIEWER, Role.VIEWER),
+      "license-keys", new Need(Role.VIEWER, Role.ADMIN));
 
   private Permissions() {}
 

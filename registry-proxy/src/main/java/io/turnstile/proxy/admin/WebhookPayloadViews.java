@@ -25,9 +25,15 @@ public final class WebhookPayloadViews implements WebhookPayloads {
   private final ObjectMapper json;
   private final AdminViews views;
 
+  /** Payloads whose licenses show no entitlements (no application is known). */
   public WebhookPayloadViews(ObjectMapper json, Clock clock) {
+    this(json, clock, new io.turnstile.store.Catalog(List.of()));
+  }
+
+  /** Payloads whose licenses show their entitlements as the admin API does, by {@code catalog}. */
+  public WebhookPayloadViews(ObjectMapper json, Clock clock, io.turnstile.store.Catalog catalog) {
     this.json = json;
-    this.views = new AdminViews(json, clock);
+    this.views = new AdminViews(json, clock, catalog);
   }
 
   @Override

@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code turnstile license ...}: manage licenses through the admin API. */
-@Command(name = "license", description = "Manage licenses.", mixinStandardHelpOptions = true)
+@Command(name = "license", description = "Manage licenses.", mixinStandardHelpOptions = true,
+    subcommands = {LicenseFileCommand.class, LicenseVerifyCommand.class})
 public final class LicenseCommand {
   @Spec CommandSpec spec;
   @Mixin AdminOptions admin;
@@ -41,7 +42,8 @@ public final class LicenseCommand {
       @Option(names = "--keep-released-before-expiry", description = "Once expired, keep granting what was released before the expiry") boolean keep,
       @Option(names = "--name", description = "Default: the application name") String name,
       @Option(names = "--expires", paramLabel = "DATE", description = "RFC 3339 time or YYYY-MM-DD (UTC); default never") String expires,
-      @Option(names = "--upstream-username", description = "Pull with these upstream credentials instead of the upstream's; the password is read from stdin or TURNSTILE_UPSTREAM_PASSWORD") String upstreamUsername) {
+      @Option(names = "--upstream-username", description = "Pull with these upstream credentials instead of the upstream's; the password is read from stdin or TURNSTILE_UPSTREAM_PASSWORD") String upstreamUsername,
+      @Option(names = "--entitlement", paramLabel = "NAME=VALUE", description = "An entitlement value, e.g. seats=25; repeat for more") List<String> entitlements) {
     ObjectNode body = admin.json().createObjectNode()
         .put("customerId", customer)
         .put("application", application);
@@ -55,6 +57,7 @@ public final class LicenseCommand {
       throw new CliException("--include-prerelease applies to --range: give one");
     }
     if (keep) body.put("keepReleasedBeforeExpiry", true);
+    if (entitlements != null) body.set("entitlements", entitlements(entitlements, false));
     if (upstreamUsername != null) {
       body.putObject("upstreamCredentials").put("username", upstreamUsername).put("password", secretInput("TURNSTILE_UPSTREAM_PASSWORD"));
     }
@@ -93,6 +96,11 @@ public final class LicenseCommand {
     licenseTable(List.of(l));
     if (!l.path("upstreamCredentials").isNull() && l.has("upstreamCredentials")) {
       out().println("upstream username: " + l.path("upstreamCredentials").path("username").asText());
+    }
+    if (!l.path("entitlements").isEmpty()) {
+      List<String> values = new ArrayList<>();
+      l.path("entitlements").fields().forEachRemaining(e -> values.add(e.getKey() + "=" + e.getValue().asText()));
+      out().println("entitlements: " + String.join(", ", values));
     }
     PullsCommand.printSummary(out(), l.path("pulls"));
     out().println();
@@ -159,14 +167,16 @@ public final class LicenseCommand {
     return printLicense(l);
   }
 
-  @Command(name = "update", description = "Change a license's name, expiry or upstream credentials.")
+  @Command(name = "update", description = "Change a license's name, expiry, upstream credentials or entitlements.")
   int update(@Parameters(paramLabel = "LICENSE_ID") String id,
       @Option(names = "--name") String name,
       @Option(names = "--expires", paramLabel = "DATE", description = "RFC 3339 time, YYYY-MM-DD (UTC) or 'never'") String expires,
       @Option(names = "--upstream-username", description = "Set own upstream credentials; password from stdin or TURNSTILE_UPSTREAM_PASSWORD") String upstreamUsername,
       @Option(names = "--clear-upstream-credentials", description = "Pull with the upstream's own credentials again") boolean clear,
-      @Option(names = "--keep-released-before-expiry", paramLabel = "true|false", arity = "1", description = "Once expired, keep granting what was released before the expiry") Boolean keep) {
+      @Option(names = "--keep-released-before-expiry", paramLabel = "true|false", arity = "1", description = "Once expired, keep granting what was released before the expiry") Boolean keep,
+      @Option(names = "--entitlement", paramLabel = "NAME=VALUE", description = "Set an entitlement value, e.g. seats=25; NAME= goes back to the default; repeat for more") List<String> entitlements) {
     ObjectNode body = admin.json().createObjectNode();
+    if (entitlements != null) body.set("entitlements", entitlements(entitlements, true));
     if (name != null) body.put("name", name);
     if (expires != null) body.put("expiresAt", expiry(expires));
     if (upstreamUsername != null && clear) {
@@ -178,8 +188,8 @@ public final class LicenseCommand {
     if (clear) body.putNull("upstreamCredentials");
     if (keep != null) body.put("keepReleasedBeforeExpiry", keep);
     if (body.isEmpty()) {
-      throw new CliException("nothing to change: give --name, --expires, --upstream-username, --clear-upstream-credentials"
-          + " or --keep-released-before-expiry");
+      throw new CliException("nothing to change: give --name, --expires, --upstream-username, --clear-upstream-credentials,"
+          + " --keep-released-before-expiry or --entitlement");
     }
     return printLicense(admin.call("PATCH", "licenses/" + Paths.segment(id), body));
   }
@@ -260,6 +270,28 @@ public final class LicenseCommand {
       license.path("versions").forEach(v -> out.add("exact " + v.asText()));
     }
     return String.join(", ", out);
+  }
+
+  /**
+   * {@code --entitlement NAME=VALUE} options as the API's object; the server checks names and
+   * types. With {@code resets}, {@code NAME=} is null: back to the field's default.
+   */
+  private ObjectNode entitlements(List<String> pairs, boolean resets) {
+    ObjectNode out = admin.json().createObjectNode();
+    for (String pair : pairs) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new CliException("--entitlement: '" + pair + "' is not NAME=VALUE (e.g. seats=25)");
+      }
+      String name = pair.substring(0, eq);
+      String value = pair.substring(eq + 1);
+      if (value.isEmpty() && resets) {
+        out.putNull(name);
+      } else {
+        out.put(name, value);
+      }
+    }
+    return out;
   }
 
   private ArrayNode rangeList(List<String> ranges, boolean includePrerelease) {

@@ -87,6 +87,15 @@ final class AdminCalls {
     return new Answer(r.status(), r.body());
   }
 
+  /** The admin API's answer to a GET of {@code path} as it is, e.g. a streamed license file. */
+  AdminResponse raw(String path) {
+    AdminResponse r = api.handle("GET", "/admin/v1/" + path, Map.of(), new byte[0], actor, "*/*");
+    if (r.status() == 403) {
+      throw new Refused(new Answer(r.status(), r.body()).error());
+    }
+    return r;
+  }
+
   /**
    * The CSV export of the read-only route {@code path}, read whole (the console offers only bounded
    * exports), or null when the call failed.

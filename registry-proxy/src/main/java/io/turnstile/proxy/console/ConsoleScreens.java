@@ -35,6 +35,7 @@ final class ConsoleScreens {
   private final RecentPulls pulls;
   private final List<String> applications;
   private final LicenseForm form;
+  private final EntitlementScreens entitlements;
   private final FleetScreens fleet;
 
   ConsoleScreens(AdminCalls api, Pages pages, List<String> applications, String registryHost, Clock clock) {
@@ -45,6 +46,7 @@ final class ConsoleScreens {
     this.clock = clock;
     this.pulls = new RecentPulls(api);
     this.form = new LicenseForm(api, pages, registryHost, clock);
+    this.entitlements = new EntitlementScreens(api);
     this.fleet = new FleetScreens(api, pages, applications);
   }
 
@@ -92,6 +94,9 @@ final class ConsoleScreens {
         String api = "licenses/" + AdminCalls.segment(id);
         if (n == 2 && r.isGet()) {
           return license(id, s, frame);
+        }
+        if (n == 3 && r.isGet() && p.get(2).equals("file")) {
+          return entitlements.file(id);
         }
         if (!r.isPost()) {
           return null;
@@ -145,6 +150,11 @@ final class ConsoleScreens {
                   page, page);
             }
             case "revoke" -> change(s, this.api.delete(api), "License revoked.", page, page);
+            case "entitlements" -> {
+              String application = license(id);
+              yield application == null ? WebResponse.text(404, "no such license")
+                  : entitlements.save(r, s, api, page, application);
+            }
             default -> null;
           };
         }
@@ -278,6 +288,7 @@ final class ConsoleScreens {
       });
     }
     params.put("customers", others);
+    params.put("entitlements", entitlements.of(license.application(), a.body().path("entitlements")));
     return page("console/license.jte", frame, params);
   }
 

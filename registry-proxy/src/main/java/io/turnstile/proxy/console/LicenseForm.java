@@ -76,11 +76,17 @@ final class LicenseForm {
     if (!errors.isEmpty()) {
       return form(400, frame, d, errors, unknown, pastExpiry);
     }
-    Answer a = api.post("licenses", body(d));
+    ObjectNode body = body(d);
+    applications.stream().filter(app -> app.name().equals(d.application())).findFirst()
+        .map(app -> EntitlementScreens.fromCreateForm(r, app)).filter(v -> !v.isEmpty())
+        .ifPresent(v -> body.set("entitlements", v));
+    Answer a = api.post("licenses", body);
     if (!a.ok()) {
       String field = a.body() == null ? null : a.body().path("field").asText(null);
       String where = field(field);
-      errors.put(where, label(where) + ": " + problem(field, a.error()));
+      // An entitlement's message keeps the field's name: the form has several.
+      errors.put(where, label(where) + ": " + (where.equals("entitlements") ? field.substring("entitlements.".length())
+          + ": " : "") + problem(field, a.error()));
       return form(a.status() == 403 ? 403 : 400, frame, d, errors, unknown, pastExpiry);
     }
     String id = a.body().path("id").asText();
@@ -177,6 +183,9 @@ final class LicenseForm {
     if (apiField.startsWith("upstreamCredentials")) {
       return "upstream";
     }
+    if (apiField.startsWith("entitlements")) {
+      return "entitlements";
+    }
     return switch (apiField) {
       case "name", "expiresAt", "application", "customerId" -> apiField;
       default -> "form";
@@ -193,6 +202,7 @@ final class LicenseForm {
       case "ranges" -> "Ranges";
       case "customerId" -> "Customer";
       case "upstream" -> "Upstream credentials";
+      case "entitlements" -> "Entitlements";
       default -> "The license was not created";
     };
   }

@@ -80,12 +80,44 @@ public final class Views {
   }
 
   /** An application and the versions found at its upstream; {@code versionsError} when they could not be listed. */
-  public record Application(String name, List<String> versions, String versionsError) {
+  public record Application(String name, List<String> versions, String versionsError, List<Entitlement> entitlements) {
     static Application of(JsonNode n) {
       List<String> versions = new ArrayList<>();
       n.path("versions").forEach(v -> versions.add(v.asText()));
       return new Application(n.path("name").asText(), List.copyOf(versions),
-          n.path("versionsError").isMissingNode() ? null : n.path("versionsError").asText());
+          n.path("versionsError").isMissingNode() ? null : n.path("versionsError").asText(),
+          Entitlement.fields(n.path("entitlements"), null));
+    }
+  }
+
+  /**
+   * An entitlement field of an application and a license's value of it ({@code value} empty when
+   * it has none); {@code inputType} is the HTML input that edits it.
+   */
+  public record Entitlement(String name, String type, String value, String defaultValue, boolean visible) {
+    /** The fields {@code fields} (the API's definitions), valued from {@code values} (null: none). */
+    static List<Entitlement> fields(JsonNode fields, JsonNode values) {
+      List<Entitlement> out = new ArrayList<>();
+      for (JsonNode f : fields) {
+        String name = f.path("name").asText();
+        JsonNode v = values == null ? null : values.get(name);
+        out.add(new Entitlement(name, f.path("type").asText(), v == null || v.isNull() ? "" : v.asText(),
+            f.path("default").isNull() || f.path("default").isMissingNode() ? "" : f.path("default").asText(),
+            f.path("visible").asBoolean(false)));
+      }
+      return List.copyOf(out);
+    }
+
+    public String inputType() {
+      return switch (type) {
+        case "integer" -> "number";
+        case "date" -> "date";
+        default -> "text";
+      };
+    }
+
+    public boolean isBoolean() {
+      return type.equals("boolean");
     }
   }
 

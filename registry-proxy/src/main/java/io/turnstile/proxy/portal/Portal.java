@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.turnstile.config.UpstreamConfig;
+import io.turnstile.proxy.licensing.LicenseFiles;
 import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.token.LoginGuard;
@@ -17,6 +18,8 @@ import io.turnstile.proxy.web.SessionCookie;
 import io.turnstile.proxy.web.Sessions;
 import io.turnstile.proxy.web.WebRequest;
 import io.turnstile.proxy.web.WebResponse;
+import io.turnstile.store.Snapshot;
+import io.turnstile.store.Customer;
 import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.License;
@@ -66,6 +69,7 @@ public final class Portal implements AutoCloseable {
   private final Assets assets = new Assets();
   private final LiveUpdates live;
   private final PortalTokens tokens;
+  private final LicenseFiles files;
 
   /**
    * @param secure whether the portal is reached over TLS (the listener's or a proxy's): the session
@@ -77,6 +81,13 @@ public final class Portal implements AutoCloseable {
    */
   public Portal(LicenseStore store, LoginGuard logins, ObjectMapper json, URI publicUrl, boolean secure, Duration idle,
       Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams, Executor blocking) {
+    this(store, logins, json, publicUrl, secure, idle, clock, upstreamTags, upstreams, blocking, null);
+  }
+
+  /** @param files signs the license files customers download; null: none are offered (404) */
+  public Portal(LicenseStore store, LoginGuard logins, ObjectMapper json, URI publicUrl, boolean secure, Duration idle,
+      Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams, Executor blocking, LicenseFiles files) {
+    this.files = files;
     this.store = store;
     this.logins = logins;
     this.json = json;
@@ -161,6 +172,9 @@ public final class Portal implements AutoCloseable {
     }
     if (r.isPost() && (path.equals("/tokens") || path.startsWith("/tokens/"))) {
       return tokens.serve(path.equals("/tokens") ? "create" : path.substring("/tokens/".length()), r, s, later);
+    }
+    if (r.isGet() && path.startsWith("/licenses/") && path.endsWith("/file") && files != null) {
+      return licenseFile(s.principal(), path.substring("/licenses/".length(), path.length() - "/file".length()));
     }
     if (r.isGet() && (path.equals("/") || path.isEmpty())) {
       PortalView.Model model = view.of(s.principal(), store.snapshot(), clock.instant());
@@ -250,6 +264,30 @@ public final class Portal implements AutoCloseable {
     }
     return WebResponse.bytes(200, "application/json", body)
         .header("Content-Disposition", "attachment; filename=\"" + PortalView.secretName(user.username()) + ".json\"");
+  }
+
+  /**
+   * The license file of license {@code id}, made now from the snapshot (so it carries the latest
+   * edit), for a user who holds the license or its customer's key; 404 for anyone else, as for a
+   * license that does not exist.
+   */
+  private WebResponse licenseFile(PortalUser user, String id) {
+    Snapshot snapshot = store.snapshot();
+    License license = id.startsWith(io.turnstile.store.LicenseId.PREFIX)
+        ? snapshot.license(new io.turnstile.store.LicenseId(id)) : null;
+    boolean theirs = license != null && (user.licenseId() != null ? user.licenseId().equals(license.id())
+        : license.customerId().equals(user.customerId()));
+    Customer customer = theirs ? snapshot.customer(license.customerId()) : null;
+    if (customer == null) {
+      return WebResponse.text(404, "not found");
+    }
+    if (license.revokedAt() != null) {
+      return WebResponse.text(409, "this license is revoked: it has no license file");
+    }
+    byte[] jws = (files.issue(license, customer) + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return WebResponse.bytes(200, LicenseFiles.MEDIA_TYPE, jws)
+        .header("Content-Disposition", "attachment; filename=\"" + license.id().value() + ".jwt\"")
+        .header("Cache-Control", "no-store");
   }
 
   /** The licenses section of the page, as the live stream shows it. */

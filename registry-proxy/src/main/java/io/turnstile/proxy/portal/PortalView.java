@@ -1,6 +1,7 @@
 package io.turnstile.proxy.portal;
 
 import io.turnstile.config.ApplicationConfig;
+import io.turnstile.config.EntitlementField;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.proxy.web.GrantView;
 import io.turnstile.store.Grant;
@@ -53,9 +54,22 @@ public final class PortalView {
       List<String> templates) {}
 
   /** One license as its holder sees it; {@code expiresAt} is a UTC day, or null for never. */
+  /** One entitlement a customer sees: a field the vendor made visible, and its value as text. */
+  public record Entitlement(String name, String value) {}
+
+  /**
+   * One license as its holder sees it; {@code expiresAt} is a UTC day, or null for never. {@code
+   * entitlements} are the visible ones; {@code fileVersion} changes with every edit of the license,
+   * so that the license file link (and the page) changes when a new file is to be had.
+   */
   public record Card(String id, String name, String application, String state, String expiresAt,
       boolean expiringSoon, List<GrantView> grants, List<Version> versions, List<RangeView> ranges,
-      boolean keptAfterExpiry, String deployment) {
+      boolean keptAfterExpiry, String deployment, List<Entitlement> entitlements, String updatedAt, String fileVersion) {
+    /** Whether a license file can be downloaded: every license but a revoked one. */
+    public boolean hasFile() {
+      return !state.equals("revoked");
+    }
+
     public boolean active() {
       return state.equals("active");
     }
@@ -183,7 +197,23 @@ public final class PortalView {
     }
     return new Card(l.id().value(), l.name() == null ? "" : l.name(), l.application(), state.wireName(),
         l.expiresAt() == null ? null : l.expiresAt().toString().substring(0, 10), soon, List.copyOf(grants),
-        List.copyOf(versions), List.copyOf(ranges), kept, deployment(l.application(), firstImage, secret));
+        List.copyOf(versions), List.copyOf(ranges), kept, deployment(l.application(), firstImage, secret),
+        visibleEntitlements(l, app), l.updatedAt().toString(), Long.toString(l.updatedAt().toEpochMilli()));
+  }
+
+  /** The values of the fields the vendor lets customers see, set or default, in the fields' order. */
+  private static List<Entitlement> visibleEntitlements(License l, ApplicationConfig app) {
+    if (app == null) {
+      return List.of();
+    }
+    Map<String, Object> values = app.entitlementValues(l.entitlements());
+    List<Entitlement> out = new ArrayList<>();
+    for (EntitlementField f : app.entitlements()) {
+      if (f.visible() && values.containsKey(f.name())) {
+        out.add(new Entitlement(f.name(), String.valueOf(values.get(f.name()))));
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** The versions {@code range} of {@code l} grants at the upstream now, as far as the tag lists tell. */

@@ -20,6 +20,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.access.RegistryBackend;
+import io.turnstile.proxy.licensing.LicenseCheck;
 import io.turnstile.proxy.observe.Health;
 import io.turnstile.proxy.observe.RequestRecord;
 import io.turnstile.proxy.oci.Denial;
@@ -168,7 +169,8 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     formTooLarge = false;
     String requestPath = new QueryStringDecoder(request.uri()).rawPath();
     boolean tokenPost = request.method().equals(HttpMethod.POST)
-        && (requestPath.equals("/token") || (Portal.owns(requestPath) && services.portal() != null));
+        && (requestPath.equals("/token") || (Portal.owns(requestPath) && services.portal() != null)
+            || (requestPath.equals(LicenseCheck.PATH) && services.licenseCheck() != null));
     if (tokenPost && HttpUtil.getContentLength(request, 0L) <= MAX_FORM) {
       state = State.COLLECTING;
       form = ctx.alloc().compositeBuffer();
@@ -243,6 +245,16 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       record.quiet();
       Health.Liveness live = services.health().liveness(services.json());
       reply(ctx, HttpResponses.json(live.status(), live.body(), current.method().equals(HttpMethod.HEAD)), true);
+      return;
+    }
+    if (services.licenseCheck() != null && (path.equals(LicenseCheck.PATH) || path.equals(LicenseCheck.KEYS_PATH))) {
+      byte[] body = form == null ? null : ByteBufUtil.getBytes(form);
+      if (form != null) {
+        form.release();
+        form = null;
+      }
+      reply(ctx, LicenseCheckCall.answer(services.licenseCheck(), current, path, body, formTooLarge, clientAddress(ctx)),
+          bodyRead && !formTooLarge);
       return;
     }
     if (path.equals("/.well-known/jwks.json") && isRead(current)) {

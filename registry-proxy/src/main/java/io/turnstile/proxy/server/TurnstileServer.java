@@ -7,6 +7,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.config.UpstreamConfig;
+import io.turnstile.proxy.licensing.LicenseCheck;
+import io.turnstile.proxy.licensing.LicenseFiles;
+import io.turnstile.proxy.licensing.LicenseKeys;
 import io.turnstile.proxy.access.ClosureCache;
 import io.turnstile.proxy.access.DataPlane;
 import io.turnstile.proxy.access.KeptManifests;
@@ -50,6 +53,7 @@ import io.turnstile.proxy.transport.Transport;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.proxy.webhooks.WebhookService;
+import io.turnstile.store.Catalog;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.StoreFactory;
 import java.io.IOException;
@@ -163,9 +167,11 @@ public final class TurnstileServer implements AutoCloseable {
     FutureTask<LicenseStore> opening = new FutureTask<>(() -> StoreFactory.open(config));
     new Thread(opening, "turnstile-store-open").start();
     SigningKeys fileKeys;
+    LicenseKeys licenseKeys;
     try {
       fileKeys = config.token().keysInStore() ? null
           : SigningKeys.load(config.token().signingKey(), config.token().algorithm());
+      licenseKeys = LicenseKeys.load(config.licenseFiles().signingKey());
     } catch (IOException | RuntimeException e) {
       closeWhenOpened(opening);
       throw e;
@@ -203,11 +209,14 @@ public final class TurnstileServer implements AutoCloseable {
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       sightings = new TagSightings(store);
-      watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
+      LicenseFiles licenseFiles = new LicenseFiles(() -> licenseKeys, new Catalog(config.applications()),
+          config.licenseFiles().issuer(), clock);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
-          config.token(), config.webhooks(), json, clock);
-      webhooks = WebhookService.start(config.webhooks(), store, new WebhookPayloadViews(json, clock), meters, clock);
+          config.token(), config.webhooks(), json, clock, licenseFiles);
+      // After the admin API, which refuses a configuration it cannot read: no watch runs for nothing.
+      watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
+      webhooks = WebhookService.start(config.webhooks(), store, new WebhookPayloadViews(json, clock, new Catalog(config.applications())), meters, clock);
       health.vitals().essential("webhook poller", webhooks::running);
       AdminToken adminToken = new AdminToken(config.admin().token());
       String registryHost = PullSecrets.registryHost(config.server().publicUrl());
@@ -243,7 +252,7 @@ public final class TurnstileServer implements AutoCloseable {
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       Portal portal = new Portal(store, logins, json, config.server().publicUrl(),
           tls.registry() != null || "https".equalsIgnoreCase(config.server().publicUrl().getScheme()),
-          Portal.DEFAULT_IDLE, clock, new UpstreamTags(upstream, json), config.upstreams(), blocking);
+          Portal.DEFAULT_IDLE, clock, new UpstreamTags(upstream, json), config.upstreams(), blocking, licenseFiles);
       dataPlane.set(new DataPlane(config, upstream,
           new ClosureCache(upstream, json, config.cache(), meters,
               KeptManifests.open(config.upstreams(), config.cache().staleIfError(), blocking, clock, meters)),
@@ -257,7 +266,8 @@ public final class TurnstileServer implements AutoCloseable {
           new Jwks(tokens, json),
           new RequestMetrics(meters),
           health,
-          portal);
+          portal,
+          new LicenseCheck(store, logins, licenseFiles, json));
       RegistryServer registry;
       try {
         registry = RegistryServer.start(config.server(), tls.registry(), boss, workers, services);

@@ -122,9 +122,32 @@ public final class TestTurnstile implements AutoCloseable {
         "", Map.of());
   }
 
+  /**
+   * A Turnstile whose application {@code app} has the entitlement fields {@code seats} (integer,
+   * default 5, visible), {@code sso} (boolean, default false, hidden) and {@code supportUntil}
+   * (date, no default, visible), with license-signing keys {@code licenseKeysYaml} (lines of the
+   * {@code licenseFiles} section indented by two spaces; empty: one key in {@code dir}).
+   */
+  public static TestTurnstile withEntitlements(Path dir, String upstreamUrl, String licenseKeysYaml) throws Exception {
+    return new TestTurnstile(dir, upstreamUrl, "", true, "", "  url: jdbc:sqlite:" + dir + "/turnstile.db\n", "", "0s",
+        "", Map.of(), """
+                entitlements:
+                  - {name: seats, type: integer, default: 5, visible: true}
+                  - {name: sso, type: boolean, default: false}
+                  - {name: supportUntil, type: date, visible: true}
+            """, licenseKeysYaml);
+  }
+
   private TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
       String extraServerYaml, String storeYaml, String tokenYaml, String tagWatch, String extraAdminYaml,
       Map<String, String> extraEnv) throws Exception {
+    this(dir, upstreamUrl, extraUpstreamYaml, upstreamCredentials, extraServerYaml, storeYaml, tokenYaml, tagWatch,
+        extraAdminYaml, extraEnv, "", "");
+  }
+
+  private TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
+      String extraServerYaml, String storeYaml, String tokenYaml, String tagWatch, String extraAdminYaml,
+      Map<String, String> extraEnv, String appYaml, String licenseKeysYaml) throws Exception {
     String yaml = """
         server:
           listen: 127.0.0.1:0
@@ -139,6 +162,8 @@ public final class TestTurnstile implements AutoCloseable {
         token:
           signingKey: %1$s/signing-key.pem
         %7$s
+        licenseFiles:
+        %11$s
         store:
         %6$s
           encryptionKeyFile: %1$s/store.key
@@ -150,6 +175,7 @@ public final class TestTurnstile implements AutoCloseable {
         applications:
           - name: app
             endOfLife: ["1.0.0"]
+        %10$s
             repositories:
               - name: vendor/app
                 upstream: vendor
@@ -164,7 +190,8 @@ public final class TestTurnstile implements AutoCloseable {
                 tags: ["v{version}"]
         """.formatted(dir, upstreamUrl, extraUpstreamYaml,
             upstreamCredentials ? "    username: vendor\n    password: ${UPSTREAM_PASSWORD}" : "", extraServerYaml,
-            storeYaml, tokenYaml, tagWatch, extraAdminYaml);
+            storeYaml, tokenYaml, tagWatch, extraAdminYaml, appYaml,
+            licenseKeysYaml.isEmpty() ? "  signingKey: " + dir + "/license-signing-key.jwk" : licenseKeysYaml);
     Map<String, String> env = new java.util.HashMap<>(extraEnv);
     env.put("ADMIN_TOKEN", ADMIN_TOKEN);
     env.put("UPSTREAM_PASSWORD", "vendor-secret");
@@ -242,8 +269,8 @@ public final class TestTurnstile implements AutoCloseable {
             + String.join("\n  ", violations));
       }
     }
-    JsonNode node = r.body().isEmpty() || !r.headers().firstValue("Content-Type").orElse("").contains("json")
-        ? null : json.readTree(r.body());
+    boolean isJson = r.headers().firstValue("Content-Type").orElse("").startsWith("application/json");
+    JsonNode node = r.body().isEmpty() || !isJson ? null : json.readTree(r.body());
     return new Answer(r.statusCode(), node, r.body());
   }
 

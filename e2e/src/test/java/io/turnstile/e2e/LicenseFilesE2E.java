@@ -1,0 +1,155 @@
+package io.turnstile.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.turnstile.proxy.licensing.LicenseKeys;
+import io.turnstile.testkit.Proc;
+import io.turnstile.testkit.TurnstileProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * License files checked by verifiers nobody here wrote: Node's {@code jose} (npm 6.2.17) and
+ * Python's PyJWT (Debian's python3-jwt) verify a file downloaded with the CLI against the JWKS the
+ * public listener publishes, and both refuse a file with one changed byte or one signed with
+ * another key.
+ */
+class LicenseFilesE2E {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  private TurnstileProcess turnstile;
+  private Path keys;
+  private String licenseId;
+
+  @BeforeEach
+  void start() throws Exception {
+    turnstile = new TurnstileProcess(dir.resolve("turnstile"))
+        .entitlements("{name: seats, type: integer, default: 5, visible: true}", "{name: sso, type: boolean, default: false}")
+        .start("http://127.0.0.1:9", "vendor", "vendor-secret");
+    String customer = turnstile.cli("customer", "create", "--name", "Acme").get("id").asText();
+    licenseId = turnstile.cli("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",
+        "--entitlement", "seats=25", "--entitlement", "sso=true").get("id").asText();
+    HttpResponse<String> published = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(turnstile.url() + "/.well-known/license-keys.json")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(published.statusCode()).isEqualTo(200);
+    keys = dir.resolve("license-keys.json");
+    Files.writeString(keys, published.body());
+  }
+
+  @AfterEach
+  void stop() {
+    turnstile.close();
+  }
+
+  private Path download() {
+    Path file = dir.resolve("license-" + System.nanoTime() + ".jwt");
+    Proc.Result r = turnstile.cliRaw(null, Map.of(), "license", "file", licenseId, "--to", file.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    return file;
+  }
+
+  private Proc.Result node(Path file) throws Exception {
+    String jose = System.getenv("TURNSTILE_JOSE_JS");
+    assertThat(jose).as("TURNSTILE_JOSE_JS (jose@6.2.17's dist/webapi/index.js; e2e/run.sh sets it)").isNotBlank();
+    assertThat(Path.of(jose)).exists();
+    return Proc.run(List.of(Proc.require("node"), resource("/verify-license.mjs"), jose, keys.toString(), file.toString()),
+        Map.of(), null, Duration.ofMinutes(1));
+  }
+
+  private Proc.Result python(Path file) throws Exception {
+    // Debian's python3, where python3-jwt is installed; another python3 may come first on PATH.
+    Path python = Path.of("/usr/bin/python3");
+    assertThat(python).as("Debian's python3 (e2e/run.sh installs python3-jwt into it)").isExecutable();
+    return Proc.run(List.of(python.toString(), resource("/verify_license.py"), keys.toString(), file.toString()),
+        Map.of(), null, Duration.ofMinutes(1));
+  }
+
+  private static String resource(String name) throws Exception {
+    return Path.of(LicenseFilesE2E.class.getResource(name).toURI()).toString();
+  }
+
+  private static JsonNode claims(Proc.Result r) throws Exception {
+    assertThat(r.exit()).as(r.err()).isZero();
+    return JSON.readTree(r.out()).get("claims");
+  }
+
+  @Test
+  void nodeJoseAndPyJwt_verifyADownloadedFile_againstThePublishedKeys() throws Exception {
+    Path file = download();
+    String kid = JWKSet.parse(Files.readString(keys)).getKeys().get(0).getKeyID();
+    for (Proc.Result r : List.of(node(file), python(file))) {
+      JsonNode claims = claims(r);
+      assertThat(JSON.readTree(r.out()).get("kid").asText()).isEqualTo(kid);
+      assertThat(claims.get("sub").asText()).isEqualTo(licenseId);
+      assertThat(claims.get("customer").get("name").asText()).isEqualTo("Acme");
+      assertThat(claims.get("versions").toString()).isEqualTo("[\"1.0.0\"]");
+      assertThat(claims.get("entitlements").toString()).isEqualTo("{\"seats\":25,\"sso\":true}");
+    }
+  }
+
+  @Test
+  void oneChangedByte_isRefusedByBoth() throws Exception {
+    String jws = Files.readString(download()).strip();
+    String[] parts = jws.split("\\.");
+    // One byte of the payload: seats 25 becomes seats 95, re-encoded so that it still parses.
+    String payload = new String(Base64URL.from(parts[1]).decode(), StandardCharsets.UTF_8);
+    assertThat(payload).contains("\"seats\":25");
+    Path forged = dir.resolve("forged.jwt");
+    Files.writeString(forged, parts[0] + "." + Base64URL.encode(payload.replace("\"seats\":25", "\"seats\":95"))
+        + "." + parts[2]);
+    // One byte of the signature.
+    char c = parts[2].charAt(10);
+    Path flipped = dir.resolve("flipped.jwt");
+    Files.writeString(flipped, parts[0] + "." + parts[1] + "." + parts[2].substring(0, 10) + (c == 'A' ? 'B' : 'A')
+        + parts[2].substring(11));
+    for (Path bad : List.of(forged, flipped)) {
+      Proc.Result byNode = node(bad);
+      assertThat(byNode.exit()).as("jose on " + bad.getFileName() + ": " + byNode.out()).isNotZero();
+      assertThat(byNode.err()).contains("ERR_JWS_SIGNATURE_VERIFICATION_FAILED");
+      Proc.Result byPython = python(bad);
+      assertThat(byPython.exit()).as("PyJWT on " + bad.getFileName() + ": " + byPython.out()).isNotZero();
+      assertThat(byPython.err()).contains("InvalidSignatureError");
+    }
+  }
+
+  @Test
+  void aFileSignedWithAnotherKey_isRefusedByBoth_evenUnderThePublishedKeyId() throws Exception {
+    SignedJWT genuine = SignedJWT.parse(Files.readString(download()).strip());
+    ECKey other = LicenseKeys.generate();
+    for (String kid : List.of(other.getKeyID(), genuine.getHeader().getKeyID())) {
+      SignedJWT forged = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256)
+          .type(new JOSEObjectType("turnstile-license+jwt")).keyID(kid).build(),
+          JWTClaimsSet.parse(genuine.getJWTClaimsSet().toJSONObject()));
+      forged.sign(new ECDSASigner(other));
+      Path file = dir.resolve("other-key-" + kid + ".jwt");
+      Files.writeString(file, forged.serialize());
+      assertThat(node(file).exit()).as("jose, kid " + kid).isNotZero();
+      assertThat(python(file).exit()).as("PyJWT, kid " + kid).isNotZero();
+    }
+  }
+}
