@@ -100,6 +100,9 @@ class OpenApiContractIT {
     String other = call("POST", "/admin/v1/customers", "{\"name\":\"Initech\"}", 201).get("id").asText();
     call("POST", l + "/move", "{\"customerId\": \"" + other + "\"}", 200);
     call("POST", l + "/move", "{\"customerId\": \"" + customer + "\"}", 200);
+    call("GET", l + "/file", null, 200);
+    call("GET", "/admin/v1/applications/app/entitlements", null, 200);
+    call("GET", "/admin/v1/license-keys", null, 200);
 
     // A pull, so that the logs and the fleet have rows to show.
     assertThat(pull(license, key)).isEqualTo(200);
