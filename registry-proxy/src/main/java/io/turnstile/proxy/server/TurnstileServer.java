@@ -215,7 +215,7 @@ public final class TurnstileServer implements AutoCloseable {
           config.applications().stream().map(ApplicationConfig::name).toList(), registryHost,
           tls.admin() != null || config.admin().publicUrl() != null
               && "https".equalsIgnoreCase(config.admin().publicUrl().getScheme()),
-          Console.DEFAULT_IDLE, clock, oidc, signIns);
+          Console.DEFAULT_IDLE, clock, oidc, signIns, store.webSessions());
       AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,
           adminToken, blocking, json, new Operations(metrics, health), new ConsoleHandler(console, blocking));
       pulls = config.audit().enabled() ? new PullAuditLog(store.pulls(), config.audit(), clock) : null;

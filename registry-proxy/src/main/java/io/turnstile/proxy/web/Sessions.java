@@ -28,6 +28,13 @@ import java.util.function.Predicate;
  * Starting, finding and ending a session take constant time; no call but {@link #endIf} and {@link
  * #principals} walks the table. Thread-safe.
  *
+ * <p>With {@link SharedSessions}, the table is this replica's copy of sessions kept in the store:
+ * starting and ending write there (blocking), a session this replica does not hold is read from
+ * there once, uses are noted there in batches, and flashed values are kept there, sealed. A
+ * session ended on any replica is forgotten here when the store's change feed brings the news.
+ * The bound per owner is then kept in the store, for every replica at once; {@code max} bounds
+ * this replica's copy only, and a session pushed out of it is read again when next asked for.
+ *
  * @param <T> what a session stands for (who signed in)
  */
 public final class Sessions<T> {
@@ -39,13 +46,19 @@ public final class Sessions<T> {
     private final Object owner;
     private volatile Instant lastSeen;
     private final Map<String, Object> flash = new ConcurrentHashMap<>();
+    /** Where flashed values are kept instead of {@link #flash}; null for memory only. */
+    private final SharedSessions<T> shared;
+    /** The id's hash, as the store keys it; null for memory only. */
+    private final String hash;
 
-    private Session(String id, String csrf, T principal, Object owner, Instant now) {
+    private Session(String id, String csrf, T principal, Object owner, Instant now, SharedSessions<T> shared) {
       this.id = id;
       this.csrf = csrf;
       this.principal = principal;
       this.owner = owner;
       this.lastSeen = now;
+      this.shared = shared;
+      this.hash = shared == null ? null : SharedSessions.hash(id);
     }
 
     public String id() {
@@ -66,13 +79,23 @@ public final class Sessions<T> {
           && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), csrf.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Keeps {@code value} for the next page only: {@link #take} hands it out once. */
+    /**
+     * Keeps {@code value} for the next page only: {@link #take} hands it out once, on whichever
+     * replica serves that page. Shared, it is written to the store (sealed): blocking.
+     */
     public void flash(String name, Object value) {
+      if (shared != null) {
+        shared.flash(id, name, value);
+        return;
+      }
       flash.put(name, value);
     }
 
-    /** The flashed value named {@code name}, removed, or null. */
+    /** The flashed value named {@code name}, removed, or null. Shared, it is read from the store: blocking. */
     public <V> V take(String name, Class<V> type) {
+      if (shared != null) {
+        return shared.take(id, name, type);
+      }
       Object v = flash.remove(name);
       return type.isInstance(v) ? type.cast(v) : null;
     }
@@ -90,6 +113,8 @@ public final class Sessions<T> {
   private final int perOwner;
   private final Function<? super T, ?> owner;
   private final Clock clock;
+  /** The store the sessions are kept in, or null when they live in this replica's memory only. */
+  private final SharedSessions<T> shared;
   /**
    * Every session, least recently used first: {@link #find} moves the one it finds to the end, so
    * the first is the one to push out and idle ones gather at the front. Guarded by {@code this}.
@@ -110,6 +135,17 @@ public final class Sessions<T> {
    * @param owner whose a session is, from what it stands for (compared with {@code equals})
    */
   public Sessions(Duration idle, int max, int perOwner, Function<? super T, ?> owner, Clock clock) {
+    this(idle, max, perOwner, owner, clock, null);
+  }
+
+  /**
+   * Sessions kept in {@code shared} too (see the class comment), or in memory only when it is null.
+   *
+   * @param perOwner most sessions of one owner, on all replicas together when shared
+   * @param max most sessions this replica holds in memory
+   */
+  public Sessions(Duration idle, int max, int perOwner, Function<? super T, ?> owner, Clock clock,
+      SharedSessions<T> shared) {
     if (idle.isNegative() || idle.isZero()) {
       throw new IllegalArgumentException("idle must be positive, not " + idle);
     }
@@ -121,6 +157,10 @@ public final class Sessions<T> {
     this.perOwner = perOwner;
     this.owner = Objects.requireNonNull(owner, "owner");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.shared = shared;
+    if (shared != null) {
+      shared.onEnded(this::forget);
+    }
   }
 
   /** A new random token: 32 bytes, URL-safe base64. */
@@ -138,7 +178,17 @@ public final class Sessions<T> {
   public Session<T> start(T principal) {
     Objects.requireNonNull(principal, "principal");
     Object key = Objects.requireNonNull(owner.apply(principal), "owner");
-    Session<T> s = new Session<>(randomToken(), randomToken(), principal, key, clock.instant());
+    Session<T> s = new Session<>(randomToken(), randomToken(), principal, key, clock.instant(), shared);
+    if (shared != null) {
+      shared.started(s.id, s.csrf, principal, key, perOwner);
+    }
+    hold(s);
+    return s;
+  }
+
+  /** Puts {@code s} in the table, pushing out the least recently used beyond the bounds. */
+  private void hold(Session<T> s) {
+    Object key = s.owner;
     synchronized (this) {
       dropIdle(s.lastSeen);
       LinkedHashMap<String, Session<T>> own = byOwner.get(key);
@@ -151,21 +201,47 @@ public final class Sessions<T> {
       byUse.put(s.id, s);
       byOwner.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(s.id, s);
     }
-    return s;
   }
 
-  /** The live session with this id, now marked used; null when unknown or idle too long (it ends then). */
+  /**
+   * The live session with this id, now marked used; null when unknown or idle too long (it ends
+   * then). Shared, a session this replica does not hold is read from the store: blocking.
+   */
   public Session<T> find(String id) {
     if (id == null) {
       return null;
     }
     Instant now = clock.instant();
+    Session<T> s = findHeld(id, now);
+    if (s != null || shared == null) {
+      return s;
+    }
+    SharedSessions.Found<T> found = shared.find(id);
+    // Another replica may have seen it later than this one: its use counts as much as ours.
+    if (found == null || !now.isBefore(found.lastSeen().plus(idle))) {
+      return null;
+    }
+    Session<T> loaded = new Session<>(id, found.csrf(), found.principal(),
+        Objects.requireNonNull(owner.apply(found.principal()), "owner"), now, shared);
+    synchronized (this) {
+      Session<T> raced = byUse.get(id);
+      if (raced != null) {
+        return raced;
+      }
+      hold(loaded);
+    }
+    shared.seen(id, now);
+    return loaded;
+  }
+
+  private Session<T> findHeld(String id, Instant now) {
     synchronized (this) {
       Session<T> s = byUse.get(id);
       if (s == null) {
         return null;
       }
       if (!now.isBefore(s.lastSeen.plus(idle))) {
+        // Shared, the copy here only looks idle: the store knows of uses on other replicas.
         drop(s);
         return null;
       }
@@ -176,6 +252,9 @@ public final class Sessions<T> {
       LinkedHashMap<String, Session<T>> own = byOwner.get(s.owner);
       own.remove(id);
       own.put(id, s);
+      if (shared != null) {
+        shared.seen(id, now);
+      }
       return s;
     }
   }
@@ -192,12 +271,30 @@ public final class Sessions<T> {
     return s != null && clock.instant().isBefore(s.lastSeen.plus(idle));
   }
 
-  /** Ends the session with this id, if any. */
-  public synchronized void end(String id) {
-    Session<T> s = id == null ? null : byUse.get(id);
-    if (s != null) {
-      drop(s);
+  /**
+   * Ends the session with this id, if any, on every replica. Shared, the store is written even when
+   * this replica does not hold the session (blocking).
+   */
+  public void end(String id) {
+    if (id == null) {
+      return;
     }
+    Session<T> s;
+    synchronized (this) {
+      s = byUse.get(id);
+      if (s != null) {
+        drop(s);
+      }
+    }
+    if (shared != null) {
+      shared.ended(List.of(id), s == null ? null : s.principal, "signed out");
+    }
+  }
+
+  /** Forgets the sessions whose hashes these are: they ended on some replica. */
+  private synchronized void forget(java.util.Set<String> hashes) {
+    List<Session<T>> gone = byUse.values().stream().filter(s -> hashes.contains(s.hash)).toList();
+    gone.forEach(this::drop);
   }
 
   /** Ends every session whose principal matches, and says which. */
@@ -217,6 +314,9 @@ public final class Sessions<T> {
           }
         }
       }
+    }
+    if (shared != null && !ended.isEmpty()) {
+      shared.ended(ended.stream().map(Session::id).toList(), null, "ended: its credential no longer counts");
     }
     return ended;
   }
