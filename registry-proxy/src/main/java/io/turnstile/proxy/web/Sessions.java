@@ -120,6 +120,17 @@ public final class Sessions<T> {
    * the first is the one to push out and idle ones gather at the front. Guarded by {@code this}.
    */
   private final LinkedHashMap<String, Session<T>> byUse = new LinkedHashMap<>();
+  /**
+   * Hashes of sessions that ended lately on some replica, so that one read from the store just
+   * before it ended is not held after the news came. Guarded by {@code this}.
+   */
+  private final Map<String, Boolean> endedLately = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > ENDED_REMEMBERED;
+    }
+  };
+  private static final int ENDED_REMEMBERED = 10_000;
   /** Each owner's sessions, least recently used first, as in {@link #byUse}. Guarded by {@code this}. */
   private final Map<Object, LinkedHashMap<String, Session<T>>> byOwner = new HashMap<>();
 
@@ -225,7 +236,7 @@ public final class Sessions<T> {
         Objects.requireNonNull(owner.apply(found.principal()), "owner"), now, shared);
     synchronized (this) {
       Session<T> raced = byUse.get(id);
-      if (raced != null) {
+      if (raced != null || endedLately.containsKey(loaded.hash)) {
         return raced;
       }
       hold(loaded);
@@ -293,6 +304,7 @@ public final class Sessions<T> {
 
   /** Forgets the sessions whose hashes these are: they ended on some replica. */
   private synchronized void forget(java.util.Set<String> hashes) {
+    hashes.forEach(h -> endedLately.put(h, Boolean.TRUE));
     List<Session<T>> gone = byUse.values().stream().filter(s -> hashes.contains(s.hash)).toList();
     gone.forEach(this::drop);
   }
