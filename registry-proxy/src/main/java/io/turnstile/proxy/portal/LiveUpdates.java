@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * <p>A stream lives only as long as its session. When the key behind it stops signing in, it gets
  * that last view, then an {@code ended} event, and closes. When the session itself ends (signed
  * out, idle too long, pushed out by a newer one), it gets {@code ended} at once, at sign-out, or
- * else at its next refresh or heartbeat, and never another view. A comment every heartbeat
+ * else at its next refresh or heartbeat (idle too long: the second, since the session may be in
+ * use on another replica and the first asks the store), and never another view. A comment every heartbeat
  * (default {@link #HEARTBEAT}) keeps idle timeouts and proxies from cutting a quiet stream.
  *
  * <p>One session opens at most {@link #MAX_PER_SESSION} streams and one key at most {@link
@@ -223,6 +224,20 @@ final class LiveUpdates implements AutoCloseable {
     }
   }
 
+  private void endOffLoop(String sessionId) {
+    try {
+      worker.execute(() -> {
+        try {
+          sessions.end(sessionId);
+        } catch (RuntimeException e) {
+          log.warn("cannot end a portal session: {}", e.getMessage());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Closing: the session ends on the other replicas' own check of its key.
+    }
+  }
+
   private final class Stream {
     final ChannelHandlerContext ctx;
     final String sessionId;
@@ -256,9 +271,28 @@ final class LiveUpdates implements AutoCloseable {
       }
     }
 
+    /**
+     * The heartbeat. The session is judged from memory here; a session this replica has not seen
+     * for the idle time may be in use on another, so the worker asks the store meanwhile, and one
+     * idle everywhere is gone from memory by the next heartbeat, which ends the stream.
+     */
     private void beat() {
       if (!checkSession()) {
         send(": keep-alive\n\n");
+        try {
+          worker.execute(this::checkElsewhere);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // Closing: the stream ends with the connection.
+        }
+      }
+    }
+
+    private void checkElsewhere() {
+      try {
+        sessions.isLiveChecked(sessionId);
+      } catch (RuntimeException e) {
+        // The store cannot say: the stream goes on; the next page load decides.
+        log.warn("cannot check a portal session: {}", e.getMessage());
       }
     }
 
@@ -300,7 +334,8 @@ final class LiveUpdates implements AutoCloseable {
         send("id: " + id + "\nevent: licenses\n" + data(html) + "\n");
       }
       if (!keyLives) {
-        sessions.end(sessionId);
+        // Ending it is a store write: off the event loop.
+        endOffLoop(sessionId);
         send("event: ended\n" + data(endedMessage.apply(user)) + "\n");
         end();
       }

@@ -79,14 +79,20 @@ final class PortalSessions {
   Sessions.Session<PortalUser> find(String id) {
     Sessions.Session<PortalUser> s = sessions.find(id);
     if (s != null && !keyLives(s.principal())) {
-      sessions.end(s.id());
+      sessions.end(s.id(), "ended: its key no longer signs in");
       return null;
     }
     return s;
   }
 
+  /** From memory: see {@link Sessions#isLive}. */
   boolean isLive(String id) {
     return sessions.isLive(id);
+  }
+
+  /** Blocking: see {@link Sessions#isLiveChecked}. */
+  boolean isLiveChecked(String id) {
+    return sessions.isLiveChecked(id);
   }
 
   void end(String id) {

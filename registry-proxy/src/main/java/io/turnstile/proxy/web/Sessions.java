@@ -270,7 +270,11 @@ public final class Sessions<T> {
     }
   }
 
-  /** Whether the session with this id is live, without marking it used (a page's open event stream asks). */
+  /**
+   * Whether the session with this id is live, without marking it used (a page's open event stream
+   * asks), from memory only. Shared, a session held here counts as live even when this replica has
+   * not seen it for the idle time, since it may be in use on another: {@link #isLiveChecked} says.
+   */
   public boolean isLive(String id) {
     if (id == null) {
       return false;
@@ -279,7 +283,35 @@ public final class Sessions<T> {
     synchronized (this) {
       s = byUse.get(id);
     }
-    return s != null && clock.instant().isBefore(s.lastSeen.plus(idle));
+    return s != null && (shared != null || clock.instant().isBefore(s.lastSeen.plus(idle)));
+  }
+
+  /**
+   * As {@link #isLive}, and a shared session that this replica has not seen for the idle time is
+   * asked of the store, whose last use counts every replica's (blocking then); it ends here when it
+   * is idle there too.
+   */
+  public boolean isLiveChecked(String id) {
+    Session<T> s;
+    synchronized (this) {
+      s = id == null ? null : byUse.get(id);
+    }
+    Instant now = clock.instant();
+    if (s == null || now.isBefore(s.lastSeen.plus(idle))) {
+      return s != null;
+    }
+    SharedSessions.Found<T> found = shared == null ? null : shared.find(id);
+    synchronized (this) {
+      if (found != null && now.isBefore(found.lastSeen().plus(idle))) {
+        // Another replica's use: the copy here catches up, without a use of its own.
+        s.lastSeen = found.lastSeen();
+        return true;
+      }
+      if (byUse.get(id) == s) {
+        drop(s);
+      }
+      return false;
+    }
   }
 
   /**
@@ -287,6 +319,11 @@ public final class Sessions<T> {
    * this replica does not hold the session (blocking).
    */
   public void end(String id) {
+    end(id, "signed out");
+  }
+
+  /** As {@link #end(String)}; {@code why} says in the activity log why it ended ("signed out"). */
+  public void end(String id, String why) {
     if (id == null) {
       return;
     }
@@ -298,7 +335,7 @@ public final class Sessions<T> {
       }
     }
     if (shared != null) {
-      shared.ended(List.of(id), s == null ? null : s.principal, "signed out");
+      shared.ended(List.of(id), s == null ? null : s.principal, why);
     }
   }
 

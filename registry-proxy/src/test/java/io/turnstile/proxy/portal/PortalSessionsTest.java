@@ -58,4 +58,18 @@ class PortalSessionsTest {
     }
     assertThat(sessions.find(byCustomerKey.id())).isNotNull();
   }
+
+  @Test
+  void aSessionInUseOnOneReplica_staysLiveForAStreamOnAnother_andEndsThereWhenIdleEverywhere() {
+    Sessions.Session<PortalUser> s = sessions.start(fixture.customer("A"));
+    PortalSessions other = new PortalSessions(fixture.store, Portal.DEFAULT_IDLE, clock);
+    assertThat(other.find(s.id())).as("read from the store").isNotNull();
+    clock.advance(Duration.ofMinutes(20));
+    assertThat(sessions.find(s.id())).as("used on the first replica").isNotNull();
+    clock.advance(Duration.ofMinutes(20));
+    assertThat(other.isLiveChecked(s.id())).as("idle on the other, used on the first 20 minutes ago").isTrue();
+    clock.advance(Duration.ofMinutes(11));
+    assertThat(other.isLiveChecked(s.id())).as("idle everywhere").isFalse();
+    assertThat(other.isLive(s.id())).isFalse();
+  }
 }
