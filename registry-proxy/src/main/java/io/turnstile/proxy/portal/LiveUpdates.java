@@ -224,20 +224,6 @@ final class LiveUpdates implements AutoCloseable {
     }
   }
 
-  private void endOffLoop(String sessionId) {
-    try {
-      worker.execute(() -> {
-        try {
-          sessions.end(sessionId);
-        } catch (RuntimeException e) {
-          log.warn("cannot end a portal session: {}", e.getMessage());
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // Closing: the session ends on the other replicas' own check of its key.
-    }
-  }
-
   private final class Stream {
     final ChannelHandlerContext ctx;
     final String sessionId;
@@ -334,8 +320,7 @@ final class LiveUpdates implements AutoCloseable {
         send("id: " + id + "\nevent: licenses\n" + data(html) + "\n");
       }
       if (!keyLives) {
-        // Ending it is a store write: off the event loop.
-        endOffLoop(sessionId);
+        sessions.endHere(sessionId);
         send("event: ended\n" + data(endedMessage.apply(user)) + "\n");
         end();
       }

@@ -79,7 +79,7 @@ final class PortalSessions {
   Sessions.Session<PortalUser> find(String id) {
     Sessions.Session<PortalUser> s = sessions.find(id);
     if (s != null && !keyLives(s.principal())) {
-      sessions.end(s.id(), "ended: its key no longer signs in");
+      sessions.endHere(s.id());
       return null;
     }
     return s;
@@ -97,6 +97,11 @@ final class PortalSessions {
 
   void end(String id) {
     sessions.end(id);
+  }
+
+  /** Ends it on this replica, whose snapshot says its key no longer counts; every replica judges so itself. */
+  void endHere(String id) {
+    sessions.endHere(id);
   }
 
   /** Ends every session whose key no longer counts; answers them. */

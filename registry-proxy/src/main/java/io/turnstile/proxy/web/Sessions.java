@@ -85,18 +85,23 @@ public final class Sessions<T> {
      */
     public void flash(String name, Object value) {
       if (shared != null) {
-        shared.flash(id, name, value);
-        return;
+        try {
+          shared.flash(id, name, value);
+          return;
+        } catch (RuntimeException e) {
+          // The store is unreachable: the next page on this replica still shows it.
+          SharedSessions.log.warn("flash kept on this replica only: {}", e.getMessage());
+        }
       }
       flash.put(name, value);
     }
 
     /** The flashed value named {@code name}, removed, or null. Shared, it is read from the store: blocking. */
     public <V> V take(String name, Class<V> type) {
-      if (shared != null) {
+      Object v = flash.remove(name);
+      if (v == null && shared != null) {
         return shared.take(id, name, type);
       }
-      Object v = flash.remove(name);
       return type.isInstance(v) ? type.cast(v) : null;
     }
 
@@ -319,11 +324,6 @@ public final class Sessions<T> {
    * this replica does not hold the session (blocking).
    */
   public void end(String id) {
-    end(id, "signed out");
-  }
-
-  /** As {@link #end(String)}; {@code why} says in the activity log why it ended ("signed out"). */
-  public void end(String id, String why) {
     if (id == null) {
       return;
     }
@@ -335,7 +335,18 @@ public final class Sessions<T> {
       }
     }
     if (shared != null) {
-      shared.ended(List.of(id), s == null ? null : s.principal, why);
+      shared.ended(List.of(id), s == null ? null : s.principal, "signed out");
+    }
+  }
+
+  /**
+   * Forgets the session with this id here only, as {@link #endIf} does: for a judgement every
+   * replica makes for itself (the key it signed in with no longer counts).
+   */
+  public synchronized void endHere(String id) {
+    Session<T> s = id == null ? null : byUse.get(id);
+    if (s != null) {
+      drop(s);
     }
   }
 
@@ -364,9 +375,8 @@ public final class Sessions<T> {
         }
       }
     }
-    if (shared != null && !ended.isEmpty()) {
-      shared.ended(ended.stream().map(Session::id).toList(), null, "ended: its credential no longer counts");
-    }
+    // Not written to the store: the test is this replica's own judgement (its snapshot may lag
+    // behind the one that started a session), and every replica makes it for itself.
     return ended;
   }
 

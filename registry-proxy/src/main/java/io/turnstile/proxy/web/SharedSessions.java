@@ -23,6 +23,7 @@ public final class SharedSessions<T> {
   private final String area;
   private final ObjectMapper json;
   private final Codec<T> codec;
+  static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SharedSessions.class);
 
   /** How an area writes what its sessions stand for, and reads it back; never a secret. */
   public interface Codec<T> {
@@ -82,7 +83,14 @@ public final class SharedSessions<T> {
   }
 
   <V> V take(String id, String name, Class<V> as) {
-    String v = store.take(id, name);
+    String v;
+    try {
+      v = store.take(id, name);
+    } catch (RuntimeException e) {
+      // The store is unreachable: the page goes on without it; it waits there for a later page.
+      log.warn("cannot read a flashed value yet: {}", e.getMessage());
+      return null;
+    }
     if (v == null) {
       return null;
     }

@@ -127,6 +127,7 @@ class SessionReplicasIT {
     Browser portal = new Browser(b.registryUrl());
     portal.get("/portal/sign-in");
     TestTurnstile.Login other = a.license("app", "1.0.0");
+    awaitKnown(b, other.username());
     assertThat(portal.post("/portal/sign-in", Map.of("username", other.username(), "key", other.key())).statusCode())
         .isEqualTo(303);
 
@@ -144,6 +145,8 @@ class SessionReplicasIT {
   void portalSessionMadeOnOneReplica_worksOnTheOther_endsEverywhereOnSignOutAndWhenItsKeyIsRotated()
       throws Exception {
     TestTurnstile.Login login = a.license("app", "1.0.0");
+    // Each replica judges a portal session by its own snapshot, which follows A's edits within a second.
+    awaitKnown(b, login.username());
     Browser onA = new Browser(a.registryUrl());
     onA.get("/portal/sign-in");
     assertThat(onA.post("/portal/sign-in", Map.of("username", login.username(), "key", login.key())).statusCode())
@@ -178,6 +181,14 @@ class SessionReplicasIT {
     Instant rotated = Instant.now();
     awaitRefused(again.at(b.registryUrl()), "/portal/", rotated);
     awaitRefused(again.at(a.registryUrl()), "/portal/", rotated);
+  }
+
+  private static void awaitKnown(TestTurnstile replica, String licenseId) {
+    Instant deadline = Instant.now().plus(PATIENCE);
+    while (replica.server.store().snapshot().license(new io.turnstile.store.LicenseId(licenseId)) == null) {
+      assertThat(Instant.now()).as("%s to reach the other replica", licenseId).isBefore(deadline);
+      Thread.onSpinWait();
+    }
   }
 
   /** Asks for {@code path} until it redirects to sign-in; answers how long after {@code since} that was. */
