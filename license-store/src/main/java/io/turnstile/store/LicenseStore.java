@@ -56,6 +56,9 @@ public interface LicenseStore extends AutoCloseable {
   /** The vendor team's personal API tokens, kept in the same database. */
   ApiTokens apiTokens();
 
+  /** Console and portal sessions, kept in the same database so that every replica finds them. */
+  WebSessions webSessions();
+
   /** Idempotency keys of admin writes, kept in the same database. */
   IdempotencyKeys idempotencyKeys();
 

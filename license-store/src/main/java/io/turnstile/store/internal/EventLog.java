@@ -7,6 +7,7 @@ import io.turnstile.store.CustomerId;
 import io.turnstile.store.Keys;
 import io.turnstile.store.LicenseEvent;
 import io.turnstile.store.LicenseId;
+import io.turnstile.store.WebSessions;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Instant;
 import java.util.List;
@@ -78,11 +79,12 @@ final class EventLog {
 
   /**
    * Prefixes of the actions that name no customer and leave the snapshot as it is: what they change
-   * (signing keys, API tokens, webhook endpoints) is followed on its own, and sign-ins change nothing.
+   * (signing keys, API tokens, webhook endpoints, ended web sessions) is followed on its own, and
+   * sign-ins change nothing.
    */
   private static final List<String> OUTSIDE_SNAPSHOT =
       List.of(SigningKeyStore.EVENT_PREFIX, ApiTokenTable.EVENT_PREFIX, ActivityLog.SIGN_IN_PREFIX,
-          WebhookTable.EVENT_PREFIX);
+          WebhookTable.EVENT_PREFIX, WebSessions.EVENT_PREFIX);
 
   /** An event as a replica follows it: its number and the customer it changed. */
   record Change(long seq, String customer, String action) {

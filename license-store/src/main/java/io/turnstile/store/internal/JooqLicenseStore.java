@@ -72,6 +72,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final JooqPullStats pullStats;
   private final WebhookTable webhooks;
   private final IdempotencyTable idempotencyKeys;
+  private final WebSessionTable webSessions;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -100,6 +101,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.pullStats = new JooqPullStats(database);
     this.webhooks = new WebhookTable(writer, cipher, loader, clock);
     this.idempotencyKeys = new IdempotencyTable(writer, clock);
+    this.webSessions = new WebSessionTable(writer, cipher, clock);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -326,6 +328,11 @@ public final class JooqLicenseStore implements LicenseStore {
   }
 
   @Override
+  public io.turnstile.store.WebSessions webSessions() {
+    return webSessions;
+  }
+
+  @Override
   public ApiTokens apiTokens() {
     return apiTokens;
   }
@@ -341,6 +348,7 @@ public final class JooqLicenseStore implements LicenseStore {
       feed.close();
     }
     apiTokens.close();
+    webSessions.close();
     pullTokens.close();
     database.close();
   }

@@ -9,9 +9,11 @@ import io.turnstile.proxy.web.Assets;
 import io.turnstile.proxy.web.Frame;
 import io.turnstile.proxy.web.Pages;
 import io.turnstile.proxy.web.SessionCookie;
+import io.turnstile.proxy.web.SharedSessions;
 import io.turnstile.proxy.web.Sessions;
 import io.turnstile.proxy.web.WebRequest;
 import io.turnstile.proxy.web.WebResponse;
+import io.turnstile.store.WebSessions;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,10 +38,41 @@ public final class Console {
   static final String PREFIX = "/console";
   /** Default idle expiry of a console session. */
   public static final Duration DEFAULT_IDLE = Duration.ofMinutes(30);
+  /** Most sessions one replica holds in memory. */
   private static final int MAX_SESSIONS = 1000;
+  /** Most live sessions of one actor (a person, or everyone signed in with the admin token), on all replicas. */
+  static final int MAX_PER_ACTOR = 100;
 
   /** Who a console session stands for, since {@code since}. */
   record Operator(Instant since, Actor actor) {}
+
+  /** A console session's principal as the store keeps it: the actor and role; no credential. */
+  static final SharedSessions.Codec<Operator> OPERATOR = new SharedSessions.Codec<>() {
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Override
+    public String write(Operator o) {
+      return json.createObjectNode().put("since", o.since().toEpochMilli()).put("kind", o.actor().kind().name())
+          .put("name", o.actor().name()).put("role", o.actor().role().name()).toString();
+    }
+
+    @Override
+    public Operator read(String written) {
+      try {
+        var n = json.readTree(written);
+        return new Operator(Instant.ofEpochMilli(n.required("since").asLong()), new Actor(
+            Actor.Kind.valueOf(n.required("kind").asText()), n.required("name").asText(),
+            io.turnstile.proxy.admin.Role.valueOf(n.required("role").asText())));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalArgumentException("not a console session's principal", e);
+      }
+    }
+
+    @Override
+    public String actor(Operator o) {
+      return o.actor().recorded();
+    }
+  };
 
   private static final String FAVICON = "/favicon.ico";
 
@@ -62,9 +95,12 @@ public final class Console {
    * @param registryHost the registry host customers log in to, for the {@code docker login} line
    * @param oidc sign-in through an OpenID Connect provider; null for the admin token only
    * @param signIns where every sign-in and refused sign-in is reported
+   * @param stored where sessions are kept so that every replica finds them; null for this
+   *     process's memory only
    */
   public Console(AdminApi api, AdminToken token, ObjectMapper json, List<String> applications,
-      String registryHost, boolean secure, Duration idle, Clock clock, OidcSignIn oidc, SignIns signIns) {
+      String registryHost, boolean secure, Duration idle, Clock clock, OidcSignIn oidc, SignIns signIns,
+      WebSessions stored) {
     this.api = api;
     this.json = json;
     this.applications = List.copyOf(applications);
@@ -72,7 +108,8 @@ public final class Console {
     this.token = token;
     this.signIns = signIns;
     this.clock = clock;
-    this.sessions = new Sessions<>(idle, MAX_SESSIONS, clock);
+    this.sessions = new Sessions<>(idle, MAX_SESSIONS, MAX_PER_ACTOR, o -> o.actor().recorded(), clock,
+        stored == null ? null : new SharedSessions<>(stored, "console", json, OPERATOR));
     this.cookie = new SessionCookie("turnstile_console", PREFIX, secure);
     this.pages = new Pages();
     this.sso = oidc == null ? null : new ConsoleSignIn(oidc, sessions, cookie, pages, signIns, clock, secure);

@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * <p>A stream lives only as long as its session. When the key behind it stops signing in, it gets
  * that last view, then an {@code ended} event, and closes. When the session itself ends (signed
  * out, idle too long, pushed out by a newer one), it gets {@code ended} at once, at sign-out, or
- * else at its next refresh or heartbeat, and never another view. A comment every heartbeat
+ * else at its next refresh or heartbeat (idle too long: the second, since the session may be in
+ * use on another replica and the first asks the store), and never another view. A comment every heartbeat
  * (default {@link #HEARTBEAT}) keeps idle timeouts and proxies from cutting a quiet stream.
  *
  * <p>One session opens at most {@link #MAX_PER_SESSION} streams and one key at most {@link
@@ -256,9 +257,28 @@ final class LiveUpdates implements AutoCloseable {
       }
     }
 
+    /**
+     * The heartbeat. The session is judged from memory here; a session this replica has not seen
+     * for the idle time may be in use on another, so the worker asks the store meanwhile, and one
+     * idle everywhere is gone from memory by the next heartbeat, which ends the stream.
+     */
     private void beat() {
       if (!checkSession()) {
         send(": keep-alive\n\n");
+        try {
+          worker.execute(this::checkElsewhere);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // Closing: the stream ends with the connection.
+        }
+      }
+    }
+
+    private void checkElsewhere() {
+      try {
+        sessions.isLiveChecked(sessionId);
+      } catch (RuntimeException e) {
+        // The store cannot say: the stream goes on; the next page load decides.
+        log.warn("cannot check a portal session: {}", e.getMessage());
       }
     }
 
@@ -300,7 +320,7 @@ final class LiveUpdates implements AutoCloseable {
         send("id: " + id + "\nevent: licenses\n" + data(html) + "\n");
       }
       if (!keyLives) {
-        sessions.end(sessionId);
+        sessions.endHere(sessionId);
         send("event: ended\n" + data(endedMessage.apply(user)) + "\n");
         end();
       }

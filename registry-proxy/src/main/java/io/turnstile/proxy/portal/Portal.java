@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,9 +43,11 @@ import org.slf4j.LoggerFactory;
  * The customer portal under {@code /portal} on the public listener. A customer signs in as for
  * {@code docker login}: a license id or customer id and its key, checked (and throttled) by the
  * same {@link LoginGuard}. The page shows the holder's licenses from the in-memory snapshot and
- * follows every change live ({@link LiveUpdates}). Nothing here blocks: it runs on the connection's
- * event loop; the upstream tag lists that show what a range grants are listed in the background
- * ({@link UpstreamTagList}), and open pages follow when they come.
+ * follows every change live ({@link LiveUpdates}). Sessions are kept in the store ({@link
+ * PortalSessions}), so any replica serves any page: every request that needs its session is
+ * answered from the blocking executor; static files, the sign-in page and open event streams stay
+ * on the connection's event loop. The upstream tag lists that show what a range grants are listed
+ * in the background ({@link UpstreamTagList}), and open pages follow when they come.
  *
  * <p>The key is checked and forgotten: sessions keep only the id of the credential. It is asked
  * again for the one answer that must contain it, the Kubernetes pull secret.
@@ -70,6 +73,7 @@ public final class Portal implements AutoCloseable {
   private final LiveUpdates live;
   private final PortalTokens tokens;
   private final LicenseFiles files;
+  private final Executor blocking;
 
   /**
    * @param secure whether the portal is reached over TLS (the listener's or a proxy's): the session
@@ -98,6 +102,7 @@ public final class Portal implements AutoCloseable {
     this.view = new PortalView(PullSecrets.registryHost(publicUrl), "http".equals(publicUrl.getScheme()),
         upstreamTags == null ? null : new UpstreamTagList(upstreamTags, upstreams, this::tagsListed));
     this.tokens = new PortalTokens(store, blocking, clock, PullSecrets.registryHost(publicUrl));
+    this.blocking = blocking;
     this.live = new LiveUpdates(store, sessions, this::licensesHtml, this::endedMessage, LiveUpdates.HEARTBEAT);
   }
 
@@ -107,37 +112,80 @@ public final class Portal implements AutoCloseable {
   }
 
   /**
-   * Answers one request under {@code /portal}; null when the request became an event stream that
-   * now owns the connection, and runs {@code streamDone} when that ends, or when a store write is
-   * under way, and {@code later} gets the answer on the connection's event loop. A stream beyond
-   * what its session or key may open is answered {@code 429}.
+   * Answers one request under {@code /portal}: at once (static files, the sign-in page), or null
+   * when the answer comes later through {@code later}, on the connection's event loop, or when the
+   * request became an event stream that now owns the connection ({@code streamDone} runs when that
+   * ends). A stream beyond what its session or key may open is answered {@code 429}.
    */
   public FullHttpResponse serve(ChannelHandlerContext ctx, WebRequest r, Runnable streamDone,
       Consumer<FullHttpResponse> later) {
     boolean head = r.method().equals("HEAD");
     try {
-      if (r.path().equals(PREFIX + "/events") && r.isGet() && !head) {
-        Sessions.Session<PortalUser> s = sessions.find(cookie.read(r));
-        if (s == null) {
-          // No session (or it ended): an event stream cannot redirect, so say it and stop.
-          return WebResponse.text(401, "signed out").toHttp(head);
-        }
-        String since = r.param("since");
-        if (since != null && !LiveUpdates.isDigest(since)) {
-          return WebResponse.text(400, "since must be the digest the portal page carries: 24 hex digits")
-              .toHttp(head);
-        }
-        // A reconnecting browser's last event is newer than the page it loaded.
-        String shown = r.lastEventId() == null || r.lastEventId().isEmpty() ? since : r.lastEventId();
-        LiveUpdates.Refused refused = live.open(ctx, s, shown, streamDone);
-        return refused == null ? null : WebResponse.text(429, refused.message()).toHttp(head);
+      String path = r.path().length() > PREFIX.length() ? r.path().substring(PREFIX.length()) : "/";
+      if (r.isGet() && (path.startsWith("/static/") || path.equals("/sign-in"))) {
+        return route(r, null).toHttp(head);
       }
-      WebResponse answer = route(r, w -> ctx.executor().execute(() -> later.accept(w.toHttp(false))));
-      return answer == null ? null : answer.toHttp(head);
+      // Sessions are kept in the store: finding one this replica does not hold, starting and ending
+      // one, and flashed values are database work, done off the event loop.
+      Consumer<FullHttpResponse> onLoop = answer -> ctx.executor().execute(() -> later.accept(answer));
+      if (path.equals("/events") && r.isGet() && !head) {
+        blocking.execute(() -> {
+          Sessions.Session<PortalUser> s = findQuietly(cookie.read(r));
+          ctx.executor().execute(() -> {
+            FullHttpResponse answer = events(ctx, r, s, streamDone);
+            if (answer != null) {
+              later.accept(answer);
+            }
+          });
+        });
+        return null;
+      }
+      blocking.execute(() -> {
+        WebResponse answer;
+        try {
+          answer = route(r, w -> onLoop.accept(w.toHttp(head)));
+        } catch (RuntimeException e) {
+          log.error("portal {} {} failed", r.method(), r.path(), e);
+          answer = WebResponse.text(500, "internal error");
+        }
+        if (answer != null) {
+          onLoop.accept(answer.toHttp(head));
+        }
+      });
+      return null;
+    } catch (RejectedExecutionException e) {
+      return WebResponse.text(503, "busy, try again").toHttp(head);
     } catch (RuntimeException e) {
       log.error("portal {} {} failed", r.method(), r.path(), e);
       return WebResponse.text(500, "internal error").toHttp(head);
     }
+  }
+
+  /** The session, or null when there is none or the store cannot say (the stream then says signed out). */
+  private Sessions.Session<PortalUser> findQuietly(String id) {
+    try {
+      return sessions.find(id);
+    } catch (RuntimeException e) {
+      log.warn("portal session lookup failed: {}", e.getMessage());
+      return null;
+    }
+  }
+
+  /** Opens the event stream of session {@code s} (found off the loop); on the connection's event loop. */
+  private FullHttpResponse events(ChannelHandlerContext ctx, WebRequest r, Sessions.Session<PortalUser> s,
+      Runnable streamDone) {
+    if (s == null) {
+      // No session (or it ended): an event stream cannot redirect, so say it and stop.
+      return WebResponse.text(401, "signed out").toHttp(false);
+    }
+    String since = r.param("since");
+    if (since != null && !LiveUpdates.isDigest(since)) {
+      return WebResponse.text(400, "since must be the digest the portal page carries: 24 hex digits").toHttp(false);
+    }
+    // A reconnecting browser's last event is newer than the page it loaded.
+    String shown = r.lastEventId() == null || r.lastEventId().isEmpty() ? since : r.lastEventId();
+    LiveUpdates.Refused refused = live.open(ctx, s, shown, streamDone);
+    return refused == null ? null : WebResponse.text(429, refused.message()).toHttp(false);
   }
 
   private WebResponse route(WebRequest r, Consumer<WebResponse> later) {

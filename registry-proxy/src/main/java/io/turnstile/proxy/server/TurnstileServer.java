@@ -228,7 +228,7 @@ public final class TurnstileServer implements AutoCloseable {
           config.applications().stream().map(ApplicationConfig::name).toList(), registryHost,
           tls.admin() != null || config.admin().publicUrl() != null
               && "https".equalsIgnoreCase(config.admin().publicUrl().getScheme()),
-          Console.DEFAULT_IDLE, clock, oidc, signIns);
+          Console.DEFAULT_IDLE, clock, oidc, signIns, store.webSessions());
       // The data plane is built after the admin listener starts; bundles wait for it.
       AtomicReference<RegistryBackend> dataPlane = new AtomicReference<>();
       AdminServer admin = AdminServer.start(config.admin().listen(), tls.admin(), boss, workers, api,

@@ -28,6 +28,13 @@ import java.util.function.Predicate;
  * Starting, finding and ending a session take constant time; no call but {@link #endIf} and {@link
  * #principals} walks the table. Thread-safe.
  *
+ * <p>With {@link SharedSessions}, the table is this replica's copy of sessions kept in the store:
+ * starting and ending write there (blocking), a session this replica does not hold is read from
+ * there once, uses are noted there in batches, and flashed values are kept there, sealed. A
+ * session ended on any replica is forgotten here when the store's change feed brings the news.
+ * The bound per owner is then kept in the store, for every replica at once; {@code max} bounds
+ * this replica's copy only, and a session pushed out of it is read again when next asked for.
+ *
  * @param <T> what a session stands for (who signed in)
  */
 public final class Sessions<T> {
@@ -39,13 +46,19 @@ public final class Sessions<T> {
     private final Object owner;
     private volatile Instant lastSeen;
     private final Map<String, Object> flash = new ConcurrentHashMap<>();
+    /** Where flashed values are kept instead of {@link #flash}; null for memory only. */
+    private final SharedSessions<T> shared;
+    /** The id's hash, as the store keys it; null for memory only. */
+    private final String hash;
 
-    private Session(String id, String csrf, T principal, Object owner, Instant now) {
+    private Session(String id, String csrf, T principal, Object owner, Instant now, SharedSessions<T> shared) {
       this.id = id;
       this.csrf = csrf;
       this.principal = principal;
       this.owner = owner;
       this.lastSeen = now;
+      this.shared = shared;
+      this.hash = shared == null ? null : SharedSessions.hash(id);
     }
 
     public String id() {
@@ -66,14 +79,29 @@ public final class Sessions<T> {
           && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), csrf.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Keeps {@code value} for the next page only: {@link #take} hands it out once. */
+    /**
+     * Keeps {@code value} for the next page only: {@link #take} hands it out once, on whichever
+     * replica serves that page. Shared, it is written to the store (sealed): blocking.
+     */
     public void flash(String name, Object value) {
+      if (shared != null) {
+        try {
+          shared.flash(id, name, value);
+          return;
+        } catch (RuntimeException e) {
+          // The store is unreachable: the next page on this replica still shows it.
+          SharedSessions.log.warn("flash kept on this replica only: {}", e.getMessage());
+        }
+      }
       flash.put(name, value);
     }
 
-    /** The flashed value named {@code name}, removed, or null. */
+    /** The flashed value named {@code name}, removed, or null. Shared, it is read from the store: blocking. */
     public <V> V take(String name, Class<V> type) {
       Object v = flash.remove(name);
+      if (v == null && shared != null) {
+        return shared.take(id, name, type);
+      }
       return type.isInstance(v) ? type.cast(v) : null;
     }
 
@@ -90,11 +118,24 @@ public final class Sessions<T> {
   private final int perOwner;
   private final Function<? super T, ?> owner;
   private final Clock clock;
+  /** The store the sessions are kept in, or null when they live in this replica's memory only. */
+  private final SharedSessions<T> shared;
   /**
    * Every session, least recently used first: {@link #find} moves the one it finds to the end, so
    * the first is the one to push out and idle ones gather at the front. Guarded by {@code this}.
    */
   private final LinkedHashMap<String, Session<T>> byUse = new LinkedHashMap<>();
+  /**
+   * Hashes of sessions that ended lately on some replica, so that one read from the store just
+   * before it ended is not held after the news came. Guarded by {@code this}.
+   */
+  private final Map<String, Boolean> endedLately = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > ENDED_REMEMBERED;
+    }
+  };
+  private static final int ENDED_REMEMBERED = 10_000;
   /** Each owner's sessions, least recently used first, as in {@link #byUse}. Guarded by {@code this}. */
   private final Map<Object, LinkedHashMap<String, Session<T>>> byOwner = new HashMap<>();
 
@@ -110,6 +151,17 @@ public final class Sessions<T> {
    * @param owner whose a session is, from what it stands for (compared with {@code equals})
    */
   public Sessions(Duration idle, int max, int perOwner, Function<? super T, ?> owner, Clock clock) {
+    this(idle, max, perOwner, owner, clock, null);
+  }
+
+  /**
+   * Sessions kept in {@code shared} too (see the class comment), or in memory only when it is null.
+   *
+   * @param perOwner most sessions of one owner, on all replicas together when shared
+   * @param max most sessions this replica holds in memory
+   */
+  public Sessions(Duration idle, int max, int perOwner, Function<? super T, ?> owner, Clock clock,
+      SharedSessions<T> shared) {
     if (idle.isNegative() || idle.isZero()) {
       throw new IllegalArgumentException("idle must be positive, not " + idle);
     }
@@ -121,6 +173,10 @@ public final class Sessions<T> {
     this.perOwner = perOwner;
     this.owner = Objects.requireNonNull(owner, "owner");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.shared = shared;
+    if (shared != null) {
+      shared.onEnded(this::forget);
+    }
   }
 
   /** A new random token: 32 bytes, URL-safe base64. */
@@ -138,7 +194,17 @@ public final class Sessions<T> {
   public Session<T> start(T principal) {
     Objects.requireNonNull(principal, "principal");
     Object key = Objects.requireNonNull(owner.apply(principal), "owner");
-    Session<T> s = new Session<>(randomToken(), randomToken(), principal, key, clock.instant());
+    Session<T> s = new Session<>(randomToken(), randomToken(), principal, key, clock.instant(), shared);
+    if (shared != null) {
+      shared.started(s.id, s.csrf, principal, key, perOwner);
+    }
+    hold(s);
+    return s;
+  }
+
+  /** Puts {@code s} in the table, pushing out the least recently used beyond the bounds. */
+  private void hold(Session<T> s) {
+    Object key = s.owner;
     synchronized (this) {
       dropIdle(s.lastSeen);
       LinkedHashMap<String, Session<T>> own = byOwner.get(key);
@@ -151,21 +217,47 @@ public final class Sessions<T> {
       byUse.put(s.id, s);
       byOwner.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(s.id, s);
     }
-    return s;
   }
 
-  /** The live session with this id, now marked used; null when unknown or idle too long (it ends then). */
+  /**
+   * The live session with this id, now marked used; null when unknown or idle too long (it ends
+   * then). Shared, a session this replica does not hold is read from the store: blocking.
+   */
   public Session<T> find(String id) {
     if (id == null) {
       return null;
     }
     Instant now = clock.instant();
+    Session<T> s = findHeld(id, now);
+    if (s != null || shared == null) {
+      return s;
+    }
+    SharedSessions.Found<T> found = shared.find(id);
+    // Another replica may have seen it later than this one: its use counts as much as ours.
+    if (found == null || !now.isBefore(found.lastSeen().plus(idle))) {
+      return null;
+    }
+    Session<T> loaded = new Session<>(id, found.csrf(), found.principal(),
+        Objects.requireNonNull(owner.apply(found.principal()), "owner"), now, shared);
+    synchronized (this) {
+      Session<T> raced = byUse.get(id);
+      if (raced != null || endedLately.containsKey(loaded.hash)) {
+        return raced;
+      }
+      hold(loaded);
+    }
+    shared.seen(id, now);
+    return loaded;
+  }
+
+  private Session<T> findHeld(String id, Instant now) {
     synchronized (this) {
       Session<T> s = byUse.get(id);
       if (s == null) {
         return null;
       }
       if (!now.isBefore(s.lastSeen.plus(idle))) {
+        // Shared, the copy here only looks idle: the store knows of uses on other replicas.
         drop(s);
         return null;
       }
@@ -176,11 +268,18 @@ public final class Sessions<T> {
       LinkedHashMap<String, Session<T>> own = byOwner.get(s.owner);
       own.remove(id);
       own.put(id, s);
+      if (shared != null) {
+        shared.seen(id, now);
+      }
       return s;
     }
   }
 
-  /** Whether the session with this id is live, without marking it used (a page's open event stream asks). */
+  /**
+   * Whether the session with this id is live, without marking it used (a page's open event stream
+   * asks), from memory only. Shared, a session held here counts as live even when this replica has
+   * not seen it for the idle time, since it may be in use on another: {@link #isLiveChecked} says.
+   */
   public boolean isLive(String id) {
     if (id == null) {
       return false;
@@ -189,15 +288,73 @@ public final class Sessions<T> {
     synchronized (this) {
       s = byUse.get(id);
     }
-    return s != null && clock.instant().isBefore(s.lastSeen.plus(idle));
+    return s != null && (shared != null || clock.instant().isBefore(s.lastSeen.plus(idle)));
   }
 
-  /** Ends the session with this id, if any. */
-  public synchronized void end(String id) {
+  /**
+   * As {@link #isLive}, and a shared session that this replica has not seen for the idle time is
+   * asked of the store, whose last use counts every replica's (blocking then); it ends here when it
+   * is idle there too.
+   */
+  public boolean isLiveChecked(String id) {
+    Session<T> s;
+    synchronized (this) {
+      s = id == null ? null : byUse.get(id);
+    }
+    Instant now = clock.instant();
+    if (s == null || now.isBefore(s.lastSeen.plus(idle))) {
+      return s != null;
+    }
+    SharedSessions.Found<T> found = shared == null ? null : shared.find(id);
+    synchronized (this) {
+      if (found != null && now.isBefore(found.lastSeen().plus(idle))) {
+        // Another replica's use: the copy here catches up, without a use of its own.
+        s.lastSeen = found.lastSeen();
+        return true;
+      }
+      if (byUse.get(id) == s) {
+        drop(s);
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Ends the session with this id, if any, on every replica. Shared, the store is written even when
+   * this replica does not hold the session (blocking).
+   */
+  public void end(String id) {
+    if (id == null) {
+      return;
+    }
+    Session<T> s;
+    synchronized (this) {
+      s = byUse.get(id);
+      if (s != null) {
+        drop(s);
+      }
+    }
+    if (shared != null) {
+      shared.ended(List.of(id), s == null ? null : s.principal, "signed out");
+    }
+  }
+
+  /**
+   * Forgets the session with this id here only, as {@link #endIf} does: for a judgement every
+   * replica makes for itself (the key it signed in with no longer counts).
+   */
+  public synchronized void endHere(String id) {
     Session<T> s = id == null ? null : byUse.get(id);
     if (s != null) {
       drop(s);
     }
+  }
+
+  /** Forgets the sessions whose hashes these are: they ended on some replica. */
+  private synchronized void forget(java.util.Set<String> hashes) {
+    hashes.forEach(h -> endedLately.put(h, Boolean.TRUE));
+    List<Session<T>> gone = byUse.values().stream().filter(s -> hashes.contains(s.hash)).toList();
+    gone.forEach(this::drop);
   }
 
   /** Ends every session whose principal matches, and says which. */
@@ -218,6 +375,8 @@ public final class Sessions<T> {
         }
       }
     }
+    // Not written to the store: the test is this replica's own judgement (its snapshot may lag
+    // behind the one that started a session), and every replica makes it for itself.
     return ended;
   }
 

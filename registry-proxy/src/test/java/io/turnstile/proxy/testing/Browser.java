@@ -20,14 +20,27 @@ import java.util.stream.Collectors;
 public final class Browser {
   private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
 
-  public final CookieManager cookies = new CookieManager();
-  private final HttpClient http = HttpClient.newBuilder().cookieHandler(cookies)
-      .followRedirects(HttpClient.Redirect.NEVER).build();
+  public final CookieManager cookies;
+  private final HttpClient http;
   private final String base;
   private String lastPage = "";
 
   public Browser(String base) {
+    this(base, new CookieManager());
+  }
+
+  private Browser(String base, CookieManager cookies) {
     this.base = base;
+    this.cookies = cookies;
+    this.http = HttpClient.newBuilder().cookieHandler(cookies).followRedirects(HttpClient.Redirect.NEVER).build();
+  }
+
+  /**
+   * The same browser, its cookies shared, talking to {@code otherBase}: another replica behind the
+   * same name, as a load balancer without sticky sessions would send it there.
+   */
+  public Browser at(String otherBase) {
+    return new Browser(otherBase, cookies);
   }
 
   public HttpResponse<String> get(String path) throws Exception {
