@@ -81,6 +81,12 @@ public interface Webhooks {
   /** Records a successful attempt, while the lease holds. */
   void delivered(DueDelivery d, String replica, int status, Duration took);
 
+  /** A successful attempt, for {@link #deliveredAll}. */
+  record Delivered(DueDelivery delivery, int status, Duration took) {}
+
+  /** Records successful attempts in one transaction, each while its lease holds. */
+  void deliveredAll(java.util.List<Delivered> outcomes, String replica);
+
   /**
    * Records a failed attempt, while the lease holds: retried at {@code retryAt}, or marked failed
    * when that is null. The endpoint's failure record starts now unless it has one; when it began

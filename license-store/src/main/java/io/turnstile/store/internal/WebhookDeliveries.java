@@ -88,23 +88,34 @@ final class WebhookDeliveries {
   }
 
   void delivered(DueDelivery dd, String replica, int status, Duration took) {
+    deliveredAll(List.of(new io.turnstile.store.Webhooks.Delivered(dd, status, took)), replica);
+  }
+
+  /** Records successful attempts in one transaction: one write however many arrived together. */
+  void deliveredAll(List<io.turnstile.store.Webhooks.Delivered> outcomes, String replica) {
+    if (outcomes.isEmpty()) {
+      return;
+    }
     long now = clock.millis();
     writer.writeWithoutEvents(tx -> {
-      int n = tx.update(WEBHOOK_DELIVERIES)
-          .set(WEBHOOK_DELIVERIES.STATE, DELIVERED)
-          .set(WEBHOOK_DELIVERIES.ATTEMPTS, dd.attempts() + 1)
-          .set(WEBHOOK_DELIVERIES.LAST_ATTEMPT_AT, now)
-          .set(WEBHOOK_DELIVERIES.LAST_STATUS, status)
-          .set(WEBHOOK_DELIVERIES.LAST_DURATION_MS, took.toMillis())
-          .setNull(WEBHOOK_DELIVERIES.LAST_ERROR)
-          .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
-          .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
-          .where(held(dd, replica))
-          .execute();
-      if (n == 1) {
-        tx.update(WEBHOOK_ENDPOINTS).setNull(WEBHOOK_ENDPOINTS.FAILING_SINCE)
-            .where(WEBHOOK_ENDPOINTS.ID.eq(dd.endpointId()), WEBHOOK_ENDPOINTS.FAILING_SINCE.isNotNull())
+      for (io.turnstile.store.Webhooks.Delivered o : outcomes) {
+        DueDelivery dd = o.delivery();
+        int n = tx.update(WEBHOOK_DELIVERIES)
+            .set(WEBHOOK_DELIVERIES.STATE, DELIVERED)
+            .set(WEBHOOK_DELIVERIES.ATTEMPTS, dd.attempts() + 1)
+            .set(WEBHOOK_DELIVERIES.LAST_ATTEMPT_AT, now)
+            .set(WEBHOOK_DELIVERIES.LAST_STATUS, o.status())
+            .set(WEBHOOK_DELIVERIES.LAST_DURATION_MS, o.took().toMillis())
+            .setNull(WEBHOOK_DELIVERIES.LAST_ERROR)
+            .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
+            .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
+            .where(held(dd, replica))
             .execute();
+        if (n == 1) {
+          tx.update(WEBHOOK_ENDPOINTS).setNull(WEBHOOK_ENDPOINTS.FAILING_SINCE)
+              .where(WEBHOOK_ENDPOINTS.ID.eq(dd.endpointId()), WEBHOOK_ENDPOINTS.FAILING_SINCE.isNotNull())
+              .execute();
+        }
       }
       return null;
     });

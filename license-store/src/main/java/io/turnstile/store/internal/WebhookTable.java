@@ -272,6 +272,11 @@ final class WebhookTable implements Webhooks {
   }
 
   @Override
+  public void deliveredAll(List<Delivered> outcomes, String replica) {
+    deliveries.deliveredAll(outcomes, replica);
+  }
+
+  @Override
   public void failed(DueDelivery d, String replica, Integer status, String error, Duration took, Instant retryAt,
       Instant disableBefore) {
     deliveries.failed(d, replica, status, error, took, retryAt, disableBefore);

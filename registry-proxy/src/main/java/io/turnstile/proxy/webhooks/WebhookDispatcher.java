@@ -25,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the outbox. One thread looks for due deliveries (every {@code webhooks.poll}, and at
- * once after this replica writes), leases at most as many as there are free delivery threads, and
+ * Delivers the outbox. One thread looks for due deliveries (every {@code webhooks.poll}, and
+ * {@link #GATHER} after this replica writes), leases at most as many as there are free delivery
+ * threads, in one write, records the successes gathered since its last look in one write too, and
  * hands them to a pool of {@code webhooks.concurrency} threads of its own: a slow receiver never
  * holds up a pull or an admin call, only other deliveries. Each attempt is signed the Standard
  * Webhooks way ({@code webhook-id} is the event's id, the same at every attempt, so receivers
@@ -42,6 +43,11 @@ public final class WebhookDispatcher implements AutoCloseable {
   /** How long settled deliveries stay listed, and how often older ones are deleted. */
   static final Duration KEEP = Duration.ofDays(30);
   private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+  /**
+   * How long the poller waits, once woken, for more to arrive before it goes to the store: events
+   * written in a burst are leased, and successes recorded, in one write each.
+   */
+  static final Duration GATHER = Duration.ofMillis(25);
 
   private final Webhooks store;
   private final WebhooksConfig config;
@@ -57,6 +63,12 @@ public final class WebhookDispatcher implements AutoCloseable {
   private final Counter retried;
   private final Counter failed;
   private final AtomicLong pending = new AtomicLong();
+  /**
+   * Successful attempts not yet recorded: the poller records them together, in one write, so that
+   * deliveries take the store's writer about once per poll rather than once per event.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Webhooks.Delivered> settled =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile boolean woken;
   private volatile boolean closed;
   private boolean storeOut;
@@ -123,6 +135,9 @@ public final class WebhookDispatcher implements AutoCloseable {
           }
           woken = false;
         }
+        if (!closed) {
+          Thread.sleep(GATHER.toMillis());
+        }
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
@@ -139,6 +154,7 @@ public final class WebhookDispatcher implements AutoCloseable {
   }
 
   private void pollOnce() {
+    recordSettled();
     long now = clock.millis();
     if (now - countedAt >= COUNT_EVERY.toMillis()) {
       countedAt = now;
@@ -191,10 +207,29 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
   }
 
+  /** Records the successes gathered so far, in one write; on failure they wait for the next poll. */
+  private void recordSettled() {
+    List<Webhooks.Delivered> batch = new java.util.ArrayList<>();
+    for (Webhooks.Delivered o; (o = settled.poll()) != null; ) {
+      batch.add(o);
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    try {
+      store.deliveredAll(batch, replica);
+    } catch (RuntimeException e) {
+      // Kept for the next poll; should the leases run out meanwhile, the deliveries are sent again
+      // (at least once), never lost.
+      settled.addAll(batch);
+      throw e;
+    }
+    delivered.increment(batch.size());
+  }
+
   private void record(DueDelivery d, WebhookClient.Outcome outcome) {
     if (outcome.succeeded()) {
-      store.delivered(d, replica, outcome.status(), outcome.took());
-      delivered.increment();
+      settled.add(new Webhooks.Delivered(d, outcome.status(), outcome.took()));
       return;
     }
     Instant now = clock.instant();
@@ -245,6 +280,12 @@ public final class WebhookDispatcher implements AutoCloseable {
       pool.awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    try {
+      recordSettled();
+    } catch (RuntimeException e) {
+      log.warn("cannot record {} delivered webhooks before stopping; they will be sent again: {}", settled.size(),
+          e.getMessage());
     }
   }
 }
