@@ -15,14 +15,17 @@ import java.util.regex.Pattern;
  *     version is end of life when it equals an entry or, being a semantic version, lies in an entry's
  *     range (pre-releases included). Default none. Here only the characters and length are checked;
  *     the server reads each range when it starts and refuses to start on one it cannot read.
+ * @param limits the fair-use limits of its licenses, each of which a license may override; default none
  */
-public record ApplicationConfig(String name, List<RepositoryConfig> repositories, List<String> endOfLife) {
+public record ApplicationConfig(String name, List<RepositoryConfig> repositories, List<String> endOfLife,
+    LimitsConfig limits) {
   /** Longest entry of {@link #endOfLife}, as long as a license's range may be. */
   public static final int MAX_END_OF_LIFE = 256;
   private static final Pattern VERSION_OR_RANGE = Pattern.compile("[0-9A-Za-z.*+^~<>=|_ -]+");
 
   public ApplicationConfig {
     Check.simpleName("name", name);
+    limits = limits == null ? LimitsConfig.none() : limits;
     repositories = Check.list(repositories);
     if (repositories.isEmpty()) {
       throw new InvalidValueException("repositories", "must list at least one repository");
@@ -53,5 +56,10 @@ public record ApplicationConfig(String name, List<RepositoryConfig> repositories
   /** An application with no version marked end of life. */
   public ApplicationConfig(String name, List<RepositoryConfig> repositories) {
     this(name, repositories, List.of());
+  }
+
+  /** An application without fair-use limits. */
+  public ApplicationConfig(String name, List<RepositoryConfig> repositories, List<String> endOfLife) {
+    this(name, repositories, endOfLife, null);
   }
 }

@@ -71,6 +71,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final JooqPullStats pullStats;
   private final WebhookTable webhooks;
   private final IdempotencyTable idempotencyKeys;
+  private final UsageTable usage;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -98,6 +99,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.pullStats = new JooqPullStats(database);
     this.webhooks = new WebhookTable(writer, cipher, loader, clock);
     this.idempotencyKeys = new IdempotencyTable(writer, clock);
+    this.usage = new UsageTable(writer, clock);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -107,6 +109,11 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public io.turnstile.store.Webhooks webhooks() {
     return webhooks;
+  }
+
+  @Override
+  public io.turnstile.store.Usage usage() {
+    return usage;
   }
 
   @Override
