@@ -22,10 +22,12 @@ public interface Usage {
 
   /**
    * Adds {@code deltas} to the shared counters and records {@code addresses} not recorded yet, in
-   * one transaction; counters of deleted licenses are dropped.
+   * one transaction; counters of unknown licenses are dropped. A delta of zero only asks for the
+   * total; an {@link UsageLimit#ADDRESSES} counter is the number of addresses recorded, whatever its
+   * delta.
    *
-   * @return the totals after the addition of every counter touched, addresses included (their
-   *     number for that license and day)
+   * @return the totals after the addition, of every counter in {@code deltas} and of the addresses
+   *     counter of each license and day in {@code addresses}
    */
   Map<Key, Long> add(Map<Key, Long> deltas, Collection<Address> addresses);
 

@@ -14,11 +14,11 @@ import io.turnstile.store.UsageLimit;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,10 +57,15 @@ final class UsageTable implements Usage {
       addresses.forEach(a -> ids.add(a.license().value()));
       Set<String> known = new HashSet<>(tx.select(LICENSES.ID).from(LICENSES).where(LICENSES.ID.in(ids))
           .fetch(LICENSES.ID));
-      List<Key> touched = new ArrayList<>();
+      Set<Key> touched = new LinkedHashSet<>();
       for (Map.Entry<Key, Long> d : deltas.entrySet()) {
         Key k = d.getKey();
-        if (!known.contains(k.license().value()) || d.getValue() == 0) {
+        if (!known.contains(k.license().value())) {
+          continue;
+        }
+        touched.add(k);
+        // An address counts by its row; a zero delta only asks for the total.
+        if (k.limit() == UsageLimit.ADDRESSES || d.getValue() == 0) {
           continue;
         }
         tx.insertInto(USAGE_COUNTS)
@@ -72,9 +77,7 @@ final class UsageTable implements Usage {
             .doUpdate()
             .set(USAGE_COUNTS.AMOUNT, USAGE_COUNTS.AMOUNT.plus(d.getValue()))
             .execute();
-        touched.add(k);
       }
-      Set<Key> days = new HashSet<>();
       for (Address a : addresses) {
         if (!known.contains(a.license().value())) {
           continue;
@@ -87,9 +90,8 @@ final class UsageTable implements Usage {
             .set(USAGE_ADDRESSES.FIRST_AT, a.firstAt().toEpochMilli())
             .onConflictDoNothing()
             .execute();
-        days.add(new Key(a.license(), UsageLimit.ADDRESSES, a.day()));
+        touched.add(new Key(a.license(), UsageLimit.ADDRESSES, a.day()));
       }
-      touched.addAll(days);
       return totals(tx, touched);
     });
   }
@@ -99,22 +101,28 @@ final class UsageTable implements Usage {
     return totals(writer.database().dsl(), keys);
   }
 
+  /** The totals of {@code keys} in two queries, whatever their number. */
   private static Map<Key, Long> totals(DSLContext dsl, Collection<Key> keys) {
     Map<Key, Long> out = new LinkedHashMap<>();
-    for (Key k : keys) {
-      long total;
-      if (k.limit() == UsageLimit.ADDRESSES) {
-        total = dsl.fetchCount(USAGE_ADDRESSES, USAGE_ADDRESSES.LICENSE_ID.eq(k.license().value()),
-            USAGE_ADDRESSES.DAY.eq(k.period()));
-      } else {
-        Long amount = dsl.select(USAGE_COUNTS.AMOUNT).from(USAGE_COUNTS)
-            .where(USAGE_COUNTS.LICENSE_ID.eq(k.license().value()), USAGE_COUNTS.LIMIT_NAME.eq(k.limit().storedName()),
-                USAGE_COUNTS.PERIOD.eq(k.period()))
-            .fetchOne(USAGE_COUNTS.AMOUNT);
-        total = amount == null ? 0 : amount;
-      }
-      out.put(k, total);
+    if (keys.isEmpty()) {
+      return out;
     }
+    Set<String> ids = new HashSet<>();
+    Set<String> periods = new HashSet<>();
+    for (Key k : keys) {
+      ids.add(k.license().value());
+      periods.add(k.period());
+      out.put(k, 0L);
+    }
+    dsl.select(USAGE_COUNTS.LICENSE_ID, USAGE_COUNTS.LIMIT_NAME, USAGE_COUNTS.PERIOD, USAGE_COUNTS.AMOUNT)
+        .from(USAGE_COUNTS).where(USAGE_COUNTS.LICENSE_ID.in(ids), USAGE_COUNTS.PERIOD.in(periods))
+        .forEach(r -> out.computeIfPresent(new Key(new LicenseId(r.value1()), UsageLimit.byStoredName(r.value2()),
+            r.value3()), (k, v) -> r.value4()));
+    dsl.select(USAGE_ADDRESSES.LICENSE_ID, USAGE_ADDRESSES.DAY, DSL.count()).from(USAGE_ADDRESSES)
+        .where(USAGE_ADDRESSES.LICENSE_ID.in(ids), USAGE_ADDRESSES.DAY.in(periods))
+        .groupBy(USAGE_ADDRESSES.LICENSE_ID, USAGE_ADDRESSES.DAY)
+        .forEach(r -> out.computeIfPresent(new Key(new LicenseId(r.value1()), UsageLimit.ADDRESSES, r.value2()),
+            (k, v) -> r.value3().longValue()));
     return out;
   }
 

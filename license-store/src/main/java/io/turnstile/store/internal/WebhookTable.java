@@ -264,7 +264,8 @@ final class WebhookTable implements Webhooks {
 
   @Override
   public boolean noticeLimit(io.turnstile.store.Usage.Key key, boolean reached, long used, long limit,
-      boolean enforced, Instant at) {
+      boolean enforced) {
+    Instant at = clock.instant();
     return writer.write(tx -> {
       boolean first = tx.insertInto(LIMIT_NOTICES)
           .set(LIMIT_NOTICES.LICENSE_ID, key.license().value())

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.config.ApplicationConfig;
+import io.turnstile.proxy.limits.LimitRules;
+import io.turnstile.proxy.limits.Periods;
+import io.turnstile.proxy.limits.UsageMeter;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.TokenConfig;
 import io.turnstile.config.WebhooksConfig;
@@ -67,6 +70,7 @@ public final class AdminApi {
   private final ActivityApi activity;
   private final FleetApi fleet;
   private final WebhooksApi webhooks;
+  private final LimitsApi limits;
   private final Idempotency idempotency;
 
   /** An admin API whose webhook endpoints follow the default {@code webhooks} settings. */
@@ -77,6 +81,14 @@ public final class AdminApi {
 
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, WebhooksConfig webhookConfig, ObjectMapper json, Clock clock) {
+    this(store, applications, versions, publicUrl, tokens, webhookConfig, json, clock,
+        new UsageMeter(store.usage(), store.webhooks(), new LimitRules(applications), new Periods(clock), null, false));
+  }
+
+  /** @param usage the fair-use counts and limits, as the data plane keeps them */
+  public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
+      URI publicUrl, TokenConfig tokens, WebhooksConfig webhookConfig, ObjectMapper json, Clock clock,
+      UsageMeter usage) {
     this.store = store;
     this.applications = List.copyOf(applications);
     this.versions = versions;
@@ -90,6 +102,7 @@ public final class AdminApi {
     this.fleet = new FleetApi(store, applications, json, clock);
     this.webhooks = new WebhooksApi(store.webhooks(), new AddressPolicy(webhookConfig), json);
     this.idempotency = new Idempotency(store.idempotencyKeys(), json);
+    this.limits = new LimitsApi(store, usage, json);
   }
 
   /**
@@ -189,7 +202,7 @@ public final class AdminApi {
         }
       }
       case "licenses" -> {
-        return licenses.route(method, p, query, body, actor);
+        return LimitsApi.handles(p) ? limits.route(method, p, body, actor) : licenses.route(method, p, query, body, actor);
       }
       case "signing-keys" -> {
         return signingKeys.route(method, p, actor);
@@ -207,6 +220,10 @@ public final class AdminApi {
         }
       }
       case "fleet" -> {
+        if (n == 2 && p.get(1).equals("address-jumps")) {
+          if (!method.equals("GET")) throw ApiError.notAllowed("GET");
+          return limits.addressJumps(query);
+        }
         return fleet.route(method, p, query, accept);
       }
       case "webhooks" -> {

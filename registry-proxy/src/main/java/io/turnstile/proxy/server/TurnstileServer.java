@@ -26,6 +26,9 @@ import io.turnstile.proxy.console.oidc.OidcSignIn;
 import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.proxy.audit.AuditMetrics;
 import io.turnstile.proxy.audit.PullAuditLog;
+import io.turnstile.proxy.limits.LimitRules;
+import io.turnstile.proxy.limits.Periods;
+import io.turnstile.proxy.limits.UsageMeter;
 import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.blobs.BlobStores;
 import io.turnstile.proxy.observe.Health;
@@ -88,6 +91,7 @@ public final class TurnstileServer implements AutoCloseable {
   private final TagWatch watch;
   /** The pull audit log's writer; null when {@code audit.enabled} is false. */
   private final PullAuditLog pulls;
+  private final UsageMeter usage;
   private final BlobStores blobs;
   private final WebhookService webhooks;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -96,7 +100,8 @@ public final class TurnstileServer implements AutoCloseable {
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
       AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
       Portal portal, Console console, TagSightings sightings, TagWatch watch, PullAuditLog pulls, BlobStores blobs,
-      WebhookService webhooks) {
+      WebhookService webhooks, UsageMeter usage) {
+    this.usage = usage;
     this.webhooks = webhooks;
     this.portal = portal;
     this.console = console;
@@ -153,6 +158,15 @@ public final class TurnstileServer implements AutoCloseable {
    */
   public static TurnstileServer start(TurnstileConfig config)
       throws IOException, InterruptedException, TlsMaterialException {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #start(TurnstileConfig)}, with the clock the fair-use limits count their days and
+   * months by: a test moves it across a period's end.
+   */
+  public static TurnstileServer start(TurnstileConfig config, Clock usageClock)
+      throws IOException, InterruptedException, TlsMaterialException {
     ListenerTls tls = ListenerTls.load(config);
     // Opening the store (the migrations check, then the snapshot: most of a large store's start)
     // runs on a thread of its own while this one sets up what needs no store.
@@ -189,6 +203,7 @@ public final class TurnstileServer implements AutoCloseable {
     PullAuditLog pulls = null;
     BlobStores blobs = null;
     WebhookService webhooks = null;
+    UsageMeter usage = null;
     try {
       Clock clock = Clock.systemUTC();
       MeterRegistry meters = metrics.registry();
@@ -200,9 +215,11 @@ public final class TurnstileServer implements AutoCloseable {
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       sightings = new TagSightings(store);
       watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
+      usage = new UsageMeter(store.usage(), store.webhooks(), new LimitRules(config.applications()),
+          new Periods(usageClock), meters, true);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
-          config.token(), config.webhooks(), json, clock);
+          config.token(), config.webhooks(), json, clock, usage);
       webhooks = WebhookService.start(config.webhooks(), store, new WebhookPayloadViews(json, clock), meters, clock);
       health.vitals().essential("webhook poller", webhooks::running);
       AdminToken adminToken = new AdminToken(config.admin().token());
@@ -239,7 +256,7 @@ public final class TurnstileServer implements AutoCloseable {
               new ClosureCache(upstream, json, config.cache(), meters,
                   KeptManifests.open(config.upstreams(), config.cache().staleIfError(), blocking, clock, meters)),
               sightings, json,
-              pulls == null ? PullRecorder.OFF : pulls, blobs),
+              pulls == null ? PullRecorder.OFF : pulls, blobs, usage),
           json,
           new Jwks(tokens, json),
           new RequestMetrics(meters),
@@ -259,8 +276,11 @@ public final class TurnstileServer implements AutoCloseable {
       tls.reloadEvery(workers, blocking);
       health.started();
       return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal, console,
-          sightings, watch, pulls, blobs, webhooks);
+          sightings, watch, pulls, blobs, webhooks, usage);
     } catch (IOException | InterruptedException | RuntimeException e) {
+      if (usage != null) {
+        usage.close();
+      }
       if (watch != null) {
         watch.close();
       }
@@ -310,6 +330,10 @@ public final class TurnstileServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  public UsageMeter usage() {
+    return usage;
   }
 
   public LicenseStore store() {
@@ -390,6 +414,8 @@ public final class TurnstileServer implements AutoCloseable {
       // After the listeners: the last pulls are queued by now, and written before the store closes.
       pulls.close();
     }
+    // Likewise the last counts of use go in before the store closes.
+    usage.close();
     store.close();
     metrics.close();
   }

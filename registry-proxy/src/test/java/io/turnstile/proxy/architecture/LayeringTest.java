@@ -51,6 +51,7 @@ class LayeringTest {
         .layer("tls").definedBy("io.turnstile.proxy.tls..")
         .layer("observe").definedBy("io.turnstile.proxy.observe..")
         .layer("webhooks").definedBy("io.turnstile.proxy.webhooks..")
+        .layer("limits").definedBy("io.turnstile.proxy.limits..")
         .whereLayer("main").mayNotBeAccessedByAnyLayer()
         .whereLayer("cli").mayOnlyBeAccessedByLayers("main")
         .whereLayer("server").mayOnlyBeAccessedByLayers("main", "cli")
@@ -65,12 +66,13 @@ class LayeringTest {
         .whereLayer("blobs").mayOnlyBeAccessedByLayers("server", "access")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access")
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access", "token", "upstream",
-            "blobs", "observe")
+            "blobs", "observe", "limits")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream", "webhooks")
         .whereLayer("concurrent").mayOnlyBeAccessedByLayers("access", "upstream")
         .whereLayer("tls").mayOnlyBeAccessedByLayers("cli", "server", "admin")
         .whereLayer("observe").mayOnlyBeAccessedByLayers("cli", "server", "admin", "access", "token", "upstream")
         .whereLayer("webhooks").mayOnlyBeAccessedByLayers("server", "admin")
+        .whereLayer("limits").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access")
         .check(CLASSES);
   }
 }
