@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code turnstile license ...}: manage licenses through the admin API. */
-@Command(name = "license", description = "Manage licenses.", mixinStandardHelpOptions = true)
+@Command(name = "license", description = "Manage licenses.", mixinStandardHelpOptions = true,
+    subcommands = {FairUseCommands.Usage.class, FairUseCommands.Limit.class})
 public final class LicenseCommand {
   @Spec CommandSpec spec;
   @Mixin AdminOptions admin;

@@ -297,6 +297,39 @@ class FairUseIT {
         .status()).isEqualTo(404);
   }
 
+  @Test
+  void theCli_setsShowsAndRemovesALicensesOwnLimit() throws Exception {
+    start(new LimitsConfig(null, new LimitConfig(50L << 30, "enforce"), null));
+    String set = cli("license", "limit", login.username(), "manifestPullsPerDay", "100", "--mode", "watch");
+    assertThat(set).contains("manifestPullsPerDay", "100", "watch", "license", "blobBytesPerMonth",
+        Long.toString(50L << 30), "application");
+    assertThat(cli("license", "limit", login.username(), "blobBytesPerMonth", "1GiB"))
+        .contains(Long.toString(1L << 30));
+    JsonNode json = ts.json.readTree(cli("license", "usage", login.username(), "-o", "json"));
+    assertThat(json.get("limits")).extracting(l -> l.get("source").asText()).containsOnly("license");
+    String removed = cli("license", "limit", login.username(), "manifestPullsPerDay", "--remove");
+    assertThat(removed).doesNotContain("manifestPullsPerDay");
+  }
+
+  private String cli(String... args) throws Exception {
+    Path tokenFile = dir.resolve("admin-token");
+    java.nio.file.Files.writeString(tokenFile, TestTurnstile.ADMIN_TOKEN);
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--admin-url", ts.adminUrl(), "--admin-token-file", tokenFile.toString()));
+    java.io.PrintStream out = System.out;
+    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+    synchronized (FairUseIT.class) {
+      try {
+        System.setOut(new java.io.PrintStream(o, true, StandardCharsets.UTF_8));
+        assertThat(io.turnstile.proxy.Main.run(all.toArray(String[]::new))).as(o.toString(StandardCharsets.UTF_8))
+            .isZero();
+      } finally {
+        System.setOut(out);
+      }
+    }
+    return o.toString(StandardCharsets.UTF_8);
+  }
+
   private double metric(String line) throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(ts.adminUrl() + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString());
