@@ -132,6 +132,14 @@ final class ConsoleScreens {
                   page, page);
             }
             case "revoke" -> change(s, this.api.delete(api), "License revoked.", page, page);
+            case "limits" -> {
+              String limit = r.field("limit") == null ? "" : r.field("limit");
+              String path = api + "/limits/" + AdminCalls.segment(limit);
+              yield "true".equals(r.field("remove"))
+                  ? change(s, this.api.delete(path), "The application's " + limit + " applies again.", page, page)
+                  : change(s, this.api.put(path, LimitForm.body(r.field("amount"), r.field("mode"))),
+                      limit + " of this license set.", page, page);
+            }
             default -> null;
           };
         }
@@ -256,6 +264,8 @@ final class ConsoleScreens {
     params.put("available", availableVersions(license));
     params.put("pulls", pulls.of(id));
     params.put("tokens", pullTokens(id));
+    Answer u = api.get("licenses/" + AdminCalls.segment(id) + "/usage");
+    params.put("usage", u.ok() ? Views.Use.of(u.body()) : List.of());
     return page("console/license.jte", frame, params);
   }
 

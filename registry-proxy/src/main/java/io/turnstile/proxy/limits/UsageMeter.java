@@ -178,7 +178,7 @@ public final class UsageMeter implements AutoCloseable {
     }
     metrics.over(license.application(), r.limit(), r.enforced());
     if (r.enforced()) {
-      throw new RegistryException(RegistryError.TOO_MANY_REQUESTS, Refusals.message(license, r, periods))
+      throw new RegistryException(RegistryError.TOO_MANY_REQUESTS, LimitText.refusal(license, r, periods))
           .withHeader("Retry-After", Long.toString(periods.secondsToReset(r.limit())))
           .deniedFor(Denial.LIMIT_REACHED);
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.turnstile.config.UpstreamConfig;
+import io.turnstile.proxy.limits.UsageMeter;
 import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.token.LoginGuard;
@@ -64,6 +65,8 @@ public final class Portal implements AutoCloseable {
   private final Assets assets = new Assets();
   private final LiveUpdates live;
   private final PortalTokens tokens;
+  private final PortalUsage usage;
+  private final Executor blocking;
 
   /**
    * @param secure whether the portal is reached over TLS (the listener's or a proxy's): the session
@@ -71,10 +74,14 @@ public final class Portal implements AutoCloseable {
    * @param upstreamTags lists the upstream's tags, to show which versions a range grants; null to
    *     show ranges without them
    * @param upstreams the configured upstreams
-   * @param blocking runs the store writes of the pull token forms, off the event loops
+   * @param blocking runs the store writes of the pull token forms and the reads of the fair-use
+   *     counts, off the event loops
+   * @param usage the fair-use counts, shown to the customer
    */
   public Portal(LicenseStore store, LoginGuard logins, ObjectMapper json, URI publicUrl, boolean secure, Duration idle,
-      Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams, Executor blocking) {
+      Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams, Executor blocking, UsageMeter usage) {
+    this.usage = new PortalUsage(usage);
+    this.blocking = blocking;
     this.store = store;
     this.logins = logins;
     this.json = json;
@@ -161,20 +168,39 @@ public final class Portal implements AutoCloseable {
       return tokens.serve(path.equals("/tokens") ? "create" : path.substring("/tokens/".length()), r, s, later);
     }
     if (r.isGet() && (path.equals("/") || path.isEmpty())) {
-      PortalView.Model model = view.of(s.principal(), store.snapshot(), clock.instant());
-      String licenses = licensesHtml(model);
-      Map<String, Object> params = new HashMap<>();
-      params.put("frame", new Frame("Your licenses · Turnstile", "portal", s.csrf(), s.take("notice", String.class),
-          s.take("error", String.class)));
-      params.put("model", model);
-      params.put("licenses", licenses);
-      params.put("tokens", tokens.sections(s.principal(), store.snapshot()));
-      params.put("issued", s.take(PortalTokens.ISSUED, PortalTokens.Issued.class));
-      // The stream starts from what the page shows, so it sends only what changes after.
-      params.put("stream", PREFIX + "/events?since=" + LiveUpdates.digest(licenses));
-      return WebResponse.html(200, pages.render("portal/home.jte", params));
+      // The fair-use counts are read from the store: the page is made off the event loop.
+      try {
+        blocking.execute(() -> later.accept(home(s)));
+        return null;
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return WebResponse.text(503, "busy, try again");
+      }
     }
     return WebResponse.text(404, "not found");
+  }
+
+  /** The portal's page; blocking (the fair-use counts come from the store). */
+  private WebResponse home(Sessions.Session<PortalUser> s) {
+    PortalView.Model model = view.of(s.principal(), store.snapshot(), clock.instant());
+    String licenses = licensesHtml(model);
+    Map<String, Object> params = new HashMap<>();
+    params.put("frame", new Frame("Your licenses · Turnstile", "portal", s.csrf(), s.take("notice", String.class),
+        s.take("error", String.class)));
+    params.put("model", model);
+    params.put("licenses", licenses);
+    params.put("tokens", tokens.sections(s.principal(), store.snapshot()));
+    params.put("issued", s.take(PortalTokens.ISSUED, PortalTokens.Issued.class));
+    List<PortalUsage.Row> rows;
+    try {
+      rows = usage.of(s.principal(), store.snapshot());
+    } catch (io.turnstile.store.StoreException e) {
+      // The page still serves its commands while the store is away; only the counts are missing.
+      rows = List.of();
+    }
+    params.put("usage", rows);
+    // The stream starts from what the page shows, so it sends only what changes after.
+    params.put("stream", PREFIX + "/events?since=" + LiveUpdates.digest(licenses));
+    return WebResponse.html(200, pages.render("portal/home.jte", params));
   }
 
   private WebResponse signInPage(int status, String notice, String error) {

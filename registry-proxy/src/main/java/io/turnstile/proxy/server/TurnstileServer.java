@@ -248,7 +248,7 @@ public final class TurnstileServer implements AutoCloseable {
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       Portal portal = new Portal(store, logins, json, config.server().publicUrl(),
           tls.registry() != null || "https".equalsIgnoreCase(config.server().publicUrl().getScheme()),
-          Portal.DEFAULT_IDLE, clock, new UpstreamTags(upstream, json), config.upstreams(), blocking);
+          Portal.DEFAULT_IDLE, clock, new UpstreamTags(upstream, json), config.upstreams(), blocking, usage);
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),

@@ -72,7 +72,7 @@ class LayeringTest {
         .whereLayer("tls").mayOnlyBeAccessedByLayers("cli", "server", "admin")
         .whereLayer("observe").mayOnlyBeAccessedByLayers("cli", "server", "admin", "access", "token", "upstream")
         .whereLayer("webhooks").mayOnlyBeAccessedByLayers("server", "admin")
-        .whereLayer("limits").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access")
+        .whereLayer("limits").mayOnlyBeAccessedByLayers("server", "console", "admin", "portal", "access")
         .check(CLASSES);
   }
 }

@@ -311,6 +311,36 @@ class FairUseIT {
     assertThat(removed).doesNotContain("manifestPullsPerDay");
   }
 
+  @Test
+  void theConsoleAndThePortal_showTheUse_andTheConsoleSetsTheLicensesOwnLimit() throws Exception {
+    start(new LimitsConfig(new LimitConfig(10L, "enforce"), new LimitConfig(50L << 30, "watch"), null));
+    assertThat(manifest().statusCode()).isEqualTo(200);
+    assertThat(layer().statusCode()).isEqualTo(200);
+    awaitUse("blobBytesPerMonth", 3000);
+    awaitUse("manifestPullsPerDay", 1);
+
+    io.turnstile.proxy.testing.Browser console = new io.turnstile.proxy.testing.Browser(ts.adminUrl());
+    console.get("/console/sign-in");
+    assertThat(console.post("/console/sign-in", java.util.Map.of("token", TestTurnstile.ADMIN_TOKEN)).statusCode())
+        .isEqualTo(303);
+    String page = console.get("/console/licenses/" + login.username()).body();
+    assertThat(page).contains("Fair use", "manifest pulls per day", "blob bytes per month", "50 GiB", "2.9 KiB",
+        "2026-12-08", "2027-01-01", "watch", "the application");
+    HttpResponse<String> set = console.post("/console/licenses/" + login.username() + "/limits",
+        java.util.Map.of("limit", "manifestPullsPerDay", "amount", "1", "mode", "enforce"));
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(303);
+    assertThat(console.get("/console/licenses/" + login.username()).body()).contains("this license");
+    assertThat(manifest().statusCode()).as("the console's limit of 1, used").isEqualTo(429);
+
+    io.turnstile.proxy.testing.Browser portal = new io.turnstile.proxy.testing.Browser(ts.registryUrl());
+    portal.get("/portal/sign-in");
+    assertThat(portal.post("/portal/sign-in", java.util.Map.of("username", login.username(), "key", login.key()))
+        .statusCode()).isEqualTo(303);
+    String mine = portal.get("/portal/").body();
+    assertThat(mine).contains("Your use", "manifest pulls per day", "blob bytes per month (watched)", "50 GiB",
+        "2.9 KiB", "2027-01-01").doesNotContain(login.key());
+  }
+
   private String cli(String... args) throws Exception {
     Path tokenFile = dir.resolve("admin-token");
     java.nio.file.Files.writeString(tokenFile, TestTurnstile.ADMIN_TOKEN);

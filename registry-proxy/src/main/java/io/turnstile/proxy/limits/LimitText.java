@@ -3,11 +3,14 @@ package io.turnstile.proxy.limits;
 import io.turnstile.store.License;
 import io.turnstile.store.UsageLimit;
 
-/** The words of a refusal: the license, the limit and when it resets, as docker and Helm show them. */
-final class Refusals {
-  private Refusals() {}
+/**
+ * Fair-use limits in words: a refusal (the license, the limit and when it resets, as docker and Helm
+ * show it) and the amounts and names the console and the portal show.
+ */
+public final class LimitText {
+  private LimitText() {}
 
-  static String message(License license, LimitRules.Rule r, Periods periods) {
+  static String refusal(License license, LimitRules.Rule r, Periods periods) {
     String resets = "; it resets on " + periods.resetsOn(r.limit());
     String period = periods.named(r.limit());
     return switch (r.limit()) {
@@ -17,6 +20,11 @@ final class Refusals {
       case ADDRESSES -> "license " + license.id() + " has been used from its " + r.amount()
           + " client addresses for " + period + resets;
     };
+  }
+
+  /** An amount of {@code limit}: a size for bytes ({@code 50 GiB}), else the count. */
+  public static String amount(UsageLimit limit, long n) {
+    return limit == UsageLimit.BLOB_BYTES ? roughSize(n) : Long.toString(n);
   }
 
   /** {@code bytes} in the largest binary unit that keeps it whole, e.g. {@code 50 GiB}. */
@@ -31,7 +39,23 @@ final class Refusals {
     return n + " " + units[u];
   }
 
-  static String describe(UsageLimit limit) {
+  /** {@code bytes} to one decimal in the largest unit under 1024 of it, e.g. {@code 1.5 GiB}. */
+  static String roughSize(long bytes) {
+    String[] units = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    if (bytes < 1024) {
+      return bytes + " bytes";
+    }
+    double n = bytes;
+    int u = 0;
+    while (u < units.length - 1 && n >= 1024) {
+      n /= 1024;
+      u++;
+    }
+    return String.format(java.util.Locale.ROOT, n == Math.rint(n) ? "%.0f %s" : "%.1f %s", n, units[u]);
+  }
+
+  /** What {@code limit} counts, as a person reads it, e.g. {@code manifest pulls per day}. */
+  public static String label(UsageLimit limit) {
     return switch (limit) {
       case MANIFEST_PULLS -> "manifest pulls per day";
       case BLOB_BYTES -> "blob bytes per month";
