@@ -46,6 +46,7 @@ public final class TurnstileProcess implements AutoCloseable {
   private Path signingKey;
   private String publicUrl;
   private String extraYaml = "";
+  private String appLimits = "";
   private Boolean audit;
   private String pollInterval;
   private String listenHost = "127.0.0.1";
@@ -183,6 +184,15 @@ public final class TurnstileProcess implements AutoCloseable {
    * Top-level keys added to the configuration as they are, e.g. a {@code webhooks:} block. Written
    * only when set.
    */
+  /**
+   * Fair-use limits of application {@code app}, as the YAML flow mapping of {@code
+   * applications[].limits}, e.g. {@code {manifestPullsPerDay: {limit: 100}}}.
+   */
+  public TurnstileProcess appLimits(String flowYaml) {
+    this.appLimits = "\n    limits: " + flowYaml;
+    return this;
+  }
+
   public TurnstileProcess extraYaml(String yaml) {
     this.extraYaml = yaml.stripTrailing();
     return this;
@@ -332,7 +342,7 @@ public final class TurnstileProcess implements AutoCloseable {
             readTimeout: 10s%s
         applications:
           - name: app
-            endOfLife: ["1.0.0"]
+            endOfLife: ["1.0.0"]%s
             repositories:
               - name: vendor/app
                 upstream: vendor
@@ -348,7 +358,8 @@ public final class TurnstileProcess implements AutoCloseable {
             tlsYaml() + (admin.isEmpty() ? "" : "\n" + admin), tokenTtl,
             signingKeyFile(), nativeSignatures ? "" : "\n  nativeSignatures: false", tagTtl,
             store.toString().stripTrailing(), upstreamUrl, upstreamUser,
-            blobCache == null ? "" : "\n    cache:\n      blobs: {directory: " + blobCache + ", maxSize: " + blobCacheMaxSize + "}"));
+            blobCache == null ? "" : "\n    cache:\n      blobs: {directory: " + blobCache + ", maxSize: " + blobCacheMaxSize + "}",
+            appLimits));
     // As the image and the README start it: an OutOfMemoryError ends the process.
     List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
     command.addAll(jvmArgs);
