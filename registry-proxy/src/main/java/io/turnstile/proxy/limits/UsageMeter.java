@@ -84,6 +84,8 @@ public final class UsageMeter implements AutoCloseable {
   }
 
   /**
+   * @param webhooks where {@code license.limit_warning} and {@code license.limit_reached} go; null
+   *     for none
    * @param meters where the per-application metrics go; null for none
    * @param flush whether to flush on a thread of its own every {@link #FLUSH_EVERY} (else only
    *     {@link #flush()} does)
@@ -279,8 +281,28 @@ public final class UsageMeter implements AutoCloseable {
       }
       c.flushing.addAndGet(-d);
     });
+    learnAddresses(totals);
     notices(totals);
     forgetPastPeriods();
+  }
+
+  /**
+   * For a license whose addresses today reached an enforced limit, learns the addresses the other
+   * replicas counted, so that one already counted there is not refused as new here.
+   */
+  private void learnAddresses(Map<Usage.Key, Long> totals) {
+    for (Map.Entry<Usage.Key, Long> t : totals.entrySet()) {
+      Usage.Key k = t.getKey();
+      Count c = counts.get(k);
+      if (k.limit() != UsageLimit.ADDRESSES || c == null) {
+        continue;
+      }
+      LimitRules.Rule r = rules.rule(c.license, UsageLimit.ADDRESSES);
+      Set<String> seen = known.get(k);
+      if (r != null && r.enforced() && t.getValue() >= r.amount() && seen != null && seen.size() < t.getValue()) {
+        store.addresses(k.license(), k.period()).forEach(a -> seen.add(a.address()));
+      }
+    }
   }
 
   private void flushQuietly() {
@@ -299,7 +321,7 @@ public final class UsageMeter implements AutoCloseable {
   }
 
   private void notices(Map<Usage.Key, Long> totals) {
-    if (!webhooks.active()) {
+    if (webhooks == null || !webhooks.active()) {
       return;
     }
     for (Map.Entry<Usage.Key, Long> t : totals.entrySet()) {
