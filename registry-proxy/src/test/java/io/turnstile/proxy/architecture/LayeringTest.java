@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * The packages of the server import downwards only. From the top: the command line, the server
  * (listeners and wiring), the vendor console (above the admin API it works through), the admin API
  * and the customer portal, the data plane ({@code access}), then tokens, the upstream client, the
- * pull audit log's writer ({@code audit}), the blob cache's files ({@code blobs}) and the pages'
+ * pull audit log's writer ({@code audit}), the fair-use counters ({@code limits}), the blob cache's files ({@code blobs}) and the pages'
  * shared plumbing ({@code web}), and at the bottom the registry protocol's vocabulary ({@code oci}),
  * the transport choice, the event-loop helpers, the listeners' TLS and what Turnstile tells its
  * operators ({@code observe}: metrics, health, the log), which import nothing of Turnstile's proxy
