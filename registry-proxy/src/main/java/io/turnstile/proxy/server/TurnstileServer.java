@@ -57,7 +57,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -120,37 +119,6 @@ public final class TurnstileServer implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** The store {@code opening} opened, or what it failed with. */
-  private static LicenseStore opened(FutureTask<LicenseStore> opening) throws IOException, InterruptedException {
-    try {
-      return opening.get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(cause);
-    }
-  }
-
-  /** Closes the store {@code opening} opens, once it has, when the start fails before it is used. */
-  private static void closeWhenOpened(FutureTask<LicenseStore> opening) {
-    try {
-      opening.get().close();
-    } catch (InterruptedException e) {
-      opening.cancel(true);
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException e) {
-      // it did not open: nothing to close
-    }
-  }
-
   /**
    * Opens the store and binds both listeners; on failure everything opened so far is closed.
    *
@@ -177,7 +145,7 @@ public final class TurnstileServer implements AutoCloseable {
       fileKeys = config.token().keysInStore() ? null
           : SigningKeys.load(config.token().signingKey(), config.token().algorithm());
     } catch (IOException | RuntimeException e) {
-      closeWhenOpened(opening);
+      StoreOpening.closeWhenOpened(opening);
       throw e;
     }
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
@@ -191,10 +159,10 @@ public final class TurnstileServer implements AutoCloseable {
       json = Json.mapper();
       // Loads the native library and runs its self tests now, rather than once the store is open.
       SignatureProvider.nativeOrNull();
-      store = opened(opening);
+      store = StoreOpening.opened(opening);
     } catch (IOException | InterruptedException | RuntimeException | Error e) {
       shutdown(boss, workers, blocking);
-      closeWhenOpened(opening);
+      StoreOpening.closeWhenOpened(opening);
       throw e;
     }
     UpstreamClient upstream = null;
