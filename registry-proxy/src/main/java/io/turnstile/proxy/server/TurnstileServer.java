@@ -177,14 +177,16 @@ public final class TurnstileServer implements AutoCloseable {
       MeterRegistry meters = metrics.registry();
       metrics.bindEventLoops(workers);
       StoreMetrics.bind(meters, store, clock);
+      // Before any background thread starts: reading the licenses' own limits takes a moment, and a
+      // start that fails later (an unreadable endOfLife range) should fail before they have run.
+      usage = new UsageMeter(store.usage(), store.webhooks(), new LimitRules(config.applications()),
+          new Periods(usageClock), meters, true);
       Health health = new Health(store);
       watchVitals(health.vitals(), boss, workers, store);
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       sightings = new TagSightings(store);
       watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
-      usage = new UsageMeter(store.usage(), store.webhooks(), new LimitRules(config.applications()),
-          new Periods(usageClock), meters, true);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
           config.token(), config.webhooks(), json, clock, usage);
