@@ -4,8 +4,8 @@
 #   benchmarks/run.sh [--quick] [--only PART,...]
 #
 #   --quick  small sizes, short runs: a smoke check, not figures
-#   --only   some of the parts below (peers, blobs, audit, scale, replicas, authorize, blobindex, chaos, webhooks, bundle),
-#            e.g. --only scale,replicas
+#   --only   some of the parts below (peers, blobs, audit, limits, scale, replicas, authorize, blobindex, chaos,
+#            webhooks, bundle), e.g. --only scale,replicas
 #
 # A full run writes benchmarks/results/<date>.md; a partial one <date>-<parts>.md and a quick one
 # <date>-quick.md (or <date>-<parts>-quick.md), so neither replaces a full run's figures.
@@ -22,6 +22,8 @@
 #     pulls while the upstream is down), for a run about releases and outages; not part of a full run,
 #     which has them in peers;
 #   - audit: manifest GET rates with the pull audit log on and off, side by side (AuditBenchmark);
+#   - limits: manifest and blob GET rates with fair-use limits configured but not reached, side by
+#     side with none (LimitsBenchmark);
 #   - scale: a store of 100,000 licenses and 1,000,000 versions (10,000 with --quick), on SQLite and
 #     on PostgreSQL: start-up and snapshot memory (ScaleBenchmark);
 #   - replicas: two Turnstile processes on one PostgreSQL store, 100 edits through one's admin API
@@ -46,8 +48,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 # nginx lives in /usr/sbin, which a non-login root shell may lack.
 PATH="$PATH:/usr/sbin:/sbin"
-all=(peers audit scale replicas authorize blobindex chaos webhooks bundle)
-usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,blobs,audit,scale,replicas,authorize,blobindex,chaos,webhooks,bundle]" >&2; exit 2; }
+all=(peers audit limits scale replicas authorize blobindex chaos webhooks bundle)
+usage() { echo "usage: benchmarks/run.sh [--quick] [--only peers,blobs,audit,limits,scale,replicas,authorize,blobindex,chaos,webhooks,bundle]" >&2; exit 2; }
 quick=()
 only=""
 while (($#)); do
@@ -110,6 +112,9 @@ fi
 if wants audit; then
   bench audit -Xmx1g io.turnstile.benchmarks.AuditBenchmark "${quick[@]}" "$tmp/audit.md"
 fi
+if wants limits; then
+  bench limits -Xmx1g io.turnstile.benchmarks.LimitsBenchmark "${quick[@]}" "$tmp/limits.md"
+fi
 if wants scale; then
   bench scale -Xmx2g io.turnstile.benchmarks.ScaleBenchmark "${quick[@]}" "$tmp/scale.md"
   bench scale-postgres -Xmx2g io.turnstile.benchmarks.ScaleBenchmark "${quick[@]}" --postgres "$tmp/scale-postgres.md"
@@ -155,9 +160,10 @@ def f(v):
     except (TypeError, ValueError): return "-"
 lines = ["# Turnstile benchmark run", "",
          f"- machine: {os.cpu_count()} cores, {platform.machine()}, Java {java}",
-         f"- mode: {mode}" + ("" if parts == "peers audit scale replicas authorize blobindex chaos webhooks bundle" else f"; parts: {', '.join(parts.split())}"),
+         f"- mode: {mode}" + ("" if parts == "peers audit limits scale replicas authorize blobindex chaos webhooks bundle" else f"; parts: {', '.join(parts.split())}"),
          f"- load average (1, 5, 15 min) before the run: {load_before.replace(' ', ', ')}; after: {load_after.replace(' ', ', ')}", ""]
-for section in ("peers.md", "blobs.md", "audit.md", "scale.md", "scale-postgres.md", "replicas.md", "chaos.md", "webhooks.md", "bundle.md", "blobindex.md"):
+for section in ("peers.md", "blobs.md", "audit.md", "limits.md", "scale.md", "scale-postgres.md", "replicas.md", "chaos.md",
+                "webhooks.md", "bundle.md", "blobindex.md"):
     if os.path.exists(f"{tmp}/{section}"):
         lines.append(open(f"{tmp}/{section}").read())
 if os.path.exists(f"{tmp}/authorize.json"):

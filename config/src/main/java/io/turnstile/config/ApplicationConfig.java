@@ -17,15 +17,17 @@ import java.util.regex.Pattern;
  *     the server reads each range when it starts and refuses to start on one it cannot read.
  * @param entitlements the fields a license of this application carries for the application itself
  *     (seats, features, ...), in the order files and pages show them; default none
+ * @param limits the fair-use limits of its licenses, each of which a license may override; default none
  */
 public record ApplicationConfig(String name, List<RepositoryConfig> repositories, List<String> endOfLife,
-    List<EntitlementField> entitlements) {
+    List<EntitlementField> entitlements, LimitsConfig limits) {
   /** Longest entry of {@link #endOfLife}, as long as a license's range may be. */
   public static final int MAX_END_OF_LIFE = 256;
   private static final Pattern VERSION_OR_RANGE = Pattern.compile("[0-9A-Za-z.*+^~<>=|_ -]+");
 
   public ApplicationConfig {
     Check.simpleName("name", name);
+    limits = limits == null ? LimitsConfig.none() : limits;
     repositories = Check.list(repositories);
     if (repositories.isEmpty()) {
       throw new InvalidValueException("repositories", "must list at least one repository");
@@ -67,9 +69,21 @@ public record ApplicationConfig(String name, List<RepositoryConfig> repositories
     this(name, repositories, List.of());
   }
 
-  /** An application without entitlement fields. */
+  /** An application without entitlement fields or fair-use limits. */
   public ApplicationConfig(String name, List<RepositoryConfig> repositories, List<String> endOfLife) {
-    this(name, repositories, endOfLife, List.of());
+    this(name, repositories, endOfLife, List.of(), null);
+  }
+
+  /** An application without fair-use limits. */
+  public ApplicationConfig(String name, List<RepositoryConfig> repositories, List<String> endOfLife,
+      List<EntitlementField> entitlements) {
+    this(name, repositories, endOfLife, entitlements, null);
+  }
+
+  /** An application without entitlement fields. */
+  public ApplicationConfig(String name, List<RepositoryConfig> repositories, List<String> endOfLife,
+      LimitsConfig limits) {
+    this(name, repositories, endOfLife, List.of(), limits);
   }
 
   /** The entitlement field named {@code name}, or null. */

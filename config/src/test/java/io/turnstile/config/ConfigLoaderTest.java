@@ -237,6 +237,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void limits_areReadPerApplication_withSizesAndModes_andDefaultToNone() throws Exception {
+    String yaml = VALID.replace("  - name: app\n    repositories:", "  - name: app\n    limits:\n"
+        + "      manifestPullsPerDay: {limit: 5000}\n      blobBytesPerMonth: {limit: 50GiB, mode: enforce}\n"
+        + "      addressesPerDay: {limit: 20, mode: watch}\n    repositories:");
+    LimitsConfig limits = parse(yaml).applications().get(0).limits();
+    assertThat(limits.manifestPullsPerDay()).isEqualTo(new LimitConfig(5000L, "enforce"));
+    assertThat(limits.blobBytesPerMonth().limit()).isEqualTo(50L << 30);
+    assertThat(limits.addressesPerDay().enforced()).isFalse();
+    assertThat(parse(VALID).applications().get(0).limits()).isEqualTo(LimitsConfig.none());
+  }
+
+  @Test
+  void limits_withAnUnknownModeOrBelowOne_areRejected() {
+    assertError(VALID.replace("  - name: app\n    repositories:",
+            "  - name: app\n    limits:\n      addressesPerDay: {limit: 20, mode: warn}\n    repositories:"),
+        "turnstile.yaml: applications[0].limits.addressesPerDay.mode: 'warn' is neither enforce nor watch");
+    assertError(VALID.replace("  - name: app\n    repositories:",
+            "  - name: app\n    limits:\n      manifestPullsPerDay: {limit: 0}\n    repositories:"),
+        "turnstile.yaml: applications[0].limits.manifestPullsPerDay.limit: must be at least 1");
+  }
+
+  @Test
   void invalidRepositoryName_isRejected() {
     assertError(VALID.replace("- name: vendor/app", "- name: Vendor/App"),
         "turnstile.yaml: applications[0].repositories[0].name: 'Vendor/App' is not a valid repository name (lowercase path components)");

@@ -70,6 +70,9 @@ public interface LicenseStore extends AutoCloseable {
   /** Webhook endpoints, the outbox of events for them, and its deliveries. */
   Webhooks webhooks();
 
+  /** Fair-use counters shared by the replicas, and each license's own limits. */
+  Usage usage();
+
   Customer createCustomer(String name, String actor);
 
   List<Customer> customers();

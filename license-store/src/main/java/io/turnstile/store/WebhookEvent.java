@@ -28,12 +28,16 @@ public record WebhookEvent(String id, String type, Instant at, Customer customer
   public static final String LICENSE_EXPIRING = "license.expiring";
   public static final String LICENSE_EXPIRED = "license.expired";
   public static final String PULL_FIRST_OF_VERSION = "pull.first_of_version";
+  /** A license has used 80 % of a fair-use limit in the current period. */
+  public static final String LIMIT_WARNING = "license.limit_warning";
+  /** A license has used all of a fair-use limit in the current period. */
+  public static final String LIMIT_REACHED = "license.limit_reached";
   public static final String TEST = "webhook.test";
 
   /** Every type an endpoint can ask for. */
   public static final List<String> TYPES = List.of(CUSTOMER_CREATED, CUSTOMER_DELETED, CUSTOMER_UPDATED, LICENSE_CREATED,
       LICENSE_UPDATED, VERSION_GRANTED, VERSION_REVOKED, RANGE_GRANTED, RANGE_WITHDRAWN, KEY_ROTATED,
-      LICENSE_REVOKED, LICENSE_EXPIRING, LICENSE_EXPIRED, PULL_FIRST_OF_VERSION, TEST);
+      LICENSE_REVOKED, LICENSE_EXPIRING, LICENSE_EXPIRED, PULL_FIRST_OF_VERSION, LIMIT_WARNING, LIMIT_REACHED, TEST);
 
   public WebhookEvent {
     details = Map.copyOf(details);

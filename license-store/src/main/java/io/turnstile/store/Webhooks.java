@@ -72,6 +72,18 @@ public interface Webhooks {
   boolean firstPull(LicenseId id, String repository, String version, Instant at);
 
   /**
+   * Queues {@code license.limit_reached} ({@code reached}) or {@code license.limit_warning} for the
+   * counter {@code key}, once per license, limit, period and level whichever replica asks; the
+   * event is dated by the store's clock.
+   *
+   * @param used the use seen, for the payload
+   * @param limit the limit in force, for the payload
+   * @param enforced whether the limit refuses, for the payload
+   * @return whether this call queued the event
+   */
+  boolean noticeLimit(Usage.Key key, boolean reached, long used, long limit, boolean enforced);
+
+  /**
    * Leases up to {@code limit} deliveries that are due, each the oldest pending one of its license
    * and endpoint, to {@code replica} until {@code lease} from now. A delivery leased by another
    * replica is taken only once that lease has ended.

@@ -47,6 +47,7 @@ public final class TurnstileProcess implements AutoCloseable {
   private String publicUrl;
   private String extraYaml = "";
   private String entitlementsYaml = "";
+  private String appLimits = "";
   private Boolean audit;
   private String pollInterval;
   private String listenHost = "127.0.0.1";
@@ -194,6 +195,15 @@ public final class TurnstileProcess implements AutoCloseable {
       b.append("\n      - ").append(f);
     }
     this.entitlementsYaml = b.toString();
+    return this;
+  }
+
+  /**
+   * Fair-use limits of application {@code app}, as the YAML flow mapping of {@code
+   * applications[].limits}, e.g. {@code {manifestPullsPerDay: {limit: 100}}}.
+   */
+  public TurnstileProcess appLimits(String flowYaml) {
+    this.appLimits = "\n    limits: " + flowYaml;
     return this;
   }
 
@@ -363,7 +373,7 @@ public final class TurnstileProcess implements AutoCloseable {
             signingKeyFile(), nativeSignatures ? "" : "\n  nativeSignatures: false", tagTtl,
             store.toString().stripTrailing(), upstreamUrl, upstreamUser,
             blobCache == null ? "" : "\n    cache:\n      blobs: {directory: " + blobCache + ", maxSize: " + blobCacheMaxSize + "}",
-            entitlementsYaml));
+            entitlementsYaml + appLimits));
     // As the image and the README start it: an OutOfMemoryError ends the process.
     List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
     command.addAll(jvmArgs);

@@ -73,6 +73,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final WebhookTable webhooks;
   private final IdempotencyTable idempotencyKeys;
   private final WebSessionTable webSessions;
+  private final UsageTable usage;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -102,6 +103,7 @@ public final class JooqLicenseStore implements LicenseStore {
     this.webhooks = new WebhookTable(writer, cipher, loader, clock);
     this.idempotencyKeys = new IdempotencyTable(writer, clock);
     this.webSessions = new WebSessionTable(writer, cipher, clock);
+    this.usage = new UsageTable(writer, clock);
     this.feed = database.shared() ? new ChangeFeed(database, writer, pollInterval, true, clock) : null;
     if (feed != null) {
       feed.start();
@@ -111,6 +113,11 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public io.turnstile.store.Webhooks webhooks() {
     return webhooks;
+  }
+
+  @Override
+  public io.turnstile.store.Usage usage() {
+    return usage;
   }
 
   @Override

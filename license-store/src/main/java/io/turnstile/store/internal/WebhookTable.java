@@ -4,6 +4,7 @@ import static io.turnstile.store.internal.db.Tables.EXPIRY_NOTICES;
 import static io.turnstile.store.internal.db.Tables.FIRST_PULLS;
 import static io.turnstile.store.internal.db.Tables.PULLS;
 import static io.turnstile.store.internal.db.Tables.LICENSES;
+import static io.turnstile.store.internal.db.Tables.LIMIT_NOTICES;
 import static io.turnstile.store.internal.db.Tables.WEBHOOK_DELIVERIES;
 import static io.turnstile.store.internal.db.Tables.WEBHOOK_ENDPOINTS;
 
@@ -258,6 +259,29 @@ final class WebhookTable implements Webhooks {
       outbox.enqueue(tx, WebhookEvent.PULL_FIRST_OF_VERSION, at, null, id,
           Map.of("repository", List.of(repository), "version", List.of(version)), null);
       return true;
+    });
+  }
+
+  @Override
+  public boolean noticeLimit(io.turnstile.store.Usage.Key key, boolean reached, long used, long limit,
+      boolean enforced) {
+    Instant at = clock.instant();
+    return writer.write(tx -> {
+      boolean first = tx.insertInto(LIMIT_NOTICES)
+          .set(LIMIT_NOTICES.LICENSE_ID, key.license().value())
+          .set(LIMIT_NOTICES.LIMIT_NAME, key.limit().storedName())
+          .set(LIMIT_NOTICES.PERIOD, key.period())
+          .set(LIMIT_NOTICES.NOTICE, reached ? "reached" : "warning")
+          .set(LIMIT_NOTICES.AT, at.toEpochMilli())
+          .onConflictDoNothing()
+          .execute() == 1;
+      if (first) {
+        outbox.enqueue(tx, reached ? WebhookEvent.LIMIT_REACHED : WebhookEvent.LIMIT_WARNING, at, null, key.license(),
+            Map.of("limit", List.of(key.limit().apiName()), "period", List.of(key.period()),
+                "used", List.of(Long.toString(used)), "amount", List.of(Long.toString(limit)),
+                "mode", List.of(enforced ? "enforce" : "watch")), null);
+      }
+      return first;
     });
   }
 

@@ -7,12 +7,14 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.blobs.BlobStore;
 import io.turnstile.proxy.blobs.BlobStores;
+import io.turnstile.proxy.limits.UsageMeter;
 import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.HttpResponses;
 import io.turnstile.proxy.oci.RegistryError;
@@ -61,13 +63,15 @@ public final class DataPlane implements RegistryBackend {
   private final Pulls pulls;
   private final BlobStores blobs;
   private final Bundles bundles;
+  private final UsageMeter usage;
 
   /**
    * @param pulls told of every manifest GET answered 200, for the audit log
    * @param blobs the blob caches of the upstreams that have one
+   * @param usage checks and counts each manifest and blob GET against the license's fair-use limits
    */
   public DataPlane(TurnstileConfig config, UpstreamClient client, ClosureCache closures, TagSightings sightings,
-      ObjectMapper json, PullRecorder pulls, BlobStores blobs) {
+      ObjectMapper json, PullRecorder pulls, BlobStores blobs, UsageMeter usage) {
     this.sources = new Sources(config.upstreams());
     this.tagLists = new TagLists(new UpstreamTags(client, json), config.cache(), closures.kept());
     this.listings = new Listings(tagLists, sources, sightings, json);
@@ -78,6 +82,7 @@ public final class DataPlane implements RegistryBackend {
     this.referrers = new Referrers(client, closures, sources, json);
     this.pulls = new Pulls(pulls);
     this.blobs = blobs;
+    this.usage = usage;
     this.bundles = new Bundles(new BundlePlanner(config.applications(), sources, closures, client, json), client, json,
         pulls);
   }
@@ -113,6 +118,13 @@ public final class DataPlane implements RegistryBackend {
       // unknown one, so that nothing tells them apart.
       throw new RegistryException(RegistryError.DENIED, "your license does not cover repository " + c.path().name())
           .deniedFor(Denial.REPOSITORY_NOT_GRANTED);
+    }
+    boolean counted = !c.head() && (c.path().kind() == RegistryPath.Kind.MANIFEST
+        || c.path().kind() == RegistryPath.Kind.BLOB);
+    if (counted) {
+      // Before anything is served: a refusal never cuts a download in the middle.
+      usage.check(countedLicense(c, g), c.path().kind() == RegistryPath.Kind.MANIFEST, c.client(),
+          c.request().headers().get(HttpHeaderNames.USER_AGENT));
     }
     switch (c.path().kind()) {
       case MANIFEST -> {
@@ -203,7 +215,7 @@ public final class DataPlane implements RegistryBackend {
           } else {
             // The client does not take the stored form: let the upstream negotiate.
             proxy(c, src, "/manifests/" + reference, false, RegistryError.MANIFEST_UNKNOWN,
-                pulls.wanted(c) ? pulls.manifestObserver(c, manifest.digest()) : null);
+                both(pulls.wanted(c) ? pulls.manifestObserver(c, manifest.digest()) : null, manifestCounter(c)));
           }
         });
   }
@@ -216,7 +228,15 @@ public final class DataPlane implements RegistryBackend {
     r.headers().set("Docker-Content-Digest", m.digest());
     r.headers().set(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");
     r.headers().set(HttpResponses.API_VERSION_HEADER, HttpResponses.API_VERSION);
-    c.write(r, pulls.wanted(c) ? () -> pulls.delivered(c, m.digest()) : null);
+    boolean audited = pulls.wanted(c);
+    c.write(r, audited || !c.head() ? () -> {
+      if (audited) {
+        pulls.delivered(c, m.digest());
+      }
+      if (!c.head()) {
+        usage.manifestPulled(countedLicense(c, c.grant()));
+      }
+    } : null);
   }
 
   // ---- blobs ----
@@ -225,7 +245,7 @@ public final class DataPlane implements RegistryBackend {
   private void blob(RegistryCall c, Grant g) {
     ClosureCache.Source src = sources.untagged(g);
     String suffix = "/blobs/" + c.path().reference();
-    Relay.Observer observer = pulls.wanted(c) ? pulls.blobObserver(c) : null;
+    Relay.Observer observer = both(pulls.wanted(c) ? pulls.blobObserver(c) : null, blobCounter(c));
     BlobStore store = blobs.of(src.upstream().name());
     if (store == null) {
       proxy(c, src, suffix, true, RegistryError.BLOB_UNKNOWN, observer);
@@ -262,6 +282,72 @@ public final class DataPlane implements RegistryBackend {
     relay.call(client.send(c.loop(), src.upstream(), src.creds(), new UpstreamRequest(
         c.request().method().name(), "/v2/" + src.repository() + suffix, src.repository(), headers, blob),
         sink.apply(relay)));
+  }
+
+  // ---- fair use ----
+
+  /**
+   * The license a request counts against: the one logged in with (a license key or a pull token
+   * names it), else, for a customer key, the first of the customer's licenses granting the repository.
+   */
+  private static License countedLicense(RegistryCall c, Grant g) {
+    var id = c.access().principal().licenseId();
+    if (id != null) {
+      for (License l : g.licenses()) {
+        if (l.id().equals(id)) {
+          return l;
+        }
+      }
+    }
+    return g.licenses().get(0);
+  }
+
+  /** Counts a relayed manifest GET once answered 200; null for a HEAD. */
+  private Relay.Observer manifestCounter(RegistryCall c) {
+    if (c.head()) {
+      return null;
+    }
+    License l = countedLicense(c, c.grant());
+    return new Relay.Observer() {
+      @Override
+      public void delivered(HttpResponse up) {
+        usage.manifestPulled(l);
+      }
+    };
+  }
+
+  /** Counts a blob's bytes as they are sent; null for a HEAD. */
+  private Relay.Observer blobCounter(RegistryCall c) {
+    if (c.head()) {
+      return null;
+    }
+    License l = countedLicense(c, c.grant());
+    return new Relay.Observer() {
+      @Override
+      public void sent(long bytes) {
+        usage.blobBytes(l, bytes);
+      }
+    };
+  }
+
+  /** Both observers told, either may be null. */
+  private static Relay.Observer both(Relay.Observer a, Relay.Observer b) {
+    if (a == null || b == null) {
+      return a == null ? b : a;
+    }
+    return new Relay.Observer() {
+      @Override
+      public void delivered(HttpResponse up) {
+        a.delivered(up);
+        b.delivered(up);
+      }
+
+      @Override
+      public void sent(long bytes) {
+        a.sent(bytes);
+        b.sent(bytes);
+      }
+    };
   }
 
   // ---- plumbing ----

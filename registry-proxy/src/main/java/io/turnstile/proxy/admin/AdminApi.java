@@ -7,6 +7,9 @@ import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.EntitlementField;
 import io.turnstile.proxy.licensing.LicenseFiles;
 import io.turnstile.store.Catalog;
+import io.turnstile.proxy.limits.LimitRules;
+import io.turnstile.proxy.limits.Periods;
+import io.turnstile.proxy.limits.UsageMeter;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.config.TokenConfig;
 import io.turnstile.config.WebhooksConfig;
@@ -70,6 +73,7 @@ public final class AdminApi {
   private final ActivityApi activity;
   private final FleetApi fleet;
   private final WebhooksApi webhooks;
+  private final LimitsApi limits;
   private final Idempotency idempotency;
   private final LicenseFiles files;
 
@@ -83,13 +87,17 @@ public final class AdminApi {
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, WebhooksConfig webhookConfig, ObjectMapper json, Clock clock) {
     this(store, applications, versions, publicUrl, tokens, webhookConfig, json, clock,
-        LicenseFiles.ephemeral(new Catalog(applications), clock));
+        LicenseFiles.ephemeral(new Catalog(applications), clock),
+        new UsageMeter(store.usage(), store.webhooks(), new LimitRules(applications), new Periods(clock), null, false));
   }
 
-  /** @param files signs license files, with the license-signing keys */
+  /**
+   * @param files signs license files, with the license-signing keys
+   * @param usage the fair-use counts and limits, as the data plane keeps them
+   */
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, WebhooksConfig webhookConfig, ObjectMapper json, Clock clock,
-      LicenseFiles files) {
+      LicenseFiles files, UsageMeter usage) {
     this.store = store;
     this.files = files;
     this.applications = List.copyOf(applications);
@@ -104,6 +112,7 @@ public final class AdminApi {
     this.fleet = new FleetApi(store, applications, json, clock);
     this.webhooks = new WebhooksApi(store.webhooks(), new AddressPolicy(webhookConfig), json);
     this.idempotency = new Idempotency(store.idempotencyKeys(), json);
+    this.limits = new LimitsApi(store, usage, json);
   }
 
   /**
@@ -204,7 +213,7 @@ public final class AdminApi {
         }
       }
       case "licenses" -> {
-        return licenses.route(method, p, query, body, actor);
+        return LimitsApi.handles(p) ? limits.route(method, p, body, actor) : licenses.route(method, p, query, body, actor);
       }
       case "signing-keys" -> {
         return signingKeys.route(method, p, actor);
@@ -222,6 +231,10 @@ public final class AdminApi {
         }
       }
       case "fleet" -> {
+        if (n == 2 && p.get(1).equals("address-jumps")) {
+          if (!method.equals("GET")) throw ApiError.notAllowed("GET");
+          return limits.addressJumps(query);
+        }
         return fleet.route(method, p, query, accept);
       }
       case "webhooks" -> {

@@ -45,6 +45,11 @@ final class JsonBody {
     return new JsonBody(root);
   }
 
+  /** The field as it is, or null when absent. */
+  JsonNode node(String field) {
+    return root.get(field);
+  }
+
   boolean has(String field) {
     return root.has(field);
   }

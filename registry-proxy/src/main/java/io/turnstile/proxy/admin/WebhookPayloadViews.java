@@ -20,7 +20,9 @@ import java.util.TreeMap;
 public final class WebhookPayloadViews implements WebhookPayloads {
   /** Details that are one value, not a list. */
   private static final List<String> SINGLE = List.of("version", "range", "repository", "daysBeforeExpiry",
-      "expiresAt", "endpoint");
+      "expiresAt", "endpoint", "limit", "period", "mode", "used", "amount");
+  /** Single details that are numbers. */
+  private static final List<String> NUMBERS = List.of("daysBeforeExpiry", "used", "amount");
 
   private final ObjectMapper json;
   private final AdminViews views;
@@ -48,8 +50,8 @@ public final class WebhookPayloadViews implements WebhookPayloads {
     for (Map.Entry<String, List<String>> d : new TreeMap<>(e.details()).entrySet()) {
       if (SINGLE.contains(d.getKey()) && d.getValue().size() == 1) {
         String v = d.getValue().get(0);
-        if (d.getKey().equals("daysBeforeExpiry")) {
-          data.put(d.getKey(), Integer.parseInt(v));
+        if (NUMBERS.contains(d.getKey())) {
+          data.put(d.getKey(), Long.parseLong(v));
         } else {
           data.put(d.getKey(), v);
         }

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code turnstile license ...}: manage licenses through the admin API. */
 @Command(name = "license", description = "Manage licenses.", mixinStandardHelpOptions = true,
-    subcommands = {LicenseFileCommand.class, LicenseVerifyCommand.class})
+    subcommands = {LicenseFileCommand.class, LicenseVerifyCommand.class, FairUseCommands.Usage.class,
+        FairUseCommands.Limit.class})
 public final class LicenseCommand {
   @Spec CommandSpec spec;
   @Mixin AdminOptions admin;

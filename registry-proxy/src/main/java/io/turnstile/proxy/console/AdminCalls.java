@@ -67,6 +67,10 @@ final class AdminCalls {
     return call("PATCH", path, Map.of(), body);
   }
 
+  Answer put(String path, JsonNode body) {
+    return call("PUT", path, Map.of(), body);
+  }
+
   Answer delete(String path) {
     return call("DELETE", path, Map.of(), null);
   }

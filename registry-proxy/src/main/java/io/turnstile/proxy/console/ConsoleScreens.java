@@ -155,6 +155,14 @@ final class ConsoleScreens {
               yield application == null ? WebResponse.text(404, "no such license")
                   : entitlements.save(r, s, api, page, application);
             }
+            case "limits" -> {
+              String limit = r.field("limit") == null ? "" : r.field("limit");
+              String path = api + "/limits/" + AdminCalls.segment(limit);
+              yield "true".equals(r.field("remove"))
+                  ? change(s, this.api.delete(path), "The application's " + limit + " applies again.", page, page)
+                  : change(s, this.api.put(path, LimitForm.body(r.field("amount"), r.field("mode"))),
+                      limit + " of this license set.", page, page);
+            }
             default -> null;
           };
         }
@@ -289,6 +297,8 @@ final class ConsoleScreens {
     }
     params.put("customers", others);
     params.put("entitlements", entitlements.of(license.application(), a.body().path("entitlements")));
+    Answer u = api.get("licenses/" + AdminCalls.segment(id) + "/usage");
+    params.put("usage", u.ok() ? Views.Use.of(u.body()) : List.of());
     return page("console/license.jte", frame, params);
   }
 

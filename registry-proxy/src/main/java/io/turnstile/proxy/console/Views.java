@@ -30,6 +30,33 @@ public final class Views {
 
   public record Event(String at, String actor, String action, String detail) {}
 
+  /**
+   * A fair-use limit of a license and its use in the current period, as the license page shows it.
+   *
+   * @param name the limit's API name, e.g. {@code manifestPullsPerDay}
+   * @param percent the use as a share of the limit, 0 to 100
+   */
+  public record Use(String name, String label, String period, String used, String amount, String mode, String source,
+      String resetsOn, int percent) {
+    /** The limits in a {@code GET /admin/v1/licenses/{id}/usage} answer. */
+    static List<Use> of(com.fasterxml.jackson.databind.JsonNode usage) {
+      List<Use> out = new java.util.ArrayList<>();
+      for (com.fasterxml.jackson.databind.JsonNode l : usage.path("limits")) {
+        io.turnstile.store.UsageLimit limit = io.turnstile.store.UsageLimit.byApiName(l.path("limit").asText()).orElse(null);
+        if (limit == null) {
+          continue;
+        }
+        long used = l.path("used").asLong();
+        long amount = Math.max(1, l.path("amount").asLong());
+        out.add(new Use(limit.apiName(), io.turnstile.proxy.limits.LimitText.label(limit), l.path("period").asText(),
+            io.turnstile.proxy.limits.LimitText.amount(limit, used), io.turnstile.proxy.limits.LimitText.amount(limit, amount),
+            l.path("mode").asText(), l.path("source").asText(), l.path("resetsOn").asText(),
+            (int) Math.min(100, used * 100 / amount)));
+      }
+      return out;
+    }
+  }
+
   /** A license; {@code state} is active, expiring (active, within 30 days of its expiry), expired or revoked. */
   public record License(String id, String name, String customerId, String customerName, String application,
       List<String> versions, List<GrantView> grants, boolean keepReleasedBeforeExpiry, String expiresAt,

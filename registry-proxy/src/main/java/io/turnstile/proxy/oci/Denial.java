@@ -22,6 +22,8 @@ public enum Denial {
   INSUFFICIENT_SCOPE,
   /** Failed logins from the client's address throttled. */
   THROTTLED,
+  /** A fair-use limit of the license used up for the period, and enforced. */
+  LIMIT_REACHED,
   /** A repository outside the caller's licenses. */
   REPOSITORY_NOT_GRANTED,
   /** A tag no granted version's template produces. */

@@ -25,7 +25,7 @@ public enum RegistryError {
   REQUEST_TIMEOUT(408, "UNKNOWN", "the request did not arrive whole within server.requestHeaderTimeout; the connection closes"),
   URI_TOO_LONG(414, "UNSUPPORTED", "a request line over 8 KiB; the connection closes"),
   TOO_MANY_REQUESTS(429, "TOOMANYREQUESTS",
-      "failed logins throttled, or the upstream's rate limit passed on (until its Retry-After, nothing is sent to that upstream); with Retry-After"),
+      "failed logins throttled, a license's enforced fair-use limit used up, or the upstream's rate limit passed on (until its Retry-After, nothing is sent to that upstream); with Retry-After"),
   HEADERS_TOO_LARGE(431, "UNSUPPORTED", "request headers over server.maxHeaderSize; the connection closes"),
   INTERNAL(500, "UNKNOWN", "a failure inside Turnstile (logged)"),
   UPSTREAM_FAILED(502, "UNAVAILABLE",

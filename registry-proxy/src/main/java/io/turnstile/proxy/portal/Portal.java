@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.turnstile.config.UpstreamConfig;
 import io.turnstile.proxy.licensing.LicenseFiles;
+import io.turnstile.proxy.limits.UsageMeter;
 import io.turnstile.proxy.oci.PullSecrets;
 import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.token.LoginGuard;
@@ -73,6 +74,7 @@ public final class Portal implements AutoCloseable {
   private final LiveUpdates live;
   private final PortalTokens tokens;
   private final LicenseFiles files;
+  private final PortalUsage usage;
   private final Executor blocking;
 
   /**
@@ -81,17 +83,24 @@ public final class Portal implements AutoCloseable {
    * @param upstreamTags lists the upstream's tags, to show which versions a range grants; null to
    *     show ranges without them
    * @param upstreams the configured upstreams
-   * @param blocking runs the store writes of the pull token forms, off the event loops
+   * @param blocking runs the store writes of the pull token forms and the reads of the fair-use
+   *     counts, off the event loops
+   * @param usage the fair-use counts, shown to the customer
    */
   public Portal(LicenseStore store, LoginGuard logins, ObjectMapper json, URI publicUrl, boolean secure, Duration idle,
       Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams, Executor blocking) {
-    this(store, logins, json, publicUrl, secure, idle, clock, upstreamTags, upstreams, blocking, null);
+    this(store, logins, json, publicUrl, secure, idle, clock, upstreamTags, upstreams, blocking, null, null);
   }
 
-  /** @param files signs the license files customers download; null: none are offered (404) */
+  /**
+   * @param files signs the license files customers download; null: none are offered (404)
+   * @param usage the fair-use counts shown to customers; null: none
+   */
   public Portal(LicenseStore store, LoginGuard logins, ObjectMapper json, URI publicUrl, boolean secure, Duration idle,
-      Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams, Executor blocking, LicenseFiles files) {
+      Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams, Executor blocking, LicenseFiles files,
+      UsageMeter usage) {
     this.files = files;
+    this.usage = new PortalUsage(usage);
     this.store = store;
     this.logins = logins;
     this.json = json;
@@ -225,18 +234,8 @@ public final class Portal implements AutoCloseable {
       return licenseFile(s.principal(), path.substring("/licenses/".length(), path.length() - "/file".length()));
     }
     if (r.isGet() && (path.equals("/") || path.isEmpty())) {
-      PortalView.Model model = view.of(s.principal(), store.snapshot(), clock.instant());
-      String licenses = licensesHtml(model);
-      Map<String, Object> params = new HashMap<>();
-      params.put("frame", new Frame("Your licenses · Turnstile", "portal", s.csrf(), s.take("notice", String.class),
-          s.take("error", String.class)));
-      params.put("model", model);
-      params.put("licenses", licenses);
-      params.put("tokens", tokens.sections(s.principal(), store.snapshot()));
-      params.put("issued", s.take(PortalTokens.ISSUED, PortalTokens.Issued.class));
-      // The stream starts from what the page shows, so it sends only what changes after.
-      params.put("stream", PREFIX + "/events?since=" + LiveUpdates.digest(licenses));
-      return WebResponse.html(200, pages.render("portal/home.jte", params));
+      // Already off the event loop (see serve): the fair-use counts are read from the store.
+      return home(s);
     }
     return WebResponse.text(404, "not found");
   }
@@ -257,6 +256,30 @@ public final class Portal implements AutoCloseable {
   public static String bundleLicense(String path) {
     String prefix = PREFIX + "/bundles/";
     return path.startsWith(prefix) && path.length() > prefix.length() ? path.substring(prefix.length()) : null;
+  }
+
+  /** The portal's page; blocking (the fair-use counts come from the store). */
+  private WebResponse home(Sessions.Session<PortalUser> s) {
+    PortalView.Model model = view.of(s.principal(), store.snapshot(), clock.instant());
+    String licenses = licensesHtml(model);
+    Map<String, Object> params = new HashMap<>();
+    params.put("frame", new Frame("Your licenses · Turnstile", "portal", s.csrf(), s.take("notice", String.class),
+        s.take("error", String.class)));
+    params.put("model", model);
+    params.put("licenses", licenses);
+    params.put("tokens", tokens.sections(s.principal(), store.snapshot()));
+    params.put("issued", s.take(PortalTokens.ISSUED, PortalTokens.Issued.class));
+    List<PortalUsage.Row> rows;
+    try {
+      rows = usage.of(s.principal(), store.snapshot());
+    } catch (io.turnstile.store.StoreException e) {
+      // The page still serves its commands while the store is away; only the counts are missing.
+      rows = List.of();
+    }
+    params.put("usage", rows);
+    // The stream starts from what the page shows, so it sends only what changes after.
+    params.put("stream", PREFIX + "/events?since=" + LiveUpdates.digest(licenses));
+    return WebResponse.html(200, pages.render("portal/home.jte", params));
   }
 
   private WebResponse signInPage(int status, String notice, String error) {

@@ -25,6 +25,9 @@ import io.turnstile.proxy.admin.UpstreamVersions;
 import io.turnstile.proxy.admin.WebhookPayloadViews;
 import io.turnstile.proxy.audit.AuditMetrics;
 import io.turnstile.proxy.audit.PullAuditLog;
+import io.turnstile.proxy.limits.LimitRules;
+import io.turnstile.proxy.limits.Periods;
+import io.turnstile.proxy.limits.UsageMeter;
 import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.blobs.BlobStores;
 import io.turnstile.proxy.console.Console;
@@ -61,7 +64,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -96,6 +98,7 @@ public final class TurnstileServer implements AutoCloseable {
   private final TagWatch watch;
   /** The pull audit log's writer; null when {@code audit.enabled} is false. */
   private final PullAuditLog pulls;
+  private final UsageMeter usage;
   private final BlobStores blobs;
   private final WebhookService webhooks;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -104,7 +107,8 @@ public final class TurnstileServer implements AutoCloseable {
   private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
       AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
       Portal portal, Console console, TagSightings sightings, TagWatch watch, PullAuditLog pulls, BlobStores blobs,
-      WebhookService webhooks) {
+      WebhookService webhooks, UsageMeter usage) {
+    this.usage = usage;
     this.webhooks = webhooks;
     this.portal = portal;
     this.console = console;
@@ -123,43 +127,21 @@ public final class TurnstileServer implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** The store {@code opening} opened, or what it failed with. */
-  private static LicenseStore opened(FutureTask<LicenseStore> opening) throws IOException, InterruptedException {
-    try {
-      return opening.get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(cause);
-    }
-  }
-
-  /** Closes the store {@code opening} opens, once it has, when the start fails before it is used. */
-  private static void closeWhenOpened(FutureTask<LicenseStore> opening) {
-    try {
-      opening.get().close();
-    } catch (InterruptedException e) {
-      opening.cancel(true);
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException e) {
-      // it did not open: nothing to close
-    }
-  }
-
   /**
    * Opens the store and binds both listeners; on failure everything opened so far is closed.
    *
    * @throws TlsMaterialException when a listener's TLS files cannot be used; nothing is opened then
    */
   public static TurnstileServer start(TurnstileConfig config)
+      throws IOException, InterruptedException, TlsMaterialException {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #start(TurnstileConfig)}, with the clock the fair-use limits count their days and
+   * months by: a test moves it across a period's end.
+   */
+  public static TurnstileServer start(TurnstileConfig config, Clock usageClock)
       throws IOException, InterruptedException, TlsMaterialException {
     ListenerTls tls = ListenerTls.load(config);
     // Opening the store (the migrations check, then the snapshot: most of a large store's start)
@@ -173,7 +155,7 @@ public final class TurnstileServer implements AutoCloseable {
           : SigningKeys.load(config.token().signingKey(), config.token().algorithm());
       licenseKeys = LicenseKeys.load(config.licenseFiles().signingKey());
     } catch (IOException | RuntimeException e) {
-      closeWhenOpened(opening);
+      StoreOpening.closeWhenOpened(opening);
       throw e;
     }
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
@@ -187,10 +169,10 @@ public final class TurnstileServer implements AutoCloseable {
       json = Json.mapper();
       // Loads the native library and runs its self tests now, rather than once the store is open.
       SignatureProvider.nativeOrNull();
-      store = opened(opening);
+      store = StoreOpening.opened(opening);
     } catch (IOException | InterruptedException | RuntimeException | Error e) {
       shutdown(boss, workers, blocking);
-      closeWhenOpened(opening);
+      StoreOpening.closeWhenOpened(opening);
       throw e;
     }
     UpstreamClient upstream = null;
@@ -199,11 +181,16 @@ public final class TurnstileServer implements AutoCloseable {
     PullAuditLog pulls = null;
     BlobStores blobs = null;
     WebhookService webhooks = null;
+    UsageMeter usage = null;
     try {
       Clock clock = Clock.systemUTC();
       MeterRegistry meters = metrics.registry();
       metrics.bindEventLoops(workers);
       StoreMetrics.bind(meters, store, clock);
+      // Before any background thread starts: reading the licenses' own limits takes a moment, and a
+      // start that fails later (an unreadable endOfLife range) should fail before they have run.
+      usage = new UsageMeter(store.usage(), store.webhooks(), new LimitRules(config.applications()),
+          new Periods(usageClock), meters, true);
       Health health = new Health(store);
       watchVitals(health.vitals(), boss, workers, store);
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
@@ -213,7 +200,7 @@ public final class TurnstileServer implements AutoCloseable {
           config.licenseFiles().issuer(), clock);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
-          config.token(), config.webhooks(), json, clock, licenseFiles);
+          config.token(), config.webhooks(), json, clock, licenseFiles, usage);
       // After the admin API, which refuses a configuration it cannot read: no watch runs for nothing.
       watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
       webhooks = WebhookService.start(config.webhooks(), store, new WebhookPayloadViews(json, clock, new Catalog(config.applications())), meters, clock);
@@ -252,12 +239,12 @@ public final class TurnstileServer implements AutoCloseable {
       LoginGuard logins = new LoginGuard(store, config.server().loginThrottle());
       Portal portal = new Portal(store, logins, json, config.server().publicUrl(),
           tls.registry() != null || "https".equalsIgnoreCase(config.server().publicUrl().getScheme()),
-          Portal.DEFAULT_IDLE, clock, new UpstreamTags(upstream, json), config.upstreams(), blocking, licenseFiles);
+          Portal.DEFAULT_IDLE, clock, new UpstreamTags(upstream, json), config.upstreams(), blocking, licenseFiles, usage);
       dataPlane.set(new DataPlane(config, upstream,
           new ClosureCache(upstream, json, config.cache(), meters,
               KeptManifests.open(config.upstreams(), config.cache().staleIfError(), blocking, clock, meters)),
           sightings, json,
-          pulls == null ? PullRecorder.OFF : pulls, blobs));
+          pulls == null ? PullRecorder.OFF : pulls, blobs, usage));
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),
@@ -282,8 +269,11 @@ public final class TurnstileServer implements AutoCloseable {
       tls.reloadEvery(workers, blocking);
       health.started();
       return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal, console,
-          sightings, watch, pulls, blobs, webhooks);
+          sightings, watch, pulls, blobs, webhooks, usage);
     } catch (IOException | InterruptedException | RuntimeException e) {
+      if (usage != null) {
+        usage.close();
+      }
       if (watch != null) {
         watch.close();
       }
@@ -333,6 +323,10 @@ public final class TurnstileServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  public UsageMeter usage() {
+    return usage;
   }
 
   public LicenseStore store() {
@@ -413,6 +407,8 @@ public final class TurnstileServer implements AutoCloseable {
       // After the listeners: the last pulls are queued by now, and written before the store closes.
       pulls.close();
     }
+    // Likewise the last counts of use go in before the store closes.
+    usage.close();
     store.close();
     metrics.close();
   }

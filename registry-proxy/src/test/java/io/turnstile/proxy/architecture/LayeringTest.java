@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * The packages of the server import downwards only. From the top: the command line, the server
  * (listeners and wiring), the vendor console (above the admin API it works through), the admin API
  * and the customer portal, the data plane ({@code access}), then tokens, the upstream client, the
- * pull audit log's writer ({@code audit}), the blob cache's files ({@code blobs}) and the pages'
+ * pull audit log's writer ({@code audit}), the fair-use counters ({@code limits}), the blob cache's files ({@code blobs}) and the pages'
  * shared plumbing ({@code web}), and at the bottom the registry protocol's vocabulary ({@code oci}),
  * the transport choice, the event-loop helpers, the listeners' TLS and what Turnstile tells its
  * operators ({@code observe}: metrics, health, the log), which import nothing of Turnstile's proxy
@@ -51,6 +51,7 @@ class LayeringTest {
         .layer("tls").definedBy("io.turnstile.proxy.tls..")
         .layer("observe").definedBy("io.turnstile.proxy.observe..")
         .layer("webhooks").definedBy("io.turnstile.proxy.webhooks..")
+        .layer("limits").definedBy("io.turnstile.proxy.limits..")
         .whereLayer("main").mayNotBeAccessedByAnyLayer()
         .whereLayer("cli").mayOnlyBeAccessedByLayers("main")
         .whereLayer("server").mayOnlyBeAccessedByLayers("main", "cli")
@@ -65,12 +66,13 @@ class LayeringTest {
         .whereLayer("blobs").mayOnlyBeAccessedByLayers("server", "access")
         .whereLayer("upstream").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access")
         .whereLayer("oci").mayOnlyBeAccessedByLayers("server", "admin", "portal", "access", "token", "upstream",
-            "blobs", "observe")
+            "blobs", "observe", "limits")
         .whereLayer("transport").mayOnlyBeAccessedByLayers("server", "admin", "upstream", "webhooks")
         .whereLayer("concurrent").mayOnlyBeAccessedByLayers("access", "upstream")
         .whereLayer("tls").mayOnlyBeAccessedByLayers("cli", "server", "admin")
         .whereLayer("observe").mayOnlyBeAccessedByLayers("cli", "server", "admin", "access", "token", "upstream")
         .whereLayer("webhooks").mayOnlyBeAccessedByLayers("server", "admin")
+        .whereLayer("limits").mayOnlyBeAccessedByLayers("server", "console", "admin", "portal", "access")
         .check(CLASSES);
   }
 }

@@ -2,7 +2,9 @@ package io.turnstile.proxy.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.ConfigLoader;
+import io.turnstile.config.LimitsConfig;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.server.TurnstileServer;
 import java.net.URI;
@@ -10,10 +12,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A real Turnstile on free ports with a fresh SQLite store in {@code dir}, configured from YAML
@@ -135,19 +139,36 @@ public final class TestTurnstile implements AutoCloseable {
                   - {name: seats, type: integer, default: 5, visible: true}
                   - {name: sso, type: boolean, default: false}
                   - {name: supportUntil, type: date, visible: true}
-            """, licenseKeysYaml);
+            """, licenseKeysYaml, UnaryOperator.identity(), Clock.systemUTC());
+  }
+
+  /**
+   * A Turnstile whose application {@code app} has the fair-use {@code limits}, counted by {@code
+   * usageClock}; {@code storeYaml} as in the other factories (null: SQLite in {@code dir}), {@code
+   * extraYaml} more top-level keys (e.g. {@code webhooks:}).
+   */
+  public static TestTurnstile withLimits(Path dir, String upstreamUrl, LimitsConfig limits, Clock usageClock,
+      String storeYaml, String extraYaml) throws Exception {
+    return new TestTurnstile(dir, upstreamUrl, "", true, extraYaml,
+        storeYaml != null ? storeYaml : "  url: jdbc:sqlite:" + dir + "/turnstile.db\n", "", "0s", "", Map.of(), "", "",
+        config -> new TurnstileConfig(config.server(), config.admin(), config.token(), config.store(), config.cache(),
+            config.upstreams(), config.applications().stream().map(a -> !a.name().equals("app") ? a
+                : new ApplicationConfig(a.name(), a.repositories(), a.endOfLife(), a.entitlements(), limits)).toList(),
+            config.logging(), config.audit(), config.webhooks(), config.licenseFiles()),
+        usageClock);
   }
 
   private TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
       String extraServerYaml, String storeYaml, String tokenYaml, String tagWatch, String extraAdminYaml,
       Map<String, String> extraEnv) throws Exception {
     this(dir, upstreamUrl, extraUpstreamYaml, upstreamCredentials, extraServerYaml, storeYaml, tokenYaml, tagWatch,
-        extraAdminYaml, extraEnv, "", "");
+        extraAdminYaml, extraEnv, "", "", UnaryOperator.identity(), Clock.systemUTC());
   }
 
   private TestTurnstile(Path dir, String upstreamUrl, String extraUpstreamYaml, boolean upstreamCredentials,
       String extraServerYaml, String storeYaml, String tokenYaml, String tagWatch, String extraAdminYaml,
-      Map<String, String> extraEnv, String appYaml, String licenseKeysYaml) throws Exception {
+      Map<String, String> extraEnv, String appYaml, String licenseKeysYaml, UnaryOperator<TurnstileConfig> adjust,
+      Clock usageClock) throws Exception {
     String yaml = """
         server:
           listen: 127.0.0.1:0
@@ -195,8 +216,8 @@ public final class TestTurnstile implements AutoCloseable {
     Map<String, String> env = new java.util.HashMap<>(extraEnv);
     env.put("ADMIN_TOKEN", ADMIN_TOKEN);
     env.put("UPSTREAM_PASSWORD", "vendor-secret");
-    this.config = new ConfigLoader(env::get).parse("test.yaml", yaml);
-    this.server = TurnstileServer.start(config);
+    this.config = adjust.apply(new ConfigLoader(env::get).parse("test.yaml", yaml));
+    this.server = TurnstileServer.start(config, usageClock);
   }
 
   /** The public registry's base URL, for clients. */
