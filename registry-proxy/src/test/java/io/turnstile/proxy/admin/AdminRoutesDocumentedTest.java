@@ -69,7 +69,8 @@ class AdminRoutesDocumentedTest {
     String kid = call("POST", "/admin/v1/signing-keys", null).body().get("kid").asText();
     String webhook = store.webhooks().create(URI.create("https://hooks.vendor.example/turnstile"), null,
         List.of("*"), true, "test").endpoint().id();
-    ids = Map.of("customerId", customer, "licenseId", license, "kid", kid, "webhookId", webhook);
+    ids = Map.of("customerId", customer, "licenseId", license, "kid", kid, "webhookId", webhook,
+        "limit", "manifestPullsPerDay");
   }
 
   @AfterEach

@@ -103,6 +103,10 @@ class OpenApiContractIT {
     call("GET", l + "/file", null, 200);
     call("GET", "/admin/v1/applications/app/entitlements", null, 200);
     call("GET", "/admin/v1/license-keys", null, 200);
+    call("PUT", l + "/limits/manifestPullsPerDay", "{\"limit\": 1000, \"mode\": \"watch\"}", 200);
+    call("GET", l + "/usage", null, 200);
+    call("DELETE", l + "/limits/manifestPullsPerDay", null, 204);
+    call("GET", "/admin/v1/fleet/address-jumps?min=1", null, 200);
 
     // A pull, so that the logs and the fleet have rows to show.
     assertThat(pull(license, key)).isEqualTo(200);
