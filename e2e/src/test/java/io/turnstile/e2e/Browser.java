@@ -179,6 +179,11 @@ final class Browser {
    */
   static void screen(WebDriver d, String name) throws IOException {
     Files.write(screenshots().resolve(name + ".png"), ((TakesScreenshot) d).getScreenshotAs(OutputType.BYTES));
+    axeClean(d, name);
+  }
+
+  /** Checks the page with axe-core for serious or critical accessibility violations; {@code name} names it in a failure. */
+  static void axeClean(WebDriver d, String name) throws IOException {
     String axePath = System.getenv("TURNSTILE_AXE_JS");
     assertThat(axePath).as("TURNSTILE_AXE_JS (axe.min.js from the npm package axe-core; e2e/run.sh sets it)").isNotBlank();
     JavascriptExecutor js = (JavascriptExecutor) d;

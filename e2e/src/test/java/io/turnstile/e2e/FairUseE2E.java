@@ -9,11 +9,9 @@ import io.turnstile.testkit.Seeder;
 import io.turnstile.testkit.TurnstileProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,17 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebDriverException;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Fair-use limits with real clients: docker shows the 429 refusal's words once a license's
@@ -43,24 +31,17 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FairUseE2E {
-  private static final Duration PATIENCE = Duration.ofSeconds(20);
 
   private Path dir;
   private Distribution upstream;
   private Daemons daemons;
   private TurnstileProcess turnstile;
   private WebDriver browser;
-  private String axe;
   private String licenseId;
   private String key;
 
   @BeforeAll
   void start() throws Exception {
-    String chromium = Proc.require("chromium");
-    String driver = Proc.require("chromedriver");
-    String axePath = System.getenv("TURNSTILE_AXE_JS");
-    assertThat(axePath).as("TURNSTILE_AXE_JS (axe.min.js from the npm package axe-core; e2e/run.sh sets it)").isNotBlank();
-    axe = Files.readString(Path.of(axePath));
     dir = Files.createTempDirectory("turnstile-fairuse-e2e");
     upstream = Distribution.basic(dir.resolve("upstream"), dir.resolve("storage"),
         Map.of("vendor", "vendor-secret")).start();
@@ -74,15 +55,7 @@ class FairUseE2E {
         "--version", "1.0.0", "--version", "1.1.0");
     licenseId = l.get("id").asText();
     key = l.get("key").asText();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(chromium);
-    // --no-sandbox: the suite runs as root, where Chromium's sandbox refuses to start.
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-        "--lang=en-US");
-    browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(Path.of(driver).toFile())
-        .usingAnyFreePort().build(), options);
-    browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
-    Files.createDirectories(screenshots());
+    browser = Browser.chromium();
   }
 
   @AfterAll
@@ -91,10 +64,6 @@ class FairUseE2E {
     if (turnstile != null) turnstile.close();
     if (daemons != null) daemons.close();
     if (upstream != null) upstream.close();
-  }
-
-  private static Path screenshots() {
-    return Path.of(System.getProperty("turnstile.screenshots", "target/screenshots"));
   }
 
   /** The license's use of {@code limit} as the CLI shows it. */
@@ -107,9 +76,9 @@ class FairUseE2E {
     throw new AssertionError("no " + limit + " for " + licenseId);
   }
 
-  /** Waits, up to {@link #PATIENCE}, until the license's use of {@code limit} satisfies {@code until}. */
+  /** Waits, up to {@link Browser#PATIENCE}, until the license's use of {@code limit} satisfies {@code until}. */
   private long awaitUsed(String limit, Predicate<Long> until) throws InterruptedException {
-    long end = System.nanoTime() + PATIENCE.toNanos();
+    long end = System.nanoTime() + Browser.PATIENCE.toNanos();
     long seen = used(limit);
     while (!until.test(seen)) {
       assertThat(System.nanoTime()).as(limit + " to be counted; last seen " + seen).isLessThan(end);
@@ -168,48 +137,19 @@ class FairUseE2E {
     screen("portal-fair-use");
   }
 
-  /** The text of what {@code by} finds once {@code until} holds for it, found afresh at each look. */
+  /** The text of what {@code by} finds once {@code until} holds for it; see {@link Browser#look}. */
   private String text(By by, Predicate<String> until) {
-    AtomicReference<String> last = new AtomicReference<>("nothing");
-    try {
-      return waitFor().until(d -> {
-        String t = d.findElement(by).getText();
-        last.set(t);
-        return until.test(t) ? t : null;
-      });
-    } catch (TimeoutException e) {
-      throw new AssertionError("waited " + PATIENCE.toSeconds() + " s for " + by + "; last seen: " + last.get(), e);
-    }
+    return Browser.text(browser, by, until);
   }
 
   /** Clicks what {@code by} finds, a form's button, and waits until the next page has loaded whole. */
   private void submit(By by) {
-    ((JavascriptExecutor) browser).executeScript("window.turnstileLeaving = true");
-    browser.findElement(by).click();
-    waitFor().ignoring(WebDriverException.class).until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
-        "return window.turnstileLeaving === undefined && document.readyState === 'complete'")));
+    Browser.submit(browser, by);
   }
 
-  private WebDriverWait waitFor() {
-    WebDriverWait w = new WebDriverWait(browser, PATIENCE);
-    w.pollingEvery(Duration.ofMillis(25));
-    w.ignoring(StaleElementReferenceException.class);
-    w.ignoring(org.openqa.selenium.NoSuchElementException.class);
-    return w;
-  }
-
-  /** Saves the screen as {name}.png and checks it with axe-core for serious accessibility violations. */
+  /** Saves the screen as {name}.png and checks it with axe-core; see {@link Browser#screen}. */
   private void screen(String name) throws Exception {
-    Files.write(screenshots().resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-    JavascriptExecutor js = (JavascriptExecutor) browser;
-    js.executeScript(axe);
-    Object result = js.executeAsyncScript("""
-        const done = arguments[arguments.length - 1];
-        axe.run(document).then(r => done(JSON.stringify(r.violations
-            .filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html)})))))
-          .catch(e => done('axe failed: ' + e));
-        """);
-    assertThat(String.valueOf(result)).as("serious accessibility violations on " + name).isEqualTo("[]");
+    Browser.screen(browser, name);
   }
+
 }

@@ -1,38 +1,30 @@
 package io.turnstile.e2e;
 
+import static io.turnstile.e2e.Browser.look;
+import static io.turnstile.e2e.Browser.read;
+import static io.turnstile.e2e.Browser.submit;
+import static io.turnstile.e2e.Browser.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import io.turnstile.proxy.licensing.LicenseVerifier;
-import io.turnstile.testkit.Proc;
 import io.turnstile.testkit.TurnstileProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Entitlements in headless Chromium: the vendor sets {@code seats=25} in the console, and the
@@ -44,23 +36,16 @@ class LicenseFilesConsoleE2E {
   /** The README's promise: an edit in the console shows in the open portal within a second. */
   private static final Duration LIVE = Duration.ofSeconds(1);
   /** How long a read waits for what it reads, and a click for the next page. */
-  private static final Duration PATIENCE = Duration.ofSeconds(20);
 
   @TempDir Path dir;
   private TurnstileProcess turnstile;
   private WebDriver vendor;
   private WebDriver customer;
-  private String axe;
   private String licenseId;
   private String key;
 
   @BeforeEach
   void start() throws Exception {
-    String chromium = Proc.require("chromium");
-    String driver = Proc.require("chromedriver");
-    String axePath = System.getenv("TURNSTILE_AXE_JS");
-    assertThat(axePath).as("TURNSTILE_AXE_JS (axe.min.js from the npm package axe-core; e2e/run.sh sets it)").isNotBlank();
-    axe = Files.readString(Path.of(axePath));
     turnstile = new TurnstileProcess(dir.resolve("turnstile"))
         .entitlements("{name: seats, type: integer, default: 5, visible: true}", "{name: sso, type: boolean, default: false}")
         .start("http://127.0.0.1:9", "vendor", "vendor-secret");
@@ -69,8 +54,8 @@ class LicenseFilesConsoleE2E {
         "--version", "1.0.0", "--entitlement", "seats=10");
     licenseId = license.get("id").asText();
     key = license.get("key").asText();
-    vendor = browser(chromium, driver);
-    customer = browser(chromium, driver);
+    vendor = Browser.chromium();
+    customer = Browser.chromium();
   }
 
   @AfterEach
@@ -78,19 +63,6 @@ class LicenseFilesConsoleE2E {
     if (vendor != null) vendor.quit();
     if (customer != null) customer.quit();
     if (turnstile != null) turnstile.close();
-  }
-
-  private static WebDriver browser(String chromium, String driver) {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(chromium);
-    // --no-sandbox: the suite runs as root, where Chromium's sandbox refuses to start.
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-        "--lang=en-US");
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(Path.of(driver).toFile())
-        .usingAnyFreePort().build();
-    WebDriver d = new ChromeDriver(service, options);
-    d.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
-    return d;
   }
 
   @Test
@@ -148,70 +120,18 @@ class LicenseFilesConsoleE2E {
   }
 
   /** axe-core's serious and critical findings on the page: none. */
-  private void axeCheck(WebDriver d, String page) {
-    JavascriptExecutor js = (JavascriptExecutor) d;
-    // WebDriver's scripts are not bound by the page's Content-Security-Policy.
-    js.executeScript(axe);
-    Object result = js.executeAsyncScript("""
-        const done = arguments[arguments.length - 1];
-        axe.run(document).then(r => done(JSON.stringify(r.violations
-            .filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html)})))))
-          .catch(e => done('axe failed: ' + e));
-        """);
-    assertThat(String.valueOf(result)).as("serious accessibility violations on the " + page).isEqualTo("[]");
+  private void axeCheck(WebDriver d, String page) throws java.io.IOException {
+    Browser.axeClean(d, page);
   }
 
-  /**
-   * What {@code look} sees once {@code until} holds for it, finding afresh each time: the portal's
-   * live stream replaces its licenses under any element found a moment ago.
-   */
-  private static <T> T look(WebDriver d, String what, Function<WebDriver, T> look, Predicate<T> until) {
-    AtomicReference<Object> last = new AtomicReference<>("nothing");
-    try {
-      WebDriverWait w = new WebDriverWait(d, PATIENCE);
-      w.pollingEvery(Duration.ofMillis(25));
-      w.ignoring(StaleElementReferenceException.class);
-      w.ignoring(org.openqa.selenium.NoSuchElementException.class);
-      return w.until(x -> {
-        T seen = look.apply(x);
-        last.set(seen);
-        return seen != null && until.test(seen) ? seen : null;
-      });
-    } catch (TimeoutException e) {
-      throw new AssertionError("waited " + PATIENCE.toSeconds() + " s for " + what + "; last seen: " + last.get(), e);
-    }
-  }
 
-  private static <T> T read(WebDriver d, By by, Function<WebElement, T> read) {
-    return look(d, by.toString(), x -> read.apply(x.findElement(by)), v -> true);
-  }
 
-  private static String text(WebDriver d, By by) {
-    return read(d, by, WebElement::getText);
-  }
 
-  private static String text(WebDriver d, By by, Predicate<String> until) {
-    return look(d, by + " to satisfy the test's condition", x -> x.findElement(by).getText(), until);
-  }
 
-  /**
-   * Clicks what {@code by} finds and waits for the next page, loaded whole.
-   *
-   * @return the wall-clock time just before the click, in epoch milliseconds
-   */
-  private static long submit(WebDriver d, By by) {
-    WebElement button = read(d, by, e -> e);
-    ((JavascriptExecutor) d).executeScript("window.turnstileLeaving = true");
-    long at = System.currentTimeMillis();
-    button.click();
-    try {
-      new WebDriverWait(d, PATIENCE).ignoring(WebDriverException.class).until(x -> Boolean.TRUE.equals(
-          ((JavascriptExecutor) x).executeScript(
-              "return window.turnstileLeaving === undefined && document.readyState === 'complete'")));
-    } catch (TimeoutException e) {
-      throw new AssertionError("the browser did not leave " + d.getCurrentUrl() + " within " + PATIENCE.toSeconds() + " s", e);
-    }
-    return at;
-  }
+
+
+
+
+
+
 }
