@@ -117,7 +117,7 @@ class OpenApiE2E {
         + "/admin/v1/openapi.json").toURL());
     int n = 0;
     for (var path : doc.get("paths")) {
-      for (String method : List.of("get", "post", "put", "patch", "delete")) {
+      for (String method : List.of("get", "head", "post", "put", "patch", "delete")) {
         n += path.has(method) ? 1 : 0;
       }
     }

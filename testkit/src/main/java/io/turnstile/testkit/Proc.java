@@ -129,6 +129,35 @@ public final class Proc {
     }
   }
 
+  /**
+   * {@code n} ports that are free now and differ from each other: all are held at once while they
+   * are chosen, so the system cannot hand the same one out twice (as two calls of {@link #freePort}
+   * can, once the first socket is closed). The caveat of {@link #freePort} applies.
+   */
+  public static int[] freePorts(int n) {
+    java.net.ServerSocket[] held = new java.net.ServerSocket[n];
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        held[i] = new java.net.ServerSocket(0);
+        ports[i] = held[i].getLocalPort();
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } finally {
+      for (java.net.ServerSocket s : held) {
+        if (s != null) {
+          try {
+            s.close();
+          } catch (IOException ignored) {
+            // closing a listening socket that never accepted
+          }
+        }
+      }
+    }
+  }
+
   /** How often {@link #onFreePorts} tries before it gives up. */
   static final int PORT_ATTEMPTS = 5;
 

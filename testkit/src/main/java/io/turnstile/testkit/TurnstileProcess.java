@@ -246,8 +246,9 @@ public final class TurnstileProcess implements AutoCloseable {
     if (!Files.exists(Path.of(jar))) {
       throw new AssertionError(jar + " is missing: build with mvn package first");
     }
-    this.port = Proc.freePort();
-    this.adminPort = Proc.freePort();
+    int[] ports = Proc.freePorts(2);
+    this.port = ports[0];
+    this.adminPort = ports[1];
   }
 
   public String host() {
@@ -287,8 +288,9 @@ public final class TurnstileProcess implements AutoCloseable {
     }
     Proc.onFreePorts("turnstile in " + dir, attempt -> {
       if (attempt > 0) {
-        port = Proc.freePort();
-        adminPort = Proc.freePort();
+        int[] ports = Proc.freePorts(2);
+        port = ports[0];
+        adminPort = ports[1];
       }
       try {
         launch(upstreamUrl, upstreamUser, upstreamPassword);
