@@ -25,9 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the outbox. One thread looks for due deliveries (every {@code webhooks.poll}, and
- * {@link #GATHER} after this replica writes), leases at most as many as there are free delivery
- * threads, in one write, records the successes gathered since its last look in one write too, and
+ * Delivers the outbox. One thread looks for due deliveries (every {@code webhooks.poll}, and at
+ * once after this replica writes), leases at most as many as there are free delivery threads, in
+ * one write, records the successes gathered since its last look in one write too, and
  * hands them to a pool of {@code webhooks.concurrency} threads of its own: a slow receiver never
  * holds up a pull or an admin call, only other deliveries. Each attempt is signed the Standard
  * Webhooks way ({@code webhook-id} is the event's id, the same at every attempt, so receivers
@@ -43,11 +43,6 @@ public final class WebhookDispatcher implements AutoCloseable {
   /** How long settled deliveries stay listed, and how often older ones are deleted. */
   static final Duration KEEP = Duration.ofDays(30);
   private static final Duration PRUNE_EVERY = Duration.ofHours(1);
-  /**
-   * How long the poller waits, once woken, for more to arrive before it goes to the store: events
-   * written in a burst are leased, and successes recorded, in one write each.
-   */
-  static final Duration GATHER = Duration.ofMillis(25);
 
   private final Webhooks store;
   private final WebhooksConfig config;
@@ -134,9 +129,6 @@ public final class WebhookDispatcher implements AutoCloseable {
             signal.wait(config.poll().toMillis());
           }
           woken = false;
-        }
-        if (!closed) {
-          Thread.sleep(GATHER.toMillis());
         }
       } catch (InterruptedException e) {
         return;
