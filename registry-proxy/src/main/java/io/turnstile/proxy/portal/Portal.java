@@ -241,15 +241,18 @@ public final class Portal implements AutoCloseable {
   }
 
   /**
-   * The live access of the portal session {@code request} carries, for a download from the portal
-   * (an air-gap bundle); null without a live session or when its key no longer grants anything.
+   * Finds the live access of the portal session {@code request} carries, for a download from the
+   * portal (an air-gap bundle), off the event loop: the session may have to be read from the store.
+   * {@code then} runs on the connection's event loop with the access, or null without a live session
+   * or when its key no longer grants anything; a store that cannot say counts as no session.
    */
-  public Access sessionAccess(HttpRequest request, InetAddress client) {
-    Sessions.Session<PortalUser> s = sessions.find(cookie.read(WebRequest.of(request, new byte[0], client)));
-    if (s == null) {
-      return null;
-    }
-    return store.authorizeCredential(s.principal().credentialId()) instanceof Access a ? a : null;
+  public void sessionAccess(ChannelHandlerContext ctx, HttpRequest request, InetAddress client, Consumer<Access> then) {
+    WebRequest r = WebRequest.of(request, new byte[0], client);
+    blocking.execute(() -> {
+      Sessions.Session<PortalUser> s = findQuietly(cookie.read(r));
+      Access access = s != null && store.authorizeCredential(s.principal().credentialId()) instanceof Access a ? a : null;
+      ctx.executor().execute(() -> then.accept(access));
+    });
   }
 
   /** Whether {@code path} is a bundle download from the portal: {@code /portal/bundles/{licenseId}}. */

@@ -11,6 +11,8 @@ import io.turnstile.proxy.oci.RegistryException;
 import io.turnstile.proxy.portal.Portal;
 import io.turnstile.store.Access;
 import java.net.InetAddress;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 
 /**
  * Who may have an air-gap bundle, decided before the data plane builds it. On {@code
@@ -35,19 +37,46 @@ final class BundleCalls {
     return portal ? Portal.bundleLicense(path) : null;
   }
 
-  static RegistryBackend.Call start(RegistryServices services, ChannelHandlerContext ctx, HttpRequest request,
-      String licenseId, boolean fromPortal, InetAddress client, RequestRecord record,
-      RegistryBackend.Completion done) throws RegistryException {
-    Access access = fromPortal ? portal(services, request, client) : basic(services, request, client);
+  /**
+   * Starts a bundle; on the event loop. A portal session may have to be read from the store, so it
+   * is found off the loop, and the bundle starts back on it unless the connection has ended
+   * meanwhile. {@code started} receives the call once it runs; {@code failed} a refusal.
+   */
+  static void start(RegistryServices services, ChannelHandlerContext ctx, HttpRequest request, String licenseId,
+      boolean fromPortal, InetAddress client, RequestRecord record, RegistryBackend.Completion done,
+      Consumer<RegistryBackend.Call> started, Consumer<RegistryException> failed) {
+    try {
+      if (!fromPortal) {
+        started.accept(start(services, ctx, request, licenseId, basic(services, request, client), record, done));
+        return;
+      }
+      services.portal().sessionAccess(ctx, request, client, access -> {
+        if (!ctx.channel().isActive()) {
+          return;
+        }
+        try {
+          started.accept(start(services, ctx, request, licenseId, portal(access), record, done));
+        } catch (RegistryException e) {
+          failed.accept(e);
+        }
+      });
+    } catch (RegistryException e) {
+      failed.accept(e);
+    } catch (RejectedExecutionException e) {
+      failed.accept(new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, "busy, try again"));
+    }
+  }
+
+  private static RegistryBackend.Call start(RegistryServices services, ChannelHandlerContext ctx, HttpRequest request,
+      String licenseId, Access access, RequestRecord record, RegistryBackend.Completion done) throws RegistryException {
     if (record != null) {
       record.principal(access.principal());
     }
     return services.backend().bundle(ctx, request, licenseId, access, done);
   }
 
-  private static Access portal(RegistryServices services, HttpRequest request, InetAddress client)
-      throws RegistryException {
-    Access access = services.portal().sessionAccess(request, client);
+  /** The access a portal session was found to hold; null when it has ended. */
+  private static Access portal(Access access) throws RegistryException {
     if (access == null) {
       throw new RegistryException(RegistryError.UNAUTHORIZED, "your portal session has ended: sign in again")
           .deniedFor(Denial.NO_CREDENTIALS);

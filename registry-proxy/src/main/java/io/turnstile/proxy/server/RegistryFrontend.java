@@ -324,13 +324,11 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
 
   /** An air-gap bundle, asked for with credentials or from a portal session. */
   private void bundle(ChannelHandlerContext ctx, String licenseId, boolean fromPortal) {
-    boolean keepAlive = HttpUtil.isKeepAlive(current);
-    try {
-      call = BundleCalls.start(services, ctx, current, licenseId, fromPortal, clientAddress(ctx), record,
-          reusable -> finish(ctx, keepAlive && reusable));
-    } catch (RegistryException e) {
-      fail(ctx, e, current.method().equals(HttpMethod.HEAD));
-    }
+    HttpRequest request = current;
+    boolean head = request.method().equals(HttpMethod.HEAD);
+    BundleCalls.start(services, ctx, request, licenseId, fromPortal, clientAddress(ctx), record,
+        reusable -> finish(ctx, HttpUtil.isKeepAlive(request) && reusable), started -> call = started,
+        e -> fail(ctx, e, head));
   }
 
   /** The current request's client: the TCP peer, or whom a trusted proxy forwards for. */

@@ -152,6 +152,10 @@ class SessionReplicasIT {
     assertThat(onA.post("/portal/sign-in", Map.of("username", login.username(), "key", login.key())).statusCode())
         .isEqualTo(303);
     Browser onB = onA.at(b.registryUrl());
+    // B does not hold the session yet: a bundle download from the portal finds it in the store. The
+    // upstream has no such manifest, so a found session gets the registry's 404, a missing one 401.
+    String bundle = "/portal/bundles/" + login.username() + "?version=1.0.0";
+    assertThat(onB.get(bundle).statusCode()).as("a portal bundle on B with A's session").isEqualTo(404);
     HttpResponse<String> home = onB.get("/portal/");
     assertThat(home.statusCode()).isEqualTo(200);
     assertThat(home.body()).contains(login.username());
@@ -170,6 +174,7 @@ class SessionReplicasIT {
     Duration took = awaitRefused(stolen, "/portal/", signedOut);
     assertThat(took).as("portal sign-out on B refused on A after %d ms", took.toMillis())
         .isLessThan(Duration.ofSeconds(1));
+    assertThat(stolen.get(bundle).statusCode()).as("a portal bundle with an ended session").isEqualTo(401);
 
     // A session both replicas hold ends on both when its key is rotated.
     Browser again = new Browser(b.registryUrl());
