@@ -32,24 +32,16 @@ import java.util.Map;
  */
 public final class AuditBenchmark {
   private final boolean quick;
-  private final StringBuilder report = new StringBuilder();
+  private final StringBuilder report;
   private final ObjectMapper json = new ObjectMapper();
 
-  private AuditBenchmark(boolean quick) {
+  private AuditBenchmark(boolean quick, StringBuilder report) {
+    this.report = report;
     this.quick = quick;
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = List.of(args).contains("--quick");
-    Path out = Path.of(args[args.length - 1]);
-    AuditBenchmark b = new AuditBenchmark(quick);
-    try {
-      b.run();
-    } finally {
-      Files.writeString(out, b.report.toString());
-      System.out.println(b.report);
-    }
-    System.exit(0);
+    Report.main(args, (quick, all, report) -> new AuditBenchmark(quick, report).run());
   }
 
   private void line(String s) {

@@ -23,17 +23,9 @@ public final class BundleBenchmark {
   private BundleBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    boolean quick = List.of(args).contains("--quick");
-    Path out = Path.of(args[args.length - 1]);
-    StringBuilder report = new StringBuilder();
-    try {
-      run(quick, report);
-    } finally {
-      Files.writeString(out, report.toString());
-      System.out.println(report);
-    }
-    System.exit(0);
+    Report.main(args, (quick, all, report) -> run(quick, report));
   }
+
 
   private static void run(boolean quick, StringBuilder report) throws Exception {
     int mib = quick ? 64 : 1024;

@@ -85,13 +85,14 @@ public final class ChaosBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = List.of(args).contains("--quick");
-    Path out = Path.of(args[args.length - 1]);
+    Report.main(args, (quick, all, r) -> run(quick, r));
+  }
+
+  private static void run(boolean quick, StringBuilder r) throws Exception {
     long runMs = quick ? 40_000 : 240_000;
     int pullsPerSecond = quick ? 40 : 100;
     int editsPerSecond = quick ? 4 : 5;
     Path dir = Files.createTempDirectory("turnstile-chaos");
-    StringBuilder r = new StringBuilder();
     try (Distribution upstream = Distribution.basic(dir.resolve("upstream"), dir.resolve("storage"),
             Map.of("vendor", "vendor-secret")).start();
         Postgres postgres = Postgres.start(dir.resolve("postgres"))) {
@@ -116,11 +117,7 @@ public final class ChaosBenchmark {
       } finally {
         replicas.forEach(TurnstileProcess::close);
       }
-    } finally {
-      Files.writeString(out, r.toString());
-      System.out.println(r);
     }
-    System.exit(0);
   }
 
   private void run(long runMs, int pullsPerSecond, int editsPerSecond, Postgres postgres, String upstreamUrl)

@@ -34,24 +34,16 @@ public final class LimitsBenchmark {
       + " addressesPerDay: {limit: 1000}}";
 
   private final boolean quick;
-  private final StringBuilder report = new StringBuilder();
+  private final StringBuilder report;
   private final ObjectMapper json = new ObjectMapper();
 
-  private LimitsBenchmark(boolean quick) {
+  private LimitsBenchmark(boolean quick, StringBuilder report) {
+    this.report = report;
     this.quick = quick;
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = List.of(args).contains("--quick");
-    Path out = Path.of(args[args.length - 1]);
-    LimitsBenchmark b = new LimitsBenchmark(quick);
-    try {
-      b.run();
-    } finally {
-      Files.writeString(out, b.report.toString());
-      System.out.println(b.report);
-    }
-    System.exit(0);
+    Report.main(args, (quick, all, report) -> new LimitsBenchmark(quick, report).run());
   }
 
   private void line(String s) {

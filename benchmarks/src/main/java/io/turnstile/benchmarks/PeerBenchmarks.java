@@ -25,24 +25,16 @@ import java.util.function.Supplier;
 public final class PeerBenchmarks {
   private final boolean quick;
   private final boolean blobsOnly;
-  private final StringBuilder report = new StringBuilder();
+  private final StringBuilder report;
 
-  private PeerBenchmarks(boolean quick, boolean blobsOnly) {
+  private PeerBenchmarks(boolean quick, boolean blobsOnly, StringBuilder report) {
+    this.report = report;
     this.quick = quick;
     this.blobsOnly = blobsOnly;
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = List.of(args).contains("--quick");
-    Path out = Path.of(args[args.length - 1]);
-    PeerBenchmarks b = new PeerBenchmarks(quick, List.of(args).contains("--blobs"));
-    try {
-      b.run();
-    } finally {
-      Files.writeString(out, b.report.toString());
-      System.out.println(b.report);
-    }
-    System.exit(0);
+    Report.main(args, (quick, all, report) -> new PeerBenchmarks(quick, all.contains("--blobs"), report).run());
   }
 
   private void line(String s) {

@@ -66,12 +66,13 @@ public final class ReplicaBenchmark {
   record Edit(double enforcedMs, double adminMs) {}
 
   public static void main(String[] args) throws Exception {
-    boolean quick = List.of(args).contains("--quick");
-    Path out = Path.of(args[args.length - 1]);
+    Report.main(args, (quick, all, r) -> run(quick, r));
+  }
+
+  private static void run(boolean quick, StringBuilder r) throws Exception {
     int edits = quick ? 10 : 100;
     int warmUp = quick ? 2 : 10;
     Path dir = Files.createTempDirectory("turnstile-replicas");
-    StringBuilder r = new StringBuilder();
     try (Distribution upstream = Distribution.basic(dir.resolve("upstream"), dir.resolve("storage"),
             Map.of("vendor", "vendor-secret")).start();
         Postgres postgres = Postgres.start(dir.resolve("postgres"))) {
@@ -91,11 +92,7 @@ public final class ReplicaBenchmark {
         List<Edit> measured = bench.edits(edits, warmUp);
         report(r, measured, warm, warmUp, postgres.version());
       }
-    } finally {
-      Files.writeString(out, r.toString());
-      System.out.println(r);
     }
-    System.exit(0);
   }
 
   private static TurnstileProcess replica(Path dir, Postgres postgres, String encryptionKey, Path signingKey) {

@@ -40,26 +40,18 @@ public final class WebhooksBenchmark {
       """;
 
   private final boolean quick;
-  private final StringBuilder report = new StringBuilder();
+  private final StringBuilder report;
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private final AtomicLong delivered = new AtomicLong();
 
-  private WebhooksBenchmark(boolean quick) {
+  private WebhooksBenchmark(boolean quick, StringBuilder report) {
+    this.report = report;
     this.quick = quick;
   }
 
   public static void main(String[] args) throws Exception {
-    boolean quick = List.of(args).contains("--quick");
-    Path out = Path.of(args[args.length - 1]);
-    WebhooksBenchmark b = new WebhooksBenchmark(quick);
-    try {
-      b.run();
-    } finally {
-      Files.writeString(out, b.report.toString());
-      System.out.println(b.report);
-    }
-    System.exit(0);
+    Report.main(args, (quick, all, report) -> new WebhooksBenchmark(quick, report).run());
   }
 
   private void line(String s) {
