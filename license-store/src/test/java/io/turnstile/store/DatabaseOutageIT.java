@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.turnstile.config.StoreConfig;
+import io.turnstile.store.testing.PostgresServer;
 import io.turnstile.store.testing.TcpRelay;
 import io.turnstile.store.testing.TestPostgres;
 import java.nio.file.Path;
@@ -17,11 +18,10 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,21 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
 class DatabaseOutageIT {
   private static final Duration TWO_SECONDS = Duration.ofSeconds(2);
   private static final Duration ONE_SECOND = Duration.ofSeconds(1);
-  private static TestPostgres postgres;
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer();
   @TempDir Path dir;
   private String url;
   private TcpRelay relay;
   private final List<LicenseStore> stores = new ArrayList<>();
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.launch();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   @BeforeEach
   void database() throws Exception {

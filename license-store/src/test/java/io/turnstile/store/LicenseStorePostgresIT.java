@@ -1,29 +1,19 @@
 package io.turnstile.store;
 
 import io.turnstile.config.StoreConfig;
+import io.turnstile.store.testing.PostgresServer;
 import io.turnstile.store.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store's contract on a real PostgreSQL server, a fresh database per test. */
 class LicenseStorePostgresIT extends LicenseStoreContract {
-  private static TestPostgres postgres;
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer();
   private String url;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.launch();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   @Override
   StoreConfig config() throws Exception {

@@ -1,23 +1,13 @@
 package io.turnstile.store;
 
 import io.turnstile.config.StoreConfig;
+import io.turnstile.store.testing.PostgresServer;
 import io.turnstile.store.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The pull audit log on a real PostgreSQL server, a fresh database per test. */
 class PullLogPostgresIT extends PullLogContract {
-  private static TestPostgres postgres;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.launch();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer();
 
   @Override
   StoreConfig config() throws Exception {

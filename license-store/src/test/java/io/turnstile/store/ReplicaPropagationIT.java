@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.turnstile.config.StoreConfig;
+import io.turnstile.store.testing.PostgresServer;
 import io.turnstile.store.testing.TestPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,30 +17,19 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Two stores on one PostgreSQL database, as two replicas are: a write through one reaches the other. */
 class ReplicaPropagationIT {
-  private static TestPostgres postgres;
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer();
   @TempDir Path dir;
   private String url;
   private LicenseStore a;
   private LicenseStore b;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.launch();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   @BeforeEach
   void open() throws Exception {

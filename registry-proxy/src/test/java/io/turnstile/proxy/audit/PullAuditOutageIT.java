@@ -8,16 +8,14 @@ import com.github.tomakehurst.wiremock.core.Options;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.turnstile.proxy.testing.FakeRegistry;
 import io.turnstile.proxy.testing.TestTurnstile;
-import io.turnstile.store.testing.TestPostgres;
+import io.turnstile.store.testing.PostgresServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,21 +28,11 @@ class PullAuditOutageIT {
       .options(wireMockConfig().dynamicPort().useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.ALWAYS))
       .build();
 
-  private static TestPostgres postgres;
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer();
   @TempDir Path dir;
   private TestTurnstile ts;
   private boolean down;
   private final HttpClient http = HttpClient.newHttpClient();
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.launch();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   @BeforeEach
   void start() throws Exception {

@@ -13,7 +13,7 @@ import io.turnstile.store.LicenseId;
 import io.turnstile.store.Usage;
 import io.turnstile.store.UsageLimit;
 import io.turnstile.store.testing.Eventually;
-import io.turnstile.store.testing.TestPostgres;
+import io.turnstile.store.testing.PostgresServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,8 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,19 +40,9 @@ class FairUseReplicasIT {
       .options(wireMockConfig().dynamicPort().useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.ALWAYS))
       .build();
 
-  private static TestPostgres postgres;
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer();
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.launch();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   private int send(TestTurnstile via, TestTurnstile.Login login, String method) {
     try {

@@ -10,14 +10,12 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.turnstile.proxy.testing.Browser;
 import io.turnstile.proxy.testing.EventStream;
 import io.turnstile.proxy.testing.TestTurnstile;
-import io.turnstile.store.testing.TestPostgres;
+import io.turnstile.store.testing.PostgresServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,20 +29,10 @@ class PortalReplicasIT {
   @RegisterExtension
   static WireMockExtension upstream = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-  private static TestPostgres postgres;
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer();
   @TempDir Path dir;
   private TestTurnstile a;
   private TestTurnstile b;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.launch();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   /** How long a wait may last: generous, so a busy machine changes no outcome; bounds are checked apart. */
   private static final Duration PATIENCE = Duration.ofSeconds(30);

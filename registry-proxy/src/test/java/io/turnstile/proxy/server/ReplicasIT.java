@@ -12,7 +12,7 @@ import com.github.tomakehurst.wiremock.core.Options;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.turnstile.proxy.testing.FakeRegistry;
 import io.turnstile.proxy.testing.TestTurnstile;
-import io.turnstile.store.testing.TestPostgres;
+import io.turnstile.store.testing.PostgresServer;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -23,9 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,22 +41,12 @@ class ReplicasIT {
       .options(wireMockConfig().dynamicPort().useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.ALWAYS))
       .build();
 
-  private static TestPostgres postgres;
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer();
   @TempDir Path dir;
   private TestTurnstile a;
   private TestTurnstile b;
   private final HttpClient http = HttpClient.newHttpClient();
   private final ObjectMapper json = new ObjectMapper();
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.launch();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   @BeforeEach
   void start() throws Exception {

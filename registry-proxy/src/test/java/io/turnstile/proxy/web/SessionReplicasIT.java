@@ -6,6 +6,7 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.turnstile.proxy.testing.Browser;
 import io.turnstile.proxy.testing.TestTurnstile;
 import io.turnstile.store.Access;
+import io.turnstile.store.testing.PostgresServer;
 import io.turnstile.store.testing.TestPostgres;
 import java.net.HttpCookie;
 import java.net.http.HttpResponse;
@@ -20,9 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,21 +41,11 @@ class SessionReplicasIT {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
   private static final Pattern ISSUED_KEY = Pattern.compile("id=\"issued-key\">([^<]+)<");
 
-  private static TestPostgres postgres;
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer();
   @TempDir Path dir;
   private String db;
   private TestTurnstile a;
   private TestTurnstile b;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.launch();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   @BeforeEach
   void start() throws Exception {

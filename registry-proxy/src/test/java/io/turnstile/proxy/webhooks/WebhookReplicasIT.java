@@ -6,29 +6,18 @@ import com.standardwebhooks.Webhook;
 import io.turnstile.proxy.testing.TestTurnstile;
 import io.turnstile.proxy.testing.WebhookReceiver;
 import io.turnstile.store.testing.Eventually;
-import io.turnstile.store.testing.TestPostgres;
+import io.turnstile.store.testing.PostgresServer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two replicas on one PostgreSQL database share one outbox: every event arrives, each once. */
 class WebhookReplicasIT {
-  private static TestPostgres postgres;
+  @RegisterExtension static final PostgresServer postgres = new PostgresServer();
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.launch();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    postgres.close();
-  }
 
   @Test
   void eventsWrittenThroughEitherReplica_areEachDeliveredOnce_byOneOfThem() throws Exception {
