@@ -13,6 +13,7 @@ import io.turnstile.proxy.web.SharedSessions;
 import io.turnstile.proxy.web.Sessions;
 import io.turnstile.proxy.web.WebRequest;
 import io.turnstile.proxy.web.WebResponse;
+import io.turnstile.store.StoreUnavailableException;
 import io.turnstile.store.WebSessions;
 import java.net.URI;
 import java.time.Clock;
@@ -131,6 +132,9 @@ public final class Console {
       return sso == null ? answer : sso.allowSignOutForms(answer);
     } catch (AdminCalls.Refused e) {
       return WebResponse.text(403, e.getMessage());
+    } catch (StoreUnavailableException e) {
+      log.warn("console {} {} refused: {}", r.method(), r.path(), e.getMessage());
+      return WebResponse.storeUnavailable();
     } catch (RuntimeException e) {
       log.error("console {} {} failed", r.method(), r.path(), e);
       return WebResponse.text(500, "internal error");

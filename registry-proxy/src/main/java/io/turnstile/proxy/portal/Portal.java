@@ -27,6 +27,7 @@ import io.turnstile.store.License;
 import io.turnstile.store.LicenseState;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.Refusal;
+import io.turnstile.store.StoreUnavailableException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Clock;
@@ -153,6 +154,9 @@ public final class Portal implements AutoCloseable {
         WebResponse answer;
         try {
           answer = route(r, w -> onLoop.accept(w.toHttp(head)));
+        } catch (StoreUnavailableException e) {
+          log.warn("portal {} {} refused: {}", r.method(), r.path(), e.getMessage());
+          answer = WebResponse.storeUnavailable();
         } catch (RuntimeException e) {
           log.error("portal {} {} failed", r.method(), r.path(), e);
           answer = WebResponse.text(500, "internal error");

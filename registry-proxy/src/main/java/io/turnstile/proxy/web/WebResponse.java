@@ -48,6 +48,15 @@ public final class WebResponse {
     return new WebResponse(status, contentType, body);
   }
 
+  /**
+   * 503 while the database is unreachable: a page that needs it (a session this replica does not
+   * hold, signing in or out) waits for its return; sessions this replica holds go on meanwhile.
+   */
+  public static WebResponse storeUnavailable() {
+    return text(503, "the database is unreachable, so this page cannot be served now; try again shortly"
+        + " (pages of a session this server already holds keep working)").header("Retry-After", "5");
+  }
+
   /** 303 See Other: after a form, the browser GETs {@code location}. */
   public static WebResponse redirect(String location) {
     return new WebResponse(303, null, new byte[0]).header("Location", location);

@@ -177,6 +177,35 @@ class SessionReplicasIT {
     awaitRefused(again.at(a.registryUrl()), "/portal/", rotated);
   }
 
+  @Test
+  void duringADatabaseOutage_aSessionThisReplicaHoldsGoesOn_andWhatNeedsTheDatabaseIsAClear503() throws Exception {
+    TestTurnstile.Login login = a.license("app", "1.0.0");
+    awaitKnown(b, login.username());
+    Browser console = new Browser(a.adminUrl());
+    console.get("/console/sign-in");
+    assertThat(console.post("/console/sign-in", Map.of("token", TestTurnstile.ADMIN_TOKEN)).statusCode())
+        .isEqualTo(303);
+    assertThat(console.get("/console/licenses").statusCode()).isEqualTo(200);
+    postgres.stop();
+    try {
+      assertThat(console.get("/console/licenses").statusCode()).as("a session A holds, on A").isEqualTo(200);
+      HttpResponse<String> elsewhere = console.at(b.adminUrl()).get("/console/licenses");
+      assertThat(elsewhere.statusCode()).as("a session B does not hold, on B").isEqualTo(503);
+      assertThat(elsewhere.body()).contains("the database is unreachable");
+      assertThat(elsewhere.headers().firstValue("Retry-After")).hasValue("5");
+      Browser portal = new Browser(b.registryUrl());
+      portal.get("/portal/sign-in");
+      HttpResponse<String> signIn = portal.post("/portal/sign-in", Map.of("username", login.username(),
+          "key", login.key()));
+      assertThat(signIn.statusCode()).as("a portal sign-in, which must write its session").isEqualTo(503);
+      assertThat(signIn.body()).contains("the database is unreachable").doesNotContain(login.key());
+    } finally {
+      postgres.start();
+    }
+    io.turnstile.store.testing.Eventually.until("B serves A's console session again, the database back",
+        () -> console.at(b.adminUrl()).get("/console/licenses").statusCode() == 200);
+  }
+
   private static void awaitKnown(TestTurnstile replica, String licenseId) {
     Instant deadline = Instant.now().plus(PATIENCE);
     while (replica.server.store().snapshot().license(new io.turnstile.store.LicenseId(licenseId)) == null) {
