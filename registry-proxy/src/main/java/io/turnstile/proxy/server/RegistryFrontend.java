@@ -231,13 +231,9 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
             false), bodyRead);
         return;
       }
-      String body = null;
-      if (form != null) {
-        body = form.toString(StandardCharsets.UTF_8);
-        form.release();
-        form = null;
-      }
-      reply(ctx, TokenCall.answer(services, current, uri.parameters(), body, clientAddress(ctx), record), true);
+      byte[] body = takeForm();
+      reply(ctx, TokenCall.answer(services, current, uri.parameters(),
+          body == null ? null : new String(body, StandardCharsets.UTF_8), clientAddress(ctx), record), true);
       return;
     }
     if (path.equals("/healthz") && isRead(current)) {
@@ -248,11 +244,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       return;
     }
     if (services.licenseCheck() != null && (path.equals(LicenseCheck.PATH) || path.equals(LicenseCheck.KEYS_PATH))) {
-      byte[] body = form == null ? null : ByteBufUtil.getBytes(form);
-      if (form != null) {
-        form.release();
-        form = null;
-      }
+      byte[] body = takeForm();
       reply(ctx, LicenseCheckCall.answer(services.licenseCheck(), current, path, body, formTooLarge, clientAddress(ctx)),
           bodyRead && !formTooLarge);
       return;
@@ -273,13 +265,9 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
       reply(ctx, RegistryErrors.answer(new RegistryException(RegistryError.BAD_REQUEST, "form too large"), false), false);
       return;
     }
-    byte[] body = new byte[0];
-    if (form != null) {
-      body = ByteBufUtil.getBytes(form);
-      form.release();
-      form = null;
-    }
-    FullHttpResponse response = services.portal().serve(ctx, WebRequest.of(current, body, clientAddress(ctx)),
+    byte[] body = takeForm();
+    FullHttpResponse response = services.portal().serve(ctx, WebRequest.of(current, body == null ? new byte[0] : body,
+        clientAddress(ctx)),
         () -> finish(ctx, false), later -> {
           streaming = false;
           reply(ctx, later, true);
@@ -329,6 +317,17 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     BundleCalls.start(services, ctx, request, licenseId, fromPortal, clientAddress(ctx), record,
         reusable -> finish(ctx, HttpUtil.isKeepAlive(request) && reusable), started -> call = started,
         e -> fail(ctx, e, head));
+  }
+
+  /** The collected form body, released; null when none was collected. */
+  private byte[] takeForm() {
+    if (form == null) {
+      return null;
+    }
+    byte[] body = ByteBufUtil.getBytes(form);
+    form.release();
+    form = null;
+    return body;
   }
 
   /** The current request's client: the TCP peer, or whom a trusted proxy forwards for. */
