@@ -42,7 +42,7 @@ final class BundleCalls {
     if (record != null) {
       record.principal(access.principal());
     }
-    return services.backend().bundle(ctx, request, licenseId, access, done);
+    return services.backend().bundle(ctx, request, licenseId, access, true, done);
   }
 
   private static Access portal(RegistryServices services, HttpRequest request, InetAddress client)
