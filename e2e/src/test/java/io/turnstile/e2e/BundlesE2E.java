@@ -32,7 +32,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * says: {@code skopeo copy} of every image from the {@code oci-archive:} into a second, empty
  * distribution registry and into {@code docker-daemon:}, {@code docker run} of one of them, {@code
  * helm pull} (Helm 4) of the chart from the second registry. A bundle cut at 60 % and resumed with
- * {@code curl -C -} is byte-identical to an uncut one; a version not granted is refused.
+ * {@code curl -C -} is byte-identical to an uncut one; a version not granted is refused. The signed
+ * manifest list inside verifies with Node's {@code jose} and PyJWT against the published keys, and
+ * the whole bundle with {@code turnstile bundle verify}, which refuses one with a changed byte.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -174,6 +176,83 @@ class BundlesE2E {
     Proc.Result resumed = curl("--fail", "-C", "-", "-o", cut.toString(), url("?version=1.1.0&version=1.2.0"));
     assertThat(resumed.exit()).as(resumed.all()).isZero();
     assertThat(Files.readAllBytes(cut)).isEqualTo(Files.readAllBytes(bundle));
+  }
+
+  /** {@code tar -xOf bundle.tar NAME}, written to a file of its own, as the README does it. */
+  private Path extract(Path tar, String name) throws Exception {
+    Proc.Result r = Proc.run(List.of("tar", "-xOf", tar.toString(), name), Map.of(), null, Duration.ofMinutes(1));
+    assertThat(r.exit()).as(r.all()).isZero();
+    Path out = stack.dir.resolve("extracted-" + System.nanoTime() + "-" + name);
+    Files.writeString(out, r.out());
+    return out;
+  }
+
+  @Test
+  @Order(7)
+  void theSignedList_isVerifiedByJoseAndPyJwtAndTheCli_andATamperedBundleIsRefused() throws Exception {
+    Path keys = stack.dir.resolve("license-keys.json");
+    HttpResponse<String> published = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create(stack.turnstile.url() + "/.well-known/license-keys.json")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(published.statusCode()).isEqualTo(200);
+    Files.writeString(keys, published.body());
+    Path jws = extract(bundle, "turnstile-bundle.jwt");
+    JsonNode list = json.readTree(Files.readString(extract(bundle, "turnstile-bundle.json")));
+    for (Proc.Result r : List.of(JwtVerifiers.node(keys, jws, JwtVerifiers.BUNDLE),
+        JwtVerifiers.python(keys, jws, JwtVerifiers.BUNDLE))) {
+      assertThat(r.exit()).as(r.all()).isZero();
+      JsonNode claims = json.readTree(r.out()).get("claims");
+      assertThat(claims).isEqualTo(list);
+      assertThat(claims.get("sub").asText()).isEqualTo(license.licenseId());
+      assertThat(claims.get("versions").toString()).isEqualTo("[\"1.1.0\",\"1.2.0\"]");
+    }
+    // Neither takes a license file for a bundle list.
+    Path licenseFile = stack.dir.resolve("license.jwt");
+    Proc.Result file = stack.turnstile.cliRaw(null, Map.of(), "license", "file", license.licenseId(), "--to",
+        licenseFile.toString());
+    assertThat(file.exit()).as(file.err()).isZero();
+    assertThat(JwtVerifiers.node(keys, licenseFile, JwtVerifiers.BUNDLE).exit()).isNotZero();
+    assertThat(JwtVerifiers.python(keys, licenseFile, JwtVerifiers.BUNDLE).exit()).isNotZero();
+
+    Proc.Result verified = stack.turnstile.offline("bundle", "verify", bundle.toString(), "--keys", keys.toString());
+    assertThat(verified.exit()).as(verified.all()).isZero();
+    assertThat(verified.out()).contains("vendor/app").contains("charts/app")
+        .contains(stack.content.get("vendor/app", "1.2.0").digest());
+    assertThat(verified.err()).contains("verified: ");
+
+    // One byte of the largest blob changed: the CLI refuses the bundle, naming the blob.
+    Path tampered = stack.dir.resolve("tampered.tar");
+    Files.copy(bundle, tampered, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    String largest;
+    long at;
+    try (org.apache.commons.compress.archivers.tar.TarFile tar = new org.apache.commons.compress.archivers.tar.TarFile(
+        bundle)) {
+      var biggest = tar.getEntries().stream().max(java.util.Comparator.comparingLong(
+          org.apache.commons.compress.archivers.tar.TarArchiveEntry::getSize)).orElseThrow();
+      largest = biggest.getName();
+      at = biggest.getDataOffset() + biggest.getSize() / 2;
+    }
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(tampered.toFile(), "rw")) {
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 1);
+    }
+    Proc.Result refused = stack.turnstile.offline("bundle", "verify", tampered.toString(), "--keys", keys.toString());
+    assertThat(refused.exit()).as(refused.all()).isNotZero();
+    assertThat(refused.err()).contains("does not verify: " + largest + " does not match its digest");
+
+    // One byte of the signed list: jose and PyJWT refuse the signature.
+    String[] parts = Files.readString(jws).strip().split("\\.");
+    String payload = new String(Base64.getUrlDecoder().decode(parts[1]), java.nio.charset.StandardCharsets.UTF_8);
+    Path forged = stack.dir.resolve("forged.jwt");
+    Files.writeString(forged, parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
+        payload.replace("\"1.1.0\"", "\"1.1.1\"").getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "." + parts[2]);
+    Proc.Result byNode = JwtVerifiers.node(keys, forged, JwtVerifiers.BUNDLE);
+    assertThat(byNode.exit()).isNotZero();
+    assertThat(byNode.err()).contains("ERR_JWS_SIGNATURE_VERIFICATION_FAILED");
+    Proc.Result byPython = JwtVerifiers.python(keys, forged, JwtVerifiers.BUNDLE);
+    assertThat(byPython.exit()).isNotZero();
+    assertThat(byPython.err()).contains("InvalidSignatureError");
   }
 
   @Test

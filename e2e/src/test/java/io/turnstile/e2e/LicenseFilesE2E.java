@@ -23,7 +23,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -32,8 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * License files checked by verifiers nobody here wrote: Node's {@code jose} (npm 6.2.17) and
- * Python's PyJWT (Debian's python3-jwt) verify a file downloaded with the CLI against the JWKS the
+ * License files checked by verifiers nobody here wrote ({@link JwtVerifiers}): Node's {@code jose}
+ * (npm 6.2.17) and Python's PyJWT (Debian's python3-jwt) verify a file downloaded with the CLI against the JWKS the
  * public listener publishes, and both refuse a file with one changed byte or one signed with
  * another key.
  */
@@ -74,23 +73,11 @@ class LicenseFilesE2E {
   }
 
   private Proc.Result node(Path file) throws Exception {
-    String jose = System.getenv("TURNSTILE_JOSE_JS");
-    assertThat(jose).as("TURNSTILE_JOSE_JS (jose@6.2.17's dist/webapi/index.js; e2e/run.sh sets it)").isNotBlank();
-    assertThat(Path.of(jose)).exists();
-    return Proc.run(List.of(Proc.require("node"), resource("/verify-license.mjs"), jose, keys.toString(), file.toString()),
-        Map.of(), null, Duration.ofMinutes(1));
+    return JwtVerifiers.node(keys, file, JwtVerifiers.LICENSE);
   }
 
   private Proc.Result python(Path file) throws Exception {
-    // Debian's python3, where python3-jwt is installed; another python3 may come first on PATH.
-    Path python = Path.of("/usr/bin/python3");
-    assertThat(python).as("Debian's python3 (e2e/run.sh installs python3-jwt into it)").isExecutable();
-    return Proc.run(List.of(python.toString(), resource("/verify_license.py"), keys.toString(), file.toString()),
-        Map.of(), null, Duration.ofMinutes(1));
-  }
-
-  private static String resource(String name) throws Exception {
-    return Path.of(LicenseFilesE2E.class.getResource(name).toURI()).toString();
+    return JwtVerifiers.python(keys, file, JwtVerifiers.LICENSE);
   }
 
   private static JsonNode claims(Proc.Result r) throws Exception {

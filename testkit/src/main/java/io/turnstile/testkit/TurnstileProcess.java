@@ -416,6 +416,13 @@ public final class TurnstileProcess implements AutoCloseable {
     }
   }
 
+  /** Runs {@code turnstile <args>} as is, with no admin API: the commands that work offline. */
+  public Proc.Result offline(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("java", "-jar", jar));
+    cmd.addAll(List.of(args));
+    return Proc.run(cmd, Map.of(), null, Duration.ofMinutes(1));
+  }
+
   public Proc.Result cliRaw(String stdin, Map<String, String> env, String... args) {
     List<String> cmd = new ArrayList<>(List.of("java", "-jar", jar));
     cmd.addAll(List.of(args));

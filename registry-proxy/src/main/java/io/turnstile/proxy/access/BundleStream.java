@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * loop, segment by segment: held bytes from memory, blobs from their upstream one at a time. The
  * next piece is read only after the previous one was written while the client's socket is under
  * its high watermark, and otherwise when it drains ({@link #writable}), so memory stays at about
- * one chunk whatever the bundle's size.
+ * one chunk whatever the bundle's size. A blob its upstream's cache holds is sent from the cached
+ * file instead ({@link BundleCacheReads}), already verified.
  *
  * <p>A blob sent from its first byte is hashed as it passes and its last piece is held back until
  * the digest matches; a mismatch, or a blob longer or shorter than its descriptor, closes the
@@ -44,14 +45,18 @@ import org.slf4j.LoggerFactory;
 final class BundleStream implements RegistryBackend.Call {
   private static final Logger log = LoggerFactory.getLogger(BundleStream.class);
 
-  /** What the stream tells when it ends. */
+  /** What the stream tells as it goes and when it ends. */
   interface Outcome {
     /** @param sent body bytes written; {@code complete} whether the whole range was */
     void ended(long sent, boolean complete);
+
+    /** {@code bytes} of blob content written (tar headers, padding and manifests are not). */
+    default void blobBytes(long bytes) {}
   }
 
   private final ChannelHandlerContext ctx;
   private final UpstreamClient client;
+  private final BundleCacheReads cache;
   private final BundleLayout layout;
   private final long to;
   private final boolean keepAlive;
@@ -65,10 +70,11 @@ final class BundleStream implements RegistryBackend.Call {
   private UpstreamClient.Call call;
   private boolean finished;
 
-  BundleStream(ChannelHandlerContext ctx, UpstreamClient client, BundleLayout layout, long from, long to,
-      boolean keepAlive, RegistryBackend.Completion done, Outcome outcome) {
+  BundleStream(ChannelHandlerContext ctx, UpstreamClient client, BundleCacheReads cache, BundleLayout layout,
+      long from, long to, boolean keepAlive, RegistryBackend.Completion done, Outcome outcome) {
     this.ctx = ctx;
     this.client = client;
+    this.cache = cache;
     this.layout = layout;
     this.position = from;
     this.to = to;
@@ -122,21 +128,44 @@ final class BundleStream implements RegistryBackend.Call {
       long offset = position - layout.start(i);
       long length = Math.min(layout.segment(i).size() - offset, to - position);
       if (layout.segment(i) instanceof BundleLayout.Inline held) {
-        write(Unpooled.wrappedBuffer(held.bytes(), (int) offset, (int) length));
+        write(Unpooled.wrappedBuffer(held.bytes(), (int) offset, (int) length), false);
         ctx.flush();
       } else {
-        fetch(((BundleLayout.Streamed) layout.segment(i)).blob(), offset, length);
+        BundleBlob blob = ((BundleLayout.Streamed) layout.segment(i)).blob();
+        cache.send(ctx, blob, offset, length, ok -> fromCache(ok, length), () -> {
+          if (!finished) {
+            fetch(blob, offset, length);
+          }
+        });
         return;
       }
     }
   }
 
-  private void write(ByteBuf bytes) {
+  /** A piece of a blob read from the cache was written, or failed. */
+  private void fromCache(boolean ok, long length) {
+    if (finished) {
+      return;
+    }
+    if (!ok) {
+      abort(null);
+      return;
+    }
+    position += length;
+    sent += length;
+    outcome.blobBytes(length);
+    next();
+  }
+
+  private void write(ByteBuf bytes, boolean blob) {
     int n = bytes.readableBytes();
     position += n;
     ctx.write(new DefaultHttpContent(bytes)).addListener(w -> {
       if (w.isSuccess()) {
         sent += n;
+        if (blob) {
+          outcome.blobBytes(n);
+        }
       } else {
         abort(null);
       }
@@ -263,7 +292,7 @@ final class BundleStream implements RegistryBackend.Call {
       long from = Math.max(at, offset);
       long until = Math.min(at + n, offset + length);
       if (until > from) {
-        write(bytes.retainedSlice(bytes.readerIndex() + (int) (from - at), (int) (until - from)));
+        write(bytes.retainedSlice(bytes.readerIndex() + (int) (from - at), (int) (until - from)), true);
         written += until - from;
       }
     }

@@ -14,6 +14,10 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.turnstile.proxy.audit.PullRecorder;
+import io.turnstile.proxy.blobs.BlobStores;
+import io.turnstile.proxy.licensing.LicenseFiles;
+import io.turnstile.proxy.limits.UsageMeter;
+import io.turnstile.proxy.observe.RequestRecord;
 import io.turnstile.proxy.concurrent.EventLoops;
 import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.RegistryError;
@@ -34,6 +38,7 @@ import java.util.TreeSet;
  * bytes=a-b}, {@code bytes=a-}, {@code bytes=-n}) is answered 206; several, or one with {@code
  * If-Range} naming other content, get the whole archive; a range past the end, 416 ({@link ByteRange}). {@code HEAD}
  * tells the size without reading a blob. {@code referrers=false} leaves signatures and SBOMs out.
+ * The manifest list inside is signed with the license-signing key ({@link BundleArchive}).
  */
 final class Bundles {
   /** Most versions in one bundle. */
@@ -41,18 +46,35 @@ final class Bundles {
 
   private final BundlePlanner planner;
   private final UpstreamClient client;
+  private final BundleCacheReads cache;
   private final ObjectMapper json;
+  private final LicenseFiles files;
   private final BundleAudit audit;
+  private final UsageMeter usage;
 
-  Bundles(BundlePlanner planner, UpstreamClient client, ObjectMapper json, PullRecorder recorder) {
+  /**
+   * @param files signs each bundle's manifest list
+   * @param blobs the upstreams' blob caches, read from when they hold a blob; null for none
+   * @param usage checks a customer's bundle against the license's fair-use limits and counts its blob bytes
+   */
+  Bundles(BundlePlanner planner, UpstreamClient client, ObjectMapper json, PullRecorder recorder, LicenseFiles files,
+      BlobStores blobs, UsageMeter usage) {
     this.planner = planner;
     this.client = client;
+    this.cache = new BundleCacheReads(blobs);
     this.json = json;
+    this.files = files;
     this.audit = new BundleAudit(recorder);
+    this.usage = usage;
   }
 
+  /**
+   * @param metered whether the license's fair-use limits apply: a customer's download (refused, as a
+   *     blob pull is, once the license's blob bytes are used up, and its blob bytes counted as a
+   *     pull's), not a vendor's through the admin API
+   */
   RegistryBackend.Call serve(ChannelHandlerContext ctx, HttpRequest request, String licenseId, Access access,
-      RegistryBackend.Completion done) throws RegistryException {
+      boolean metered, RegistryBackend.Completion done) throws RegistryException {
     boolean head = request.method().name().equals("HEAD");
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     QueryStringDecoder q = new QueryStringDecoder(request.uri());
@@ -63,6 +85,11 @@ final class Bundles {
       // The same answer for another customer's license and for none at all.
       throw new RegistryException(RegistryError.DENIED, "your credentials do not cover license " + licenseId)
           .deniedFor(Denial.REPOSITORY_NOT_GRANTED);
+    }
+    if (metered && !head) {
+      // Before anything is read or sent, as for a blob GET: a refusal never cuts a download short.
+      usage.check(license.get(), false, RequestRecord.of(ctx.channel()).clientAddress(),
+          request.headers().get(HttpHeaderNames.USER_AGENT));
     }
     Pending pending = new Pending();
     EventLoops.whenDone(ctx.channel().eventLoop(),
@@ -75,11 +102,27 @@ final class Bundles {
             fail(ctx, RegistryErrors.from(err), head, keepAlive, done);
             return;
           }
-          BundleLayout layout = BundleArchive.layout(json, license.get(), versions, content);
+          BundleLayout layout = BundleArchive.layout(json, files, license.get(), versions, content);
+          BundleStream.Outcome audited = audit.outcome(access, license.get(), versions, content, layout, request, ctx);
           pending.stream = answer(ctx, request, head, keepAlive, layout, done,
-              audit.outcome(access, license.get(), versions, content, layout, request, ctx));
+              metered ? counted(audited, license.get()) : audited);
         });
     return pending;
+  }
+
+  /** {@code outcome}, and each blob byte sent counted against {@code license}'s fair use. */
+  private BundleStream.Outcome counted(BundleStream.Outcome outcome, License license) {
+    return new BundleStream.Outcome() {
+      @Override
+      public void ended(long sent, boolean complete) {
+        outcome.ended(sent, complete);
+      }
+
+      @Override
+      public void blobBytes(long bytes) {
+        usage.blobBytes(license, bytes);
+      }
+    };
   }
 
   /** Becomes the stream once the layout is known; until then there is nothing to resume. */
@@ -123,7 +166,7 @@ final class Bundles {
       r.headers().set(HttpHeaderNames.CONTENT_RANGE, range.contentRange(total));
     }
     HttpUtil.setKeepAlive(r, keepAlive);
-    BundleStream stream = new BundleStream(ctx, client, layout, from, head ? from : to, keepAlive, done,
+    BundleStream stream = new BundleStream(ctx, client, cache, layout, from, head ? from : to, keepAlive, done,
         head ? (sent, complete) -> { } : outcome);
     stream.start(r);
     return stream;

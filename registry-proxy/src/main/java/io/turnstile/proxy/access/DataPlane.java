@@ -14,6 +14,7 @@ import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.audit.PullRecorder;
 import io.turnstile.proxy.blobs.BlobStore;
 import io.turnstile.proxy.blobs.BlobStores;
+import io.turnstile.proxy.licensing.LicenseFiles;
 import io.turnstile.proxy.limits.UsageMeter;
 import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.HttpResponses;
@@ -68,10 +69,12 @@ public final class DataPlane implements RegistryBackend {
   /**
    * @param pulls told of every manifest GET answered 200, for the audit log
    * @param blobs the blob caches of the upstreams that have one
-   * @param usage checks and counts each manifest and blob GET against the license's fair-use limits
+   * @param usage checks and counts each manifest and blob GET, and each customer's bundle, against
+   *     the license's fair-use limits
+   * @param licenseFiles signs the manifest list of each air-gap bundle
    */
   public DataPlane(TurnstileConfig config, UpstreamClient client, ClosureCache closures, TagSightings sightings,
-      ObjectMapper json, PullRecorder pulls, BlobStores blobs, UsageMeter usage) {
+      ObjectMapper json, PullRecorder pulls, BlobStores blobs, UsageMeter usage, LicenseFiles licenseFiles) {
     this.sources = new Sources(config.upstreams());
     this.tagLists = new TagLists(new UpstreamTags(client, json), config.cache(), closures.kept());
     this.listings = new Listings(tagLists, sources, sightings, json);
@@ -84,13 +87,13 @@ public final class DataPlane implements RegistryBackend {
     this.blobs = blobs;
     this.usage = usage;
     this.bundles = new Bundles(new BundlePlanner(config.applications(), sources, closures, client, json), client, json,
-        pulls);
+        pulls, licenseFiles, blobs, usage);
   }
 
   @Override
   public RegistryBackend.Call bundle(ChannelHandlerContext ctx, HttpRequest request, String licenseId, Access access,
-      Completion done) throws RegistryException {
-    return bundles.serve(ctx, request, licenseId, access, done);
+      boolean metered, Completion done) throws RegistryException {
+    return bundles.serve(ctx, request, licenseId, access, metered, done);
   }
 
   @Override

@@ -25,10 +25,11 @@ public interface RegistryBackend {
    * Answers {@code GET /bundles/{licenseId}} (an air-gap bundle of the license's versions) as
    * {@link #serve} answers a registry request. None by default.
    *
+   * @param metered whether the license's fair-use limits apply (a customer's download, not a vendor's)
    * @throws RegistryException when the request is refused before anything is written
    */
   default Call bundle(ChannelHandlerContext ctx, HttpRequest request, String licenseId, Access access,
-      Completion done) throws RegistryException {
+      boolean metered, Completion done) throws RegistryException {
     throw new RegistryException(RegistryError.NOT_FOUND, "not found");
   }
 

@@ -15,16 +15,19 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code turnstile bundle LICENSE_ID --version V... -o FILE}: an air-gap bundle of a license,
  * through the admin API, written to a file as it streams; {@code --continue} finishes a cut one.
- * Here {@code -o} (elsewhere the output format) names the file, as {@code curl -o} does.
+ * Here {@code -o} (elsewhere the output format) names the file, as {@code curl -o} does. {@code
+ * turnstile bundle verify} checks one offline ({@link BundleVerifyCommand}).
  */
-@Command(name = "bundle", mixinStandardHelpOptions = true,
-    description = "Download an air-gap bundle (OCI image layout in a tar) of versions a license grants.")
+@Command(name = "bundle", mixinStandardHelpOptions = true, subcommands = BundleVerifyCommand.class,
+    description = "Download an air-gap bundle (OCI image layout in a tar) of versions a license grants;"
+        + " 'bundle verify FILE --keys JWKS' checks one offline.")
 public final class BundleCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin AdminOptions admin;
 
-  @Parameters(index = "0", paramLabel = "LICENSE_ID") String license;
-  @Option(names = "--version", required = true, paramLabel = "VERSION", description = "a granted version; repeat for more")
+  // Checked in call(), not by picocli: 'bundle verify FILE' has neither.
+  @Parameters(index = "0", arity = "0..1", paramLabel = "LICENSE_ID") String license;
+  @Option(names = "--version", paramLabel = "VERSION", description = "a granted version; repeat for more (required)")
   List<String> versions;
   @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "where the tar is written (or -o FILE)")
   Path file;
@@ -35,6 +38,9 @@ public final class BundleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (license == null || versions == null || versions.isEmpty()) {
+      throw new CliException("name the license and at least one version: bundle LICENSE_ID --version V -o FILE", 2);
+    }
     if (file == null) {
       if (admin.output.equals("table") || admin.output.equals("json")) {
         throw new CliException("name the file the bundle is written to: -o FILE");

@@ -4,6 +4,8 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -28,7 +30,8 @@ import java.util.function.Supplier;
  * Signs what an application reads of its license: the license file, a JWT (compact JWS) the
  * customer installs beside the application, and the online check's answer. Both are signed with
  * the current license-signing key (ES256) and name it in {@code kid}; their {@code typ} headers
- * differ, so that neither can be passed off as the other.
+ * differ, so that neither can be passed off as the other. It also signs the manifest list of an
+ * air-gap bundle ({@link #signBundle}), a third {@code typ}.
  *
  * <p>A file is made from the license as it is now, so one downloaded after an edit carries the
  * edit: there is nothing to re-issue by hand. Its claims are listed in the README ("License files
@@ -39,6 +42,8 @@ public final class LicenseFiles {
   public static final JOSEObjectType FILE_TYPE = new JOSEObjectType("turnstile-license+jwt");
   /** The {@code typ} header of an online check's answer. */
   public static final JOSEObjectType CHECK_TYPE = new JOSEObjectType("turnstile-license-check+jwt");
+  /** The {@code typ} header of an air-gap bundle's signed manifest list. */
+  public static final JOSEObjectType BUNDLE_TYPE = new JOSEObjectType("turnstile-bundle+jwt");
   /** The media type of a license file and of a check's answer: a compact JWS. */
   public static final String MEDIA_TYPE = "application/jwt";
   /** How long an online check's answer is good for: an application asks again after that. */
@@ -73,6 +78,31 @@ public final class LicenseFiles {
   /** The keys in use now. */
   public LicenseKeys keys() {
     return keys.get();
+  }
+
+  /** The {@code iss} claim of every file, answer and bundle list. */
+  public String issuer() {
+    return issuer;
+  }
+
+  /**
+   * The manifest list of an air-gap bundle signed with the current key: a compact JWS whose payload
+   * is exactly {@code manifestList}, {@code typ} {@link #BUNDLE_TYPE}. Deterministic (RFC 6979): the
+   * same list and key give the same bytes on every replica and after a restart, so a download cut
+   * and resumed elsewhere comes out byte-identical; a rotation changes them, and with them the
+   * bundle's {@code ETag}. Its length never depends on the key: the header names the key by its
+   * thumbprint (43 characters) and an ES256 signature is always 86.
+   */
+  public String signBundle(byte[] manifestList) {
+    ECKey key = keys.get().signingKey();
+    JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).type(BUNDLE_TYPE)
+        .keyID(key.getKeyID()).build(), new Payload(manifestList));
+    try {
+      jws.sign(new DeterministicEs256Signer(key));
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot sign with license-signing key " + key.getKeyID(), e);
+    }
+    return jws.serialize();
   }
 
   /**

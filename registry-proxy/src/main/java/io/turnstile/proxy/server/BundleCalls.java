@@ -72,7 +72,7 @@ final class BundleCalls {
     if (record != null) {
       record.principal(access.principal());
     }
-    return services.backend().bundle(ctx, request, licenseId, access, done);
+    return services.backend().bundle(ctx, request, licenseId, access, true, done);
   }
 
   /** The access a portal session was found to hold; null when it has ended. */

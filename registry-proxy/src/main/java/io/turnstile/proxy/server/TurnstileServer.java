@@ -224,7 +224,7 @@ public final class TurnstileServer implements AutoCloseable {
             if (dataPlane.get() == null) {
               throw new RegistryException(RegistryError.UPSTREAM_UNAVAILABLE, "Turnstile is still starting");
             }
-            return dataPlane.get().bundle(ctx, request, licenseId, access, done::finished)::writable;
+            return dataPlane.get().bundle(ctx, request, licenseId, access, false, done::finished)::writable;
           });
       pulls = config.audit().enabled() ? new PullAuditLog(store.pulls(), config.audit(), clock) : null;
       if (pulls != null) {
@@ -244,7 +244,7 @@ public final class TurnstileServer implements AutoCloseable {
           new ClosureCache(upstream, json, config.cache(), meters,
               KeptManifests.open(config.upstreams(), config.cache().staleIfError(), blocking, clock, meters)),
           sightings, json,
-          pulls == null ? PullRecorder.OFF : pulls, blobs, usage));
+          pulls == null ? PullRecorder.OFF : pulls, blobs, usage, licenseFiles));
       RegistryServices services = new RegistryServices(
           new TokenEndpoint(store, logins, tokens, json, clock),
           new RegistryAuthenticator(store, logins, tokens, config.server().baseUrl()),

@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static io.turnstile.store.testing.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -139,6 +140,56 @@ class BlobCacheIT {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape);
     assertThat(m.find()).as(series + " in\n" + scrape).isTrue();
     return Double.parseDouble(m.group(1));
+  }
+
+  // ---- bundles ----
+
+  @Test
+  void bundle_readsTheBlobsTheCacheHolds_evenWhileTheUpstreamsBlobEndpointFails() throws Exception {
+    registry.unknownIsNotFound();
+    List<String> digests = new ArrayList<>(v100.layers());
+    digests.add(v100.config());
+    List<byte[]> expected = new ArrayList<>();
+    for (String d : digests) {
+      HttpResponse<byte[]> pulled = blob(d);
+      assertThat(pulled.statusCode()).isEqualTo(200);
+      expected.add(pulled.body());
+      awaitFile(d);
+    }
+    upstream.stubFor(get(urlPathMatching("/v2/org/app/blobs/.*")).atPriority(1)
+        .willReturn(aResponse().withStatus(500).withBody("{\"errors\":[{\"code\":\"UNKNOWN\"}]}")));
+    upstream.resetRequests();
+
+    HttpResponse<byte[]> whole = send("GET", "/bundles/" + login.username() + "?version=1.0.0", login.basic());
+    assertThat(whole.statusCode()).isEqualTo(200);
+    assertThat(whole.headers().firstValueAsLong("Content-Length").orElseThrow()).isEqualTo(whole.body().length);
+    byte[] tar = whole.body();
+    for (int i = 0; i < digests.size(); i++) {
+      int at = indexOf(tar, expected.get(i));
+      assertThat(at).as(digests.get(i) + " in the bundle").isPositive();
+      assertThat(upstreamGets(digests.get(i))).as("asked the upstream for " + digests.get(i)).isZero();
+    }
+    // A resume starting inside a cached layer reads the rest of it from its file.
+    int inside = indexOf(tar, expected.get(0)) + 1000;
+    HttpResponse<byte[]> rest = send("GET", "/bundles/" + login.username() + "?version=1.0.0", login.basic(),
+        "Range", "bytes=" + inside + "-");
+    assertThat(rest.statusCode()).isEqualTo(206);
+    assertThat(rest.body()).isEqualTo(Arrays.copyOfRange(tar, inside, tar.length));
+    assertThat(upstreamGets(digests.get(0))).isZero();
+  }
+
+  /** Where {@code part} starts in {@code whole}; -1 when it does not. */
+  private static int indexOf(byte[] whole, byte[] part) {
+    outer:
+    for (int i = 0; i + part.length <= whole.length; i++) {
+      for (int j = 0; j < part.length; j++) {
+        if (whole[i + j] != part[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   // ---- cold, then warm ----

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.core.Options;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import io.turnstile.proxy.testing.CliRun;
 import io.turnstile.proxy.testing.FakeRegistry;
 import io.turnstile.proxy.testing.FakeRegistry.Image;
 import io.turnstile.proxy.testing.TestTurnstile;
@@ -139,7 +140,8 @@ class BundlesIT {
     JsonNode list = json.readTree(files.get("turnstile-bundle.json"));
     assertThat(list.get("license").asText()).isEqualTo(login.username());
     assertThat(list.get("versions").toString()).isEqualTo("[\"1.0.0\",\"1.1.0\"]");
-    assertThat(files.keySet()).allMatch(n -> n.matches("oci-layout|index\\.json|turnstile-bundle\\.json|blobs/sha256/[a-f0-9]{64}"));
+    assertThat(files.keySet()).allMatch(
+        n -> n.matches("oci-layout|index\\.json|turnstile-bundle\\.(json|jwt)|blobs/sha256/[a-f0-9]{64}"));
 
     HttpResponse<byte[]> head = http.send(HttpRequest.newBuilder(URI.create(ts.registryUrl() + "/bundles/"
         + login.username() + "?version=1.0.0&version=1.1.0")).header("Authorization", login.basic())
@@ -152,8 +154,11 @@ class BundlesIT {
   void range_resumesACutDownloadAtAnyOffset_byteIdentical() throws Exception {
     byte[] whole = bundle(login, "?version=1.0.0&version=1.1.0").body();
     String etag = bundle(login, "?version=1.0.0&version=1.1.0").headers().firstValue("ETag").orElseThrow();
-    // In a header, in held bytes, at 60 %, inside the biggest blob, and on the last byte.
-    for (long at : List.of(100L, 1_600L, whole.length * 6L / 10, whole.length - 30_000L, whole.length - 1L)) {
+    long signed = dataOffset(whole, "turnstile-bundle.jwt");
+    // In a header, in held bytes, on the signed list's header, inside its signature, just after it,
+    // at 60 %, inside the biggest blob, and on the last byte.
+    for (long at : List.of(100L, 1_600L, signed - 512, signed + 200, signed + 600, whole.length * 6L / 10,
+        whole.length - 30_000L, whole.length - 1L)) {
       HttpResponse<byte[]> rest = bundle(login, "?version=1.0.0&version=1.1.0", "Range", "bytes=" + at + "-",
           "If-Range", etag);
       assertThat(rest.statusCode()).as("at " + at).isEqualTo(206);
@@ -169,6 +174,100 @@ class BundlesIT {
     byte[] whole1 = bundle(login, "?version=1.0.0").body();
     assertThat(middle.body()).isEqualTo(java.util.Arrays.copyOfRange(whole1, 2000, 3000));
     assertThat(bundle(login, "?version=1.0.0", "Range", "bytes=" + whole1.length + "-").statusCode()).isEqualTo(416);
+  }
+
+  /** Where the data of the archive's entry {@code name} starts. */
+  private static long dataOffset(byte[] tar, String name) {
+    int at = 0;
+    while (at + 512 <= tar.length && tar[at] != 0) {
+      TarArchiveEntry e = new TarArchiveEntry(java.util.Arrays.copyOfRange(tar, at, at + 512));
+      if (e.getName().equals(name)) {
+        return at + 512;
+      }
+      at += 512 + (int) ((e.getSize() + 511) / 512 * 512);
+    }
+    throw new AssertionError(name + " is not in the archive");
+  }
+
+  @Test
+  void manifestList_isSignedWithTheLicenseKey_andNamesEveryFileByDigest() throws Exception {
+    HttpResponse<byte[]> r = bundle(login, "?version=1.0.0&version=1.1.0");
+    Map<String, byte[]> files = files(r.body());
+    com.nimbusds.jose.jwk.JWKSet keys = com.nimbusds.jose.jwk.JWKSet.parse(http.send(HttpRequest.newBuilder(
+        URI.create(ts.registryUrl() + "/.well-known/license-keys.json")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    com.nimbusds.jose.JWSObject jws = com.nimbusds.jose.JWSObject.parse(
+        new String(files.get("turnstile-bundle.jwt"), StandardCharsets.US_ASCII));
+    assertThat(jws.getHeader().getType().getType()).isEqualTo("turnstile-bundle+jwt");
+    assertThat(jws.getHeader().getAlgorithm().getName()).isEqualTo("ES256");
+    com.nimbusds.jose.jwk.ECKey key = (com.nimbusds.jose.jwk.ECKey) keys.getKeyByKeyId(jws.getHeader().getKeyID());
+    assertThat(jws.verify(new com.nimbusds.jose.crypto.ECDSAVerifier(key))).isTrue();
+    assertThat(jws.getPayload().toBytes()).isEqualTo(files.get("turnstile-bundle.json"));
+    JsonNode list = json.readTree(jws.getPayload().toBytes());
+    assertThat(list.get("iss").asText()).isEqualTo("turnstile");
+    assertThat(list.get("sub").asText()).isEqualTo(login.username());
+    assertThat(list.get("index").get("digest").asText()).isEqualTo(FakeRegistry.sha256(files.get("index.json")));
+    Map<String, Long> signed = new LinkedHashMap<>();
+    list.get("blobs").forEach(b -> signed.put(blobPath(b.get("digest").asText()), b.get("size").asLong()));
+    Map<String, Long> inTar = new LinkedHashMap<>();
+    files.forEach((name, data) -> {
+      if (name.startsWith("blobs/")) {
+        inTar.put(name, (long) data.length);
+      }
+    });
+    assertThat(signed).isEqualTo(new java.util.TreeMap<>(inTar));
+    // The signed entry comes before any blob, so a resume past the first few kilobytes never re-renders it.
+    assertThat(dataOffset(r.body(), "turnstile-bundle.jwt")).isLessThan(dataOffset(r.body(), signed.keySet().iterator().next()));
+  }
+
+  @Test
+  void cliVerify_acceptsTheBundleOffline_andRefusesAnyChangedByteOrAnotherKey() throws Exception {
+    byte[] whole = bundle(login, "?version=1.0.0&version=1.1.0").body();
+    Path keys = dir.resolve("license-keys.json");
+    java.nio.file.Files.writeString(keys, http.send(HttpRequest.newBuilder(
+        URI.create(ts.registryUrl() + "/.well-known/license-keys.json")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    Path file = dir.resolve("bundle.tar");
+    java.nio.file.Files.write(file, whole);
+
+    CliRun ok = CliRun.of("bundle", "verify", file.toString(), "--keys", keys.toString());
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("license:     " + login.username()).contains("versions:    1.0.0, 1.1.0")
+        .contains("vendor/app").contains(v2.digest()).contains("charts/app");
+    assertThat(ok.err()).contains("verified: " + file + " is signed by license-signing key");
+
+    // One byte of a layer.
+    byte[] blob = whole.clone();
+    int layer = (int) dataOffset(whole, blobPath(v1.layers().get(1)));
+    blob[layer + 1234] ^= 1;
+    // One byte of the list beside the signature: 1.1.0 becomes 1.1.1.
+    byte[] list = whole.clone();
+    int at = (int) dataOffset(whole, "turnstile-bundle.json");
+    String text = new String(whole, at, 200, StandardCharsets.ISO_8859_1);
+    list[at + text.indexOf("1.1.0") + 4] = '1';
+    // One byte of the signature.
+    byte[] signature = whole.clone();
+    signature[(int) dataOffset(whole, "turnstile-bundle.jwt") + files(whole).get("turnstile-bundle.jwt").length - 10] ^= 1;
+    // One byte of index.json.
+    byte[] index = whole.clone();
+    index[(int) dataOffset(whole, "index.json") + 30] ^= 1;
+    Map<byte[], String> tampered = Map.of(blob, "blobs/sha256/" + v1.layers().get(1).substring(7)
+        + " does not match its digest", list, "differs from the list", signature, "does not verify with key",
+        index, "index.json does not match");
+    for (Map.Entry<byte[], String> t : tampered.entrySet()) {
+      java.nio.file.Files.write(file, t.getKey());
+      CliRun refused = CliRun.of("bundle", "verify", file.toString(), "--keys", keys.toString());
+      assertThat(refused.exit()).as(refused.out()).isEqualTo(1);
+      assertThat(refused.err()).contains(file + " does not verify: ").contains(t.getValue());
+    }
+
+    java.nio.file.Files.write(file, whole);
+    Path otherKeys = dir.resolve("other-keys.json");
+    java.nio.file.Files.writeString(otherKeys, new com.nimbusds.jose.jwk.JWKSet(
+        io.turnstile.proxy.licensing.LicenseKeys.generate().toPublicJWK()).toString());
+    CliRun wrongKey = CliRun.of("bundle", "verify", file.toString(), "--keys", otherKeys.toString());
+    assertThat(wrongKey.exit()).isEqualTo(1);
+    assertThat(wrongKey.err()).contains("does not verify: no key of the set has the id");
   }
 
   @Test

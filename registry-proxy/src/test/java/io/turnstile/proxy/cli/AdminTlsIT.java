@@ -6,6 +6,7 @@ import io.turnstile.config.ConfigLoader;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.proxy.server.TurnstileServer;
 import io.turnstile.proxy.testing.TestCa;
+import io.turnstile.proxy.testing.CliRun;
 import io.turnstile.proxy.testing.TestTurnstile;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,7 +60,7 @@ class AdminTlsIT {
     }
   }
 
-  private CliIT.Run cli(String adminUrl, String... args) {
+  private CliRun cli(String adminUrl, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--admin-url", adminUrl, "--admin-token-file", tokenFile.toString()));
     return CliIT.runRaw(all.toArray(String[]::new));
@@ -71,8 +72,8 @@ class AdminTlsIT {
 
   @Test
   void cliWithTheAdminCa_createsAndListsCustomersOverTls() {
-    CliIT.Run created = cli(https(), "customer", "create", "--name", "Acme", "--admin-ca", caFile.toString());
-    CliIT.Run listed = cli(https(), "customer", "list", "--admin-ca", caFile.toString());
+    CliRun created = cli(https(), "customer", "create", "--name", "Acme", "--admin-ca", caFile.toString());
+    CliRun listed = cli(https(), "customer", "list", "--admin-ca", caFile.toString());
 
     assertThat(created.exit()).as(created.err()).isZero();
     assertThat(listed.exit()).as(listed.err()).isZero();
@@ -81,7 +82,7 @@ class AdminTlsIT {
 
   @Test
   void cliWithoutTheAdminCa_failsPointingAtTheOption() {
-    CliIT.Run r = cli(https(), "customer", "list");
+    CliRun r = cli(https(), "customer", "list");
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("TLS with the admin API at " + https() + " failed")
@@ -91,7 +92,7 @@ class AdminTlsIT {
   @Test
   void aMissingCaFile_isNamed() {
     Path missing = dir.resolve("nope.crt");
-    CliIT.Run r = cli(https(), "customer", "list", "--admin-ca", missing.toString());
+    CliRun r = cli(https(), "customer", "list", "--admin-ca", missing.toString());
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("--admin-ca: " + missing + ": file not found");
@@ -99,7 +100,7 @@ class AdminTlsIT {
 
   @Test
   void plainHttpToTheTlsAdminPort_isRefused() {
-    CliIT.Run r = cli("http://127.0.0.1:" + server.adminAddress().getPort(), "customer", "list");
+    CliRun r = cli("http://127.0.0.1:" + server.adminAddress().getPort(), "customer", "list");
 
     assertThat(r.exit()).isNotZero();
     assertThat(r.out()).doesNotContain("ID");

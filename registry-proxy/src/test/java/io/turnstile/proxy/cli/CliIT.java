@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.turnstile.proxy.Main;
 import io.turnstile.proxy.testing.ClosedPort;
+import io.turnstile.proxy.testing.CliRun;
 import io.turnstile.proxy.testing.TestTurnstile;
 import io.turnstile.store.Access;
 import io.turnstile.store.Refusal;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +27,6 @@ class CliIT {
   private Path tokenFile;
   private final ObjectMapper json = new ObjectMapper();
 
-  record Run(int exit, String out, String err) {}
-
   @BeforeEach
   void start() throws Exception {
     ts = new TestTurnstile(dir, "http://127.0.0.1:9");
@@ -43,7 +39,7 @@ class CliIT {
     ts.close();
   }
 
-  private Run run(String... args) {
+  private CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     if (!args[0].equals("serve") && !args[0].equals("--help")) {
       all.addAll(List.of("--admin-url", ts.adminUrl(), "--admin-token-file", tokenFile.toString()));
@@ -51,30 +47,18 @@ class CliIT {
     return runRaw(all.toArray(String[]::new));
   }
 
-  static synchronized Run runRaw(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = Main.run(args);
-      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+  static CliRun runRaw(String... args) {
+    return CliRun.of(args);
   }
 
-  private JsonNode jsonOf(Run r) throws Exception {
+  private JsonNode jsonOf(CliRun r) throws Exception {
     assertThat(r.exit()).as(r.err()).isZero();
     return json.readTree(r.out());
   }
 
   @Test
   void webhookEndpoints_areManagedFromTheCli_theSecretShownOnlyWhenMade() throws Exception {
-    Run made = run("webhook", "create", "--url", "https://hooks.example.com/turnstile", "--event",
+    CliRun made = run("webhook", "create", "--url", "https://hooks.example.com/turnstile", "--event",
         "license.created,license.revoked", "--description", "CRM");
     assertThat(made.exit()).as(made.err()).isZero();
     assertThat(made.out()).contains("signing secret (shown once): whsec_").contains("license.created,license.revoked");
@@ -83,10 +67,10 @@ class CliIT {
     assertThat(list.toString()).doesNotContain("whsec_");
     JsonNode off = jsonOf(run("webhook", "update", id, "--enabled", "false", "-o", "json"));
     assertThat(off.get("enabled").asBoolean()).isFalse();
-    Run bad = run("webhook", "create", "--url", "http://hooks.example.com/", "--event", "license.created");
+    CliRun bad = run("webhook", "create", "--url", "http://hooks.example.com/", "--event", "license.created");
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.err()).contains("https");
-    Run unknown = run("webhook", "create", "--url", "https://hooks.example.com/", "--event", "license.made");
+    CliRun unknown = run("webhook", "create", "--url", "https://hooks.example.com/", "--event", "license.made");
     assertThat(unknown.err()).contains("events[0]").contains("not an event type");
     assertThat(run("webhook", "test", id).out()).startsWith("queued msg_");
     assertThat(run("webhook", "deliveries", id).out()).contains("webhook.test");
@@ -101,34 +85,34 @@ class CliIT {
     Files.writeString(tokenFile, made.body().get("token").asText() + "\n");
 
     String customer = jsonOf(run("customer", "create", "--name", "Initech", "-o", "json")).get("id").asText();
-    Run activity = run("activity", "--customer", customer);
+    CliRun activity = run("activity", "--customer", customer);
     assertThat(activity.exit()).as(activity.err()).isZero();
     assertThat(activity.out()).contains("customer.created", "api-token:billing (admin-token)");
-    Run csv = run("activity", "--actor", "api-token:billing (admin-token)", "-o", "csv");
+    CliRun csv = run("activity", "--actor", "api-token:billing (admin-token)", "-o", "csv");
     assertThat(csv.out()).startsWith("at,actor,action,customerId,licenseId,detail\r\n").contains(customer);
-    Run signingKeys = run("signing-key", "list");
+    CliRun signingKeys = run("signing-key", "list");
     assertThat(signingKeys.exit()).isNotZero();
     assertThat(signingKeys.err()).contains("needs the admin role");
 
     ts.admin("DELETE", "/admin/v1/api-tokens/" + made.body().get("id").asText(), null);
-    Run refused = run("customer", "list");
+    CliRun refused = run("customer", "list");
     assertThat(refused.exit()).isNotZero();
     assertThat(refused.err()).contains("unauthorized");
   }
 
   @Test
   void health_exitsZeroWhenThePublicListenerAnswers_andOneWhenNothingDoes() {
-    Run ok = runRaw("health", "--url", ts.registryUrl() + "/healthz");
+    CliRun ok = runRaw("health", "--url", ts.registryUrl() + "/healthz");
     assertThat(ok.exit()).as(ok.err()).isZero();
     assertThat(ok.out().strip()).isEqualTo("ok");
-    Run down = runRaw("health", "--url", "http://127.0.0.1:9/healthz", "--timeout", "1s");
+    CliRun down = runRaw("health", "--url", "http://127.0.0.1:9/healthz", "--timeout", "1s");
     assertThat(down.exit()).isEqualTo(1);
     assertThat(down.err()).contains("no answer from http://127.0.0.1:9/healthz");
   }
 
   @Test
   void help_listsTheCommands() {
-    Run r = runRaw("--help");
+    CliRun r = runRaw("--help");
     assertThat(r.exit()).isZero();
     assertThat(r.out()).contains("serve", "customer", "license", "health");
   }
@@ -136,7 +120,7 @@ class CliIT {
   @Test
   void vendorWorkflow_createGrantRevokeShow() throws Exception {
     String customer = jsonOf(run("customer", "create", "--name", "Acme", "-o", "json")).get("id").asText();
-    Run table = run("customer", "list");
+    CliRun table = run("customer", "list");
     assertThat(table.out()).contains("ID", "NAME", customer, "Acme");
 
     JsonNode created = jsonOf(run("license", "create", "--customer", customer, "--application", "app",
@@ -146,7 +130,7 @@ class CliIT {
     assertThat(created.get("expiresAt").asText()).isEqualTo("2030-01-01T00:00:00Z");
     assertThat(ts.server.store().authorize(id, key)).isInstanceOf(Access.class);
 
-    Run granted = run("license", "grant", id, "--version", "2.0.0");
+    CliRun granted = run("license", "grant", id, "--version", "2.0.0");
     assertThat(granted.exit()).as(granted.err()).isZero();
     assertThat(granted.out()).contains("exact 1.0.0, exact 1.1.0, exact 2.0.0");
     assertThat(((Access) ts.server.store().authorize(id, key)).allowsTag("vendor/app", "2.0.0")).isTrue();
@@ -157,14 +141,14 @@ class CliIT {
     assertThat(run("license", "update", id, "--expires", "2001-01-01T00:00:00Z").exit()).isZero();
     assertThat(ts.server.store().authorize(id, key)).isEqualTo(Refusal.EXPIRED);
 
-    Run shown = run("license", "show", id);
+    CliRun shown = run("license", "show", id);
     assertThat(shown.out()).contains("license.created", "license.versions_granted", "license.version_revoked",
         "license.expiry_changed", "admin-token");
     assertThat(shown.out()).doesNotContain(key);
 
     assertThat(run("license", "list", "--customer", customer).out()).contains(id, "expired");
 
-    Run rotated = run("license", "rotate-key", id, "-o", "json");
+    CliRun rotated = run("license", "rotate-key", id, "-o", "json");
     String fresh = jsonOf(rotated).get("key").asText();
     assertThat(ts.server.store().authorize(id, key)).isEqualTo(Refusal.BAD_CREDENTIALS);
 
@@ -180,18 +164,18 @@ class CliIT {
         "-o", "json"));
     String id = created.get("id").asText();
 
-    Run renamed = run("customer", "rename", acme, "--name", "Acme Corporation");
+    CliRun renamed = run("customer", "rename", acme, "--name", "Acme Corporation");
     assertThat(renamed.exit()).as(renamed.err()).isZero();
     assertThat(renamed.out()).contains(acme, "Acme Corporation");
 
-    Run moved = run("license", "move", id, "--customer", initech);
+    CliRun moved = run("license", "move", id, "--customer", initech);
     assertThat(moved.exit()).as(moved.err()).isZero();
     assertThat(ts.server.store().license(new io.turnstile.store.LicenseId(id)).customerId().value()).isEqualTo(initech);
     assertThat(run("license", "show", id).out()).contains("license.moved", acme + " -> " + initech);
     assertThat(((Access) ts.server.store().authorize(id, created.get("key").asText())).allowsTag("vendor/app", "1.0.0"))
         .isTrue();
 
-    Run nowhere = run("license", "move", id, "--customer", "cus_nobody");
+    CliRun nowhere = run("license", "move", id, "--customer", "cus_nobody");
     assertThat(nowhere.exit()).isNotZero();
     assertThat(nowhere.err()).contains("customerId").contains("no customer cus_nobody");
   }
@@ -199,14 +183,14 @@ class CliIT {
   @Test
   void ranges_grantRevokeAndShowTheirKind() throws Exception {
     String customer = jsonOf(run("customer", "create", "--name", "Acme", "-o", "json")).get("id").asText();
-    Run created = run("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",
+    CliRun created = run("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",
         "--range", "2.x", "--include-prerelease", "--keep-released-before-expiry", "--expires", "2030-01-01");
     assertThat(created.exit()).as(created.err()).isZero();
     assertThat(created.out()).contains("GRANTS", "exact 1.0.0, range 2.x (+pre)", "(keeps earlier releases)");
     String id = created.out().lines().filter(line -> line.startsWith("username: ")).findFirst().orElseThrow()
         .substring("username: ".length());
 
-    Run all = run("license", "grant", id, "--range", "*", "--range", ">=3.0.0 <3.5.0");
+    CliRun all = run("license", "grant", id, "--range", "*", "--range", ">=3.0.0 <3.5.0");
     assertThat(all.exit()).as(all.err()).isZero();
     assertThat(all.out()).contains("exact 1.0.0, all *, range 2.x (+pre), range >=3.0.0 <3.5.0");
 
@@ -216,7 +200,7 @@ class CliIT {
     assertThat(shown.get("grants")).extracting(g -> g.get("kind").asText()).containsExactly("exact", "range");
     assertThat(shown.get("keepReleasedBeforeExpiry").asBoolean()).isFalse();
 
-    Run bad = run("license", "grant", id, "--range", "two");
+    CliRun bad = run("license", "grant", id, "--range", "two");
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.err()).contains("ranges[0]", "'two' is not a version range");
     assertThat(run("license", "grant", id, "--version", "3.0.0", "--include-prerelease").exit()).isNotZero();
@@ -224,22 +208,22 @@ class CliIT {
 
   @Test
   void errors_areOneLineWithNonZeroExit() {
-    Run r = run("license", "create", "--customer", "cus_nope", "--application", "app");
+    CliRun r = run("license", "create", "--customer", "cus_nope", "--application", "app");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err().strip()).isEqualTo("turnstile: error: customerId: no customer cus_nope");
 
-    Run badDate = run("license", "update", "lic_x", "--expires", "someday");
+    CliRun badDate = run("license", "update", "lic_x", "--expires", "someday");
     assertThat(badDate.exit()).isEqualTo(1);
     assertThat(badDate.err()).contains("--expires");
 
-    Run wrongToken = runRaw("customer", "list", "--admin-url", ts.adminUrl(), "--admin-token-file", dir.resolve("missing").toString());
+    CliRun wrongToken = runRaw("customer", "list", "--admin-url", ts.adminUrl(), "--admin-token-file", dir.resolve("missing").toString());
     assertThat(wrongToken.exit()).isEqualTo(1);
     assertThat(wrongToken.err()).contains("cannot read");
   }
 
   @Test
   void unreachableAdminApi_saysSo() throws Exception {
-    Run r;
+    CliRun r;
     try (ClosedPort closed = new ClosedPort()) {
       r = runRaw("customer", "list", "--admin-url", "http://127.0.0.1:" + closed.port(), "--admin-token-file",
           tokenFile.toString());
@@ -273,7 +257,7 @@ class CliIT {
     var in = System.in;
     try {
       System.setIn(new java.io.ByteArrayInputStream((created.get("key").asText() + "\n").getBytes(StandardCharsets.UTF_8)));
-      Run r = run("license", "pull-secret", id);
+      CliRun r = run("license", "pull-secret", id);
       assertThat(r.exit()).isEqualTo(1);
       assertThat(r.out()).isEmpty();
       assertThat(r.err()).isEqualTo("turnstile: error: license " + id + " is revoked: pulls with it are refused"
@@ -287,7 +271,7 @@ class CliIT {
   void serveWithABadConfig_exitsNonZeroNamingTheField() throws Exception {
     Path bad = dir.resolve("turnstile.yaml");
     Files.writeString(bad, "admin:\n  token: 0123456789abcdefgh\nupstreams:\n  - name: u\n    url: not-a-url\n");
-    Run r = runRaw("serve", "--config", bad.toString());
+    CliRun r = runRaw("serve", "--config", bad.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().strip()).isEqualTo("turnstile: error: turnstile.yaml: upstreams[0].url: not an absolute http(s) URL");
   }
@@ -316,7 +300,7 @@ class CliIT {
               - name: vendor/app
                 upstream: vendor
         """.formatted(dir));
-    Run r = runRaw("serve", "--config", bad.toString());
+    CliRun r = runRaw("serve", "--config", bad.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err().strip()).isEqualTo("turnstile: error: eol.yaml: applications[0].endOfLife[1]: '>=1.0.0 <' is"
         + " neither a version nor a version range (npm syntax, e.g. 1.x, <2.0.0)");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.turnstile.proxy.testing.CliRun;
 import io.turnstile.proxy.testing.TestTurnstile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ class LicenseFileCliIT {
     ts.close();
   }
 
-  private CliIT.Run run(String... args) {
+  private CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--admin-url", ts.adminUrl(), "--admin-token-file", tokenFile.toString()));
     return CliIT.runRaw(all.toArray(String[]::new));
@@ -42,30 +43,30 @@ class LicenseFileCliIT {
   @Test
   void aVendorSetsEntitlements_downloadsTheFile_andVerifiesItOfflineWithTheExportedKeys() throws Exception {
     String customer = ts.admin("POST", "/admin/v1/customers", "{\"name\":\"Acme\"}").body().get("id").asText();
-    CliIT.Run created = run("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",
+    CliRun created = run("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",
         "--entitlement", "seats=10", "-o", "json");
     assertThat(created.exit()).as(created.err()).isZero();
     JsonNode license = json.readTree(created.out());
     assertThat(license.get("entitlements").get("seats").asLong()).isEqualTo(10);
     String id = license.get("id").asText();
 
-    CliIT.Run bad = run("license", "update", id, "--entitlement", "seats=lots");
+    CliRun bad = run("license", "update", id, "--entitlement", "seats=lots");
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.err()).contains("entitlements.seats: 'lots' is not an integer");
-    CliIT.Run updated = run("license", "update", id, "--entitlement", "seats=25", "--entitlement", "sso=true", "-o", "json");
+    CliRun updated = run("license", "update", id, "--entitlement", "seats=25", "--entitlement", "sso=true", "-o", "json");
     assertThat(updated.exit()).as(updated.err()).isZero();
     assertThat(json.readTree(updated.out()).get("entitlements").toString()).isEqualTo("{\"seats\":25,\"sso\":true}");
 
     Path file = dir.resolve("license.jwt");
-    CliIT.Run downloaded = run("license", "file", id, "--to", file.toString());
+    CliRun downloaded = run("license", "file", id, "--to", file.toString());
     assertThat(downloaded.exit()).as(downloaded.err()).isZero();
     Path keys = dir.resolve("license-keys.json");
-    CliIT.Run exported = run("license-key", "export");
+    CliRun exported = run("license-key", "export");
     assertThat(exported.exit()).as(exported.err()).isZero();
     Files.writeString(keys, exported.out());
     assertThat(json.readTree(exported.out()).get("keys").get(0).has("d")).as("no private part").isFalse();
 
-    CliIT.Run verified = CliIT.runRaw("license", "verify", file.toString(), "--keys", keys.toString());
+    CliRun verified = CliIT.runRaw("license", "verify", file.toString(), "--keys", keys.toString());
     assertThat(verified.exit()).as(verified.err()).isZero();
     JsonNode claims = json.readTree(verified.out());
     assertThat(claims.get("sub").asText()).isEqualTo(id);
@@ -75,7 +76,7 @@ class LicenseFileCliIT {
     String jws = Files.readString(file).strip();
     int at = jws.lastIndexOf('.') - 5;
     Files.writeString(file, jws.substring(0, at) + (jws.charAt(at) == 'x' ? 'y' : 'x') + jws.substring(at + 1));
-    CliIT.Run tampered = CliIT.runRaw("license", "verify", file.toString(), "--keys", keys.toString());
+    CliRun tampered = CliIT.runRaw("license", "verify", file.toString(), "--keys", keys.toString());
     assertThat(tampered.exit()).isNotZero();
     assertThat(tampered.err()).contains("does not verify");
   }

@@ -74,6 +74,7 @@ class FairUseIT {
 
   private void start(LimitsConfig limits, String extraYaml) throws Exception {
     FakeRegistry registry = new FakeRegistry(upstream);
+    registry.unknownIsNotFound();
     v100 = registry.image("org/app", "1.0.0", 1, 3000);
     ts = TestTurnstile.withLimits(dir, upstream.baseUrl(), limits, clock, null, extraYaml);
     login = ts.license("app", "1.0.0");
@@ -191,6 +192,41 @@ class FairUseIT {
     assertThat(message(blob)).isEqualTo("license " + login.username()
         + " has used its 1000 bytes for December; it resets on 2027-01-01");
     assertThat(manifest().statusCode()).as("a manifest pull after the limit").isEqualTo(429);
+  }
+
+  private HttpResponse<byte[]> bundle(String base, String path, String authorization) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path + "?version=1.0.0"))
+        .header("Authorization", authorization).header("User-Agent", "curl/8.14.1").build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  void blobBytesPerMonth_countsABundlesBlobBytesAsPulledOnes_andRefusesTheNextBundleAsItRefusesAPull()
+      throws Exception {
+    start(new LimitsConfig(null, new LimitConfig(1000L, "enforce"), null));
+    HttpResponse<byte[]> first = bundle(ts.registryUrl(), "/bundles/" + login.username(), login.basic());
+    assertThat(first.statusCode()).isEqualTo(200);
+    // Exactly the bytes a pull of the image's blobs counts (config and layer), not the tar around them.
+    HttpResponse<byte[]> config = http.send(HttpRequest.newBuilder(URI.create(upstream.baseUrl() + "/v2/org/app/blobs/"
+        + v100.config())).header("Authorization", TestTurnstile.basic(FakeRegistry.USER, FakeRegistry.PASSWORD))
+        .build(), HttpResponse.BodyHandlers.ofByteArray());
+    long blobBytes = config.body().length + 3000;
+    assertThat(first.body().length).isGreaterThan((int) blobBytes);
+    awaitUse("blobBytesPerMonth", blobBytes);
+
+    HttpResponse<byte[]> second = bundle(ts.registryUrl(), "/bundles/" + login.username(), login.basic());
+    HttpResponse<byte[]> pull = layer();
+    assertThat(second.statusCode()).isEqualTo(429).isEqualTo(pull.statusCode());
+    assertThat(message(second)).isEqualTo(message(pull)).isEqualTo("license " + login.username()
+        + " has used its 1000 bytes for December; it resets on 2027-01-01");
+    assertThat(second.headers().firstValue("Retry-After")).isPresent().isEqualTo(pull.headers().firstValue("Retry-After"));
+
+    // The vendor's own download through the admin API is neither refused nor counted.
+    HttpResponse<byte[]> vendor = bundle(ts.adminUrl(), "/admin/v1/licenses/" + login.username() + "/bundle",
+        "Bearer " + TestTurnstile.ADMIN_TOKEN);
+    assertThat(vendor.statusCode()).isEqualTo(200);
+    assertThat(vendor.body()).isEqualTo(first.body());
+    awaitUse("blobBytesPerMonth", blobBytes);
   }
 
   @Test
