@@ -73,7 +73,10 @@ final class StoreWriter {
   private volatile Instant snapshotAt;
   private volatile Duration lastReload;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-  /** Turns each write's events into webhook events in the same transaction; null until set. */
+  /**
+   * Writes each write's webhook events in the same transaction, and keeps their subjects once the
+   * snapshot reflects it; null until set.
+   */
   private volatile OutboxWriter outbox;
 
   /** Loads the whole store into the first snapshot. */
@@ -174,7 +177,9 @@ final class StoreWriter {
     lockForWrite();
     try {
       T result = transaction(work);
-      catchUpAfterCommit();
+      if (catchUpAfterCommit()) {
+        outboxCommitted();
+      }
       return result;
     } catch (RuntimeException e) {
       throw database.translate(e);
@@ -190,6 +195,9 @@ final class StoreWriter {
         tx.execute("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")");
       }
       OutboxWriter events = outbox;
+      if (events != null) {
+        events.begin();
+      }
       long before = events != null && events.active() ? EventLog.lastSeq(tx) : -1;
       T result = work.apply(tx);
       if (before >= 0) {
@@ -286,11 +294,24 @@ final class StoreWriter {
    * between, the write stands and its result is answered; the change feed catches up once the
    * database is back.
    */
-  private void catchUpAfterCommit() {
+  private boolean catchUpAfterCommit() {
     try {
       catchUp();
+      return true;
     } catch (RuntimeException e) {
       notReadBack(e);
+      return false;
+    }
+  }
+
+  /**
+   * The write's events are in the snapshot now: their subjects are kept for the payloads, so the
+   * outbox reads nothing back for them. Called under the lock, right after a successful catch-up.
+   */
+  private void outboxCommitted() {
+    OutboxWriter events = outbox;
+    if (events != null) {
+      events.committed(snapshot);
     }
   }
 
@@ -332,6 +353,7 @@ final class StoreWriter {
         long last = EventLog.lastSeq(dsl);
         publish(loader.loadAll(dsl), started);
         cursor = last;
+        outboxCommitted();
       } catch (RuntimeException e) {
         notReadBack(e);
       }
@@ -364,6 +386,7 @@ final class StoreWriter {
       });
       try {
         catchUp();
+        outboxCommitted();
       } catch (RuntimeException e) {
         // Committed, but the license after it cannot be read: the caller learns it was written.
         RuntimeException translated = database.translate(e);

@@ -159,10 +159,8 @@ public final class WebhookDispatcher implements AutoCloseable {
         log.info("pruned {} webhook deliveries settled more than {} days ago", pruned, KEEP.toDays());
       }
     }
-    int free = config.concurrency() - inFlight.get();
-    if (free <= 0) {
-      return;
-    }
+    // Claimed with no room left too: the events written meanwhile are fanned out all the same.
+    int free = Math.max(0, config.concurrency() - inFlight.get());
     List<DueDelivery> due = store.claim(replica, free, lease);
     for (DueDelivery d : due) {
       inFlight.incrementAndGet();
