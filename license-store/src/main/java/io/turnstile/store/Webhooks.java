@@ -103,6 +103,12 @@ public interface Webhooks {
   void deliveredAll(java.util.List<Delivered> outcomes, String replica);
 
   /**
+   * {@link #deliveredAll} and then {@link #claim}, in one write when either has work: a poller takes
+   * the store's writer once per look, not twice.
+   */
+  List<DueDelivery> settleAndClaim(List<Delivered> outcomes, String replica, int limit, Duration lease);
+
+  /**
    * Records a failed attempt, while the lease holds: retried at {@code retryAt}, or marked failed
    * when that is null. The endpoint's failure record starts now unless it has one; when it began
    * before {@code disableBefore}, the endpoint is disabled.

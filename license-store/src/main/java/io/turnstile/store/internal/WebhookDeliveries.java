@@ -8,6 +8,7 @@ import static io.turnstile.store.internal.db.Tables.WEBHOOK_ENDPOINTS;
 import io.turnstile.store.DueDelivery;
 import io.turnstile.store.NoSuchWebhookException;
 import io.turnstile.store.WebhookDelivery;
+import io.turnstile.store.Webhooks;
 import io.turnstile.store.internal.db.tables.records.WebhookDeliveriesRecord;
 import java.net.URI;
 import java.time.Clock;
@@ -53,10 +54,16 @@ final class WebhookDeliveries {
    * no event waits, what is due is read first and the writer's lock is taken only to lease it.
    */
   List<DueDelivery> claim(String replica, int limit, Duration lease) {
+    return claim(List.of(), replica, limit, lease);
+  }
+
+  /** Records {@code outcomes} (see {@link #deliveredAll}) and claims, in the same write. */
+  List<DueDelivery> claim(List<Webhooks.Delivered> outcomes, String replica, int limit, Duration lease) {
     long now = clock.millis();
     long until = now + lease.toMillis();
-    if (OutboxFanOut.waiting(writer.database().dsl())) {
+    if (!outcomes.isEmpty() || OutboxFanOut.waiting(writer.database().dsl())) {
       return writer.writeWithoutEvents(tx -> {
+        settle(tx, outcomes, replica, now);
         fanOut.run(tx, now);
         return limit <= 0 ? List.<DueDelivery>of() : lease(tx, due(tx, now, limit), replica, now, until);
       });
@@ -125,27 +132,31 @@ final class WebhookDeliveries {
     }
     long now = clock.millis();
     writer.writeWithoutEvents(tx -> {
-      for (io.turnstile.store.Webhooks.Delivered o : outcomes) {
-        DueDelivery dd = o.delivery();
-        int n = tx.update(WEBHOOK_DELIVERIES)
-            .set(WEBHOOK_DELIVERIES.STATE, DELIVERED)
-            .set(WEBHOOK_DELIVERIES.ATTEMPTS, dd.attempts() + 1)
-            .set(WEBHOOK_DELIVERIES.LAST_ATTEMPT_AT, now)
-            .set(WEBHOOK_DELIVERIES.LAST_STATUS, o.status())
-            .set(WEBHOOK_DELIVERIES.LAST_DURATION_MS, o.took().toMillis())
-            .setNull(WEBHOOK_DELIVERIES.LAST_ERROR)
-            .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
-            .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
-            .where(held(dd, replica))
-            .execute();
-        if (n == 1) {
-          tx.update(WEBHOOK_ENDPOINTS).setNull(WEBHOOK_ENDPOINTS.FAILING_SINCE)
-              .where(WEBHOOK_ENDPOINTS.ID.eq(dd.endpointId()), WEBHOOK_ENDPOINTS.FAILING_SINCE.isNotNull())
-              .execute();
-        }
-      }
+      settle(tx, outcomes, replica, now);
       return null;
     });
+  }
+
+  private static void settle(DSLContext tx, List<Webhooks.Delivered> outcomes, String replica, long now) {
+    for (io.turnstile.store.Webhooks.Delivered o : outcomes) {
+      DueDelivery dd = o.delivery();
+      int n = tx.update(WEBHOOK_DELIVERIES)
+          .set(WEBHOOK_DELIVERIES.STATE, DELIVERED)
+          .set(WEBHOOK_DELIVERIES.ATTEMPTS, dd.attempts() + 1)
+          .set(WEBHOOK_DELIVERIES.LAST_ATTEMPT_AT, now)
+          .set(WEBHOOK_DELIVERIES.LAST_STATUS, o.status())
+          .set(WEBHOOK_DELIVERIES.LAST_DURATION_MS, o.took().toMillis())
+          .setNull(WEBHOOK_DELIVERIES.LAST_ERROR)
+          .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
+          .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
+          .where(held(dd, replica))
+          .execute();
+      if (n == 1) {
+        tx.update(WEBHOOK_ENDPOINTS).setNull(WEBHOOK_ENDPOINTS.FAILING_SINCE)
+            .where(WEBHOOK_ENDPOINTS.ID.eq(dd.endpointId()), WEBHOOK_ENDPOINTS.FAILING_SINCE.isNotNull())
+            .execute();
+      }
+    }
   }
 
   void failed(DueDelivery dd, String replica, Integer status, String error, Duration took, Instant retryAt,

@@ -303,6 +303,11 @@ final class WebhookTable implements Webhooks {
   }
 
   @Override
+  public List<DueDelivery> settleAndClaim(List<Delivered> outcomes, String replica, int limit, Duration lease) {
+    return deliveries.claim(outcomes, replica, limit, lease);
+  }
+
+  @Override
   public void failed(DueDelivery d, String replica, Integer status, String error, Duration took, Instant retryAt,
       Instant disableBefore) {
     deliveries.failed(d, replica, status, error, took, retryAt, disableBefore);
