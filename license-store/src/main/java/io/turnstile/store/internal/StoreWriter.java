@@ -73,10 +73,7 @@ final class StoreWriter {
   private volatile Instant snapshotAt;
   private volatile Duration lastReload;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-  /**
-   * Writes each write's webhook events in the same transaction, and keeps their subjects once the
-   * snapshot reflects it; null until set.
-   */
+  /** Writes each write's webhook events in its transaction; null until set. */
   private volatile OutboxWriter outbox;
 
   /** Loads the whole store into the first snapshot. */
@@ -304,10 +301,7 @@ final class StoreWriter {
     }
   }
 
-  /**
-   * The write's events are in the snapshot now: their subjects are kept for the payloads, so the
-   * outbox reads nothing back for them. Called under the lock, right after a successful catch-up.
-   */
+  /** Under the lock, after a catch-up: the write's webhook events keep their subjects from the snapshot. */
   private void outboxCommitted() {
     OutboxWriter events = outbox;
     if (events != null) {
