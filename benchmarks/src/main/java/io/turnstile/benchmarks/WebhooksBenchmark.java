@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -44,6 +46,10 @@ public final class WebhooksBenchmark {
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private final AtomicLong delivered = new AtomicLong();
+  /** Deliveries per {@code webhook-id}: more than one is a redelivery. */
+  private final Map<String, Integer> byId = new ConcurrentHashMap<>();
+  /** Distinct events per type, to tell the writes' events from others (a first pull's). */
+  private final Map<String, Integer> byType = new ConcurrentSkipListMap<>();
 
   private WebhooksBenchmark(boolean quick, StringBuilder report) {
     this.report = report;
@@ -69,7 +75,10 @@ public final class WebhooksBenchmark {
     Path dir = Files.createTempDirectory("turnstile-bench-webhooks");
     HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext("/hooks", exchange -> {
-      exchange.getRequestBody().readAllBytes();
+      JsonNode event = json.readTree(exchange.getRequestBody().readAllBytes());
+      if (byId.merge(exchange.getRequestHeaders().getFirst("webhook-id"), 1, Integer::sum) == 1) {
+        byType.merge(event.path("type").asText(), 1, Integer::sum);
+      }
       delivered.incrementAndGet();
       exchange.sendResponseHeaders(204, -1);
       exchange.close();
@@ -104,7 +113,7 @@ public final class WebhooksBenchmark {
       }
       long expected = (long) writes * runs + writes / 2;
       Proc.await("the receiver to get every event of the runs with the endpoint on", Duration.ofMinutes(1),
-          () -> delivered.get() >= expected);
+          () -> writeEvents() >= expected);
 
       line("### Webhooks on and off: admin writes and manifest GETs (" + runs + " runs each, alternating which goes "
           + "first; median with range)");
@@ -122,13 +131,20 @@ public final class WebhooksBenchmark {
       line("");
       long failed = without.stream().mapToLong(r -> r.gets().failed()).sum()
           + with.stream().mapToLong(r -> r.gets().failed()).sum();
-      line(String.format("The receiver got %,d deliveries (%,d events were caused while the endpoint was on); "
-          + "%d GETs failed.", delivered.get(), expected, failed));
+      long twice = byId.values().stream().filter(n -> n > 1).count();
+      line(String.format("The receiver got %,d deliveries of %,d distinct events (by `webhook-id`; %,d of them more "
+          + "than once); the admin writes made %,d events while the endpoint was on, and it got %,d of them. Events by "
+          + "type: %s. %d GETs failed.", delivered.get(), byId.size(), twice, expected, writeEvents(), byType, failed));
       line("");
     } finally {
       receiver.stop(0);
       Proc.run(Map.of(), "rm", "-rf", dir.toString());
     }
+  }
+
+  /** Distinct events the writes caused that the receiver got: versions granted or revoked. */
+  private long writeEvents() {
+    return byType.getOrDefault("license.version_granted", 0) + byType.getOrDefault("license.version_revoked", 0);
   }
 
   private void row(String name, List<Run> off, List<Run> on, java.util.function.ToDoubleFunction<Run> f,

@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * Webhook endpoints, the outbox and its deliveries, kept in the store's database. Every change the
- * store records that an enabled endpoint wants becomes an outbox event in the same transaction, with
- * one delivery per such endpoint; a change that rolls back leaves none. Blocking: call off the event
- * loops.
+ * store records that an enabled endpoint wants becomes an outbox event in the same transaction; a
+ * change that rolls back leaves none. Its payload and one delivery per endpoint that wants it are
+ * added after the commit, by {@link #claim}, so the change's own transaction stays small. Blocking:
+ * call off the event loops.
  */
 public interface Webhooks {
   /** Sets how events become JSON; until it is called a payload names only the event and its subject. */
@@ -84,9 +85,11 @@ public interface Webhooks {
   boolean noticeLimit(Usage.Key key, boolean reached, long used, long limit, boolean enforced);
 
   /**
-   * Leases up to {@code limit} deliveries that are due, each the oldest pending one of its license
-   * and endpoint, to {@code replica} until {@code lease} from now. A delivery leased by another
-   * replica is taken only once that lease has ended.
+   * Fans out the events written since the last call (their payloads, one delivery per endpoint that
+   * wants each), then leases up to {@code limit} deliveries that are due (none when it is 0), each
+   * the oldest pending one of its customer and endpoint, to {@code replica} until {@code lease} from
+   * now. A delivery leased by another replica is taken only once that lease has ended; none is due
+   * while an earlier event waits to be fanned out.
    */
   List<DueDelivery> claim(String replica, int limit, Duration lease);
 
@@ -98,6 +101,12 @@ public interface Webhooks {
 
   /** Records successful attempts in one transaction, each while its lease holds. */
   void deliveredAll(java.util.List<Delivered> outcomes, String replica);
+
+  /**
+   * {@link #deliveredAll} and then {@link #claim}, in one write when either has work: a poller takes
+   * the store's writer once per look, not twice.
+   */
+  List<DueDelivery> settleAndClaim(List<Delivered> outcomes, String replica, int limit, Duration lease);
 
   /**
    * Records a failed attempt, while the lease holds: retried at {@code retryAt}, or marked failed

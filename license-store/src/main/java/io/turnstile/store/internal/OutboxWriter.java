@@ -1,33 +1,42 @@
 package io.turnstile.store.internal;
 
-import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
 import static io.turnstile.store.internal.db.Tables.EVENTS;
 import static io.turnstile.store.internal.db.Tables.OUTBOX_EVENTS;
-import static io.turnstile.store.internal.db.Tables.WEBHOOK_DELIVERIES;
+import static io.turnstile.store.internal.db.Tables.OUTBOX_PENDING;
 
 import io.turnstile.store.Customer;
 import io.turnstile.store.CustomerId;
 import io.turnstile.store.Keys;
 import io.turnstile.store.License;
 import io.turnstile.store.LicenseId;
+import io.turnstile.store.Snapshot;
 import io.turnstile.store.WebhookEndpoint;
 import io.turnstile.store.WebhookEvent;
-import io.turnstile.store.WebhookPayloads;
 import io.turnstile.store.internal.db.tables.records.EventsRecord;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
 /**
- * Writes the outbox, always inside the transaction of the change that caused the event: after a
- * write's work, {@link #afterWork} turns the events table's new rows into webhook events, each with
- * one delivery per enabled endpoint that wants it. So an event exists exactly when its change
- * committed. When no endpoint is enabled (known from memory) nothing is read or written.
+ * Writes the outbox, always inside the transaction of the change that caused the event, and keeps
+ * that part small: after a write's work, {@link #afterWork} turns the events table's new rows into
+ * webhook events, each one row of {@code outbox_pending} holding only the facts needed to send it
+ * (type, time, customer, license, details). So an event exists exactly when its change committed.
+ * Rendering the payload and adding a delivery per endpoint happen after the commit, in {@link
+ * OutboxFanOut}; right after the commit, under the writer's lock, {@link #committed} keeps the
+ * license and customer as the change left them, from the fresh snapshot, for the payload. When no
+ * endpoint is enabled (known from memory) nothing is read or written.
  */
 final class OutboxWriter {
   /** Event-log actions that are fields of one {@code license.updated}, and the field each names. */
@@ -50,20 +59,22 @@ final class OutboxWriter {
       "license.key_rotated", new String[] {WebhookEvent.KEY_ROTATED, null},
       "license.revoked", new String[] {WebhookEvent.LICENSE_REVOKED, null});
 
-  private final SnapshotLoader loader;
-  private volatile List<WebhookEndpoint> endpoints = List.of();
-  private volatile WebhookPayloads payloads = OutboxWriter::minimal;
+  /** Most subjects kept for the poller; beyond them it reads them back from the database. */
+  private static final int MAX_KEPT = 10_000;
 
-  OutboxWriter(SnapshotLoader loader) {
-    this.loader = loader;
-  }
+  /** The customer and license of an event as its change left them, for its payload. */
+  record Subjects(Customer customer, License license) {}
+
+  /** An event of the write under way, whose subjects are kept once it commits. */
+  private record Written(long seq, CustomerId customer, LicenseId license) {}
+
+  private volatile List<WebhookEndpoint> endpoints = List.of();
+  /** The events of the write under way; only touched under the writer's lock. */
+  private final List<Written> thisWrite = new ArrayList<>();
+  private final Map<Long, Subjects> kept = new ConcurrentHashMap<>();
 
   void endpoints(List<WebhookEndpoint> current) {
     endpoints = List.copyOf(current);
-  }
-
-  void renderWith(WebhookPayloads p) {
-    payloads = p;
   }
 
   /** Whether any endpoint is enabled, as of the last endpoint event this replica followed. */
@@ -118,51 +129,86 @@ final class OutboxWriter {
   }
 
   /**
-   * Writes one event and its deliveries: to {@code only} when it is not null (a test event), else to
-   * every enabled endpoint that wants {@code type}. Deliveries of one license keep their order.
+   * Writes one event's facts, to go to {@code only} when it is not null (a test event), else to
+   * every enabled endpoint that wants {@code type} when it is fanned out. Nothing is written when no
+   * endpoint wants it now.
    *
-   * @return the event's id
+   * @return the event's id, or null when nothing was written
    */
   String enqueue(DSLContext tx, String type, Instant at, CustomerId customerId, LicenseId licenseId,
       Map<String, List<String>> details, WebhookEndpoint only) {
-    List<WebhookEndpoint> to = only != null ? List.of(only)
-        : endpoints.stream().filter(e -> e.enabled() && e.wants(type)).toList();
-    if (to.isEmpty()) {
+    if (only == null && endpoints.stream().noneMatch(e -> e.enabled() && e.wants(type))) {
       return null;
     }
-    License license = licenseId == null ? null : loader.license(tx, licenseId).orElse(null);
-    CustomerId cid = customerId != null ? customerId : license == null ? null : license.customerId();
-    Customer customer = cid == null ? null : tx.selectFrom(CUSTOMERS).where(CUSTOMERS.ID.eq(cid.value()))
-        .fetchOptional(c -> new Customer(new CustomerId(c.getId()), c.getName(), Instant.ofEpochMilli(c.getCreatedAt())))
-        .orElse(null);
     String id = Keys.newId("msg_");
-    String payload = payloads.render(new WebhookEvent(id, type, at, customer, license, details));
-    long seq = tx.select(DSL.coalesce(DSL.max(OUTBOX_EVENTS.SEQ), 0L)).from(OUTBOX_EVENTS).fetchOne().value1() + 1;
-    tx.insertInto(OUTBOX_EVENTS)
-        .set(OUTBOX_EVENTS.SEQ, seq)
-        .set(OUTBOX_EVENTS.ID, id)
-        .set(OUTBOX_EVENTS.TYPE, type)
-        .set(OUTBOX_EVENTS.AT, at.toEpochMilli())
-        .set(OUTBOX_EVENTS.PAYLOAD, payload)
+    // One numbering for events waiting and events fanned out: deliveries follow commit order.
+    Long waiting = tx.select(DSL.max(OUTBOX_PENDING.SEQ)).from(OUTBOX_PENDING).fetchOne().value1();
+    Long sent = tx.select(DSL.max(OUTBOX_EVENTS.SEQ)).from(OUTBOX_EVENTS).fetchOne().value1();
+    long seq = Math.max(waiting == null ? 0 : waiting, sent == null ? 0 : sent) + 1;
+    tx.insertInto(OUTBOX_PENDING)
+        .set(OUTBOX_PENDING.SEQ, seq)
+        .set(OUTBOX_PENDING.ID, id)
+        .set(OUTBOX_PENDING.TYPE, type)
+        .set(OUTBOX_PENDING.AT, at.toEpochMilli())
+        .set(OUTBOX_PENDING.CUSTOMER_ID, customerId == null ? null : customerId.value())
+        .set(OUTBOX_PENDING.LICENSE_ID, licenseId == null ? null : licenseId.value())
+        .set(OUTBOX_PENDING.ENDPOINT_ID, only == null ? null : only.id())
+        .set(OUTBOX_PENDING.DETAILS, encode(details))
         .execute();
-    String orderingKey = licenseId != null ? licenseId.value() : cid != null ? cid.value() : id;
-    for (WebhookEndpoint e : to) {
-      insertDelivery(tx, seq, e.id(), orderingKey, at.toEpochMilli());
-    }
+    thisWrite.add(new Written(seq, customerId, licenseId));
     return id;
   }
 
-  static void insertDelivery(DSLContext tx, long seq, String endpointId, String orderingKey, long now) {
-    tx.insertInto(WEBHOOK_DELIVERIES)
-        .set(WEBHOOK_DELIVERIES.ID, Keys.newId("dlv_"))
-        .set(WEBHOOK_DELIVERIES.SEQ, seq)
-        .set(WEBHOOK_DELIVERIES.ENDPOINT_ID, endpointId)
-        .set(WEBHOOK_DELIVERIES.ORDERING_KEY, orderingKey)
-        .set(WEBHOOK_DELIVERIES.STATE, "pending")
-        .set(WEBHOOK_DELIVERIES.ATTEMPTS, 0)
-        .set(WEBHOOK_DELIVERIES.CREATED_AT, now)
-        .set(WEBHOOK_DELIVERIES.NEXT_ATTEMPT_AT, now)
-        .execute();
+  /** A write's transaction begins: what one that rolled back left is dropped. */
+  void begin() {
+    thisWrite.clear();
+  }
+
+  /**
+   * The write committed and {@code after} reflects it: its events' license and customer are kept
+   * from it for their payloads. A subject the snapshot does not hold (a deleted customer, a license
+   * of one) is read from the database when the event is fanned out; it no longer changes by then.
+   */
+  void committed(Snapshot after) {
+    for (Written w : thisWrite) {
+      License license = w.license() == null ? null : after.license(w.license());
+      CustomerId cid = w.customer() != null ? w.customer() : license == null ? null : license.customerId();
+      Customer customer = cid == null ? null : after.customer(cid);
+      if ((w.license() == null || license != null) && (cid == null || customer != null) && kept.size() < MAX_KEPT) {
+        kept.put(w.seq(), new Subjects(customer, license));
+      }
+    }
+    thisWrite.clear();
+  }
+
+  /** The subjects kept for event {@code seq}, once: null when this replica kept none. */
+  Subjects take(long seq) {
+    return kept.remove(seq);
+  }
+
+  /** {@code key=value,value&key=value}, each part URL-encoded: an event's details in its row. */
+  static String encode(Map<String, List<String>> details) {
+    StringBuilder s = new StringBuilder();
+    new TreeMap<>(details).forEach((k, vs) -> {
+      s.append(s.length() == 0 ? "" : "&").append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=');
+      s.append(vs.stream().map(v -> URLEncoder.encode(v, StandardCharsets.UTF_8)).collect(Collectors.joining(",")));
+    });
+    return s.toString();
+  }
+
+  /** The details {@link #encode} wrote. */
+  static Map<String, List<String>> decode(String encoded) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    if (encoded == null || encoded.isEmpty()) {
+      return out;
+    }
+    for (String part : encoded.split("&")) {
+      int eq = part.indexOf('=');
+      String values = part.substring(eq + 1);
+      out.put(URLDecoder.decode(part.substring(0, eq), StandardCharsets.UTF_8), values.isEmpty() ? List.of()
+          : Arrays.stream(values.split(",", -1)).map(v -> URLDecoder.decode(v, StandardCharsets.UTF_8)).toList());
+    }
+    return out;
   }
 
   /** {@code versions=[1.0.0, 1.1.0]} or {@code version=1.0.0}: the values after the '='. */
@@ -176,19 +222,5 @@ final class OutboxWriter {
       return v.isBlank() ? List.of() : Arrays.stream(v.split(", ")).map(String::trim).toList();
     }
     return List.of(v);
-  }
-
-  /** The payload before a renderer is set: the event and its subject's id, nothing else. */
-  private static String minimal(WebhookEvent e) {
-    Map<String, String> data = new LinkedHashMap<>();
-    if (e.license() != null) {
-      data.put("id", e.license().id().value());
-    } else if (e.customer() != null) {
-      data.put("id", e.customer().id().value());
-    }
-    StringBuilder s = new StringBuilder("{\"id\":\"").append(e.id()).append("\",\"type\":\"").append(e.type())
-        .append("\",\"timestamp\":\"").append(e.at()).append("\",\"data\":{");
-    data.forEach((k, v) -> s.append('"').append(k).append("\":\"").append(v).append('"'));
-    return s.append("}}").toString();
   }
 }

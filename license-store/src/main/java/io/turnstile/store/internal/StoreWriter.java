@@ -73,7 +73,7 @@ final class StoreWriter {
   private volatile Instant snapshotAt;
   private volatile Duration lastReload;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-  /** Turns each write's events into webhook events in the same transaction; null until set. */
+  /** Writes each write's webhook events in its transaction; null until set. */
   private volatile OutboxWriter outbox;
 
   /** Loads the whole store into the first snapshot. */
@@ -174,7 +174,9 @@ final class StoreWriter {
     lockForWrite();
     try {
       T result = transaction(work);
-      catchUpAfterCommit();
+      if (catchUpAfterCommit()) {
+        outboxCommitted();
+      }
       return result;
     } catch (RuntimeException e) {
       throw database.translate(e);
@@ -190,6 +192,9 @@ final class StoreWriter {
         tx.execute("SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")");
       }
       OutboxWriter events = outbox;
+      if (events != null) {
+        events.begin();
+      }
       long before = events != null && events.active() ? EventLog.lastSeq(tx) : -1;
       T result = work.apply(tx);
       if (before >= 0) {
@@ -286,11 +291,21 @@ final class StoreWriter {
    * between, the write stands and its result is answered; the change feed catches up once the
    * database is back.
    */
-  private void catchUpAfterCommit() {
+  private boolean catchUpAfterCommit() {
     try {
       catchUp();
+      return true;
     } catch (RuntimeException e) {
       notReadBack(e);
+      return false;
+    }
+  }
+
+  /** Under the lock, after a catch-up: the write's webhook events keep their subjects from the snapshot. */
+  private void outboxCommitted() {
+    OutboxWriter events = outbox;
+    if (events != null) {
+      events.committed(snapshot);
     }
   }
 
@@ -332,6 +347,7 @@ final class StoreWriter {
         long last = EventLog.lastSeq(dsl);
         publish(loader.loadAll(dsl), started);
         cursor = last;
+        outboxCommitted();
       } catch (RuntimeException e) {
         notReadBack(e);
       }
@@ -364,6 +380,7 @@ final class StoreWriter {
       });
       try {
         catchUp();
+        outboxCommitted();
       } catch (RuntimeException e) {
         // Committed, but the license after it cannot be read: the caller learns it was written.
         RuntimeException translated = database.translate(e);

@@ -1,12 +1,14 @@
 package io.turnstile.store.internal;
 
 import static io.turnstile.store.internal.db.Tables.OUTBOX_EVENTS;
+import static io.turnstile.store.internal.db.Tables.OUTBOX_PENDING;
 import static io.turnstile.store.internal.db.Tables.WEBHOOK_DELIVERIES;
 import static io.turnstile.store.internal.db.Tables.WEBHOOK_ENDPOINTS;
 
 import io.turnstile.store.DueDelivery;
 import io.turnstile.store.NoSuchWebhookException;
 import io.turnstile.store.WebhookDelivery;
+import io.turnstile.store.Webhooks;
 import io.turnstile.store.internal.db.tables.records.WebhookDeliveriesRecord;
 import java.net.URI;
 import java.time.Clock;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
 
@@ -37,19 +40,52 @@ final class WebhookDeliveries {
   private final StoreWriter writer;
   private final CredentialCipher cipher;
   private final Clock clock;
+  private final OutboxFanOut fanOut;
 
-  WebhookDeliveries(StoreWriter writer, CredentialCipher cipher, Clock clock) {
+  WebhookDeliveries(StoreWriter writer, CredentialCipher cipher, Clock clock, OutboxFanOut fanOut) {
     this.writer = writer;
     this.cipher = cipher;
     this.clock = clock;
+    this.fanOut = fanOut;
   }
 
+  /**
+   * Fans out the events waiting, then leases up to {@code limit} due deliveries, in one write; when
+   * no event waits, what is due is read first and the writer's lock is taken only to lease it.
+   */
   List<DueDelivery> claim(String replica, int limit, Duration lease) {
+    return claim(List.of(), replica, limit, lease);
+  }
+
+  /** Records {@code outcomes} (see {@link #deliveredAll}) and claims, in the same write. */
+  List<DueDelivery> claim(List<Webhooks.Delivered> outcomes, String replica, int limit, Duration lease) {
     long now = clock.millis();
+    long until = now + lease.toMillis();
+    if (!outcomes.isEmpty() || OutboxFanOut.waiting(writer.database().dsl())) {
+      return writer.writeWithoutEvents(tx -> {
+        settle(tx, outcomes, replica, now);
+        fanOut.run(tx, now);
+        return limit <= 0 ? List.<DueDelivery>of() : lease(tx, due(tx, now, limit), replica, now, until);
+      });
+    }
+    if (limit <= 0) {
+      return List.of();
+    }
+    List<? extends Record> due = due(writer.database().dsl(), now, limit);
+    if (due.isEmpty()) {
+      return List.of();
+    }
+    return writer.writeWithoutEvents(tx -> lease(tx, due, replica, now, until));
+  }
+
+  /**
+   * The oldest due deliveries: pending, of an enabled endpoint, not leased, with no earlier pending
+   * delivery of their key to that endpoint and no earlier event still waiting to be fanned out.
+   */
+  private static List<? extends Record> due(DSLContext db, long now, int limit) {
     io.turnstile.store.internal.db.tables.WebhookDeliveries d = WEBHOOK_DELIVERIES.as("d");
     io.turnstile.store.internal.db.tables.WebhookDeliveries e = WEBHOOK_DELIVERIES.as("e");
-    List<? extends Record> due = writer.database().dsl()
-        .select(d.ID, d.ENDPOINT_ID, d.ATTEMPTS, d.CREATED_AT, WEBHOOK_ENDPOINTS.URL, WEBHOOK_ENDPOINTS.SECRET_ENC,
+    return db.select(d.ID, d.ENDPOINT_ID, d.ATTEMPTS, d.CREATED_AT, WEBHOOK_ENDPOINTS.URL, WEBHOOK_ENDPOINTS.SECRET_ENC,
             OUTBOX_EVENTS.ID, OUTBOX_EVENTS.TYPE, OUTBOX_EVENTS.PAYLOAD)
         .from(d)
         .join(WEBHOOK_ENDPOINTS).on(WEBHOOK_ENDPOINTS.ID.eq(d.ENDPOINT_ID))
@@ -57,33 +93,31 @@ final class WebhookDeliveries {
         .where(d.STATE.eq(PENDING), d.NEXT_ATTEMPT_AT.le(now), WEBHOOK_ENDPOINTS.ENABLED.isTrue(),
             d.LEASE_UNTIL.isNull().or(d.LEASE_UNTIL.lt(now)),
             DSL.notExists(DSL.selectOne().from(e).where(e.ENDPOINT_ID.eq(d.ENDPOINT_ID),
-                e.ORDERING_KEY.eq(d.ORDERING_KEY), e.STATE.eq(PENDING), e.SEQ.lt(d.SEQ))))
+                e.ORDERING_KEY.eq(d.ORDERING_KEY), e.STATE.eq(PENDING), e.SEQ.lt(d.SEQ))),
+            DSL.notExists(DSL.selectOne().from(OUTBOX_PENDING).where(OUTBOX_PENDING.SEQ.lt(d.SEQ))))
         .orderBy(d.SEQ)
         .limit(limit)
         .fetch();
-    if (due.isEmpty()) {
-      return List.of();
-    }
-    long until = now + lease.toMillis();
+  }
+
+  private List<DueDelivery> lease(DSLContext tx, List<? extends Record> due, String replica, long now, long until) {
+    io.turnstile.store.internal.db.tables.WebhookDeliveries d = WEBHOOK_DELIVERIES.as("d");
     List<DueDelivery> won = new ArrayList<>();
-    writer.writeWithoutEvents(tx -> {
-      for (Record r : due) {
-        int taken = tx.update(WEBHOOK_DELIVERIES)
-            .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, until)
-            .set(WEBHOOK_DELIVERIES.LEASED_BY, replica)
-            .where(WEBHOOK_DELIVERIES.ID.eq(r.get(d.ID)), WEBHOOK_DELIVERIES.STATE.eq(PENDING),
-                WEBHOOK_DELIVERIES.LEASE_UNTIL.isNull().or(WEBHOOK_DELIVERIES.LEASE_UNTIL.lt(now)))
-            .execute();
-        if (taken == 1) {
-          String endpoint = r.get(d.ENDPOINT_ID);
-          won.add(new DueDelivery(r.get(d.ID), endpoint, URI.create(r.get(WEBHOOK_ENDPOINTS.URL)),
-              cipher.decrypt(r.get(WEBHOOK_ENDPOINTS.SECRET_ENC), endpoint), r.get(OUTBOX_EVENTS.ID),
-              r.get(OUTBOX_EVENTS.TYPE), r.get(OUTBOX_EVENTS.PAYLOAD), r.get(d.ATTEMPTS),
-              Instant.ofEpochMilli(r.get(d.CREATED_AT)), Instant.ofEpochMilli(until)));
-        }
+    for (Record r : due) {
+      int taken = tx.update(WEBHOOK_DELIVERIES)
+          .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, until)
+          .set(WEBHOOK_DELIVERIES.LEASED_BY, replica)
+          .where(WEBHOOK_DELIVERIES.ID.eq(r.get(d.ID)), WEBHOOK_DELIVERIES.STATE.eq(PENDING),
+              WEBHOOK_DELIVERIES.LEASE_UNTIL.isNull().or(WEBHOOK_DELIVERIES.LEASE_UNTIL.lt(now)))
+          .execute();
+      if (taken == 1) {
+        String endpoint = r.get(d.ENDPOINT_ID);
+        won.add(new DueDelivery(r.get(d.ID), endpoint, URI.create(r.get(WEBHOOK_ENDPOINTS.URL)),
+            cipher.decrypt(r.get(WEBHOOK_ENDPOINTS.SECRET_ENC), endpoint), r.get(OUTBOX_EVENTS.ID),
+            r.get(OUTBOX_EVENTS.TYPE), r.get(OUTBOX_EVENTS.PAYLOAD), r.get(d.ATTEMPTS),
+            Instant.ofEpochMilli(r.get(d.CREATED_AT)), Instant.ofEpochMilli(until)));
       }
-      return null;
-    });
+    }
     return won;
   }
 
@@ -98,27 +132,31 @@ final class WebhookDeliveries {
     }
     long now = clock.millis();
     writer.writeWithoutEvents(tx -> {
-      for (io.turnstile.store.Webhooks.Delivered o : outcomes) {
-        DueDelivery dd = o.delivery();
-        int n = tx.update(WEBHOOK_DELIVERIES)
-            .set(WEBHOOK_DELIVERIES.STATE, DELIVERED)
-            .set(WEBHOOK_DELIVERIES.ATTEMPTS, dd.attempts() + 1)
-            .set(WEBHOOK_DELIVERIES.LAST_ATTEMPT_AT, now)
-            .set(WEBHOOK_DELIVERIES.LAST_STATUS, o.status())
-            .set(WEBHOOK_DELIVERIES.LAST_DURATION_MS, o.took().toMillis())
-            .setNull(WEBHOOK_DELIVERIES.LAST_ERROR)
-            .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
-            .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
-            .where(held(dd, replica))
-            .execute();
-        if (n == 1) {
-          tx.update(WEBHOOK_ENDPOINTS).setNull(WEBHOOK_ENDPOINTS.FAILING_SINCE)
-              .where(WEBHOOK_ENDPOINTS.ID.eq(dd.endpointId()), WEBHOOK_ENDPOINTS.FAILING_SINCE.isNotNull())
-              .execute();
-        }
-      }
+      settle(tx, outcomes, replica, now);
       return null;
     });
+  }
+
+  private static void settle(DSLContext tx, List<Webhooks.Delivered> outcomes, String replica, long now) {
+    for (io.turnstile.store.Webhooks.Delivered o : outcomes) {
+      DueDelivery dd = o.delivery();
+      int n = tx.update(WEBHOOK_DELIVERIES)
+          .set(WEBHOOK_DELIVERIES.STATE, DELIVERED)
+          .set(WEBHOOK_DELIVERIES.ATTEMPTS, dd.attempts() + 1)
+          .set(WEBHOOK_DELIVERIES.LAST_ATTEMPT_AT, now)
+          .set(WEBHOOK_DELIVERIES.LAST_STATUS, o.status())
+          .set(WEBHOOK_DELIVERIES.LAST_DURATION_MS, o.took().toMillis())
+          .setNull(WEBHOOK_DELIVERIES.LAST_ERROR)
+          .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
+          .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
+          .where(held(dd, replica))
+          .execute();
+      if (n == 1) {
+        tx.update(WEBHOOK_ENDPOINTS).setNull(WEBHOOK_ENDPOINTS.FAILING_SINCE)
+            .where(WEBHOOK_ENDPOINTS.ID.eq(dd.endpointId()), WEBHOOK_ENDPOINTS.FAILING_SINCE.isNotNull())
+            .execute();
+      }
+    }
   }
 
   void failed(DueDelivery dd, String replica, Integer status, String error, Duration took, Instant retryAt,

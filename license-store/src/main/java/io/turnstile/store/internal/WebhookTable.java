@@ -48,21 +48,23 @@ final class WebhookTable implements Webhooks {
   private final CredentialCipher cipher;
   private final Clock clock;
   private final OutboxWriter outbox;
+  private final OutboxFanOut fanOut;
   private final WebhookDeliveries deliveries;
 
   WebhookTable(StoreWriter writer, CredentialCipher cipher, SnapshotLoader loader, Clock clock) {
     this.writer = writer;
     this.cipher = cipher;
     this.clock = clock;
-    this.outbox = new OutboxWriter(loader);
-    this.deliveries = new WebhookDeliveries(writer, cipher, clock);
+    this.outbox = new OutboxWriter();
+    this.fanOut = new OutboxFanOut(outbox, loader);
+    this.deliveries = new WebhookDeliveries(writer, cipher, clock, fanOut);
     writer.follow(EVENT_PREFIX, tx -> outbox.endpoints(load(tx)));
     writer.outbox(outbox);
   }
 
   @Override
   public void renderWith(WebhookPayloads payloads) {
-    outbox.renderWith(Objects.requireNonNull(payloads, "payloads"));
+    fanOut.renderWith(Objects.requireNonNull(payloads, "payloads"));
   }
 
   @Override
@@ -298,6 +300,11 @@ final class WebhookTable implements Webhooks {
   @Override
   public void deliveredAll(List<Delivered> outcomes, String replica) {
     deliveries.deliveredAll(outcomes, replica);
+  }
+
+  @Override
+  public List<DueDelivery> settleAndClaim(List<Delivered> outcomes, String replica, int limit, Duration lease) {
+    return deliveries.claim(outcomes, replica, limit, lease);
   }
 
   @Override

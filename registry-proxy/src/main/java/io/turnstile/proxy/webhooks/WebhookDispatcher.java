@@ -26,10 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers the outbox. One thread looks for due deliveries (every {@code webhooks.poll}, and at
- * once after this replica writes), leases at most as many as there are free delivery threads, in
- * one write, records the successes gathered since its last look in one write too, and
- * hands them to a pool of {@code webhooks.concurrency} threads of its own: a slow receiver never
- * holds up a pull or an admin call, only other deliveries. Each attempt is signed the Standard
+ * once after this replica writes) and, in one write, records the successes gathered since its last
+ * look, fans out the events written meanwhile (their payloads and deliveries) and leases at most as
+ * many due deliveries as there are free delivery threads; it hands them to a pool of {@code
+ * webhooks.concurrency} threads of its own: a slow receiver never holds up a pull or an admin call,
+ * only other deliveries. Each attempt is signed the Standard
  * Webhooks way ({@code webhook-id} is the event's id, the same at every attempt, so receivers
  * de-duplicate by it). A failure is retried after {@code webhooks.retryBase}, doubling with jitter
  * up to an hour between attempts, until {@code webhooks.retryFor} after the event; then the delivery
@@ -146,7 +147,6 @@ public final class WebhookDispatcher implements AutoCloseable {
   }
 
   private void pollOnce() {
-    recordSettled();
     long now = clock.millis();
     if (now - countedAt >= COUNT_EVERY.toMillis()) {
       countedAt = now;
@@ -159,11 +159,21 @@ public final class WebhookDispatcher implements AutoCloseable {
         log.info("pruned {} webhook deliveries settled more than {} days ago", pruned, KEEP.toDays());
       }
     }
-    int free = config.concurrency() - inFlight.get();
-    if (free <= 0) {
-      return;
+    // Claimed with no room left too: the events written meanwhile are fanned out all the same.
+    int free = Math.max(0, config.concurrency() - inFlight.get());
+    List<Webhooks.Delivered> batch = drainSettled();
+    List<DueDelivery> due;
+    try {
+      // The successes gathered since the last look, the events written meanwhile and the next leases:
+      // one write, so deliveries take the store's writer about once per look.
+      due = store.settleAndClaim(batch, replica, free, lease);
+    } catch (RuntimeException e) {
+      // Kept for the next look; should the leases run out meanwhile, the deliveries are sent again
+      // (at least once), never lost.
+      settled.addAll(batch);
+      throw e;
     }
-    List<DueDelivery> due = store.claim(replica, free, lease);
+    delivered.increment(batch.size());
     for (DueDelivery d : due) {
       inFlight.incrementAndGet();
       pool.execute(() -> {
@@ -199,12 +209,17 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
   }
 
-  /** Records the successes gathered so far, in one write; on failure they wait for the next poll. */
-  private void recordSettled() {
+  private List<Webhooks.Delivered> drainSettled() {
     List<Webhooks.Delivered> batch = new java.util.ArrayList<>();
     for (Webhooks.Delivered o; (o = settled.poll()) != null; ) {
       batch.add(o);
     }
+    return batch;
+  }
+
+  /** Records the successes gathered so far, in one write, when the poller stops. */
+  private void recordSettled() {
+    List<Webhooks.Delivered> batch = drainSettled();
     if (batch.isEmpty()) {
       return;
     }

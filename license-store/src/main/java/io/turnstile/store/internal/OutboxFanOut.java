@@ -1,0 +1,150 @@
+package io.turnstile.store.internal;
+
+import static io.turnstile.store.internal.db.Tables.CUSTOMERS;
+import static io.turnstile.store.internal.db.Tables.OUTBOX_EVENTS;
+import static io.turnstile.store.internal.db.Tables.OUTBOX_PENDING;
+import static io.turnstile.store.internal.db.Tables.WEBHOOK_DELIVERIES;
+
+import io.turnstile.store.Customer;
+import io.turnstile.store.CustomerId;
+import io.turnstile.store.Keys;
+import io.turnstile.store.License;
+import io.turnstile.store.LicenseId;
+import io.turnstile.store.WebhookEndpoint;
+import io.turnstile.store.WebhookEvent;
+import io.turnstile.store.WebhookPayloads;
+import io.turnstile.store.internal.db.tables.records.OutboxPendingRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The after-commit half of the outbox: turns the events {@link OutboxWriter} wrote with their
+ * changes into payloads and deliveries, one per enabled endpoint that wants the event, and moves
+ * them to {@code outbox_events}, in the delivery poller's transaction rather than the change's.
+ *
+ * <p>A payload shows the license and customer as the change left them: kept in memory by the
+ * replica that made the change, right after its commit. An event this replica kept nothing for
+ * (another replica's, or one written before a restart) waits {@link #GRACE} for the replica that
+ * wrote it, then is rendered from the database. Taking an event is a conditional delete, so only
+ * one replica fans each out; until it is fanned out, no later delivery is due (see {@link
+ * WebhookDeliveries#claim}), so deliveries keep the order the changes committed in.
+ */
+final class OutboxFanOut {
+  private static final Logger log = LoggerFactory.getLogger(OutboxFanOut.class);
+  /** How long an event another replica wrote is left to it; after that any replica takes it. */
+  static final Duration GRACE = Duration.ofSeconds(5);
+  /** Most events fanned out in one transaction. */
+  private static final int BATCH = 500;
+
+  private final OutboxWriter writer;
+  private final SnapshotLoader loader;
+  private volatile WebhookPayloads payloads = OutboxFanOut::minimal;
+
+  OutboxFanOut(OutboxWriter writer, SnapshotLoader loader) {
+    this.writer = writer;
+    this.loader = loader;
+  }
+
+  void renderWith(WebhookPayloads p) {
+    payloads = p;
+  }
+
+  /** Whether some event waits to be fanned out: a read, without the writer's lock. */
+  static boolean waiting(DSLContext db) {
+    return db.fetchExists(OUTBOX_PENDING);
+  }
+
+  /** Fans out the events waiting, oldest first, inside {@code tx}. @return how many were fanned out */
+  int run(DSLContext tx, long now) {
+    List<OutboxPendingRecord> rows = tx.selectFrom(OUTBOX_PENDING).orderBy(OUTBOX_PENDING.SEQ).limit(BATCH).fetch();
+    if (rows.isEmpty()) {
+      return 0;
+    }
+    List<WebhookEndpoint> endpoints = WebhookTable.load(tx);
+    int done = 0;
+    for (OutboxPendingRecord row : rows) {
+      OutboxWriter.Subjects kept = writer.take(row.getSeq());
+      if (kept == null && row.getAt() > now - GRACE.toMillis()) {
+        continue;
+      }
+      if (tx.deleteFrom(OUTBOX_PENDING).where(OUTBOX_PENDING.SEQ.eq(row.getSeq())).execute() == 0) {
+        continue;
+      }
+      fanOut(tx, row, kept != null ? kept : read(tx, row), endpoints, now);
+      done++;
+    }
+    return done;
+  }
+
+  private void fanOut(DSLContext tx, OutboxPendingRecord row, OutboxWriter.Subjects subjects,
+      List<WebhookEndpoint> endpoints, long now) {
+    String type = row.getType();
+    List<WebhookEndpoint> to = endpoints.stream().filter(e -> row.getEndpointId() != null
+        ? e.id().equals(row.getEndpointId()) : e.enabled() && e.wants(type)).toList();
+    if (to.isEmpty()) {
+      return;
+    }
+    WebhookEvent event = new WebhookEvent(row.getId(), type, Instant.ofEpochMilli(row.getAt()), subjects.customer(),
+        subjects.license(), OutboxWriter.decode(row.getDetails()));
+    String payload;
+    try {
+      payload = payloads.render(event);
+    } catch (RuntimeException e) {
+      // Committed, so never dropped: it goes out naming only its subject.
+      log.warn("cannot render webhook event {} ({}); it is sent with its subject's id only: {}", row.getId(), type,
+          e.toString());
+      payload = minimal(event);
+    }
+    tx.insertInto(OUTBOX_EVENTS)
+        .set(OUTBOX_EVENTS.SEQ, row.getSeq())
+        .set(OUTBOX_EVENTS.ID, row.getId())
+        .set(OUTBOX_EVENTS.TYPE, type)
+        .set(OUTBOX_EVENTS.AT, row.getAt())
+        .set(OUTBOX_EVENTS.PAYLOAD, payload)
+        .execute();
+    // A customer's events and its licenses' share one key: customer.created goes before license.created.
+    String orderingKey = subjects.customer() != null ? subjects.customer().id().value()
+        : subjects.license() != null ? subjects.license().customerId().value()
+        : row.getLicenseId() != null ? row.getLicenseId() : row.getId();
+    for (WebhookEndpoint e : to) {
+      tx.insertInto(WEBHOOK_DELIVERIES)
+          .set(WEBHOOK_DELIVERIES.ID, Keys.newId("dlv_"))
+          .set(WEBHOOK_DELIVERIES.SEQ, row.getSeq())
+          .set(WEBHOOK_DELIVERIES.ENDPOINT_ID, e.id())
+          .set(WEBHOOK_DELIVERIES.ORDERING_KEY, orderingKey)
+          .set(WEBHOOK_DELIVERIES.STATE, WebhookDeliveries.PENDING)
+          .set(WEBHOOK_DELIVERIES.ATTEMPTS, 0)
+          .set(WEBHOOK_DELIVERIES.CREATED_AT, row.getAt())
+          .set(WEBHOOK_DELIVERIES.NEXT_ATTEMPT_AT, now)
+          .execute();
+    }
+  }
+
+  /** The subjects of an event no replica kept in memory, as the database holds them now. */
+  private OutboxWriter.Subjects read(DSLContext tx, OutboxPendingRecord row) {
+    License license = row.getLicenseId() == null ? null
+        : loader.license(tx, new LicenseId(row.getLicenseId())).orElse(null);
+    String cid = row.getCustomerId() != null ? row.getCustomerId()
+        : license == null ? null : license.customerId().value();
+    Customer customer = cid == null ? null : tx.selectFrom(CUSTOMERS).where(CUSTOMERS.ID.eq(cid))
+        .fetchOptional(c -> new Customer(new CustomerId(c.getId()), c.getName(), Instant.ofEpochMilli(c.getCreatedAt())))
+        .orElse(null);
+    return new OutboxWriter.Subjects(customer, license);
+  }
+
+  /** The payload before a renderer is set, or when it fails: the event and its subject's id. */
+  static String minimal(WebhookEvent e) {
+    String subject = e.license() != null ? e.license().id().value()
+        : e.customer() != null ? e.customer().id().value() : null;
+    StringBuilder s = new StringBuilder("{\"id\":\"").append(e.id()).append("\",\"type\":\"").append(e.type())
+        .append("\",\"timestamp\":\"").append(e.at()).append("\",\"data\":{");
+    if (subject != null) {
+      s.append("\"id\":\"").append(subject).append('"');
+    }
+    return s.append("}}").toString();
+  }
+}
