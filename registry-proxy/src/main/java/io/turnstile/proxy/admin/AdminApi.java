@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.EntitlementField;
 import io.turnstile.proxy.licensing.LicenseFiles;
-import io.turnstile.store.Catalog;
 import io.turnstile.proxy.limits.LimitRules;
 import io.turnstile.proxy.limits.Periods;
 import io.turnstile.proxy.limits.UsageMeter;
@@ -87,7 +86,7 @@ public final class AdminApi {
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, WebhooksConfig webhookConfig, ObjectMapper json, Clock clock) {
     this(store, applications, versions, publicUrl, tokens, webhookConfig, json, clock,
-        LicenseFiles.ephemeral(new Catalog(applications), clock),
+        LicenseFiles.ephemeral(() -> store.snapshot().entitlements(), clock),
         new UsageMeter(store.usage(), store.webhooks(), new LimitRules(applications), new Periods(clock), null, false));
   }
 
@@ -103,7 +102,7 @@ public final class AdminApi {
     this.applications = List.copyOf(applications);
     this.versions = versions;
     this.json = json;
-    this.views = new AdminViews(json, clock, new Catalog(applications));
+    this.views = new AdminViews(json, clock, () -> store.snapshot().entitlements());
     this.signingKeys = new SigningKeyApi(store, tokens, json);
     this.pulls = new PullsApi(store.pulls(), json, clock);
     this.licenses = new LicensesApi(store, views, pulls, publicUrl, json, clock, files);
