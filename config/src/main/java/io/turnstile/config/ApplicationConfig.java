@@ -85,38 +85,4 @@ public record ApplicationConfig(String name, List<RepositoryConfig> repositories
       LimitsConfig limits) {
     this(name, repositories, endOfLife, List.of(), limits);
   }
-
-  /** The entitlement field named {@code name}, or null. */
-  public EntitlementField entitlement(String name) {
-    for (EntitlementField f : entitlements) {
-      if (f.name().equals(name)) {
-        return f;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * What a license of this application is entitled to: each field's value in {@code values}
-   * (canonical texts, as the store keeps them), else its default, typed ({@link
-   * EntitlementType#typed}), in the order of {@link #entitlements}. A field with neither is left
-   * out, and so is a stored value of a field no longer defined.
-   */
-  public java.util.Map<String, Object> entitlementValues(java.util.Map<String, String> values) {
-    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
-    for (EntitlementField f : entitlements) {
-      String v = values.getOrDefault(f.name(), f.defaultValue());
-      if (v != null) {
-        try {
-          out.put(f.name(), f.type().typed(f.type().canonical(v)));
-        } catch (IllegalArgumentException changedType) {
-          // The field's type changed since the value was set: the default stands in for it.
-          if (f.defaultValue() != null) {
-            out.put(f.name(), f.type().typed(f.defaultValue()));
-          }
-        }
-      }
-    }
-    return out;
-  }
 }

@@ -49,4 +49,29 @@ public record EntitlementField(String name, EntitlementType type, String default
     }
     return new EntitlementField(name, t, defaultValue == null ? null : defaultValue.toString(), visible != null && visible);
   }
+
+  /**
+   * What a license is entitled to under {@code fields}: each field's value in {@code values}
+   * (canonical texts, as the store keeps them), else its default, typed ({@link
+   * EntitlementType#typed}), in the order of {@code fields}. A field with neither is left out, and
+   * so is a stored value of a field not in {@code fields}.
+   */
+  public static java.util.Map<String, Object> values(java.util.List<EntitlementField> fields,
+      java.util.Map<String, String> values) {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    for (EntitlementField f : fields) {
+      String v = values.getOrDefault(f.name(), f.defaultValue());
+      if (v != null) {
+        try {
+          out.put(f.name(), f.type().typed(f.type().canonical(v)));
+        } catch (IllegalArgumentException changedType) {
+          // The field's type changed since the value was set: the default stands in for it.
+          if (f.defaultValue() != null) {
+            out.put(f.name(), f.type().typed(f.defaultValue()));
+          }
+        }
+      }
+    }
+    return out;
+  }
 }

@@ -40,7 +40,7 @@ class EntitlementConfigTest {
         new EntitlementField("sso", EntitlementType.BOOLEAN, "false", false),
         new EntitlementField("tier", EntitlementType.STRING, null, false),
         new EntitlementField("supportUntil", EntitlementType.DATE, "2027-01-31", true));
-    assertThat(app.entitlementValues(Map.of("seats", "25", "tier", "gold")))
+    assertThat(EntitlementField.values(app.entitlements(), Map.of("seats", "25", "tier", "gold")))
         .containsExactly(Map.entry("seats", 25L), Map.entry("sso", false), Map.entry("tier", "gold"),
             Map.entry("supportUntil", "2027-01-31"));
   }
@@ -48,7 +48,7 @@ class EntitlementConfigTest {
   @Test
   void aFieldWithoutValueOrDefault_isLeftOut_andAStoredValueOfARemovedField_isIgnored() throws Exception {
     ApplicationConfig app = parse("        - {name: tier, type: string}\n").application("app").orElseThrow();
-    assertThat(app.entitlementValues(Map.of("gone", "1"))).isEmpty();
+    assertThat(EntitlementField.values(app.entitlements(), Map.of("gone", "1"))).isEmpty();
   }
 
   @Test

@@ -24,7 +24,7 @@ import org.semver4j.Semver;
  *     serialised to any API answer.
  * @param entitlements the entitlement values this license sets, by field name, each the canonical
  *     text of its field's type; fields it does not set take their defaults ({@link
- *     io.turnstile.config.ApplicationConfig#entitlementValues})
+ *     EntitlementFields#values})
  */
 public record License(
     LicenseId id,

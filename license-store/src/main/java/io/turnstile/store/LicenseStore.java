@@ -70,6 +70,12 @@ public interface LicenseStore extends AutoCloseable {
   /** Webhook endpoints, the outbox of events for them, and its deliveries. */
   Webhooks webhooks();
 
+  /**
+   * The entitlement fields defined through the API; every application's fields, configured ones
+   * too, are read from {@link Snapshot#entitlements()}.
+   */
+  EntitlementDefinitions entitlementDefinitions();
+
   /** Fair-use counters shared by the replicas, and each license's own limits. */
   Usage usage();
 

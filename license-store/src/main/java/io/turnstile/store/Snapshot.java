@@ -144,6 +144,7 @@ public final class Snapshot {
   }
 
   private final Catalog catalog;
+  private final EntitlementFields entitlements;
   private final TagsSeen seen;
   private final ShardedMap<CustomerId, CustomerEntry> customers;
   private final ShardedMap<String, Credential> byKeyHash;
@@ -165,6 +166,7 @@ public final class Snapshot {
 
   private Snapshot(Catalog catalog, TagsSeen seen) {
     this.catalog = catalog;
+    this.entitlements = EntitlementFields.of(catalog);
     this.seen = seen;
     this.customers = ShardedMap.empty();
     this.byKeyHash = ShardedMap.empty();
@@ -174,6 +176,7 @@ public final class Snapshot {
 
   private Snapshot(Editor edited) {
     this.catalog = edited.catalog;
+    this.entitlements = edited.entitlements;
     this.seen = edited.seen;
     this.customers = edited.customers.build();
     this.byKeyHash = edited.byKeyHash.build();
@@ -187,6 +190,7 @@ public final class Snapshot {
    */
   private static final class Editor {
     final Catalog catalog;
+    EntitlementFields entitlements;
     final TagsSeen seen;
     final ShardedMap.Editor<CustomerId, CustomerEntry> customers;
     final ShardedMap.Editor<String, Credential> byKeyHash;
@@ -195,6 +199,7 @@ public final class Snapshot {
 
     Editor(Snapshot base) {
       this.catalog = base.catalog;
+      this.entitlements = base.entitlements;
       this.seen = base.seen;
       this.customers = base.customers.edit();
       this.byKeyHash = base.byKeyHash.edit();
@@ -288,6 +293,19 @@ public final class Snapshot {
     return new Snapshot(new Editor(this).replace(id, entry));
   }
 
+  /**
+   * A copy whose entitlement fields are {@code fields}; everything else is shared with this one.
+   * This one itself when they are the same.
+   */
+  public Snapshot withEntitlements(EntitlementFields fields) {
+    if (fields == entitlements) {
+      return this;
+    }
+    Editor edited = new Editor(this);
+    edited.entitlements = java.util.Objects.requireNonNull(fields, "fields");
+    return new Snapshot(edited);
+  }
+
   /** How many map shards this snapshot shares with {@code other}, of {@link #mapShards()}: for tests. */
   int sharedShards(Snapshot other) {
     return customers.sharedShards(other.customers) + byKeyHash.sharedShards(other.byKeyHash)
@@ -377,6 +395,14 @@ public final class Snapshot {
 
   public Catalog catalog() {
     return catalog;
+  }
+
+  /**
+   * Every application's entitlement fields, configured and defined through the API, as of this
+   * snapshot: what every reader of fields goes through.
+   */
+  public EntitlementFields entitlements() {
+    return entitlements;
   }
 
   /**

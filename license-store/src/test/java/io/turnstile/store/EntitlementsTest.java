@@ -54,7 +54,7 @@ class EntitlementsTest {
     assertThat(store.license(id).entitlements()).isEqualTo(Map.of("seats", "25", "supportUntil", "2027-01-31"));
     assertThat(store.snapshot().license(id).entitlements()).isEqualTo(Map.of("seats", "25", "supportUntil", "2027-01-31"));
     assertThat(store.licenses(acme).get(0).entitlements()).containsEntry("seats", "25");
-    assertThat(CATALOG.application("app").orElseThrow().entitlementValues(store.license(id).entitlements()))
+    assertThat(store.snapshot().entitlements().values("app", store.license(id).entitlements()))
         .containsExactly(Map.entry("seats", 25L), Map.entry("sso", false), Map.entry("supportUntil", "2027-01-31"));
   }
 

@@ -76,6 +76,27 @@ class ReplicaPropagationIT {
   }
 
   @Test
+  void anEntitlementFieldDefinedThroughOneReplica_isUsedByTheOtherWithinOneSecond() throws Exception {
+    a.entitlementDefinitions().define("app", new io.turnstile.config.EntitlementField("nodes",
+        io.turnstile.config.EntitlementType.INTEGER, "3", true), "t");
+    within(ONE_SECOND, committedAt(a), "b knows the new field",
+        () -> b.snapshot().entitlements().field("app", "nodes") != null);
+    CustomerId c = b.createCustomer("Acme", "t").id();
+    IssuedKey key = b.createLicense(new NewLicense("prod", c, "app", null, List.of("1.0.0"), List.of(), false, null,
+        java.util.Map.of("nodes", "9")), "t");
+    assertThat(b.snapshot().entitlements().values("app", b.license(new LicenseId(key.username())).entitlements()))
+        .containsEntry("nodes", 9L);
+
+    a.entitlementDefinitions().define("app", new io.turnstile.config.EntitlementField("tier",
+        io.turnstile.config.EntitlementType.STRING, null, false), "t");
+    a.entitlementDefinitions().delete("app", "tier", "t");
+    within(ONE_SECOND, committedAt(a), "b forgets the deleted field",
+        () -> b.snapshot().entitlements().field("app", "tier") == null
+            && b.stats().cursor() == a.stats().cursor());
+    assertThat(b.snapshot().entitlements().field("app", "nodes")).isNotNull();
+  }
+
+  @Test
   void aWriteThroughOneReplicaIsAnnouncedToTheOthersSnapshotListeners() throws Exception {
     java.util.concurrent.atomic.AtomicInteger heard = new java.util.concurrent.atomic.AtomicInteger();
     try (LicenseStore.Subscription sub = b.onSnapshot(heard::incrementAndGet)) {

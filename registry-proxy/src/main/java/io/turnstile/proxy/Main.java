@@ -2,6 +2,7 @@ package io.turnstile.proxy;
 
 import io.turnstile.proxy.cli.CliException;
 import io.turnstile.proxy.cli.ActivityCommand;
+import io.turnstile.proxy.cli.ApplicationCommand;
 import io.turnstile.proxy.cli.BundleCommand;
 import io.turnstile.proxy.cli.CustomerCommand;
 import io.turnstile.proxy.cli.HealthCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine;
 @Command(name = "turnstile", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "License-aware OCI registry proxy.",
     subcommands = {ServeCommand.class, CustomerCommand.class, LicenseCommand.class, PullsCommand.class, ActivityCommand.class,
-        BundleCommand.class,
+        BundleCommand.class, ApplicationCommand.class,
         SigningKeyCommand.class, LicenseKeyCommand.class, WebhookCommand.class,
         HealthCommand.class,
         CommandLine.HelpCommand.class})

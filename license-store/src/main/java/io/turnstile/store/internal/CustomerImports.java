@@ -34,12 +34,14 @@ final class CustomerImports {
   private final StoreWriter writer;
   private final CredentialCipher cipher;
   private final Catalog catalog;
+  private final SnapshotLoader loader;
   private final Clock clock;
 
-  CustomerImports(StoreWriter writer, CredentialCipher cipher, Catalog catalog, Clock clock) {
+  CustomerImports(StoreWriter writer, CredentialCipher cipher, Catalog catalog, SnapshotLoader loader, Clock clock) {
     this.writer = writer;
     this.cipher = cipher;
     this.catalog = catalog;
+    this.loader = loader;
     this.clock = clock;
   }
 
@@ -88,7 +90,7 @@ final class CustomerImports {
             "must be empty: the license belongs to the customer it is listed under");
       }
       try {
-        licenses.add(PreparedLicense.of(l, catalog));
+        licenses.add(PreparedLicense.of(l, catalog, loader.fields()));
       } catch (InvalidInputException e) {
         throw e.within(licenseField + ".");
       }

@@ -79,12 +79,12 @@ final class EventLog {
 
   /**
    * Prefixes of the actions that name no customer and leave the snapshot as it is: what they change
-   * (signing keys, API tokens, webhook endpoints, ended web sessions) is followed on its own, and
-   * sign-ins change nothing.
+   * (signing keys, API tokens, webhook endpoints, ended web sessions, entitlement fields) is followed
+   * on its own, and sign-ins change nothing.
    */
   private static final List<String> OUTSIDE_SNAPSHOT =
       List.of(SigningKeyStore.EVENT_PREFIX, ApiTokenTable.EVENT_PREFIX, ActivityLog.SIGN_IN_PREFIX,
-          WebhookTable.EVENT_PREFIX, WebSessions.EVENT_PREFIX);
+          WebhookTable.EVENT_PREFIX, WebSessions.EVENT_PREFIX, io.turnstile.store.EntitlementDefinitions.EVENT_PREFIX);
 
   /** An event as a replica follows it: its number and the customer it changed. */
   record Change(long seq, String customer, String action) {

@@ -4,6 +4,7 @@ import static io.turnstile.store.InvalidInputException.quoted;
 
 import io.turnstile.config.Versions;
 import io.turnstile.store.Catalog;
+import io.turnstile.store.EntitlementFields;
 import io.turnstile.store.InvalidInputException;
 import io.turnstile.store.RangeGrant;
 import io.turnstile.store.UpstreamCredentials;
@@ -91,18 +92,17 @@ final class Inputs {
    * canonical. A null value stays null (a patch's "back to the default"). An unknown field or a
    * value not of its field's type is refused naming {@code entitlements.<name>}.
    */
-  static Map<String, String> entitlements(Catalog catalog, String application, Map<String, String> values) {
+  static Map<String, String> entitlements(EntitlementFields fields, String application, Map<String, String> values) {
     Map<String, String> out = new java.util.TreeMap<>();
     if (values == null) {
       return out;
     }
-    io.turnstile.config.ApplicationConfig app = catalog.application(application).orElse(null);
     for (Map.Entry<String, String> e : values.entrySet()) {
       String field = "entitlements." + e.getKey();
-      io.turnstile.config.EntitlementField f = app == null ? null : app.entitlement(e.getKey());
+      EntitlementFields.Field defined = fields.field(application, e.getKey());
+      io.turnstile.config.EntitlementField f = defined == null ? null : defined.definition();
       if (f == null) {
-        List<String> known = app == null ? List.of()
-            : app.entitlements().stream().map(io.turnstile.config.EntitlementField::name).toList();
+        List<String> known = fields.of(application).stream().map(EntitlementFields.Field::name).toList();
         throw new InvalidInputException(field, "application '" + application + "' has no entitlement field "
             + quoted(e.getKey()) + " (fields: " + known + ")");
       }

@@ -74,6 +74,7 @@ public final class JooqLicenseStore implements LicenseStore {
   private final IdempotencyTable idempotencyKeys;
   private final WebSessionTable webSessions;
   private final UsageTable usage;
+  private final EntitlementFieldTable entitlementFields;
 
   /**
    * @param pollInterval with a shared (PostgreSQL) database, how often to look for writes made by
@@ -90,9 +91,10 @@ public final class JooqLicenseStore implements LicenseStore {
     this.writer = new StoreWriter(database, loader, clock);
     this.tagsSeen = new TagsSeenTable(writer, seen, clock);
     tagsSeen.loadAll(dsl);
-    this.licenseWrites = new LicenseWrites(writer, cipher, catalog, clock);
+    this.licenseWrites = new LicenseWrites(writer, cipher, catalog, loader, clock);
     this.customerWrites = new CustomerWrites(writer, clock);
-    this.imports = new CustomerImports(writer, cipher, catalog, clock);
+    this.imports = new CustomerImports(writer, cipher, catalog, loader, clock);
+    this.entitlementFields = new EntitlementFieldTable(writer, loader, catalog, clock);
     this.signingKeys = new SigningKeyStore(writer, cipher, clock);
     writer.followSigningKeys(signingKeys);
     this.pulls = new JooqPullLog(database);
@@ -113,6 +115,11 @@ public final class JooqLicenseStore implements LicenseStore {
   @Override
   public io.turnstile.store.Webhooks webhooks() {
     return webhooks;
+  }
+
+  @Override
+  public io.turnstile.store.EntitlementDefinitions entitlementDefinitions() {
+    return entitlementFields;
   }
 
   @Override

@@ -44,12 +44,15 @@ final class LicenseWrites {
   private final StoreWriter writer;
   private final CredentialCipher cipher;
   private final Catalog catalog;
+  private final SnapshotLoader loader;
   private final Clock clock;
 
-  LicenseWrites(StoreWriter writer, CredentialCipher cipher, Catalog catalog, Clock clock) {
+  /** @param loader knows the entitlement fields that values are checked against */
+  LicenseWrites(StoreWriter writer, CredentialCipher cipher, Catalog catalog, SnapshotLoader loader, Clock clock) {
     this.writer = writer;
     this.cipher = cipher;
     this.catalog = catalog;
+    this.loader = loader;
     this.clock = clock;
   }
 
@@ -57,7 +60,7 @@ final class LicenseWrites {
     if (request.customerId() == null) {
       throw new InvalidInputException("customerId", "is required");
     }
-    PreparedLicense l = PreparedLicense.of(request, catalog);
+    PreparedLicense l = PreparedLicense.of(request, catalog, loader.fields());
     long now = clock.millis();
     return writer.write(tx -> {
       if (!tx.fetchExists(CUSTOMERS, CUSTOMERS.ID.eq(request.customerId().value()), CUSTOMERS.DELETED_AT.isNull())) {
@@ -169,7 +172,7 @@ final class LicenseWrites {
         changed = true;
       }
       // Checked against the license's application, known once its row is read; a refusal rolls back.
-      Map<String, String> entitlements = Inputs.entitlements(catalog, r.getApplication(), requested);
+      Map<String, String> entitlements = Inputs.entitlements(loader.fields(), r.getApplication(), requested);
       if (!entitlements.isEmpty() && setEntitlements(tx, id, entitlements, now, actor, r)) {
         changed = true;
       }

@@ -30,13 +30,13 @@ record PreparedLicense(
     java.util.Map<String, String> entitlements) {
 
   /** Checks {@code request} (but not its customer) and draws the new license's id and key. */
-  static PreparedLicense of(NewLicense request, Catalog catalog) {
+  static PreparedLicense of(NewLicense request, Catalog catalog, io.turnstile.store.EntitlementFields fields) {
     String application = Inputs.application(catalog, request.application());
     String name = request.name() == null ? application : Inputs.name("name", request.name());
     Set<String> versions = Inputs.versions("versions", request.versions());
     List<VersionRange> ranges = List.copyOf(Inputs.ranges("ranges", request.ranges()).values());
     Inputs.checkCredentials(request.upstreamCredentials());
-    java.util.Map<String, String> entitlements = Inputs.entitlements(catalog, application, request.entitlements());
+    java.util.Map<String, String> entitlements = Inputs.entitlements(fields, application, request.entitlements());
     if (entitlements.containsValue(null)) {
       throw new InvalidInputException("entitlements." + entitlements.entrySet().stream()
           .filter(e -> e.getValue() == null).findFirst().orElseThrow().getKey(), "must not be null");

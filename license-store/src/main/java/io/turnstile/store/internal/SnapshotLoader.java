@@ -11,6 +11,7 @@ import static io.turnstile.store.internal.db.Tables.PULL_TOKENS;
 import io.turnstile.store.Catalog;
 import io.turnstile.store.Customer;
 import io.turnstile.store.CustomerId;
+import io.turnstile.store.EntitlementFields;
 import io.turnstile.store.InvalidInputException;
 import io.turnstile.store.License;
 import io.turnstile.store.LicenseId;
@@ -56,16 +57,34 @@ final class SnapshotLoader {
   private final Catalog catalog;
   private final TagsSeen seen;
   private final ConcurrentHashMap<String, VersionRange> parsedRanges = new ConcurrentHashMap<>();
+  /** The entitlement fields the next snapshot carries; the configured ones until the store's are read. */
+  private volatile EntitlementFields fields;
 
   SnapshotLoader(CredentialCipher cipher, Catalog catalog, TagsSeen seen) {
     this.cipher = cipher;
     this.catalog = catalog;
     this.seen = seen;
+    this.fields = EntitlementFields.of(catalog);
   }
 
   /** Every live customer, in four queries whatever the store's size. */
   Snapshot loadAll(DSLContext dsl) {
-    return new Snapshot(catalog, seen, load(dsl, DSL.noCondition()));
+    return new Snapshot(catalog, seen, load(dsl, DSL.noCondition())).withEntitlements(fields);
+  }
+
+  /** The entitlement fields as last read from the store. */
+  EntitlementFields fields() {
+    return fields;
+  }
+
+  /** Sets the fields that {@link #current} and every later load give snapshots. */
+  void fields(EntitlementFields next) {
+    this.fields = java.util.Objects.requireNonNull(next, "fields");
+  }
+
+  /** {@code snapshot} with the entitlement fields as last read; itself when they are the same. */
+  Snapshot current(Snapshot snapshot) {
+    return snapshot.withEntitlements(fields);
   }
 
   /** {@code current} with one customer reloaded (or dropped, when deleted). */

@@ -103,6 +103,11 @@ final class StoreWriter {
     try {
       load.accept(dsl);
       followers.add(new Follower(prefix, load));
+      // What the loader read (entitlement fields) reaches the snapshot at once, not at the next write.
+      Snapshot current = loader.current(snapshot);
+      if (current != snapshot) {
+        publish(current, System.nanoTime());
+      }
     } catch (RuntimeException e) {
       throw database.translate(e);
     } finally {
@@ -248,7 +253,7 @@ final class StoreWriter {
             customers.add(c.customer());
           }
         }
-        Snapshot next = snapshot;
+        Snapshot next = loader.current(snapshot);
         for (String customer : customers) {
           next = loader.reload(db, next, new CustomerId(customer));
         }

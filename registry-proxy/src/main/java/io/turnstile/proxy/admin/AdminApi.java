@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.turnstile.config.ApplicationConfig;
-import io.turnstile.config.EntitlementField;
 import io.turnstile.proxy.licensing.LicenseFiles;
-import io.turnstile.store.Catalog;
 import io.turnstile.proxy.limits.LimitRules;
 import io.turnstile.proxy.limits.Periods;
 import io.turnstile.proxy.limits.UsageMeter;
@@ -74,6 +72,7 @@ public final class AdminApi {
   private final FleetApi fleet;
   private final WebhooksApi webhooks;
   private final LimitsApi limits;
+  private final EntitlementsApi entitlements;
   private final Idempotency idempotency;
   private final LicenseFiles files;
 
@@ -87,7 +86,7 @@ public final class AdminApi {
   public AdminApi(LicenseStore store, List<ApplicationConfig> applications, VersionSource versions,
       URI publicUrl, TokenConfig tokens, WebhooksConfig webhookConfig, ObjectMapper json, Clock clock) {
     this(store, applications, versions, publicUrl, tokens, webhookConfig, json, clock,
-        LicenseFiles.ephemeral(new Catalog(applications), clock),
+        LicenseFiles.ephemeral(() -> store.snapshot().entitlements(), clock),
         new UsageMeter(store.usage(), store.webhooks(), new LimitRules(applications), new Periods(clock), null, false));
   }
 
@@ -103,7 +102,7 @@ public final class AdminApi {
     this.applications = List.copyOf(applications);
     this.versions = versions;
     this.json = json;
-    this.views = new AdminViews(json, clock, new Catalog(applications));
+    this.views = new AdminViews(json, clock, () -> store.snapshot().entitlements());
     this.signingKeys = new SigningKeyApi(store, tokens, json);
     this.pulls = new PullsApi(store.pulls(), json, clock);
     this.licenses = new LicensesApi(store, views, pulls, publicUrl, json, clock, files);
@@ -113,6 +112,7 @@ public final class AdminApi {
     this.webhooks = new WebhooksApi(store.webhooks(), new AddressPolicy(webhookConfig), json);
     this.idempotency = new Idempotency(store.idempotencyKeys(), json);
     this.limits = new LimitsApi(store, usage, json);
+    this.entitlements = new EntitlementsApi(store, json);
   }
 
   /**
@@ -151,7 +151,8 @@ public final class AdminApi {
     } catch (InvalidInputException e) {
       return error(400, e.field(), e.getMessage());
     } catch (NoSuchCustomerException | NoSuchLicenseException | NoSuchVersionException | NoSuchRangeException
-        | NoSuchApiTokenException | NoSuchWebhookException | io.turnstile.store.NoSuchPullTokenException e) {
+        | NoSuchApiTokenException | NoSuchWebhookException | io.turnstile.store.NoSuchPullTokenException
+        | io.turnstile.store.NoSuchApplicationException | io.turnstile.store.NoSuchEntitlementFieldException e) {
       return error(404, null, e.getMessage());
     } catch (ConflictException e) {
       return error(409, null, e.getMessage());
@@ -245,13 +246,8 @@ public final class AdminApi {
           if (!method.equals("GET")) throw ApiError.notAllowed("GET");
           return listApplications();
         }
-        if (n == 3 && p.get(2).equals("entitlements")) {
-          if (!method.equals("GET")) throw ApiError.notAllowed("GET");
-          ApplicationConfig app = applications.stream().filter(a -> a.name().equals(p.get(1))).findFirst()
-              .orElseThrow(() -> new ApiError(404, "no application '" + p.get(1) + "'"));
-          ObjectNode out = json.createObjectNode();
-          out.set("entitlements", entitlementFields(app));
-          return AdminResponse.ok(out);
+        if (EntitlementsApi.handles(p)) {
+          return entitlements.route(method, p, body, actor);
         }
       }
       case "license-keys" -> {
@@ -342,7 +338,7 @@ public final class AdminApi {
         r.tags().forEach(ro.putArray("tags")::add);
       }
       app.endOfLife().forEach(a.putArray("endOfLife")::add);
-      a.set("entitlements", entitlementFields(app));
+      a.set("entitlements", entitlements.fields(app.name()));
       try {
         ArrayNode vs = a.putArray("versions");
         versions.versions(app).forEach(vs::add);
@@ -358,17 +354,6 @@ public final class AdminApi {
     ObjectNode out = json.createObjectNode();
     out.set("applications", list);
     return AdminResponse.ok(out);
-  }
-
-  /** An application's entitlement fields, as configured: read-only through the API. */
-  private ArrayNode entitlementFields(ApplicationConfig app) {
-    ArrayNode out = json.createArrayNode();
-    for (EntitlementField f : app.entitlements()) {
-      ObjectNode o = out.addObject().put("name", f.name()).put("type", f.type().wireName());
-      o.set("default", f.defaultValue() == null ? null : json.valueToTree(f.type().typed(f.defaultValue())));
-      o.put("visible", f.visible());
-    }
-    return out;
   }
 
   // ---- plumbing ----

@@ -3,7 +3,7 @@ package io.turnstile.proxy.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.turnstile.store.Catalog;
+import io.turnstile.store.EntitlementFields;
 import io.turnstile.store.Customer;
 import io.turnstile.store.GrantKind;
 import io.turnstile.store.IssuedKey;
@@ -23,12 +23,13 @@ import java.util.List;
 final class AdminViews {
   private final ObjectMapper json;
   private final Clock clock;
-  private final Catalog catalog;
+  private final java.util.function.Supplier<EntitlementFields> entitlements;
 
-  AdminViews(ObjectMapper json, Clock clock, Catalog catalog) {
+  /** @param entitlements every application's entitlement fields now (the store's snapshot) */
+  AdminViews(ObjectMapper json, Clock clock, java.util.function.Supplier<EntitlementFields> entitlements) {
     this.json = json;
     this.clock = clock;
-    this.catalog = catalog;
+    this.entitlements = entitlements;
   }
 
   ObjectNode customer(Customer c) {
@@ -61,8 +62,7 @@ final class AdminViews {
     }
     v.put("keepReleasedBeforeExpiry", l.keepReleasedBeforeExpiry());
     // Every field with a value, set or default, typed: what the license file carries.
-    v.set("entitlements", json.valueToTree(catalog.application(l.application())
-        .map(app -> app.entitlementValues(l.entitlements())).orElse(java.util.Map.of())));
+    v.set("entitlements", json.valueToTree(entitlements.get().values(l.application(), l.entitlements())));
     v.put("expiresAt", l.expiresAt() == null ? null : l.expiresAt().toString());
     v.put("state", l.state(clock.instant()).wireName());
     v.put("revokedAt", l.revokedAt() == null ? null : l.revokedAt().toString());

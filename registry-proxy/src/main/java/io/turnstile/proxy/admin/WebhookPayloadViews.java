@@ -29,13 +29,17 @@ public final class WebhookPayloadViews implements WebhookPayloads {
 
   /** Payloads whose licenses show no entitlements (no application is known). */
   public WebhookPayloadViews(ObjectMapper json, Clock clock) {
-    this(json, clock, new io.turnstile.store.Catalog(List.of()));
+    this(json, clock, () -> io.turnstile.store.EntitlementFields.of(new io.turnstile.store.Catalog(List.of())));
   }
 
-  /** Payloads whose licenses show their entitlements as the admin API does, by {@code catalog}. */
-  public WebhookPayloadViews(ObjectMapper json, Clock clock, io.turnstile.store.Catalog catalog) {
+  /**
+   * Payloads whose licenses show their entitlements as the admin API does, by {@code entitlements}
+   * (the store's snapshot's fields, asked at each payload).
+   */
+  public WebhookPayloadViews(ObjectMapper json, Clock clock,
+      java.util.function.Supplier<io.turnstile.store.EntitlementFields> entitlements) {
     this.json = json;
-    this.views = new AdminViews(json, clock, catalog);
+    this.views = new AdminViews(json, clock, entitlements);
   }
 
   @Override

@@ -119,9 +119,11 @@ public final class Views {
 
   /**
    * An entitlement field of an application and a license's value of it ({@code value} empty when
-   * it has none); {@code inputType} is the HTML input that edits it.
+   * it has none); {@code inputType} is the HTML input that edits it; {@code source} is where the
+   * field is defined, {@code config} or {@code api}.
    */
-  public record Entitlement(String name, String type, String value, String defaultValue, boolean visible) {
+  public record Entitlement(String name, String type, String value, String defaultValue, boolean visible,
+      String source) {
     /** The fields {@code fields} (the API's definitions), valued from {@code values} (null: none). */
     static List<Entitlement> fields(JsonNode fields, JsonNode values) {
       List<Entitlement> out = new ArrayList<>();
@@ -130,7 +132,7 @@ public final class Views {
         JsonNode v = values == null ? null : values.get(name);
         out.add(new Entitlement(name, f.path("type").asText(), v == null || v.isNull() ? "" : v.asText(),
             f.path("default").isNull() || f.path("default").isMissingNode() ? "" : f.path("default").asText(),
-            f.path("visible").asBoolean(false)));
+            f.path("visible").asBoolean(false), f.path("source").asText("config")));
       }
       return List.copyOf(out);
     }
@@ -145,6 +147,11 @@ public final class Views {
 
     public boolean isBoolean() {
       return type.equals("boolean");
+    }
+
+    /** Where the field is defined, as the console says it. */
+    public String sourceLabel() {
+      return source.equals("api") ? "defined through the API" : "from the configuration";
     }
   }
 

@@ -10,8 +10,7 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.turnstile.config.ApplicationConfig;
-import io.turnstile.store.Catalog;
+import io.turnstile.store.EntitlementFields;
 import io.turnstile.store.Customer;
 import io.turnstile.store.License;
 import io.turnstile.store.LicenseState;
@@ -50,26 +49,29 @@ public final class LicenseFiles {
   public static final Duration CHECK_TTL = Duration.ofHours(1);
 
   private final Supplier<LicenseKeys> keys;
-  private final Catalog catalog;
+  private final Supplier<EntitlementFields> entitlements;
   private final String issuer;
   private final Clock clock;
 
   /**
    * @param keys the keys in use now, asked at each signature so that a rotation takes effect at once
+   * @param entitlements the entitlement fields now, configured and defined through the API (the
+   *     store's snapshot), asked at each signature so that a file follows a field's change at once
    * @param issuer the {@code iss} claim
    */
-  public LicenseFiles(Supplier<LicenseKeys> keys, Catalog catalog, String issuer, Clock clock) {
+  public LicenseFiles(Supplier<LicenseKeys> keys, Supplier<EntitlementFields> entitlements, String issuer,
+      Clock clock) {
     this.keys = keys;
-    this.catalog = catalog;
+    this.entitlements = entitlements;
     this.issuer = issuer;
     this.clock = clock;
   }
 
   /** Files signed with a key generated for this instance and kept nowhere: for tests. */
-  public static LicenseFiles ephemeral(Catalog catalog, Clock clock) {
+  public static LicenseFiles ephemeral(Supplier<EntitlementFields> entitlements, Clock clock) {
     try {
       LicenseKeys keys = LicenseKeys.of(List.of(LicenseKeys.generate()));
-      return new LicenseFiles(() -> keys, catalog, "turnstile", clock);
+      return new LicenseFiles(() -> keys, entitlements, "turnstile", clock);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -148,8 +150,7 @@ public final class LicenseFiles {
 
   /** What files and answers share: issuer, subject, times, application, expiry, entitlements. */
   private JWTClaimsSet.Builder common(License license, Instant now) {
-    ApplicationConfig app = catalog.application(license.application()).orElse(null);
-    Map<String, Object> entitlements = app == null ? Map.of() : app.entitlementValues(license.entitlements());
+    Map<String, Object> values = entitlements.get().values(license.application(), license.entitlements());
     return new JWTClaimsSet.Builder()
         .issuer(issuer)
         .subject(license.id().value())
@@ -157,7 +158,7 @@ public final class LicenseFiles {
         .claim("licenseId", license.id().value())
         .claim("application", license.application())
         .claim("expiresAt", license.expiresAt() == null ? null : license.expiresAt().toString())
-        .claim("entitlements", entitlements);
+        .claim("entitlements", values);
   }
 
   private String sign(JOSEObjectType type, JWTClaimsSet claims) {

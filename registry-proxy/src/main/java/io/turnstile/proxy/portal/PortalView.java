@@ -2,6 +2,7 @@ package io.turnstile.proxy.portal;
 
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.EntitlementField;
+import io.turnstile.store.EntitlementFields;
 import io.turnstile.config.RepositoryConfig;
 import io.turnstile.proxy.web.GrantView;
 import io.turnstile.store.Grant;
@@ -198,17 +199,14 @@ public final class PortalView {
     return new Card(l.id().value(), l.name() == null ? "" : l.name(), l.application(), state.wireName(),
         l.expiresAt() == null ? null : l.expiresAt().toString().substring(0, 10), soon, List.copyOf(grants),
         List.copyOf(versions), List.copyOf(ranges), kept, deployment(l.application(), firstImage, secret),
-        visibleEntitlements(l, app), l.updatedAt().toString(), Long.toString(l.updatedAt().toEpochMilli()));
+        visibleEntitlements(l, snapshot.entitlements()), l.updatedAt().toString(), Long.toString(l.updatedAt().toEpochMilli()));
   }
 
   /** The values of the fields the vendor lets customers see, set or default, in the fields' order. */
-  private static List<Entitlement> visibleEntitlements(License l, ApplicationConfig app) {
-    if (app == null) {
-      return List.of();
-    }
-    Map<String, Object> values = app.entitlementValues(l.entitlements());
+  private static List<Entitlement> visibleEntitlements(License l, EntitlementFields fields) {
+    Map<String, Object> values = fields.values(l.application(), l.entitlements());
     List<Entitlement> out = new ArrayList<>();
-    for (EntitlementField f : app.entitlements()) {
+    for (EntitlementField f : fields.definitions(l.application())) {
       if (f.visible() && values.containsKey(f.name())) {
         out.add(new Entitlement(f.name(), String.valueOf(values.get(f.name()))));
       }

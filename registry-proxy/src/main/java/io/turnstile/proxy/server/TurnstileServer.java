@@ -56,7 +56,6 @@ import io.turnstile.proxy.transport.Transport;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.proxy.webhooks.WebhookService;
-import io.turnstile.store.Catalog;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.StoreFactory;
 import java.io.IOException;
@@ -196,14 +195,14 @@ public final class TurnstileServer implements AutoCloseable {
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       sightings = new TagSightings(store);
-      LicenseFiles licenseFiles = new LicenseFiles(() -> licenseKeys, new Catalog(config.applications()),
+      LicenseFiles licenseFiles = new LicenseFiles(() -> licenseKeys, () -> store.snapshot().entitlements(),
           config.licenseFiles().issuer(), clock);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
           config.token(), config.webhooks(), json, clock, licenseFiles, usage);
       // After the admin API, which refuses a configuration it cannot read: no watch runs for nothing.
       watch = TagWatch.start(config, new UpstreamTags(upstream, json), sightings);
-      webhooks = WebhookService.start(config.webhooks(), store, new WebhookPayloadViews(json, clock, new Catalog(config.applications())), meters, clock);
+      webhooks = WebhookService.start(config.webhooks(), store, new WebhookPayloadViews(json, clock, () -> store.snapshot().entitlements()), meters, clock);
       health.vitals().essential("webhook poller", webhooks::running);
       AdminToken adminToken = new AdminToken(config.admin().token());
       String registryHost = PullSecrets.registryHost(config.server().publicUrl());

@@ -101,7 +101,11 @@ class OpenApiContractIT {
     call("POST", l + "/move", "{\"customerId\": \"" + other + "\"}", 200);
     call("POST", l + "/move", "{\"customerId\": \"" + customer + "\"}", 200);
     call("GET", l + "/file", null, 200);
+    call("PUT", "/admin/v1/applications/app/entitlements/nodes", "{\"type\": \"integer\", \"default\": 3}", 201);
+    call("PUT", "/admin/v1/applications/app/entitlements/nodes",
+        "{\"type\": \"integer\", \"default\": 5, \"visible\": true}", 200);
     call("GET", "/admin/v1/applications/app/entitlements", null, 200);
+    call("DELETE", "/admin/v1/applications/app/entitlements/nodes", null, 204);
     call("GET", "/admin/v1/license-keys", null, 200);
     call("PUT", l + "/limits/manifestPullsPerDay", "{\"limit\": 1000, \"mode\": \"watch\"}", 200);
     call("GET", l + "/usage", null, 200);

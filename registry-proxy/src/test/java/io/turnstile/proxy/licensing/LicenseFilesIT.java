@@ -92,9 +92,9 @@ class LicenseFilesIT {
     assertThat(notAValue.body().get("field").asText()).isEqualTo("entitlements.sso");
 
     JsonNode fields = ts.admin("GET", "/admin/v1/applications/app/entitlements", null).body().get("entitlements");
-    assertThat(fields.toString()).isEqualTo("[{\"name\":\"seats\",\"type\":\"integer\",\"default\":5,\"visible\":true},"
-        + "{\"name\":\"sso\",\"type\":\"boolean\",\"default\":false,\"visible\":false},"
-        + "{\"name\":\"supportUntil\",\"type\":\"date\",\"default\":null,\"visible\":true}]");
+    assertThat(fields.toString()).isEqualTo("[{\"name\":\"seats\",\"type\":\"integer\",\"default\":5,\"visible\":true,\"source\":\"config\"},"
+        + "{\"name\":\"sso\",\"type\":\"boolean\",\"default\":false,\"visible\":false,\"source\":\"config\"},"
+        + "{\"name\":\"supportUntil\",\"type\":\"date\",\"default\":null,\"visible\":true,\"source\":\"config\"}]");
   }
 
   @Test

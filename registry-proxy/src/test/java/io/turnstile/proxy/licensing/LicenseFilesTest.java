@@ -47,7 +47,7 @@ class LicenseFilesTest {
   @Test
   void aFile_carriesEveryClaim_andVerifiesWithThePublishedKeys() throws Exception {
     LicenseKeys keys = LicenseKeys.load(List.of(dir.resolve("k.jwk")));
-    LicenseFiles files = new LicenseFiles(() -> keys, CATALOG, "turnstile", Clock.fixed(NOW, ZoneOffset.UTC));
+    LicenseFiles files = new LicenseFiles(() -> keys, () -> io.turnstile.store.EntitlementFields.of(CATALOG), "turnstile", Clock.fixed(NOW, ZoneOffset.UTC));
     String file = files.issue(license(Map.of("seats", "25"), null), ACME);
 
     SignedJWT jwt = SignedJWT.parse(file);
@@ -77,7 +77,7 @@ class LicenseFilesTest {
   @Test
   void oneChangedByte_orAnotherKey_orACheckAnswerPassedOffAsAFile_isRefused() throws Exception {
     LicenseKeys keys = LicenseKeys.load(List.of(dir.resolve("k.jwk")));
-    LicenseFiles files = new LicenseFiles(() -> keys, CATALOG, "turnstile", Clock.fixed(NOW, ZoneOffset.UTC));
+    LicenseFiles files = new LicenseFiles(() -> keys, () -> io.turnstile.store.EntitlementFields.of(CATALOG), "turnstile", Clock.fixed(NOW, ZoneOffset.UTC));
     String file = files.issue(license(Map.of(), null), ACME);
     LicenseVerifier verifier = LicenseVerifier.files(keys.publicJwks());
     int at = file.indexOf('.') + 10;
@@ -85,7 +85,7 @@ class LicenseFilesTest {
     assertThatThrownBy(() -> verifier.verify(tampered)).isInstanceOf(LicenseVerifier.InvalidLicenseFileException.class);
 
     LicenseKeys other = LicenseKeys.of(List.of(LicenseKeys.generate()));
-    String foreign = new LicenseFiles(() -> other, CATALOG, "turnstile", Clock.fixed(NOW, ZoneOffset.UTC))
+    String foreign = new LicenseFiles(() -> other, () -> io.turnstile.store.EntitlementFields.of(CATALOG), "turnstile", Clock.fixed(NOW, ZoneOffset.UTC))
         .issue(license(Map.of(), null), ACME);
     assertThatThrownBy(() -> verifier.verify(foreign)).isInstanceOf(LicenseVerifier.InvalidLicenseFileException.class);
 
@@ -98,7 +98,7 @@ class LicenseFilesTest {
     Path oldFile = dir.resolve("old.jwk");
     Path newFile = dir.resolve("new.jwk");
     AtomicReference<LicenseKeys> current = new AtomicReference<>(LicenseKeys.load(List.of(oldFile)));
-    LicenseFiles files = new LicenseFiles(current::get, CATALOG, "turnstile", Clock.fixed(NOW, ZoneOffset.UTC));
+    LicenseFiles files = new LicenseFiles(current::get, () -> io.turnstile.store.EntitlementFields.of(CATALOG), "turnstile", Clock.fixed(NOW, ZoneOffset.UTC));
     String signedByOld = files.issue(license(Map.of(), null), ACME);
 
     current.set(LicenseKeys.load(List.of(newFile, oldFile)));
@@ -117,7 +117,7 @@ class LicenseFilesTest {
 
   @Test
   void aRevokedLicense_hasNoFile() throws Exception {
-    LicenseFiles files = LicenseFiles.ephemeral(CATALOG, Clock.fixed(NOW, ZoneOffset.UTC));
+    LicenseFiles files = LicenseFiles.ephemeral(() -> io.turnstile.store.EntitlementFields.of(CATALOG), Clock.fixed(NOW, ZoneOffset.UTC));
     assertThatThrownBy(() -> files.issue(license(Map.of(), NOW), ACME)).isInstanceOf(IllegalStateException.class);
   }
 
@@ -141,7 +141,7 @@ class LicenseFilesTest {
       Files.writeString(file, pem.toString());
       LicenseKeys keys = LicenseKeys.load(List.of(file));
       assertThat(keys.signingKey().toECPublicKey()).as(object.getType()).isEqualTo(pair.getPublic());
-      LicenseFiles files = new LicenseFiles(() -> keys, CATALOG, "turnstile", Clock.fixed(NOW, ZoneOffset.UTC));
+      LicenseFiles files = new LicenseFiles(() -> keys, () -> io.turnstile.store.EntitlementFields.of(CATALOG), "turnstile", Clock.fixed(NOW, ZoneOffset.UTC));
       assertThat(LicenseVerifier.files(keys.publicJwks()).verify(files.issue(license(Map.of(), null), ACME))
           .getSubject()).isEqualTo("lic_one");
     }

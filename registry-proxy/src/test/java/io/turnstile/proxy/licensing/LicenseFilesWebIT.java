@@ -102,6 +102,21 @@ class LicenseFilesWebIT {
   }
 
   @Test
+  void aFieldDefinedThroughTheApi_isEditedInTheConsoleWithItsSource_andShownInThePortal() throws Exception {
+    String id = license.get("id").asText();
+    assertThat(ts.admin("PUT", "/admin/v1/applications/app/entitlements/region",
+        "{\"type\":\"string\",\"default\":\"eu\",\"visible\":true}").status()).isEqualTo(201);
+    String page = console.get("/console/licenses/" + id).body();
+    assertThat(page).contains("id=\"ent-region\"").contains("data-source=\"api\">defined through the API")
+        .contains("data-source=\"config\">from the configuration");
+    assertThat(console.get("/console/licenses/new").body()).contains("name=\"ent.app.region\"");
+    HttpResponse<String> saved = console.post("/console/licenses/" + id + "/entitlements",
+        Map.of("ent.seats", "10", "ent.sso", "", "ent.supportUntil", "", "ent.region", "us"));
+    assertThat(saved.statusCode()).as(saved.body()).isEqualTo(303);
+    assertThat(portal.get("/portal/").body()).contains("data-entitlement=\"region\">us<");
+  }
+
+  @Test
   void anotherCustomersLicenseFile_isNotFoundInThePortal() throws Exception {
     String other = ts.admin("POST", "/admin/v1/customers", "{\"name\":\"Initech\"}").body().get("id").asText();
     String theirs = ts.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + other

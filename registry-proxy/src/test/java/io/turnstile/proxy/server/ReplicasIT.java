@@ -100,6 +100,20 @@ class ReplicasIT {
   }
 
   @Test
+  void anEntitlementFieldDefinedThroughA_isListedAndTakesValuesOnBWithinOneSecond() throws Exception {
+    String fields = "/admin/v1/applications/app/entitlements";
+    assertThat(b.admin("GET", fields, null).status()).isEqualTo(200);
+    assertThat(a.admin("PUT", fields + "/nodes", "{\"type\":\"integer\",\"default\":2}").status()).isEqualTo(201);
+    within(ONE_SECOND, committed(a), "B lists the field defined through A",
+        () -> b.admin("GET", fields, null).body().get("entitlements").findValuesAsText("name").contains("nodes"));
+    String customer = b.admin("POST", "/admin/v1/customers", "{\"name\":\"Acme\"}").body().get("id").asText();
+    TestTurnstile.Answer license = b.admin("POST", "/admin/v1/licenses", "{\"customerId\":\"" + customer
+        + "\",\"application\":\"app\",\"versions\":[\"1.0.0\"],\"entitlements\":{\"nodes\":6}}");
+    assertThat(license.status()).as(license.raw()).isEqualTo(201);
+    assertThat(license.body().get("entitlements").get("nodes").asLong()).isEqualTo(6);
+  }
+
+  @Test
   void anApiTokenMadeOnOneReplicaWorksOnTheOther_andOnceRevokedIsRefusedThereWithinOneSecond() throws Exception {
     TestTurnstile.Answer made = a.admin("POST", "/admin/v1/api-tokens",
         "{\"name\":\"deploy\",\"role\":\"viewer\",\"expiresAt\":\"2099-01-01\"}");
