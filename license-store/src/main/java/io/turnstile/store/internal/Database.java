@@ -173,13 +173,7 @@ public final class Database implements AutoCloseable {
   }
 
   private static boolean lostConnection(SQLException e) {
-    if (e == null) {
-      return false;
-    }
-    String state = e.getSQLState();
-    // 08: connection exceptions; 57P: the server is shutting down or restarting.
-    return e instanceof SQLTransientConnectionException || e instanceof SQLNonTransientConnectionException
-        || (state != null && (state.startsWith("08") || state.startsWith("57P")));
+    return e != null && StoreUnavailableException.lostConnection(e);
   }
 
   private static StoreUnavailableException unavailable(Throwable cause) {

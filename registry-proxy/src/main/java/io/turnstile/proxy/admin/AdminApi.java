@@ -166,6 +166,11 @@ public final class AdminApi {
           actor.recorded(), e.getMessage());
       return error(503, null, e.getMessage()).withCode(OUTCOME_UNKNOWN);
     } catch (RuntimeException e) {
+      StoreUnavailableException down = StoreUnavailableException.of(e);
+      if (down != null) {
+        log.warn("admin call {} {} by {} refused: {}", method, path, actor.recorded(), down.getMessage());
+        return error(503, null, down.getMessage()).withCode(STORE_UNAVAILABLE);
+      }
       log.error("admin call {} {} failed", method, path, e);
       return error(500, null, "internal error");
     }

@@ -132,10 +132,11 @@ public final class Console {
       return sso == null ? answer : sso.allowSignOutForms(answer);
     } catch (AdminCalls.Refused e) {
       return WebResponse.text(403, e.getMessage());
-    } catch (StoreUnavailableException e) {
-      log.warn("console {} {} refused: {}", r.method(), r.path(), e.getMessage());
-      return WebResponse.storeUnavailable();
     } catch (RuntimeException e) {
+      if (StoreUnavailableException.of(e) != null) {
+        log.warn("console {} {} refused: {}", r.method(), r.path(), e.getMessage());
+        return WebResponse.storeUnavailable();
+      }
       log.error("console {} {} failed", r.method(), r.path(), e);
       return WebResponse.text(500, "internal error");
     }

@@ -154,12 +154,15 @@ public final class Portal implements AutoCloseable {
         WebResponse answer;
         try {
           answer = route(r, w -> onLoop.accept(w.toHttp(head)));
-        } catch (StoreUnavailableException e) {
-          log.warn("portal {} {} refused: {}", r.method(), r.path(), e.getMessage());
-          answer = WebResponse.storeUnavailable();
         } catch (RuntimeException e) {
-          log.error("portal {} {} failed", r.method(), r.path(), e);
-          answer = WebResponse.text(500, "internal error");
+          // The database unreachable: what needs it waits for its return (sessions held here go on).
+          if (StoreUnavailableException.of(e) != null) {
+            log.warn("portal {} {} refused: {}", r.method(), r.path(), e.getMessage());
+            answer = WebResponse.storeUnavailable();
+          } else {
+            log.error("portal {} {} failed", r.method(), r.path(), e);
+            answer = WebResponse.text(500, "internal error");
+          }
         }
         if (answer != null) {
           onLoop.accept(answer.toHttp(head));

@@ -37,35 +37,35 @@ class LicenseFileCliIT {
   private CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--admin-url", ts.adminUrl(), "--admin-token-file", tokenFile.toString()));
-    return CliIT.runRaw(all.toArray(String[]::new));
+    return CliRun.of(all.toArray(String[]::new));
   }
 
   @Test
   void aVendorDefinesAFieldFromTheCli_setsItOnALicense_andDeletesItOnceCleared() throws Exception {
-    CliIT.Run set = run("application", "entitlement", "set", "app", "nodes", "--type", "integer", "--default", "3",
+    CliRun set = run("application", "entitlement", "set", "app", "nodes", "--type", "integer", "--default", "3",
         "--visible");
     assertThat(set.exit()).as(set.err()).isZero();
     assertThat(set.out()).contains("nodes").contains("integer").contains("api");
-    CliIT.Run configured = run("application", "entitlement", "set", "app", "seats", "--type", "string");
+    CliRun configured = run("application", "entitlement", "set", "app", "seats", "--type", "string");
     assertThat(configured.exit()).isNotZero();
     assertThat(configured.err()).contains("defined in the configuration");
-    CliIT.Run list = run("application", "entitlement", "list", "app", "-o", "json");
+    CliRun list = run("application", "entitlement", "list", "app", "-o", "json");
     assertThat(list.exit()).as(list.err()).isZero();
     assertThat(json.readTree(list.out()).get("entitlements")).extracting(f -> f.get("source").asText())
         .containsExactly("config", "config", "config", "api");
 
     String customer = ts.admin("POST", "/admin/v1/customers", "{\"name\":\"Acme\"}").body().get("id").asText();
-    CliIT.Run created = run("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",
+    CliRun created = run("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",
         "--entitlement", "nodes=12", "-o", "json");
     assertThat(created.exit()).as(created.err()).isZero();
     String id = json.readTree(created.out()).get("id").asText();
     assertThat(json.readTree(created.out()).get("entitlements").get("nodes").asLong()).isEqualTo(12);
 
-    CliIT.Run held = run("application", "entitlement", "delete", "app", "nodes");
+    CliRun held = run("application", "entitlement", "delete", "app", "nodes");
     assertThat(held.exit()).isNotZero();
     assertThat(held.err()).contains("1 license holds a value for it");
     assertThat(run("license", "update", id, "--entitlement", "nodes=").exit()).isZero();
-    CliIT.Run deleted = run("application", "entitlement", "delete", "app", "nodes");
+    CliRun deleted = run("application", "entitlement", "delete", "app", "nodes");
     assertThat(deleted.exit()).as(deleted.err()).isZero();
     assertThat(deleted.out()).contains("deleted app.nodes");
   }

@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import io.turnstile.store.Catalog;
+import io.turnstile.store.EntitlementFields;
 import java.nio.charset.StandardCharsets;
 import java.security.Signature;
 import java.time.Clock;
@@ -18,7 +19,7 @@ class BundleSigningTest {
 
   private static LicenseFiles files(ECKey key) {
     LicenseKeys keys = LicenseKeys.of(List.of(key));
-    return new LicenseFiles(() -> keys, new Catalog(List.of()), "turnstile", Clock.systemUTC());
+    return new LicenseFiles(() -> keys, () -> EntitlementFields.of(new Catalog(List.of())), "turnstile", Clock.systemUTC());
   }
 
   @Test

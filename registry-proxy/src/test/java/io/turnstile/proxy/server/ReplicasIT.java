@@ -252,6 +252,11 @@ class ReplicasIT {
         assertThat(refused.body().get("error").asText()).contains("license store's database", "nothing was written");
         assertThat(took).as("write " + i + " refused after " + took.toMillis() + " ms").isLessThan(Duration.ofSeconds(2));
       }
+      // A read that goes to the database (the customer list) says why it cannot answer, as writes do.
+      TestTurnstile.Answer read = a.admin("GET", "/admin/v1/customers", null);
+      assertThat(read.status()).as(read.raw()).isEqualTo(503);
+      assertThat(read.body().get("code").asText()).isEqualTo("STORE_UNAVAILABLE");
+      assertThat(read.body().get("error").asText()).contains("license store's database is unreachable");
       assertThat(manifest(a, "2.0.0", login.basic())).isEqualTo(200);
       assertThat(manifest(b, "1.0.0", login.basic())).isEqualTo(200);
       assertThat(manifest(b, "2.0.0", login.basic())).as("nothing half-written").isEqualTo(200);
