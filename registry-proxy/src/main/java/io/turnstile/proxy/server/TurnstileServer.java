@@ -57,6 +57,7 @@ import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.proxy.webhooks.WebhookService;
 import io.turnstile.store.Catalog;
+import io.turnstile.store.KeyPurpose;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.StoreFactory;
 import java.io.IOException;
@@ -153,7 +154,7 @@ public final class TurnstileServer implements AutoCloseable {
     try {
       fileKeys = config.token().keysInStore() ? null
           : SigningKeys.load(config.token().signingKey(), config.token().algorithm());
-      licenseKeys = LicenseKeys.load(config.licenseFiles().signingKey());
+      licenseKeys = config.licenseFiles().keysInStore() ? null : LicenseKeys.load(config.licenseFiles().signingKey());
     } catch (IOException | RuntimeException e) {
       StoreOpening.closeWhenOpened(opening);
       throw e;
@@ -196,8 +197,8 @@ public final class TurnstileServer implements AutoCloseable {
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       sightings = new TagSightings(store);
-      LicenseFiles licenseFiles = new LicenseFiles(() -> licenseKeys, new Catalog(config.applications()),
-          config.licenseFiles().issuer(), clock);
+      LicenseFiles licenseFiles = LicenseFiles.open(config.licenseFiles(), licenseKeys,
+          store.keys(KeyPurpose.LICENSE), new Catalog(config.applications()), clock);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
           config.token(), config.webhooks(), json, clock, licenseFiles, usage);
