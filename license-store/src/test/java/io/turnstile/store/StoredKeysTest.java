@@ -12,29 +12,32 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Signing keys kept in the store: both purposes, apart, on SQLite. */
 class StoredKeysTest {
   @TempDir Path dir;
   private final MutableClock clock = new MutableClock(StoreFixture.T0);
-  private LicenseStore store;
+  /** Opened for each test, closed after it. */
+  private final java.util.Deque<LicenseStore> opened = new java.util.ArrayDeque<>();
 
-  @BeforeEach
-  void open() throws Exception {
-    store = StoreFixture.open(dir, clock);
+  private LicenseStore store() throws Exception {
+    if (opened.isEmpty()) {
+      opened.push(StoreFixture.open(dir, clock));
+    }
+    return opened.peek();
   }
 
   @AfterEach
-  void close() {
-    store.close();
+  void closeAll() {
+    opened.forEach(LicenseStore::close);
   }
 
   @Test
-  void tokenAndLicenseKeys_liveApart_noKidOfOneKindIsFoundAsTheOther() {
-    StoredKeys tokens = store.keys(KeyPurpose.TOKEN);
-    StoredKeys licenses = store.keys(KeyPurpose.LICENSE);
+  void tokenAndLicenseKeys_liveApart_noKidOfOneKindIsFoundAsTheOther() throws Exception {
+    StoredKeys tokens = store().keys(KeyPurpose.TOKEN);
+    StoredKeys licenses = store().keys(KeyPurpose.LICENSE);
     tokens.ensureSigner(() -> new NewSigningKey("tok-1", "token-pem"), "turnstile");
     licenses.ensureSigner(() -> new NewSigningKey("lic-1", "license-pem"), "turnstile");
 
@@ -52,8 +55,8 @@ class StoredKeysTest {
   }
 
   @Test
-  void aLicenseKeyRotation_addsVerifyOnly_activatesOneSignerAtATime_andRefusesRetiringTheSigner() {
-    StoredKeys keys = store.keys(KeyPurpose.LICENSE);
+  void aLicenseKeyRotation_addsVerifyOnly_activatesOneSignerAtATime_andRefusesRetiringTheSigner() throws Exception {
+    StoredKeys keys = store().keys(KeyPurpose.LICENSE);
     keys.ensureSigner(() -> new NewSigningKey("old", "old-pem"), "turnstile");
     assertThat(keys.ensureSigner(() -> {
       throw new AssertionError("a store with a signer generates none");
@@ -69,7 +72,7 @@ class StoredKeysTest {
     assertThatThrownBy(() -> keys.activate("old", "alice")).isInstanceOf(ConflictException.class)
         .hasMessageContaining("is retired");
 
-    List<ActivityRecord> log = store.activity().find(new ActivityQuery("alice", null, null, null, null, 100, null))
+    List<ActivityRecord> log = store().activity().find(new ActivityQuery("alice", null, null, null, null, 100, null))
         .records();
     assertThat(log).extracting(ActivityRecord::action)
         .containsExactly("license_key.retired", "license_key.activated", "license_key.added");
@@ -77,7 +80,7 @@ class StoredKeysTest {
 
   @Test
   void aLicenseKeysPem_isKeptEncrypted_andSurvivesAReopen() throws Exception {
-    store.keys(KeyPurpose.LICENSE).ensureSigner(() -> new NewSigningKey("lic", "-----BEGIN PRIVATE KEY-----x"), "t");
+    store().keys(KeyPurpose.LICENSE).ensureSigner(() -> new NewSigningKey("lic", "-----BEGIN PRIVATE KEY-----x"), "t");
     List<String> stored = new ArrayList<>();
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("turnstile.db"));
         ResultSet r = c.createStatement().executeQuery("SELECT kid, purpose, pem_enc FROM signing_keys")) {
@@ -88,10 +91,9 @@ class StoredKeysTest {
     assertThat(stored).hasSize(1);
     assertThat(stored.get(0)).startsWith("lic license v1:").doesNotContain("PRIVATE");
 
-    store.close();
-    store = StoreFixture.open(dir, clock);
-    assertThat(store.keys(KeyPurpose.LICENSE).list()).extracting(StoredSigningKey::pem)
+    opened.pop().close();
+    assertThat(store().keys(KeyPurpose.LICENSE).list()).extracting(StoredSigningKey::pem)
         .containsExactly("-----BEGIN PRIVATE KEY-----x");
-    assertThat(store.keys(KeyPurpose.TOKEN).list()).isEmpty();
+    assertThat(store().keys(KeyPurpose.TOKEN).list()).isEmpty();
   }
 }

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * The subcommands that rotate signing keys kept in the store, shared by {@code turnstile
@@ -14,14 +17,20 @@ import picocli.CommandLine.ParentCommand;
  * kid of the other kind is refused there.
  */
 final class KeyRotationCommands {
-  /** The parent command: which family of admin routes, and how to call and print. */
-  interface Family {
+  /**
+   * The parent command: which family of admin routes, where the admin API is, where to print.
+   * Picocli fills the inherited fields of each subclass.
+   */
+  abstract static class Family {
+    @Spec CommandSpec spec;
+    @Mixin AdminOptions admin;
+
     /** The admin route family, e.g. {@code license-keys}. */
-    String route();
+    abstract String route();
 
-    AdminOptions admin();
-
-    PrintWriter out();
+    PrintWriter out() {
+      return spec.commandLine().getOut();
+    }
   }
 
   private KeyRotationCommands() {}
@@ -33,38 +42,48 @@ final class KeyRotationCommands {
 
     @Override
     public Integer call() {
-      return print(family, family.admin().call("POST", family.route(), null));
+      return print(family, family.admin.call("POST", family.route(), null));
+    }
+  }
+
+  /** A change of one key: {@code method} on the key's route, followed by {@code suffix}. */
+  private abstract static class OneKey implements Callable<Integer> {
+    private final String method;
+    private final String suffix;
+    @ParentCommand Family family;
+    @Parameters(paramLabel = "KID") String kid;
+
+    OneKey(String method, String suffix) {
+      this.method = method;
+      this.suffix = suffix;
+    }
+
+    @Override
+    public Integer call() {
+      return print(family, family.admin.call(method, family.route() + "/" + Paths.segment(kid) + suffix, null));
     }
   }
 
   @Command(name = "activate", description = "Make a key the one that signs; the one before keeps verifying.",
       mixinStandardHelpOptions = true)
-  static final class Activate implements Callable<Integer> {
-    @ParentCommand Family family;
-    @Parameters(paramLabel = "KID") String kid;
-
-    @Override
-    public Integer call() {
-      return print(family, family.admin().call("POST", family.route() + "/" + Paths.segment(kid) + "/activate", null));
+  static final class Activate extends OneKey {
+    Activate() {
+      super("POST", "/activate");
     }
   }
 
   @Command(name = "retire", description = "Retire a key: what it signed stops verifying. The signing key cannot be.",
       mixinStandardHelpOptions = true)
-  static final class Retire implements Callable<Integer> {
-    @ParentCommand Family family;
-    @Parameters(paramLabel = "KID") String kid;
-
-    @Override
-    public Integer call() {
-      return print(family, family.admin().call("DELETE", family.route() + "/" + Paths.segment(kid), null));
+  static final class Retire extends OneKey {
+    Retire() {
+      super("DELETE", "");
     }
   }
 
   /** Prints one key (kid, state, created), or each of {@code node}'s {@code keys}, as a table or JSON. */
   static int print(Family family, JsonNode node) {
     PrintWriter out = family.out();
-    if (family.admin().jsonOutput()) {
+    if (family.admin.jsonOutput()) {
       out.println(node.toPrettyString());
     } else {
       Table t = new Table("KID", "STATE", "CREATED");

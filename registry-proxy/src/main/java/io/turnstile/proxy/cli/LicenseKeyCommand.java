@@ -1,10 +1,6 @@
 package io.turnstile.proxy.cli;
 
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code turnstile license-key ...}: {@code export} prints the license-signing public keys as a
@@ -14,10 +10,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "license-key", description = "The keys that sign license files.", mixinStandardHelpOptions = true,
     subcommands = {KeyRotationCommands.Add.class, KeyRotationCommands.Activate.class, KeyRotationCommands.Retire.class})
-public final class LicenseKeyCommand implements KeyRotationCommands.Family {
-  @Spec CommandSpec spec;
-  @Mixin AdminOptions admin;
-
+public final class LicenseKeyCommand extends KeyRotationCommands.Family {
   @Command(name = "export", description = "Print the license-signing public keys as a JWKS (embed it in the application).")
   int export() {
     out().println(admin.call("GET", route(), null).toPrettyString());
@@ -26,17 +19,7 @@ public final class LicenseKeyCommand implements KeyRotationCommands.Family {
   }
 
   @Override
-  public String route() {
+  String route() {
     return "license-keys";
-  }
-
-  @Override
-  public AdminOptions admin() {
-    return admin;
-  }
-
-  @Override
-  public PrintWriter out() {
-    return spec.commandLine().getOut();
   }
 }

@@ -1,10 +1,6 @@
 package io.turnstile.proxy.cli;
 
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code turnstile signing-key ...}: rotate the token signing keys kept in the store ({@code
@@ -14,27 +10,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "signing-key", description = "Rotate the token signing keys kept in the store.",
     mixinStandardHelpOptions = true,
     subcommands = {KeyRotationCommands.Add.class, KeyRotationCommands.Activate.class, KeyRotationCommands.Retire.class})
-public final class SigningKeyCommand implements KeyRotationCommands.Family {
-  @Spec CommandSpec spec;
-  @Mixin AdminOptions admin;
-
+public final class SigningKeyCommand extends KeyRotationCommands.Family {
   @Command(name = "list", description = "List the signing keys and what each is used for.")
   int list() {
     return KeyRotationCommands.print(this, admin.call("GET", route(), null));
   }
 
   @Override
-  public String route() {
+  String route() {
     return "signing-keys";
-  }
-
-  @Override
-  public AdminOptions admin() {
-    return admin;
-  }
-
-  @Override
-  public PrintWriter out() {
-    return spec.commandLine().getOut();
   }
 }

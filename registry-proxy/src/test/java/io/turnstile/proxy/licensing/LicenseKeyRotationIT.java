@@ -29,14 +29,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LicenseKeyRotationIT {
   @TempDir Path dir;
-  private TestTurnstile ts;
   private final HttpClient http = HttpClient.newHttpClient();
+  /** The Turnstile under test now; a test may restart it. */
+  private TestTurnstile ts;
+  private final List<TestTurnstile> started = new java.util.ArrayList<>();
+
+  /** Starts a Turnstile on {@code dir}'s store, keeping both kinds of keys in the store or in files. */
+  private void start(boolean keysInStore) throws Exception {
+    ts = keysInStore ? TestTurnstile.keysInStore(dir, "http://127.0.0.1:9", "")
+        : TestTurnstile.withEntitlements(dir, "http://127.0.0.1:9", "");
+    started.add(ts);
+  }
 
   @AfterEach
-  void stop() {
-    if (ts != null) {
-      ts.close();
-    }
+  void stopAll() {
+    started.forEach(TestTurnstile::close);
   }
 
   private JWKSet publishedKeys() throws Exception {
@@ -62,7 +69,7 @@ class LicenseKeyRotationIT {
 
   @Test
   void aRotationThroughTheAdminApi_keepsOldFilesVerifyingUntilTheOldKeyIsRetired() throws Exception {
-    ts = TestTurnstile.keysInStore(dir, "http://127.0.0.1:9", "");
+    start(true);
     assertThat(Files.exists(dir.resolve("license-signing-key.jwk"))).as("no key file is made").isFalse();
     List<String> first = publishedKids();
     assertThat(first).as("the first start generates one key").hasSize(1);
@@ -107,15 +114,16 @@ class LicenseKeyRotationIT {
         "license_key.activated kid=" + newKid, "license_key.retired kid=" + oldKid);
 
     // Kept in the store: a restart signs with the key activated before it.
+    started.remove(ts);
     ts.close();
-    ts = TestTurnstile.keysInStore(dir, "http://127.0.0.1:9", "");
+    start(true);
     assertThat(publishedKids()).containsExactly(newKid);
     assertThat(kidOf(file(license))).isEqualTo(newKid);
   }
 
   @Test
   void tokenKeysAndLicenseKeys_neverStandInForEachOther() throws Exception {
-    ts = TestTurnstile.keysInStore(dir, "http://127.0.0.1:9", "");
+    start(true);
     String licenseKid = publishedKids().get(0);
     String tokenKid = ts.admin("GET", "/admin/v1/signing-keys", null).body().get("keys").get(0).get("kid").asText();
     assertThat(tokenKid).isNotEqualTo(licenseKid);
@@ -137,7 +145,7 @@ class LicenseKeyRotationIT {
 
   @Test
   void withKeysFromFiles_theRotationRoutesAre409_sayingHowToRotateTheFiles() throws Exception {
-    ts = TestTurnstile.withEntitlements(dir, "http://127.0.0.1:9", "");
+    start(false);
     String kid = publishedKids().get(0);
     for (Answer a : List.of(ts.admin("POST", "/admin/v1/license-keys", null),
         ts.admin("POST", "/admin/v1/license-keys/" + kid + "/activate", null),

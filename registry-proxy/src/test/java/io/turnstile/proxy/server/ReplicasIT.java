@@ -174,11 +174,7 @@ class ReplicasIT {
 
   @Test
   void signingKeysKeptInTheStore_areSharedAndRotateWithNoTokenRefused() throws Exception {
-    a.close();
-    b.close();
-    String db = postgres.newDatabase();
-    a = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
-    b = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
+    restartWithKeysInTheStore();
     TestTurnstile.Login login = a.license("app", "1.0.0");
     String basic = login.basic();
     JsonNode keys = a.admin("GET", "/admin/v1/signing-keys", null).body().get("keys");
@@ -215,11 +211,7 @@ class ReplicasIT {
 
   @Test
   void licenseKeysKeptInTheStore_areShared_andARotationThroughAIsFollowedByBWithinOneSecond() throws Exception {
-    a.close();
-    b.close();
-    String db = postgres.newDatabase();
-    a = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
-    b = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
+    restartWithKeysInTheStore();
     List<String> first = jwksKids(a, LicenseCheck.KEYS_PATH);
     assertThat(first).as("generated once, by the first to start").hasSize(1);
     assertThat(jwksKids(b, LicenseCheck.KEYS_PATH)).isEqualTo(first);
@@ -246,6 +238,15 @@ class ReplicasIT {
     String newFile = a.admin("GET", "/admin/v1/licenses/" + license + "/file", null).raw();
     assertThat(LicenseVerifier.files(licenseKeys(b)).verify(newFile).getSubject()).isEqualTo(license);
     assertThat(jwksKids(a)).as("the token keys are another set").doesNotContain(newKid, oldKid);
+  }
+
+  /** A and B again, on a new database, with token and license-signing keys kept in the store. */
+  private void restartWithKeysInTheStore() throws Exception {
+    a.close();
+    b.close();
+    String db = postgres.newDatabase();
+    a = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
+    b = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
   }
 
   private com.nimbusds.jose.jwk.JWKSet licenseKeys(TestTurnstile on) throws Exception {
