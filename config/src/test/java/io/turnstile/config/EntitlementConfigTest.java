@@ -86,4 +86,19 @@ class EntitlementConfigTest {
         BASE.replace("admin:", "token:\n  signingKey: /keys/token.pem\nadmin:") + "        - {name: seats, type: integer}\n");
     assertThat(c.licenseFiles().signingKey()).containsExactly(java.nio.file.Path.of("/keys/license-signing-key.jwk"));
   }
+
+  @Test
+  void licenseKeys_comeFromFilesByDefault_fromTheStoreWhenAsked_andAnotherSourceIsRefused() throws Exception {
+    String fields = "        - {name: seats, type: integer}\n";
+    assertThat(parse(fields).licenseFiles().keysInStore()).isFalse();
+    TurnstileConfig stored = new ConfigLoader(Map.<String, String>of()::get).parse("turnstile.yaml",
+        BASE.replace("admin:", "licenseFiles:\n  keySource: store\nadmin:") + fields);
+    assertThat(stored.licenseFiles().keysInStore()).isTrue();
+    assertThat(stored.token().keysInStore()).as("token keys keep their own source").isFalse();
+    assertThatThrownBy(() -> new ConfigLoader(Map.<String, String>of()::get).parse("turnstile.yaml",
+        BASE.replace("admin:", "licenseFiles:\n  keySource: vault\nadmin:") + fields))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("licenseFiles.keySource")
+        .hasMessageContaining("must be files or store");
+  }
 }

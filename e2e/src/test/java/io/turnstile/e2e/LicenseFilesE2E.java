@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * License files checked by verifiers nobody here wrote ({@link JwtVerifiers}): Node's {@code jose}
  * (npm 6.2.17) and Python's PyJWT (Debian's python3-jwt) verify a file downloaded with the CLI against the JWKS the
  * public listener publishes, and both refuse a file with one changed byte or one signed with
- * another key.
+ * another key. The license-signing keys are kept in the store ({@code licenseFiles.keySource:
+ * store}), so a rotation through the admin API is followed by what {@code jose} accepts.
  */
 class LicenseFilesE2E {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,16 +49,31 @@ class LicenseFilesE2E {
   void start() throws Exception {
     turnstile = new TurnstileProcess(dir.resolve("turnstile"))
         .entitlements("{name: seats, type: integer, default: 5, visible: true}", "{name: sso, type: boolean, default: false}")
+        .extraYaml("licenseFiles:\n  keySource: store")
         .start("http://127.0.0.1:9", "vendor", "vendor-secret");
     String customer = turnstile.cli("customer", "create", "--name", "Acme").get("id").asText();
     licenseId = turnstile.cli("license", "create", "--customer", customer, "--application", "app", "--version", "1.0.0",
         "--entitlement", "seats=25", "--entitlement", "sso=true").get("id").asText();
+    keys = dir.resolve("license-keys.json");
+    fetchPublishedKeys();
+  }
+
+  /** Saves the JWKS the public listener serves now into {@link #keys}, as a vendor's build would. */
+  private void fetchPublishedKeys() throws Exception {
     HttpResponse<String> published = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create(turnstile.url() + "/.well-known/license-keys.json")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(published.statusCode()).isEqualTo(200);
-    keys = dir.resolve("license-keys.json");
     Files.writeString(keys, published.body());
+  }
+
+  /** An admin API call with the admin token; its JSON answer, which must have {@code status}. */
+  private JsonNode admin(String method, String path, int status) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(turnstile.adminUrl()
+        + path)).header("Authorization", "Bearer " + TurnstileProcess.ADMIN_TOKEN)
+        .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isEqualTo(status);
+    return JSON.readTree(r.body());
   }
 
   @AfterEach
@@ -138,5 +154,31 @@ class LicenseFilesE2E {
       assertThat(node(file).exit()).as("jose, kid " + kid).isNotZero();
       assertThat(python(file).exit()).as("PyJWT, kid " + kid).isNotZero();
     }
+  }
+
+  @Test
+  void afterARotationThroughTheAdminApi_joseVerifiesTheNewFile_andTheOldOneUntilItsKeyIsRetired() throws Exception {
+    Path before = download();
+    String oldKid = SignedJWT.parse(Files.readString(before).strip()).getHeader().getKeyID();
+    String newKid = admin("POST", "/admin/v1/license-keys", 201).get("kid").asText();
+    assertThat(admin("POST", "/admin/v1/license-keys/" + newKid + "/activate", 200).get("state").asText())
+        .isEqualTo("active");
+    Path after = download();
+    fetchPublishedKeys();
+
+    Proc.Result fresh = node(after);
+    assertThat(claims(fresh).get("sub").asText()).isEqualTo(licenseId);
+    assertThat(JSON.readTree(fresh.out()).get("kid").asText()).isEqualTo(newKid).isNotEqualTo(oldKid);
+    assertThat(JSON.readTree(node(before).out()).get("kid").asText()).as("the old file, until its key is retired")
+        .isEqualTo(oldKid);
+
+    assertThat(admin("DELETE", "/admin/v1/license-keys/" + newKid, 409).get("error").asText())
+        .contains("activate another one first");
+    admin("DELETE", "/admin/v1/license-keys/" + oldKid, 200);
+    fetchPublishedKeys();
+    assertThat(claims(node(after)).get("sub").asText()).isEqualTo(licenseId);
+    Proc.Result retired = node(before);
+    assertThat(retired.exit()).as("jose on a file of the retired key: " + retired.out()).isNotZero();
+    assertThat(retired.err()).contains("ERR_JWKS_NO_MATCHING_KEY");
   }
 }

@@ -161,24 +161,8 @@ public interface LicenseStore extends AutoCloseable {
   /** Revokes the license as a whole; the record stays for history. */
   License revokeLicense(LicenseId id, String actor);
 
-  /** The token signing keys kept in the store, newest first; from memory, no database read. */
-  List<StoredSigningKey> signingKeys();
-
-  /**
-   * Makes sure the store has a signing key that signs: when it has none, {@code generate} makes
-   * one and it becomes the signer. Of several replicas starting at once, exactly one generates; the
-   * others use its key.
-   */
-  List<StoredSigningKey> ensureSigningKey(java.util.function.Supplier<NewSigningKey> generate, String actor);
-
-  /** Adds a signing key; it verifies only, unless the store has no signer yet. */
-  StoredSigningKey addSigningKey(NewSigningKey key, String actor);
-
-  /** Makes {@code kid} the key that signs; the one before it verifies only. */
-  StoredSigningKey activateSigningKey(String kid, String actor);
-
-  /** Retires {@code kid}: tokens it signed stop verifying. The signing key cannot be retired. */
-  StoredSigningKey retireSigningKey(String kid, String actor);
+  /** The signing keys of {@code purpose} kept in the store: token keys and license keys apart. */
+  StoredKeys keys(KeyPurpose purpose);
 
   @Override
   void close();

@@ -3,7 +3,7 @@ package io.turnstile.store;
 import java.time.Instant;
 
 /**
- * A token signing key kept in the store.
+ * A signing key kept in the store, of one {@link KeyPurpose}.
  *
  * @param kid the key's id (its RFC 7638 thumbprint)
  * @param pem the private key and its certificate; never shown by {@link #toString}
@@ -12,9 +12,9 @@ import java.time.Instant;
 public record StoredSigningKey(String kid, String pem, State state, Instant createdAt) {
   /** What a key is used for. */
   public enum State {
-    /** Signs new tokens, and verifies; one key at most. */
+    /** Signs, and verifies; one key of each purpose at most. */
     ACTIVE,
-    /** Verifies tokens only: a key on its way in, or on its way out. */
+    /** Verifies only: a key on its way in, or on its way out. */
     VERIFY,
     /** Neither signs nor verifies; kept for history. */
     RETIRED;

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Two stores on one PostgreSQL database, as two replicas are: a write through one reaches the other. */
 class ReplicaPropagationIT {
@@ -156,36 +158,42 @@ class ReplicaPropagationIT {
     until("b's cursor at a's", () -> b.stats().cursor() == a.stats().cursor());
   }
 
-  @Test
-  void replicasStartingAtOnceGenerateOneSigningKey_andSeeEachOthersRotations() throws Exception {
+  @ParameterizedTest
+  @EnumSource(KeyPurpose.class)
+  void replicasStartingAtOnceGenerateOneSigningKey_andSeeEachOthersRotations(KeyPurpose purpose) throws Exception {
     java.util.concurrent.atomic.AtomicInteger generated = new java.util.concurrent.atomic.AtomicInteger();
     java.util.function.Supplier<NewSigningKey> generate = () -> {
       int n = generated.incrementAndGet();
       return new NewSigningKey("kid-" + n, "pem-" + n);
     };
-    Thread onA = new Thread(() -> a.ensureSigningKey(generate, "a"));
-    Thread onB = new Thread(() -> b.ensureSigningKey(generate, "b"));
-    onA.start();
-    onB.start();
-    onA.join();
-    onB.join();
-    until("one signing key on each replica", () -> a.signingKeys().size() == 1 && b.signingKeys().size() == 1);
-    StoredSigningKey first = a.signingKeys().get(0);
+    StoredKeys onA = a.keys(purpose);
+    StoredKeys onB = b.keys(purpose);
+    Thread startA = new Thread(() -> onA.ensureSigner(generate, "a"));
+    Thread startB = new Thread(() -> onB.ensureSigner(generate, "b"));
+    startA.start();
+    startB.start();
+    startA.join();
+    startB.join();
+    until("one signing key on each replica", () -> onA.list().size() == 1 && onB.list().size() == 1);
+    StoredSigningKey first = onA.list().get(0);
     assertThat(first.state()).isEqualTo(StoredSigningKey.State.ACTIVE);
-    assertThat(b.signingKeys().get(0).kid()).isEqualTo(first.kid());
+    assertThat(onB.list().get(0).kid()).isEqualTo(first.kid());
 
-    a.addSigningKey(new NewSigningKey("kid-next", "pem-next"), "a");
-    a.activateSigningKey("kid-next", "a");
-    within(ONE_SECOND, committedAt(a), "b signs with the key activated through a", () -> b.signingKeys().stream()
+    onA.add(new NewSigningKey("kid-next", "pem-next"), "a");
+    onA.activate("kid-next", "a");
+    within(ONE_SECOND, committedAt(a), "b signs with the key activated through a", () -> onB.list().stream()
         .anyMatch(k -> k.kid().equals("kid-next") && k.state() == StoredSigningKey.State.ACTIVE));
-    assertThat(b.signingKeys()).filteredOn(k -> k.kid().equals(first.kid()))
+    assertThat(onB.list()).filteredOn(k -> k.kid().equals(first.kid()))
         .extracting(StoredSigningKey::state).containsExactly(StoredSigningKey.State.VERIFY);
-    assertThat(b.signingKeys()).filteredOn(k -> k.kid().equals("kid-next"))
+    assertThat(onB.list()).filteredOn(k -> k.kid().equals("kid-next"))
         .extracting(StoredSigningKey::pem).containsExactly("pem-next");
-    assertThatThrownBy(() -> b.retireSigningKey("kid-next", "b")).isInstanceOf(ConflictException.class);
-    b.retireSigningKey(first.kid(), "b");
-    within(ONE_SECOND, committedAt(b), "a sees the key retired through b", () -> a.signingKeys().stream()
+    assertThatThrownBy(() -> onB.retire("kid-next", "b")).isInstanceOf(ConflictException.class);
+    onB.retire(first.kid(), "b");
+    within(ONE_SECOND, committedAt(b), "a sees the key retired through b", () -> onA.list().stream()
         .anyMatch(k -> k.kid().equals(first.kid()) && k.state() == StoredSigningKey.State.RETIRED));
+    KeyPurpose other = purpose == KeyPurpose.TOKEN ? KeyPurpose.LICENSE : KeyPurpose.TOKEN;
+    assertThat(a.keys(other).list()).as("the other kind has none of them").isEmpty();
+    assertThat(b.keys(other).list()).isEmpty();
   }
 
   @Test

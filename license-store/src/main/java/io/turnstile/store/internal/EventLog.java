@@ -83,8 +83,9 @@ final class EventLog {
    * on its own, and sign-ins change nothing.
    */
   private static final List<String> OUTSIDE_SNAPSHOT =
-      List.of(SigningKeyStore.EVENT_PREFIX, ApiTokenTable.EVENT_PREFIX, ActivityLog.SIGN_IN_PREFIX,
-          WebhookTable.EVENT_PREFIX, WebSessions.EVENT_PREFIX, io.turnstile.store.EntitlementDefinitions.EVENT_PREFIX);
+      List.of(SigningKeyStore.EVENT_PREFIX, SigningKeyStore.LICENSE_EVENT_PREFIX, ApiTokenTable.EVENT_PREFIX,
+          ActivityLog.SIGN_IN_PREFIX, WebhookTable.EVENT_PREFIX, WebSessions.EVENT_PREFIX,
+          io.turnstile.store.EntitlementDefinitions.EVENT_PREFIX);
 
   /** An event as a replica follows it: its number and the customer it changed. */
   record Change(long seq, String customer, String action) {

@@ -22,7 +22,7 @@ import io.turnstile.store.LicenseId;
 import io.turnstile.store.LicensePatch;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NewLicense;
-import io.turnstile.store.NewSigningKey;
+import io.turnstile.store.KeyPurpose;
 import io.turnstile.store.NoSuchCustomerException;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.PullLog;
@@ -31,7 +31,7 @@ import io.turnstile.store.PullTokens;
 import io.turnstile.store.RangeGrant;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoreStats;
-import io.turnstile.store.StoredSigningKey;
+import io.turnstile.store.StoredKeys;
 import io.turnstile.store.TagsSeen;
 import io.turnstile.store.VersionRange;
 import io.turnstile.store.internal.db.tables.records.CustomersRecord;
@@ -44,7 +44,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
 import org.jooq.DSLContext;
 
 /**
@@ -61,7 +60,8 @@ public final class JooqLicenseStore implements LicenseStore {
   private final LicenseWrites licenseWrites;
   private final CustomerWrites customerWrites;
   private final CustomerImports imports;
-  private final SigningKeyStore signingKeys;
+  private final SigningKeyStore tokenKeys;
+  private final SigningKeyStore licenseKeys;
   private final TagsSeenTable tagsSeen;
   /** Follows writes made by other replicas; null for a SQLite store, which one process owns. */
   private final ChangeFeed feed;
@@ -95,8 +95,8 @@ public final class JooqLicenseStore implements LicenseStore {
     this.customerWrites = new CustomerWrites(writer, clock);
     this.imports = new CustomerImports(writer, cipher, catalog, loader, clock);
     this.entitlementFields = new EntitlementFieldTable(writer, loader, catalog, clock);
-    this.signingKeys = new SigningKeyStore(writer, cipher, clock);
-    writer.followSigningKeys(signingKeys);
+    this.tokenKeys = new SigningKeyStore(KeyPurpose.TOKEN, writer, cipher, clock);
+    this.licenseKeys = new SigningKeyStore(KeyPurpose.LICENSE, writer, cipher, clock);
     this.pulls = new JooqPullLog(database);
     this.apiTokens = new ApiTokenTable(writer, clock);
     this.pullTokens = new PullTokenTable(writer, clock);
@@ -156,28 +156,8 @@ public final class JooqLicenseStore implements LicenseStore {
   }
 
   @Override
-  public List<StoredSigningKey> signingKeys() {
-    return writer.signingKeys();
-  }
-
-  @Override
-  public List<StoredSigningKey> ensureSigningKey(Supplier<NewSigningKey> generate, String actor) {
-    return signingKeys.ensureSigner(generate, actor);
-  }
-
-  @Override
-  public StoredSigningKey addSigningKey(NewSigningKey key, String actor) {
-    return signingKeys.add(key, actor);
-  }
-
-  @Override
-  public StoredSigningKey activateSigningKey(String kid, String actor) {
-    return signingKeys.activate(kid, actor);
-  }
-
-  @Override
-  public StoredSigningKey retireSigningKey(String kid, String actor) {
-    return signingKeys.retire(kid, actor);
+  public StoredKeys keys(KeyPurpose purpose) {
+    return purpose == KeyPurpose.TOKEN ? tokenKeys : licenseKeys;
   }
 
   @Override

@@ -10,7 +10,6 @@ import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NoSuchLicenseException;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.StoreUnavailableException;
-import io.turnstile.store.StoredSigningKey;
 import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,7 +67,6 @@ final class StoreWriter {
   private final ReentrantLock lock = new ReentrantLock();
   private volatile Snapshot snapshot;
   private volatile long cursor;
-  private volatile List<StoredSigningKey> signingKeys = List.of();
   private final List<Follower> followers = new CopyOnWriteArrayList<>();
   private volatile Instant snapshotAt;
   private volatile Duration lastReload;
@@ -86,11 +84,6 @@ final class StoreWriter {
     // The cursor is read first: a write landing during the load is applied again, never missed.
     this.cursor = EventLog.lastSeq(dsl);
     publish(loader.loadAll(dsl), started);
-  }
-
-  /** Loads the signing keys now and after every signing key event. */
-  void followSigningKeys(SigningKeyStore keys) {
-    follow(SigningKeyStore.EVENT_PREFIX, tx -> signingKeys = List.copyOf(keys.load(tx)));
   }
 
   /**
@@ -125,11 +118,6 @@ final class StoreWriter {
   /** The database written to, for reads that need no lock. */
   Database database() {
     return database;
-  }
-
-  /** The signing keys as of the cursor, newest first. */
-  List<StoredSigningKey> signingKeys() {
-    return signingKeys;
   }
 
   /** The last event the snapshot reflects. */

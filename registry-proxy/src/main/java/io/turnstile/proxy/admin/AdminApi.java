@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * The admin API's routes and their JSON, independent of the transport. Each call is one store
  * transaction; nothing here ever returns a license key except the responses that create one, and
  * never an upstream password. Customers and applications are served here; licenses, signing keys
- * and pulls by {@code LicensesApi}, {@code SigningKeyApi} and {@code PullsApi}, API tokens and the
+ * and pulls by {@code LicensesApi}, {@code KeyRotationApi} (token and license-signing keys) and {@code PullsApi}, API tokens and the
  * activity log by {@code ApiTokensApi} and {@code ActivityApi}. Every call's role is checked in
  * {@link #handle} by {@link Permissions}, and every failure of any of them becomes its answer there.
  * Changes are recorded under the caller's {@link Actor#recorded()} name, never one the client chose.
@@ -64,7 +64,8 @@ public final class AdminApi {
   private final VersionSource versions;
   private final ObjectMapper json;
   private final AdminViews views;
-  private final SigningKeyApi signingKeys;
+  private final KeyRotationApi signingKeys;
+  private final KeyRotationApi licenseKeys;
   private final PullsApi pulls;
   private final LicensesApi licenses;
   private final ApiTokensApi apiTokens;
@@ -103,7 +104,8 @@ public final class AdminApi {
     this.versions = versions;
     this.json = json;
     this.views = new AdminViews(json, clock, () -> store.snapshot().entitlements());
-    this.signingKeys = new SigningKeyApi(store, tokens, json);
+    this.signingKeys = KeyRotationApi.tokenKeys(store, tokens, json);
+    this.licenseKeys = KeyRotationApi.licenseKeys(store, files, json);
     this.pulls = new PullsApi(store.pulls(), json, clock);
     this.licenses = new LicensesApi(store, views, pulls, publicUrl, json, clock, files);
     this.apiTokens = new ApiTokensApi(store.apiTokens(), json, clock);
@@ -256,10 +258,7 @@ public final class AdminApi {
         }
       }
       case "license-keys" -> {
-        if (n == 1) {
-          if (!method.equals("GET")) throw ApiError.notAllowed("GET");
-          return AdminResponse.ok(json.valueToTree(files.keys().publicJwks().toJSONObject()));
-        }
+        return licenseKeys.route(method, p, actor);
       }
       default -> { }
     }

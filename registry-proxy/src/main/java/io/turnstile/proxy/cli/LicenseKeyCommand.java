@@ -1,23 +1,25 @@
 package io.turnstile.proxy.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
- * {@code turnstile license-key export}: the license-signing public keys as a JWKS, the same
- * document as {@code /.well-known/license-keys.json}, for the vendor to embed in the application.
+ * {@code turnstile license-key ...}: {@code export} prints the license-signing public keys as a
+ * JWKS, the same document as {@code /.well-known/license-keys.json}, for the vendor to embed in the
+ * application. With {@code licenseFiles.keySource: store}, {@code add}, {@code activate KID} and,
+ * once the files the old key signed may stop verifying, {@code retire OLD_KID} rotate them.
  */
-@Command(name = "license-key", description = "The keys that sign license files.", mixinStandardHelpOptions = true)
-public final class LicenseKeyCommand {
-  @Spec CommandSpec spec;
-  @Mixin AdminOptions admin;
-
+@Command(name = "license-key", description = "The keys that sign license files.", mixinStandardHelpOptions = true,
+    subcommands = {KeyRotationCommands.Add.class, KeyRotationCommands.Activate.class, KeyRotationCommands.Retire.class})
+public final class LicenseKeyCommand extends KeyRotationCommands.Family {
   @Command(name = "export", description = "Print the license-signing public keys as a JWKS (embed it in the application).")
   int export() {
-    spec.commandLine().getOut().println(admin.call("GET", "license-keys", null).toPrettyString());
-    spec.commandLine().getOut().flush();
+    out().println(admin.call("GET", route(), null).toPrettyString());
+    out().flush();
     return 0;
+  }
+
+  @Override
+  String route() {
+    return "license-keys";
   }
 }

@@ -10,10 +10,13 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.turnstile.store.EntitlementFields;
+import io.turnstile.config.LicenseFilesConfig;
+import io.turnstile.proxy.keys.StoredKeyRing;
 import io.turnstile.store.Customer;
+import io.turnstile.store.EntitlementFields;
 import io.turnstile.store.License;
 import io.turnstile.store.LicenseState;
+import io.turnstile.store.StoredKeys;
 import io.turnstile.store.VersionRange;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,6 +52,7 @@ public final class LicenseFiles {
   public static final Duration CHECK_TTL = Duration.ofHours(1);
 
   private final Supplier<LicenseKeys> keys;
+  private final boolean keysInStore;
   private final Supplier<EntitlementFields> entitlements;
   private final String issuer;
   private final Clock clock;
@@ -61,10 +65,39 @@ public final class LicenseFiles {
    */
   public LicenseFiles(Supplier<LicenseKeys> keys, Supplier<EntitlementFields> entitlements, String issuer,
       Clock clock) {
+    this(keys, false, entitlements, issuer, clock);
+  }
+
+  /**
+   * @param keys the keys in use now, asked at each signature so that a rotation takes effect at once
+   * @param keysInStore whether they are kept in the store ({@code licenseFiles.keySource: store}),
+   *     so that the admin API rotates them; otherwise files do, and the admin API says how
+   * @param entitlements the entitlement fields now, configured and defined through the API (the
+   *     store's snapshot), asked at each signature so that a file follows a field's change at once
+   * @param issuer the {@code iss} claim
+   */
+  public LicenseFiles(Supplier<LicenseKeys> keys, boolean keysInStore, Supplier<EntitlementFields> entitlements,
+      String issuer, Clock clock) {
     this.keys = keys;
+    this.keysInStore = keysInStore;
     this.entitlements = entitlements;
     this.issuer = issuer;
     this.clock = clock;
+  }
+
+  /**
+   * Files signed as {@code config} says: with {@code fileKeys}, read from its files, or with
+   * {@code keySource: store} with the keys kept in {@code stored}, of which one is generated when
+   * none signs yet (a first start; blocking).
+   *
+   * @param fileKeys the keys read from {@code config}'s files; null when they are kept in the store
+   */
+  public static LicenseFiles open(LicenseFilesConfig config, LicenseKeys fileKeys, StoredKeys stored,
+      Supplier<EntitlementFields> entitlements, Clock clock) {
+    Supplier<LicenseKeys> keys = config.keysInStore()
+        ? StoredKeyRing.open(stored, LicenseKeys::generateForStore, LicenseKeys::read)
+        : () -> fileKeys;
+    return new LicenseFiles(keys, config.keysInStore(), entitlements, config.issuer(), clock);
   }
 
   /** Files signed with a key generated for this instance and kept nowhere: for tests. */
@@ -105,6 +138,11 @@ public final class LicenseFiles {
       throw new IllegalStateException("cannot sign with license-signing key " + key.getKeyID(), e);
     }
     return jws.serialize();
+  }
+
+  /** Whether the keys are kept in the store and rotated through the admin API. */
+  public boolean keysInStore() {
+    return keysInStore;
   }
 
   /**

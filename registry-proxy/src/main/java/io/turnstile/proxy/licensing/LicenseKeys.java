@@ -8,6 +8,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import io.turnstile.store.NewSigningKey;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -23,7 +24,8 @@ import java.util.List;
  * -genkey} or Helm's {@code genPrivateKey "ecdsa"}), separate from the registry token keys so that neither kind can stand in for the other. The first
  * key signs; every key verifies, so a rotation lists a new key first and keeps the old one until it
  * is retired by removing it. A missing file is generated, mode 0600. Key ids are RFC 7638
- * thumbprints.
+ * thumbprints. With {@code licenseFiles.keySource: store} the same keys are kept, as PKCS#8 PEM, in
+ * the store instead ({@link #generateForStore}, {@link #read}).
  */
 public final class LicenseKeys {
   private final List<ECKey> keys;
@@ -50,6 +52,27 @@ public final class LicenseKeys {
   /** Keys already made (private), the first one signing. */
   public static LicenseKeys of(List<ECKey> keys) {
     return new LicenseKeys(keys);
+  }
+
+  /** Keys from PEM texts (private keys), the first one signing: keys kept in the store. */
+  public static LicenseKeys read(List<String> pems) throws IOException {
+    List<ECKey> keys = new ArrayList<>();
+    for (int i = 0; i < pems.size(); i++) {
+      keys.add(parse("license-signing key " + i, pems.get(i)));
+    }
+    return new LicenseKeys(keys);
+  }
+
+  /** A new key to keep in the store: its key id (thumbprint) and its private key as PKCS#8 PEM. */
+  public static NewSigningKey generateForStore() throws IOException {
+    ECKey key = generate();
+    java.io.StringWriter pem = new java.io.StringWriter();
+    try (org.bouncycastle.openssl.jcajce.JcaPEMWriter w = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(pem)) {
+      w.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key.toECPrivateKey(), null));
+    } catch (JOSEException e) {
+      throw new IOException("cannot write a license-signing key: " + e.getMessage(), e);
+    }
+    return new NewSigningKey(key.getKeyID(), pem.toString());
   }
 
   /** A new private key, its key id its thumbprint. */

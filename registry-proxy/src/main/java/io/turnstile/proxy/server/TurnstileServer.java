@@ -56,6 +56,7 @@ import io.turnstile.proxy.transport.Transport;
 import io.turnstile.proxy.upstream.UpstreamClient;
 import io.turnstile.proxy.upstream.UpstreamTags;
 import io.turnstile.proxy.webhooks.WebhookService;
+import io.turnstile.store.KeyPurpose;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.StoreFactory;
 import java.io.IOException;
@@ -152,7 +153,7 @@ public final class TurnstileServer implements AutoCloseable {
     try {
       fileKeys = config.token().keysInStore() ? null
           : SigningKeys.load(config.token().signingKey(), config.token().algorithm());
-      licenseKeys = LicenseKeys.load(config.licenseFiles().signingKey());
+      licenseKeys = config.licenseFiles().keysInStore() ? null : LicenseKeys.load(config.licenseFiles().signingKey());
     } catch (IOException | RuntimeException e) {
       StoreOpening.closeWhenOpened(opening);
       throw e;
@@ -195,8 +196,8 @@ public final class TurnstileServer implements AutoCloseable {
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       sightings = new TagSightings(store);
-      LicenseFiles licenseFiles = new LicenseFiles(() -> licenseKeys, () -> store.snapshot().entitlements(),
-          config.licenseFiles().issuer(), clock);
+      LicenseFiles licenseFiles = LicenseFiles.open(config.licenseFiles(), licenseKeys,
+          store.keys(KeyPurpose.LICENSE), () -> store.snapshot().entitlements(), clock);
       AdminApi api = new AdminApi(store, config.applications(),
           new UpstreamVersions(config, new UpstreamTags(upstream, json)), config.server().publicUrl(),
           config.token(), config.webhooks(), json, clock, licenseFiles, usage);

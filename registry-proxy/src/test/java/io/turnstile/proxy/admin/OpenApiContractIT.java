@@ -149,6 +149,12 @@ class OpenApiContractIT {
     call("POST", "/admin/v1/signing-keys/" + added + "/activate", null, 200);
     call("DELETE", "/admin/v1/signing-keys/" + first, null, 200);
 
+    // License-signing keys kept in the store: add, activate, retire the first.
+    String firstLicenseKey = call("GET", "/admin/v1/license-keys", null, 200).get("keys").get(0).get("kid").asText();
+    String addedLicenseKey = call("POST", "/admin/v1/license-keys", null, 201).get("kid").asText();
+    call("POST", "/admin/v1/license-keys/" + addedLicenseKey + "/activate", null, 200);
+    call("DELETE", "/admin/v1/license-keys/" + firstLicenseKey, null, 200);
+
     // Webhooks, with a delivery to a real receiver.
     String hook = call("POST", "/admin/v1/webhooks", "{\"url\": \"" + receiver.url() + "\", \"description\": \"crm\"}",
         201).get("id").asText();

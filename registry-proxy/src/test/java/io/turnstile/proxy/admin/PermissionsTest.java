@@ -31,6 +31,14 @@ class PermissionsTest {
   }
 
   @Test
+  void licenseKeyRotations_needAdmin_asTokenKeyRotationsDo_whileThePublicKeysAreReadByAViewer() {
+    assertThat(needed("POST", "license-keys")).isEqualTo(needed("POST", "signing-keys")).isEqualTo(Role.ADMIN);
+    assertThat(needed("POST", "license-keys", "k", "activate")).isEqualTo(Role.ADMIN);
+    assertThat(needed("DELETE", "license-keys", "k")).isEqualTo(Role.ADMIN);
+    assertThat(needed("GET", "license-keys")).isEqualTo(Role.VIEWER);
+  }
+
+  @Test
   void signingKeys_needAdmin_evenToRead() {
     assertThat(needed("GET", "signing-keys")).isEqualTo(Role.ADMIN);
     assertThat(needed("POST", "signing-keys", "k", "activate")).isEqualTo(Role.ADMIN);

@@ -110,4 +110,31 @@ class LicenseFileCliIT {
     assertThat(tampered.exit()).isNotZero();
     assertThat(tampered.err()).contains("does not verify");
   }
+
+  @Test
+  void licenseKeysInTheStore_rotateWithAddActivateRetire_andExportFollows() throws Exception {
+    ts.close();
+    ts = TestTurnstile.withEntitlements(dir.resolve("stored"), "http://127.0.0.1:9", "  keySource: store\n");
+    String oldKid = json.readTree(run("license-key", "export").out()).get("keys").get(0).get("kid").asText();
+
+    CliRun added = run("license-key", "add", "-o", "json");
+    assertThat(added.exit()).as(added.err()).isZero();
+    String newKid = json.readTree(added.out()).get("kid").asText();
+    assertThat(json.readTree(added.out()).get("state").asText()).isEqualTo("verify");
+    CliRun activated = run("license-key", "activate", newKid);
+    assertThat(activated.exit()).as(activated.err()).isZero();
+    assertThat(activated.out()).contains("KID", newKid, "active");
+    CliRun refused = run("license-key", "retire", newKid);
+    assertThat(refused.exit()).isNotZero();
+    assertThat(refused.err()).contains("signs new license files: activate another one first");
+    CliRun retired = run("license-key", "retire", oldKid);
+    assertThat(retired.exit()).as(retired.err()).isZero();
+    assertThat(retired.out()).contains(oldKid, "retired");
+
+    JsonNode exported = json.readTree(run("license-key", "export").out()).get("keys");
+    assertThat(exported).hasSize(1);
+    assertThat(exported.get(0).get("kid").asText()).isEqualTo(newKid);
+    CliRun tokenKey = run("signing-key", "activate", newKid);
+    assertThat(tokenKey.exit()).as("a license key is no token key").isNotZero();
+  }
 }

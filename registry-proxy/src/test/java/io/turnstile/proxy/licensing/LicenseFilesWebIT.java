@@ -141,4 +141,23 @@ class LicenseFilesWebIT {
     JsonNode licenses = ts.admin("GET", "/admin/v1/licenses?customerId=" + customer, null).body().get("licenses");
     assertThat(licenses.get(licenses.size() - 1).get("entitlements").toString()).isEqualTo("{\"seats\":7,\"sso\":true}");
   }
+
+  @Test
+  void aCreateFormRefusedForABadRange_comesBackWithTheEntitlementsAsTyped() throws Exception {
+    String customer = license.get("customerId").asText();
+    console.get("/console/licenses/new");
+    HttpResponse<String> refused = console.post("/console/licenses", Map.of("customerId", customer, "application", "app",
+        "ranges", "not a range!!", "ent.app.seats", "25", "ent.app.sso", "true", "ent.app.supportUntil", "2027-06-30"));
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).contains("id=\"ranges-error\"")
+        .contains("name=\"ent.app.seats\" type=\"number\" value=\"25\"")
+        .contains("<option value=\"true\" selected>true</option>")
+        .contains("value=\"2027-06-30\"");
+
+    HttpResponse<String> badValue = console.post("/console/licenses", Map.of("customerId", customer,
+        "application", "app", "moreVersions", "1.0.0", "confirmUnknown", "true", "ent.app.seats", "lots",
+        "ent.app.sso", "false"));
+    assertThat(badValue.statusCode()).isEqualTo(400);
+    assertThat(badValue.body()).contains("value=\"lots\"").contains("<option value=\"false\" selected>false</option>");
+  }
 }

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.core.Options;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import io.turnstile.proxy.licensing.LicenseCheck;
+import io.turnstile.proxy.licensing.LicenseVerifier;
 import io.turnstile.proxy.testing.FakeRegistry;
 import io.turnstile.proxy.testing.TestTurnstile;
 import io.turnstile.store.testing.PostgresServer;
@@ -174,11 +176,7 @@ class ReplicasIT {
 
   @Test
   void signingKeysKeptInTheStore_areSharedAndRotateWithNoTokenRefused() throws Exception {
-    a.close();
-    b.close();
-    String db = postgres.newDatabase();
-    a = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
-    b = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
+    restartWithKeysInTheStore();
     TestTurnstile.Login login = a.license("app", "1.0.0");
     String basic = login.basic();
     JsonNode keys = a.admin("GET", "/admin/v1/signing-keys", null).body().get("keys");
@@ -213,8 +211,57 @@ class ReplicasIT {
     assertThat(jwksKids(b)).containsExactly(newKid);
   }
 
+  @Test
+  void licenseKeysKeptInTheStore_areShared_andARotationThroughAIsFollowedByBWithinOneSecond() throws Exception {
+    restartWithKeysInTheStore();
+    List<String> first = jwksKids(a, LicenseCheck.KEYS_PATH);
+    assertThat(first).as("generated once, by the first to start").hasSize(1);
+    assertThat(jwksKids(b, LicenseCheck.KEYS_PATH)).isEqualTo(first);
+    String oldKid = first.get(0);
+    String license = a.license("app", "1.0.0").username();
+    String oldFile = b.admin("GET", "/admin/v1/licenses/" + license + "/file", null).raw();
+    assertThat(tokenKid(oldFile)).isEqualTo(oldKid);
+
+    String newKid = a.admin("POST", "/admin/v1/license-keys", null).body().get("kid").asText();
+    within(ONE_SECOND, committed(a), "B publishes the key added through A",
+        () -> jwksKids(b, LicenseCheck.KEYS_PATH).equals(List.of(oldKid, newKid)));
+    assertThat(a.admin("POST", "/admin/v1/license-keys/" + newKid + "/activate", null).status()).isEqualTo(200);
+    within(ONE_SECOND, committed(a), "B signs files with the key activated through A",
+        () -> tokenKid(b.admin("GET", "/admin/v1/licenses/" + license + "/file", null).raw()).equals(newKid));
+    assertThat(jwksKids(b, LicenseCheck.KEYS_PATH)).containsExactly(newKid, oldKid);
+    assertThat(LicenseVerifier.files(licenseKeys(b)).verify(oldFile).getSubject())
+        .as("a file of the old key still verifies against B's keys").isEqualTo(license);
+
+    assertThat(b.admin("DELETE", "/admin/v1/license-keys/" + oldKid, null).status()).isEqualTo(200);
+    within(ONE_SECOND, committed(b), "A no longer publishes the key retired through B",
+        () -> jwksKids(a, LicenseCheck.KEYS_PATH).equals(List.of(newKid)));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LicenseVerifier.files(licenseKeys(a)).verify(oldFile))
+        .isInstanceOf(LicenseVerifier.InvalidLicenseFileException.class);
+    String newFile = a.admin("GET", "/admin/v1/licenses/" + license + "/file", null).raw();
+    assertThat(LicenseVerifier.files(licenseKeys(b)).verify(newFile).getSubject()).isEqualTo(license);
+    assertThat(jwksKids(a)).as("the token keys are another set").doesNotContain(newKid, oldKid);
+  }
+
+  /** A and B again, on a new database, with token and license-signing keys kept in the store. */
+  private void restartWithKeysInTheStore() throws Exception {
+    a.close();
+    b.close();
+    String db = postgres.newDatabase();
+    a = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
+    b = TestTurnstile.replica(dir, upstream.baseUrl(), db, "2s", true);
+  }
+
+  private com.nimbusds.jose.jwk.JWKSet licenseKeys(TestTurnstile on) throws Exception {
+    return com.nimbusds.jose.jwk.JWKSet.parse(http.send(HttpRequest.newBuilder(URI.create(on.registryUrl()
+        + LicenseCheck.KEYS_PATH)).build(), HttpResponse.BodyHandlers.ofString()).body());
+  }
+
   private java.util.List<String> jwksKids(TestTurnstile on) throws Exception {
-    JsonNode doc = json.readTree(http.send(HttpRequest.newBuilder(URI.create(on.registryUrl() + "/.well-known/jwks.json"))
+    return jwksKids(on, "/.well-known/jwks.json");
+  }
+
+  private java.util.List<String> jwksKids(TestTurnstile on, String path) throws Exception {
+    JsonNode doc = json.readTree(http.send(HttpRequest.newBuilder(URI.create(on.registryUrl() + path))
         .build(), HttpResponse.BodyHandlers.ofString()).body());
     java.util.List<String> kids = new java.util.ArrayList<>();
     doc.get("keys").forEach(k -> kids.add(k.get("kid").asText()));

@@ -67,12 +67,16 @@ public final class TestTurnstile implements AutoCloseable {
     return replica(dir, upstreamUrl, jdbcUrl, pollInterval, false);
   }
 
-  /** As {@link #replica(Path, String, String, String)}; {@code keysInStore}: token.keySource store. */
+  /**
+   * As {@link #replica(Path, String, String, String)}; {@code keysInStore}: token.keySource and
+   * licenseFiles.keySource store.
+   */
   public static TestTurnstile replica(Path dir, String upstreamUrl, String jdbcUrl, String pollInterval,
       boolean keysInStore) throws Exception {
+    String store = keysInStore ? "  keySource: store\n" : "";
     return new TestTurnstile(dir, upstreamUrl, "", true, "",
-        "  url: " + jdbcUrl + "\n  username: postgres\n  pollInterval: " + pollInterval + "\n",
-        keysInStore ? "  keySource: store\n" : "", "0s");
+        "  url: " + jdbcUrl + "\n  username: postgres\n  pollInterval: " + pollInterval + "\n", store, "0s", "",
+        Map.of(), "", store, UnaryOperator.identity(), Clock.systemUTC());
   }
 
   /** As {@link #replica(Path, String, String, String)}, with top-level keys {@code extraYaml} (e.g. {@code webhooks:}). */
@@ -83,12 +87,14 @@ public final class TestTurnstile implements AutoCloseable {
   }
 
   /**
-   * A Turnstile whose token signing keys are kept in the store ({@code token.keySource: store}),
-   * with top-level keys {@code extraYaml} (e.g. {@code webhooks:}).
+   * A Turnstile whose signing keys, token and license keys alike, are kept in the store ({@code
+   * token.keySource: store}, {@code licenseFiles.keySource: store}), with top-level keys {@code
+   * extraYaml} (e.g. {@code webhooks:}).
    */
   public static TestTurnstile keysInStore(Path dir, String upstreamUrl, String extraYaml) throws Exception {
     return new TestTurnstile(dir, upstreamUrl, "", true, extraYaml, "  url: jdbc:sqlite:" + dir + "/turnstile.db\n",
-        "  keySource: store\n", "0s");
+        "  keySource: store\n", "0s", "", Map.of(), "", "  keySource: store\n", UnaryOperator.identity(),
+        Clock.systemUTC());
   }
 
   /**
