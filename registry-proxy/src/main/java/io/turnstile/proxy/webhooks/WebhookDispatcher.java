@@ -25,15 +25,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the outbox. One thread looks for due deliveries (every {@code webhooks.poll}, and at
- * once after this replica writes) and, in one write, records the successes gathered since its last
- * look, fans out the events written meanwhile (their payloads and deliveries) and leases at most as
- * many due deliveries as there are free delivery threads; it hands them to a pool of {@code
- * webhooks.concurrency} threads of its own: a slow receiver never holds up a pull or an admin call,
- * only other deliveries. Each attempt is signed the Standard
+ * Delivers the outbox. One thread looks for due deliveries (every {@code webhooks.poll}, and {@link
+ * #GATHER} after this replica writes or a delivery ends) and, in one write, records the successes
+ * gathered since its last look, fans out the events written meanwhile (their payloads and
+ * deliveries) and leases at most as many due deliveries as there are free delivery threads; it
+ * hands them to a pool of {@code webhooks.concurrency} threads of its own: a slow receiver never
+ * holds up a pull or an admin call, only other deliveries. Each attempt is signed the Standard
  * Webhooks way ({@code webhook-id} is the event's id, the same at every attempt, so receivers
- * de-duplicate by it). A failure is retried after {@code webhooks.retryBase}, doubling with jitter
- * up to an hour between attempts, until {@code webhooks.retryFor} after the event; then the delivery
+ * de-duplicate by it). A failure is retried after {@code webhooks.retryBase}, doubling with jitter up
+ * to an hour between attempts, until {@code webhooks.retryFor} after the event; then the delivery
  * is marked failed. An endpoint whose deliveries have failed for {@code retryFor} is disabled.
  * Deliveries delivered or failed more than 30 days ago are deleted hourly, with their events.
  */
@@ -41,6 +41,8 @@ public final class WebhookDispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
   private static final Duration MAX_WAIT = Duration.ofHours(1);
   private static final Duration COUNT_EVERY = Duration.ofSeconds(5);
+  /** How long a woken poller gathers further wakes before it looks. */
+  static final Duration GATHER = Duration.ofMillis(20);
   /** How long settled deliveries stay listed, and how often older ones are deleted. */
   static final Duration KEEP = Duration.ofDays(30);
   private static final Duration PRUNE_EVERY = Duration.ofHours(1);
@@ -125,11 +127,20 @@ public final class WebhookDispatcher implements AutoCloseable {
           storeOut = false;
           log.info("looking for due webhook deliveries again");
         }
+        boolean gather;
         synchronized (signal) {
           if (!woken && !closed) {
             signal.wait(config.poll().toMillis());
           }
+          gather = woken;
           woken = false;
+        }
+        if (gather && !closed) {
+          // Woken by a write or a finished delivery: what follows in the next moment is taken in the
+          // same look, so that a burst of admin writes meets one write of the poller's, not one each
+          // (the store has one writer). Order is the store's to keep: it leases a delivery only
+          // once those before it under the same key are settled, so a gather cannot reorder them.
+          Thread.sleep(GATHER.toMillis());
         }
       } catch (InterruptedException e) {
         return;
