@@ -9,11 +9,10 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.text.ParseException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -31,18 +30,11 @@ public final class BundleVerifyCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The bundle (a tar)")
   Path file;
 
-  @Option(names = "--keys", required = true, paramLabel = "JWKS",
-      description = "The license-signing public keys (license-keys.json, from 'turnstile license-key export')")
-  Path keys;
+  @Mixin PublicKeysOption keys;
 
   @Override
   public Integer call() {
-    JWKSet jwks;
-    try {
-      jwks = JWKSet.parse(Files.readString(keys));
-    } catch (IOException | ParseException e) {
-      throw new CliException("--keys: " + keys + " is not a JWKS: " + e.getMessage());
-    }
+    JWKSet jwks = keys.load();
     BundleVerifier.Verified v;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       v = new BundleVerifier(jwks).verify(in);

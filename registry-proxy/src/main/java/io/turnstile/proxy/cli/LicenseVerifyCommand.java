@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.text.ParseException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -30,18 +30,11 @@ public final class LicenseVerifyCommand implements java.util.concurrent.Callable
   @Parameters(paramLabel = "FILE", description = "The license file")
   Path file;
 
-  @Option(names = "--keys", required = true, paramLabel = "JWKS",
-      description = "The license-signing public keys (license-keys.json, from 'turnstile license-key export')")
-  Path keys;
+  @Mixin PublicKeysOption keys;
 
   @Override
   public Integer call() {
-    JWKSet jwks;
-    try {
-      jwks = JWKSet.parse(Files.readString(keys));
-    } catch (IOException | ParseException e) {
-      throw new CliException("--keys: " + keys + " is not a JWKS: " + e.getMessage());
-    }
+    JWKSet jwks = keys.load();
     String jws;
     try {
       jws = Files.readString(file);
