@@ -124,6 +124,6 @@ final class KeyRotationApi {
 
   private ObjectNode view(StoredSigningKey k) {
     return json.createObjectNode().put("kid", k.kid()).put("state", k.state().wireName())
-        .put("createdAt", k.createdAt().toString());
+        .put("createdAt", k.createdAt().toString()).put("updatedAt", k.updatedAt().toString());
   }
 }
