@@ -35,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (npm 6.2.17) and Python's PyJWT (Debian's python3-jwt) verify a file downloaded with the CLI against the JWKS the
  * public listener publishes, and both refuse a file with one changed byte or one signed with
  * another key. The license-signing keys are kept in the store ({@code licenseFiles.keySource:
- * store}), so a rotation through the admin API is followed by what {@code jose} accepts.
+ * store}), so a rotation through the admin API is followed by what {@code jose} accepts (and by
+ * {@code turnstile license-key list}). Fields defined while running, through the admin API and the
+ * CLI, reach both verifiers typed as the configured ones do.
  */
 class LicenseFilesE2E {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -69,9 +71,18 @@ class LicenseFilesE2E {
 
   /** An admin API call with the admin token; its JSON answer, which must have {@code status}. */
   private JsonNode admin(String method, String path, int status) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(turnstile.adminUrl()
-        + path)).header("Authorization", "Bearer " + TurnstileProcess.ADMIN_TOKEN)
-        .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    return admin(method, path, null, status);
+  }
+
+  /** An admin API call with the admin token and a JSON {@code body} (null: none). */
+  private JsonNode admin(String method, String path, String body, int status) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(turnstile.adminUrl() + path))
+        .header("Authorization", "Bearer " + TurnstileProcess.ADMIN_TOKEN)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    HttpResponse<String> r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isEqualTo(status);
     return JSON.readTree(r.body());
   }
@@ -112,6 +123,32 @@ class LicenseFilesE2E {
       assertThat(claims.get("customer").get("name").asText()).isEqualTo("Acme");
       assertThat(claims.get("versions").toString()).isEqualTo("[\"1.0.0\"]");
       assertThat(claims.get("entitlements").toString()).isEqualTo("{\"seats\":25,\"sso\":true}");
+    }
+  }
+
+  @Test
+  void fieldsDefinedThroughTheAdminApiAndTheCli_reachBothVerifiers_typed() throws Exception {
+    admin("PUT", "/admin/v1/applications/app/entitlements/nodes", "{\"type\": \"integer\", \"default\": 3}", 201);
+    admin("PUT", "/admin/v1/applications/app/entitlements/airgapped", "{\"type\": \"boolean\", \"visible\": true}",
+        201);
+    JsonNode defined = turnstile.cli("application", "entitlement", "set", "app", "supportUntil", "--type", "date",
+        "--visible");
+    assertThat(defined.get("source").asText()).isEqualTo("api");
+    turnstile.cli("application", "entitlement", "set", "app", "edition", "--type", "string", "--default", "standard");
+    JsonNode updated = turnstile.cli("license", "update", licenseId, "--entitlement", "nodes=12",
+        "--entitlement", "airgapped=true", "--entitlement", "supportUntil=2027-06-30");
+    assertThat(updated.get("entitlements").get("nodes").asLong()).isEqualTo(12);
+
+    Path file = download();
+    for (Proc.Result r : List.of(node(file), python(file))) {
+      JsonNode entitlements = claims(r).get("entitlements");
+      // Configured fields first, then those defined through the API in the order they were defined;
+      // a field the license does not set carries its default.
+      assertThat(entitlements.toString()).isEqualTo("{\"seats\":25,\"sso\":true,\"nodes\":12,\"airgapped\":true,"
+          + "\"supportUntil\":\"2027-06-30\",\"edition\":\"standard\"}");
+      assertThat(entitlements.get("nodes").isIntegralNumber()).as("nodes is a JSON number").isTrue();
+      assertThat(entitlements.get("airgapped").isBoolean()).as("airgapped is a JSON boolean").isTrue();
+      assertThat(entitlements.get("supportUntil").isTextual()).as("a date is a YYYY-MM-DD string").isTrue();
     }
   }
 
@@ -175,6 +212,11 @@ class LicenseFilesE2E {
     assertThat(admin("DELETE", "/admin/v1/license-keys/" + newKid, 409).get("error").asText())
         .contains("activate another one first");
     admin("DELETE", "/admin/v1/license-keys/" + oldKid, 200);
+    List<String> states = new java.util.ArrayList<>();
+    turnstile.cli("license-key", "list").get("keys").forEach(k -> states.add(k.get("kid").asText() + " "
+        + k.get("state").asText()));
+    assertThat(states).as("turnstile license-key list, newest first").containsExactly(newKid + " active",
+        oldKid + " retired");
     fetchPublishedKeys();
     assertThat(claims(node(after)).get("sub").asText()).isEqualTo(licenseId);
     Proc.Result retired = node(before);

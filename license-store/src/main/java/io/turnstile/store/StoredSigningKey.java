@@ -8,8 +8,10 @@ import java.time.Instant;
  * @param kid the key's id (its RFC 7638 thumbprint)
  * @param pem the private key and its certificate; never shown by {@link #toString}
  * @param state whether it signs, verifies only, or is retired
+ * @param createdAt when it was added
+ * @param updatedAt when its state last changed; its creation when it never did
  */
-public record StoredSigningKey(String kid, String pem, State state, Instant createdAt) {
+public record StoredSigningKey(String kid, String pem, State state, Instant createdAt, Instant updatedAt) {
   /** What a key is used for. */
   public enum State {
     /** Signs, and verifies; one key of each purpose at most. */
@@ -26,6 +28,7 @@ public record StoredSigningKey(String kid, String pem, State state, Instant crea
 
   @Override
   public String toString() {
-    return "StoredSigningKey[kid=" + kid + ", state=" + state + ", createdAt=" + createdAt + "]";
+    return "StoredSigningKey[kid=" + kid + ", state=" + state + ", createdAt=" + createdAt + ", updatedAt="
+        + updatedAt + "]";
   }
 }

@@ -63,7 +63,12 @@ class StoredKeysTest {
     }, "turnstile")).hasSize(1);
 
     assertThat(keys.add(new NewSigningKey("new", "new-pem"), "alice").state()).isEqualTo(State.VERIFY);
-    assertThat(keys.activate("new", "alice").state()).isEqualTo(State.ACTIVE);
+    clock.advance(java.time.Duration.ofMinutes(5));
+    StoredSigningKey activated = keys.activate("new", "alice");
+    assertThat(activated.state()).isEqualTo(State.ACTIVE);
+    assertThat(activated.createdAt()).as("added at the start").isEqualTo(StoreFixture.T0);
+    assertThat(activated.updatedAt()).as("its state changed five minutes later")
+        .isEqualTo(StoreFixture.T0.plus(java.time.Duration.ofMinutes(5)));
     assertThat(keys.list()).filteredOn(k -> k.kid().equals("old")).extracting(StoredSigningKey::state)
         .containsExactly(State.VERIFY);
     assertThatThrownBy(() -> keys.retire("new", "alice")).isInstanceOf(ConflictException.class)

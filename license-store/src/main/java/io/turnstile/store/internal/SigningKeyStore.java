@@ -73,7 +73,8 @@ final class SigningKeyStore implements StoredKeys {
     return dsl.selectFrom(SIGNING_KEYS).where(mine())
         .orderBy(SIGNING_KEYS.CREATED_AT.desc(), SIGNING_KEYS.KID)
         .fetch(r -> new StoredSigningKey(r.getKid(), cipher.decrypt(r.getPemEnc(), boundTo(r.getKid())),
-            State.valueOf(r.getState().toUpperCase(Locale.ROOT)), Instant.ofEpochMilli(r.getCreatedAt())));
+            State.valueOf(r.getState().toUpperCase(Locale.ROOT)), Instant.ofEpochMilli(r.getCreatedAt()),
+            Instant.ofEpochMilli(r.getUpdatedAt())));
   }
 
   @Override

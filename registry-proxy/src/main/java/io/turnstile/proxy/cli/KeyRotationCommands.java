@@ -2,6 +2,8 @@ package io.turnstile.proxy.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,15 +82,31 @@ final class KeyRotationCommands {
     }
   }
 
-  /** Prints one key (kid, state, created), or each of {@code node}'s {@code keys}, as a table or JSON. */
+  /**
+   * Prints one key, or each of {@code node}'s {@code keys}, as a table (kid, state, where it is kept
+   * when the answer says, created, updated; {@code -} for a time a key from a file does not have) or
+   * as JSON.
+   */
   static int print(Family family, JsonNode node) {
     PrintWriter out = family.out();
     if (family.admin.jsonOutput()) {
       out.println(node.toPrettyString());
     } else {
-      Table t = new Table("KID", "STATE", "CREATED");
-      Iterable<JsonNode> keys = node.has("keys") ? node.get("keys") : java.util.List.of(node);
-      keys.forEach(k -> t.row(k.path("kid").asText(), k.path("state").asText(), k.path("createdAt").asText()));
+      Iterable<JsonNode> answered = node.has("keys") ? node.get("keys") : List.of(node);
+      List<JsonNode> keys = new ArrayList<>();
+      answered.forEach(keys::add);
+      boolean sourced = keys.stream().anyMatch(k -> k.has("source"));
+      Table t = sourced ? new Table("KID", "STATE", "SOURCE", "CREATED", "UPDATED")
+          : new Table("KID", "STATE", "CREATED", "UPDATED");
+      for (JsonNode k : keys) {
+        List<String> cells = new ArrayList<>(List.of(k.path("kid").asText(), k.path("state").asText()));
+        if (sourced) {
+          cells.add(k.path("source").asText());
+        }
+        cells.add(k.path("createdAt").textValue());
+        cells.add(k.path("updatedAt").textValue());
+        t.row(cells.toArray());
+      }
       t.print(out);
     }
     out.flush();

@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 /**
  * {@code turnstile license-key ...}: {@code export} prints the license-signing public keys as a
  * JWKS, the same document as {@code /.well-known/license-keys.json}, for the vendor to embed in the
- * application. With {@code licenseFiles.keySource: store}, {@code add}, {@code activate KID} and,
+ * application; {@code list} shows every key with its state (which signs, which only verify, which
+ * are retired). With {@code licenseFiles.keySource: store}, {@code add}, {@code activate KID} and,
  * once the files the old key signed may stop verifying, {@code retire OLD_KID} rotate them.
  */
 @Command(name = "license-key", description = "The keys that sign license files.", mixinStandardHelpOptions = true,
@@ -16,6 +17,11 @@ public final class LicenseKeyCommand extends KeyRotationCommands.Family {
     out().println(admin.call("GET", route(), null).toPrettyString());
     out().flush();
     return 0;
+  }
+
+  @Command(name = "list", description = "List the license-signing keys: which signs, which only verify, which are retired.")
+  int list() {
+    return KeyRotationCommands.print(this, admin.call("GET", route() + "/states", null));
   }
 
   @Override

@@ -154,6 +154,7 @@ class OpenApiContractIT {
     String addedLicenseKey = call("POST", "/admin/v1/license-keys", null, 201).get("kid").asText();
     call("POST", "/admin/v1/license-keys/" + addedLicenseKey + "/activate", null, 200);
     call("DELETE", "/admin/v1/license-keys/" + firstLicenseKey, null, 200);
+    assertThat(call("GET", "/admin/v1/license-keys/states", null, 200).get("keys")).as("the retired key too").hasSize(2);
 
     // Webhooks, with a delivery to a real receiver.
     String hook = call("POST", "/admin/v1/webhooks", "{\"url\": \"" + receiver.url() + "\", \"description\": \"crm\"}",

@@ -31,11 +31,12 @@ class PermissionsTest {
   }
 
   @Test
-  void licenseKeyRotations_needAdmin_asTokenKeyRotationsDo_whileThePublicKeysAreReadByAViewer() {
+  void licenseKeyRotations_needAdmin_asTokenKeyRotationsDo_whileThePublicKeysAndTheirStatesAreReadByAViewer() {
     assertThat(needed("POST", "license-keys")).isEqualTo(needed("POST", "signing-keys")).isEqualTo(Role.ADMIN);
     assertThat(needed("POST", "license-keys", "k", "activate")).isEqualTo(Role.ADMIN);
     assertThat(needed("DELETE", "license-keys", "k")).isEqualTo(Role.ADMIN);
     assertThat(needed("GET", "license-keys")).isEqualTo(Role.VIEWER);
+    assertThat(needed("GET", "license-keys", "states")).isEqualTo(Role.VIEWER);
   }
 
   @Test

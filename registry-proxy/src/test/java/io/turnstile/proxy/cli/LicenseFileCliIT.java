@@ -95,6 +95,12 @@ class LicenseFileCliIT {
     assertThat(exported.exit()).as(exported.err()).isZero();
     Files.writeString(keys, exported.out());
     assertThat(json.readTree(exported.out()).get("keys").get(0).has("d")).as("no private part").isFalse();
+    String kid = json.readTree(exported.out()).get("keys").get(0).get("kid").asText();
+    CliRun listed = run("license-key", "list");
+    assertThat(listed.exit()).as(listed.err()).isZero();
+    assertThat(listed.out().lines().toList()).as("a key from a file has no times")
+        .containsExactly("KID" + " ".repeat(kid.length() - 1) + "STATE   SOURCE  CREATED  UPDATED",
+            kid + "  active  files   -        -");
 
     CliRun verified = CliIT.runRaw("license", "verify", file.toString(), "--keys", keys.toString());
     assertThat(verified.exit()).as(verified.err()).isZero();
@@ -134,6 +140,21 @@ class LicenseFileCliIT {
     JsonNode exported = json.readTree(run("license-key", "export").out()).get("keys");
     assertThat(exported).hasSize(1);
     assertThat(exported.get(0).get("kid").asText()).isEqualTo(newKid);
+    CliRun listed = run("license-key", "list", "-o", "json");
+    assertThat(listed.exit()).as(listed.err()).isZero();
+    List<String> states = new ArrayList<>();
+    json.readTree(listed.out()).get("keys").forEach(k -> states.add(k.get("kid").asText() + " "
+        + k.get("state").asText() + " " + k.get("source").asText() + " " + k.has("createdAt") + " " + k.has("updatedAt")));
+    assertThat(states).as("the retired key too, newest first")
+        .containsExactly(newKid + " active store true true", oldKid + " retired store true true");
+    assertThat(listed.out()).doesNotContain("PRIVATE").doesNotContain("\"d\"");
+    CliRun table = run("license-key", "list");
+    assertThat(table.exit()).as(table.err()).isZero();
+    assertThat(table.out().lines().toList()).hasSize(3);
+    assertThat(table.out().lines().findFirst().orElseThrow().split(" +"))
+        .containsExactly("KID", "STATE", "SOURCE", "CREATED", "UPDATED");
+    assertThat(table.out()).containsPattern(newKid + " +active +store +20\\d\\d-")
+        .containsPattern(oldKid + " +retired +store +20\\d\\d-");
     CliRun tokenKey = run("signing-key", "activate", newKid);
     assertThat(tokenKey.exit()).as("a license key is no token key").isNotZero();
   }

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * License-signing keys kept in the store ({@code licenseFiles.keySource: store}) and rotated
  * through the admin API: a file signed by the old key verifies after the new one is activated, and
  * stops verifying once the old key is retired; token keys and license keys never stand in for each
- * other; with keys from files, the rotation routes say how to rotate the files.
+ * other; with keys from files, the rotation routes say how to rotate the files. The list of the
+ * keys with their states follows each step, for keys in the store and in files alike.
  */
 class LicenseKeyRotationIT {
   @TempDir Path dir;
@@ -63,6 +64,28 @@ class LicenseKeyRotationIT {
     return a.raw();
   }
 
+  /** {@code GET /admin/v1/license-keys/states}'s keys, each as "kid state source", in its order. */
+  private List<String> states() throws Exception {
+    return statesAs(TestTurnstile.ADMIN_TOKEN).stream()
+        .map(k -> k.get("kid").asText() + " " + k.get("state").asText() + " " + k.get("source").asText()).toList();
+  }
+
+  /** The keys of {@code GET /admin/v1/license-keys/states} called with {@code token}, none private. */
+  private List<JsonNode> statesAs(String token) throws Exception {
+    Answer a = ts.admin("GET", "/admin/v1/license-keys/states", null, token);
+    assertThat(a.status()).as(a.raw()).isEqualTo(200);
+    assertThat(a.raw()).as("no private material").doesNotContain("PRIVATE").doesNotContain("\"d\"")
+        .doesNotContain("\"pem\"");
+    List<JsonNode> keys = new java.util.ArrayList<>();
+    a.body().get("keys").forEach(keys::add);
+    return keys;
+  }
+
+  private JsonNode stateOf(String kid) throws Exception {
+    return statesAs(TestTurnstile.ADMIN_TOKEN).stream().filter(k -> k.get("kid").asText().equals(kid)).findFirst()
+        .orElseThrow();
+  }
+
   private static String kidOf(String jws) throws Exception {
     return SignedJWT.parse(jws).getHeader().getKeyID();
   }
@@ -77,6 +100,9 @@ class LicenseKeyRotationIT {
     String license = ts.license("app", "1.0.0").username();
     String oldFile = file(license);
     assertThat(kidOf(oldFile)).isEqualTo(oldKid);
+    assertThat(states()).containsExactly(oldKid + " active store");
+    JsonNode generated = stateOf(oldKid);
+    assertThat(generated.get("updatedAt").asText()).as("never changed yet").isEqualTo(generated.get("createdAt").asText());
 
     Answer added = ts.admin("POST", "/admin/v1/license-keys", null);
     assertThat(added.status()).as(added.raw()).isEqualTo(201);
@@ -85,10 +111,15 @@ class LicenseKeyRotationIT {
     String newKid = added.body().get("kid").asText();
     assertThat(publishedKids()).as("published before it signs, signer first").containsExactly(oldKid, newKid);
     assertThat(kidOf(file(license))).as("not signing yet").isEqualTo(oldKid);
+    assertThat(states()).as("newest first").containsExactly(newKid + " verify store", oldKid + " active store");
 
     Answer activated = ts.admin("POST", "/admin/v1/license-keys/" + newKid + "/activate", null);
     assertThat(activated.body().get("state").asText()).isEqualTo("active");
     assertThat(publishedKids()).containsExactly(newKid, oldKid);
+    assertThat(states()).containsExactly(newKid + " active store", oldKid + " verify store");
+    JsonNode demoted = stateOf(oldKid);
+    assertThat(java.time.Instant.parse(demoted.get("updatedAt").asText()))
+        .as("its state changed after it was added").isAfter(java.time.Instant.parse(demoted.get("createdAt").asText()));
     String newFile = file(license);
     assertThat(kidOf(newFile)).isEqualTo(newKid);
     assertThat(LicenseVerifier.files(publishedKeys()).verify(oldFile).getSubject()).isEqualTo(license);
@@ -103,6 +134,8 @@ class LicenseKeyRotationIT {
     Answer retired = ts.admin("DELETE", "/admin/v1/license-keys/" + oldKid, null);
     assertThat(retired.body().get("state").asText()).isEqualTo("retired");
     assertThat(publishedKids()).containsExactly(newKid);
+    assertThat(states()).as("a retired key is listed, though no longer published")
+        .containsExactly(newKid + " active store", oldKid + " retired store");
     assertThatThrownBy(() -> LicenseVerifier.files(publishedKeys()).verify(oldFile))
         .isInstanceOf(InvalidLicenseFileException.class);
     assertThat(LicenseVerifier.files(publishedKeys()).verify(newFile).getSubject()).isEqualTo(license);
@@ -119,6 +152,21 @@ class LicenseKeyRotationIT {
     start(true);
     assertThat(publishedKids()).containsExactly(newKid);
     assertThat(kidOf(file(license))).isEqualTo(newKid);
+  }
+
+  @Test
+  void theKeysStates_areReadByAViewer_whoCannotRotateThem() throws Exception {
+    start(true);
+    String viewer = ts.admin("POST", "/admin/v1/api-tokens",
+        "{\"name\": \"dashboard\", \"role\": \"viewer\", \"expiresAt\": \"2099-01-01\"}").body().get("token").asText();
+    String kid = publishedKids().get(0);
+    assertThat(statesAs(viewer)).extracting(k -> k.get("kid").asText() + " " + k.get("state").asText())
+        .containsExactly(kid + " active");
+    Answer add = ts.admin("POST", "/admin/v1/license-keys", null, viewer);
+    assertThat(add.status()).isEqualTo(403);
+    assertThat(add.body().get("error").asText()).contains("admin role");
+    assertThat(ts.admin("POST", "/admin/v1/license-keys/states", null).status())
+        .as("the list is read only").isEqualTo(405);
   }
 
   @Test
@@ -156,5 +204,22 @@ class LicenseKeyRotationIT {
     }
     assertThat(ts.admin("GET", "/admin/v1/license-keys", null).status()).isEqualTo(200);
     assertThat(publishedKids()).containsExactly(kid);
+    assertThat(states()).containsExactly(kid + " active files");
+    assertThat(stateOf(kid).get("createdAt").isNull()).as("a file says nothing of when it was made").isTrue();
+    assertThat(stateOf(kid).get("updatedAt").isNull()).isTrue();
+  }
+
+  @Test
+  void withSeveralKeyFiles_theStatesFollowTheConfiguredOrder_theFirstActive() throws Exception {
+    Path newer = dir.resolve("keys/2026.jwk");
+    Path older = dir.resolve("keys/2025.jwk");
+    ts = TestTurnstile.withEntitlements(dir, "http://127.0.0.1:9",
+        "  signingKey:\n    - " + newer + "\n    - " + older + "\n");
+    started.add(ts);
+    List<String> published = publishedKids();
+    assertThat(published).hasSize(2);
+    assertThat(states()).containsExactly(published.get(0) + " active files", published.get(1) + " verify files");
+    String licenseFile = file(ts.license("app", "1.0.0").username());
+    assertThat(kidOf(licenseFile)).as("the first file's key signs").isEqualTo(published.get(0));
   }
 }
