@@ -3,7 +3,6 @@ package io.turnstile.store;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,110 +37,6 @@ public final class Snapshot {
 
   /** A license and the SHA-256 of its key. */
   public record LicenseEntry(License license, String keyHash) {}
-
-  /** A login key and what it stands for. */
-  private abstract static class Credential {
-    final Principal principal;
-
-    Credential(Principal principal) {
-      this.principal = principal;
-    }
-
-    abstract AuthResult access(Instant now);
-  }
-
-  private static class LicenseCredential extends Credential {
-    final License license;
-    final Access access;
-    /** What the license grants once expired, when it keeps what was released before; else null. */
-    final Access kept;
-
-    LicenseCredential(License license, Catalog catalog, TagsSeen seen) {
-      this(new Principal(license.id().value(), license.customerId(), license.id(), license.keyId()), license, catalog,
-          seen);
-    }
-
-    LicenseCredential(Principal principal, License license, Catalog catalog, TagsSeen seen) {
-      super(principal);
-      this.license = license;
-      this.access = new Access(principal, List.of(license), Set.of(), catalog, seen);
-      this.kept = license.keepReleasedBeforeExpiry() && license.expiresAt() != null
-          ? new Access(principal, List.of(license), Set.of(license.id()), catalog, seen)
-          : null;
-    }
-
-    @Override
-    AuthResult access(Instant now) {
-      return switch (license.state(now)) {
-        case ACTIVE -> access;
-        case EXPIRED -> kept != null ? kept : Refusal.EXPIRED;
-        case REVOKED -> Refusal.REVOKED;
-      };
-    }
-  }
-
-  /**
-   * A pull token: what its license grants, decided as the license's key would be, and nothing once
-   * the token itself has expired. Its username is the license id.
-   */
-  private static final class TokenCredential extends LicenseCredential {
-    final PullToken token;
-
-    TokenCredential(PullToken token, License license, Catalog catalog, TagsSeen seen) {
-      super(new Principal(license.id().value(), license.customerId(), license.id(), token.id()), license, catalog, seen);
-      this.token = token;
-    }
-
-    @Override
-    AuthResult access(Instant now) {
-      return token.expiresAt() != null && !now.isBefore(token.expiresAt()) ? Refusal.TOKEN_EXPIRED : super.access(now);
-    }
-  }
-
-  private static final class CustomerCredential extends Credential {
-    final List<License> unrevoked;
-    final Instant firstExpiry;
-    final Catalog catalog;
-    final TagsSeen seen;
-    final Access whileNoneExpired;
-
-    CustomerCredential(CustomerEntry entry, String keyId, Catalog catalog, TagsSeen seen) {
-      super(new Principal(entry.customer().id().value(), entry.customer().id(), null, keyId));
-      this.catalog = catalog;
-      this.seen = seen;
-      List<License> live = new ArrayList<>();
-      Instant first = Instant.MAX;
-      for (LicenseEntry l : entry.licenses()) {
-        if (l.license().revokedAt() == null) {
-          live.add(l.license());
-          if (l.license().expiresAt() != null && l.license().expiresAt().isBefore(first)) {
-            first = l.license().expiresAt();
-          }
-        }
-      }
-      this.unrevoked = List.copyOf(live);
-      this.firstExpiry = first;
-      this.whileNoneExpired = new Access(principal, unrevoked, Set.of(), catalog, seen);
-    }
-
-    @Override
-    AuthResult access(Instant now) {
-      if (now.isBefore(firstExpiry)) {
-        return whileNoneExpired;
-      }
-      List<License> granting = new ArrayList<>(unrevoked.size());
-      Set<LicenseId> kept = new HashSet<>();
-      for (License l : unrevoked) {
-        if (l.isValidAt(now)) {
-          granting.add(l);
-        } else if (l.grantsAnythingAt(now)) {
-          granting.add(l);
-          kept.add(l.id());
-        }
-      }
-      return new Access(principal, granting, kept, catalog, seen);
-    }
-  }
 
   private final Catalog catalog;
   private final EntitlementFields entitlements;
@@ -237,13 +132,13 @@ public final class Snapshot {
 
     private void index(CustomerEntry c) {
       for (LicenseEntry l : c.licenses()) {
-        Credential cred = new LicenseCredential(l.license(), catalog, seen);
+        Credential cred = Credential.ofLicense(l.license(), catalog, seen);
         byKeyHash.put(l.keyHash(), cred);
         byCredentialId.put(l.license().keyId(), cred);
         licenses.put(l.license().id(), l.license());
       }
       for (KeyEntry k : c.keys()) {
-        Credential cred = new CustomerCredential(c, k.keyId(), catalog, seen);
+        Credential cred = Credential.ofCustomerKey(c, k.keyId(), catalog, seen);
         byKeyHash.put(k.keyHash(), cred);
         byCredentialId.put(k.keyId(), cred);
       }
@@ -252,7 +147,7 @@ public final class Snapshot {
       for (TokenEntry t : c.tokens()) {
         License license = byId.get(t.token().licenseId());
         if (license != null) {
-          Credential cred = new TokenCredential(t.token(), license, catalog, seen);
+          Credential cred = Credential.ofPullToken(t.token(), license, catalog, seen);
           byKeyHash.put(t.tokenHash(), cred);
           byCredentialId.put(t.token().id(), cred);
         }
@@ -327,7 +222,7 @@ public final class Snapshot {
       return Refusal.BAD_CREDENTIALS;
     }
     Credential cred = byKeyHash.get(Keys.hash(secret));
-    if (cred == null || !cred.principal.username().equals(username)) {
+    if (cred == null || !cred.principal().username().equals(username)) {
       return Refusal.BAD_CREDENTIALS;
     }
     return cred.access(now);

@@ -9,7 +9,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,44 +34,28 @@ public final class TurnstileProcess implements AutoCloseable {
   private boolean started;
   private Process process;
   private final ObjectMapper json = new ObjectMapper();
-  private String tagTtl = "1s";
-  private String tokenTtl = "5m";
-  private boolean nativeSignatures = true;
+  /** What the setters chose, written to the configuration file at each launch. */
+  private final InstanceConfig config;
   private List<String> jvmArgs = List.of();
-  private String storeUrl;
-  private String storeUser;
-  private String storePassword;
-  private String encryptionKey;
-  private Path signingKey;
-  private String publicUrl;
-  private String extraYaml = "";
-  private String entitlementsYaml = "";
-  private String appLimits = "";
-  private Boolean audit;
-  private String pollInterval;
   private String listenHost = "127.0.0.1";
   private TestCa.Issued tls;
   private TestCa tlsCa;
-  private Path blobCache;
-  private String blobCacheMaxSize;
-  private java.util.function.Function<TurnstileProcess, String> adminYaml = t -> "";
-  private Map<String, String> adminEnv = Map.of();
 
   /** The configured {@code cache.tagTtl}; default 1s, so tags moved upstream are seen at once. */
   public TurnstileProcess tagTtl(String ttl) {
-    this.tagTtl = ttl;
+    config.tagTtl = ttl;
     return this;
   }
 
   /** The configured {@code token.ttl}; default 5m. */
   public TurnstileProcess tokenTtl(String ttl) {
-    this.tokenTtl = ttl;
+    config.tokenTtl = ttl;
     return this;
   }
 
   /** {@code token.nativeSignatures}; written only when false (the key is newer than some builds). */
   public TurnstileProcess nativeSignatures(boolean on) {
-    this.nativeSignatures = on;
+    config.nativeSignatures = on;
     return this;
   }
 
@@ -87,9 +70,9 @@ public final class TurnstileProcess implements AutoCloseable {
    * instance's directory. The password reaches the configuration through an environment variable.
    */
   public TurnstileProcess store(String url, String user, String password) {
-    this.storeUrl = url;
-    this.storeUser = user;
-    this.storePassword = password;
+    config.storeUrl = url;
+    config.storeUser = user;
+    config.storePassword = password;
     return this;
   }
 
@@ -98,7 +81,7 @@ public final class TurnstileProcess implements AutoCloseable {
    * sharing a store need the same one. Default: a key file generated under this instance's directory.
    */
   public TurnstileProcess encryptionKey(String base64) {
-    this.encryptionKey = base64;
+    config.encryptionKey = base64;
     return this;
   }
 
@@ -115,7 +98,7 @@ public final class TurnstileProcess implements AutoCloseable {
    * instance's directory.
    */
   public TurnstileProcess signingKey(Path pem) {
-    this.signingKey = pem;
+    config.signingKey = pem;
     return this;
   }
 
@@ -125,14 +108,14 @@ public final class TurnstileProcess implements AutoCloseable {
    * they use.
    */
   public TurnstileProcess admin(java.util.function.Function<TurnstileProcess, String> yaml, Map<String, String> env) {
-    this.adminYaml = yaml;
-    this.adminEnv = Map.copyOf(env);
+    config.adminYaml = yaml;
+    config.adminEnv = Map.copyOf(env);
     return this;
   }
 
   /** {@code server.publicUrl}, where token realms point; default this instance's own address. */
   public TurnstileProcess publicUrl(String url) {
-    this.publicUrl = url;
+    config.publicUrl = url;
     return this;
   }
 
@@ -141,7 +124,7 @@ public final class TurnstileProcess implements AutoCloseable {
    * unknown key fails the configuration.
    */
   public TurnstileProcess pollInterval(String interval) {
-    this.pollInterval = interval;
+    config.pollInterval = interval;
     return this;
   }
 
@@ -167,7 +150,7 @@ public final class TurnstileProcess implements AutoCloseable {
    * key fails the configuration.
    */
   public TurnstileProcess audit(boolean enabled) {
-    this.audit = enabled;
+    config.audit = enabled;
     return this;
   }
 
@@ -176,15 +159,11 @@ public final class TurnstileProcess implements AutoCloseable {
    * (e.g. {@code 2GiB}). Written only when set: the key is newer than some builds.
    */
   public TurnstileProcess blobCache(Path directory, String maxSize) {
-    this.blobCache = directory;
-    this.blobCacheMaxSize = maxSize;
+    config.blobCache = directory;
+    config.blobCacheMaxSize = maxSize;
     return this;
   }
 
-  /**
-   * Top-level keys added to the configuration as they are, e.g. a {@code webhooks:} block. Written
-   * only when set.
-   */
   /**
    * Entitlement fields of application {@code app}: YAML list items, e.g. {@code "{name: seats,
    * type: integer, default: 5, visible: true}"}, one per element.
@@ -194,7 +173,7 @@ public final class TurnstileProcess implements AutoCloseable {
     for (String f : fields) {
       b.append("\n      - ").append(f);
     }
-    this.entitlementsYaml = b.toString();
+    config.entitlementsYaml = b.toString();
     return this;
   }
 
@@ -203,12 +182,16 @@ public final class TurnstileProcess implements AutoCloseable {
    * applications[].limits}, e.g. {@code {manifestPullsPerDay: {limit: 100}}}.
    */
   public TurnstileProcess appLimits(String flowYaml) {
-    this.appLimits = "\n    limits: " + flowYaml;
+    config.appLimits = "\n    limits: " + flowYaml;
     return this;
   }
 
+  /**
+   * Top-level keys added to the configuration as they are, e.g. a {@code webhooks:} block. Written
+   * only when set.
+   */
   public TurnstileProcess extraYaml(String yaml) {
-    this.extraYaml = yaml.stripTrailing();
+    config.extraYaml = yaml.stripTrailing();
     return this;
   }
 
@@ -242,6 +225,7 @@ public final class TurnstileProcess implements AutoCloseable {
 
   public TurnstileProcess(Path dir) {
     this.dir = dir;
+    this.config = new InstanceConfig(dir);
     this.jar = System.getProperty("turnstile.jar", "registry-proxy/target/turnstile.jar");
     if (!Files.exists(Path.of(jar))) {
       throw new AssertionError(jar + " is missing: build with mvn package first");
@@ -264,16 +248,13 @@ public final class TurnstileProcess implements AutoCloseable {
     return (tls == null ? "http://" : "https://") + "127.0.0.1:" + adminPort;
   }
 
-  private String tlsYaml() {
+  /** The {@code tls} key of a listener, or nothing without TLS. */
+  String tlsYaml() {
     return tls == null ? "" : "\n  tls:\n    certificate: " + tls.certificate() + "\n    privateKey: " + tls.privateKey();
   }
 
   public Path certificate() {
     return dir.resolve("token-cert.pem");
-  }
-
-  private Path signingKeyFile() {
-    return signingKey != null ? signingKey : dir.resolve("signing-key.pem");
   }
 
   /**
@@ -300,86 +281,18 @@ public final class TurnstileProcess implements AutoCloseable {
     }, this::log);
     started = true;
     // The signing key's certificate, for a registry's rootcertbundle.
-    String pem = Files.readString(signingKeyFile());
+    String pem = Files.readString(config.signingKeyFile());
     Files.writeString(certificate(), pem.substring(pem.indexOf("-----BEGIN CERTIFICATE-----")));
     return this;
   }
 
   private void launch(String upstreamUrl, String upstreamUser, String upstreamPassword) throws java.io.IOException {
-    Path config = dir.resolve("turnstile.yaml");
-    Map<String, String> env = new HashMap<>();
-    env.put("TURNSTILE_ADMIN_TOKEN", ADMIN_TOKEN);
-    env.put("UPSTREAM_PASSWORD", upstreamPassword);
-    env.putAll(adminEnv);
-    String admin = adminYaml.apply(this).stripTrailing();
-    StringBuilder store = new StringBuilder("store:\n");
-    store.append("  url: ").append(storeUrl != null ? storeUrl : "jdbc:sqlite:" + dir + "/turnstile.db").append('\n');
-    if (storeUser != null) {
-      store.append("  username: ").append(storeUser).append('\n');
-    }
-    if (storePassword != null) {
-      store.append("  password: ${TURNSTILE_STORE_PASSWORD}\n");
-      env.put("TURNSTILE_STORE_PASSWORD", storePassword);
-    }
-    if (encryptionKey != null) {
-      store.append("  encryptionKey: ${TURNSTILE_STORE_ENCRYPTION_KEY}\n");
-      env.put("TURNSTILE_STORE_ENCRYPTION_KEY", encryptionKey);
-    } else {
-      store.append("  encryptionKeyFile: ").append(dir).append("/store.key\n");
-    }
-    if (pollInterval != null) {
-      store.append("  pollInterval: ").append(pollInterval).append('\n');
-    }
-    if (audit != null) {
-      store.append("audit:\n  enabled: ").append(audit).append('\n');
-    }
-    if (!extraYaml.isEmpty()) {
-      store.append(extraYaml).append('\n');
-    }
-    Files.writeString(config, """
-        server:
-          listen: %s
-          publicUrl: %s%s
-        admin:
-          listen: 127.0.0.1:%d
-          token: ${TURNSTILE_ADMIN_TOKEN}%s
-        token:
-          ttl: %s
-          signingKey: %s%s
-        cache:
-          tagTtl: %s
-        %s
-        upstreams:
-          - name: vendor
-            url: %s
-            username: %s
-            password: ${UPSTREAM_PASSWORD}
-            connectTimeout: 2s
-            readTimeout: 10s%s
-        applications:
-          - name: app
-            endOfLife: ["1.0.0"]%s
-            repositories:
-              - name: vendor/app
-                upstream: vendor
-              - name: charts/app
-                upstream: vendor
-              - name: vendor/big
-                upstream: vendor
-          - name: multi
-            repositories:
-              - name: vendor/multi
-                upstream: vendor
-        """.formatted(host(), publicUrl != null ? publicUrl : url(), tlsYaml(), adminPort,
-            tlsYaml() + (admin.isEmpty() ? "" : "\n" + admin), tokenTtl,
-            signingKeyFile(), nativeSignatures ? "" : "\n  nativeSignatures: false", tagTtl,
-            store.toString().stripTrailing(), upstreamUrl, upstreamUser,
-            blobCache == null ? "" : "\n    cache:\n      blobs: {directory: " + blobCache + ", maxSize: " + blobCacheMaxSize + "}",
-            entitlementsYaml + appLimits));
+    Path file = dir.resolve("turnstile.yaml");
+    Map<String, String> env = config.write(file, this, upstreamUrl, upstreamUser, upstreamPassword);
     // As the image and the README start it: an OutOfMemoryError ends the process.
     List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
     command.addAll(jvmArgs);
-    command.addAll(List.of("-jar", jar, "serve", "--config", config.toString()));
+    command.addAll(List.of("-jar", jar, "serve", "--config", file.toString()));
     process = Proc.start(command, env, log());
     Proc.await("turnstile on " + port + " and " + adminPort, Duration.ofSeconds(60), () -> {
       if (!process.isAlive()) {

@@ -15,8 +15,6 @@ import io.turnstile.proxy.webhooks.AddressPolicy;
 import io.turnstile.store.ActivityLog;
 import io.turnstile.store.ApiTokens;
 import io.turnstile.store.ConflictException;
-import io.turnstile.store.CustomerId;
-import io.turnstile.store.CustomerKey;
 import io.turnstile.store.InvalidInputException;
 import io.turnstile.store.LicenseStore;
 import io.turnstile.store.NoSuchApiTokenException;
@@ -34,15 +32,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin API's routes and their JSON, independent of the transport. Each call is one store
  * transaction; nothing here ever returns a license key except the responses that create one, and
- * never an upstream password. Customers and applications are served here; licenses, signing keys
- * and pulls by {@code LicensesApi}, {@code KeyRotationApi} (token and license-signing keys) and {@code PullsApi}, API tokens and the
+ * never an upstream password. Applications are served here; customers by {@code CustomersApi};
+ * licenses, signing keys and pulls by {@code LicensesApi}, {@code KeyRotationApi} (token and
+ * license-signing keys) and {@code PullsApi}, API tokens and the
  * activity log by {@code ApiTokensApi} and {@code ActivityApi}. Every call's role is checked in
  * {@link #handle} by {@link Permissions}, and every failure of any of them becomes its answer there.
  * Changes are recorded under the caller's {@link Actor#recorded()} name, never one the client chose.
@@ -67,6 +65,7 @@ public final class AdminApi {
   private final KeyRotationApi signingKeys;
   private final KeyRotationApi licenseKeys;
   private final PullsApi pulls;
+  private final CustomersApi customers;
   private final LicensesApi licenses;
   private final ApiTokensApi apiTokens;
   private final ActivityApi activity;
@@ -107,6 +106,7 @@ public final class AdminApi {
     this.signingKeys = KeyRotationApi.tokenKeys(store, tokens, json);
     this.licenseKeys = KeyRotationApi.licenseKeys(store, files, json);
     this.pulls = new PullsApi(store.pulls(), json, clock);
+    this.customers = new CustomersApi(store, views, pulls, json);
     this.licenses = new LicensesApi(store, views, pulls, publicUrl, json, clock, files);
     this.apiTokens = new ApiTokensApi(store.apiTokens(), json, clock);
     this.activity = new ActivityApi(store.activity(), json);
@@ -186,39 +186,7 @@ public final class AdminApi {
     }
     switch (p.get(0)) {
       case "customers" -> {
-        if (n == 1) {
-          return switch (method) {
-            case "POST" -> createCustomer(body, actor);
-            case "GET" -> listCustomers();
-            default -> throw ApiError.notAllowed("GET, POST");
-          };
-        }
-        CustomerId id = new CustomerId(p.get(1));
-        if (n == 2) {
-          return switch (method) {
-            case "GET" -> AdminResponse.ok(views.customer(store.customer(id)).set("pulls", pulls.summary(id)));
-            case "PATCH" -> renameCustomer(id, body, actor);
-            case "DELETE" -> {
-              store.deleteCustomer(id, actor);
-              yield AdminResponse.noContent();
-            }
-            default -> throw ApiError.notAllowed("GET, PATCH, DELETE");
-          };
-        }
-        if (p.get(2).equals("keys")) {
-          if (n == 3) {
-            return switch (method) {
-              case "POST" -> AdminResponse.created(views.issuedKey(store.createCustomerKey(id, actor)));
-              case "GET" -> listCustomerKeys(id);
-              default -> throw ApiError.notAllowed("GET, POST");
-            };
-          }
-          if (n == 4) {
-            if (!method.equals("DELETE")) throw ApiError.notAllowed("DELETE");
-            store.revokeCustomerKey(id, p.get(3), actor);
-            return AdminResponse.noContent();
-          }
-        }
+        return customers.route(method, p, body, actor);
       }
       case "licenses" -> {
         return LimitsApi.handles(p) ? limits.route(method, p, body, actor) : licenses.route(method, p, query, body, actor);
@@ -297,36 +265,6 @@ public final class AdminApi {
     } catch (RuntimeException e) {
       log.warn("cannot record a console sign-in in the activity log: {}", e.getMessage());
     }
-  }
-
-  // ---- customers ----
-
-  private AdminResponse createCustomer(byte[] body, String actor) {
-    JsonBody b = JsonBody.parse(json, body, Set.of("name"));
-    return AdminResponse.created(views.customer(store.createCustomer(b.text("name", true), actor)));
-  }
-
-  private AdminResponse renameCustomer(CustomerId id, byte[] body, String actor) {
-    JsonBody b = JsonBody.parse(json, body, Set.of("name"));
-    return AdminResponse.ok(views.customer(store.renameCustomer(id, b.text("name", true), actor)));
-  }
-
-  private AdminResponse listCustomers() {
-    ArrayNode list = json.createArrayNode();
-    store.customers().forEach(c -> list.add(views.customer(c)));
-    ObjectNode out = json.createObjectNode();
-    out.set("customers", list);
-    return AdminResponse.ok(out);
-  }
-
-  private AdminResponse listCustomerKeys(CustomerId id) {
-    ArrayNode list = json.createArrayNode();
-    for (CustomerKey k : store.customerKeys(id)) {
-      list.addObject().put("keyId", k.id()).put("username", id.value()).put("createdAt", k.createdAt().toString());
-    }
-    ObjectNode out = json.createObjectNode();
-    out.set("keys", list);
-    return AdminResponse.ok(out);
   }
 
   // ---- applications ----

@@ -19,7 +19,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The console's screens: customers and licenses, each read and changed through {@link AdminCalls}.
+ * The console's screens: licenses here, customers in {@link CustomerScreens} and the fleet in {@link
+ * FleetScreens}, each read and changed through {@link AdminCalls}.
  * A change answers with a redirect to the page that shows its result (post, redirect, get), with a
  * one-time notice or the API's error message in the session.
  */
@@ -37,6 +38,7 @@ final class ConsoleScreens {
   private final LicenseForm form;
   private final EntitlementScreens entitlements;
   private final FleetScreens fleet;
+  private final CustomerScreens customers;
 
   ConsoleScreens(AdminCalls api, Pages pages, List<String> applications, String registryHost, Clock clock) {
     this.api = api;
@@ -48,6 +50,7 @@ final class ConsoleScreens {
     this.form = new LicenseForm(api, pages, registryHost, clock);
     this.entitlements = new EntitlementScreens(api);
     this.fleet = new FleetScreens(api, pages, applications);
+    this.customers = new CustomerScreens(api, pages, registryHost, clock);
   }
 
   /** The answer for {@code p} (the path's segments after {@code /console/}), or null for none. */
@@ -55,32 +58,7 @@ final class ConsoleScreens {
     int n = p.size();
     switch (p.get(0)) {
       case "customers" -> {
-        if (n == 1) {
-          return r.isPost() ? createCustomer(r, s) : customers(r, frame);
-        }
-        String id = p.get(1);
-        if (n == 2 && r.isGet()) {
-          return customer(id, s, frame);
-        }
-        if (n == 3 && r.isPost() && p.get(2).equals("delete")) {
-          return change(s, api.delete("customers/" + AdminCalls.segment(id)), "Customer deleted; its licenses and keys are revoked.",
-              Console.PREFIX + "/customers", Console.PREFIX + "/customers/" + AdminCalls.segment(id));
-        }
-        if (n == 3 && r.isPost() && p.get(2).equals("name")) {
-          String name = r.field("name") == null ? "" : r.field("name").strip();
-          String back = Console.PREFIX + "/customers/" + AdminCalls.segment(id);
-          return change(s, api.patch("customers/" + AdminCalls.segment(id), NODES.objectNode().put("name", name)),
-              "Renamed to " + name + ".", back, back);
-        }
-        if (n == 3 && r.isPost() && p.get(2).equals("keys")) {
-          return issued(s, api.post("customers/" + AdminCalls.segment(id) + "/keys", null),
-              Console.PREFIX + "/customers/" + AdminCalls.segment(id));
-        }
-        if (n == 5 && r.isPost() && p.get(2).equals("keys") && p.get(4).equals("revoke")) {
-          String back = Console.PREFIX + "/customers/" + AdminCalls.segment(id);
-          return change(s, api.delete("customers/" + AdminCalls.segment(id) + "/keys/" + AdminCalls.segment(p.get(3))),
-              "Key revoked.", back, back);
-        }
+        return customers.route(r, p, s, frame);
       }
       case "licenses" -> {
         if (n == 1) {
@@ -188,66 +166,10 @@ final class ConsoleScreens {
     return null;
   }
 
-  // ---- customers ----
-
-  private WebResponse customers(WebRequest r, Frame frame) {
-    Answer a = api.get("customers");
-    String q = r.param("q") == null ? "" : r.param("q").strip();
-    List<Views.Customer> list = new ArrayList<>();
-    a.body().path("customers").forEach(c -> {
-      Views.Customer v = Views.Customer.of(c);
-      if (q.isEmpty() || contains(v.name(), q) || contains(v.id(), q)) {
-        list.add(v);
-      }
-    });
-    return page("console/customers.jte", frame, Map.of("customers", list, "q", q));
-  }
-
-  private WebResponse createCustomer(WebRequest r, Sessions.Session<?> s) {
-    String name = r.field("name") == null ? "" : r.field("name");
-    List<String> sameName = new ArrayList<>();
-    customerNames().forEach((id, existing) -> {
-      if (existing.strip().equalsIgnoreCase(name.strip())) {
-        sameName.add(id);
-      }
-    });
-    ObjectNode body = NODES.objectNode().put("name", name);
-    Answer a = api.post("customers", body);
-    if (!a.ok()) {
-      s.flash("error", a.error());
-      return WebResponse.redirect(Console.PREFIX + "/customers");
-    }
-    s.flash("notice", sameName.isEmpty() ? "Customer created."
-        : "Customer created. Note: " + String.join(", ", sameName) + " already bears the name " + name.strip()
-            + "; tell them apart by their ids.");
-    return WebResponse.redirect(Console.PREFIX + "/customers/" + AdminCalls.segment(a.body().path("id").asText()));
-  }
-
-  private WebResponse customer(String id, Sessions.Session<?> s, Frame frame) {
-    Answer c = api.get("customers/" + AdminCalls.segment(id));
-    if (!c.ok()) {
-      return WebResponse.text(c.status(), c.error());
-    }
-    Views.Customer customer = Views.Customer.of(c.body());
-    List<Views.Key> keys = new ArrayList<>();
-    api.get("customers/" + AdminCalls.segment(id) + "/keys").body().path("keys")
-        .forEach(k -> keys.add(new Views.Key(k.path("keyId").asText(), k.path("createdAt").asText())));
-    List<Views.License> licenses = new ArrayList<>();
-    Instant now = clock.instant();
-    api.get("licenses", Map.of("customerId", List.of(id))).body().path("licenses")
-        .forEach(l -> licenses.add(Views.License.of(l, customer.name(), now)));
-    Map<String, Object> params = new HashMap<>();
-    params.put("customer", customer);
-    params.put("keys", keys);
-    params.put("licenses", licenses);
-    params.put("issued", s.take("issued", Views.IssuedKey.class));
-    return page("console/customer.jte", frame, params);
-  }
-
   // ---- licenses ----
 
   private WebResponse licenses(WebRequest r, Frame frame) {
-    Map<String, String> names = customerNames();
+    Map<String, String> names = customers.names();
     String customer = blankToNull(r.param("customer"));
     String application = blankToNull(r.param("application"));
     String state = blankToNull(r.param("state"));
@@ -381,7 +303,8 @@ final class ConsoleScreens {
 
   // ---- plumbing ----
 
-  private WebResponse change(Sessions.Session<?> s, Answer a, String notice, String onSuccess, String onFailure) {
+  /** A change's answer: a redirect to {@code onSuccess} with {@code notice}, or to {@code onFailure} with the API's error. */
+  static WebResponse change(Sessions.Session<?> s, Answer a, String notice, String onSuccess, String onFailure) {
     if (a.ok()) {
       s.flash("notice", notice);
       return WebResponse.redirect(onSuccess);
@@ -391,6 +314,11 @@ final class ConsoleScreens {
   }
 
   private WebResponse issued(Sessions.Session<?> s, Answer a, String page) {
+    return issued(s, a, page, registryHost);
+  }
+
+  /** A key issued: shown once on {@code page}, which the answer redirects to; or the API's error. */
+  static WebResponse issued(Sessions.Session<?> s, Answer a, String page, String registryHost) {
     if (!a.ok()) {
       s.flash("error", a.error());
       return WebResponse.redirect(page);
@@ -400,19 +328,18 @@ final class ConsoleScreens {
     return WebResponse.redirect(page);
   }
 
-  private Map<String, String> customerNames() {
-    Map<String, String> names = new java.util.LinkedHashMap<>();
-    api.get("customers").body().path("customers").forEach(c -> names.put(c.path("id").asText(), c.path("name").asText()));
-    return names;
+  private WebResponse page(String template, Frame frame, Map<String, Object> params) {
+    return page(pages, template, frame, params);
   }
 
-  private WebResponse page(String template, Frame frame, Map<String, Object> params) {
+  /** {@code template} rendered with {@code params} and the page's frame. */
+  static WebResponse page(Pages pages, String template, Frame frame, Map<String, Object> params) {
     Map<String, Object> all = new HashMap<>(params);
     all.put("frame", frame);
     return WebResponse.html(200, pages.render(template, all));
   }
 
-  private static boolean contains(String haystack, String needle) {
+  static boolean contains(String haystack, String needle) {
     return haystack != null && haystack.toLowerCase(Locale.ROOT).contains(needle.toLowerCase(Locale.ROOT));
   }
 

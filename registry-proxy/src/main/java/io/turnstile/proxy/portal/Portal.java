@@ -1,6 +1,5 @@
 package io.turnstile.proxy.portal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -19,8 +18,6 @@ import io.turnstile.proxy.web.SessionCookie;
 import io.turnstile.proxy.web.Sessions;
 import io.turnstile.proxy.web.WebRequest;
 import io.turnstile.proxy.web.WebResponse;
-import io.turnstile.store.Snapshot;
-import io.turnstile.store.Customer;
 import io.turnstile.store.Access;
 import io.turnstile.store.AuthResult;
 import io.turnstile.store.License;
@@ -52,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * in the background ({@link UpstreamTagList}), and open pages follow when they come.
  *
  * <p>The key is checked and forgotten: sessions keep only the id of the credential. It is asked
- * again for the one answer that must contain it, the Kubernetes pull secret.
+ * again for the one answer that must contain it, the Kubernetes pull secret ({@link
+ * PortalDownloads}).
  */
 public final class Portal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Portal.class);
@@ -64,8 +62,6 @@ public final class Portal implements AutoCloseable {
 
   private final LicenseStore store;
   private final LoginGuard logins;
-  private final ObjectMapper json;
-  private final URI publicUrl;
   private final Clock clock;
   private final SessionCookie cookie;
   private final PortalSessions sessions;
@@ -74,7 +70,7 @@ public final class Portal implements AutoCloseable {
   private final Assets assets = new Assets();
   private final LiveUpdates live;
   private final PortalTokens tokens;
-  private final LicenseFiles files;
+  private final PortalDownloads downloads;
   private final PortalUsage usage;
   private final Executor blocking;
 
@@ -100,12 +96,10 @@ public final class Portal implements AutoCloseable {
   public Portal(LicenseStore store, LoginGuard logins, ObjectMapper json, URI publicUrl, boolean secure, Duration idle,
       Clock clock, UpstreamTags upstreamTags, List<UpstreamConfig> upstreams, Executor blocking, LicenseFiles files,
       UsageMeter usage) {
-    this.files = files;
+    this.downloads = new PortalDownloads(store, logins, json, publicUrl, files);
     this.usage = new PortalUsage(usage);
     this.store = store;
     this.logins = logins;
-    this.json = json;
-    this.publicUrl = publicUrl;
     this.clock = clock;
     this.cookie = new SessionCookie("turnstile_portal", PREFIX, secure);
     this.sessions = new PortalSessions(store, idle, clock);
@@ -232,13 +226,13 @@ public final class Portal implements AutoCloseable {
       return WebResponse.redirect(PREFIX + "/sign-in").cookie(cookie.clear());
     }
     if (r.isPost() && path.equals("/pull-secret")) {
-      return pullSecret(r, s);
+      return downloads.pullSecret(r, s);
     }
     if (r.isPost() && (path.equals("/tokens") || path.startsWith("/tokens/"))) {
       return tokens.serve(path.equals("/tokens") ? "create" : path.substring("/tokens/".length()), r, s, later);
     }
-    if (r.isGet() && path.startsWith("/licenses/") && path.endsWith("/file") && files != null) {
-      return licenseFile(s.principal(), path.substring("/licenses/".length(), path.length() - "/file".length()));
+    if (r.isGet() && path.startsWith("/licenses/") && path.endsWith("/file") && downloads.offersLicenseFiles()) {
+      return downloads.licenseFile(s.principal(), path.substring("/licenses/".length(), path.length() - "/file".length()));
     }
     if (r.isGet() && (path.equals("/") || path.isEmpty())) {
       // Already off the event loop (see serve): the fair-use counts are read from the store.
@@ -320,55 +314,6 @@ public final class Portal implements AutoCloseable {
     Sessions.Session<PortalUser> s = sessions.start(PortalUser.of(access.principal()));
     log.info("portal sign-in of {}", s.principal().username());
     return WebResponse.redirect(PREFIX + "/").cookie(cookie.set(s.id())).cookie(cookie.preSignIn().clear());
-  }
-
-  /** The pull secret holds the key itself, so the key is asked for again and checked like a login. */
-  private WebResponse pullSecret(WebRequest r, Sessions.Session<PortalUser> s) {
-    PortalUser user = s.principal();
-    AuthResult result;
-    try {
-      result = logins.authenticate(user.username(), r.field("key"), r.client());
-    } catch (RegistryException e) {
-      s.flash("error", "Too many failed attempts from your address; wait a minute and try again.");
-      return WebResponse.redirect(PREFIX + "/");
-    }
-    if (!(result instanceof Access access) || !access.principal().credentialId().equals(user.credentialId())) {
-      s.flash("error", "That is not the key you signed in with.");
-      return WebResponse.redirect(PREFIX + "/");
-    }
-    byte[] body;
-    try {
-      body = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(PullSecrets.secret(json, publicUrl,
-          PortalView.secretName(user.username()), null, user.username(), r.field("key")));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-    return WebResponse.bytes(200, "application/json", body)
-        .header("Content-Disposition", "attachment; filename=\"" + PortalView.secretName(user.username()) + ".json\"");
-  }
-
-  /**
-   * The license file of license {@code id}, made now from the snapshot (so it carries the latest
-   * edit), for a user who holds the license or its customer's key; 404 for anyone else, as for a
-   * license that does not exist.
-   */
-  private WebResponse licenseFile(PortalUser user, String id) {
-    Snapshot snapshot = store.snapshot();
-    License license = id.startsWith(io.turnstile.store.LicenseId.PREFIX)
-        ? snapshot.license(new io.turnstile.store.LicenseId(id)) : null;
-    boolean theirs = license != null && (user.licenseId() != null ? user.licenseId().equals(license.id())
-        : license.customerId().equals(user.customerId()));
-    Customer customer = theirs ? snapshot.customer(license.customerId()) : null;
-    if (customer == null) {
-      return WebResponse.text(404, "not found");
-    }
-    if (license.revokedAt() != null) {
-      return WebResponse.text(409, "this license is revoked: it has no license file");
-    }
-    byte[] jws = (files.issue(license, customer) + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    return WebResponse.bytes(200, LicenseFiles.MEDIA_TYPE, jws)
-        .header("Content-Disposition", "attachment; filename=\"" + license.id().value() + ".jwt\"")
-        .header("Cache-Control", "no-store");
   }
 
   /** The licenses section of the page, as the live stream shows it. */

@@ -1,6 +1,5 @@
 package io.turnstile.proxy.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFutureListener;
@@ -18,25 +17,18 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.turnstile.proxy.access.RegistryAuthenticator;
 import io.turnstile.proxy.access.RegistryBackend;
 import io.turnstile.proxy.licensing.LicenseCheck;
 import io.turnstile.proxy.observe.Health;
 import io.turnstile.proxy.observe.RequestRecord;
-import io.turnstile.proxy.oci.Denial;
 import io.turnstile.proxy.oci.HttpResponses;
 import io.turnstile.proxy.oci.RegistryError;
 import io.turnstile.proxy.oci.RegistryErrors;
 import io.turnstile.proxy.oci.RegistryException;
-import io.turnstile.proxy.oci.RegistryPath;
 import io.turnstile.proxy.portal.Portal;
-import io.turnstile.proxy.token.TokenEndpoint;
 import io.turnstile.proxy.web.WebRequest;
-import io.turnstile.store.Access;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -217,7 +209,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
     QueryStringDecoder uri = new QueryStringDecoder(current.uri());
     String path = uri.rawPath();
     String bundleOf = BundleCalls.licenseOf(path, services.portal() != null);
-    if (bundleOf != null && isRead(current)) {
+    if (bundleOf != null && RegistryApiCall.isRead(current)) {
       bundle(ctx, bundleOf, path.startsWith("/portal/"));
       return;
     }
@@ -236,7 +228,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
           body == null ? null : new String(body, StandardCharsets.UTF_8), clientAddress(ctx), record), true);
       return;
     }
-    if (path.equals("/healthz") && isRead(current)) {
+    if (path.equals("/healthz") && RegistryApiCall.isRead(current)) {
       // Alive: the event loop answers. Outside /v2/, so it names no registry route; no credentials.
       record.quiet();
       Health.Liveness live = services.health().liveness(services.json());
@@ -249,7 +241,7 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
           bodyRead && !formTooLarge);
       return;
     }
-    if (path.equals("/.well-known/jwks.json") && isRead(current)) {
+    if (path.equals("/.well-known/jwks.json") && RegistryApiCall.isRead(current)) {
       reply(ctx, HttpResponses.json(200, services.jwks().document(), current.method().equals(HttpMethod.HEAD)), true);
       return;
     }
@@ -281,32 +273,11 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
   }
 
   private void registry(ChannelHandlerContext ctx, HttpRequest request, String path) {
-    boolean head = request.method().equals(HttpMethod.HEAD);
-    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-    InetAddress client = clientAddress(ctx);
     try {
-      RegistryPath parsed = RegistryPath.parse(path);
-      record.path(parsed);
-      if (!isRead(request)) {
-        // Writes are never forwarded: 401 for strangers, 405 for license holders.
-        try {
-          services.authenticator().authenticate(authorization, null, client);
-        } catch (RegistryException e) {
-          throw e.error() == RegistryError.UNAUTHORIZED ? e.as(RegistryError.WRITE_UNAUTHORIZED) : e;
-        }
-        throw new RegistryException(RegistryError.UNSUPPORTED, "Turnstile serves pulls only").deniedFor(Denial.WRITE);
-      }
-      Access access = services.authenticator().authenticate(authorization, RegistryAuthenticator.requiredScope(parsed),
-          client);
-      record.principal(access.principal());
-      if (parsed.kind() == RegistryPath.Kind.BASE) {
-        reply(ctx, HttpResponses.json(200, "{}".getBytes(StandardCharsets.UTF_8), head), true);
-        return;
-      }
-      boolean keepAlive = HttpUtil.isKeepAlive(request);
-      call = services.backend().serve(ctx, request, parsed, access, reusable -> finish(ctx, keepAlive && reusable));
+      RegistryApiCall.start(services, ctx, request, path, clientAddress(ctx), record,
+          answer -> reply(ctx, answer, true), reusable -> finish(ctx, reusable), started -> call = started);
     } catch (RegistryException e) {
-      fail(ctx, e, head);
+      fail(ctx, e, request.method().equals(HttpMethod.HEAD));
     }
   }
 
@@ -337,10 +308,6 @@ final class RegistryFrontend extends ChannelInboundHandlerAdapter {
 
   private void fail(ChannelHandlerContext ctx, RegistryException e, boolean head) {
     reply(ctx, RegistryErrors.answer(e, head), true);
-  }
-
-  private static boolean isRead(HttpRequest r) {
-    return r.method().equals(HttpMethod.GET) || r.method().equals(HttpMethod.HEAD);
   }
 
   /** Writes a complete answer, then ends the request. */

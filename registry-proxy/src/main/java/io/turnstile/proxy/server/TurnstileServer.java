@@ -3,7 +3,6 @@ package io.turnstile.proxy.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.turnstile.config.ApplicationConfig;
 import io.turnstile.config.TurnstileConfig;
 import io.turnstile.config.UpstreamConfig;
@@ -63,29 +62,23 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A running Turnstile: the license store, the admin listener and the public registry listener,
- * sharing one set of event loops. Blocking work (database, key files) runs on a bounded executor,
- * never on an event loop. {@link #stop} ends it gracefully, {@link #close} at once.
+ * sharing one set of event loops ({@link ServerThreads}). Blocking work (database, key files) runs
+ * on a bounded executor, never on an event loop. {@link #stop} ends it gracefully, {@link #close} at once.
  */
 public final class TurnstileServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TurnstileServer.class);
 
   private final LicenseStore store;
-  private final EventLoopGroup boss;
-  private final EventLoopGroup workers;
-  private final ExecutorService blocking;
+  private final ServerThreads threads;
   private final AdminServer admin;
   private final RegistryServer registry;
   private final UpstreamClient upstream;
@@ -102,12 +95,10 @@ public final class TurnstileServer implements AutoCloseable {
   private final BlobStores blobs;
   private final WebhookService webhooks;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private static final int WORKER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
-  private TurnstileServer(LicenseStore store, EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking,
-      AdminServer admin, RegistryServer registry, UpstreamClient upstream, Metrics metrics, Health health,
-      Portal portal, Console console, TagSightings sightings, TagWatch watch, PullAuditLog pulls, BlobStores blobs,
-      WebhookService webhooks, UsageMeter usage) {
+  private TurnstileServer(LicenseStore store, ServerThreads threads, AdminServer admin, RegistryServer registry,
+      UpstreamClient upstream, Metrics metrics, Health health, Portal portal, Console console, TagSightings sightings,
+      TagWatch watch, PullAuditLog pulls, BlobStores blobs, WebhookService webhooks, UsageMeter usage) {
     this.usage = usage;
     this.webhooks = webhooks;
     this.portal = portal;
@@ -120,9 +111,7 @@ public final class TurnstileServer implements AutoCloseable {
     this.metrics = metrics;
     this.health = health;
     this.store = store;
-    this.boss = boss;
-    this.workers = workers;
-    this.blocking = blocking;
+    this.threads = threads;
     this.admin = admin;
     this.registry = registry;
   }
@@ -158,9 +147,10 @@ public final class TurnstileServer implements AutoCloseable {
       StoreOpening.closeWhenOpened(opening);
       throw e;
     }
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, Transport.ioHandlerFactory());
-    ExecutorService blocking = blockingExecutor();
+    ServerThreads threads = ServerThreads.start();
+    EventLoopGroup boss = threads.boss();
+    EventLoopGroup workers = threads.workers();
+    ExecutorService blocking = threads.blocking();
     Metrics metrics;
     ObjectMapper json;
     LicenseStore store;
@@ -171,7 +161,7 @@ public final class TurnstileServer implements AutoCloseable {
       SignatureProvider.nativeOrNull();
       store = StoreOpening.opened(opening);
     } catch (IOException | InterruptedException | RuntimeException | Error e) {
-      shutdown(boss, workers, blocking);
+      threads.shutdown();
       StoreOpening.closeWhenOpened(opening);
       throw e;
     }
@@ -192,7 +182,8 @@ public final class TurnstileServer implements AutoCloseable {
       usage = new UsageMeter(store.usage(), store.webhooks(), new LimitRules(config.applications()),
           new Periods(usageClock), meters, true);
       Health health = new Health(store);
-      watchVitals(health.vitals(), boss, workers, store);
+      threads.watch(health.vitals());
+      health.vitals().essential("store feed", () -> store.stats().following());
       upstream = new UpstreamClient(config.upstreams(), workers, json, clock,
           new UpstreamMetrics(meters, config.upstreams().stream().map(UpstreamConfig::name).toList()));
       sightings = new TagSightings(store);
@@ -268,7 +259,7 @@ public final class TurnstileServer implements AutoCloseable {
       log.info("admin API listening on {}", admin.address());
       tls.reloadEvery(workers, blocking);
       health.started();
-      return new TurnstileServer(store, boss, workers, blocking, admin, registry, upstream, metrics, health, portal, console,
+      return new TurnstileServer(store, threads, admin, registry, upstream, metrics, health, portal, console,
           sightings, watch, pulls, blobs, webhooks, usage);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (usage != null) {
@@ -289,7 +280,7 @@ public final class TurnstileServer implements AutoCloseable {
       if (pulls != null) {
         pulls.close();
       }
-      shutdown(boss, workers, blocking);
+      threads.shutdown();
       if (blobs != null) {
         blobs.close();
       }
@@ -299,30 +290,14 @@ public final class TurnstileServer implements AutoCloseable {
     }
   }
 
-  /** The threads without which the process must fail its probes (see {@link Vitals}). */
-  private static void watchVitals(Vitals vitals, EventLoopGroup boss, EventLoopGroup workers, LicenseStore store) {
-    vitals.eventLoops("acceptor", boss);
-    vitals.eventLoops("worker", workers);
-    vitals.essential("store feed", () -> store.stats().following());
-  }
-
   /** The event loops of both listeners' connections, for tests. */
   EventLoopGroup workers() {
-    return workers;
+    return threads.workers();
   }
 
   /** What makes the probes fail; the JVM's uncaught exception handler reports to it. */
   public Vitals vitals() {
     return health.vitals();
-  }
-
-  private static ExecutorService blockingExecutor() {
-    AtomicInteger n = new AtomicInteger();
-    return new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
-      Thread t = new Thread(r, "turnstile-blocking-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
   }
 
   public UsageMeter usage() {
@@ -398,7 +373,7 @@ public final class TurnstileServer implements AutoCloseable {
     }
     sightings.close();
     upstream.close();
-    shutdown(boss, workers, blocking);
+    threads.shutdown();
     // After the event loops: no download is fed any more; those complete land first.
     blobs.close();
     // Before the store: whatever is not delivered stays in the outbox for the next start.
@@ -411,11 +386,5 @@ public final class TurnstileServer implements AutoCloseable {
     usage.close();
     store.close();
     metrics.close();
-  }
-
-  private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, ExecutorService blocking) {
-    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    blocking.shutdownNow();
   }
 }

@@ -8,8 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +24,7 @@ import java.util.function.Predicate;
  * signed in with): a new session beyond either bound ends the least recently used one of its owner,
  * or else of all, so that one owner signing in again and again pushes out only its own sessions.
  * Starting, finding and ending a session take constant time; no call but {@link #endIf} and {@link
- * #principals} walks the table. Thread-safe.
+ * #principals} walks the table, which {@link SessionTable} keeps in order of use. Thread-safe.
  *
  * <p>With {@link SharedSessions}, the table is this replica's copy of sessions kept in the store:
  * starting and ending write there (blocking), a session this replica does not hold is read from
@@ -43,8 +41,10 @@ public final class Sessions<T> {
     private final String id;
     private final String csrf;
     private final T principal;
-    private final Object owner;
-    private volatile Instant lastSeen;
+    /** Whose it is, for the bound per owner ({@link SessionTable} keeps it). */
+    final Object owner;
+    /** When it was last used on this replica; written under the lock of its {@link Sessions}. */
+    volatile Instant lastSeen;
     private final Map<String, Object> flash = new ConcurrentHashMap<>();
     /** Where flashed values are kept instead of {@link #flash}; null for memory only. */
     private final SharedSessions<T> shared;
@@ -114,17 +114,13 @@ public final class Sessions<T> {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Duration idle;
-  private final int max;
   private final int perOwner;
   private final Function<? super T, ?> owner;
   private final Clock clock;
   /** The store the sessions are kept in, or null when they live in this replica's memory only. */
   private final SharedSessions<T> shared;
-  /**
-   * Every session, least recently used first: {@link #find} moves the one it finds to the end, so
-   * the first is the one to push out and idle ones gather at the front. Guarded by {@code this}.
-   */
-  private final LinkedHashMap<String, Session<T>> byUse = new LinkedHashMap<>();
+  /** The sessions held here, in order of use. Guarded by {@code this}. */
+  private final SessionTable<T> table;
   /**
    * Hashes of sessions that ended lately on some replica, so that one read from the store just
    * before it ended is not held after the news came. Guarded by {@code this}.
@@ -136,8 +132,6 @@ public final class Sessions<T> {
     }
   };
   private static final int ENDED_REMEMBERED = 10_000;
-  /** Each owner's sessions, least recently used first, as in {@link #byUse}. Guarded by {@code this}. */
-  private final Map<Object, LinkedHashMap<String, Session<T>>> byOwner = new HashMap<>();
 
   /** Sessions with no bound per owner: only {@code max} in all. */
   public Sessions(Duration idle, int max, Clock clock) {
@@ -169,8 +163,8 @@ public final class Sessions<T> {
       throw new IllegalArgumentException("max and perOwner must be at least 1, not " + max + " and " + perOwner);
     }
     this.idle = idle;
-    this.max = max;
     this.perOwner = perOwner;
+    this.table = new SessionTable<>(idle, max, perOwner);
     this.owner = Objects.requireNonNull(owner, "owner");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.shared = shared;
@@ -203,20 +197,8 @@ public final class Sessions<T> {
   }
 
   /** Puts {@code s} in the table, pushing out the least recently used beyond the bounds. */
-  private void hold(Session<T> s) {
-    Object key = s.owner;
-    synchronized (this) {
-      dropIdle(s.lastSeen);
-      LinkedHashMap<String, Session<T>> own = byOwner.get(key);
-      if (own != null && own.size() >= perOwner) {
-        drop(own.values().iterator().next());
-      }
-      if (byUse.size() >= max) {
-        drop(byUse.values().iterator().next());
-      }
-      byUse.put(s.id, s);
-      byOwner.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(s.id, s);
-    }
+  private synchronized void hold(Session<T> s) {
+    table.hold(s);
   }
 
   /**
@@ -240,11 +222,11 @@ public final class Sessions<T> {
     Session<T> loaded = new Session<>(id, found.csrf(), found.principal(),
         Objects.requireNonNull(owner.apply(found.principal()), "owner"), now, shared);
     synchronized (this) {
-      Session<T> raced = byUse.get(id);
+      Session<T> raced = table.get(id);
       if (raced != null || endedLately.containsKey(loaded.hash)) {
         return raced;
       }
-      hold(loaded);
+      table.hold(loaded);
     }
     shared.seen(id, now);
     return loaded;
@@ -252,22 +234,16 @@ public final class Sessions<T> {
 
   private Session<T> findHeld(String id, Instant now) {
     synchronized (this) {
-      Session<T> s = byUse.get(id);
+      Session<T> s = table.get(id);
       if (s == null) {
         return null;
       }
-      if (!now.isBefore(s.lastSeen.plus(idle))) {
+      if (table.isIdle(s, now)) {
         // Shared, the copy here only looks idle: the store knows of uses on other replicas.
-        drop(s);
+        table.drop(s);
         return null;
       }
-      s.lastSeen = now;
-      // Insertion order is the order of use: taken out and put back, it goes to the end.
-      byUse.remove(id);
-      byUse.put(id, s);
-      LinkedHashMap<String, Session<T>> own = byOwner.get(s.owner);
-      own.remove(id);
-      own.put(id, s);
+      table.used(s, now);
       if (shared != null) {
         shared.seen(id, now);
       }
@@ -286,9 +262,9 @@ public final class Sessions<T> {
     }
     Session<T> s;
     synchronized (this) {
-      s = byUse.get(id);
+      s = table.get(id);
     }
-    return s != null && (shared != null || clock.instant().isBefore(s.lastSeen.plus(idle)));
+    return s != null && (shared != null || !table.isIdle(s, clock.instant()));
   }
 
   /**
@@ -299,10 +275,10 @@ public final class Sessions<T> {
   public boolean isLiveChecked(String id) {
     Session<T> s;
     synchronized (this) {
-      s = id == null ? null : byUse.get(id);
+      s = id == null ? null : table.get(id);
     }
     Instant now = clock.instant();
-    if (s == null || now.isBefore(s.lastSeen.plus(idle))) {
+    if (s == null || !table.isIdle(s, now)) {
       return s != null;
     }
     SharedSessions.Found<T> found = shared == null ? null : shared.find(id);
@@ -312,8 +288,8 @@ public final class Sessions<T> {
         s.lastSeen = found.lastSeen();
         return true;
       }
-      if (byUse.get(id) == s) {
-        drop(s);
+      if (table.get(id) == s) {
+        table.drop(s);
       }
       return false;
     }
@@ -329,9 +305,9 @@ public final class Sessions<T> {
     }
     Session<T> s;
     synchronized (this) {
-      s = byUse.get(id);
+      s = table.get(id);
       if (s != null) {
-        drop(s);
+        table.drop(s);
       }
     }
     if (shared != null) {
@@ -344,32 +320,32 @@ public final class Sessions<T> {
    * replica makes for itself (the key it signed in with no longer counts).
    */
   public synchronized void endHere(String id) {
-    Session<T> s = id == null ? null : byUse.get(id);
+    Session<T> s = id == null ? null : table.get(id);
     if (s != null) {
-      drop(s);
+      table.drop(s);
     }
   }
 
   /** Forgets the sessions whose hashes these are: they ended on some replica. */
   private synchronized void forget(java.util.Set<String> hashes) {
     hashes.forEach(h -> endedLately.put(h, Boolean.TRUE));
-    List<Session<T>> gone = byUse.values().stream().filter(s -> hashes.contains(s.hash)).toList();
-    gone.forEach(this::drop);
+    List<Session<T>> gone = table.all().stream().filter(s -> hashes.contains(s.hash)).toList();
+    gone.forEach(table::drop);
   }
 
   /** Ends every session whose principal matches, and says which. */
   public List<Session<T>> endIf(Predicate<T> which) {
     List<Session<T>> all;
     synchronized (this) {
-      all = List.copyOf(byUse.values());
+      all = List.copyOf(table.all());
     }
     // The test may consult a store: it runs outside the lock, and a session found meanwhile still ends.
     List<Session<T>> ended = new ArrayList<>();
     for (Session<T> s : all) {
       if (which.test(s.principal)) {
         synchronized (this) {
-          if (byUse.get(s.id) == s) {
-            drop(s);
+          if (table.get(s.id) == s) {
+            table.drop(s);
             ended.add(s);
           }
         }
@@ -382,47 +358,15 @@ public final class Sessions<T> {
 
   /** The principals of the live sessions. */
   public synchronized List<T> principals() {
-    return byUse.values().stream().map(Session::principal).toList();
+    return table.all().stream().map(Session::principal).toList();
   }
 
   /** Ends the sessions idle too long; {@link #find} and {@link #start} do so too. */
   public synchronized void sweep() {
-    dropIdle(clock.instant());
-  }
-
-  /**
-   * Ends the idle sessions at the front of {@link #byUse}, stopping at the first live one: the
-   * table is in order of use, so behind it is nothing older. (Should the clock step back, an idle
-   * one may hide behind a live one; {@link #find} still ends it when it is asked for.)
-   */
-  private void dropIdle(Instant now) {
-    Iterator<Session<T>> it = byUse.values().iterator();
-    while (it.hasNext()) {
-      Session<T> s = it.next();
-      if (now.isBefore(s.lastSeen.plus(idle))) {
-        return;
-      }
-      it.remove();
-      forgetOwner(s);
-    }
-  }
-
-  private void drop(Session<T> s) {
-    byUse.remove(s.id);
-    forgetOwner(s);
-  }
-
-  private void forgetOwner(Session<T> s) {
-    LinkedHashMap<String, Session<T>> own = byOwner.get(s.owner);
-    if (own != null) {
-      own.remove(s.id);
-      if (own.isEmpty()) {
-        byOwner.remove(s.owner);
-      }
-    }
+    table.dropIdle(clock.instant());
   }
 
   public synchronized int size() {
-    return byUse.size();
+    return table.size();
   }
 }
