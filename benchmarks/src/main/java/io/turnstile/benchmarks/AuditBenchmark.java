@@ -45,8 +45,7 @@ public final class AuditBenchmark {
   }
 
   private void line(String s) {
-    report.append(s).append('\n');
-    System.err.println(s);
+    Report.line(report, s);
   }
 
   private void run() throws Exception {

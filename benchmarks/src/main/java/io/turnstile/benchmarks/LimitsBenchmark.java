@@ -47,8 +47,7 @@ public final class LimitsBenchmark {
   }
 
   private void line(String s) {
-    report.append(s).append('\n');
-    System.err.println(s);
+    Report.line(report, s);
   }
 
   private void run() throws Exception {

@@ -38,8 +38,7 @@ public final class PeerBenchmarks {
   }
 
   private void line(String s) {
-    report.append(s).append('\n');
-    System.err.println(s);
+    Report.line(report, s);
   }
 
   private void run() throws Exception {

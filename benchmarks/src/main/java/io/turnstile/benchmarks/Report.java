@@ -23,6 +23,12 @@ final class Report {
 
   private Report() {}
 
+  /** Appends {@code s} as a line of {@code report}, and shows it on standard error as it comes. */
+  static void line(StringBuilder report, String s) {
+    report.append(s).append('\n');
+    System.err.println(s);
+  }
+
   /** Runs {@code body} for {@code args}, writes its report, and exits. */
   static void main(String[] args, Body body) throws Exception {
     List<String> all = List.of(args);

@@ -61,8 +61,7 @@ public final class WebhooksBenchmark {
   }
 
   private void line(String s) {
-    report.append(s).append('\n');
-    System.err.println(s);
+    Report.line(report, s);
   }
 
   /** One run's figures: admin write latencies (ms, each call) and the manifest GET rate. */
