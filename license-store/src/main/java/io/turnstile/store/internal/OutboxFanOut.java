@@ -67,7 +67,7 @@ final class OutboxFanOut {
     List<WebhookEndpoint> endpoints = WebhookTable.load(tx);
     int done = 0;
     for (OutboxPendingRecord row : rows) {
-      OutboxWriter.Subjects kept = writer.take(row.getSeq());
+      OutboxWriter.Subjects kept = writer.take(row.getId());
       if (kept == null && row.getAt() > now - GRACE.toMillis()) {
         continue;
       }

@@ -16,6 +16,7 @@ import io.turnstile.store.internal.db.tables.records.EventsRecord;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,17 +62,26 @@ final class OutboxWriter {
 
   /** Most subjects kept for the poller; beyond them it reads them back from the database. */
   private static final int MAX_KEPT = 10_000;
+  /**
+   * How long subjects are kept for an event this replica's poller has not taken: by then another
+   * replica has fanned it out (its grace is {@link OutboxFanOut#GRACE}), rendered from the database.
+   */
+  private static final Duration STALE = Duration.ofMinutes(10);
 
   /** The customer and license of an event as its change left them, for its payload. */
   record Subjects(Customer customer, License license) {}
 
   /** An event of the write under way, whose subjects are kept once it commits. */
-  private record Written(long seq, CustomerId customer, LicenseId license) {}
+  private record Written(String id, CustomerId customer, LicenseId license) {}
+
+  /** Subjects kept, and when. */
+  private record Kept(Subjects subjects, long atNanos) {}
 
   private volatile List<WebhookEndpoint> endpoints = List.of();
   /** The events of the write under way; only touched under the writer's lock. */
   private final List<Written> thisWrite = new ArrayList<>();
-  private final Map<Long, Subjects> kept = new ConcurrentHashMap<>();
+  /** By event id, which is never reused (a number may be, once its event went to no endpoint). */
+  private final Map<String, Kept> kept = new ConcurrentHashMap<>();
 
   void endpoints(List<WebhookEndpoint> current) {
     endpoints = List.copyOf(current);
@@ -155,7 +165,7 @@ final class OutboxWriter {
         .set(OUTBOX_PENDING.ENDPOINT_ID, only == null ? null : only.id())
         .set(OUTBOX_PENDING.DETAILS, encode(details))
         .execute();
-    thisWrite.add(new Written(seq, customerId, licenseId));
+    thisWrite.add(new Written(id, customerId, licenseId));
     return id;
   }
 
@@ -170,20 +180,25 @@ final class OutboxWriter {
    * of one) is read from the database when the event is fanned out; it no longer changes by then.
    */
   void committed(Snapshot after) {
+    long now = System.nanoTime();
+    if (kept.size() >= MAX_KEPT / 2) {
+      kept.values().removeIf(k -> now - k.atNanos() > STALE.toNanos());
+    }
     for (Written w : thisWrite) {
       License license = w.license() == null ? null : after.license(w.license());
       CustomerId cid = w.customer() != null ? w.customer() : license == null ? null : license.customerId();
       Customer customer = cid == null ? null : after.customer(cid);
       if ((w.license() == null || license != null) && (cid == null || customer != null) && kept.size() < MAX_KEPT) {
-        kept.put(w.seq(), new Subjects(customer, license));
+        kept.put(w.id(), new Kept(new Subjects(customer, license), now));
       }
     }
     thisWrite.clear();
   }
 
-  /** The subjects kept for event {@code seq}, once: null when this replica kept none. */
-  Subjects take(long seq) {
-    return kept.remove(seq);
+  /** The subjects kept for event {@code id}, once: null when this replica kept none. */
+  Subjects take(String id) {
+    Kept k = kept.remove(id);
+    return k == null ? null : k.subjects();
   }
 
   /** {@code key=value,value&key=value}, each part URL-encoded: an event's details in its row. */
