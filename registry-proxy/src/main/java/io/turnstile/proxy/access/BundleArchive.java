@@ -8,9 +8,6 @@ import io.turnstile.proxy.licensing.BundleVerifier;
 import io.turnstile.proxy.licensing.LicenseFiles;
 import io.turnstile.store.License;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -98,7 +95,7 @@ final class BundleArchive {
     list.put("manifestCount", content.manifests().size());
     list.put("blobCount", content.blobs().size());
     list.put("blobBytes", content.blobBytes());
-    list.putObject("index").put("digest", sha256(index)).put("size", index.length);
+    list.putObject("index").put("digest", "sha256:" + ClosureCache.sha256(index)).put("size", index.length);
     // Every file under blobs/sha256/, manifests included, by digest: what a verifier hashes.
     SortedMap<String, Long> files = new TreeMap<>();
     content.manifests().values().forEach(m -> files.put(m.digest(), (long) m.body().length));
@@ -106,14 +103,6 @@ final class BundleArchive {
     ArrayNode blobs = list.putArray("blobs");
     files.forEach((digest, size) -> blobs.addObject().put("digest", digest).put("size", size));
     return list;
-  }
-
-  private static String sha256(byte[] data) {
-    try {
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static byte[] bytes(ObjectMapper json, ObjectNode node) {
