@@ -73,7 +73,9 @@ class CliIT {
     CliRun unknown = run("webhook", "create", "--url", "https://hooks.example.com/", "--event", "license.made");
     assertThat(unknown.err()).contains("events[0]").contains("not an event type");
     assertThat(run("webhook", "test", id).out()).startsWith("queued msg_");
-    assertThat(run("webhook", "deliveries", id).out()).contains("webhook.test");
+    // The delivery is added by the poller after the event's commit: wait for it.
+    io.turnstile.store.testing.Eventually.until("the test event is fanned out to the endpoint",
+        () -> run("webhook", "deliveries", id).out().contains("webhook.test"));
     assertThat(run("webhook", "delete", id).out()).contains("deleted " + id);
   }
 

@@ -93,7 +93,10 @@ class EntitlementFieldsApiIT {
         .getJSONObjectClaim("entitlements")).containsEntry("nodes", 8L);
 
     // A new default reaches the licenses that set no value, with no edit of theirs.
+    String earlier = license("{}").get("id").asText();
     assertThat(ts.admin("PUT", FIELDS + "/nodes", "{\"type\":\"integer\",\"default\":4}").status()).isEqualTo(200);
+    assertThat(ts.admin("GET", "/admin/v1/licenses/" + earlier, null).body().get("entitlements").get("nodes").asLong())
+        .isEqualTo(4);
     JsonNode other = license("{}");
     assertThat(other.get("entitlements").get("nodes").asLong()).isEqualTo(4);
 
