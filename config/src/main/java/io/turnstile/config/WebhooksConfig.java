@@ -12,7 +12,8 @@ import java.util.List;
  *     still reach, e.g. {@code 10.1.0.0/16} for a receiver inside the vendor's network; default none.
  *     Checked when the connection is made, against the address actually connected to.
  * @param timeout how long one attempt may take, connecting included; default 10s, between 1s and 60s
- * @param concurrency deliveries under way at once per replica; default 8, between 1 and 256
+ * @param concurrency runs of deliveries under way at once per replica (each one customer's, to one endpoint, sent
+ *     in order); default 8, between 1 and 256
  * @param retryBase the wait after the first failure; each further failure doubles it (with jitter),
  *     up to an hour; default 5s, between 10ms and 1h
  * @param retryFor how long a delivery is tried before it is marked failed, and how long an endpoint

@@ -103,10 +103,15 @@ public interface Webhooks {
   void deliveredAll(java.util.List<Delivered> outcomes, String replica);
 
   /**
-   * {@link #deliveredAll} and then {@link #claim}, in one write when either has work: a poller takes
-   * the store's writer once per look, not twice.
+   * {@link #deliveredAll}, lets go of {@code unattempted} (leased, never tried: due again at once),
+   * then fans out and leases like {@link #claim}, in one write when any of it has work: a poller
+   * takes the store's writer once per look. Each of the at most {@code limit} lists answered is a
+   * run of up to {@code chain} deliveries of one customer to one endpoint, oldest first, leased
+   * together, to be sent one after another: a burst of one customer's events takes one look, not
+   * one look each.
    */
-  List<DueDelivery> settleAndClaim(List<Delivered> outcomes, String replica, int limit, Duration lease);
+  List<List<DueDelivery>> settleAndClaim(List<Delivered> outcomes, List<DueDelivery> unattempted, String replica,
+      int limit, int chain, Duration lease);
 
   /**
    * Records a failed attempt, while the lease holds: retried at {@code retryAt}, or marked failed

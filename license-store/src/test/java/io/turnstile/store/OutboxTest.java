@@ -168,8 +168,8 @@ class OutboxTest {
       assertThat(store.webhooks().claim("r3", 10, LEASE)).isEmpty();
       // r2 records its success and takes what it let through, in one write.
       assertThat(store.webhooks().settleAndClaim(List.of(new Webhooks.Delivered(taken.get(0), 200,
-          Duration.ofMillis(5))), "r2", 10, LEASE)).extracting(DueDelivery::eventType)
-          .containsExactly("license.created");
+          Duration.ofMillis(5))), List.of(), "r2", 10, 1, LEASE)).flatExtracting(run -> run)
+          .extracting(DueDelivery::eventType).containsExactly("license.created");
       clock.advance(Duration.ofDays(31));
       assertThat(store.webhooks().prune(clock.instant().minus(Duration.ofDays(30)))).as("only the delivered one")
           .isEqualTo(1);

@@ -16,6 +16,7 @@ import io.turnstile.store.WebhookPayloads;
 import io.turnstile.store.internal.db.tables.records.OutboxPendingRecord;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The after-commit half of the outbox: turns the events {@link OutboxWriter} wrote with their
  * changes into payloads and deliveries, one per enabled endpoint that wants the event, and moves
- * them to {@code outbox_events}, in the delivery poller's transaction rather than the change's.
+ * them to {@code outbox_events}, in the delivery poller's transaction rather than the change's. The
+ * payloads are rendered before that transaction ({@link #prepare}), so the poller holds the store's
+ * one writer only to move rows ({@link #apply}).
  *
  * <p>A payload shows the license and customer as the change left them: kept in memory by the
  * replica that made the change, right after its commit. An event this replica kept nothing for
@@ -58,7 +61,46 @@ final class OutboxFanOut {
     return db.fetchExists(OUTBOX_PENDING);
   }
 
-  /** Fans out the events waiting, oldest first, inside {@code tx}. @return how many were fanned out */
+  /**
+   * An event waiting, its payload rendered and its deliveries chosen, to be fanned out by {@link
+   * #apply}: made before the writer's lock is taken, so that the write only moves rows.
+   */
+  record Prepared(OutboxPendingRecord row, String payload, String orderingKey, List<WebhookEndpoint> to) {}
+
+  /**
+   * Renders, without the writer's lock, the waiting events whose subjects this replica kept (or
+   * that waited longer than {@link #GRACE}). One committed a moment ago whose subjects are not kept
+   * yet is left to {@link #run}, under the lock, where its writer has kept them.
+   */
+  List<Prepared> prepare(DSLContext db, long now) {
+    if (!waiting(db)) {
+      return List.of();
+    }
+    List<OutboxPendingRecord> rows = db.selectFrom(OUTBOX_PENDING).orderBy(OUTBOX_PENDING.SEQ).limit(BATCH).fetch();
+    List<WebhookEndpoint> endpoints = rows.isEmpty() ? List.of() : WebhookTable.load(db);
+    List<Prepared> out = new ArrayList<>();
+    for (OutboxPendingRecord row : rows) {
+      OutboxWriter.Subjects kept = writer.take(row.getId());
+      if (kept != null || row.getAt() <= now - GRACE.toMillis()) {
+        out.add(prepare(row, kept != null ? kept : read(db, row), endpoints));
+      }
+    }
+    return out;
+  }
+
+  /** Fans out {@code events}, each unless another replica took it meanwhile, inside {@code tx}. */
+  int apply(DSLContext tx, List<Prepared> events, long now) {
+    int done = 0;
+    for (Prepared p : events) {
+      if (tx.deleteFrom(OUTBOX_PENDING).where(OUTBOX_PENDING.SEQ.eq(p.row().getSeq())).execute() == 1) {
+        insert(tx, p, now);
+        done++;
+      }
+    }
+    return done;
+  }
+
+  /** Fans out the events still waiting, oldest first, inside {@code tx}. @return how many were fanned out */
   int run(DSLContext tx, long now) {
     List<OutboxPendingRecord> rows = tx.selectFrom(OUTBOX_PENDING).orderBy(OUTBOX_PENDING.SEQ).limit(BATCH).fetch();
     if (rows.isEmpty()) {
@@ -74,19 +116,18 @@ final class OutboxFanOut {
       if (tx.deleteFrom(OUTBOX_PENDING).where(OUTBOX_PENDING.SEQ.eq(row.getSeq())).execute() == 0) {
         continue;
       }
-      fanOut(tx, row, kept != null ? kept : read(tx, row), endpoints, now);
+      insert(tx, prepare(row, kept != null ? kept : read(tx, row), endpoints), now);
       done++;
     }
     return done;
   }
 
-  private void fanOut(DSLContext tx, OutboxPendingRecord row, OutboxWriter.Subjects subjects,
-      List<WebhookEndpoint> endpoints, long now) {
+  private Prepared prepare(OutboxPendingRecord row, OutboxWriter.Subjects subjects, List<WebhookEndpoint> endpoints) {
     String type = row.getType();
     List<WebhookEndpoint> to = endpoints.stream().filter(e -> row.getEndpointId() != null
         ? e.id().equals(row.getEndpointId()) : e.enabled() && e.wants(type)).toList();
     if (to.isEmpty()) {
-      return;
+      return new Prepared(row, null, null, to);
     }
     WebhookEvent event = new WebhookEvent(row.getId(), type, Instant.ofEpochMilli(row.getAt()), subjects.customer(),
         subjects.license(), OutboxWriter.decode(row.getDetails()));
@@ -99,23 +140,31 @@ final class OutboxFanOut {
           e.toString());
       payload = minimal(event);
     }
-    tx.insertInto(OUTBOX_EVENTS)
-        .set(OUTBOX_EVENTS.SEQ, row.getSeq())
-        .set(OUTBOX_EVENTS.ID, row.getId())
-        .set(OUTBOX_EVENTS.TYPE, type)
-        .set(OUTBOX_EVENTS.AT, row.getAt())
-        .set(OUTBOX_EVENTS.PAYLOAD, payload)
-        .execute();
     // A customer's events and its licenses' share one key: customer.created goes before license.created.
     String orderingKey = subjects.customer() != null ? subjects.customer().id().value()
         : subjects.license() != null ? subjects.license().customerId().value()
         : row.getLicenseId() != null ? row.getLicenseId() : row.getId();
-    for (WebhookEndpoint e : to) {
+    return new Prepared(row, payload, orderingKey, to);
+  }
+
+  private static void insert(DSLContext tx, Prepared p, long now) {
+    if (p.to().isEmpty()) {
+      return;
+    }
+    OutboxPendingRecord row = p.row();
+    tx.insertInto(OUTBOX_EVENTS)
+        .set(OUTBOX_EVENTS.SEQ, row.getSeq())
+        .set(OUTBOX_EVENTS.ID, row.getId())
+        .set(OUTBOX_EVENTS.TYPE, row.getType())
+        .set(OUTBOX_EVENTS.AT, row.getAt())
+        .set(OUTBOX_EVENTS.PAYLOAD, p.payload())
+        .execute();
+    for (WebhookEndpoint e : p.to()) {
       tx.insertInto(WEBHOOK_DELIVERIES)
           .set(WEBHOOK_DELIVERIES.ID, Keys.newId("dlv_"))
           .set(WEBHOOK_DELIVERIES.SEQ, row.getSeq())
           .set(WEBHOOK_DELIVERIES.ENDPOINT_ID, e.id())
-          .set(WEBHOOK_DELIVERIES.ORDERING_KEY, orderingKey)
+          .set(WEBHOOK_DELIVERIES.ORDERING_KEY, p.orderingKey())
           .set(WEBHOOK_DELIVERIES.STATE, WebhookDeliveries.PENDING)
           .set(WEBHOOK_DELIVERIES.ATTEMPTS, 0)
           .set(WEBHOOK_DELIVERIES.CREATED_AT, row.getAt())

@@ -50,75 +50,138 @@ final class WebhookDeliveries {
   }
 
   /**
-   * Fans out the events waiting, then leases up to {@code limit} due deliveries, in one write; when
-   * no event waits, what is due is read first and the writer's lock is taken only to lease it.
+   * Fans out the events waiting, then leases up to {@code limit} due deliveries, one per customer and
+   * endpoint, in one write; when no event waits, what is due is read first and the writer's lock is
+   * taken only to lease it.
    */
   List<DueDelivery> claim(String replica, int limit, Duration lease) {
-    return claim(List.of(), replica, limit, lease);
+    return claim(List.of(), List.of(), replica, limit, 1, lease).stream().flatMap(List::stream).toList();
   }
 
-  /** Records {@code outcomes} (see {@link #deliveredAll}) and claims, in the same write. */
-  List<DueDelivery> claim(List<Webhooks.Delivered> outcomes, String replica, int limit, Duration lease) {
+  /**
+   * Records {@code outcomes} (see {@link #deliveredAll}), lets go of {@code unattempted}, fans out
+   * and leases up to {@code limit} runs of up to {@code chain} deliveries each, in one write. The
+   * payloads are rendered before the writer's lock is taken, so the write only moves rows.
+   */
+  List<List<DueDelivery>> claim(List<Webhooks.Delivered> outcomes, List<DueDelivery> unattempted, String replica,
+      int limit, int chain, Duration lease) {
     long now = clock.millis();
     long until = now + lease.toMillis();
-    if (!outcomes.isEmpty() || OutboxFanOut.waiting(writer.database().dsl())) {
+    DSLContext db = writer.database().dsl();
+    List<OutboxFanOut.Prepared> events = fanOut.prepare(db, now);
+    if (!outcomes.isEmpty() || !unattempted.isEmpty() || !events.isEmpty() || OutboxFanOut.waiting(db)) {
       return writer.writeWithoutEvents(tx -> {
         settle(tx, outcomes, replica, now);
+        letGo(tx, unattempted, replica);
+        fanOut.apply(tx, events, now);
         fanOut.run(tx, now);
-        return limit <= 0 ? List.<DueDelivery>of() : lease(tx, due(tx, now, limit), replica, now, until);
+        return limit <= 0 ? List.<List<DueDelivery>>of() : lease(tx, runs(tx, now, limit, chain), replica, now, until);
       });
     }
     if (limit <= 0) {
       return List.of();
     }
-    List<? extends Record> due = due(writer.database().dsl(), now, limit);
+    List<List<Record>> due = runs(db, now, limit, chain);
     if (due.isEmpty()) {
       return List.of();
     }
     return writer.writeWithoutEvents(tx -> lease(tx, due, replica, now, until));
   }
 
+  private static final io.turnstile.store.internal.db.tables.WebhookDeliveries D = WEBHOOK_DELIVERIES.as("d");
+  /** What a delivery's attempt needs, and what tells whether it can follow the one before it in a run. */
+  private static final List<org.jooq.SelectField<?>> COLUMNS = List.of(D.ID, D.ENDPOINT_ID, D.ORDERING_KEY, D.SEQ,
+      D.ATTEMPTS, D.CREATED_AT, D.NEXT_ATTEMPT_AT, D.LEASE_UNTIL, WEBHOOK_ENDPOINTS.URL, WEBHOOK_ENDPOINTS.SECRET_ENC,
+      OUTBOX_EVENTS.ID, OUTBOX_EVENTS.TYPE, OUTBOX_EVENTS.PAYLOAD);
+
   /**
-   * The oldest due deliveries: pending, of an enabled endpoint, not leased, with no earlier pending
-   * delivery of their key to that endpoint and no earlier event still waiting to be fanned out.
+   * The oldest due deliveries, at most {@code limit}: pending, of an enabled endpoint, not leased,
+   * with no earlier pending delivery of their key to that endpoint and no earlier event still
+   * waiting to be fanned out; each followed by the next ones of its key and endpoint, up to {@code
+   * chain} in all, as long as each of those is due too.
    */
-  private static List<? extends Record> due(DSLContext db, long now, int limit) {
-    io.turnstile.store.internal.db.tables.WebhookDeliveries d = WEBHOOK_DELIVERIES.as("d");
+  private static List<List<Record>> runs(DSLContext db, long now, int limit, int chain) {
     io.turnstile.store.internal.db.tables.WebhookDeliveries e = WEBHOOK_DELIVERIES.as("e");
-    return db.select(d.ID, d.ENDPOINT_ID, d.ATTEMPTS, d.CREATED_AT, WEBHOOK_ENDPOINTS.URL, WEBHOOK_ENDPOINTS.SECRET_ENC,
-            OUTBOX_EVENTS.ID, OUTBOX_EVENTS.TYPE, OUTBOX_EVENTS.PAYLOAD)
-        .from(d)
-        .join(WEBHOOK_ENDPOINTS).on(WEBHOOK_ENDPOINTS.ID.eq(d.ENDPOINT_ID))
-        .join(OUTBOX_EVENTS).on(OUTBOX_EVENTS.SEQ.eq(d.SEQ))
-        .where(d.STATE.eq(PENDING), d.NEXT_ATTEMPT_AT.le(now), WEBHOOK_ENDPOINTS.ENABLED.isTrue(),
-            d.LEASE_UNTIL.isNull().or(d.LEASE_UNTIL.lt(now)),
-            DSL.notExists(DSL.selectOne().from(e).where(e.ENDPOINT_ID.eq(d.ENDPOINT_ID),
-                e.ORDERING_KEY.eq(d.ORDERING_KEY), e.STATE.eq(PENDING), e.SEQ.lt(d.SEQ))),
-            DSL.notExists(DSL.selectOne().from(OUTBOX_PENDING).where(OUTBOX_PENDING.SEQ.lt(d.SEQ))))
-        .orderBy(d.SEQ)
+    List<? extends Record> heads = db.select(COLUMNS)
+        .from(D)
+        .join(WEBHOOK_ENDPOINTS).on(WEBHOOK_ENDPOINTS.ID.eq(D.ENDPOINT_ID))
+        .join(OUTBOX_EVENTS).on(OUTBOX_EVENTS.SEQ.eq(D.SEQ))
+        .where(D.STATE.eq(PENDING), D.NEXT_ATTEMPT_AT.le(now), WEBHOOK_ENDPOINTS.ENABLED.isTrue(),
+            D.LEASE_UNTIL.isNull().or(D.LEASE_UNTIL.lt(now)),
+            DSL.notExists(DSL.selectOne().from(e).where(e.ENDPOINT_ID.eq(D.ENDPOINT_ID),
+                e.ORDERING_KEY.eq(D.ORDERING_KEY), e.STATE.eq(PENDING), e.SEQ.lt(D.SEQ))),
+            DSL.notExists(DSL.selectOne().from(OUTBOX_PENDING).where(OUTBOX_PENDING.SEQ.lt(D.SEQ))))
+        .orderBy(D.SEQ)
         .limit(limit)
         .fetch();
+    List<List<Record>> out = new ArrayList<>();
+    if (heads.isEmpty()) {
+      return out;
+    }
+    Long firstWaiting = chain <= 1 ? null : db.select(DSL.min(OUTBOX_PENDING.SEQ)).from(OUTBOX_PENDING).fetchOne().value1();
+    for (Record head : heads) {
+      List<Record> run = new ArrayList<>(List.of(head));
+      if (chain > 1) {
+        for (Record r : db.select(COLUMNS)
+            .from(D)
+            .join(WEBHOOK_ENDPOINTS).on(WEBHOOK_ENDPOINTS.ID.eq(D.ENDPOINT_ID))
+            .join(OUTBOX_EVENTS).on(OUTBOX_EVENTS.SEQ.eq(D.SEQ))
+            .where(D.ENDPOINT_ID.eq(head.get(D.ENDPOINT_ID)), D.ORDERING_KEY.eq(head.get(D.ORDERING_KEY)),
+                D.STATE.eq(PENDING), D.SEQ.gt(head.get(D.SEQ)))
+            .orderBy(D.SEQ)
+            .limit(chain - 1)
+            .fetch()) {
+          Long leased = r.get(D.LEASE_UNTIL);
+          if (r.get(D.NEXT_ATTEMPT_AT) > now || (leased != null && leased >= now)
+              || (firstWaiting != null && r.get(D.SEQ) > firstWaiting)) {
+            break;
+          }
+          run.add(r);
+        }
+      }
+      out.add(run);
+    }
+    return out;
   }
 
-  private List<DueDelivery> lease(DSLContext tx, List<? extends Record> due, String replica, long now, long until) {
-    io.turnstile.store.internal.db.tables.WebhookDeliveries d = WEBHOOK_DELIVERIES.as("d");
-    List<DueDelivery> won = new ArrayList<>();
-    for (Record r : due) {
-      int taken = tx.update(WEBHOOK_DELIVERIES)
-          .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, until)
-          .set(WEBHOOK_DELIVERIES.LEASED_BY, replica)
-          .where(WEBHOOK_DELIVERIES.ID.eq(r.get(d.ID)), WEBHOOK_DELIVERIES.STATE.eq(PENDING),
-              WEBHOOK_DELIVERIES.LEASE_UNTIL.isNull().or(WEBHOOK_DELIVERIES.LEASE_UNTIL.lt(now)))
-          .execute();
-      if (taken == 1) {
-        String endpoint = r.get(d.ENDPOINT_ID);
-        won.add(new DueDelivery(r.get(d.ID), endpoint, URI.create(r.get(WEBHOOK_ENDPOINTS.URL)),
+  /** Leases each run in order, cut where another replica won one: what follows a lost one is not taken. */
+  private List<List<DueDelivery>> lease(DSLContext tx, List<List<Record>> runs, String replica, long now,
+      long until) {
+    List<List<DueDelivery>> won = new ArrayList<>();
+    for (List<Record> run : runs) {
+      List<DueDelivery> taken = new ArrayList<>();
+      for (Record r : run) {
+        int n = tx.update(WEBHOOK_DELIVERIES)
+            .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, until)
+            .set(WEBHOOK_DELIVERIES.LEASED_BY, replica)
+            .where(WEBHOOK_DELIVERIES.ID.eq(r.get(D.ID)), WEBHOOK_DELIVERIES.STATE.eq(PENDING),
+                WEBHOOK_DELIVERIES.LEASE_UNTIL.isNull().or(WEBHOOK_DELIVERIES.LEASE_UNTIL.lt(now)))
+            .execute();
+        if (n != 1) {
+          break;
+        }
+        String endpoint = r.get(D.ENDPOINT_ID);
+        taken.add(new DueDelivery(r.get(D.ID), endpoint, URI.create(r.get(WEBHOOK_ENDPOINTS.URL)),
             cipher.decrypt(r.get(WEBHOOK_ENDPOINTS.SECRET_ENC), endpoint), r.get(OUTBOX_EVENTS.ID),
-            r.get(OUTBOX_EVENTS.TYPE), r.get(OUTBOX_EVENTS.PAYLOAD), r.get(d.ATTEMPTS),
-            Instant.ofEpochMilli(r.get(d.CREATED_AT)), Instant.ofEpochMilli(until)));
+            r.get(OUTBOX_EVENTS.TYPE), r.get(OUTBOX_EVENTS.PAYLOAD), r.get(D.ATTEMPTS),
+            Instant.ofEpochMilli(r.get(D.CREATED_AT)), Instant.ofEpochMilli(until)));
+      }
+      if (!taken.isEmpty()) {
+        won.add(taken);
       }
     }
     return won;
+  }
+
+  /** Ends the leases of deliveries never attempted, while held: due again at once, to any replica. */
+  private static void letGo(DSLContext tx, List<DueDelivery> unattempted, String replica) {
+    for (DueDelivery dd : unattempted) {
+      tx.update(WEBHOOK_DELIVERIES)
+          .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
+          .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
+          .where(held(dd, replica))
+          .execute();
+    }
   }
 
   void delivered(DueDelivery dd, String replica, int status, Duration took) {

@@ -303,8 +303,9 @@ final class WebhookTable implements Webhooks {
   }
 
   @Override
-  public List<DueDelivery> settleAndClaim(List<Delivered> outcomes, String replica, int limit, Duration lease) {
-    return deliveries.claim(outcomes, replica, limit, lease);
+  public List<List<DueDelivery>> settleAndClaim(List<Delivered> outcomes, List<DueDelivery> unattempted,
+      String replica, int limit, int chain, Duration lease) {
+    return deliveries.claim(outcomes, unattempted, replica, limit, chain, lease);
   }
 
   @Override

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,24 +26,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the outbox. One thread looks for due deliveries (every {@code webhooks.poll}, and {@link
- * #GATHER} after this replica writes or a delivery ends) and, in one write, records the successes
- * gathered since its last look, fans out the events written meanwhile (their payloads and
- * deliveries) and leases at most as many due deliveries as there are free delivery threads; it
- * hands them to a pool of {@code webhooks.concurrency} threads of its own: a slow receiver never
- * holds up a pull or an admin call, only other deliveries. Each attempt is signed the Standard
- * Webhooks way ({@code webhook-id} is the event's id, the same at every attempt, so receivers
- * de-duplicate by it). A failure is retried after {@code webhooks.retryBase}, doubling with jitter up
- * to an hour between attempts, until {@code webhooks.retryFor} after the event; then the delivery
- * is marked failed. An endpoint whose deliveries have failed for {@code retryFor} is disabled.
+ * Delivers the outbox. One thread looks for due deliveries (every {@code webhooks.poll}, and once
+ * this replica's writes or deliveries have paused for {@link #GATHER}, at most {@link #GATHER_MAX}
+ * after the first of them) and, in one write, records the successes gathered since its last look,
+ * fans out the events written meanwhile (their payloads and deliveries) and leases at most as many
+ * runs of due deliveries as there are free delivery threads, each run up to {@link #RUN} deliveries
+ * of one customer to one endpoint; it hands each run to one of a pool of {@code
+ * webhooks.concurrency} threads of its own, which sends them in order and stops at the first
+ * failure: a slow receiver never holds up a pull or an admin call, only other deliveries, and a
+ * burst of admin writes meets one or two writes of the poller's, not one per event. Each attempt is
+ * signed the Standard Webhooks way ({@code webhook-id} is the event's id, the same at every attempt,
+ * so receivers de-duplicate by it). A failure is retried after {@code webhooks.retryBase}, doubling
+ * with jitter up to an hour between attempts, until {@code webhooks.retryFor} after the event; then
+ * the delivery is marked failed. An endpoint whose deliveries have failed for {@code retryFor} is disabled.
  * Deliveries delivered or failed more than 30 days ago are deleted hourly, with their events.
  */
 public final class WebhookDispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
   private static final Duration MAX_WAIT = Duration.ofHours(1);
   private static final Duration COUNT_EVERY = Duration.ofSeconds(5);
-  /** How long a woken poller gathers further wakes before it looks. */
+  /** How long a woken poller waits for a pause in wakes before it looks. */
   static final Duration GATHER = Duration.ofMillis(20);
+  /** The longest a woken poller waits while wakes keep coming. */
+  static final Duration GATHER_MAX = Duration.ofMillis(250);
+  /** Most deliveries of one customer to one endpoint leased together and sent one after another. */
+  static final int RUN = 100;
   /** How long settled deliveries stay listed, and how often older ones are deleted. */
   static final Duration KEEP = Duration.ofDays(30);
   private static final Duration PRUNE_EVERY = Duration.ofHours(1);
@@ -65,8 +73,9 @@ public final class WebhookDispatcher implements AutoCloseable {
    * Successful attempts not yet recorded: the poller records them together, in one write, so that
    * deliveries take the store's writer about once per poll rather than once per event.
    */
-  private final java.util.concurrent.ConcurrentLinkedQueue<Webhooks.Delivered> settled =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Webhooks.Delivered> settled = new ConcurrentLinkedQueue<>();
+  /** Leased deliveries of a run that were never attempted: let go at the next look. */
+  private final ConcurrentLinkedQueue<DueDelivery> unattempted = new ConcurrentLinkedQueue<>();
   private volatile boolean woken;
   private volatile boolean closed;
   private boolean storeOut;
@@ -127,20 +136,13 @@ public final class WebhookDispatcher implements AutoCloseable {
           storeOut = false;
           log.info("looking for due webhook deliveries again");
         }
-        boolean gather;
         synchronized (signal) {
           if (!woken && !closed) {
             signal.wait(config.poll().toMillis());
           }
-          gather = woken;
-          woken = false;
-        }
-        if (gather && !closed) {
-          // Woken by a write or a finished delivery: what follows in the next moment is taken in the
-          // same look, so that a burst of admin writes meets one write of the poller's, not one each
-          // (the store has one writer). Order is the store's to keep: it leases a delivery only
-          // once those before it under the same key are settled, so a gather cannot reorder them.
-          Thread.sleep(GATHER.toMillis());
+          if (woken) {
+            gather();
+          }
         }
       } catch (InterruptedException e) {
         return;
@@ -153,6 +155,29 @@ public final class WebhookDispatcher implements AutoCloseable {
               e.getMessage());
         }
         sleepQuietly();
+      }
+    }
+  }
+
+  /**
+   * Woken by a write or a finished delivery: waits until wakes pause for {@link #GATHER}, at most
+   * {@link #GATHER_MAX}, so that a burst of admin writes meets one write of the poller's between
+   * them rather than one each (the store has one writer), and the admin calls go first. Order is
+   * the store's to keep: it leases a delivery only once those before it under the same key are
+   * settled or in the same run, so a gather cannot reorder them. Holds {@link #signal}.
+   */
+  private void gather() throws InterruptedException {
+    long end = System.nanoTime() + GATHER_MAX.toNanos();
+    long quietFrom = System.nanoTime();
+    while (!closed) {
+      woken = false;
+      long left = Math.min(quietFrom + GATHER.toNanos(), end) - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      TimeUnit.NANOSECONDS.timedWait(signal, left);
+      if (woken) {
+        quietFrom = System.nanoTime();
       }
     }
   }
@@ -173,23 +198,25 @@ public final class WebhookDispatcher implements AutoCloseable {
     // Claimed with no room left too: the events written meanwhile are fanned out all the same.
     int free = Math.max(0, config.concurrency() - inFlight.get());
     List<Webhooks.Delivered> batch = drainSettled();
-    List<DueDelivery> due;
+    List<DueDelivery> letGo = drainUnattempted();
+    List<List<DueDelivery>> runs;
     try {
       // The successes gathered since the last look, the events written meanwhile and the next leases:
       // one write, so deliveries take the store's writer about once per look.
-      due = store.settleAndClaim(batch, replica, free, lease);
+      runs = store.settleAndClaim(batch, letGo, replica, free, RUN, lease);
     } catch (RuntimeException e) {
       // Kept for the next look; should the leases run out meanwhile, the deliveries are sent again
       // (at least once), never lost.
       settled.addAll(batch);
+      unattempted.addAll(letGo);
       throw e;
     }
     delivered.increment(batch.size());
-    for (DueDelivery d : due) {
+    for (List<DueDelivery> run : runs) {
       inFlight.incrementAndGet();
       pool.execute(() -> {
         try {
-          attempt(d);
+          send(run);
         } finally {
           inFlight.decrementAndGet();
           wake();
@@ -198,7 +225,24 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
   }
 
-  private void attempt(DueDelivery d) {
+  /**
+   * Sends a run in order, each attempt only once the one before it succeeded and only while its
+   * lease outlasts the attempt's timeout; what is left is let go at the next look, to be leased
+   * again (behind a failed one, once it is settled).
+   */
+  private void send(List<DueDelivery> run) {
+    for (int i = 0; i < run.size(); i++) {
+      DueDelivery d = run.get(i);
+      boolean inTime = clock.instant().plus(config.timeout()).isBefore(d.leaseUntil());
+      if (closed || !inTime || !attempt(d)) {
+        unattempted.addAll(run.subList(inTime && !closed ? i + 1 : i, run.size()));
+        return;
+      }
+    }
+  }
+
+  /** One attempt, its outcome recorded (a success at the next look). @return whether it succeeded */
+  private boolean attempt(DueDelivery d) {
     byte[] body = d.payload().getBytes(StandardCharsets.UTF_8);
     WebhookClient.Outcome outcome;
     try {
@@ -208,7 +252,7 @@ public final class WebhookDispatcher implements AutoCloseable {
           "webhook-timestamp", Long.toString(timestamp), "webhook-signature", signature), body);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return;
+      return false;
     } catch (Exception e) {
       outcome = new WebhookClient.Outcome(null, "cannot sign: " + e.getClass().getSimpleName(), Duration.ZERO);
     }
@@ -218,6 +262,7 @@ public final class WebhookDispatcher implements AutoCloseable {
       // The lease runs out and another attempt follows: at least once, never lost.
       log.warn("cannot record the outcome of {}: {}", d, e.getMessage());
     }
+    return outcome.succeeded();
   }
 
   private List<Webhooks.Delivered> drainSettled() {
@@ -228,17 +273,27 @@ public final class WebhookDispatcher implements AutoCloseable {
     return batch;
   }
 
-  /** Records the successes gathered so far, in one write, when the poller stops. */
+  private List<DueDelivery> drainUnattempted() {
+    List<DueDelivery> batch = new java.util.ArrayList<>();
+    for (DueDelivery d; (d = unattempted.poll()) != null; ) {
+      batch.add(d);
+    }
+    return batch;
+  }
+
+  /**
+   * Records the successes gathered so far and lets go of what was not attempted, in one write, when
+   * the poller stops: another replica takes the rest without waiting for the leases to end.
+   */
   private void recordSettled() {
     List<Webhooks.Delivered> batch = drainSettled();
-    if (batch.isEmpty()) {
+    List<DueDelivery> letGo = drainUnattempted();
+    if (batch.isEmpty() && letGo.isEmpty()) {
       return;
     }
     try {
-      store.deliveredAll(batch, replica);
+      store.settleAndClaim(batch, letGo, replica, 0, 1, lease);
     } catch (RuntimeException e) {
-      // Kept for the next poll; should the leases run out meanwhile, the deliveries are sent again
-      // (at least once), never lost.
       settled.addAll(batch);
       throw e;
     }
