@@ -45,9 +45,12 @@ public final class WebhookDispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
   private static final Duration MAX_WAIT = Duration.ofHours(1);
   private static final Duration COUNT_EVERY = Duration.ofSeconds(5);
-  /** How long a woken poller waits for a pause in wakes before it looks. */
+  /**
+   * How long writes must pause before the poller looks or a run's next attempt goes: admin calls
+   * go before deliveries.
+   */
   static final Duration GATHER = Duration.ofMillis(20);
-  /** The longest a woken poller waits while wakes keep coming. */
+  /** The longest the poller, and then each run, waits while writes keep coming. */
   static final Duration GATHER_MAX = Duration.ofMillis(250);
   /** Most deliveries of one customer to one endpoint leased together and sent one after another. */
   static final int RUN = 100;
@@ -77,6 +80,8 @@ public final class WebhookDispatcher implements AutoCloseable {
   /** Leased deliveries of a run that were never attempted: let go at the next look. */
   private final ConcurrentLinkedQueue<DueDelivery> unattempted = new ConcurrentLinkedQueue<>();
   private volatile boolean woken;
+  /** When this replica last saw a write (its own or another replica's), by {@link System#nanoTime}. */
+  private volatile long lastWrite = System.nanoTime() - GATHER.toNanos();
   private volatile boolean closed;
   private boolean storeOut;
   private long prunedAt;
@@ -115,7 +120,16 @@ public final class WebhookDispatcher implements AutoCloseable {
     return this;
   }
 
-  /** Looks for due deliveries now rather than at the next poll: after a write of this replica. */
+  /**
+   * A write was made (a snapshot followed it): the poller looks once writes pause, and runs under way
+   * wait for that pause before their next attempt, up to {@link #GATHER_MAX}.
+   */
+  public void written() {
+    lastWrite = System.nanoTime();
+    wake();
+  }
+
+  /** Looks for due deliveries soon rather than at the next poll. */
   public void wake() {
     woken = true;
     synchronized (signal) {
@@ -160,25 +174,34 @@ public final class WebhookDispatcher implements AutoCloseable {
   }
 
   /**
-   * Woken by a write or a finished delivery: waits until wakes pause for {@link #GATHER}, at most
-   * {@link #GATHER_MAX}, so that a burst of admin writes meets one write of the poller's between
-   * them rather than one each (the store has one writer), and the admin calls go first. Order is
-   * the store's to keep: it leases a delivery only once those before it under the same key are
-   * settled or in the same run, so a gather cannot reorder them. Holds {@link #signal}.
+   * Woken by a write or a finished delivery: waits {@link #GATHER}, longer while writes keep coming
+   * (at most {@link #GATHER_MAX}), so that a burst of admin writes meets one write of the poller's
+   * after them rather than one each (the store has one writer), and several finished deliveries are
+   * recorded together. Order is the store's to keep: it leases a delivery only once those before it
+   * under the same key are settled or in the same run, so a gather cannot reorder them. Holds
+   * {@link #signal}.
    */
   private void gather() throws InterruptedException {
-    long end = System.nanoTime() + GATHER_MAX.toNanos();
-    long quietFrom = System.nanoTime();
+    long start = System.nanoTime();
+    long end = start + GATHER_MAX.toNanos();
     while (!closed) {
       woken = false;
-      long left = Math.min(quietFrom + GATHER.toNanos(), end) - System.nanoTime();
+      long left = Math.min(Math.max(start, lastWrite) + GATHER.toNanos(), end) - System.nanoTime();
       if (left <= 0) {
         return;
       }
       TimeUnit.NANOSECONDS.timedWait(signal, left);
-      if (woken) {
-        quietFrom = System.nanoTime();
+    }
+  }
+
+  /** Before a run's next attempt: waits while writes keep coming, until {@code untilNanos} at most. */
+  private void yieldToWrites(long untilNanos) throws InterruptedException {
+    for (long now = System.nanoTime(); now < untilNanos; now = System.nanoTime()) {
+      long quiet = lastWrite + GATHER.toNanos() - now;
+      if (quiet <= 0) {
+        return;
       }
+      TimeUnit.NANOSECONDS.sleep(Math.min(quiet, untilNanos - now));
     }
   }
 
@@ -228,11 +251,21 @@ public final class WebhookDispatcher implements AutoCloseable {
   /**
    * Sends a run in order, each attempt only once the one before it succeeded and only while its
    * lease outlasts the attempt's timeout; what is left is let go at the next look, to be leased
-   * again (behind a failed one, once it is settled).
+   * again (behind a failed one, once it is settled). While writes keep coming the run waits for them
+   * to pause, {@link #GATHER_MAX} at most in all, then goes on regardless: busy admin calls delay
+   * deliveries a little but never starve them.
    */
   private void send(List<DueDelivery> run) {
+    long yieldUntil = System.nanoTime() + GATHER_MAX.toNanos();
     for (int i = 0; i < run.size(); i++) {
       DueDelivery d = run.get(i);
+      try {
+        yieldToWrites(yieldUntil);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        unattempted.addAll(run.subList(i, run.size()));
+        return;
+      }
       boolean inTime = clock.instant().plus(config.timeout()).isBefore(d.leaseUntil());
       if (closed || !inTime || !attempt(d)) {
         unattempted.addAll(run.subList(inTime && !closed ? i + 1 : i, run.size()));

@@ -42,7 +42,7 @@ public final class WebhookService implements AutoCloseable {
     EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
     WebhookClient client = new WebhookClient(loop, new AddressPolicy(config), config.timeout());
     WebhookDispatcher dispatcher = new WebhookDispatcher(store.webhooks(), config, client, clock, meters).start();
-    LicenseStore.Subscription wake = store.onSnapshot(dispatcher::wake);
+    LicenseStore.Subscription wake = store.onSnapshot(dispatcher::written);
     return new WebhookService(store, loop, dispatcher, new ExpiryWatch(store, clock, meters).start(config.expiryCheck()), wake);
   }
 
