@@ -46,6 +46,8 @@ public final class WebhooksBenchmark {
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private final AtomicLong delivered = new AtomicLong();
+  /** When the receiver last got a write's event for the first time, by {@link System#nanoTime}. */
+  private final AtomicLong lastWriteEvent = new AtomicLong();
   /** Deliveries per {@code webhook-id}: more than one is a redelivery. */
   private final Map<String, Integer> byId = new ConcurrentHashMap<>();
   /** Distinct events per type, to tell the writes' events from others (a first pull's). */
@@ -64,8 +66,11 @@ public final class WebhooksBenchmark {
     Report.line(report, s);
   }
 
-  /** One run's figures: admin write latencies (ms, each call) and the manifest GET rate. */
-  private record Run(List<Double> writeMs, Hey gets) {}
+  /**
+   * One run's figures: admin write latencies (ms, each call), the manifest GET rate and, with the
+   * endpoint on, how long after the last write the receiver had the last of the run's events.
+   */
+  private record Run(List<Double> writeMs, Hey gets, double deliveredAfterMs) {}
 
   private void run() throws Exception {
     int runs = quick ? 1 : 4;
@@ -76,7 +81,11 @@ public final class WebhooksBenchmark {
     receiver.createContext("/hooks", exchange -> {
       JsonNode event = json.readTree(exchange.getRequestBody().readAllBytes());
       if (byId.merge(exchange.getRequestHeaders().getFirst("webhook-id"), 1, Integer::sum) == 1) {
-        byType.merge(event.path("type").asText(), 1, Integer::sum);
+        String type = event.path("type").asText();
+        if (type.startsWith("license.version_")) {
+          lastWriteEvent.set(System.nanoTime());
+        }
+        byType.merge(type, 1, Integer::sum);
       }
       delivered.incrementAndGet();
       exchange.sendResponseHeaders(204, -1);
@@ -100,14 +109,14 @@ public final class WebhooksBenchmark {
       // Warm-up of both states: the JIT, the manifest cache, the delivery threads.
       for (boolean on : new boolean[] {true, false}) {
         enabled(t, endpoint, on);
-        measure(t, id, writes / 2, manifest, headers, Duration.ofSeconds(2));
+        measure(t, id, writes / 2, manifest, headers, Duration.ofSeconds(2), on);
       }
       List<Run> without = new ArrayList<>();
       List<Run> with = new ArrayList<>();
       for (int i = 0; i < runs; i++) {
         for (boolean on : i % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
           enabled(t, endpoint, on);
-          (on ? with : without).add(measure(t, id, writes, manifest, headers, load));
+          (on ? with : without).add(measure(t, id, writes, manifest, headers, load, on));
         }
       }
       long expected = (long) writes * runs + writes / 2;
@@ -127,6 +136,10 @@ public final class WebhooksBenchmark {
       row("admin write latency, median (ms)", without, with, r -> Stats.percentile(r.writeMs(), 50), "%.1f ms");
       row("admin write latency, p99 (ms)", without, with, r -> Stats.percentile(r.writeMs(), 99), "%.1f ms");
       row("manifest GETs (req/s)", without, with, r -> r.gets().requestsPerSecond(), "%,.0f req/s");
+      line("");
+      Stats lag = Stats.of(with.stream().map(Run::deliveredAfterMs).toList());
+      line(String.format("With the endpoint on, the receiver had the last event of a run's writes %.0f ms (%.0f–%.0f) "
+          + "after the last write's answer (median and range over the runs).", lag.median(), lag.min(), lag.max()));
       line("");
       long failed = without.stream().mapToLong(r -> r.gets().failed()).sum()
           + with.stream().mapToLong(r -> r.gets().failed()).sum();
@@ -165,8 +178,9 @@ public final class WebhooksBenchmark {
   }
 
   private Run measure(TurnstileProcess t, String license, int writes, String manifest, List<String> headers,
-      Duration load) throws Exception {
+      Duration load, boolean on) throws Exception {
     List<Double> ms = new ArrayList<>(writes);
+    long seen = writeEvents();
     for (int i = 0; i < writes; i++) {
       long start = System.nanoTime();
       int status = i % 2 == 0
@@ -177,7 +191,13 @@ public final class WebhooksBenchmark {
         throw new IllegalStateException("admin write answered " + status);
       }
     }
-    return new Run(ms, Hey.run(manifest, "GET", headers, 32, load, 0));
+    long written = System.nanoTime();
+    Hey gets = Hey.run(manifest, "GET", headers, 32, load, 0);
+    if (!on) {
+      return new Run(ms, gets, Double.NaN);
+    }
+    Proc.await("the receiver to get the run's events", Duration.ofMinutes(1), () -> writeEvents() >= seen + writes);
+    return new Run(ms, gets, (lastWriteEvent.get() - written) / 1e6);
   }
 
   private void enabled(TurnstileProcess t, String endpoint, boolean on) throws Exception {

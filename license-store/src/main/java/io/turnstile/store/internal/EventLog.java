@@ -17,8 +17,32 @@ import org.jooq.impl.DSL;
 /** The events table: who changed what and when. Rows are only ever added, in {@code seq} order. */
 final class EventLog {
   private static final int MAX_DETAIL = 4000;
+  /** Where the write under way on this thread wants its events told, if it does: see {@link #capture}. */
+  private static final ThreadLocal<List<Recorded>> CAPTURED = new ThreadLocal<>();
 
   private EventLog() {}
+
+  /** An event as it was recorded. */
+  record Recorded(long at, String action, String customerId, String licenseId, String detail) {}
+
+  /**
+   * Until {@link #endCapture}, every event this thread records is also added to {@code into}: the
+   * writer learns its transaction's events without reading them back.
+   */
+  static void capture(List<Recorded> into) {
+    CAPTURED.set(into);
+  }
+
+  static void endCapture() {
+    CAPTURED.remove();
+  }
+
+  private static void captured(long at, String action, String customer, String license, String detail) {
+    List<Recorded> into = CAPTURED.get();
+    if (into != null) {
+      into.add(new Recorded(at, action, customer, license, detail));
+    }
+  }
 
   /** Records a change of license {@code r}, inside the change's transaction. */
   static void record(DSLContext tx, long at, String actor, String action, LicensesRecord r, String detail) {
@@ -29,16 +53,20 @@ final class EventLog {
   static void record(DSLContext tx, long at, String actor, String action, CustomerId customer,
       LicenseId license, String detail) {
     long seq = nextSeq(tx);
+    String customerId = customer == null ? null : customer.value();
+    String licenseId = license == null ? null : license.value();
+    String stored = detail(detail);
     tx.insertInto(EVENTS)
         .set(EVENTS.ID, Keys.newId("ev_"))
         .set(EVENTS.SEQ, seq)
         .set(EVENTS.AT, at)
         .set(EVENTS.ACTOR, actor(actor))
         .set(EVENTS.ACTION, action)
-        .set(EVENTS.CUSTOMER_ID, customer == null ? null : customer.value())
-        .set(EVENTS.LICENSE_ID, license == null ? null : license.value())
-        .set(EVENTS.DETAIL, detail(detail))
+        .set(EVENTS.CUSTOMER_ID, customerId)
+        .set(EVENTS.LICENSE_ID, licenseId)
+        .set(EVENTS.DETAIL, stored)
         .execute();
+    captured(at, action, customerId, licenseId, stored);
   }
 
   /** Many events of one actor at one time, e.g. of an import: the rows go in as batches. */
@@ -60,8 +88,10 @@ final class EventLog {
     }
 
     void add(String action, CustomerId customer, LicenseId license, String detail) {
-      rows.add(Keys.newId("ev_"), seq++, at, actor, action, customer.value(),
-          license == null ? null : license.value(), detail(detail));
+      String licenseId = license == null ? null : license.value();
+      String stored = detail(detail);
+      rows.add(Keys.newId("ev_"), seq++, at, actor, action, customer.value(), licenseId, stored);
+      captured(at, action, customer.value(), licenseId, stored);
     }
 
     void flush() {

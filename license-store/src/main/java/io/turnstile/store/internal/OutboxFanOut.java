@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.jooq.BatchBindStep;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,15 +89,43 @@ final class OutboxFanOut {
     return out;
   }
 
-  /** Fans out {@code events}, each unless another replica took it meanwhile, inside {@code tx}. */
+  /**
+   * Fans out {@code events}, each unless another replica took it meanwhile, inside {@code tx}: one
+   * batch of each statement, so the writer is held briefly however many there are.
+   */
   int apply(DSLContext tx, List<Prepared> events, long now) {
+    if (events.isEmpty()) {
+      return 0;
+    }
+    BatchBindStep take = tx.batch(tx.deleteFrom(OUTBOX_PENDING).where(OUTBOX_PENDING.SEQ.eq((Long) null)));
+    events.forEach(p -> take.bind(p.row().getSeq()));
+    int[] taken = take.execute();
+    BatchInsert rows = new BatchInsert(tx, tx.insertInto(OUTBOX_EVENTS, OUTBOX_EVENTS.SEQ, OUTBOX_EVENTS.ID,
+        OUTBOX_EVENTS.TYPE, OUTBOX_EVENTS.AT, OUTBOX_EVENTS.PAYLOAD).values((Long) null, null, null, null, null));
+    BatchInsert deliveries = new BatchInsert(tx, tx.insertInto(WEBHOOK_DELIVERIES, WEBHOOK_DELIVERIES.ID,
+        WEBHOOK_DELIVERIES.SEQ, WEBHOOK_DELIVERIES.ENDPOINT_ID, WEBHOOK_DELIVERIES.ORDERING_KEY,
+        WEBHOOK_DELIVERIES.STATE, WEBHOOK_DELIVERIES.ATTEMPTS, WEBHOOK_DELIVERIES.CREATED_AT,
+        WEBHOOK_DELIVERIES.NEXT_ATTEMPT_AT).values((String) null, null, null, null, null, null, null, null));
     int done = 0;
-    for (Prepared p : events) {
-      if (tx.deleteFrom(OUTBOX_PENDING).where(OUTBOX_PENDING.SEQ.eq(p.row().getSeq())).execute() == 1) {
-        insert(tx, p, now);
-        done++;
+    for (int i = 0; i < events.size(); i++) {
+      if (taken[i] != 1) {
+        continue;
+      }
+      done++;
+      Prepared p = events.get(i);
+      OutboxPendingRecord row = p.row();
+      if (p.to().isEmpty()) {
+        continue;
+      }
+      rows.add(row.getSeq(), row.getId(), row.getType(), row.getAt(), p.payload());
+      for (WebhookEndpoint e : p.to()) {
+        deliveries.add(Keys.newId("dlv_"), row.getSeq(), e.id(), p.orderingKey(), WebhookDeliveries.PENDING, 0,
+            row.getAt(), now);
       }
     }
+    // The events first: each delivery refers to its event.
+    rows.flush();
+    deliveries.flush();
     return done;
   }
 

@@ -1,6 +1,5 @@
 package io.turnstile.store.internal;
 
-import static io.turnstile.store.internal.db.Tables.EVENTS;
 import static io.turnstile.store.internal.db.Tables.OUTBOX_EVENTS;
 import static io.turnstile.store.internal.db.Tables.OUTBOX_PENDING;
 
@@ -12,7 +11,6 @@ import io.turnstile.store.LicenseId;
 import io.turnstile.store.Snapshot;
 import io.turnstile.store.WebhookEndpoint;
 import io.turnstile.store.WebhookEvent;
-import io.turnstile.store.internal.db.tables.records.EventsRecord;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -80,6 +78,8 @@ final class OutboxWriter {
   private volatile List<WebhookEndpoint> endpoints = List.of();
   /** The events of the write under way; only touched under the writer's lock. */
   private final List<Written> thisWrite = new ArrayList<>();
+  /** The last outbox number the write under way took, -1 before its first; only under the writer's lock. */
+  private long lastSeq = -1;
   /** By event id, which is never reused (a number may be, once its event went to no endpoint). */
   private final Map<String, Kept> kept = new ConcurrentHashMap<>();
 
@@ -92,14 +92,13 @@ final class OutboxWriter {
     return endpoints.stream().anyMatch(WebhookEndpoint::enabled);
   }
 
-  /** Turns the events numbered after {@code before}, written by this transaction, into outbox events. */
-  void afterWork(DSLContext tx, long before) {
-    List<EventsRecord> rows = tx.selectFrom(EVENTS).where(EVENTS.SEQ.gt(before)).orderBy(EVENTS.SEQ).fetch();
-    EventsRecord update = null;
+  /** Turns the events this transaction recorded, in their order, into outbox events. */
+  void afterWork(DSLContext tx, List<EventLog.Recorded> rows) {
+    EventLog.Recorded update = null;
     List<String> changed = new ArrayList<>();
-    for (EventsRecord r : rows) {
-      String field = UPDATES.get(r.getAction());
-      if (field != null && update != null && !r.getLicenseId().equals(update.getLicenseId())) {
+    for (EventLog.Recorded r : rows) {
+      String field = UPDATES.get(r.action());
+      if (field != null && update != null && !r.licenseId().equals(update.licenseId())) {
         emitUpdate(tx, update, changed);
         update = null;
       }
@@ -112,13 +111,13 @@ final class OutboxWriter {
         emitUpdate(tx, update, changed);
         update = null;
       }
-      if (r.getAction().equals("customer.renamed")) {
+      if (r.action().equals("customer.renamed")) {
         emit(tx, r, WebhookEvent.CUSTOMER_UPDATED, Map.of("changes", List.of("name")));
         continue;
       }
-      String[] direct = DIRECT.get(r.getAction());
+      String[] direct = DIRECT.get(r.action());
       if (direct != null) {
-        Map<String, List<String>> details = direct[1] == null ? Map.of() : Map.of(direct[1], values(r.getDetail()));
+        Map<String, List<String>> details = direct[1] == null ? Map.of() : Map.of(direct[1], values(r.detail()));
         emit(tx, r, direct[0], details);
       }
     }
@@ -127,15 +126,15 @@ final class OutboxWriter {
     }
   }
 
-  private void emitUpdate(DSLContext tx, EventsRecord r, List<String> changed) {
+  private void emitUpdate(DSLContext tx, EventLog.Recorded r, List<String> changed) {
     emit(tx, r, WebhookEvent.LICENSE_UPDATED, Map.of("changes", List.copyOf(changed)));
     changed.clear();
   }
 
-  private void emit(DSLContext tx, EventsRecord r, String type, Map<String, List<String>> details) {
-    CustomerId customer = r.getCustomerId() == null ? null : new CustomerId(r.getCustomerId());
-    LicenseId license = r.getLicenseId() == null ? null : new LicenseId(r.getLicenseId());
-    enqueue(tx, type, Instant.ofEpochMilli(r.getAt()), customer, license, details, null);
+  private void emit(DSLContext tx, EventLog.Recorded r, String type, Map<String, List<String>> details) {
+    CustomerId customer = r.customerId() == null ? null : new CustomerId(r.customerId());
+    LicenseId license = r.licenseId() == null ? null : new LicenseId(r.licenseId());
+    enqueue(tx, type, Instant.ofEpochMilli(r.at()), customer, license, details, null);
   }
 
   /**
@@ -151,10 +150,13 @@ final class OutboxWriter {
       return null;
     }
     String id = Keys.newId("msg_");
-    // One numbering for events waiting and events fanned out: deliveries follow commit order.
-    Long waiting = tx.select(DSL.max(OUTBOX_PENDING.SEQ)).from(OUTBOX_PENDING).fetchOne().value1();
-    Long sent = tx.select(DSL.max(OUTBOX_EVENTS.SEQ)).from(OUTBOX_EVENTS).fetchOne().value1();
-    long seq = Math.max(waiting == null ? 0 : waiting, sent == null ? 0 : sent) + 1;
+    // One numbering for events waiting and events fanned out: deliveries follow commit order. Read
+    // once per write; its further events follow on (the writer is serialised).
+    long seq = lastSeq >= 0 ? lastSeq + 1 : tx.select(DSL.greatest(
+        DSL.coalesce(DSL.field(DSL.select(DSL.max(OUTBOX_PENDING.SEQ)).from(OUTBOX_PENDING)), 0L),
+        DSL.coalesce(DSL.field(DSL.select(DSL.max(OUTBOX_EVENTS.SEQ)).from(OUTBOX_EVENTS)), 0L))).fetchOne().value1()
+        + 1;
+    lastSeq = seq;
     tx.insertInto(OUTBOX_PENDING)
         .set(OUTBOX_PENDING.SEQ, seq)
         .set(OUTBOX_PENDING.ID, id)
@@ -172,6 +174,7 @@ final class OutboxWriter {
   /** A write's transaction begins: what one that rolled back left is dropped. */
   void begin() {
     thisWrite.clear();
+    lastSeq = -1;
   }
 
   /**

@@ -14,6 +14,7 @@ import io.turnstile.store.internal.db.tables.records.LicensesRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -188,10 +189,16 @@ final class StoreWriter {
       if (events != null) {
         events.begin();
       }
-      long before = events != null && events.active() ? EventLog.lastSeq(tx) : -1;
-      T result = work.apply(tx);
-      if (before >= 0) {
-        events.afterWork(tx, before);
+      List<EventLog.Recorded> recorded = events != null && events.active() ? new ArrayList<>() : null;
+      T result;
+      EventLog.capture(recorded);
+      try {
+        result = work.apply(tx);
+      } finally {
+        EventLog.endCapture();
+      }
+      if (recorded != null && !recorded.isEmpty()) {
+        events.afterWork(tx, recorded);
       }
       IdempotencyTable.claim(tx, clock);
       if (database.shared()) {

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jooq.BatchBindStep;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
@@ -144,44 +145,56 @@ final class WebhookDeliveries {
     return out;
   }
 
-  /** Leases each run in order, cut where another replica won one: what follows a lost one is not taken. */
+  /**
+   * Leases the runs, one batch for all: each run is cut where another replica won one of it, and
+   * what this replica won after that is let go again at once (it would be out of order).
+   */
   private List<List<DueDelivery>> lease(DSLContext tx, List<List<Record>> runs, String replica, long now,
       long until) {
+    BatchBindStep batch = tx.batch(tx.update(WEBHOOK_DELIVERIES)
+        .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, (Long) null)
+        .set(WEBHOOK_DELIVERIES.LEASED_BY, (String) null)
+        .where(WEBHOOK_DELIVERIES.ID.eq((String) null), WEBHOOK_DELIVERIES.STATE.eq((String) null),
+            WEBHOOK_DELIVERIES.LEASE_UNTIL.isNull().or(WEBHOOK_DELIVERIES.LEASE_UNTIL.lt((Long) null))));
+    runs.forEach(run -> run.forEach(r -> batch.bind(until, replica, r.get(D.ID), PENDING, now)));
+    int[] taken = batch.execute();
     List<List<DueDelivery>> won = new ArrayList<>();
+    List<DueDelivery> outOfOrder = new ArrayList<>();
+    int i = 0;
     for (List<Record> run : runs) {
-      List<DueDelivery> taken = new ArrayList<>();
+      List<DueDelivery> mine = new ArrayList<>();
+      boolean cut = false;
       for (Record r : run) {
-        int n = tx.update(WEBHOOK_DELIVERIES)
-            .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, until)
-            .set(WEBHOOK_DELIVERIES.LEASED_BY, replica)
-            .where(WEBHOOK_DELIVERIES.ID.eq(r.get(D.ID)), WEBHOOK_DELIVERIES.STATE.eq(PENDING),
-                WEBHOOK_DELIVERIES.LEASE_UNTIL.isNull().or(WEBHOOK_DELIVERIES.LEASE_UNTIL.lt(now)))
-            .execute();
-        if (n != 1) {
-          break;
-        }
         String endpoint = r.get(D.ENDPOINT_ID);
-        taken.add(new DueDelivery(r.get(D.ID), endpoint, URI.create(r.get(WEBHOOK_ENDPOINTS.URL)),
-            cipher.decrypt(r.get(WEBHOOK_ENDPOINTS.SECRET_ENC), endpoint), r.get(OUTBOX_EVENTS.ID),
-            r.get(OUTBOX_EVENTS.TYPE), r.get(OUTBOX_EVENTS.PAYLOAD), r.get(D.ATTEMPTS),
-            Instant.ofEpochMilli(r.get(D.CREATED_AT)), Instant.ofEpochMilli(until)));
+        DueDelivery d = taken[i++] != 1 ? null : new DueDelivery(r.get(D.ID), endpoint,
+            URI.create(r.get(WEBHOOK_ENDPOINTS.URL)), cipher.decrypt(r.get(WEBHOOK_ENDPOINTS.SECRET_ENC), endpoint),
+            r.get(OUTBOX_EVENTS.ID), r.get(OUTBOX_EVENTS.TYPE), r.get(OUTBOX_EVENTS.PAYLOAD), r.get(D.ATTEMPTS),
+            Instant.ofEpochMilli(r.get(D.CREATED_AT)), Instant.ofEpochMilli(until));
+        cut |= d == null;
+        if (d != null) {
+          (cut ? outOfOrder : mine).add(d);
+        }
       }
-      if (!taken.isEmpty()) {
-        won.add(taken);
+      if (!mine.isEmpty()) {
+        won.add(mine);
       }
     }
+    letGo(tx, outOfOrder, replica);
     return won;
   }
 
   /** Ends the leases of deliveries never attempted, while held: due again at once, to any replica. */
   private static void letGo(DSLContext tx, List<DueDelivery> unattempted, String replica) {
-    for (DueDelivery dd : unattempted) {
-      tx.update(WEBHOOK_DELIVERIES)
-          .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
-          .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
-          .where(held(dd, replica))
-          .execute();
+    if (unattempted.isEmpty()) {
+      return;
     }
+    BatchBindStep batch = tx.batch(tx.update(WEBHOOK_DELIVERIES)
+        .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, (Long) null)
+        .set(WEBHOOK_DELIVERIES.LEASED_BY, (String) null)
+        .where(WEBHOOK_DELIVERIES.ID.eq((String) null), WEBHOOK_DELIVERIES.LEASED_BY.eq((String) null),
+            WEBHOOK_DELIVERIES.LEASE_UNTIL.eq((Long) null)));
+    unattempted.forEach(d -> batch.bind(null, null, d.id(), replica, d.leaseUntil().toEpochMilli()));
+    batch.execute();
   }
 
   void delivered(DueDelivery dd, String replica, int status, Duration took) {
@@ -200,25 +213,38 @@ final class WebhookDeliveries {
     });
   }
 
+  /** Records successes, one batch for all, each while its lease holds; their endpoints are not failing. */
   private static void settle(DSLContext tx, List<Webhooks.Delivered> outcomes, String replica, long now) {
-    for (io.turnstile.store.Webhooks.Delivered o : outcomes) {
+    if (outcomes.isEmpty()) {
+      return;
+    }
+    BatchBindStep batch = tx.batch(tx.update(WEBHOOK_DELIVERIES)
+        .set(WEBHOOK_DELIVERIES.STATE, (String) null)
+        .set(WEBHOOK_DELIVERIES.ATTEMPTS, (Integer) null)
+        .set(WEBHOOK_DELIVERIES.LAST_ATTEMPT_AT, (Long) null)
+        .set(WEBHOOK_DELIVERIES.LAST_STATUS, (Integer) null)
+        .set(WEBHOOK_DELIVERIES.LAST_DURATION_MS, (Long) null)
+        .set(WEBHOOK_DELIVERIES.LAST_ERROR, (String) null)
+        .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, (Long) null)
+        .set(WEBHOOK_DELIVERIES.LEASED_BY, (String) null)
+        .where(WEBHOOK_DELIVERIES.ID.eq((String) null), WEBHOOK_DELIVERIES.LEASED_BY.eq((String) null),
+            WEBHOOK_DELIVERIES.LEASE_UNTIL.eq((Long) null)));
+    for (Webhooks.Delivered o : outcomes) {
       DueDelivery dd = o.delivery();
-      int n = tx.update(WEBHOOK_DELIVERIES)
-          .set(WEBHOOK_DELIVERIES.STATE, DELIVERED)
-          .set(WEBHOOK_DELIVERIES.ATTEMPTS, dd.attempts() + 1)
-          .set(WEBHOOK_DELIVERIES.LAST_ATTEMPT_AT, now)
-          .set(WEBHOOK_DELIVERIES.LAST_STATUS, o.status())
-          .set(WEBHOOK_DELIVERIES.LAST_DURATION_MS, o.took().toMillis())
-          .setNull(WEBHOOK_DELIVERIES.LAST_ERROR)
-          .setNull(WEBHOOK_DELIVERIES.LEASE_UNTIL)
-          .setNull(WEBHOOK_DELIVERIES.LEASED_BY)
-          .where(held(dd, replica))
-          .execute();
-      if (n == 1) {
-        tx.update(WEBHOOK_ENDPOINTS).setNull(WEBHOOK_ENDPOINTS.FAILING_SINCE)
-            .where(WEBHOOK_ENDPOINTS.ID.eq(dd.endpointId()), WEBHOOK_ENDPOINTS.FAILING_SINCE.isNotNull())
-            .execute();
+      batch.bind(DELIVERED, dd.attempts() + 1, now, o.status(), o.took().toMillis(), null, null, null, dd.id(),
+          replica, dd.leaseUntil().toEpochMilli());
+    }
+    int[] n = batch.execute();
+    java.util.Set<String> succeeded = new java.util.TreeSet<>();
+    for (int i = 0; i < n.length; i++) {
+      if (n[i] == 1) {
+        succeeded.add(outcomes.get(i).delivery().endpointId());
       }
+    }
+    for (String endpoint : succeeded) {
+      tx.update(WEBHOOK_ENDPOINTS).setNull(WEBHOOK_ENDPOINTS.FAILING_SINCE)
+          .where(WEBHOOK_ENDPOINTS.ID.eq(endpoint), WEBHOOK_ENDPOINTS.FAILING_SINCE.isNotNull())
+          .execute();
     }
   }
 

@@ -51,7 +51,7 @@ public final class WebhookDispatcher implements AutoCloseable {
    */
   static final Duration GATHER = Duration.ofMillis(20);
   /** The longest the poller, and then each run, waits while writes keep coming. */
-  static final Duration GATHER_MAX = Duration.ofMillis(250);
+  static final Duration GATHER_MAX = Duration.ofSeconds(1);
   /** Most deliveries of one customer to one endpoint leased together and sent one after another. */
   static final int RUN = 100;
   /** How long settled deliveries stay listed, and how often older ones are deleted. */
@@ -267,8 +267,14 @@ public final class WebhookDispatcher implements AutoCloseable {
         return;
       }
       boolean inTime = clock.instant().plus(config.timeout()).isBefore(d.leaseUntil());
-      if (closed || !inTime || !attempt(d)) {
-        unattempted.addAll(run.subList(inTime && !closed ? i + 1 : i, run.size()));
+      if (closed || !inTime) {
+        unattempted.addAll(run.subList(i, run.size()));
+        return;
+      }
+      if (!attempt(d)) {
+        // A failure is recorded and holds back the rest; an attempt cut short by a stop is not, and
+        // goes back with them.
+        unattempted.addAll(run.subList(Thread.currentThread().isInterrupted() ? i : i + 1, run.size()));
         return;
       }
     }
