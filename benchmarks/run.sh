@@ -34,8 +34,9 @@
 #   - chaos: three replicas on one PostgreSQL store under paced pulls and edits for 4 minutes (40 s
 #     with --quick), the database stopped for 10 s and a replica killed and restarted; every pull
 #     answer checked against the license's state at that time (ChaosBenchmark);
-#   - webhooks: one Turnstile with no enabled webhook endpoint and with one whose receiver is on
-#     loopback, in turn: admin write latency and manifest GET rates (WebhooksBenchmark).
+#   - webhooks: one Turnstile with no enabled webhook endpoint, with one whose receiver is on
+#     loopback, and with none again (the noise), in turn: admin write latency, manifest GET rates and
+#     how soon the receiver has a burst's events (WebhooksBenchmark).
 #   - bundle: an air-gap bundle of a 1 GiB image (64 MiB with --quick) at -Xmx256m, its
 #     throughput beside a plain pull of the same layer, and Turnstile's peak RSS (BundleBenchmark).
 # Every process it starts is stopped when it ends.

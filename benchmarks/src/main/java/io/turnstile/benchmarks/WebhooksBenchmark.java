@@ -27,10 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What webhooks cost the calls that cause events and the pulls beside them: one Turnstile, measured
  * in turn with no enabled webhook endpoint (no event is written at all) and with one enabled
- * endpoint whose receiver, in this process, answers {@code 204} to every delivery. Each run pair
- * alternates which goes first. Per run: admin writes (a version granted, then revoked; one event
- * each) one at a time, their latency; then manifest GETs with {@code hey -c 32}, their rate.
- * Writes a markdown section.
+ * endpoint whose receiver, in this process, answers {@code 204} to every delivery. Each round
+ * measures off, on and off again, in one of three orders by turn; off again against off shows what
+ * noise alone makes of two identical states. Per run: admin writes (a version granted, then
+ * revoked; one event each) one at a time, their latency; then manifest GETs with {@code hey -c
+ * 32}, their rate; with the endpoint on, until the receiver has the run's events. Writes a markdown
+ * section.
  *
  * <p>Usage: {@code WebhooksBenchmark [--quick] REPORT.md}
  */
@@ -73,7 +75,7 @@ public final class WebhooksBenchmark {
   private record Run(List<Double> writeMs, Hey gets, double deliveredAfterMs) {}
 
   private void run() throws Exception {
-    int runs = quick ? 1 : 4;
+    int runs = quick ? 1 : 6;
     int writes = quick ? 40 : 100;
     Duration load = Duration.ofSeconds(quick ? 3 : 6);
     Path dir = Files.createTempDirectory("turnstile-bench-webhooks");
@@ -111,38 +113,45 @@ public final class WebhooksBenchmark {
         enabled(t, endpoint, on);
         measure(t, id, writes / 2, manifest, headers, Duration.ofSeconds(2), on);
       }
+      // Each round measures off, on and off again, in turn in each of three orders: off again
+      // against off is what the machine's noise alone makes of two identical states.
       List<Run> without = new ArrayList<>();
       List<Run> with = new ArrayList<>();
+      List<Run> again = new ArrayList<>();
+      int[][] orders = {{0, 1, 2}, {1, 2, 0}, {2, 0, 1}};
       for (int i = 0; i < runs; i++) {
-        for (boolean on : i % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+        for (int state : orders[i % orders.length]) {
+          boolean on = state == 1;
           enabled(t, endpoint, on);
-          (on ? with : without).add(measure(t, id, writes, manifest, headers, load, on));
+          List.of(without, with, again).get(state).add(measure(t, id, writes, manifest, headers, load, on));
         }
       }
       long expected = (long) writes * runs + writes / 2;
       Proc.await("the receiver to get every event of the runs with the endpoint on", Duration.ofMinutes(1),
           () -> writeEvents() >= expected);
 
-      line("### Webhooks on and off: admin writes and manifest GETs (" + runs + " runs each, alternating which goes "
-          + "first; median with range)");
+      line("### Webhooks on and off: admin writes and manifest GETs (" + runs + " rounds of three runs: off, on and "
+          + "off again, in turn in three orders; median with range)");
       line("");
       line("One Turnstile (SQLite store), measured with no enabled webhook endpoint (no event is written) and with one "
           + "enabled endpoint whose receiver on loopback answers 204. Writes: " + writes + " admin calls per run, one at "
           + "a time, each granting or revoking a version (one event each); GETs: `hey -c 32`, " + load.toSeconds()
           + " s per run, by tag with a Bearer token.");
       line("");
-      line("| measure | no endpoint | one endpoint | on / off, medians | on / off, run by run (median, range) |");
+      line("| measure | no endpoint | one endpoint | on / off, round by round (median, range) | off again / off, "
+          + "round by round: the noise |");
       line("|---|---|---|---|---|");
-      row("admin write latency, median (ms)", without, with, r -> Stats.percentile(r.writeMs(), 50), "%.1f ms");
-      row("admin write latency, p99 (ms)", without, with, r -> Stats.percentile(r.writeMs(), 99), "%.1f ms");
-      row("manifest GETs (req/s)", without, with, r -> r.gets().requestsPerSecond(), "%,.0f req/s");
+      row("admin write latency, median (ms)", without, with, again, r -> Stats.percentile(r.writeMs(), 50),
+          "%.1f ms");
+      row("admin write latency, p99 (ms)", without, with, again, r -> Stats.percentile(r.writeMs(), 99), "%.1f ms");
+      row("manifest GETs (req/s)", without, with, again, r -> r.gets().requestsPerSecond(), "%,.0f req/s");
       line("");
       Stats lag = Stats.of(with.stream().map(Run::deliveredAfterMs).toList());
       line(String.format("With the endpoint on, the receiver had the last event of a run's writes %.0f ms (%.0f–%.0f) "
           + "after the last write's answer (median and range over the runs).", lag.median(), lag.min(), lag.max()));
       line("");
-      long failed = without.stream().mapToLong(r -> r.gets().failed()).sum()
-          + with.stream().mapToLong(r -> r.gets().failed()).sum();
+      long failed = java.util.stream.Stream.of(without, with, again).flatMap(List::stream)
+          .mapToLong(r -> r.gets().failed()).sum();
       long twice = byId.values().stream().filter(n -> n > 1).count();
       line(String.format("The receiver got %,d deliveries of %,d distinct events (by `webhook-id`; %,d of them more "
           + "than once); the admin writes made %,d events while the endpoint was on, and it got %,d of them. Events by "
@@ -159,17 +168,24 @@ public final class WebhooksBenchmark {
     return byType.getOrDefault("license.version_granted", 0) + byType.getOrDefault("license.version_revoked", 0);
   }
 
-  private void row(String name, List<Run> off, List<Run> on, java.util.function.ToDoubleFunction<Run> f,
-      String format) {
+  private void row(String name, List<Run> off, List<Run> on, List<Run> offAgain,
+      java.util.function.ToDoubleFunction<Run> f, String format) {
     Stats a = Stats.of(off.stream().map(f::applyAsDouble).toList());
     Stats b = Stats.of(on.stream().map(f::applyAsDouble).toList());
-    List<Double> paired = new ArrayList<>();
-    for (int i = 0; i < off.size(); i++) {
-      paired.add(f.applyAsDouble(on.get(i)) / f.applyAsDouble(off.get(i)));
-    }
-    Stats p = Stats.of(paired);
+    Stats p = ratios(on, off, f);
+    Stats n = ratios(offAgain, off, f);
     line("| " + name + " | " + range(a, format) + " | " + range(b, format) + " | "
-        + String.format("%.2f | %.2f (%.2f–%.2f)", b.median() / a.median(), p.median(), p.min(), p.max()) + " |");
+        + String.format("%.2f (%.2f–%.2f) | %.2f (%.2f–%.2f)", p.median(), p.min(), p.max(), n.median(), n.min(),
+        n.max()) + " |");
+  }
+
+  /** {@code f} of each run of {@code top} over that of the run of the same round in {@code bottom}. */
+  private static Stats ratios(List<Run> top, List<Run> bottom, java.util.function.ToDoubleFunction<Run> f) {
+    List<Double> paired = new ArrayList<>();
+    for (int i = 0; i < bottom.size(); i++) {
+      paired.add(f.applyAsDouble(top.get(i)) / f.applyAsDouble(bottom.get(i)));
+    }
+    return Stats.of(paired);
   }
 
   private static String range(Stats s, String format) {
