@@ -121,9 +121,13 @@ class BlobCacheIT {
     }
   }
 
-  /** What the upstream serves for {@code digest}; the upstream's request log starts afresh. */
+  /**
+   * What the upstream serves for {@code digest}; the upstream's request log starts afresh. Asked over
+   * HTTP/1.1: the JDK client otherwise offers WireMock an h2c upgrade, which now and then breaks on a
+   * large answer ("Frame type … exceeds MAX_FRAME_SIZE").
+   */
   private byte[] upstreamBytes(String digest) throws Exception {
-    HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(upstream.baseUrl()
+    HttpResponse<byte[]> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(URI.create(upstream.baseUrl()
         + "/v2/org/app/blobs/" + digest)).header("Authorization", TestTurnstile.basic(FakeRegistry.USER, FakeRegistry.PASSWORD))
         .build(), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(r.statusCode()).isEqualTo(200);

@@ -207,7 +207,9 @@ class FairUseIT {
     HttpResponse<byte[]> first = bundle(ts.registryUrl(), "/bundles/" + login.username(), login.basic());
     assertThat(first.statusCode()).isEqualTo(200);
     // Exactly the bytes a pull of the image's blobs counts (config and layer), not the tar around them.
-    HttpResponse<byte[]> config = http.send(HttpRequest.newBuilder(URI.create(upstream.baseUrl() + "/v2/org/app/blobs/"
+    // Over HTTP/1.1: the JDK client otherwise offers WireMock an h2c upgrade, which now and then breaks.
+    HttpResponse<byte[]> config = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+        .send(HttpRequest.newBuilder(URI.create(upstream.baseUrl() + "/v2/org/app/blobs/"
         + v100.config())).header("Authorization", TestTurnstile.basic(FakeRegistry.USER, FakeRegistry.PASSWORD))
         .build(), HttpResponse.BodyHandlers.ofByteArray());
     long blobBytes = config.body().length + 3000;
