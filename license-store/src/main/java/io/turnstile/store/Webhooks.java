@@ -20,6 +20,12 @@ public interface Webhooks {
   boolean active();
 
   /**
+   * Whether endpoint {@code id} is enabled and still has {@code url}, from memory (as of the last
+   * endpoint change this replica followed): a run of deliveries stops when it is not.
+   */
+  boolean sendsTo(String id, URI url);
+
+  /**
    * Adds an endpoint with a new signing secret.
    *
    * @param eventTypes types from {@link WebhookEvent#TYPES}, or {@code *}; not empty

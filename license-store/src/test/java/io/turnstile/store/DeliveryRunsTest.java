@@ -132,4 +132,59 @@ class DeliveryRunsTest {
       assertThat(r2.get(0).get(2).payload()).contains("1.3.0");
     }
   }
+
+  @Test
+  void aRunStopsBeforeAnEventStillWaitingToBeFannedOut() throws Exception {
+    LicenseId license;
+    try (LicenseStore store = StoreFixture.open(dir, clock)) {
+      store.webhooks().create(URI.create("https://hooks.example.com/"), "crm", List.of("*"), true, "test");
+      CustomerId acme = store.createCustomer("Acme", "test").id();
+      store.webhooks().claim("fan-out", 0, LEASE);
+      // Stopped before this event was fanned out: after the restart nothing is kept for it, so it
+      // waits for its writer a while.
+      license = new LicenseId(store.createLicense(new NewLicense("prod", acme, "app", null, List.of("1.0.0"), null),
+          "test").username());
+    }
+    try (LicenseStore store = StoreFixture.open(dir, clock)) {
+      store.grantVersions(license, List.of("1.1.0"), "test");
+      assertThat(types(claim(store, "r1", 100))).as("license.created still waits: what follows it waits too")
+          .containsExactly(List.of("customer.created"));
+    }
+  }
+
+  @Test
+  void aFanOutThatFails_keepsTheSubjects_soItsRetryStillShowsTheLicenseAsItsChangeLeftIt() throws Exception {
+    try (LicenseStore store = StoreFixture.open(dir, clock);
+        java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("turnstile.db"))) {
+      LicenseId license = twoCustomers(store);
+      try (java.sql.Statement s = db.createStatement()) {
+        s.execute("CREATE TRIGGER doomed BEFORE INSERT ON outbox_events BEGIN"
+            + " SELECT RAISE(ABORT, 'the fan-out could not be written'); END");
+      }
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> claim(store, "r1", 100))
+          .hasMessageContaining("could not be written");
+      try (java.sql.Statement s = db.createStatement()) {
+        s.execute("DROP TRIGGER doomed");
+      }
+      store.grantVersions(license, List.of("1.3.0"), "test");
+      List<DueDelivery> acme = claim(store, "r1", 100).get(0);
+      assertThat(acme).extracting(DueDelivery::payload).containsExactly("customer.created ",
+          "license.created [1.0.0]", "license.version_granted [1.0.0, 1.1.0]",
+          "license.version_granted [1.0.0, 1.1.0, 1.2.0]", "license.version_granted [1.0.0, 1.1.0, 1.2.0, 1.3.0]");
+    }
+  }
+
+  @Test
+  void aFanOutOfMoreDeliveriesThanOneBatch_writesEveryEventBeforeItsDeliveries() throws Exception {
+    try (LicenseStore store = StoreFixture.open(dir, clock)) {
+      for (int i = 0; i < 11; i++) {
+        store.webhooks().create(URI.create("https://hooks.example.com/" + i), "crm " + i, List.of("*"), true, "test");
+      }
+      for (int i = 0; i < 460; i++) {
+        store.createCustomer("Customer " + i, "test");
+      }
+      store.webhooks().claim("fan-out", 0, LEASE);
+      assertThat(store.webhooks().countsByState()).containsEntry("pending", 460L * 11);
+    }
+  }
 }

@@ -57,6 +57,11 @@ final class OutboxFanOut {
     payloads = p;
   }
 
+  /** Forgets what was kept for events whose fan-out committed. */
+  void forget(List<String> fannedOut) {
+    writer.forget(fannedOut);
+  }
+
   /** Whether some event waits to be fanned out: a read, without the writer's lock. */
   static boolean waiting(DSLContext db) {
     return db.fetchExists(OUTBOX_PENDING);
@@ -81,7 +86,7 @@ final class OutboxFanOut {
     List<WebhookEndpoint> endpoints = rows.isEmpty() ? List.of() : WebhookTable.load(db);
     List<Prepared> out = new ArrayList<>();
     for (OutboxPendingRecord row : rows) {
-      OutboxWriter.Subjects kept = writer.take(row.getId());
+      OutboxWriter.Subjects kept = writer.peek(row.getId());
       if (kept != null || row.getAt() <= now - GRACE.toMillis()) {
         out.add(prepare(row, kept != null ? kept : read(db, row), endpoints));
       }
@@ -91,9 +96,11 @@ final class OutboxFanOut {
 
   /**
    * Fans out {@code events}, each unless another replica took it meanwhile, inside {@code tx}: one
-   * batch of each statement, so the writer is held briefly however many there are.
+   * batch of each statement, so the writer is held briefly however many there are. The ids of the
+   * events taken are added to {@code fannedOut}; their kept subjects are for the caller to forget
+   * once this commits.
    */
-  int apply(DSLContext tx, List<Prepared> events, long now) {
+  int apply(DSLContext tx, List<Prepared> events, long now, List<String> fannedOut) {
     if (events.isEmpty()) {
       return 0;
     }
@@ -106,31 +113,36 @@ final class OutboxFanOut {
         WEBHOOK_DELIVERIES.SEQ, WEBHOOK_DELIVERIES.ENDPOINT_ID, WEBHOOK_DELIVERIES.ORDERING_KEY,
         WEBHOOK_DELIVERIES.STATE, WEBHOOK_DELIVERIES.ATTEMPTS, WEBHOOK_DELIVERIES.CREATED_AT,
         WEBHOOK_DELIVERIES.NEXT_ATTEMPT_AT).values((String) null, null, null, null, null, null, null, null));
-    int done = 0;
+    List<Prepared> sent = new ArrayList<>();
     for (int i = 0; i < events.size(); i++) {
       if (taken[i] != 1) {
         continue;
       }
-      done++;
       Prepared p = events.get(i);
-      OutboxPendingRecord row = p.row();
-      if (p.to().isEmpty()) {
-        continue;
-      }
-      rows.add(row.getSeq(), row.getId(), row.getType(), row.getAt(), p.payload());
-      for (WebhookEndpoint e : p.to()) {
-        deliveries.add(Keys.newId("dlv_"), row.getSeq(), e.id(), p.orderingKey(), WebhookDeliveries.PENDING, 0,
-            row.getAt(), now);
+      fannedOut.add(p.row().getId());
+      if (!p.to().isEmpty()) {
+        OutboxPendingRecord row = p.row();
+        rows.add(row.getSeq(), row.getId(), row.getType(), row.getAt(), p.payload());
+        sent.add(p);
       }
     }
-    // The events first: each delivery refers to its event.
+    // Every event before any delivery, which refers to its event (a batch also goes by itself when full).
     rows.flush();
+    for (Prepared p : sent) {
+      for (WebhookEndpoint e : p.to()) {
+        deliveries.add(Keys.newId("dlv_"), p.row().getSeq(), e.id(), p.orderingKey(), WebhookDeliveries.PENDING, 0,
+            p.row().getAt(), now);
+      }
+    }
     deliveries.flush();
-    return done;
+    return fannedOut.size();
   }
 
-  /** Fans out the events still waiting, oldest first, inside {@code tx}. @return how many were fanned out */
-  int run(DSLContext tx, long now) {
+  /**
+   * Fans out the events still waiting, oldest first, inside {@code tx}, adding their ids to {@code
+   * fannedOut}. @return how many were fanned out
+   */
+  int run(DSLContext tx, long now, List<String> fannedOut) {
     List<OutboxPendingRecord> rows = tx.selectFrom(OUTBOX_PENDING).orderBy(OUTBOX_PENDING.SEQ).limit(BATCH).fetch();
     if (rows.isEmpty()) {
       return 0;
@@ -138,7 +150,7 @@ final class OutboxFanOut {
     List<WebhookEndpoint> endpoints = WebhookTable.load(tx);
     int done = 0;
     for (OutboxPendingRecord row : rows) {
-      OutboxWriter.Subjects kept = writer.take(row.getId());
+      OutboxWriter.Subjects kept = writer.peek(row.getId());
       if (kept == null && row.getAt() > now - GRACE.toMillis()) {
         continue;
       }
@@ -146,6 +158,7 @@ final class OutboxFanOut {
         continue;
       }
       insert(tx, prepare(row, kept != null ? kept : read(tx, row), endpoints), now);
+      fannedOut.add(row.getId());
       done++;
     }
     return done;

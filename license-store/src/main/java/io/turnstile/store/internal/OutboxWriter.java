@@ -92,6 +92,11 @@ final class OutboxWriter {
     return endpoints.stream().anyMatch(WebhookEndpoint::enabled);
   }
 
+  /** Whether endpoint {@code id} is enabled with {@code url}, as of the last endpoint event followed. */
+  boolean sendsTo(String id, java.net.URI url) {
+    return endpoints.stream().anyMatch(e -> e.id().equals(id) && e.enabled() && e.url().equals(url));
+  }
+
   /** Turns the events this transaction recorded, in their order, into outbox events. */
   void afterWork(DSLContext tx, List<EventLog.Recorded> rows) {
     EventLog.Recorded update = null;
@@ -198,10 +203,15 @@ final class OutboxWriter {
     thisWrite.clear();
   }
 
-  /** The subjects kept for event {@code id}, once: null when this replica kept none. */
-  Subjects take(String id) {
-    Kept k = kept.remove(id);
+  /** The subjects kept for event {@code id}: null when this replica kept none. */
+  Subjects peek(String id) {
+    Kept k = kept.get(id);
     return k == null ? null : k.subjects();
+  }
+
+  /** Forgets the subjects of events fanned out: called once their fan-out committed. */
+  void forget(java.util.Collection<String> ids) {
+    ids.forEach(kept::remove);
   }
 
   /** {@code key=value,value&key=value}, each part URL-encoded: an event's details in its row. */

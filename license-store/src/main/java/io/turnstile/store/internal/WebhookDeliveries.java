@@ -71,13 +71,18 @@ final class WebhookDeliveries {
     DSLContext db = writer.database().dsl();
     List<OutboxFanOut.Prepared> events = fanOut.prepare(db, now);
     if (!outcomes.isEmpty() || !unattempted.isEmpty() || !events.isEmpty() || OutboxFanOut.waiting(db)) {
-      return writer.writeWithoutEvents(tx -> {
+      List<String> fannedOut = new ArrayList<>();
+      List<List<DueDelivery>> leased = writer.writeWithoutEvents(tx -> {
+        fannedOut.clear();
         settle(tx, outcomes, replica, now);
         letGo(tx, unattempted, replica);
-        fanOut.apply(tx, events, now);
-        fanOut.run(tx, now);
+        fanOut.apply(tx, events, now, fannedOut);
+        fanOut.run(tx, now, fannedOut);
         return limit <= 0 ? List.<List<DueDelivery>>of() : lease(tx, runs(tx, now, limit, chain), replica, now, until);
       });
+      // Only now: had the write failed, the next look would render these from what was kept again.
+      fanOut.forget(fannedOut);
+      return leased;
     }
     if (limit <= 0) {
       return List.of();
@@ -119,7 +124,6 @@ final class WebhookDeliveries {
     if (heads.isEmpty()) {
       return out;
     }
-    Long firstWaiting = chain <= 1 ? null : db.select(DSL.min(OUTBOX_PENDING.SEQ)).from(OUTBOX_PENDING).fetchOne().value1();
     for (Record head : heads) {
       List<Record> run = new ArrayList<>(List.of(head));
       if (chain > 1) {
@@ -128,13 +132,14 @@ final class WebhookDeliveries {
             .join(WEBHOOK_ENDPOINTS).on(WEBHOOK_ENDPOINTS.ID.eq(D.ENDPOINT_ID))
             .join(OUTBOX_EVENTS).on(OUTBOX_EVENTS.SEQ.eq(D.SEQ))
             .where(D.ENDPOINT_ID.eq(head.get(D.ENDPOINT_ID)), D.ORDERING_KEY.eq(head.get(D.ORDERING_KEY)),
-                D.STATE.eq(PENDING), D.SEQ.gt(head.get(D.SEQ)))
+                D.STATE.eq(PENDING), D.SEQ.gt(head.get(D.SEQ)),
+                // In the same statement: an event committed before one of these is either here or waiting.
+                DSL.notExists(DSL.selectOne().from(OUTBOX_PENDING).where(OUTBOX_PENDING.SEQ.lt(D.SEQ))))
             .orderBy(D.SEQ)
             .limit(chain - 1)
             .fetch()) {
           Long leased = r.get(D.LEASE_UNTIL);
-          if (r.get(D.NEXT_ATTEMPT_AT) > now || (leased != null && leased >= now)
-              || (firstWaiting != null && r.get(D.SEQ) > firstWaiting)) {
+          if (r.get(D.NEXT_ATTEMPT_AT) > now || (leased != null && leased >= now)) {
             break;
           }
           run.add(r);
@@ -151,6 +156,9 @@ final class WebhookDeliveries {
    */
   private List<List<DueDelivery>> lease(DSLContext tx, List<List<Record>> runs, String replica, long now,
       long until) {
+    if (runs.isEmpty()) {
+      return List.of();
+    }
     BatchBindStep batch = tx.batch(tx.update(WEBHOOK_DELIVERIES)
         .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, (Long) null)
         .set(WEBHOOK_DELIVERIES.LEASED_BY, (String) null)

@@ -73,6 +73,11 @@ final class WebhookTable implements Webhooks {
   }
 
   @Override
+  public boolean sendsTo(String id, URI url) {
+    return outbox.sendsTo(id, url);
+  }
+
+  @Override
   public IssuedWebhookSecret create(URI url, String description, List<String> eventTypes, boolean enabled,
       String actor) {
     String u = url(url);

@@ -50,6 +50,8 @@ public final class WebhookDispatcher implements AutoCloseable {
    * go before deliveries.
    */
   static final Duration GATHER = Duration.ofMillis(20);
+  /** What a lease holds beyond the attempts it covers. */
+  private static final Duration LEASE_SPARE = Duration.ofSeconds(5);
   /** The longest the poller, and then each run, waits while writes keep coming. */
   static final Duration GATHER_MAX = Duration.ofSeconds(1);
   /** Most deliveries of one customer to one endpoint leased together and sent one after another. */
@@ -93,9 +95,9 @@ public final class WebhookDispatcher implements AutoCloseable {
     this.config = config;
     this.client = client;
     this.clock = clock;
-    // Longer than any attempt can take, so a lease never ends under a live attempt; a replica that
-    // died mid-attempt hands the delivery on once it does.
-    this.lease = config.timeout().multipliedBy(2).plusSeconds(5);
+    // A run's attempts start only while the lease outlasts their timeout by LEASE_SPARE, so a lease
+    // never ends under a live attempt; a replica that died mid-run hands the rest on once it does.
+    this.lease = config.timeout().multipliedBy(2).plus(LEASE_SPARE);
     AtomicInteger n = new AtomicInteger();
     this.pool = new ThreadPoolExecutor(config.concurrency(), config.concurrency(), 60, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
@@ -219,7 +221,7 @@ public final class WebhookDispatcher implements AutoCloseable {
       }
     }
     // Claimed with no room left too: the events written meanwhile are fanned out all the same.
-    int free = Math.max(0, config.concurrency() - inFlight.get());
+    int free = closed ? 0 : Math.max(0, config.concurrency() - inFlight.get());
     List<Webhooks.Delivered> batch = drainSettled();
     List<DueDelivery> letGo = drainUnattempted();
     List<List<DueDelivery>> runs;
@@ -237,20 +239,27 @@ public final class WebhookDispatcher implements AutoCloseable {
     delivered.increment(batch.size());
     for (List<DueDelivery> run : runs) {
       inFlight.incrementAndGet();
-      pool.execute(() -> {
-        try {
-          send(run);
-        } finally {
-          inFlight.decrementAndGet();
-          wake();
-        }
-      });
+      try {
+        pool.execute(() -> {
+          try {
+            send(run);
+          } finally {
+            inFlight.decrementAndGet();
+            wake();
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // Stopping: let go at once rather than held until the lease ends.
+        inFlight.decrementAndGet();
+        unattempted.addAll(run);
+      }
     }
   }
 
   /**
-   * Sends a run in order, each attempt only once the one before it succeeded and only while its
-   * lease outlasts the attempt's timeout; what is left is let go at the next look, to be leased
+   * Sends a run in order, each attempt only once the one before it succeeded, only while its lease
+   * outlasts the attempt's timeout by 5 s, and only while its endpoint is enabled with the same URL
+   * (as this replica last heard); what is left is let go at the next look, to be leased
    * again (behind a failed one, once it is settled). While writes keep coming the run waits for them
    * to pause, {@link #GATHER_MAX} at most in all, then goes on regardless: busy admin calls delay
    * deliveries a little but never starve them.
@@ -266,8 +275,10 @@ public final class WebhookDispatcher implements AutoCloseable {
         unattempted.addAll(run.subList(i, run.size()));
         return;
       }
-      boolean inTime = clock.instant().plus(config.timeout()).isBefore(d.leaseUntil());
-      if (closed || !inTime) {
+      // An attempt may outlast its timeout a little (resolving, connecting), and replicas' clocks
+      // differ: it starts only with the lease's spare 5 s still ahead of its end.
+      boolean inTime = clock.instant().plus(config.timeout()).plus(LEASE_SPARE).isBefore(d.leaseUntil());
+      if (closed || !inTime || !store.sendsTo(d.endpointId(), d.url())) {
         unattempted.addAll(run.subList(i, run.size()));
         return;
       }
@@ -334,6 +345,7 @@ public final class WebhookDispatcher implements AutoCloseable {
       store.settleAndClaim(batch, letGo, replica, 0, 1, lease);
     } catch (RuntimeException e) {
       settled.addAll(batch);
+      unattempted.addAll(letGo);
       throw e;
     }
     delivered.increment(batch.size());
