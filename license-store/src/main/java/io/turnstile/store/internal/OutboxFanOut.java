@@ -57,6 +57,11 @@ final class OutboxFanOut {
     payloads = p;
   }
 
+  /** Whether this replica knows endpoint {@code id} as enabled with {@code url}. */
+  boolean sendsTo(String id, java.net.URI url) {
+    return writer.sendsTo(id, url);
+  }
+
   /** Forgets what was kept for events whose fan-out committed. */
   void forget(List<String> fannedOut) {
     writer.forget(fannedOut);

@@ -231,12 +231,14 @@ final class StoreWriter {
         }
         boolean gap = changes.get(0).seq() != cursor + 1
             || changes.stream().anyMatch(c -> c.customer() == null && !c.outsideSnapshot());
+        // A whole reload skips the events past this batch: every follower reloads too.
+        boolean whole = gap || changes.size() == BATCH;
         for (Follower f : followers) {
-          if (gap || changes.stream().anyMatch(c -> c.action().startsWith(f.prefix()))) {
+          if (whole || changes.stream().anyMatch(c -> c.action().startsWith(f.prefix()))) {
             f.load().accept(db);
           }
         }
-        if (gap || changes.size() == BATCH) {
+        if (whole) {
           long last = EventLog.lastSeq(db);
           publish(loader.loadAll(db), started);
           cursor = last;
@@ -345,6 +347,10 @@ final class StoreWriter {
       try {
         long started = System.nanoTime();
         long last = EventLog.lastSeq(dsl);
+        // The cursor jumps over whatever else was written meanwhile: every follower reloads.
+        for (Follower f : followers) {
+          f.load().accept(dsl);
+        }
         publish(loader.loadAll(dsl), started);
         cursor = last;
         outboxCommitted();

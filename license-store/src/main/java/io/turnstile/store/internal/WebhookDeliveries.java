@@ -67,7 +67,6 @@ final class WebhookDeliveries {
   List<List<DueDelivery>> claim(List<Webhooks.Delivered> outcomes, List<DueDelivery> unattempted, String replica,
       int limit, int chain, Duration lease) {
     long now = clock.millis();
-    long until = now + lease.toMillis();
     DSLContext db = writer.database().dsl();
     List<OutboxFanOut.Prepared> events = fanOut.prepare(db, now);
     if (!outcomes.isEmpty() || !unattempted.isEmpty() || !events.isEmpty() || OutboxFanOut.waiting(db)) {
@@ -78,7 +77,7 @@ final class WebhookDeliveries {
         letGo(tx, unattempted, replica);
         fanOut.apply(tx, events, now, fannedOut);
         fanOut.run(tx, now, fannedOut);
-        return limit <= 0 ? List.<List<DueDelivery>>of() : lease(tx, runs(tx, now, limit, chain), replica, now, until);
+        return limit <= 0 ? List.<List<DueDelivery>>of() : lease(tx, runs(tx, now, limit, chain), replica, now, lease);
       });
       // Only now: had the write failed, the next look would render these from what was kept again.
       fanOut.forget(fannedOut);
@@ -91,7 +90,7 @@ final class WebhookDeliveries {
     if (due.isEmpty()) {
       return List.of();
     }
-    return writer.writeWithoutEvents(tx -> lease(tx, due, replica, now, until));
+    return writer.writeWithoutEvents(tx -> lease(tx, due, replica, now, lease));
   }
 
   private static final io.turnstile.store.internal.db.tables.WebhookDeliveries D = WEBHOOK_DELIVERIES.as("d");
@@ -151,14 +150,19 @@ final class WebhookDeliveries {
   }
 
   /**
-   * Leases the runs, one batch for all: each run is cut where another replica won one of it, and
-   * what this replica won after that is let go again at once (it would be out of order).
+   * Leases the runs, one batch for all, for {@code lease} from now (the writer's lock taken): each
+   * run is cut where another replica won one of it, and what this replica won after that is let go
+   * again at once (it would be out of order). A run to an endpoint this replica does not yet know
+   * as enabled with that URL is left to a replica that does.
    */
-  private List<List<DueDelivery>> lease(DSLContext tx, List<List<Record>> runs, String replica, long now,
-      long until) {
+  private List<List<DueDelivery>> lease(DSLContext tx, List<List<Record>> due, String replica, long now,
+      Duration lease) {
+    List<List<Record>> runs = due.stream().filter(run -> fanOut.sendsTo(run.get(0).get(D.ENDPOINT_ID),
+        URI.create(run.get(0).get(WEBHOOK_ENDPOINTS.URL)))).toList();
     if (runs.isEmpty()) {
       return List.of();
     }
+    long until = clock.millis() + lease.toMillis();
     BatchBindStep batch = tx.batch(tx.update(WEBHOOK_DELIVERIES)
         .set(WEBHOOK_DELIVERIES.LEASE_UNTIL, (Long) null)
         .set(WEBHOOK_DELIVERIES.LEASED_BY, (String) null)

@@ -26,11 +26,13 @@ import io.turnstile.proxy.transport.Transport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLEngine;
@@ -58,6 +60,12 @@ public final class WebhookClient {
   private final AddressPolicy policy;
   private final Duration timeout;
   private final SslContext tls;
+  /** Name lookups, which the JDK only offers blocking, so that each can be given up on in time. */
+  private final ExecutorService resolver = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "turnstile-webhook-resolver");
+    t.setDaemon(true);
+    return t;
+  });
 
   public WebhookClient(EventLoopGroup group, AddressPolicy policy, Duration timeout) {
     this.group = group;
@@ -81,18 +89,25 @@ public final class WebhookClient {
     String host = url.getHost();
     int port = url.getPort() != -1 ? url.getPort() : https ? 443 : 80;
     InetAddress address;
+    // Resolved within the attempt's timeout too: a slow resolver cannot stretch an attempt past it
+    // (the delivery's lease is sized by the timeout).
+    Future<InetAddress> lookup = resolver.submit(() -> InetAddress.getAllByName(host)[0]);
     try {
-      address = InetAddress.getAllByName(host)[0];
-    } catch (UnknownHostException e) {
+      address = lookup.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      lookup.cancel(true);
+      return new Outcome(null, "cannot resolve " + host + " within " + timeout.toMillis() + " ms", since(started));
+    } catch (ExecutionException e) {
       return new Outcome(null, "cannot resolve " + host, since(started));
     }
     refused = policy.refusal(address);
     if (refused != null) {
       return new Outcome(null, refused, since(started));
     }
+    long left = Math.max(1, timeout.toMillis() - since(started).toMillis());
     CompletableFuture<Integer> answer = new CompletableFuture<>();
     Bootstrap b = new Bootstrap().group(group).channel(Transport.socketChannel())
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) left)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
@@ -122,7 +137,7 @@ public final class WebhookClient {
       });
     });
     try {
-      int status = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      int status = answer.get(left, TimeUnit.MILLISECONDS);
       if (status >= 300 && status < 400) {
         return new Outcome(status, "answered a redirect, which is not followed", since(started));
       }

@@ -96,8 +96,9 @@ public final class WebhookDispatcher implements AutoCloseable {
     this.client = client;
     this.clock = clock;
     // A run's attempts start only while the lease outlasts their timeout by LEASE_SPARE, so a lease
-    // never ends under a live attempt; a replica that died mid-run hands the rest on once it does.
-    this.lease = config.timeout().multipliedBy(2).plus(LEASE_SPARE);
+    // never ends under a live attempt; it leaves room for a first attempt that waited for writes to
+    // pause. A replica that died mid-run hands the rest on once it ends.
+    this.lease = config.timeout().multipliedBy(2).plus(GATHER_MAX).plus(LEASE_SPARE.multipliedBy(2));
     AtomicInteger n = new AtomicInteger();
     this.pool = new ThreadPoolExecutor(config.concurrency(), config.concurrency(), 60, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
@@ -240,18 +241,30 @@ public final class WebhookDispatcher implements AutoCloseable {
     for (List<DueDelivery> run : runs) {
       inFlight.incrementAndGet();
       try {
-        pool.execute(() -> {
-          try {
-            send(run);
-          } finally {
-            inFlight.decrementAndGet();
-            wake();
-          }
-        });
+        pool.execute(new Send(run));
       } catch (java.util.concurrent.RejectedExecutionException e) {
         // Stopping: let go at once rather than held until the lease ends.
         inFlight.decrementAndGet();
         unattempted.addAll(run);
+      }
+    }
+  }
+
+  /** A run handed to a delivery thread; one still queued when the pool stops is let go. */
+  private final class Send implements Runnable {
+    private final List<DueDelivery> run;
+
+    Send(List<DueDelivery> run) {
+      this.run = run;
+    }
+
+    @Override
+    public void run() {
+      try {
+        send(run);
+      } finally {
+        inFlight.decrementAndGet();
+        wake();
       }
     }
   }
@@ -398,9 +411,18 @@ public final class WebhookDispatcher implements AutoCloseable {
     closed = true;
     wake();
     poller.interrupt();
-    pool.shutdownNow();
     try {
       poller.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Runnable queued : pool.shutdownNow()) {
+      if (queued instanceof Send s) {
+        inFlight.decrementAndGet();
+        unattempted.addAll(s.run);
+      }
+    }
+    try {
       pool.awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
