@@ -28,6 +28,7 @@ public final class WebhookReceiver implements AutoCloseable {
   private final HttpServer server;
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
+  private volatile java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(0);
 
   public WebhookReceiver() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
@@ -39,6 +40,11 @@ public final class WebhookReceiver implements AutoCloseable {
       Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
       exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), List.copyOf(v)));
       received.add(new Received(headers, new String(body, StandardCharsets.UTF_8)));
+      try {
+        hold.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       Integer status = statuses.poll();
       exchange.sendResponseHeaders(status == null ? 200 : status, -1);
       exchange.close();
@@ -51,6 +57,12 @@ public final class WebhookReceiver implements AutoCloseable {
     for (int s : next) {
       statuses.add(s);
     }
+    return this;
+  }
+
+  /** Keeps every answer back, once the request is kept, until {@code release} is counted down. */
+  public WebhookReceiver holdUntil(java.util.concurrent.CountDownLatch release) {
+    hold = release;
     return this;
   }
 

@@ -79,4 +79,40 @@ class WebhookDispatcherTest {
       loop.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void anEndpointDisabledInTheMiddleOfARun_getsNothingMore_andTheRestFollowsOnceItIsEnabled() throws Exception {
+    EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlerFactory());
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    try (WebhookReceiver receiver = new WebhookReceiver().holdUntil(release);
+        LicenseStore store = StoreFactory.open(new StoreConfig("jdbc:sqlite:" + dir.resolve("turnstile.db"), null,
+            null, null, dir.resolve("store.key"), 2), CATALOG, Clock.systemUTC())) {
+      String endpoint = store.webhooks().create(URI.create(receiver.url()), "crm", List.of("*"), true, "test")
+          .endpoint().id();
+      CustomerId acme = store.createCustomer("Acme", "test").id();
+      LicenseId license = new LicenseId(store.createLicense(new NewLicense("prod", acme, "app", null,
+          List.of("1.0.0"), null), "test").username());
+      store.grantVersions(license, List.of("1.1.0"), "test");
+      try (WebhookDispatcher dispatcher = new WebhookDispatcher(store.webhooks(), CONFIG,
+          new WebhookClient(loop, new AddressPolicy(CONFIG), CONFIG.timeout()), Clock.systemUTC(),
+          new SimpleMeterRegistry()).start()) {
+        Eventually.until("the run's first attempt under way", () -> receiver.received().size() == 1);
+        store.webhooks().update(endpoint, null, null, null, false, "test");
+        release.countDown();
+        // The first succeeds; the rest are let go in the same write that records it.
+        Eventually.until("the first delivered", () -> store.webhooks().deliveries(endpoint, 10).stream()
+            .anyMatch(d -> d.state().equals("delivered")));
+        assertThat(receiver.received()).as("nothing after the endpoint was disabled").hasSize(1);
+        store.webhooks().update(endpoint, null, null, null, true, "test");
+        Eventually.until("all three delivered", () -> store.webhooks().deliveries(endpoint, 10).stream()
+            .filter(d -> d.state().equals("delivered")).count() == 3);
+      }
+      List<WebhookDelivery> oldestFirst = new ArrayList<>(store.webhooks().deliveries(endpoint, 10));
+      java.util.Collections.reverse(oldestFirst);
+      assertThat(receiver.received().stream().map(r -> r.header("webhook-id")).toList())
+          .containsExactlyElementsOf(oldestFirst.stream().map(WebhookDelivery::eventId).toList());
+    } finally {
+      loop.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
 }
