@@ -23,9 +23,7 @@ class DeliveryRunsTest {
 
   /** Acme with a license granted two more versions (four events), then Initech (one). */
   private static LicenseId twoCustomers(LicenseStore store) {
-    store.webhooks().create(URI.create("https://hooks.example.com/"), "crm", List.of("*"), true, "test");
-    store.webhooks().renderWith(e -> e.type() + " " + (e.license() == null ? ""
-        : new java.util.TreeSet<>(e.license().versions()).toString()));
+    StoreFixture.oneEndpointShowingVersions(store);
     CustomerId acme = store.createCustomer("Acme", "test").id();
     LicenseId license = new LicenseId(store.createLicense(new NewLicense("prod", acme, "app", null,
         List.of("1.0.0"), null), "test").username());

@@ -69,9 +69,7 @@ class OutboxTest {
   @Test
   void aPayload_showsTheLicenseAsItsChangeLeftIt_evenWhenFannedOutAfterLaterChanges() throws Exception {
     try (LicenseStore store = StoreFixture.open(dir, clock)) {
-      store.webhooks().create(URI.create("https://hooks.example.com/"), "crm", List.of("*"), true, "test");
-      store.webhooks().renderWith(e -> e.type() + " " + (e.license() == null ? ""
-          : new java.util.TreeSet<>(e.license().versions()).toString()));
+      StoreFixture.oneEndpointShowingVersions(store);
       CustomerId acme = store.createCustomer("Acme", "test").id();
       LicenseId license = new LicenseId(store.createLicense(new NewLicense("prod", acme, "app", null,
           List.of("1.0.0"), null), "test").username());

@@ -27,4 +27,14 @@ final class StoreFixture {
   static LicenseStore open(Path dir, MutableClock clock) throws Exception {
     return StoreFactory.open(config(dir), CATALOG, clock);
   }
+
+  /**
+   * One enabled endpoint that wants every event; payloads read "{type} {versions}" (the license's
+   * versions, sorted, as the event's change left them), so tests can tell which state each shows.
+   */
+  static void oneEndpointShowingVersions(LicenseStore store) {
+    store.webhooks().create(java.net.URI.create("https://hooks.example.com/"), "crm", List.of("*"), true, "test");
+    store.webhooks().renderWith(e -> e.type() + " " + (e.license() == null ? ""
+        : new java.util.TreeSet<>(e.license().versions()).toString()));
+  }
 }

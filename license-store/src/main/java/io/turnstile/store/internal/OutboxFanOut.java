@@ -57,16 +57,6 @@ final class OutboxFanOut {
     payloads = p;
   }
 
-  /** Whether this replica knows endpoint {@code id} as enabled with {@code url}. */
-  boolean sendsTo(String id, java.net.URI url) {
-    return writer.sendsTo(id, url);
-  }
-
-  /** Forgets what was kept for events whose fan-out committed. */
-  void forget(List<String> fannedOut) {
-    writer.forget(fannedOut);
-  }
-
   /** Whether some event waits to be fanned out: a read, without the writer's lock. */
   static boolean waiting(DSLContext db) {
     return db.fetchExists(OUTBOX_PENDING);
@@ -103,7 +93,7 @@ final class OutboxFanOut {
    * Fans out {@code events}, each unless another replica took it meanwhile, inside {@code tx}: one
    * batch of each statement, so the writer is held briefly however many there are. The ids of the
    * events taken are added to {@code fannedOut}; their kept subjects are for the caller to forget
-   * once this commits.
+   * ({@link OutboxWriter#forget}) once this commits.
    */
   int apply(DSLContext tx, List<Prepared> events, long now, List<String> fannedOut) {
     if (events.isEmpty()) {
@@ -144,29 +134,13 @@ final class OutboxFanOut {
   }
 
   /**
-   * Fans out the events still waiting, oldest first, inside {@code tx}, adding their ids to {@code
-   * fannedOut}. @return how many were fanned out
+   * Fans out the events still waiting, oldest first, inside {@code tx} (under the writer's lock,
+   * where every write before it has kept its subjects), adding their ids to {@code fannedOut}.
+   *
+   * @return how many were fanned out
    */
   int run(DSLContext tx, long now, List<String> fannedOut) {
-    List<OutboxPendingRecord> rows = tx.selectFrom(OUTBOX_PENDING).orderBy(OUTBOX_PENDING.SEQ).limit(BATCH).fetch();
-    if (rows.isEmpty()) {
-      return 0;
-    }
-    List<WebhookEndpoint> endpoints = WebhookTable.load(tx);
-    int done = 0;
-    for (OutboxPendingRecord row : rows) {
-      OutboxWriter.Subjects kept = writer.peek(row.getId());
-      if (kept == null && row.getAt() > now - GRACE.toMillis()) {
-        continue;
-      }
-      if (tx.deleteFrom(OUTBOX_PENDING).where(OUTBOX_PENDING.SEQ.eq(row.getSeq())).execute() == 0) {
-        continue;
-      }
-      insert(tx, prepare(row, kept != null ? kept : read(tx, row), endpoints), now);
-      fannedOut.add(row.getId());
-      done++;
-    }
-    return done;
+    return apply(tx, prepare(tx, now), now, fannedOut);
   }
 
   private Prepared prepare(OutboxPendingRecord row, OutboxWriter.Subjects subjects, List<WebhookEndpoint> endpoints) {
@@ -192,32 +166,6 @@ final class OutboxFanOut {
         : subjects.license() != null ? subjects.license().customerId().value()
         : row.getLicenseId() != null ? row.getLicenseId() : row.getId();
     return new Prepared(row, payload, orderingKey, to);
-  }
-
-  private static void insert(DSLContext tx, Prepared p, long now) {
-    if (p.to().isEmpty()) {
-      return;
-    }
-    OutboxPendingRecord row = p.row();
-    tx.insertInto(OUTBOX_EVENTS)
-        .set(OUTBOX_EVENTS.SEQ, row.getSeq())
-        .set(OUTBOX_EVENTS.ID, row.getId())
-        .set(OUTBOX_EVENTS.TYPE, row.getType())
-        .set(OUTBOX_EVENTS.AT, row.getAt())
-        .set(OUTBOX_EVENTS.PAYLOAD, p.payload())
-        .execute();
-    for (WebhookEndpoint e : p.to()) {
-      tx.insertInto(WEBHOOK_DELIVERIES)
-          .set(WEBHOOK_DELIVERIES.ID, Keys.newId("dlv_"))
-          .set(WEBHOOK_DELIVERIES.SEQ, row.getSeq())
-          .set(WEBHOOK_DELIVERIES.ENDPOINT_ID, e.id())
-          .set(WEBHOOK_DELIVERIES.ORDERING_KEY, p.orderingKey())
-          .set(WEBHOOK_DELIVERIES.STATE, WebhookDeliveries.PENDING)
-          .set(WEBHOOK_DELIVERIES.ATTEMPTS, 0)
-          .set(WEBHOOK_DELIVERIES.CREATED_AT, row.getAt())
-          .set(WEBHOOK_DELIVERIES.NEXT_ATTEMPT_AT, now)
-          .execute();
-    }
   }
 
   /** The subjects of an event no replica kept in memory, as the database holds them now. */

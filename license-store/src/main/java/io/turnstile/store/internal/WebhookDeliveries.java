@@ -41,12 +41,15 @@ final class WebhookDeliveries {
   private final StoreWriter writer;
   private final CredentialCipher cipher;
   private final Clock clock;
+  private final OutboxWriter outbox;
   private final OutboxFanOut fanOut;
 
-  WebhookDeliveries(StoreWriter writer, CredentialCipher cipher, Clock clock, OutboxFanOut fanOut) {
+  WebhookDeliveries(StoreWriter writer, CredentialCipher cipher, Clock clock, OutboxWriter outbox,
+      OutboxFanOut fanOut) {
     this.writer = writer;
     this.cipher = cipher;
     this.clock = clock;
+    this.outbox = outbox;
     this.fanOut = fanOut;
   }
 
@@ -80,7 +83,7 @@ final class WebhookDeliveries {
         return limit <= 0 ? List.<List<DueDelivery>>of() : lease(tx, runs(tx, now, limit, chain), replica, now, lease);
       });
       // Only now: had the write failed, the next look would render these from what was kept again.
-      fanOut.forget(fannedOut);
+      outbox.forget(fannedOut);
       return leased;
     }
     if (limit <= 0) {
@@ -107,10 +110,7 @@ final class WebhookDeliveries {
    */
   private static List<List<Record>> runs(DSLContext db, long now, int limit, int chain) {
     io.turnstile.store.internal.db.tables.WebhookDeliveries e = WEBHOOK_DELIVERIES.as("e");
-    List<? extends Record> heads = db.select(COLUMNS)
-        .from(D)
-        .join(WEBHOOK_ENDPOINTS).on(WEBHOOK_ENDPOINTS.ID.eq(D.ENDPOINT_ID))
-        .join(OUTBOX_EVENTS).on(OUTBOX_EVENTS.SEQ.eq(D.SEQ))
+    List<? extends Record> heads = deliveries(db)
         .where(D.STATE.eq(PENDING), D.NEXT_ATTEMPT_AT.le(now), WEBHOOK_ENDPOINTS.ENABLED.isTrue(),
             D.LEASE_UNTIL.isNull().or(D.LEASE_UNTIL.lt(now)),
             DSL.notExists(DSL.selectOne().from(e).where(e.ENDPOINT_ID.eq(D.ENDPOINT_ID),
@@ -120,16 +120,10 @@ final class WebhookDeliveries {
         .limit(limit)
         .fetch();
     List<List<Record>> out = new ArrayList<>();
-    if (heads.isEmpty()) {
-      return out;
-    }
     for (Record head : heads) {
       List<Record> run = new ArrayList<>(List.of(head));
       if (chain > 1) {
-        for (Record r : db.select(COLUMNS)
-            .from(D)
-            .join(WEBHOOK_ENDPOINTS).on(WEBHOOK_ENDPOINTS.ID.eq(D.ENDPOINT_ID))
-            .join(OUTBOX_EVENTS).on(OUTBOX_EVENTS.SEQ.eq(D.SEQ))
+        for (Record r : deliveries(db)
             .where(D.ENDPOINT_ID.eq(head.get(D.ENDPOINT_ID)), D.ORDERING_KEY.eq(head.get(D.ORDERING_KEY)),
                 D.STATE.eq(PENDING), D.SEQ.gt(head.get(D.SEQ)),
                 // In the same statement: an event committed before one of these is either here or waiting.
@@ -149,6 +143,14 @@ final class WebhookDeliveries {
     return out;
   }
 
+  /** Deliveries with what an attempt needs: their endpoint and their event. */
+  private static org.jooq.SelectJoinStep<Record> deliveries(DSLContext db) {
+    return db.select(COLUMNS)
+        .from(D)
+        .join(WEBHOOK_ENDPOINTS).on(WEBHOOK_ENDPOINTS.ID.eq(D.ENDPOINT_ID))
+        .join(OUTBOX_EVENTS).on(OUTBOX_EVENTS.SEQ.eq(D.SEQ));
+  }
+
   /**
    * Leases the runs, one batch for all, for {@code lease} from now (the writer's lock taken): each
    * run is cut where another replica won one of it, and what this replica won after that is let go
@@ -157,7 +159,7 @@ final class WebhookDeliveries {
    */
   private List<List<DueDelivery>> lease(DSLContext tx, List<List<Record>> due, String replica, long now,
       Duration lease) {
-    List<List<Record>> runs = due.stream().filter(run -> fanOut.sendsTo(run.get(0).get(D.ENDPOINT_ID),
+    List<List<Record>> runs = due.stream().filter(run -> outbox.sendsTo(run.get(0).get(D.ENDPOINT_ID),
         URI.create(run.get(0).get(WEBHOOK_ENDPOINTS.URL)))).toList();
     if (runs.isEmpty()) {
       return List.of();

@@ -57,7 +57,7 @@ final class WebhookTable implements Webhooks {
     this.clock = clock;
     this.outbox = new OutboxWriter();
     this.fanOut = new OutboxFanOut(outbox, loader);
-    this.deliveries = new WebhookDeliveries(writer, cipher, clock, fanOut);
+    this.deliveries = new WebhookDeliveries(writer, cipher, clock, outbox, fanOut);
     writer.follow(EVENT_PREFIX, tx -> outbox.endpoints(load(tx)));
     writer.outbox(outbox);
   }

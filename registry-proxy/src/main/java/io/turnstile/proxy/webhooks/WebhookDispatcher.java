@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * signed the Standard Webhooks way ({@code webhook-id} is the event's id, the same at every attempt,
  * so receivers de-duplicate by it). A failure is retried after {@code webhooks.retryBase}, doubling
  * with jitter up to an hour between attempts, until {@code webhooks.retryFor} after the event; then
- * the delivery is marked failed. An endpoint whose deliveries have failed for {@code retryFor} is disabled.
- * Deliveries delivered or failed more than 30 days ago are deleted hourly, with their events.
+ * the delivery is marked failed. An endpoint whose deliveries have failed for {@code retryFor} is
+ * disabled. Deliveries delivered or failed more than 30 days ago are deleted hourly, with their
+ * events.
  */
 public final class WebhookDispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
@@ -223,22 +224,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
     // Claimed with no room left too: the events written meanwhile are fanned out all the same.
     int free = closed ? 0 : Math.max(0, config.concurrency() - inFlight.get());
-    List<Webhooks.Delivered> batch = drainSettled();
-    List<DueDelivery> letGo = drainUnattempted();
-    List<List<DueDelivery>> runs;
-    try {
-      // The successes gathered since the last look, the events written meanwhile and the next leases:
-      // one write, so deliveries take the store's writer about once per look.
-      runs = store.settleAndClaim(batch, letGo, replica, free, RUN, lease);
-    } catch (RuntimeException e) {
-      // Kept for the next look; should the leases run out meanwhile, the deliveries are sent again
-      // (at least once), never lost.
-      settled.addAll(batch);
-      unattempted.addAll(letGo);
-      throw e;
-    }
-    delivered.increment(batch.size());
-    for (List<DueDelivery> run : runs) {
+    for (List<DueDelivery> run : settleAndClaim(free, RUN)) {
       inFlight.incrementAndGet();
       try {
         pool.execute(new Send(run));
@@ -328,20 +314,34 @@ public final class WebhookDispatcher implements AutoCloseable {
     return outcome.succeeded();
   }
 
-  private List<Webhooks.Delivered> drainSettled() {
-    List<Webhooks.Delivered> batch = new java.util.ArrayList<>();
-    for (Webhooks.Delivered o; (o = settled.poll()) != null; ) {
-      batch.add(o);
+  private static <T> List<T> drain(ConcurrentLinkedQueue<T> queue) {
+    List<T> batch = new java.util.ArrayList<>();
+    for (T t; (t = queue.poll()) != null; ) {
+      batch.add(t);
     }
     return batch;
   }
 
-  private List<DueDelivery> drainUnattempted() {
-    List<DueDelivery> batch = new java.util.ArrayList<>();
-    for (DueDelivery d; (d = unattempted.poll()) != null; ) {
-      batch.add(d);
+  /**
+   * The successes gathered since the last look, the deliveries let go, the events written meanwhile
+   * and up to {@code free} runs of the next leases: one write, so deliveries take the store's writer
+   * about once per look.
+   */
+  private List<List<DueDelivery>> settleAndClaim(int free, int run) {
+    List<Webhooks.Delivered> batch = drain(settled);
+    List<DueDelivery> letGo = drain(unattempted);
+    List<List<DueDelivery>> runs;
+    try {
+      runs = store.settleAndClaim(batch, letGo, replica, free, run, lease);
+    } catch (RuntimeException e) {
+      // Kept for the next look; should the leases run out meanwhile, the deliveries are sent again
+      // (at least once), never lost.
+      settled.addAll(batch);
+      unattempted.addAll(letGo);
+      throw e;
     }
-    return batch;
+    delivered.increment(batch.size());
+    return runs;
   }
 
   /**
@@ -349,19 +349,9 @@ public final class WebhookDispatcher implements AutoCloseable {
    * the poller stops: another replica takes the rest without waiting for the leases to end.
    */
   private void recordSettled() {
-    List<Webhooks.Delivered> batch = drainSettled();
-    List<DueDelivery> letGo = drainUnattempted();
-    if (batch.isEmpty() && letGo.isEmpty()) {
-      return;
+    if (!settled.isEmpty() || !unattempted.isEmpty()) {
+      settleAndClaim(0, 1);
     }
-    try {
-      store.settleAndClaim(batch, letGo, replica, 0, 1, lease);
-    } catch (RuntimeException e) {
-      settled.addAll(batch);
-      unattempted.addAll(letGo);
-      throw e;
-    }
-    delivered.increment(batch.size());
   }
 
   private void record(DueDelivery d, WebhookClient.Outcome outcome) {
